@@ -1,0 +1,8 @@
+/* warden.h: the whole public API of libwarden. */
+#ifndef WARDEN_H
+#define WARDEN_H
+#include "common.h"
+#include "error.h"
+#include "diag.h"
+#include "policy.h"
+#endif

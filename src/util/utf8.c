@@ -1,0 +1,61 @@
+#include "util/utf8.h"
+
+#include <stdint.h>
+
+bool wd_utf8_valid(const char *data, size_t len, size_t *bad_offset)
+{
+    const unsigned char *s = (const unsigned char *)data;
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = s[i];
+        if (c >= 0x01 && c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t need;
+        uint32_t cp, min;
+        if (c >= 0xC2 && c <= 0xDF) {
+            need = 1, cp = c & 0x1F, min = 0x80;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            need = 2, cp = c & 0x0F, min = 0x800;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            need = 3, cp = c & 0x07, min = 0x10000;
+        } else {
+            *bad_offset = i; /* NUL, stray continuation byte, C0/C1 lead or > F4 */
+            return false;
+        }
+        if (len - i <= need) {
+            *bad_offset = i;
+            return false;
+        }
+        for (size_t k = 1; k <= need; k++) {
+            if ((s[i + k] & 0xC0) != 0x80) {
+                *bad_offset = i;
+                return false;
+            }
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            *bad_offset = i;
+            return false;
+        }
+        i += need + 1;
+    }
+    return true;
+}
+
+void wd_utf8_position(const char *data, size_t offset, unsigned *line, unsigned *column)
+{
+    unsigned l = 1, c = 1;
+    for (size_t i = 0; i < offset; i++) {
+        unsigned char ch = (unsigned char)data[i];
+        if (ch == '\n') {
+            l++;
+            c = 1;
+        } else if ((ch & 0xC0) != 0x80) {
+            c++;
+        }
+    }
+    *line = l;
+    *column = c;
+}

@@ -1,0 +1,16 @@
+/* utf8.h (internal): strict UTF-8 validation (no overlongs, no surrogates, nothing above
+ * U+10FFFF) and mapping byte offsets to 1-based line and column for error messages. */
+#ifndef WD_UTIL_UTF8_H
+#define WD_UTIL_UTF8_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Returns true when data[0..len) is valid UTF-8 with no NUL byte; otherwise false with
+ * *bad_offset set to the first offending byte. */
+bool wd_utf8_valid(const char *data, size_t len, size_t *bad_offset);
+
+/* Line and column (both 1-based, column counted in characters) of a byte offset. */
+void wd_utf8_position(const char *data, size_t offset, unsigned *line, unsigned *column);
+
+#endif

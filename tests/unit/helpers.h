@@ -1,0 +1,17 @@
+/* helpers.h: small utilities shared by the cmocka unit tests. */
+#ifndef WD_TEST_HELPERS_H
+#define WD_TEST_HELPERS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* A fresh private directory under $TMPDIR (or /tmp); removed by wd_test_rmtree(). */
+char *wd_test_tmpdir(void);
+/* Writes content to dir/name (mode 0644) and returns the malloc'd path. */
+char *wd_test_write(const char *dir, const char *name, const char *content, size_t len);
+void wd_test_rmtree(char *dir);
+
+#endif
