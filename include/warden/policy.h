@@ -26,7 +26,7 @@ typedef struct wd_policy wd_policy;
 
 typedef struct {
     unsigned version;
-    /* Absolute directory that relative storage URIs (fs://workspace/**) resolve against.
+    /* Absolute directory that relative storage URIs (such as fs://workspace) resolve against.
      * NULL: the directory of the policy file for wd_policy_load(); for wd_policy_load_buffer()
      * a relative URI is then an error. */
     const char *data_dir;
@@ -37,7 +37,10 @@ typedef struct {
 } wd_policy_options;
 
 #define WD_POLICY_OPTIONS_VERSION 1
-#define WD_POLICY_OPTIONS_INIT {WD_POLICY_OPTIONS_VERSION, NULL, NULL, NULL}
+#define WD_POLICY_OPTIONS_INIT                                                                     \
+    {                                                                                              \
+        WD_POLICY_OPTIONS_VERSION, NULL, NULL, NULL                                                \
+    }
 
 /* Returns WD_OK, WD_EIO (cannot read), WD_EPOLICY (invalid: see the diagnostics),
  * WD_EINVAL (bad options) or WD_ENOMEM. On failure *out is NULL. */
@@ -91,7 +94,7 @@ typedef struct {
     wd_effect effect;
     const char *file; /* the policy's display name */
     unsigned line, column;
-    const char *text; /* the rule as a one-line string: "allow fs://workspace/** (read, write)" */
+    const char *text; /* the rule as a one-line string: "allow fs://workspace (read, write)" */
     /* storage: the absolute pattern after resolving against the data dir, and the access bits
      * the rule lists after expansion (write adds create and delete). */
     const char *pattern;
@@ -119,6 +122,18 @@ typedef struct {
  * Does not allocate for ordinary requests; safe to call concurrently on one policy. */
 WD_EXPORT int wd_policy_decide(const wd_policy *policy, const wd_request *request,
                                wd_decision *out);
+
+/* A request written as text, the way the CLI and batch files write it: VERB TARGET with VERB
+ * read|write|execute|create|delete (TARGET an absolute path), connect (TARGET
+ * [SCHEME://]HOST[:PORT], IPv6 in brackets when a port follows) or env (TARGET a key).
+ * request's strings point into the struct itself, so it must not be copied once parsed. */
+typedef struct {
+    wd_request request;
+    char text[4096 + 256];
+} wd_request_buf;
+
+/* Returns 0, or WD_EINVAL with a one-line reason in wd_error_last(). */
+WD_EXPORT int wd_request_parse(wd_request_buf *out, const char *verb, const char *target);
 
 /* Writes a one-line explanation of a decision ("rule policy.yaml:9:7 allow fs://... (read):
  * most specific match") into buf, always NUL-terminated. Returns the length needed. */

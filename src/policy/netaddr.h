@@ -17,8 +17,8 @@
 #define WD_SCHEME_MAX 15
 
 typedef struct {
-    uint8_t family;    /* 4 or 6 */
-    uint8_t addr[16];  /* IPv4 in addr[0..4) */
+    uint8_t family;   /* 4 or 6 */
+    uint8_t addr[16]; /* IPv4 in addr[0..4) */
 } wd_ip;
 
 /* Exactly four decimal octets 0-255 separated by '.', no leading zeros ("0" itself is fine),
@@ -44,8 +44,7 @@ bool wd_cidr_parse(const char *s, size_t len, wd_ip *addr, unsigned *prefix, con
  * single trailing '.' is dropped. A name whose last label starts with a digit must be an IPv4
  * literal, else it is refused (inet_aton would read "127.1" as 127.0.0.1). IP literals are not
  * names: callers try wd_ip_parse first. */
-bool wd_hostname_normalize(const char *s, size_t len, char *out, size_t out_size,
-                           const char **why);
+bool wd_hostname_normalize(const char *s, size_t len, char *out, size_t out_size, const char **why);
 
 /* A decimal port 1-65535, no sign, no leading zeros. */
 bool wd_port_parse(const char *s, size_t len, unsigned *port, const char **why);

@@ -12,7 +12,10 @@ typedef struct {
     size_t total; /* bytes obtained from malloc, blocks included */
 } wd_arena;
 
-#define WD_ARENA_INIT {NULL, 0}
+#define WD_ARENA_INIT                                                                              \
+    {                                                                                              \
+        NULL, 0                                                                                    \
+    }
 
 /* Zeroed, 16-byte aligned memory, or NULL when out of memory (or size overflowed). */
 void *wd_arena_alloc(wd_arena *arena, size_t size);

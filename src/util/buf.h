@@ -13,7 +13,10 @@ typedef struct {
     bool oom;
 } wd_buf;
 
-#define WD_BUF_INIT {NULL, 0, 0, false}
+#define WD_BUF_INIT                                                                                \
+    {                                                                                              \
+        NULL, 0, 0, false                                                                          \
+    }
 
 void wd_buf_append(wd_buf *b, const char *data, size_t len);
 void wd_buf_puts(wd_buf *b, const char *s);

@@ -42,8 +42,8 @@ const wd_diag *wd_diagnostics_get(const wd_diagnostics *diags, size_t i)
     return diags && i < diags->count ? &diags->items[i] : NULL;
 }
 
-int wd_diag_add(wd_diagnostics *diags, wd_diag_severity severity, const char *id,
-                const char *file, unsigned line, unsigned column, const char *fmt, ...)
+int wd_diag_add(wd_diagnostics *diags, wd_diag_severity severity, const char *id, const char *file,
+                unsigned line, unsigned column, const char *fmt, ...)
 {
     if (!diags)
         return 0;
@@ -73,7 +73,8 @@ int wd_diag_add(wd_diagnostics *diags, wd_diag_severity severity, const char *id
     memcpy(mem, id, lid);
     memcpy(mem + lid, file, lfile);
     memcpy(mem + lid + lfile, msg, lmsg);
-    diags->items[diags->count++] = (wd_diag){severity, mem, mem + lid, line, column, mem + lid + lfile};
+    diags->items[diags->count++] =
+        (wd_diag){severity, mem, mem + lid, line, column, mem + lid + lfile};
     if (severity == WD_DIAG_ERROR)
         diags->errors++;
     return 0;

@@ -5,8 +5,8 @@
 #include "warden/diag.h"
 
 /* Appends an entry (a NULL list is allowed and ignored). Returns 0 or WD_ENOMEM. */
-int wd_diag_add(wd_diagnostics *diags, wd_diag_severity severity, const char *id,
-                const char *file, unsigned line, unsigned column, const char *fmt, ...)
+int wd_diag_add(wd_diagnostics *diags, wd_diag_severity severity, const char *id, const char *file,
+                unsigned line, unsigned column, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
 
 #endif

@@ -1,0 +1,34 @@
+/* cli.h: what the warden subcommands share. Exit codes everywhere: 0 success/allow, 1 deny or
+ * invalid, 2 usage or input error. */
+#ifndef WD_CLI_H
+#define WD_CLI_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "warden/warden.h"
+
+enum { EXIT_ALLOW = 0, EXIT_DENY = 1, EXIT_USAGE = 2 };
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *help;
+} cli_command;
+
+int cmd_policy(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+
+/* Prints "warden: message" (with the error's id and location when it has them) to stderr. */
+void cli_error(const char *context);
+/* Prints every diagnostic in diags to stderr, one per line. */
+void cli_print_diags(const wd_diagnostics *diags, size_t first);
+/* Prints a JSON value on one line to stdout; returns 0 or EXIT_USAGE when out of memory. */
+int cli_print_json(json_t *value);
+/* Builds {"file","line","column","text","effect"} for a rule, or JSON null. */
+json_t *cli_rule_json(const wd_rule *rule);
+/* Lexically absolute version of a path given on the command line (into out). */
+int cli_absolute(const char *path, char *out, size_t size);
+
+#endif

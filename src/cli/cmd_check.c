@@ -1,0 +1,193 @@
+/* cmd_check.c: warden check --policy FILE [--data-dir DIR] [--json] (VERB TARGET | --batch F|-) */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+enum { BATCH_LINE_MAX = 8192 };
+
+static void check_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: warden check --policy FILE [--data-dir DIR] [--json] VERB TARGET\n"
+            "       warden check --policy FILE [--data-dir DIR] [--json] --batch FILE|-\n\n"
+            "VERB TARGET is one of:\n"
+            "  read|write|execute|create|delete ABSOLUTE_PATH\n"
+            "  connect [SCHEME://]HOST[:PORT]\n"
+            "  env KEY\n\n"
+            "Prints allow or deny as the first word, then why. --data-dir resolves relative\n"
+            "fs:// URIs (default: the policy file's directory). --batch reads one VERB TARGET\n"
+            "per line ('#' starts a comment) and prints one line per query, in order.\n"
+            "Exit status: 0 allow (every query), 1 deny (any query), 2 usage or input error\n"
+            "(a malformed batch line prints \"error LINE: message\" and the rest still run).\n");
+}
+
+typedef struct {
+    const wd_policy *policy;
+    bool json;
+} checker;
+
+/* Decides one query and prints its line. Returns EXIT_ALLOW, EXIT_DENY or EXIT_USAGE. */
+static int check_one(const checker *ck, const char *verb, const char *target, long line)
+{
+    wd_request_buf req;
+    wd_decision d;
+    if (wd_request_parse(&req, verb, target) != 0 ||
+        wd_policy_decide(ck->policy, &req.request, &d) != 0) {
+        const char *msg = wd_error_last()->message;
+        if (ck->json) {
+            json_t *j = json_pack("{s:s, s:s}", "error", msg, "verb", verb);
+            if (j && line)
+                json_object_set_new(j, "line", json_integer(line));
+            cli_print_json(j);
+        } else if (line) {
+            printf("error %ld: %s\n", line, msg);
+        } else {
+            fprintf(stderr, "warden: %s\n", msg);
+        }
+        return EXIT_USAGE;
+    }
+    char why[3000];
+    wd_decision_explain(&d, why, sizeof(why));
+    if (ck->json) {
+        static const char *const reasons[] = {"", "rule", "tie", "no_rule", "escapes_root"};
+        json_t *j =
+            json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s}", "decision", wd_effect_name(d.effect),
+                      "verb", verb, "target", target, "reason", reasons[d.reason], "rule",
+                      cli_rule_json(d.rule), "other", cli_rule_json(d.other), "explanation", why);
+        cli_print_json(j);
+    } else {
+        printf("%s %s %s: %s\n", wd_effect_name(d.effect), verb, target, why);
+    }
+    return d.effect == WD_ALLOW ? EXIT_ALLOW : EXIT_DENY;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        s[--n] = '\0';
+    return s;
+}
+
+static int run_batch(const checker *ck, const char *path)
+{
+    FILE *in = strcmp(path, "-") ? fopen(path, "re") : stdin;
+    if (!in) {
+        fprintf(stderr, "warden: cannot open batch file %s: %s\n", path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    int status = EXIT_ALLOW;
+    char *buf = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    long lineno = 0;
+    while ((n = getline(&buf, &cap, in)) != -1) {
+        lineno++;
+        int rc;
+        if ((size_t)n > BATCH_LINE_MAX) {
+            printf("error %ld: line is longer than %d bytes\n", lineno, BATCH_LINE_MAX);
+            rc = EXIT_USAGE;
+        } else if (memchr(buf, '\0', (size_t)n)) {
+            printf("error %ld: NUL byte in line\n", lineno);
+            rc = EXIT_USAGE;
+        } else {
+            /* '#' at the start, or after white space, begins a comment. */
+            for (char *h = buf; (h = strchr(h, '#')) != NULL; h++)
+                if (h == buf || h[-1] == ' ' || h[-1] == '\t') {
+                    *h = '\0';
+                    break;
+                }
+            char *line = trim(buf);
+            if (!*line)
+                continue;
+            char *sp = line + strcspn(line, " \t");
+            if (!*sp) {
+                printf("error %ld: expected VERB TARGET\n", lineno);
+                rc = EXIT_USAGE;
+            } else {
+                *sp = '\0';
+                rc = check_one(ck, line, trim(sp + 1), lineno);
+            }
+        }
+        if (rc == EXIT_USAGE || (rc == EXIT_DENY && status == EXIT_ALLOW))
+            status = rc;
+    }
+    bool read_error = ferror(in);
+    free(buf);
+    if (in != stdin)
+        fclose(in);
+    if (read_error) {
+        fprintf(stderr, "warden: error reading batch file %s\n", path);
+        return EXIT_USAGE;
+    }
+    return status;
+}
+
+int cmd_check(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"policy", required_argument, NULL, 'p'}, {"data-dir", required_argument, NULL, 'd'},
+        {"batch", required_argument, NULL, 'b'},  {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    const char *policy_path = NULL, *data_dir = NULL, *batch = NULL;
+    checker ck = {NULL, false};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            policy_path = optarg;
+            break;
+        case 'd':
+            data_dir = optarg;
+            break;
+        case 'b':
+            batch = optarg;
+            break;
+        case 'j':
+            ck.json = true;
+            break;
+        case 'h':
+            check_usage(stdout);
+            return 0;
+        default:
+            check_usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    int rest = argc - optind;
+    if (!policy_path || (batch && rest != 0) || (!batch && rest != 2)) {
+        check_usage(stderr);
+        return EXIT_USAGE;
+    }
+    char dir[4096];
+    if (data_dir && cli_absolute(data_dir, dir, sizeof(dir)) != 0) {
+        fprintf(stderr, "warden: --data-dir is too long\n");
+        return EXIT_USAGE;
+    }
+    wd_diagnostics *diags;
+    if (wd_diagnostics_new(&diags) != 0)
+        return EXIT_USAGE;
+    wd_policy_options opts = WD_POLICY_OPTIONS_INIT;
+    opts.data_dir = data_dir ? dir : NULL;
+    opts.diagnostics = diags;
+    wd_policy *policy = NULL;
+    if (wd_policy_load(&policy, policy_path, &opts) != 0) {
+        /* Warnings of a policy that loads are not the question here; errors are. */
+        cli_print_diags(diags, 0);
+        if (!wd_diagnostics_errors(diags))
+            cli_error(NULL);
+        wd_diagnostics_free(diags);
+        return EXIT_USAGE;
+    }
+    wd_diagnostics_free(diags);
+    ck.policy = policy;
+    int status = batch ? run_batch(&ck, batch) : check_one(&ck, argv[optind], argv[optind + 1], 0);
+    wd_policy_free(policy);
+    return status;
+}

@@ -1,0 +1,279 @@
+/* cmd_policy.c: warden policy validate|show. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static void policy_usage(FILE *out)
+{
+    fprintf(out, "usage: warden policy validate FILE...\n"
+                 "       warden policy show FILE [--data-dir DIR] [--json]\n\n"
+                 "validate: every error and warning as FILE:LINE:COL: error ID: message;\n"
+                 "  exit 0 all valid, 1 any invalid, 2 usage or unreadable file.\n"
+                 "show: the normalised, compiled view of one policy (relative fs:// URIs\n"
+                 "  resolved against --data-dir, by default the policy file's directory).\n");
+}
+
+static int validate(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help")) {
+        policy_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : 0;
+    }
+    wd_diagnostics *diags;
+    if (wd_diagnostics_new(&diags) != 0)
+        return EXIT_USAGE;
+    int status = 0;
+    for (int i = 1; i < argc; i++) {
+        size_t first = wd_diagnostics_count(diags);
+        wd_policy_options opts = WD_POLICY_OPTIONS_INIT;
+        opts.diagnostics = diags;
+        wd_policy *p = NULL;
+        int rc = wd_policy_load(&p, argv[i], &opts);
+        cli_print_diags(diags, first);
+        size_t warnings = wd_diagnostics_count(diags) - first;
+        if (rc == 0) {
+            printf("%s: valid (%zu rules, %zu warnings)\n", argv[i], wd_policy_rule_count(p),
+                   warnings);
+            wd_policy_free(p);
+        } else if (rc == WD_EPOLICY) {
+            size_t errors = 0;
+            for (size_t k = first; k < wd_diagnostics_count(diags); k++)
+                errors += wd_diagnostics_get(diags, k)->severity == WD_DIAG_ERROR;
+            printf("%s: invalid (%zu errors)\n", argv[i], errors);
+            if (status == 0)
+                status = EXIT_DENY;
+        } else {
+            if (wd_diagnostics_count(diags) == first)
+                cli_error(NULL);
+            printf("%s: unreadable\n", argv[i]);
+            status = EXIT_USAGE;
+        }
+    }
+    wd_diagnostics_free(diags);
+    return status;
+}
+
+static const char *access_list(unsigned access, char *buf, size_t size)
+{
+    static const unsigned order[] = {WD_ACCESS_READ, WD_ACCESS_WRITE, WD_ACCESS_EXECUTE,
+                                     WD_ACCESS_CREATE, WD_ACCESS_DELETE};
+    size_t o = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < 5; i++)
+        if (access & order[i])
+            o += (size_t)snprintf(buf + o, o < size ? size - o : 0, "%s%s", o ? " " : "",
+                                  wd_access_name(order[i]));
+    return buf;
+}
+
+static json_t *rule_json(const wd_rule *r)
+{
+    json_t *j = cli_rule_json(r);
+    char acc[64];
+    switch (r->kind) {
+    case WD_RULE_STORAGE: {
+        json_t *list = json_array();
+        static const unsigned order[] = {WD_ACCESS_READ, WD_ACCESS_WRITE, WD_ACCESS_EXECUTE,
+                                         WD_ACCESS_CREATE, WD_ACCESS_DELETE};
+        for (size_t i = 0; i < 5; i++)
+            if (r->access & order[i])
+                json_array_append_new(list, json_string(wd_access_name(order[i])));
+        json_object_set_new(j, "pattern", json_string(r->pattern));
+        json_object_set_new(j, "access", list);
+        (void)acc;
+        break;
+    }
+    case WD_RULE_NETWORK: {
+        if (r->host)
+            json_object_set_new(j, "host", json_string(r->host));
+        if (r->cidr)
+            json_object_set_new(j, "cidr", json_string(r->cidr));
+        json_object_set_new(j, "scheme", r->scheme ? json_string(r->scheme) : json_null());
+        json_t *ports = json_array();
+        for (size_t i = 0; i < r->port_count; i++)
+            json_array_append_new(ports, json_integer(r->ports[i]));
+        json_object_set_new(j, "ports", ports);
+        break;
+    }
+    case WD_RULE_ENVIRONMENT:
+        json_object_set_new(j, "key", json_string(r->key));
+        break;
+    }
+    return j;
+}
+
+static int show_json(const wd_policy *p, const wd_diagnostics *diags)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "version", json_string(wd_policy_version(p)));
+    json_object_set_new(root, "description", json_string(wd_policy_description(p)));
+    json_object_set_new(root, "data_dir", json_string(wd_policy_data_dir(p)));
+    static const char *const sections[] = {"storage", "network", "environment"};
+    for (int k = 0; k < 3; k++) {
+        json_t *sec = json_object(), *allow = json_array(), *deny = json_array();
+        for (size_t i = 0; i < wd_policy_rule_count(p); i++) {
+            const wd_rule *r = wd_policy_rule(p, i);
+            if ((int)r->kind == k + 1)
+                json_array_append_new(r->effect == WD_ALLOW ? allow : deny, rule_json(r));
+        }
+        json_object_set_new(sec, "allow", allow);
+        json_object_set_new(sec, "deny", deny);
+        json_object_set_new(root, sections[k], sec);
+    }
+    const wd_resources *res = wd_policy_resources(p);
+    json_t *jr = json_object();
+    const struct {
+        const char *name;
+        uint64_t v;
+    } fields[] = {{"cpu_millicores", res->cpu_millicores}, {"memory_bytes", res->memory_bytes},
+                  {"timeout_ms", res->timeout_ms},         {"pids", res->pids},
+                  {"open_files", res->open_files},         {"output_bytes", res->output_bytes}};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+        if (fields[i].v)
+            json_object_set_new(jr, fields[i].name, json_integer((json_int_t)fields[i].v));
+    json_object_set_new(root, "resources", jr);
+    json_t *warnings = json_array();
+    char line[1024];
+    for (size_t i = 0; i < wd_diagnostics_count(diags); i++) {
+        wd_diag_format(wd_diagnostics_get(diags, i), line, sizeof(line));
+        json_array_append_new(warnings, json_string(line));
+    }
+    json_object_set_new(root, "warnings", warnings);
+    return cli_print_json(root);
+}
+
+static void show_text(const wd_policy *p, const wd_diagnostics *diags, const char *path)
+{
+    printf("policy       %s\nversion      %s\n", path, wd_policy_version(p));
+    if (wd_policy_description(p)[0])
+        printf("description  %s\n", wd_policy_description(p));
+    printf("data dir     %s\n", wd_policy_data_dir(p) ? wd_policy_data_dir(p) : "(none)");
+    static const char *const sections[] = {"storage", "network", "environment"};
+    for (int k = 0; k < 3; k++) {
+        printf("\n%s\n", sections[k]);
+        size_t shown = 0;
+        for (int effect = WD_ALLOW; effect >= WD_DENY; effect--)
+            for (size_t i = 0; i < wd_policy_rule_count(p); i++) {
+                const wd_rule *r = wd_policy_rule(p, i);
+                if ((int)r->kind != k + 1 || (int)r->effect != effect)
+                    continue;
+                char what[4200], acc[64];
+                if (r->kind == WD_RULE_STORAGE)
+                    snprintf(what, sizeof(what), "%s  [%s]", r->pattern,
+                             access_list(r->access, acc, sizeof(acc)));
+                else if (r->kind == WD_RULE_ENVIRONMENT)
+                    snprintf(what, sizeof(what), "%s", r->key);
+                else
+                    snprintf(what, sizeof(what), "%s", strchr(r->text, ' ') + 1);
+                printf("  %-5s  %-50s  %s:%u:%u\n", wd_effect_name(r->effect), what, r->file,
+                       r->line, r->column);
+                shown++;
+            }
+        if (!shown)
+            printf("  (no rules: everything denied)\n");
+    }
+    const wd_resources *res = wd_policy_resources(p);
+    printf("\nresources\n");
+    if (res->cpu_millicores)
+        printf("  cpu           %" PRIu64 "m\n", res->cpu_millicores);
+    if (res->memory_bytes)
+        printf("  memory        %" PRIu64 " bytes\n", res->memory_bytes);
+    if (res->timeout_ms)
+        printf("  timeout       %" PRIu64 " ms\n", res->timeout_ms);
+    if (res->pids)
+        printf("  pids          %" PRIu64 "\n", res->pids);
+    if (res->open_files)
+        printf("  open_files    %" PRIu64 "\n", res->open_files);
+    if (res->output_bytes)
+        printf("  output_bytes  %" PRIu64 " bytes\n", res->output_bytes);
+    if (!res->cpu_millicores && !res->memory_bytes && !res->timeout_ms && !res->pids &&
+        !res->open_files && !res->output_bytes)
+        printf("  (none set: warden's defaults apply)\n");
+    if (wd_diagnostics_count(diags)) {
+        printf("\nwarnings\n");
+        char line[1024];
+        for (size_t i = 0; i < wd_diagnostics_count(diags); i++) {
+            wd_diag_format(wd_diagnostics_get(diags, i), line, sizeof(line));
+            printf("  %s\n", line);
+        }
+    }
+}
+
+static int show(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
+                                             {"data-dir", required_argument, NULL, 'd'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    bool json = false;
+    const char *data_dir = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        if (c == 'j') {
+            json = true;
+        } else if (c == 'd') {
+            data_dir = optarg;
+        } else if (c == 'h') {
+            policy_usage(stdout);
+            return 0;
+        } else {
+            policy_usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        policy_usage(stderr);
+        return EXIT_USAGE;
+    }
+    char dir[4096];
+    if (data_dir && cli_absolute(data_dir, dir, sizeof(dir)) != 0) {
+        fprintf(stderr, "warden: --data-dir is too long\n");
+        return EXIT_USAGE;
+    }
+    wd_diagnostics *diags;
+    if (wd_diagnostics_new(&diags) != 0)
+        return EXIT_USAGE;
+    wd_policy_options opts = WD_POLICY_OPTIONS_INIT;
+    opts.diagnostics = diags;
+    opts.data_dir = data_dir ? dir : NULL;
+    wd_policy *p = NULL;
+    int rc = wd_policy_load(&p, argv[optind], &opts);
+    if (rc) {
+        cli_print_diags(diags, 0);
+        if (!wd_diagnostics_errors(diags))
+            cli_error(NULL);
+        wd_diagnostics_free(diags);
+        return rc == WD_EPOLICY ? EXIT_DENY : EXIT_USAGE;
+    }
+    int status = 0;
+    if (json)
+        status = show_json(p, diags);
+    else
+        show_text(p, diags, argv[optind]);
+    wd_policy_free(p);
+    wd_diagnostics_free(diags);
+    return status;
+}
+
+int cmd_policy(int argc, char **argv)
+{
+    if (argc < 2) {
+        policy_usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "validate"))
+        return validate(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "show"))
+        return show(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "--help")) {
+        policy_usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "warden: unknown policy command \"%s\"\n", argv[1]);
+    policy_usage(stderr);
+    return EXIT_USAGE;
+}

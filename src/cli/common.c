@@ -1,0 +1,71 @@
+/* common.c: output helpers shared by the subcommands. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+void cli_error(const char *context)
+{
+    const wd_error *e = wd_error_last();
+    fprintf(stderr, "warden: ");
+    if (context && *context)
+        fprintf(stderr, "%s: ", context);
+    if (e->file[0] && e->line)
+        fprintf(stderr, "%s:%u:%u: ", e->file, e->line, e->column ? e->column : 1);
+    else if (e->file[0])
+        fprintf(stderr, "%s: ", e->file);
+    if (e->id[0])
+        fprintf(stderr, "error %s: ", e->id);
+    fprintf(stderr, "%s\n", e->message[0] ? e->message : wd_strerror(e->code));
+}
+
+void cli_print_diags(const wd_diagnostics *diags, size_t first)
+{
+    char line[1024];
+    for (size_t i = first; i < wd_diagnostics_count(diags); i++) {
+        wd_diag_format(wd_diagnostics_get(diags, i), line, sizeof(line));
+        fprintf(stderr, "%s\n", line);
+    }
+}
+
+int cli_print_json(json_t *value)
+{
+    if (!value) {
+        fprintf(stderr, "warden: out of memory\n");
+        return EXIT_USAGE;
+    }
+    char *s = json_dumps(value, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+    json_decref(value);
+    if (!s) {
+        fprintf(stderr, "warden: out of memory\n");
+        return EXIT_USAGE;
+    }
+    puts(s);
+    free(s);
+    return 0;
+}
+
+json_t *cli_rule_json(const wd_rule *r)
+{
+    if (!r)
+        return json_null();
+    return json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", r->file, "line", (json_int_t)r->line,
+                     "column", (json_int_t)r->column, "effect", wd_effect_name(r->effect), "text",
+                     r->text);
+}
+
+int cli_absolute(const char *path, char *out, size_t size)
+{
+    int n;
+    if (path[0] == '/') {
+        n = snprintf(out, size, "%s", path);
+    } else {
+        char cwd[PATH_MAX];
+        if (!getcwd(cwd, sizeof(cwd)))
+            return -1;
+        n = snprintf(out, size, "%s/%s", cwd, path);
+    }
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}

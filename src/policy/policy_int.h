@@ -1,0 +1,125 @@
+/* policy_int.h (internal): the compiled policy and its rules.
+ *
+ * A policy is built in two steps: parse.c turns the YAML tree into rules (validating as it
+ * goes), and compile.c turns the rules into three lookup structures whose cost per decision
+ * does not grow with the number of rules:
+ *   storage      a trie of path segments (literal edges in one hash map, '*' globs as a short
+ *                list per node, '**' as one edge), matched by simulating all live states;
+ *   network      a trie of reversed host labels ("com" -> "example" -> "api") with exact and
+ *                "*.suffix" rules at each node, and a binary prefix trie per address family;
+ *   environment  a hash map from key to its allow and deny rule.
+ * Everything is immutable after wd_policy_load() returns. */
+#ifndef WD_POLICY_POLICY_INT_H
+#define WD_POLICY_POLICY_INT_H
+
+#include "policy/netaddr.h"
+#include "util/arena.h"
+#include "util/strmap.h"
+#include "warden/diag.h"
+#include "warden/policy.h"
+
+#define WD_ACCESS_ALL 0x1Fu
+#define WD_ACCESS_BITS 5
+#define WD_NO_RULE UINT32_MAX
+
+typedef struct {
+    wd_rule pub; /* first member: a wd_rule * handed out converts back */
+    /* network */
+    wd_host_kind host_kind; /* 0 for CIDR rules */
+    const char *host_name;  /* names and wildcard suffixes, lowercased */
+    wd_ip ip;               /* IP hosts and CIDR ranges */
+    unsigned prefix;        /* CIDR prefix; full length for an IP host */
+    uint8_t restriction;    /* (ports given) + (scheme given): ranks rules on the same host */
+} wd_rule_int;
+
+/* ---- storage ---- */
+typedef struct {
+    uint32_t star;      /* child reached by a "**" segment, 0 when none (0 is the root) */
+    uint32_t glob_head; /* first glob edge + 1, 0 when none */
+    uint8_t globstar;   /* this node was reached by "**": it may absorb any segment */
+    uint8_t terminal;   /* a pattern ends here */
+    uint64_t spec;      /* specificity of the pattern ending here */
+    uint32_t allow[WD_ACCESS_BITS], deny[WD_ACCESS_BITS]; /* first rule per access, or WD_NO_RULE */
+} wd_fs_node;
+
+typedef struct {
+    uint32_t node, next; /* next: following glob edge of the same parent + 1, 0 when last */
+    const char *prefix, *suffix;
+    uint16_t plen, slen;
+} wd_fs_glob;
+
+typedef struct {
+    wd_fs_node *nodes;
+    size_t count, cap;
+    wd_fs_glob *globs;
+    size_t glob_count, glob_cap;
+    wd_strmap literals; /* (parent node, segment) -> child node */
+} wd_fs_index;
+
+/* ---- network ---- */
+typedef struct {
+    uint32_t first, count; /* a range of wd_net_index.order */
+} wd_rule_range;
+
+typedef struct {
+    wd_rule_range exact, wild;
+} wd_host_node;
+
+typedef struct {
+    uint32_t child[2];
+    wd_rule_range rules;
+} wd_ip_node;
+
+typedef struct {
+    wd_host_node *hosts; /* node 0 is the root (the empty suffix) */
+    size_t host_count, host_cap;
+    wd_strmap labels;  /* (parent node, label) -> child node */
+    wd_ip_node *ip[2]; /* [0] IPv4, [1] IPv6; node 0 is the root (/0) */
+    size_t ip_count[2], ip_cap[2];
+    wd_rule_range any;
+    uint32_t *order; /* rule indices grouped by node and list, best first */
+    size_t order_count;
+} wd_net_index;
+
+/* ---- environment ---- */
+typedef struct {
+    uint32_t allow, deny;
+} wd_env_entry;
+
+typedef struct {
+    wd_strmap keys; /* key -> entry index */
+    wd_env_entry *entries;
+    size_t count;
+} wd_env_index;
+
+struct wd_policy {
+    wd_arena arena;
+    const char *file;
+    const char *version;
+    const char *description;
+    const char *data_dir;
+    wd_rule_int *rules;
+    size_t rule_count;
+    wd_resources resources;
+    wd_fs_index fs;
+    wd_net_index net;
+    wd_env_index env;
+};
+
+/* parse.c: fills version, description, rules and resources from the YAML text. Adds every
+ * problem to diags; returns 0 or WD_EPOLICY / WD_ENOMEM. */
+int wd_policy_parse(wd_policy *p, const char *data, size_t len, wd_diagnostics *diags);
+
+/* compile.c: builds the lookup structures from the rules. Returns 0 or WD_ENOMEM. */
+int wd_policy_compile(wd_policy *p);
+void wd_policy_index_free(wd_policy *p);
+size_t wd_policy_index_memory(const wd_policy *p);
+
+/* Storage specificity: literal segments, then segments with a '*' and literal text, then
+ * segments that are a bare '*'. Compared as one number. */
+#define WD_SPEC_STORAGE(lit, part, star)                                                           \
+    (((uint64_t)(lit) << 32) | ((uint64_t)(part) << 16) | (uint64_t)(star))
+
+int wd_access_index(unsigned access); /* bit -> 0..4, or -1 */
+
+#endif
