@@ -96,6 +96,7 @@ static int load(wd_policy **out, const char *data, size_t len, const char *displ
         return wd_fail(WD_ENOMEM, "out of memory loading %s", display);
     }
     int rc = wd_policy_parse(p, data, len, diags);
+    wd_diag_sort(diags, first);
     if (rc == 0)
         rc = wd_policy_compile(p);
     if (rc) {

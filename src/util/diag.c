@@ -91,3 +91,21 @@ size_t wd_diag_format(const wd_diag *d, char *buf, size_t size)
         n = snprintf(buf, size, "%s: %s %s: %s", d->file, sev, d->id, d->message);
     return n < 0 ? 0 : (size_t)n;
 }
+
+void wd_diag_sort(wd_diagnostics *diags, size_t first)
+{
+    /* Insertion sort: stable, and a file's diagnostics are few and nearly ordered already. */
+    if (!diags)
+        return;
+    for (size_t i = first + 1; i < diags->count; i++) {
+        wd_diag d = diags->items[i];
+        size_t j = i;
+        while (j > first &&
+               (diags->items[j - 1].line > d.line ||
+                (diags->items[j - 1].line == d.line && diags->items[j - 1].column > d.column))) {
+            diags->items[j] = diags->items[j - 1];
+            j--;
+        }
+        diags->items[j] = d;
+    }
+}
