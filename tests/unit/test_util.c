@@ -1,0 +1,242 @@
+/* test_util.c: the util layer: lexical paths, UTF-8, the hash map, buffers, the arena,
+ * diagnostics and the thread's last error. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/diag.h"
+#include "util/error.h"
+#include "util/path.h"
+#include "util/strmap.h"
+#include "util/utf8.h"
+
+static void norm_ok(const char *in, const char *want)
+{
+    char out[WD_PATH_MAX];
+    bool escapes = true;
+    assert_int_equal(wd_path_normalize(in, out, sizeof(out), &escapes), 0);
+    assert_false(escapes);
+    assert_string_equal(out, want);
+}
+
+static void test_path_normalize(void **state)
+{
+    (void)state;
+    norm_ok("/", "/");
+    norm_ok("//", "/");
+    norm_ok("/a/b/c", "/a/b/c");
+    norm_ok("/a//b///c/", "/a/b/c");
+    norm_ok("/a/./b/.", "/a/b");
+    norm_ok("/a/b/../c", "/a/c");
+    norm_ok("/a/b/../../c", "/c");
+    norm_ok("/a/..", "/");
+    norm_ok("/a/...", "/a/..."); /* three dots is a name */
+    norm_ok("/a/..b/c", "/a/..b/c");
+    norm_ok("/.hidden/x", "/.hidden/x");
+
+    char out[WD_PATH_MAX];
+    bool escapes = false;
+    assert_int_equal(wd_path_normalize("/..", out, sizeof(out), &escapes), 0);
+    assert_true(escapes);
+    assert_int_equal(wd_path_normalize("/a/../../b", out, sizeof(out), &escapes), 0);
+    assert_true(escapes);
+    assert_int_equal(wd_path_normalize("", out, sizeof(out), &escapes), WD_EINVAL);
+    assert_int_equal(wd_path_normalize("a/b", out, sizeof(out), &escapes), WD_EINVAL);
+    assert_int_equal(wd_path_normalize("./a", out, sizeof(out), &escapes), WD_EINVAL);
+    assert_int_equal(wd_path_normalize("/abc", out, 4, &escapes), WD_EINVAL); /* too small */
+    char *longp = malloc(WD_PATH_MAX + 1);
+    assert_non_null(longp);
+    memset(longp, 'a', WD_PATH_MAX);
+    longp[0] = '/';
+    longp[WD_PATH_MAX] = '\0';
+    assert_int_equal(wd_path_normalize(longp, out, sizeof(out), &escapes), WD_EINVAL);
+    longp[WD_PATH_MAX - 1] = '\0'; /* 4095 bytes: the longest accepted */
+    assert_int_equal(wd_path_normalize(longp, out, sizeof(out), &escapes), 0);
+    free(longp);
+}
+
+static void test_path_split(void **state)
+{
+    (void)state;
+    uint16_t st[8], ln[8];
+    assert_int_equal(wd_path_split("/", st, ln, 8), 0);
+    assert_int_equal(wd_path_split("/ab/c/def", st, ln, 8), 3);
+    assert_int_equal(st[0], 1);
+    assert_int_equal(ln[0], 2);
+    assert_int_equal(st[2], 6);
+    assert_int_equal(ln[2], 3);
+    assert_int_equal(wd_path_split("/a/b/c", st, ln, 2), -1);
+}
+
+static void test_utf8(void **state)
+{
+    (void)state;
+    size_t bad = 99;
+    assert_true(wd_utf8_valid("plain ascii", 11, &bad));
+    assert_true(wd_utf8_valid("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92", 14, &bad));
+    assert_true(wd_utf8_valid("\xf4\x8f\xbf\xbf", 4, &bad)); /* U+10FFFF */
+    static const struct {
+        const char *s;
+        size_t len, at;
+    } bads[] = {
+        {"ab\x80", 3, 2},           /* stray continuation */
+        {"\xc0\xaf", 2, 0},         /* overlong '/' */
+        {"\xc1\xbf", 2, 0},         /* overlong */
+        {"\xe0\x80\xaf", 3, 0},     /* overlong 3-byte */
+        {"\xed\xa0\x80", 3, 0},     /* surrogate */
+        {"\xf4\x90\x80\x80", 4, 0}, /* above U+10FFFF */
+        {"\xf5\x80\x80\x80", 4, 0}, /* invalid lead */
+        {"x\xe2\x82", 3, 1},        /* truncated */
+        {"a\0b", 3, 1},             /* NUL */
+        {"\xc3\x28", 2, 0},         /* bad continuation */
+    };
+    for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
+        assert_false(wd_utf8_valid(bads[i].s, bads[i].len, &bad));
+        assert_int_equal(bad, bads[i].at);
+    }
+    unsigned line, col;
+    const char *text = "ab\n\xc3\xa9x\nyz";
+    wd_utf8_position(text, 5, &line, &col); /* the 'x' after a 2-byte char */
+    assert_int_equal(line, 2);
+    assert_int_equal(col, 2);
+    wd_utf8_position(text, 0, &line, &col);
+    assert_int_equal(line, 1);
+    assert_int_equal(col, 1);
+}
+
+static void test_strmap(void **state)
+{
+    (void)state;
+    wd_strmap m = WD_STRMAP_INIT;
+    uint32_t v;
+    assert_false(wd_strmap_get(&m, 0, "x", 1, &v));
+    char keys[5000][8];
+    for (uint32_t i = 0; i < 5000; i++) {
+        snprintf(keys[i], sizeof(keys[i]), "k%u", i);
+        v = i;
+        assert_int_equal(wd_strmap_put(&m, i % 7, keys[i], strlen(keys[i]), &v), 0);
+        assert_int_equal(v, i);
+    }
+    for (uint32_t i = 0; i < 5000; i++) {
+        assert_true(wd_strmap_get(&m, i % 7, keys[i], strlen(keys[i]), &v));
+        assert_int_equal(v, i);
+        assert_false(wd_strmap_get(&m, (i + 1) % 7, keys[i], strlen(keys[i]), &v));
+    }
+    v = 12345; /* existing key: the stored value wins and is returned */
+    assert_int_equal(wd_strmap_put(&m, 0, keys[0], strlen(keys[0]), &v), 0);
+    assert_int_equal(v, 0);
+    assert_int_equal(m.count, 5000);
+    assert_true(m.count * 2 <= m.cap);
+    assert_true(wd_strmap_memory(&m) > 0);
+    /* empty keys and keys that differ only after 8 bytes */
+    v = 1;
+    assert_int_equal(wd_strmap_put(&m, 99, "", 0, &v), 0);
+    assert_true(wd_strmap_get(&m, 99, "", 0, &v));
+    v = 2;
+    wd_strmap_put(&m, 99, "abcdefghX", 9, &v);
+    v = 3;
+    wd_strmap_put(&m, 99, "abcdefghY", 9, &v);
+    assert_true(wd_strmap_get(&m, 99, "abcdefghX", 9, &v));
+    assert_int_equal(v, 2);
+    wd_strmap_free(&m);
+    assert_null(m.slots);
+}
+
+static void test_buf_and_arena(void **state)
+{
+    (void)state;
+    wd_buf b = WD_BUF_INIT;
+    assert_string_equal(wd_buf_cstr(&b), "");
+    for (int i = 0; i < 1000; i++)
+        wd_buf_printf(&b, "%d,", i);
+    wd_buf_puts(&b, "end");
+    wd_buf_putc(&b, '!');
+    assert_false(b.oom);
+    assert_int_equal(strlen(wd_buf_cstr(&b)), b.len);
+    assert_non_null(strstr(wd_buf_cstr(&b), "999,end!"));
+    wd_buf_clear(&b);
+    assert_string_equal(wd_buf_cstr(&b), "");
+    wd_buf_free(&b);
+
+    wd_arena a = WD_ARENA_INIT;
+    char *s = wd_arena_strdup(&a, "hello");
+    assert_string_equal(s, "hello");
+    void *big = wd_arena_alloc(&a, 1 << 20);
+    assert_non_null(big);
+    assert_int_equal(((uintptr_t)big) % 16, 0);
+    unsigned char *z = wd_arena_alloc(&a, 100);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(z[i], 0);
+    assert_null(wd_arena_array(&a, SIZE_MAX / 2, 4)); /* overflow refused, not wrapped */
+    assert_null(wd_arena_alloc(&a, SIZE_MAX));
+    assert_true(a.total >= (1 << 20));
+    wd_arena_free(&a);
+    assert_int_equal(a.total, 0);
+}
+
+static void test_diagnostics(void **state)
+{
+    (void)state;
+    wd_diagnostics *d;
+    assert_int_equal(wd_diagnostics_new(&d), 0);
+    wd_diag_add(d, WD_DIAG_WARNING, "WD-W001", "f.yaml", 9, 3, "later");
+    wd_diag_add(d, WD_DIAG_ERROR, "WD-P011", "f.yaml", 2, 5, "multi\nline %s", "msg");
+    wd_diag_add(d, WD_DIAG_ERROR, "WD-P003", "f.yaml", 0, 0, "whole file");
+    assert_int_equal(wd_diagnostics_count(d), 3);
+    assert_int_equal(wd_diagnostics_errors(d), 2);
+    wd_diag_sort(d, 0);
+    assert_int_equal(wd_diagnostics_get(d, 0)->line, 0);
+    assert_int_equal(wd_diagnostics_get(d, 1)->line, 2);
+    char line[256];
+    wd_diag_format(wd_diagnostics_get(d, 1), line, sizeof(line));
+    assert_string_equal(line, "f.yaml:2:5: error WD-P011: multi line msg"); /* one line */
+    wd_diag_format(wd_diagnostics_get(d, 0), line, sizeof(line));
+    assert_string_equal(line, "f.yaml: error WD-P003: whole file");
+    wd_diag_format(wd_diagnostics_get(d, 2), line, sizeof(line));
+    assert_string_equal(line, "f.yaml:9:3: warning WD-W001: later");
+    char tiny[8];
+    size_t need = wd_diag_format(wd_diagnostics_get(d, 2), tiny, sizeof(tiny));
+    assert_int_equal(need, strlen("f.yaml:9:3: warning WD-W001: later"));
+    assert_int_equal(strlen(tiny), 7);
+    assert_null(wd_diagnostics_get(d, 3));
+    assert_int_equal(wd_diagnostics_count(NULL), 0);
+    assert_int_equal(wd_diag_add(NULL, WD_DIAG_ERROR, "x", "f", 1, 1, "ignored"), 0);
+    wd_diagnostics_free(d);
+}
+
+static void test_error_last(void **state)
+{
+    (void)state;
+    wd_error_clear();
+    assert_int_equal(wd_error_last()->code, WD_OK);
+    assert_int_equal(wd_error_set(WD_EINVAL, "WD-P001", "x.yaml", 3, 4, "bad\r\nthing %d", 7),
+                     WD_EINVAL);
+    const wd_error *e = wd_error_last();
+    assert_int_equal(e->code, WD_EINVAL);
+    assert_string_equal(e->id, "WD-P001");
+    assert_string_equal(e->file, "x.yaml");
+    assert_int_equal(e->line, 3);
+    assert_int_equal(e->column, 4);
+    assert_string_equal(e->message, "bad  thing 7");
+    char huge[2000];
+    memset(huge, 'm', sizeof(huge) - 1);
+    huge[sizeof(huge) - 1] = '\0';
+    wd_error_set(WD_ERANGE, "", huge, 0, 0, "%s", huge); /* truncated, never overflowing */
+    assert_true(strlen(wd_error_last()->message) < sizeof(huge));
+    assert_string_equal(wd_strerror(WD_EPOLICY), "WD_EPOLICY");
+    assert_string_equal(wd_strerror(-99), "WD_E?");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_path_normalize), cmocka_unit_test(test_path_split),
+        cmocka_unit_test(test_utf8),           cmocka_unit_test(test_strmap),
+        cmocka_unit_test(test_buf_and_arena),  cmocka_unit_test(test_diagnostics),
+        cmocka_unit_test(test_error_last),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
