@@ -1,4 +1,5 @@
 /* compile.c: rules -> lookup structures (policy_int.h describes them). */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,12 +45,21 @@ static bool reserve(void **items, size_t *cap, size_t count, size_t elem)
 
 static int fs_new_node(wd_fs_index *fs, uint32_t *id)
 {
-    if (!reserve((void **)&fs->nodes, &fs->cap, fs->count, sizeof(*fs->nodes)))
-        return WD_ENOMEM;
-    wd_fs_node *n = &fs->nodes[fs->count];
-    memset(n, 0, sizeof(*n));
+    if (fs->count == fs->cap) {
+        size_t cap = fs->cap;
+        if (!reserve((void **)&fs->nodes, &cap, fs->count, sizeof(*fs->nodes)))
+            return WD_ENOMEM;
+        wd_fs_term *t = realloc(fs->terms, cap * sizeof(*t));
+        if (!t)
+            return WD_ENOMEM;
+        fs->terms = t;
+        fs->cap = cap;
+    }
+    memset(&fs->nodes[fs->count], 0, sizeof(*fs->nodes));
+    wd_fs_term *t = &fs->terms[fs->count];
+    t->spec = 0;
     for (int i = 0; i < WD_ACCESS_BITS; i++)
-        n->allow[i] = n->deny[i] = WD_NO_RULE;
+        t->allow[i] = t->deny[i] = WD_NO_RULE;
     *id = (uint32_t)fs->count++;
     return 0;
 }
@@ -63,8 +73,9 @@ static int fs_star_child(wd_fs_index *fs, uint32_t node, uint32_t *out)
     int rc = fs_new_node(fs, out);
     if (rc)
         return rc;
-    fs->nodes[*out].globstar = 1;
+    fs->nodes[*out].flags |= WD_FS_GLOBSTAR;
     fs->nodes[node].star = *out;
+    fs->nodes[node].flags |= WD_FS_STAR;
     return 0;
 }
 
@@ -88,6 +99,7 @@ static int fs_glob_child(wd_fs_index *fs, uint32_t node, const char *seg, size_t
     fs->globs[fs->glob_count] = (wd_fs_glob){
         *out, fs->nodes[node].glob_head, seg, star + 1, (uint16_t)plen, (uint16_t)slen};
     fs->nodes[node].glob_head = (uint32_t)++fs->glob_count;
+    fs->nodes[node].flags |= WD_FS_GLOBS;
     return 0;
 }
 
@@ -116,11 +128,19 @@ static int fs_insert(wd_fs_index *fs, const wd_rule_int *r, uint32_t index)
             rc = fs_glob_child(fs, node, seg, len, &node);
         } else {
             lit++;
+            bool spine = fs->nodes[node].flags & WD_FS_SPINE;
+            uint64_t h = spine ? wd_hash_roll(fs->nodes[node].prefix_hash, seg, len)
+                               : wd_strmap_hash(node, seg, len);
             uint32_t child = (uint32_t)fs->count;
-            rc = wd_strmap_put(&fs->literals, node, seg, len, &child);
+            rc = wd_strmap_put_hashed(&fs->literals, h, node, seg, len, &child);
+            fs->nodes[node].flags |= WD_FS_LITERALS;
             if (!rc && child == fs->count) {
                 uint32_t id;
                 rc = fs_new_node(fs, &id);
+                if (!rc && spine) {
+                    fs->nodes[id].flags |= WD_FS_SPINE;
+                    fs->nodes[id].prefix_hash = h;
+                }
             }
             node = child;
         }
@@ -130,8 +150,8 @@ static int fs_insert(wd_fs_index *fs, const wd_rule_int *r, uint32_t index)
         rc = fs_star_child(fs, node, &node);
     if (rc)
         return rc;
-    wd_fs_node *t = &fs->nodes[node];
-    t->terminal = 1;
+    fs->nodes[node].flags |= WD_FS_TERMINAL;
+    wd_fs_term *t = &fs->terms[node];
     t->spec = WD_SPEC_STORAGE(lit, part, bare);
     uint32_t *slot = r->pub.effect == WD_ALLOW ? t->allow : t->deny;
     for (int b = 0; b < WD_ACCESS_BITS; b++)
@@ -186,13 +206,15 @@ static int ip_new_node(wd_net_index *net, int fam, uint32_t *id)
 static int host_path(wd_net_index *net, const char *name, uint32_t *out)
 {
     uint32_t node = 0;
+    uint64_t h = WD_HOST_ROOT_HASH;
     size_t end = strlen(name);
     while (end > 0) {
         size_t start = end;
         while (start > 0 && name[start - 1] != '.')
             start--;
         uint32_t child = (uint32_t)net->host_count;
-        int rc = wd_strmap_put(&net->labels, node, name + start, end - start, &child);
+        h = wd_hash_roll(h, name + start, end - start);
+        int rc = wd_strmap_put_hashed(&net->labels, h, node, name + start, end - start, &child);
         if (rc)
             return rc;
         if (child == net->host_count && (rc = host_new_node(net, &child)) != 0)
@@ -310,9 +332,19 @@ int wd_policy_compile(wd_policy *p)
         return WD_ERANGE;
     uint32_t root;
     int rc = fs_new_node(&p->fs, &root);
+    if (!rc) {
+        p->fs.nodes[root].flags |= WD_FS_SPINE;
+        p->fs.nodes[root].prefix_hash = WD_FS_ROOT_HASH;
+    }
     for (size_t i = 0; i < p->rule_count && !rc; i++)
         if (p->rules[i].pub.kind == WD_RULE_STORAGE)
             rc = fs_insert(&p->fs, &p->rules[i], (uint32_t)i);
+    /* Nodes are final now: mirror each node's flags into the slot that leads to it. */
+    for (size_t i = 0; !rc && i < p->fs.literals.cap; i++) {
+        wd_strmap_slot *slot = &p->fs.literals.slots[i];
+        if (slot->tag)
+            slot->tag = WD_STRMAP_USED | p->fs.nodes[slot->value].flags;
+    }
     if (!rc)
         rc = net_compile(p);
     if (!rc)
@@ -323,6 +355,7 @@ int wd_policy_compile(wd_policy *p)
 void wd_policy_index_free(wd_policy *p)
 {
     free(p->fs.nodes);
+    free(p->fs.terms);
     free(p->fs.globs);
     wd_strmap_free(&p->fs.literals);
     free(p->net.hosts);
@@ -336,9 +369,9 @@ void wd_policy_index_free(wd_policy *p)
 
 size_t wd_policy_index_memory(const wd_policy *p)
 {
-    return p->fs.cap * sizeof(wd_fs_node) + p->fs.glob_cap * sizeof(wd_fs_glob) +
-           wd_strmap_memory(&p->fs.literals) + p->net.host_cap * sizeof(wd_host_node) +
-           wd_strmap_memory(&p->net.labels) +
+    return p->fs.cap * (sizeof(wd_fs_node) + sizeof(wd_fs_term)) +
+           p->fs.glob_cap * sizeof(wd_fs_glob) + wd_strmap_memory(&p->fs.literals) +
+           p->net.host_cap * sizeof(wd_host_node) + wd_strmap_memory(&p->net.labels) +
            (p->net.ip_cap[0] + p->net.ip_cap[1]) * sizeof(wd_ip_node) +
            p->net.order_count * sizeof(uint32_t) + wd_strmap_memory(&p->env.keys) +
            p->rule_count * sizeof(wd_env_entry);

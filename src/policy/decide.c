@@ -48,16 +48,23 @@ static void settle(const wd_policy *p, const contest *c, wd_decision *out)
 enum { INLINE_STATES = 32 };
 
 typedef struct {
-    uint32_t *items;
+    uint32_t id, flags;
+} state;
+
+typedef struct {
+    state *items;
     size_t count, cap;
-    uint32_t inline_items[INLINE_STATES];
+    state inline_items[INLINE_STATES];
     uint64_t *seen; /* a bitmap over all nodes, once the set outgrows linear search */
     size_t nodes;
+    const wd_fs_term *terms;
     bool oom;
 } state_set;
 
-static void set_init(state_set *s, size_t nodes)
+static void set_init(state_set *s, const wd_fs_index *fs)
 {
+    s->terms = fs->terms;
+    size_t nodes = fs->count;
     s->items = s->inline_items;
     s->count = 0;
     s->cap = INLINE_STATES;
@@ -70,7 +77,7 @@ static void set_clear(state_set *s)
 {
     if (s->seen)
         for (size_t i = 0; i < s->count; i++)
-            s->seen[s->items[i] / 64] &= ~(1ull << (s->items[i] % 64));
+            s->seen[s->items[i].id / 64] &= ~(1ull << (s->items[i].id % 64));
     s->count = 0;
 }
 
@@ -81,21 +88,21 @@ static void set_free(state_set *s)
     free(s->seen);
 }
 
-static void set_add(state_set *s, uint32_t node)
+static void set_add(state_set *s, uint32_t node, uint32_t flags)
 {
     if (s->seen) {
         if (s->seen[node / 64] & (1ull << (node % 64)))
             return;
     } else {
         for (size_t i = 0; i < s->count; i++)
-            if (s->items[i] == node)
+            if (s->items[i].id == node)
                 return;
     }
     if (s->count == s->cap) {
         /* Only hostile or very glob-heavy policies get here. */
         size_t cap = s->cap * 2;
-        uint32_t *items = s->items == s->inline_items ? malloc(cap * sizeof(*items))
-                                                      : realloc(s->items, cap * sizeof(*items));
+        state *items = s->items == s->inline_items ? malloc(cap * sizeof(*items))
+                                                   : realloc(s->items, cap * sizeof(*items));
         if (!s->seen)
             s->seen = calloc((s->nodes + 63) / 64, sizeof(*s->seen));
         if (!items || !s->seen) {
@@ -109,20 +116,23 @@ static void set_add(state_set *s, uint32_t node)
         s->items = items;
         s->cap = cap;
         for (size_t i = 0; i < s->count; i++)
-            s->seen[s->items[i] / 64] |= 1ull << (s->items[i] % 64);
+            s->seen[s->items[i].id / 64] |= 1ull << (s->items[i].id % 64);
     }
     if (s->seen)
         s->seen[node / 64] |= 1ull << (node % 64);
-    s->items[s->count++] = node;
+    s->items[s->count++] = (state){node, flags};
+    if (flags & WD_FS_TERMINAL) /* its verdicts may be read at the end: fetch them now */
+        __builtin_prefetch(&s->terms[node]);
 }
 
 /* A node and the "**" nodes hanging below it, which match zero segments. */
-static void set_add_closure(state_set *s, const wd_fs_node *nodes, uint32_t node)
+static void set_add_closure(state_set *s, const wd_fs_node *nodes, uint32_t node, uint32_t flags)
 {
-    set_add(s, node);
-    while (nodes[node].star) {
+    set_add(s, node, flags);
+    while (flags & WD_FS_STAR) {
         node = nodes[node].star;
-        set_add(s, node);
+        flags = nodes[node].flags;
+        set_add(s, node, flags);
     }
 }
 
@@ -130,6 +140,89 @@ static bool glob_match(const wd_fs_glob *g, const char *seg, size_t len)
 {
     return len >= (size_t)g->plen + g->slen && !memcmp(seg, g->prefix, g->plen) &&
            !memcmp(seg + len - g->slen, g->suffix, g->slen);
+}
+
+/* One segment of a request path, with the rolling hash of the path up to and including it. */
+typedef struct {
+    const char *p;
+    size_t len;
+    uint64_t prefix;
+} path_seg;
+
+enum { FAST_SEGMENTS = 64 };
+
+/* Splits path into segments in one pass, computing each prefix's rolling hash and asking the
+ * CPU to fetch the slot it will be looked up in. Returns the segment count, -1 when the path
+ * has a "." or ".." segment (the lexical normaliser must run first), or -2 when it is deeper
+ * than FAST_SEGMENTS. */
+static int scan_path(const wd_policy *p, const char *path, size_t len, path_seg *segs)
+{
+    const char *s = path, *end = path + len;
+    uint64_t h = WD_FS_ROOT_HASH;
+    int n = 0;
+    while (s < end) {
+        if (*s == '/') {
+            s++;
+            continue;
+        }
+        const char *slash = memchr(s, '/', (size_t)(end - s));
+        if (!slash)
+            slash = end;
+        size_t l = (size_t)(slash - s);
+        if (s[0] == '.' && (l == 1 || (l == 2 && s[1] == '.')))
+            return -1;
+        if (n == FAST_SEGMENTS)
+            return -2;
+        h = wd_hash_roll(h, s, l);
+        wd_strmap_prefetch(&p->fs.literals, h);
+        segs[n++] = (path_seg){s, l, h};
+        s = slash;
+    }
+    return n;
+}
+
+/* Streams the segments of a path too deep for scan_path's array. */
+static int next_segment(const char **cursor, path_seg *seg)
+{
+    const char *s = *cursor;
+    while (*s == '/')
+        s++;
+    if (!*s)
+        return 0;
+    const char *e = s;
+    while (*e && *e != '/')
+        e++;
+    seg->prefix = wd_hash_roll(seg->prefix, s, (size_t)(e - s));
+    seg->p = s;
+    seg->len = (size_t)(e - s);
+    *cursor = e;
+    return 1;
+}
+
+/* Advances the live states over one segment. */
+static void step(const wd_policy *p, const state_set *cur, state_set *next, const path_seg *sg)
+{
+    const wd_fs_node *nodes = p->fs.nodes;
+    set_clear(next);
+    for (size_t i = 0; i < cur->count; i++) {
+        uint32_t id = cur->items[i].id, f = cur->items[i].flags;
+        if (f & WD_FS_GLOBSTAR)
+            set_add(next, id, f); /* "**" absorbs this segment and may absorb more */
+        if (f & WD_FS_LITERALS) {
+            /* A spine node is the one whose path is exactly the request's so far, so its
+             * children sit under the rolling hash of the request's prefix. */
+            uint64_t h = f & WD_FS_SPINE ? sg->prefix : wd_strmap_hash(id, sg->p, sg->len);
+            const wd_strmap_slot *slot = wd_strmap_find(&p->fs.literals, h, id, sg->p, sg->len);
+            if (slot)
+                set_add_closure(next, nodes, slot->value, slot->tag & ~WD_STRMAP_USED);
+        }
+        if (f & WD_FS_GLOBS)
+            for (uint32_t g = nodes[id].glob_head; g; g = p->fs.globs[g - 1].next)
+                if (glob_match(&p->fs.globs[g - 1], sg->p, sg->len)) {
+                    uint32_t child = p->fs.globs[g - 1].node;
+                    set_add_closure(next, nodes, child, nodes[child].flags);
+                }
+    }
 }
 
 static int decide_storage(const wd_policy *p, const wd_request *req, wd_decision *out)
@@ -140,59 +233,60 @@ static int decide_storage(const wd_policy *p, const wd_request *req, wd_decision
                        req->access);
     if (!req->path)
         return wd_fail(WD_EINVAL, "a storage request needs a path");
-    char norm[WD_PATH_MAX];
-    bool escapes;
-    if (wd_path_normalize(req->path, norm, sizeof(norm), &escapes) != 0)
+    size_t plen = strnlen(req->path, WD_PATH_MAX);
+    if (plen == 0 || plen >= WD_PATH_MAX || req->path[0] != '/')
         return wd_fail(WD_EINVAL, "path must be absolute and shorter than %d bytes", WD_PATH_MAX);
-    if (escapes) {
-        *out = (wd_decision){WD_DENY, WD_REASON_ESCAPES_ROOT, NULL, NULL};
-        return 0;
+    const char *path = req->path;
+    char norm[WD_PATH_MAX];
+    path_seg segs[FAST_SEGMENTS];
+    int n = scan_path(p, path, plen, segs);
+    if (n == -1) {
+        bool escapes;
+        if (wd_path_normalize(path, norm, sizeof(norm), &escapes) != 0)
+            return wd_fail(WD_EINVAL, "path must be absolute and shorter than %d bytes",
+                           WD_PATH_MAX);
+        if (escapes) {
+            *out = (wd_decision){WD_DENY, WD_REASON_ESCAPES_ROOT, NULL, NULL};
+            return 0;
+        }
+        path = norm;
+        n = scan_path(p, path, strlen(path), segs);
     }
 
-    const wd_fs_node *nodes = p->fs.nodes;
     state_set sets[2];
-    set_init(&sets[0], p->fs.count);
-    set_init(&sets[1], p->fs.count);
+    set_init(&sets[0], &p->fs);
+    set_init(&sets[1], &p->fs);
     state_set *cur = &sets[0], *next = &sets[1];
-    set_add_closure(cur, nodes, 0);
-
-    const char *s = norm;
-    while (*s && cur->count) {
-        while (*s == '/')
-            s++;
-        if (!*s)
-            break;
-        const char *seg = s;
-        while (*s && *s != '/')
-            s++;
-        size_t len = (size_t)(s - seg);
-        set_clear(next);
-        for (size_t i = 0; i < cur->count; i++) {
-            uint32_t id = cur->items[i], child;
-            const wd_fs_node *n = &nodes[id];
-            if (n->globstar)
-                set_add(next, id); /* "**" absorbs this segment and may absorb more */
-            if (wd_strmap_get(&p->fs.literals, id, seg, len, &child))
-                set_add_closure(next, nodes, child);
-            for (uint32_t g = n->glob_head; g; g = p->fs.globs[g - 1].next)
-                if (glob_match(&p->fs.globs[g - 1], seg, len))
-                    set_add_closure(next, nodes, p->fs.globs[g - 1].node);
+    set_add_closure(cur, p->fs.nodes, 0, p->fs.nodes[0].flags);
+    if (n >= 0) {
+        for (int i = 0; i < n && cur->count; i++) {
+            step(p, cur, next, &segs[i]);
+            state_set *t = cur;
+            cur = next;
+            next = t;
         }
-        state_set *t = cur;
-        cur = next;
-        next = t;
+    } else { /* deeper than FAST_SEGMENTS: the same walk, one segment at a time */
+        path_seg sg = {NULL, 0, WD_FS_ROOT_HASH};
+        const char *c = path;
+        while (cur->count && next_segment(&c, &sg)) {
+            step(p, cur, next, &sg);
+            state_set *t = cur;
+            cur = next;
+            next = t;
+        }
     }
 
     contest c;
     contest_init(&c);
     for (size_t i = 0; i < cur->count; i++) {
-        const wd_fs_node *n = &nodes[cur->items[i]];
-        if (!n->terminal)
+        uint32_t id = cur->items[i].id;
+        if (!(cur->items[i].flags & WD_FS_TERMINAL))
             continue;
-        if (n->allow[bit] != WD_NO_RULE)
-            consider(&c, WD_ALLOW, n->allow[bit], n->spec);
-        if (n->deny[bit] != WD_NO_RULE)
-            consider(&c, WD_DENY, n->deny[bit], n->spec);
+        const wd_fs_term *t = &p->fs.terms[id];
+        if (t->allow[bit] != WD_NO_RULE)
+            consider(&c, WD_ALLOW, t->allow[bit], t->spec);
+        if (t->deny[bit] != WD_NO_RULE)
+            consider(&c, WD_DENY, t->deny[bit], t->spec);
     }
     bool oom = sets[0].oom || sets[1].oom;
     set_free(&sets[0]);
@@ -288,24 +382,36 @@ static int decide_network(const wd_policy *p, const wd_request *req, wd_decision
     if (!wd_hostname_normalize(req->host, hlen, name, sizeof(name), &why))
         return wd_fail(WD_EINVAL, "bad host in network request: %s", why);
 
-    /* Walk the labels from the right: com -> example -> api. */
+    /* Walk the labels from the right: com -> example -> api. Every level's slot is known
+     * from the name alone (rolling hash), so fetch them all before walking. */
     size_t end = strlen(name), labels = 1;
     for (size_t i = 0; i < end; i++)
         labels += name[i] == '.';
+    uint64_t h = WD_HOST_ROOT_HASH;
+    for (size_t e = end; e > 0;) {
+        size_t start = e;
+        while (start > 0 && name[start - 1] != '.')
+            start--;
+        h = wd_hash_roll(h, name + start, e - start);
+        wd_strmap_prefetch(&p->net.labels, h);
+        e = start ? start - 1 : 0;
+    }
     uint32_t node = 0;
     size_t depth = 0;
+    h = WD_HOST_ROOT_HASH;
     while (end > 0) {
         size_t start = end;
         while (start > 0 && name[start - 1] != '.')
             start--;
-        if (!wd_strmap_get(&p->net.labels, node, name + start, end - start, &node))
+        h = wd_hash_roll(h, name + start, end - start);
+        if (!wd_strmap_get_hashed(&p->net.labels, h, node, name + start, end - start, &node))
             break;
         depth++;
-        const wd_host_node *h = &p->net.hosts[node];
+        const wd_host_node *hn = &p->net.hosts[node];
         if (depth < labels)
-            consider_range(p, &c, h->wild, depth + 1, sch, port);
+            consider_range(p, &c, hn->wild, depth + 1, sch, port);
         else
-            consider_range(p, &c, h->exact, SPEC_EXACT_NAME, sch, port);
+            consider_range(p, &c, hn->exact, SPEC_EXACT_NAME, sch, port);
         end = start ? start - 1 : 0;
     }
     settle(p, &c, out);

@@ -294,10 +294,21 @@ bool wd_cidr_parse(const char *s, size_t len, wd_ip *addr, unsigned *prefix, con
     return true;
 }
 
-static bool is_host_char(char c)
-{
-    return is_alpha(c) || is_digit(c) || c == '-' || c == '_';
-}
+/* Host name characters, lowercased; 0 for everything else ('.' is handled by the caller).
+ * One table lookup per character both validates and lowercases: this runs on every connect
+ * decision. */
+static const unsigned char host_chars[256] = {
+    ['-'] = '-', ['_'] = '_', ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+    ['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9', ['a'] = 'a', ['b'] = 'b',
+    ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f', ['g'] = 'g', ['h'] = 'h', ['i'] = 'i',
+    ['j'] = 'j', ['k'] = 'k', ['l'] = 'l', ['m'] = 'm', ['n'] = 'n', ['o'] = 'o', ['p'] = 'p',
+    ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['t'] = 't', ['u'] = 'u', ['v'] = 'v', ['w'] = 'w',
+    ['x'] = 'x', ['y'] = 'y', ['z'] = 'z', ['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd',
+    ['E'] = 'e', ['F'] = 'f', ['G'] = 'g', ['H'] = 'h', ['I'] = 'i', ['J'] = 'j', ['K'] = 'k',
+    ['L'] = 'l', ['M'] = 'm', ['N'] = 'n', ['O'] = 'o', ['P'] = 'p', ['Q'] = 'q', ['R'] = 'r',
+    ['S'] = 's', ['T'] = 't', ['U'] = 'u', ['V'] = 'v', ['W'] = 'w', ['X'] = 'x', ['Y'] = 'y',
+    ['Z'] = 'z',
+};
 
 bool wd_hostname_normalize(const char *s, size_t len, char *out, size_t out_size, const char **why)
 {
@@ -310,13 +321,19 @@ bool wd_hostname_normalize(const char *s, size_t len, char *out, size_t out_size
         return fail(why, "empty host name");
     if (n > WD_HOST_NAME_MAX)
         return fail(why, "host name longer than 253 characters");
+    if (!out || out_size < n + 1)
+        return fail(why, "host name buffer too small");
 
+    /* Built in a local buffer: a refused name leaves out untouched. */
+    char low[WD_HOST_NAME_MAX + 1];
     size_t label = 0;      /* start of the label being read */
     size_t last_label = 0; /* start of the last complete one */
     for (size_t i = 0; i <= n; i++) {
         if (i < n && s[i] != '.') {
-            if (!is_host_char(s[i]))
+            unsigned char c = host_chars[(unsigned char)s[i]];
+            if (!c)
                 return fail(why, "invalid character in host name");
+            low[i] = (char)c;
             continue;
         }
         size_t label_len = i - label;
@@ -328,6 +345,8 @@ bool wd_hostname_normalize(const char *s, size_t len, char *out, size_t out_size
             return fail(why, "label starts with '-'");
         if (s[i - 1] == '-')
             return fail(why, "label ends with '-'");
+        if (i < n)
+            low[i] = '.';
         last_label = label;
         label = i + 1;
     }
@@ -339,10 +358,7 @@ bool wd_hostname_normalize(const char *s, size_t len, char *out, size_t out_size
             return fail(why, "ip literal is not a host name");
         return fail(why, "numeric last label but not an ipv4 address");
     }
-    if (!out || out_size < n + 1)
-        return fail(why, "host name buffer too small");
-    for (size_t i = 0; i < n; i++)
-        out[i] = to_lower(s[i]);
+    memcpy(out, low, n);
     out[n] = '\0';
     return true;
 }

@@ -682,6 +682,8 @@ static bool has_content(const char *data, size_t len)
     return false;
 }
 
+static int parse_tree(parser *p, wd_arena *scratch, const char *data, size_t len);
+
 int wd_policy_parse(wd_policy *policy, const char *data, size_t len, wd_diagnostics *diags)
 {
     parser p = {.policy = policy, .diags = diags, .file = policy->file};
@@ -689,30 +691,14 @@ int wd_policy_parse(wd_policy *policy, const char *data, size_t len, wd_diagnost
         report(&p, WD_DIAG_ERROR, WD_P_EMPTY, 0, 0, "policy file is empty");
         return WD_EPOLICY;
     }
-    wd_yaml_node *root = NULL;
-    if (wd_yaml_parse(&policy->arena, data, len, p.file, diags, &root) != 0)
-        return WD_EPOLICY;
-    if (!root || wd_yaml_is_null(root)) {
-        report(&p, WD_DIAG_ERROR, WD_P_EMPTY, 0, 0, "policy file has no content");
-        return WD_EPOLICY;
-    }
-    if (root->kind != WD_YAML_MAP) {
-        ERR(&p, root, WD_P_TYPE, "a policy must be a mapping with version and permissions");
-        return WD_EPOLICY;
-    }
-    static const char *const keys[] = {"version", "description", "permissions", NULL};
-    check_keys(&p, root, keys, "policy");
-    version_field(&p, root);
-    const wd_yaml_node *d = get(root, "description");
-    if (d && !wd_yaml_is_null(d) && expect(&p, d, WD_YAML_SCALAR, "description") > 0)
-        policy->description = adup(&p, d->str, d->len);
-    const wd_yaml_node *perms = get(root, "permissions");
-    if (perms)
-        permissions(&p, perms);
-
-    if (p.oom || p.errors) {
+    /* The tree is scaffolding: it lives in its own arena, gone once the rules are built, so a
+     * compiled policy holds only what decisions need. */
+    wd_arena scratch = WD_ARENA_INIT;
+    int rc = parse_tree(&p, &scratch, data, len);
+    wd_arena_free(&scratch);
+    if (rc) {
         free(p.rules);
-        return p.oom ? WD_ENOMEM : WD_EPOLICY;
+        return rc;
     }
     policy->rules = wd_arena_array(&policy->arena, p.count ? p.count : 1, sizeof(*p.rules));
     if (!policy->rules) {
@@ -723,5 +709,34 @@ int wd_policy_parse(wd_policy *policy, const char *data, size_t len, wd_diagnost
         memcpy(policy->rules, p.rules, p.count * sizeof(*p.rules));
     policy->rule_count = p.count;
     free(p.rules);
+    return 0;
+}
+
+static int parse_tree(parser *p, wd_arena *scratch, const char *data, size_t len)
+{
+    wd_policy *policy = p->policy;
+    wd_yaml_node *root = NULL;
+    if (wd_yaml_parse(scratch, data, len, p->file, p->diags, &root) != 0)
+        return WD_EPOLICY;
+    if (!root || wd_yaml_is_null(root)) {
+        report(p, WD_DIAG_ERROR, WD_P_EMPTY, 0, 0, "policy file has no content");
+        return WD_EPOLICY;
+    }
+    if (root->kind != WD_YAML_MAP) {
+        ERR(p, root, WD_P_TYPE, "a policy must be a mapping with version and permissions");
+        return WD_EPOLICY;
+    }
+    static const char *const keys[] = {"version", "description", "permissions", NULL};
+    check_keys(p, root, keys, "policy");
+    version_field(p, root);
+    const wd_yaml_node *d = get(root, "description");
+    if (d && !wd_yaml_is_null(d) && expect(p, d, WD_YAML_SCALAR, "description") > 0)
+        policy->description = adup(p, d->str, d->len);
+    const wd_yaml_node *perms = get(root, "permissions");
+    if (perms)
+        permissions(p, perms);
+
+    if (p->oom || p->errors)
+        return p->oom ? WD_ENOMEM : WD_EPOLICY;
     return 0;
 }

@@ -33,14 +33,36 @@ typedef struct {
 } wd_rule_int;
 
 /* ---- storage ---- */
+/* Nodes reached from the root through literal segments only form the "spine": their literal
+ * children are hashed by a rolling hash of the whole path (WD_FS_ROOT_HASH, then
+ * wd_hash_roll per segment), which a decision computes from the request and prefetches for
+ * every depth at once. Other nodes' children are hashed by (parent, segment). */
+#define WD_FS_ROOT_HASH 0x57415244454e2f2full
+#define WD_HOST_ROOT_HASH 0x5741524445e4e2e2ull
+
+/* Node flags. Bit 0 stays clear: the same bits are copied into the node's strmap slot, whose
+ * tag needs bit 0 (WD_STRMAP_USED), so a walk that finds a child has its flags already. */
+enum {
+    WD_FS_GLOBSTAR = 1u << 1, /* reached by "**": absorbs any number of segments */
+    WD_FS_TERMINAL = 1u << 2, /* a pattern ends here (its wd_fs_term is filled in) */
+    WD_FS_SPINE = 1u << 3,    /* reached from the root through literal segments only */
+    WD_FS_LITERALS = 1u << 4, /* has literal children */
+    WD_FS_STAR = 1u << 5,     /* has a "**" child */
+    WD_FS_GLOBS = 1u << 6,    /* has '*' children */
+};
+
+/* What the walk reads: kept small so more of the trie stays in cache. */
 typedef struct {
-    uint32_t star;      /* child reached by a "**" segment, 0 when none (0 is the root) */
-    uint32_t glob_head; /* first glob edge + 1, 0 when none */
-    uint8_t globstar;   /* this node was reached by "**": it may absorb any segment */
-    uint8_t terminal;   /* a pattern ends here */
-    uint64_t spec;      /* specificity of the pattern ending here */
-    uint32_t allow[WD_ACCESS_BITS], deny[WD_ACCESS_BITS]; /* first rule per access, or WD_NO_RULE */
+    uint64_t prefix_hash; /* spine nodes: rolling hash of their path; 0 otherwise */
+    uint32_t star;        /* child reached by a "**" segment (when WD_FS_STAR) */
+    uint32_t glob_head;   /* first glob edge + 1 (when WD_FS_GLOBS) */
+    uint32_t flags;       /* WD_FS_* */
 } wd_fs_node;
+
+typedef struct {   /* read only for the final candidates */
+    uint64_t spec; /* specificity of the pattern ending here */
+    uint32_t allow[WD_ACCESS_BITS], deny[WD_ACCESS_BITS]; /* first rule per access, or WD_NO_RULE */
+} wd_fs_term;
 
 typedef struct {
     uint32_t node, next; /* next: following glob edge of the same parent + 1, 0 when last */
@@ -50,10 +72,11 @@ typedef struct {
 
 typedef struct {
     wd_fs_node *nodes;
+    wd_fs_term *terms; /* parallel to nodes */
     size_t count, cap;
     wd_fs_glob *globs;
     size_t glob_count, glob_cap;
-    wd_strmap literals; /* (parent node, segment) -> child node */
+    wd_strmap literals; /* literal edges: (parent node, segment) -> child node */
 } wd_fs_index;
 
 /* ---- network ---- */

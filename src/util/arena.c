@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { BLOCK_MIN = 16 * 1024, ALIGN = 16 };
+enum { BLOCK_MIN = 4 * 1024, ALIGN = 16 };
 
 struct wd_arena_block {
     wd_arena_block *next;
