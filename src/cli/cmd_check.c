@@ -29,6 +29,16 @@ typedef struct {
     bool json;
 } checker;
 
+/* A malformed batch line: one line of output, JSON when --json, so a reader never has to parse
+ * two formats. */
+static void batch_error(const checker *ck, long line, const char *msg)
+{
+    if (ck->json)
+        cli_print_json(json_pack("{s:s, s:I}", "error", msg, "line", (json_int_t)line));
+    else
+        printf("error %ld: %s\n", line, msg);
+}
+
 /* Decides one query and prints its line. Returns EXIT_ALLOW, EXIT_DENY or EXIT_USAGE. */
 static int check_one(const checker *ck, const char *verb, const char *target, long line)
 {
@@ -37,16 +47,12 @@ static int check_one(const checker *ck, const char *verb, const char *target, lo
     if (wd_request_parse(&req, verb, target) != 0 ||
         wd_policy_decide(ck->policy, &req.request, &d) != 0) {
         const char *msg = wd_error_last()->message;
-        if (ck->json) {
-            json_t *j = json_pack("{s:s, s:s}", "error", msg, "verb", verb);
-            if (j && line)
-                json_object_set_new(j, "line", json_integer(line));
-            cli_print_json(j);
-        } else if (line) {
-            printf("error %ld: %s\n", line, msg);
-        } else {
+        if (line)
+            batch_error(ck, line, msg);
+        else if (ck->json)
+            cli_print_json(json_pack("{s:s, s:s}", "error", msg, "verb", verb));
+        else
             fprintf(stderr, "warden: %s\n", msg);
-        }
         return EXIT_USAGE;
     }
     char why[3000];
@@ -89,11 +95,14 @@ static int run_batch(const checker *ck, const char *path)
     while ((n = getline(&buf, &cap, in)) != -1) {
         lineno++;
         int rc;
-        if ((size_t)n > BATCH_LINE_MAX) {
-            printf("error %ld: line is longer than %d bytes\n", lineno, BATCH_LINE_MAX);
+        size_t content = (size_t)n - (n > 0 && buf[n - 1] == '\n');
+        if (content > BATCH_LINE_MAX) {
+            char msg[64];
+            snprintf(msg, sizeof(msg), "line is longer than %d bytes", BATCH_LINE_MAX);
+            batch_error(ck, lineno, msg);
             rc = EXIT_USAGE;
         } else if (memchr(buf, '\0', (size_t)n)) {
-            printf("error %ld: NUL byte in line\n", lineno);
+            batch_error(ck, lineno, "NUL byte in line");
             rc = EXIT_USAGE;
         } else {
             /* '#' at the start, or after white space, begins a comment. */
@@ -107,7 +116,7 @@ static int run_batch(const checker *ck, const char *path)
                 continue;
             char *sp = line + strcspn(line, " \t");
             if (!*sp) {
-                printf("error %ld: expected VERB TARGET\n", lineno);
+                batch_error(ck, lineno, "expected VERB TARGET");
                 rc = EXIT_USAGE;
             } else {
                 *sp = '\0';

@@ -4,6 +4,7 @@
  * in ASCII rather than taken from <ctype.h>, whose answers depend on the locale. */
 #include "policy/netaddr.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static bool fail(const char **why, const char *reason)
@@ -558,4 +559,37 @@ unsigned wd_scheme_default_port(const char *scheme)
             return known[i].port;
     }
     return 0;
+}
+
+void wd_ip_format(const wd_ip *ip, char out[static WD_IP_TEXT_MAX])
+{
+    if (ip->family == 4) {
+        snprintf(out, WD_IP_TEXT_MAX, "%u.%u.%u.%u", ip->addr[0], ip->addr[1], ip->addr[2],
+                 ip->addr[3]);
+        return;
+    }
+    unsigned g[8];
+    for (int i = 0; i < 8; i++)
+        g[i] = (unsigned)(ip->addr[2 * i] << 8 | ip->addr[2 * i + 1]);
+    int best = -1, best_len = 1; /* RFC 5952 4.2.2: a single zero group is not shortened */
+    for (int i = 0; i < 8;) {
+        int j = i;
+        while (j < 8 && g[j] == 0)
+            j++;
+        if (j - i > best_len) {
+            best = i;
+            best_len = j - i;
+        }
+        i = j > i ? j : i + 1;
+    }
+    size_t o = 0;
+    for (int i = 0; i < 8; i++) {
+        if (i == best) {
+            o += (size_t)snprintf(out + o, WD_IP_TEXT_MAX - o, "::");
+            i += best_len - 1;
+            continue;
+        }
+        o += (size_t)snprintf(out + o, WD_IP_TEXT_MAX - o, "%s%x",
+                              (i == 0 || (best >= 0 && i == best + best_len)) ? "" : ":", g[i]);
+    }
 }

@@ -73,6 +73,12 @@ typedef struct {
 bool wd_host_spec_parse(const char *s, size_t len, bool allow_wildcards, wd_host_spec *out,
                         const char **why);
 
+#define WD_IP_TEXT_MAX 46
+
+/* The canonical text of an address: dotted quad, or RFC 5952 IPv6 (lowercase, leading zeros
+ * dropped, the longest run of two or more zero groups as "::"). */
+void wd_ip_format(const wd_ip *ip, char out[static WD_IP_TEXT_MAX]);
+
 /* The default port of a well-known scheme (http 80, https 443, ws 80, wss 443, ftp 21, ssh 22,
  * smtp 25, imap 143, imaps 993, postgres 5432, postgresql 5432, mysql 3306, redis 6379, amqp
  * 5672, amqps 5671, mqtt 1883, mqtts 8883, ldap 389, ldaps 636), or 0. */

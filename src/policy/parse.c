@@ -174,6 +174,12 @@ static const char *storage_pattern(parser *p, const wd_yaml_node *uri, size_t of
         ERR(p, uri, WD_P_URI, "storage URI has no path after fs://");
         return NULL;
     }
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)path[i] < 0x20 || path[i] == 0x7f) {
+            ERR_AT(p, uri, off + i, WD_P_URI, "control character (0x%02x) in a storage URI",
+                   (unsigned)(unsigned char)path[i]);
+            return NULL;
+        }
     bool absolute = path[0] == '/';
     const char *base = p->policy->data_dir;
     if (!absolute && !base) {
@@ -325,18 +331,6 @@ static void storage_rule(parser *p, const wd_yaml_node *item, wd_effect effect)
 
 /* ---- network ---------------------------------------------------------------------------- */
 
-static void ip_text(const wd_ip *ip, char *out, size_t size)
-{
-    if (ip->family == 4) {
-        snprintf(out, size, "%u.%u.%u.%u", ip->addr[0], ip->addr[1], ip->addr[2], ip->addr[3]);
-        return;
-    }
-    size_t o = 0;
-    for (int i = 0; i < 16; i += 2)
-        o += (size_t)snprintf(out + o, size - o, "%s%x", i ? ":" : "",
-                              (unsigned)(ip->addr[i] << 8 | ip->addr[i + 1]));
-}
-
 static int cmp_port(const void *a, const void *b)
 {
     return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
@@ -464,7 +458,7 @@ static void network_rule(parser *p, const wd_yaml_node *item, wd_effect effect)
         case WD_HOST_IP:
             r->ip = spec.ip;
             r->prefix = spec.ip.family == 4 ? 32 : 128;
-            ip_text(&spec.ip, ipbuf, sizeof(ipbuf));
+            wd_ip_format(&spec.ip, ipbuf);
             r->pub.host = adup(p, ipbuf, strlen(ipbuf));
             break;
         }
@@ -515,6 +509,10 @@ static void environment_rule(parser *p, const wd_yaml_node *item, wd_effect effe
     }
     if (!expect_scalar(p, key, "key"))
         return;
+    if (key->len == 0) {
+        ERR(p, key, WD_P_ENV_KEY, "environment key is empty");
+        return;
+    }
     if (key->len > 256) {
         ERR(p, key, WD_P_ENV_KEY, "environment key is longer than 256 bytes");
         return;
@@ -607,10 +605,10 @@ static void resources_section(parser *p, const wd_yaml_node *sec)
     /* Wassette's legacy form: cpu as a percentage of one core, memory in MiB. */
     resource(p, sec, "cpu", wd_units_cpu_legacy, &r->cpu_millicores, " (legacy percentage)");
     resource(p, sec, "memory", wd_units_memory_legacy, &r->memory_bytes, " (legacy MiB)");
-    const wd_yaml_node *io = get(sec, "io");
-    if (io)
-        report(p, WD_DIAG_WARNING, WD_W_NOT_ENFORCED, io->line, io->column,
-               "resources.io is not enforced by warden: accepted and ignored");
+    for (const wd_yaml_node *k = sec->child; k && k->next; k = k->next->next)
+        if (k->kind == WD_YAML_SCALAR && !strcmp(k->str, "io"))
+            report(p, WD_DIAG_WARNING, WD_W_NOT_ENFORCED, k->line, k->column,
+                   "resources.io is not enforced by warden: accepted and ignored");
 }
 
 static void version_field(parser *p, const wd_yaml_node *root)

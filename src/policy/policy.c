@@ -67,6 +67,12 @@ static int load(wd_policy **out, const char *data, size_t len, const char *displ
                     "policy is %zu bytes; the limit is %u bytes", len, WD_POLICY_MAX_FILE_SIZE);
         return fail_from_diags(diags, first, WD_EPOLICY);
     }
+    /* A UTF-8 byte order mark is allowed (YAML 1.2 permits it; editors write it) and is not
+     * part of the text: columns on line 1 count from after it. */
+    if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
+        data += 3;
+        len -= 3;
+    }
     size_t bad;
     if (!wd_utf8_valid(data, len, &bad)) {
         unsigned line, col;
@@ -173,12 +179,14 @@ int wd_policy_load(wd_policy **out, const char *path, const wd_policy_options *o
     size_t len;
     rc = wd_file_read(path, WD_POLICY_MAX_FILE_SIZE, &data, &len, WD_P_IO, WD_P_TOO_LARGE);
     if (rc) {
+        /* Too large is a property of the policy (invalid, WD-P002); anything else means the
+         * file could not be read at all. */
         const wd_error *e = wd_error_last();
         if (opts && opts->diagnostics)
             wd_diag_add(opts->diagnostics, WD_DIAG_ERROR, e->id[0] ? e->id : WD_P_IO, display, 0, 0,
                         "%s", e->message);
-        return wd_error_set(rc == WD_ENOMEM ? WD_ENOMEM : WD_EIO, e->id, display, 0, 0, "%s",
-                            e->message);
+        int code = rc == WD_ERANGE ? WD_EPOLICY : rc == WD_ENOMEM ? WD_ENOMEM : WD_EIO;
+        return wd_error_set(code, e->id, display, 0, 0, "%s", e->message);
     }
     rc = load_with_diags(out, data, len, display, data_dir, opts);
     free(data);

@@ -40,14 +40,8 @@ int wd_request_parse(wd_request_buf *out, const char *verb, const char *target)
         if (!wd_host_spec_parse(target, len, false, &spec, &why))
             return wd_fail(WD_EINVAL, "bad connect target \"%.200s\": %s", target, why);
         char *host = out->text, *scheme = out->text + WD_HOST_NAME_MAX + 64;
-        if (spec.kind == WD_HOST_IP && spec.ip.family == 6) {
-            size_t o = 0;
-            for (int i = 0; i < 16; i += 2)
-                o += (size_t)snprintf(host + o, 64 - o, "%s%x", i ? ":" : "",
-                                      (unsigned)(spec.ip.addr[i] << 8 | spec.ip.addr[i + 1]));
-        } else if (spec.kind == WD_HOST_IP) {
-            snprintf(host, 64, "%u.%u.%u.%u", spec.ip.addr[0], spec.ip.addr[1], spec.ip.addr[2],
-                     spec.ip.addr[3]);
+        if (spec.kind == WD_HOST_IP) {
+            wd_ip_format(&spec.ip, host);
         } else {
             snprintf(host, WD_HOST_NAME_MAX + 1, "%s", spec.name);
         }

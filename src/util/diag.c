@@ -92,20 +92,35 @@ size_t wd_diag_format(const wd_diag *d, char *buf, size_t size)
     return n < 0 ? 0 : (size_t)n;
 }
 
+typedef struct {
+    wd_diag d;
+    size_t index;
+} ranked;
+
+static int cmp_ranked(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->d.line != y->d.line)
+        return x->d.line < y->d.line ? -1 : 1;
+    if (x->d.column != y->d.column)
+        return x->d.column < y->d.column ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index; /* stable */
+}
+
 void wd_diag_sort(wd_diagnostics *diags, size_t first)
 {
-    /* Insertion sort: stable, and a file's diagnostics are few and nearly ordered already. */
-    if (!diags)
+    /* O(n log n) on any input: a hostile file can produce hundreds of thousands of
+     * diagnostics in any order. */
+    if (!diags || diags->count <= first + 1)
         return;
-    for (size_t i = first + 1; i < diags->count; i++) {
-        wd_diag d = diags->items[i];
-        size_t j = i;
-        while (j > first &&
-               (diags->items[j - 1].line > d.line ||
-                (diags->items[j - 1].line == d.line && diags->items[j - 1].column > d.column))) {
-            diags->items[j] = diags->items[j - 1];
-            j--;
-        }
-        diags->items[j] = d;
-    }
+    size_t n = diags->count - first;
+    ranked *r = malloc(n * sizeof(*r));
+    if (!r)
+        return; /* unsorted is still correct, only less readable */
+    for (size_t i = 0; i < n; i++)
+        r[i] = (ranked){diags->items[first + i], i};
+    qsort(r, n, sizeof(*r), cmp_ranked);
+    for (size_t i = 0; i < n; i++)
+        diags->items[first + i] = r[i].d;
+    free(r);
 }

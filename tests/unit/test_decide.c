@@ -276,6 +276,32 @@ static void test_storage_specificity(void **state)
     wd_policy_free(p);
 }
 
+static void test_deep_paths(void **state)
+{
+    (void)state;
+    /* Paths deeper than the walk's fast array take the streaming route: same answers. */
+    wd_policy *p = load(V "permissions:\n  storage:\n    allow:\n"
+                          "    - uri: fs:///d/**/leaf\n      access: [read]\n" /* 5 */
+                          "    deny:\n"
+                          "    - uri: fs:///d/a/a/a\n      access: [read]\n"); /* 8 */
+    char path[1024] = "/d";
+    for (int i = 0; i < 100; i++)
+        strcat(path, "/b");
+    strcat(path, "/leaf");
+    ALLOW(p, "read", path, 5);
+    char denied[1024] = "/d/a/a/a";
+    for (int i = 0; i < 100; i++)
+        strcat(denied, "/c");
+    strcat(denied, "/leaf");
+    DENY(p, "read", denied, 8); /* 3 literal segments beat 1 */
+    char dots[1024] = "/d";
+    for (int i = 0; i < 100; i++)
+        strcat(dots, "/x/..");
+    strcat(dots, "/z/leaf");
+    ALLOW(p, "read", dots, 5);
+    wd_policy_free(p);
+}
+
 static void test_relative_uris(void **state)
 {
     (void)state;
@@ -686,19 +712,13 @@ static void test_threads_share_policy(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_default_deny),
-        cmocka_unit_test(test_compat_restricted),
-        cmocka_unit_test(test_compat_comprehensive),
-        cmocka_unit_test(test_every_compat_file_loads),
-        cmocka_unit_test(test_storage_globs),
-        cmocka_unit_test(test_storage_specificity),
-        cmocka_unit_test(test_relative_uris),
-        cmocka_unit_test(test_network_hosts),
-        cmocka_unit_test(test_network_any),
-        cmocka_unit_test(test_environment),
-        cmocka_unit_test(test_malformed_requests),
-        cmocka_unit_test(test_inspection),
-        cmocka_unit_test(test_trie_matches_reference),
+        cmocka_unit_test(test_default_deny),         cmocka_unit_test(test_compat_restricted),
+        cmocka_unit_test(test_compat_comprehensive), cmocka_unit_test(test_every_compat_file_loads),
+        cmocka_unit_test(test_storage_globs),        cmocka_unit_test(test_storage_specificity),
+        cmocka_unit_test(test_deep_paths),           cmocka_unit_test(test_relative_uris),
+        cmocka_unit_test(test_network_hosts),        cmocka_unit_test(test_network_any),
+        cmocka_unit_test(test_environment),          cmocka_unit_test(test_malformed_requests),
+        cmocka_unit_test(test_inspection),           cmocka_unit_test(test_trie_matches_reference),
         cmocka_unit_test(test_threads_share_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -137,6 +137,12 @@ static const error_case cases[] = {
      5, 13},
     {"env wildcard", V "permissions:\n  environment:\n    allow:\n    - key: AWS_*\n", "WD-P024", 5,
      16},
+    {"env empty", V "permissions:\n  environment:\n    allow:\n    - key: \"\"\n", "WD-P024", 5,
+     12},
+    {"uri newline",
+     V "permissions:\n  storage:\n    allow:\n    - uri: \"fs:///a\\nb\"\n"
+       "      access: [read]\n",
+     "WD-P015", 5, 12},
     {"env equals", V "permissions:\n  environment:\n    allow:\n    - key: A=B\n", "WD-P024", 5,
      13},
     {"cpu unit", V "permissions:\n  resources:\n    limits:\n      cpu: 500x\n", "WD-P025", 5, 12},
@@ -300,7 +306,8 @@ static void test_files(void **state)
     assert_non_null(data);
     memset(data, '#', big);
     char *path = wd_test_write(dir, "big.yaml", data, big);
-    assert_int_equal(wd_policy_load(&p, path, &opts), WD_EIO);
+    assert_int_equal(wd_policy_load(&p, path, &opts),
+                     WD_EPOLICY); /* too large: invalid, not unreadable */
     assert_string_equal(wd_error_last()->id, "WD-P002");
     assert_int_equal(wd_policy_load_buffer(&p, data, big, &opts), WD_EPOLICY);
     assert_string_equal(wd_error_last()->id, "WD-P002");
@@ -324,6 +331,47 @@ static void test_files(void **state)
     }
     free(path);
     wd_test_rmtree(dir);
+}
+
+static void test_byte_order_mark(void **state)
+{
+    (void)state;
+    /* A UTF-8 BOM is accepted and does not shift columns on line 1. */
+    const char *yaml = "\xEF\xBB\xBFversion: \"2.0\"\n";
+    wd_policy *p = NULL;
+    assert_int_equal(wd_policy_load_buffer(&p, yaml, strlen(yaml), NULL), WD_EPOLICY);
+    assert_string_equal(wd_error_last()->id, "WD-P014");
+    assert_int_equal(wd_error_last()->line, 1);
+    assert_int_equal(wd_error_last()->column, 10);
+    const char *ok = "\xEF\xBB\xBFversion: \"1.0\"\npermissions: {}\n";
+    assert_int_equal(wd_policy_load_buffer(&p, ok, strlen(ok), NULL), 0);
+    wd_policy_free(p);
+    /* a BOM in the middle is just text, and not a valid key */
+    const char *mid = "version: \"1.0\"\n\xEF\xBB\xBFx: 1\n";
+    assert_int_equal(wd_policy_load_buffer(&p, mid, strlen(mid), NULL), WD_EPOLICY);
+}
+
+static void test_many_unsorted_diagnostics(void **state)
+{
+    (void)state;
+    /* 100,000 duplicate keys in descending order: sorting them must stay O(n log n). */
+    size_t n = 100000;
+    char *text = malloc(n * 32 + 64);
+    assert_non_null(text);
+    size_t o = (size_t)sprintf(text, "version: \"1.0\"\nx:\n");
+    for (size_t i = n; i > 0; i--)
+        o += (size_t)sprintf(text + o, "  k%07zu: 1\n  k%07zu: 2\n", i, i);
+    wd_diagnostics *d;
+    assert_int_equal(wd_diagnostics_new(&d), 0);
+    wd_policy_options opts = WD_POLICY_OPTIONS_INIT;
+    opts.diagnostics = d;
+    wd_policy *p = NULL;
+    assert_int_equal(wd_policy_load_buffer(&p, text, o, &opts), WD_EPOLICY);
+    assert_true(wd_diagnostics_count(d) >= n);
+    for (size_t i = 1; i < wd_diagnostics_count(d); i++)
+        assert_true(wd_diagnostics_get(d, i - 1)->line <= wd_diagnostics_get(d, i)->line);
+    wd_diagnostics_free(d);
+    free(text);
 }
 
 static void test_bad_options(void **state)
@@ -375,6 +423,8 @@ int main(void)
         cmocka_unit_test(test_relative_uri_needs_data_dir),
         cmocka_unit_test(test_nul_byte),
         cmocka_unit_test(test_files),
+        cmocka_unit_test(test_byte_order_mark),
+        cmocka_unit_test(test_many_unsorted_diagnostics),
         cmocka_unit_test(test_bad_options),
         cmocka_unit_test(test_warnings_do_not_fail),
     };
