@@ -31,6 +31,9 @@ enum {
     WD_EPOLICY = -4,   /* a policy failed validation; the diagnostics list says where and why */
     WD_ERANGE = -5,    /* a size or count limit was exceeded */
     WD_ENOTFOUND = -6, /* the named thing does not exist */
+    WD_EPERM = -7,     /* a secret file is readable by others, or belongs to another user */
+    WD_EBUSY = -8,     /* the thing is locked or already exists */
+    WD_ESTATE = -9,    /* stored state is damaged or does not match what it describes */
 };
 
 /* A short, stable name for a WD_E* code ("WD_EINVAL"), or "WD_E?" for an unknown one. */

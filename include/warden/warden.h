@@ -5,4 +5,5 @@
 #include "error.h"
 #include "diag.h"
 #include "policy.h"
+#include "audit.h"
 #endif

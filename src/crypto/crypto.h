@@ -48,4 +48,7 @@ int wd_ed25519_sign(const uint8_t priv[static WD_ED25519_KEY_LEN], const void *m
 bool wd_ed25519_verify(const uint8_t pub[static WD_ED25519_KEY_LEN], const void *msg, size_t len,
                        const uint8_t sig[static WD_ED25519_SIG_LEN]);
 
+/* A random (version 4) UUID in its 36-character text form. */
+int wd_uuid_v4(char out[static 37]);
+
 #endif

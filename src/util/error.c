@@ -76,6 +76,12 @@ const char *wd_strerror(int code)
         return "WD_ERANGE";
     case WD_ENOTFOUND:
         return "WD_ENOTFOUND";
+    case WD_EPERM:
+        return "WD_EPERM";
+    case WD_EBUSY:
+        return "WD_EBUSY";
+    case WD_ESTATE:
+        return "WD_ESTATE";
     default:
         return "WD_E?";
     }

@@ -1,0 +1,170 @@
+/* audit.h: the tamper-evident audit log (docs/audit-format.md is the format).
+ *
+ * Lifecycle, writer: wd_audit_keygen() once -> wd_audit_open() -> wd_audit_append() any number
+ * of times, from any number of threads (and processes: appends take a file lock) ->
+ * wd_audit_checkpoint() when wanted -> wd_audit_close(), which writes a final checkpoint.
+ * Readers: wd_audit_verify() and wd_audit_query() work on a closed or a live log.
+ *
+ * The log is hash-chained; each record carries an HMAC under a key that ratchets forward after
+ * every record (the old key is wiped from memory and from the writer's state file), and
+ * checkpoints carry an Ed25519 signature. There are no built-in keys: without key files,
+ * nothing is written. A writer that hits an I/O error stops accepting records (fail closed)
+ * rather than leave a gap it cannot account for. */
+#ifndef WARDEN_AUDIT_H
+#define WARDEN_AUDIT_H
+
+#include "common.h"
+#include "diag.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct wd_audit wd_audit;
+
+typedef enum {
+    WD_SEVERITY_LOW = 1,
+    WD_SEVERITY_MEDIUM = 2,
+    WD_SEVERITY_HIGH = 3,
+    WD_SEVERITY_CRITICAL = 4
+} wd_severity;
+
+WD_EXPORT const char *wd_severity_name(wd_severity s);
+WD_EXPORT int wd_severity_parse(const char *name, wd_severity *out);
+
+/* Creates mac.key, signing.key (both 0600), signing.pub and writer.state in dir (created 0700
+ * when missing). Refuses to overwrite existing keys. */
+WD_EXPORT int wd_audit_keygen(const char *dir);
+
+typedef enum {
+    WD_DURABILITY_ALWAYS = 1, /* fdatasync before each append returns */
+    WD_DURABILITY_BATCH = 2,  /* group commit: an append returns once an fdatasync covers it;
+                                 at most one per batch_ms, or sooner at batch_records */
+    WD_DURABILITY_NONE = 3    /* the kernel writes back when it likes */
+} wd_durability;
+
+typedef struct {
+    unsigned version;
+    wd_durability durability;
+    unsigned batch_ms;          /* default 10 */
+    unsigned batch_records;     /* default 1024 */
+    uint64_t checkpoint_every;  /* records between checkpoints; default 10000; 0 = never */
+    unsigned checkpoint_secs;   /* seconds between checkpoints; default 300; 0 = never */
+    uint64_t segment_bytes;     /* rotate past this size; default 64 MiB */
+    int exclusive;              /* hold the file lock from open to close (one writer process) */
+    int append_only;            /* set the append-only attribute on segments; default 1 */
+    wd_diagnostics *notes;      /* optional: recovery and attribute notes (WD-A ids) */
+} wd_audit_options;
+
+#define WD_AUDIT_OPTIONS_VERSION 1
+#define WD_AUDIT_OPTIONS_INIT                                                                     \
+    {WD_AUDIT_OPTIONS_VERSION, WD_DURABILITY_ALWAYS, 10, 1024, 10000, 300, 64u << 20, 0, 1, NULL}
+
+/* Opens (creating when missing) the log directory log_dir with the keys in keys_dir. Recovers
+ * what a crash left: a torn last line is moved aside and a RECOVERY record continues the chain.
+ * Refuses loose key permissions, keys of another log, and a log the state does not account
+ * for. */
+WD_EXPORT int wd_audit_open(wd_audit **out, const char *log_dir, const char *keys_dir,
+                            const wd_audit_options *opts);
+
+typedef struct {
+    const char *type;           /* [A-Z][A-Z0-9_]*, at most 64 chars */
+    wd_severity severity;
+    const char *component;      /* may be NULL: "" */
+    const char *correlation_id; /* may be NULL: a fresh UUIDv4 */
+    const char *details;        /* a JSON object as text; NULL: {} */
+} wd_audit_event;
+
+/* Appends one record; *seq (may be NULL) receives its sequence number. Returns when the record
+ * is as durable as the mode promises. */
+WD_EXPORT int wd_audit_append(wd_audit *log, const wd_audit_event *event, uint64_t *seq);
+/* Appends n records under one lock and (for ALWAYS and BATCH) one fdatasync. */
+WD_EXPORT int wd_audit_append_many(wd_audit *log, const wd_audit_event *events, size_t n,
+                                   uint64_t *first_seq);
+/* Writes a signed checkpoint now; with export_path, also writes it there as an anchor file. */
+WD_EXPORT int wd_audit_checkpoint(wd_audit *log, const char *export_path);
+/* Writes a final checkpoint, syncs, releases the lock and frees. Returns the first error. */
+WD_EXPORT int wd_audit_close(wd_audit *log);
+
+/* ---- verification --------------------------------------------------------------------- */
+
+typedef enum {
+    WD_AUDIT_OK = 0,
+    WD_AUDIT_MALFORMED,      /* a line is not a canonical record */
+    WD_AUDIT_MODIFIED,       /* a record's hash no longer matches the next record's prev */
+    WD_AUDIT_BAD_MAC,        /* a record's MAC is wrong: modified or forged */
+    WD_AUDIT_MISSING,        /* sequence numbers skipped */
+    WD_AUDIT_INSERTED,       /* a record that does not belong */
+    WD_AUDIT_REORDERED,      /* records out of order */
+    WD_AUDIT_DUPLICATED,     /* the same record twice */
+    WD_AUDIT_BAD_CHECKPOINT, /* wrong count/head, or a signature that does not verify */
+    WD_AUDIT_TRUNCATED,      /* the log ends before an anchor's record */
+    WD_AUDIT_TORN,           /* the last line was cut mid-write */
+    WD_AUDIT_WRONG_KEY       /* the log names another public key or log id */
+} wd_audit_problem;
+
+typedef struct {
+    unsigned version;
+    const char *mac_key_path; /* mac.key: check every MAC */
+    const char *pubkey_path;  /* signing.pub: check every checkpoint signature */
+    const char *anchor_path;  /* an exported anchor: the log must still contain it */
+} wd_audit_verify_options;
+
+#define WD_AUDIT_VERIFY_OPTIONS_VERSION 1
+#define WD_AUDIT_VERIFY_OPTIONS_INIT {WD_AUDIT_VERIFY_OPTIONS_VERSION, NULL, NULL, NULL}
+
+typedef struct {
+    wd_audit_problem problem; /* WD_AUDIT_OK when intact */
+    uint64_t seq;             /* the first bad record (or where the problem shows) */
+    char message[256];        /* "seq 17: bad MAC (record modified or forged)" */
+    uint64_t records;         /* records read */
+    uint64_t checkpoints;     /* checkpoints verified */
+    uint64_t last_seq;
+    uint64_t unsealed;        /* records after the last checkpoint */
+    uint64_t recoveries;      /* RECOVERY records (declared crash damage) */
+    int macs_checked, signatures_checked;
+} wd_audit_verify_result;
+
+WD_EXPORT const char *wd_audit_problem_name(wd_audit_problem p);
+/* Returns 0 when verification ran (result->problem says whether the log is intact), or a
+ * negative code when it could not run (unreadable log, bad key file). Needs at least one of
+ * mac_key_path and pubkey_path. */
+WD_EXPORT int wd_audit_verify(const char *log_dir, const wd_audit_verify_options *opts,
+                              wd_audit_verify_result *result);
+
+/* ---- query ---------------------------------------------------------------------------- */
+
+typedef struct {
+    uint64_t seq;
+    int64_t ts_ns;
+    const char *ts;       /* as written */
+    const char *type;
+    wd_severity severity;
+    const char *correlation_id;
+    const char *component;
+    const char *details;  /* the JSON object as written */
+    const char *line;     /* the whole record line, no newline */
+} wd_audit_record;
+
+typedef struct {
+    unsigned version;
+    const char *type;          /* NULL: any */
+    wd_severity min_severity;  /* 0: any */
+    const char *component;     /* NULL: any */
+    int64_t since_ns, until_ns; /* 0: unbounded */
+    uint64_t limit;            /* 0: no limit */
+    int last;                  /* with limit: the last N matches instead of the first N */
+} wd_audit_query;
+
+#define WD_AUDIT_QUERY_VERSION 1
+#define WD_AUDIT_QUERY_INIT {WD_AUDIT_QUERY_VERSION, NULL, 0, NULL, 0, 0, 0, 0}
+
+/* Calls fn for each matching record in order; fn returns non-zero to stop. Lines that are not
+ * records are skipped (verification is the place to judge them). */
+WD_EXPORT int wd_audit_query_run(const char *log_dir, const wd_audit_query *query,
+                                 int (*fn)(const wd_audit_record *record, void *ctx), void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,309 @@
+/* verify.c: walks a log and names the first thing wrong with it (docs/audit-format.md,
+ * "Verification"). Everything read is hostile: lines are parsed by the strict canonical
+ * reader, and nothing is trusted that the verifier's own keys do not vouch for. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/codes.h"
+#include "audit/keys.h"
+#include "audit/lines.h"
+#include "audit/record.h"
+#include "util/error.h"
+#include "util/file.h"
+#include "util/json.h"
+#include "util/secure.h"
+
+static const char *const problem_names[] = {
+    "intact",    "malformed",  "modified",       "bad MAC",   "missing", "inserted",
+    "reordered", "duplicated", "bad checkpoint", "truncated", "torn",    "wrong key"};
+
+const char *wd_audit_problem_name(wd_audit_problem p)
+{
+    return (unsigned)p < sizeof(problem_names) / sizeof(problem_names[0]) ? problem_names[p] : "?";
+}
+
+typedef struct {
+    bool have_mac, have_pub, have_anchor;
+    uint8_t key[WD_HMAC_KEY_LEN];
+    uint8_t pub[WD_ED25519_KEY_LEN];
+    uint8_t log_id[16];
+    bool have_log_id;
+    uint64_t anchor_count;
+    uint8_t anchor_head[WD_SHA256_LEN];
+    wd_hasher *h;
+    wd_audit_verify_result *res;
+} verifier;
+
+static void flag(verifier *v, wd_audit_problem p, uint64_t seq, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void flag(verifier *v, wd_audit_problem p, uint64_t seq, const char *fmt, ...)
+{
+    v->res->problem = p;
+    v->res->seq = seq;
+    char detail[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+    snprintf(v->res->message, sizeof(v->res->message), "seq %llu: %s: %s", (unsigned long long)seq,
+             wd_audit_problem_name(p), detail);
+}
+
+/* Does a record with this sequence number follow within the next lines? */
+static bool appears_later(const wd_lines *it, uint64_t seq)
+{
+    wd_lines ahead;
+    if (wd_lines_fork(it, &ahead) != 0)
+        return false;
+    const char *line;
+    size_t len;
+    bool torn, found = false;
+    for (int i = 0; i < 4096 && !found && wd_lines_next(&ahead, &line, &len, &torn) == 1; i++) {
+        wd_record_view r;
+        found = !torn && wd_record_parse(line, len, &r) && r.seq == seq;
+    }
+    wd_lines_close(&ahead);
+    return found;
+}
+
+static bool is_type(const wd_record_view *r, const char *t)
+{
+    return r->type_len == strlen(t) && !memcmp(r->type, t, r->type_len);
+}
+
+/* Checks a CHECKPOINT record against the running chain. */
+static bool check_checkpoint(verifier *v, const wd_record_view *r, const uint8_t head[32])
+{
+    uint64_t count;
+    uint8_t chead[32], id[16], sig[WD_ED25519_SIG_LEN];
+    if (!wd_json_field_u64(r->details, r->details_len, "count", &count) ||
+        !wd_json_field_hex(r->details, r->details_len, "head", chead, 32) ||
+        !wd_json_field_hex(r->details, r->details_len, "log_id", id, 16) ||
+        !wd_json_field_hex(r->details, r->details_len, "signature", sig, sizeof(sig))) {
+        flag(v, WD_AUDIT_BAD_CHECKPOINT, r->seq, "checkpoint details are incomplete");
+        return false;
+    }
+    if (count != r->seq - 1 || memcmp(chead, head, 32)) {
+        flag(v, WD_AUDIT_BAD_CHECKPOINT, r->seq,
+             "checkpoint claims %llu records and a head that the chain does not have",
+             (unsigned long long)count);
+        return false;
+    }
+    if (v->have_log_id && memcmp(id, v->log_id, 16)) {
+        flag(v, WD_AUDIT_BAD_CHECKPOINT, r->seq, "checkpoint names another log");
+        return false;
+    }
+    if (v->have_pub) {
+        char msg[200], idh[33], hh[65];
+        wd_hex_encode(id, 16, idh);
+        wd_hex_encode(chead, 32, hh);
+        int n = snprintf(msg, sizeof(msg), "warden-audit-checkpoint-v1\n%s\n%llu\n%s\n", idh,
+                         (unsigned long long)count, hh);
+        if (!wd_ed25519_verify(v->pub, msg, (size_t)n, sig)) {
+            flag(v, WD_AUDIT_BAD_CHECKPOINT, r->seq, "signature does not verify");
+            return false;
+        }
+        v->res->signatures_checked++;
+    }
+    v->res->checkpoints++;
+    return true;
+}
+
+static int load_anchor(verifier *v, const char *path)
+{
+    char *data;
+    size_t len;
+    int rc = wd_file_read(path, 4096, &data, &len, WD_A_ANCHOR, WD_A_ANCHOR);
+    if (rc)
+        return rc;
+    while (len && (data[len - 1] == '\n' || data[len - 1] == '\r'))
+        len--;
+    uint8_t id[16], pub[32], sig[64];
+    const char *fmt;
+    size_t fl;
+    bool ok = wd_json_field(data, len, "format", &fmt, &fl) &&
+              fl == sizeof("\"warden-audit-anchor-v1\"") - 1 &&
+              !memcmp(fmt, "\"warden-audit-anchor-v1\"", fl) &&
+              wd_json_field_hex(data, len, "log_id", id, 16) &&
+              wd_json_field_u64(data, len, "count", &v->anchor_count) &&
+              wd_json_field_hex(data, len, "head", v->anchor_head, 32) &&
+              wd_json_field_hex(data, len, "signature", sig, 64) &&
+              wd_json_field_hex(data, len, "public_key", pub, 32);
+    free(data);
+    if (!ok)
+        return wd_error_set(WD_EINVAL, WD_A_ANCHOR, path, 0, 0, "not a warden audit anchor");
+    if (v->have_pub && memcmp(pub, v->pub, 32))
+        return wd_error_set(WD_EINVAL, WD_A_ANCHOR, path, 0, 0,
+                            "the anchor was signed by another key than --pubkey");
+    char msg[200], idh[33], hh[65];
+    wd_hex_encode(id, 16, idh);
+    wd_hex_encode(v->anchor_head, 32, hh);
+    int n = snprintf(msg, sizeof(msg), "warden-audit-checkpoint-v1\n%s\n%llu\n%s\n", idh,
+                     (unsigned long long)v->anchor_count, hh);
+    if (!wd_ed25519_verify(pub, msg, (size_t)n, sig))
+        return wd_error_set(WD_EINVAL, WD_A_ANCHOR, path, 0, 0,
+                            "the anchor's signature does not verify");
+    v->have_anchor = true;
+    return 0;
+}
+
+static void walk(verifier *v, wd_lines *it)
+{
+    wd_audit_verify_result *res = v->res;
+    uint64_t e = 1, last_checkpoint = 0;
+    uint8_t head[WD_SHA256_LEN] = {0};
+    const char *line;
+    size_t len;
+    bool torn;
+    int got;
+    while ((got = wd_lines_next(it, &line, &len, &torn)) == 1) {
+        wd_record_view r;
+        if (torn) {
+            flag(v, WD_AUDIT_TORN, e, "the last line was cut off mid-write (%zu bytes)", len);
+            return;
+        }
+        if (!wd_record_parse(line, len, &r)) {
+            flag(v, WD_AUDIT_MALFORMED, e, "a line that is not a canonical record (%zu bytes)",
+                 len);
+            return;
+        }
+        res->records++;
+        uint8_t h[WD_SHA256_LEN];
+        wd_sha256(v->h, line, len, h);
+        if (r.seq < e) {
+            if (r.seq == e - 1 && !memcmp(h, head, 32))
+                flag(v, WD_AUDIT_DUPLICATED, r.seq, "the same record appears twice");
+            else
+                flag(v, WD_AUDIT_INSERTED, r.seq, "a second, different record claims this seq");
+            return;
+        }
+        if (r.seq > e) {
+            uint64_t from, to;
+            bool declared = is_type(&r, "RECOVERY") &&
+                            wd_json_field_u64(r.details, r.details_len, "lost_from", &from) &&
+                            wd_json_field_u64(r.details, r.details_len, "lost_to", &to) &&
+                            from == e && to == r.seq - 1;
+            if (!declared) {
+                if (appears_later(it, e))
+                    flag(v, WD_AUDIT_REORDERED, e, "appears after seq %llu",
+                         (unsigned long long)r.seq);
+                else if (e == 1)
+                    flag(v, WD_AUDIT_MISSING, e, "the log starts at seq %llu",
+                         (unsigned long long)r.seq);
+                else
+                    flag(v, WD_AUDIT_MISSING, e, "records %llu..%llu are gone",
+                         (unsigned long long)e, (unsigned long long)r.seq - 1);
+                return;
+            }
+            for (uint64_t s = e; v->have_mac && s < r.seq; s++) { /* skip the lost keys */
+                uint8_t next[WD_HMAC_KEY_LEN];
+                wd_ratchet(v->h, v->key, next);
+                memcpy(v->key, next, sizeof(next));
+                wd_wipe(next, sizeof(next));
+            }
+            e = r.seq;
+        }
+        if (v->have_mac) {
+            uint8_t mac[WD_SHA256_LEN], next[WD_HMAC_KEY_LEN];
+            wd_hmac_sha256(v->h, v->key, line, r.body_len, mac);
+            if (!wd_ct_equal(mac, r.mac, sizeof(mac))) {
+                flag(v, WD_AUDIT_BAD_MAC, r.seq, "the record was modified or forged");
+                return;
+            }
+            wd_ratchet(v->h, v->key, next);
+            memcpy(v->key, next, sizeof(next));
+            wd_wipe(next, sizeof(next));
+            res->macs_checked++;
+        }
+        if (memcmp(r.prev, head, 32)) {
+            if (r.seq == 1)
+                flag(v, WD_AUDIT_MODIFIED, 1, "the first record does not start the chain");
+            else
+                flag(v, WD_AUDIT_MODIFIED, r.seq - 1,
+                     "its hash no longer matches the prev of seq %llu", (unsigned long long)r.seq);
+            return;
+        }
+        if (r.seq == 1) {
+            uint8_t pub[32];
+            if (!is_type(&r, "LOG_START") ||
+                !wd_json_field_hex(r.details, r.details_len, "log_id", v->log_id, 16) ||
+                !wd_json_field_hex(r.details, r.details_len, "public_key", pub, 32)) {
+                flag(v, WD_AUDIT_MALFORMED, 1, "the log does not begin with LOG_START");
+                return;
+            }
+            v->have_log_id = true;
+            if (v->have_pub && memcmp(pub, v->pub, 32)) {
+                flag(v, WD_AUDIT_WRONG_KEY, 1, "the log was started for another signing key");
+                return;
+            }
+        } else if (is_type(&r, "LOG_START")) {
+            flag(v, WD_AUDIT_INSERTED, r.seq, "a second LOG_START");
+            return;
+        }
+        if (is_type(&r, "CHECKPOINT")) {
+            if (!check_checkpoint(v, &r, head))
+                return;
+            last_checkpoint = r.seq;
+        } else if (is_type(&r, "RECOVERY")) {
+            res->recoveries++;
+        }
+        if (v->have_anchor && r.seq == v->anchor_count && memcmp(h, v->anchor_head, 32)) {
+            flag(v, WD_AUDIT_MODIFIED, r.seq, "the record differs from the one the anchor signed");
+            return;
+        }
+        memcpy(head, h, 32);
+        res->last_seq = r.seq;
+        e = r.seq + 1;
+    }
+    if (got < 0) {
+        flag(v, WD_AUDIT_MALFORMED, e, "a segment could not be read: %s", wd_error_last()->message);
+        return;
+    }
+    if (v->have_anchor && res->last_seq < v->anchor_count) {
+        flag(v, WD_AUDIT_TRUNCATED, res->last_seq + 1,
+             "the log ends at seq %llu but the anchor covers seq %llu",
+             (unsigned long long)res->last_seq, (unsigned long long)v->anchor_count);
+        return;
+    }
+    res->unsealed = res->last_seq - last_checkpoint;
+}
+
+int wd_audit_verify(const char *log_dir, const wd_audit_verify_options *opts,
+                    wd_audit_verify_result *res)
+{
+    if (!log_dir || !opts || !res || opts->version != WD_AUDIT_VERIFY_OPTIONS_VERSION)
+        return wd_fail(WD_EINVAL, "wd_audit_verify needs a log, options and a result");
+    if (!opts->mac_key_path && !opts->pubkey_path)
+        return wd_fail(WD_EINVAL, "verification needs the MAC key, the public key, or both");
+    memset(res, 0, sizeof(*res));
+    verifier v = {.res = res};
+    int rc = wd_hasher_new(&v.h);
+    if (!rc && opts->mac_key_path) {
+        /* The initial MAC key is as secret as the writer's: same permission rules. */
+        rc = wd_keyfile_read(opts->mac_key_path, WD_MAC_KEY_HEADER, true, v.key, sizeof(v.key));
+        v.have_mac = rc == 0;
+    }
+    if (!rc && opts->pubkey_path) {
+        rc = wd_keyfile_read(opts->pubkey_path, WD_PUBLIC_KEY_HEADER, false, v.pub, sizeof(v.pub));
+        v.have_pub = rc == 0;
+    }
+    if (!rc && opts->anchor_path)
+        rc = load_anchor(&v, opts->anchor_path);
+    wd_lines it = {.dirfd = -1};
+    if (!rc)
+        rc = wd_lines_open(&it, log_dir);
+    if (!rc) {
+        walk(&v, &it);
+        snprintf(res->message + (res->problem ? sizeof(res->message) : 0),
+                 res->problem ? 0 : sizeof(res->message),
+                 "intact: %llu records, %llu checkpoints verified",
+                 (unsigned long long)res->records, (unsigned long long)res->checkpoints);
+        wd_lines_close(&it);
+    }
+    wd_wipe(v.key, sizeof(v.key));
+    wd_hasher_free(v.h);
+    return rc;
+}
