@@ -19,3 +19,17 @@ step $W check --policy examples/policies/agent-tool.yaml --data-dir /srv/tool re
 step $W check --policy examples/policies/agent-tool.yaml --data-dir /srv/tool --batch examples/queries/agent-tool.txt
 printf '\nThe same decisions as JSON, for programs:\n'
 step $W check --policy examples/policies/agent-tool.yaml --data-dir /srv/tool --json connect 169.254.169.254
+
+printf '\nEvery decision recorded in a tamper-evident audit log, then verified:\n'
+demo=$(mktemp -d)
+trap 'chattr -R -a "$demo" 2>/dev/null; rm -rf "$demo"' EXIT
+step $W audit keygen --dir "$demo/keys"
+step $W check --policy examples/policies/agent-tool.yaml --data-dir /srv/tool \
+    --batch examples/queries/agent-tool.txt --audit-log "$demo/log" --audit-keys "$demo/keys"
+step $W audit show --log "$demo/log" --type DECISION --severity MEDIUM --limit 3
+step $W audit verify --log "$demo/log" --mac-key "$demo/keys/mac.key" --pubkey "$demo/keys/signing.pub"
+printf '\nNow someone edits one recorded decision from deny to allow:\n'
+seg="$demo/log/audit-00000001.jsonl"
+chattr -a "$seg" 2>/dev/null || true
+sed -i '3s/"decision":"deny"/"decision":"allow"/' "$seg"
+step $W audit verify --log "$demo/log" --mac-key "$demo/keys/mac.key" --pubkey "$demo/keys/signing.pub"

@@ -396,9 +396,9 @@ static int do_verify(args *a)
         return EXIT_DENY;
     }
     printf("intact: %" PRIu64 " records (last seq %" PRIu64 "), %" PRIu64
-           " checkpoints verified%s%s\n",
-           r.records, r.last_seq, r.checkpoints, a->mac_key ? ", every MAC checked" : "",
-           a->pubkey ? ", every signature checked" : "");
+           " checkpoint%s verified%s%s\n",
+           r.records, r.last_seq, r.checkpoints, r.checkpoints == 1 ? "" : "s",
+           a->mac_key ? ", every MAC checked" : "", a->pubkey ? ", every signature checked" : "");
     if (r.recoveries)
         printf("note: %" PRIu64 " RECOVERY records declare crash damage (see warden audit show "
                "--type RECOVERY)\n",

@@ -17,6 +17,7 @@ static void check_usage(FILE *out)
             "  read|write|execute|create|delete ABSOLUTE_PATH\n"
             "  connect [SCHEME://]HOST[:PORT]\n"
             "  env KEY\n\n"
+            "       [--audit-log LOG --audit-keys DIR]: record every decision in the audit log\n\n"
             "Prints allow or deny as the first word, then why. --data-dir resolves relative\n"
             "fs:// URIs (default: the policy file's directory). --batch reads one VERB TARGET\n"
             "per line ('#' starts a comment) and prints one line per query, in order.\n"
@@ -24,14 +25,63 @@ static void check_usage(FILE *out)
             "(a malformed batch line prints \"error LINE: message\" and the rest still run).\n");
 }
 
+enum { AUDIT_CHUNK = 256 };
+
 typedef struct {
     const wd_policy *policy;
+    const char *policy_name;
     bool json;
+    /* --audit-log: every decision becomes a DECISION record; batch mode queues them and
+     * appends AUDIT_CHUNK at a time, so one sync covers many decisions. */
+    wd_audit *audit;
+    wd_audit_event queue[AUDIT_CHUNK];
+    char *details[AUDIT_CHUNK];
+    size_t queued;
+    int audit_failed;
 } checker;
+
+static int audit_flush(checker *ck)
+{
+    int rc = 0;
+    if (ck->audit && ck->queued) {
+        rc = wd_audit_append_many(ck->audit, ck->queue, ck->queued, NULL);
+        if (rc) {
+            cli_error("audit log");
+            ck->audit_failed = 1;
+        }
+    }
+    for (size_t i = 0; i < ck->queued; i++)
+        free(ck->details[i]);
+    ck->queued = 0;
+    return rc;
+}
+
+static void audit_decision(checker *ck, const char *verb, const char *target, const wd_decision *d,
+                           const char *why)
+{
+    if (!ck->audit)
+        return;
+    static const char *const reasons[] = {"", "rule", "tie", "no_rule", "escapes_root"};
+    json_t *j =
+        json_pack("{s:s, s:s, s:s, s:s, s:s}", "decision", wd_effect_name(d->effect), "verb", verb,
+                  "target", target, "reason", reasons[d->reason], "explanation", why);
+    char *text = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(j);
+    if (!text) {
+        ck->audit_failed = 1;
+        return;
+    }
+    ck->details[ck->queued] = text;
+    ck->queue[ck->queued++] =
+        (wd_audit_event){"DECISION", d->effect == WD_ALLOW ? WD_SEVERITY_LOW : WD_SEVERITY_MEDIUM,
+                         ck->policy_name, NULL, text};
+    if (ck->queued == AUDIT_CHUNK)
+        audit_flush(ck);
+}
 
 /* A malformed batch line: one line of output, JSON when --json, so a reader never has to parse
  * two formats. */
-static void batch_error(const checker *ck, long line, const char *msg)
+static void batch_error(checker *ck, long line, const char *msg)
 {
     if (ck->json)
         cli_print_json(json_pack("{s:s, s:I}", "error", msg, "line", (json_int_t)line));
@@ -40,7 +90,7 @@ static void batch_error(const checker *ck, long line, const char *msg)
 }
 
 /* Decides one query and prints its line. Returns EXIT_ALLOW, EXIT_DENY or EXIT_USAGE. */
-static int check_one(const checker *ck, const char *verb, const char *target, long line)
+static int check_one(checker *ck, const char *verb, const char *target, long line)
 {
     wd_request_buf req;
     wd_decision d;
@@ -57,6 +107,7 @@ static int check_one(const checker *ck, const char *verb, const char *target, lo
     }
     char why[3000];
     wd_decision_explain(&d, why, sizeof(why));
+    audit_decision(ck, verb, target, &d, why);
     if (ck->json) {
         static const char *const reasons[] = {"", "rule", "tie", "no_rule", "escapes_root"};
         json_t *j =
@@ -80,7 +131,7 @@ static char *trim(char *s)
     return s;
 }
 
-static int run_batch(const checker *ck, const char *path)
+static int run_batch(checker *ck, const char *path)
 {
     FILE *in = strcmp(path, "-") ? fopen(path, "re") : stdin;
     if (!in) {
@@ -139,12 +190,17 @@ static int run_batch(const checker *ck, const char *path)
 
 int cmd_check(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"policy", required_argument, NULL, 'p'}, {"data-dir", required_argument, NULL, 'd'},
-        {"batch", required_argument, NULL, 'b'},  {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
-    const char *policy_path = NULL, *data_dir = NULL, *batch = NULL;
-    checker ck = {NULL, false};
+    static const struct option longopts[] = {{"policy", required_argument, NULL, 'p'},
+                                             {"data-dir", required_argument, NULL, 'd'},
+                                             {"batch", required_argument, NULL, 'b'},
+                                             {"json", no_argument, NULL, 'j'},
+                                             {"audit-log", required_argument, NULL, 'L'},
+                                             {"audit-keys", required_argument, NULL, 'K'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    const char *policy_path = NULL, *data_dir = NULL, *batch = NULL, *audit_log = NULL,
+               *audit_keys = NULL;
+    checker ck = {0};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -161,6 +217,12 @@ int cmd_check(int argc, char **argv)
         case 'j':
             ck.json = true;
             break;
+        case 'L':
+            audit_log = optarg;
+            break;
+        case 'K':
+            audit_keys = optarg;
+            break;
         case 'h':
             check_usage(stdout);
             return 0;
@@ -170,7 +232,8 @@ int cmd_check(int argc, char **argv)
         }
     }
     int rest = argc - optind;
-    if (!policy_path || (batch && rest != 0) || (!batch && rest != 2)) {
+    if (!policy_path || (batch && rest != 0) || (!batch && rest != 2) ||
+        !audit_log != !audit_keys) {
         check_usage(stderr);
         return EXIT_USAGE;
     }
@@ -196,7 +259,22 @@ int cmd_check(int argc, char **argv)
     }
     wd_diagnostics_free(diags);
     ck.policy = policy;
+    ck.policy_name = policy_path;
+    if (audit_log) {
+        wd_audit_options ao = WD_AUDIT_OPTIONS_INIT;
+        if (wd_audit_open(&ck.audit, audit_log, audit_keys, &ao) != 0) {
+            /* Fail closed: a decision that should be audited and cannot be is not made. */
+            cli_error("cannot open the audit log");
+            wd_policy_free(policy);
+            return EXIT_USAGE;
+        }
+    }
     int status = batch ? run_batch(&ck, batch) : check_one(&ck, argv[optind], argv[optind + 1], 0);
+    audit_flush(&ck);
+    if (ck.audit && wd_audit_close(ck.audit) != 0) {
+        cli_error("closing the audit log");
+        ck.audit_failed = 1;
+    }
     wd_policy_free(policy);
-    return status;
+    return ck.audit_failed ? EXIT_USAGE : status;
 }
