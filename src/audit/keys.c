@@ -11,6 +11,7 @@
 #include "audit/codes.h"
 #include "util/cursor.h"
 #include "util/error.h"
+#include "util/file.h"
 #include "util/secure.h"
 
 int wd_secret_fd_check(int fd, const char *path)
@@ -74,20 +75,6 @@ int wd_keyfile_read(const char *path, const char *header, bool secret, uint8_t *
     return rc;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int wd_keyfile_write(const char *path, const char *header, const uint8_t *key, size_t len,
                      unsigned mode)
 {
@@ -104,7 +91,7 @@ int wd_keyfile_write(const char *path, const char *header, const uint8_t *key, s
     n += (int)(2 * len);
     text[n++] = '\n';
     /* fchmod: the umask must not loosen (or tighten) what was asked for. */
-    int rc = fchmod(fd, (mode_t)mode) || write_all(fd, text, (size_t)n) || fsync(fd) ? -1 : 0;
+    int rc = fchmod(fd, (mode_t)mode) || wd_write_all(fd, text, (size_t)n) || fsync(fd) ? -1 : 0;
     int e = errno;
     wd_wipe(text, sizeof(text));
     close(fd);

@@ -30,6 +30,7 @@
 #include "audit/segments.h"
 #include "util/diag.h"
 #include "util/error.h"
+#include "util/file.h"
 #include "util/json.h"
 #include "util/secure.h"
 #include "util/timeutil.h"
@@ -122,20 +123,6 @@ static int open_segment(wd_audit *a, uint32_t n, bool create)
     return 0;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Formats record st.seq into a->line (appending), MACs it, advances head and key in memory. */
 static int format_record(wd_audit *a, const char *type, wd_severity sev, const char *corr,
                          const char *comp, const char *details, size_t dlen)
@@ -173,7 +160,7 @@ static int format_record(wd_audit *a, const char *type, wd_severity sev, const c
 /* Writes what format_record() put in a->line and stores the advanced state. */
 static int commit_lines(wd_audit *a, uint64_t records)
 {
-    if (write_all(a->segfd, a->line.data, a->line.len) != 0)
+    if (wd_write_all(a->segfd, a->line.data, a->line.len) != 0)
         return fail_closed(a, WD_EIO, "writing the audit log");
     if (a->o.durability == WD_DURABILITY_ALWAYS && fdatasync(a->segfd) != 0)
         return fail_closed(a, WD_EIO, "syncing the audit log");
@@ -234,7 +221,8 @@ static int checkpoint_locked(wd_audit *a, const char *export_path)
     char tmp[4200];
     snprintf(tmp, sizeof(tmp), "%s.tmp", export_path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    rc = fd < 0 || anchor.oom || write_all(fd, anchor.data, anchor.len) || fsync(fd) ? WD_EIO : 0;
+    rc =
+        fd < 0 || anchor.oom || wd_write_all(fd, anchor.data, anchor.len) || fsync(fd) ? WD_EIO : 0;
     if (fd >= 0)
         close(fd);
     if (!rc && rename(tmp, export_path) != 0)
@@ -477,7 +465,7 @@ static int set_torn_aside(wd_audit *a, uint32_t seg, const char *data, size_t ke
     wd_segment_name(seg, name);
     snprintf(saved, saved_size, "%s.torn-%llu", name, (unsigned long long)a->st.seq);
     int fd = openat(a->dirfd, saved, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0 || write_all(fd, data + keep, len - keep) || fsync(fd)) {
+    if (fd < 0 || wd_write_all(fd, data + keep, len - keep) || fsync(fd)) {
         if (fd >= 0)
             close(fd);
         return wd_error_set(WD_EIO, WD_A_LOG_IO, saved, 0, 0, "cannot save the torn record: %s",
@@ -573,7 +561,7 @@ static int reconcile(wd_audit *a)
         return wd_error_set(WD_ESTATE, WD_A_INCONSISTENT, a->dir, 0, 0,
                             "the last line of the log is not a record");
     }
-        uint8_t last_hash[WD_SHA256_LEN];
+    uint8_t last_hash[WD_SHA256_LEN];
     wd_sha256(a->h, data + at, len - (size_t)at - 1, last_hash);
     if (last.type_len == 10 && !memcmp(last.type, "CHECKPOINT", 10))
         a->checkpoint_seq = last.seq; /* already sealed: closing needs no new checkpoint */

@@ -29,6 +29,11 @@ void cli_print_diags(const wd_diagnostics *diags, size_t first);
 int cli_print_json(json_t *value);
 /* Builds {"file","line","column","text","effect"} for a rule, or JSON null. */
 json_t *cli_rule_json(const wd_rule *rule);
+/* Loads a policy for a command: resolves --data-dir (may be NULL), prints every error (and,
+ * with *warnings NULL, discards warnings; otherwise hands them back). Returns the library's
+ * code: 0, WD_EPOLICY (invalid, printed) or another error (printed). */
+int cli_load_policy(const char *path, const char *data_dir, wd_policy **out,
+                    wd_diagnostics **warnings);
 /* Lexically absolute version of a path given on the command line (into out). */
 int cli_absolute(const char *path, char *out, size_t size);
 

@@ -237,27 +237,10 @@ int cmd_check(int argc, char **argv)
         check_usage(stderr);
         return EXIT_USAGE;
     }
-    char dir[4096];
-    if (data_dir && cli_absolute(data_dir, dir, sizeof(dir)) != 0) {
-        fprintf(stderr, "warden: --data-dir is too long\n");
-        return EXIT_USAGE;
-    }
-    wd_diagnostics *diags;
-    if (wd_diagnostics_new(&diags) != 0)
-        return EXIT_USAGE;
-    wd_policy_options opts = WD_POLICY_OPTIONS_INIT;
-    opts.data_dir = data_dir ? dir : NULL;
-    opts.diagnostics = diags;
+    /* Warnings of a policy that loads are not the question here; errors are. */
     wd_policy *policy = NULL;
-    if (wd_policy_load(&policy, policy_path, &opts) != 0) {
-        /* Warnings of a policy that loads are not the question here; errors are. */
-        cli_print_diags(diags, 0);
-        if (!wd_diagnostics_errors(diags))
-            cli_error(NULL);
-        wd_diagnostics_free(diags);
+    if (cli_load_policy(policy_path, data_dir, &policy, NULL) != 0)
         return EXIT_USAGE;
-    }
-    wd_diagnostics_free(diags);
     ck.policy = policy;
     ck.policy_name = policy_path;
     if (audit_log) {

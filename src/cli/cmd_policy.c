@@ -229,26 +229,11 @@ static int show(int argc, char **argv)
         policy_usage(stderr);
         return EXIT_USAGE;
     }
-    char dir[4096];
-    if (data_dir && cli_absolute(data_dir, dir, sizeof(dir)) != 0) {
-        fprintf(stderr, "warden: --data-dir is too long\n");
-        return EXIT_USAGE;
-    }
-    wd_diagnostics *diags;
-    if (wd_diagnostics_new(&diags) != 0)
-        return EXIT_USAGE;
-    wd_policy_options opts = WD_POLICY_OPTIONS_INIT;
-    opts.diagnostics = diags;
-    opts.data_dir = data_dir ? dir : NULL;
+    wd_diagnostics *diags = NULL;
     wd_policy *p = NULL;
-    int rc = wd_policy_load(&p, argv[optind], &opts);
-    if (rc) {
-        cli_print_diags(diags, 0);
-        if (!wd_diagnostics_errors(diags))
-            cli_error(NULL);
-        wd_diagnostics_free(diags);
+    int rc = cli_load_policy(argv[optind], data_dir, &p, &diags);
+    if (rc)
         return rc == WD_EPOLICY ? EXIT_DENY : EXIT_USAGE;
-    }
     int status = 0;
     if (json)
         status = show_json(p, diags);

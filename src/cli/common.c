@@ -69,3 +69,30 @@ int cli_absolute(const char *path, char *out, size_t size)
     }
     return n < 0 || (size_t)n >= size ? -1 : 0;
 }
+
+int cli_load_policy(const char *path, const char *data_dir, wd_policy **out,
+                    wd_diagnostics **warnings)
+{
+    char dir[4096];
+    if (data_dir && cli_absolute(data_dir, dir, sizeof(dir)) != 0) {
+        fprintf(stderr, "warden: --data-dir is too long\n");
+        return WD_EINVAL;
+    }
+    wd_diagnostics *diags;
+    if (wd_diagnostics_new(&diags) != 0)
+        return WD_ENOMEM;
+    wd_policy_options opts = WD_POLICY_OPTIONS_INIT;
+    opts.data_dir = data_dir ? dir : NULL;
+    opts.diagnostics = diags;
+    int rc = wd_policy_load(out, path, &opts);
+    if (rc) {
+        cli_print_diags(diags, 0);
+        if (!wd_diagnostics_errors(diags))
+            cli_error(NULL);
+    }
+    if (rc || !warnings)
+        wd_diagnostics_free(diags);
+    else
+        *warnings = diags;
+    return rc;
+}

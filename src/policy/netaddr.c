@@ -3,6 +3,7 @@
  * refused input leaves the caller's variables as they were. Character classes are spelled out
  * in ASCII rather than taken from <ctype.h>, whose answers depend on the locale. */
 #include "policy/netaddr.h"
+#include "util/ascii.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -12,27 +13,6 @@ static bool fail(const char **why, const char *reason)
     if (why)
         *why = reason;
     return false;
-}
-
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static bool is_alpha(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 static char to_lower(char c)
@@ -56,7 +36,7 @@ bool wd_ip4_parse(const char *s, size_t len, uint8_t out[static 4], const char *
     for (;;) {
         size_t start = i;
         unsigned value = 0;
-        while (i < len && is_digit(s[i])) {
+        while (i < len && wd_is_digit(s[i])) {
             /* Stop accumulating past three digits: the length check below refuses them. */
             if (i - start < 3)
                 value = value * 10 + (unsigned)(s[i] - '0');
@@ -132,9 +112,9 @@ bool wd_ip6_parse(const char *s, size_t len, uint8_t out[static 16], const char 
     while (i < len) {
         size_t j = i;
         unsigned value = 0;
-        while (j < len && hex_value(s[j]) >= 0) {
+        while (j < len && wd_hex_value(s[j]) >= 0) {
             if (j - i < 4)
-                value = value * 16 + (unsigned)hex_value(s[j]);
+                value = value * 16 + (unsigned)wd_hex_value(s[j]);
             j++;
         }
         if (j < len && s[j] == '.') {
@@ -275,7 +255,7 @@ bool wd_cidr_parse(const char *s, size_t len, wd_ip *addr, unsigned *prefix, con
         return fail(why, "empty prefix length");
     unsigned bits = 0;
     for (size_t i = 0; i < p_len; i++) {
-        if (!is_digit(p[i]))
+        if (!wd_is_digit(p[i]))
             return fail(why, "prefix length must be decimal digits");
         if (i < 3)
             bits = bits * 10 + (unsigned)(p[i] - '0');
@@ -353,7 +333,7 @@ bool wd_hostname_normalize(const char *s, size_t len, char *out, size_t out_size
     }
     /* inet_aton and friends read "127.1", "0x7f.1" or "010.0.0.1" as addresses; such a name
      * would be resolved to something other than what it says, so it is never a name. */
-    if (is_digit(s[last_label])) {
+    if (wd_is_digit(s[last_label])) {
         uint8_t ignored[4];
         if (wd_ip4_parse(s, n, ignored, NULL))
             return fail(why, "ip literal is not a host name");
@@ -370,7 +350,7 @@ bool wd_port_parse(const char *s, size_t len, unsigned *port, const char **why)
         return fail(why, "empty port");
     unsigned value = 0;
     for (size_t i = 0; i < len; i++) {
-        if (!is_digit(s[i]))
+        if (!wd_is_digit(s[i]))
             return fail(why, "port must be decimal digits");
         if (i < 5)
             value = value * 10 + (unsigned)(s[i] - '0');
@@ -417,11 +397,11 @@ static bool parse_scheme(const char *s, size_t len, char out[static WD_SCHEME_MA
         return fail(why, "empty scheme");
     if (len > WD_SCHEME_MAX)
         return fail(why, "scheme longer than 15 characters");
-    if (!is_alpha(s[0]))
+    if (!wd_is_alpha(s[0]))
         return fail(why, "scheme must start with a letter");
     for (size_t i = 1; i < len; i++) {
         char c = s[i];
-        if (!is_alpha(c) && !is_digit(c) && c != '+' && c != '-' && c != '.')
+        if (!wd_is_alpha(c) && !wd_is_digit(c) && c != '+' && c != '-' && c != '.')
             return fail(why, "invalid character in scheme");
     }
     for (size_t i = 0; i < len; i++)

@@ -2,6 +2,7 @@
  * "0.1" cores is exactly 100 millicores and every overflow is caught where it happens. A fraction
  * is kept as its digit text and scaled digit by digit, so its length never limits exactness. */
 #include "policy/units.h"
+#include "util/ascii.h"
 
 #define CPU_MAX_MILLICORES UINT64_C(1000000000) /* one million cores */
 #define CPU_FRAC_DIGITS 3
@@ -41,11 +42,6 @@ static bool fail(const char **why, const char *reason)
     if (why)
         *why = reason;
     return false;
-}
-
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
 }
 
 static bool is_alpha(char c)
@@ -120,10 +116,10 @@ static char peek(const cursor *c)
 /* One or more decimal digits. */
 static bool read_uint(cursor *c, uint64_t *out, const char **why)
 {
-    if (!is_digit(peek(c)))
+    if (!wd_is_digit(peek(c)))
         return fail(why, peek(c) == '.' ? R_BEFORE_DOT : R_NUMBER);
     uint64_t v = 0;
-    while (is_digit(peek(c))) {
+    while (wd_is_digit(peek(c))) {
         if (!mul_u64(v, 10, &v) || !add_u64(v, (uint64_t)(peek(c) - '0'), &v))
             return fail(why, R_BIG);
         c->pos++;
@@ -152,7 +148,7 @@ static bool read_decimal(cursor *c, decimal *d, const char **why)
     c->pos++;
     d->has_dot = true;
     d->frac = c->s + c->pos;
-    while (is_digit(peek(c)))
+    while (wd_is_digit(peek(c)))
         c->pos++;
     d->frac_len = (size_t)(c->s + c->pos - d->frac);
     if (d->frac_len == 0)
@@ -420,7 +416,7 @@ bool wd_units_count(const char *s, size_t len, uint64_t *out, const char **why)
     if (bad)
         return fail(why, bad);
     for (size_t i = 0; i < len; i++)
-        if (!is_digit(s[i]))
+        if (!wd_is_digit(s[i]))
             return fail(why, R_COUNT_DIGITS);
     if (s[0] == '0')
         return fail(why, len == 1 ? R_ZERO : R_COUNT_LEADING);

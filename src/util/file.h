@@ -11,4 +11,7 @@
 int wd_file_read(const char *path, size_t max, char **out, size_t *len, const char *io_id,
                  const char *size_id);
 
+/* Writes all n bytes (retrying short writes and EINTR). Returns 0 or -1 with errno set. */
+int wd_write_all(int fd, const void *data, size_t n);
+
 #endif

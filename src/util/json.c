@@ -2,6 +2,7 @@
  * bodies), so every path is bounded by the cursor and by WD_JSON_MAX_DEPTH. */
 #include "util/json.h"
 
+#include "util/ascii.h"
 #include "util/utf8.h"
 
 static void skip_ws(wd_cursor *c)
@@ -10,22 +11,11 @@ static void skip_ws(wd_cursor *c)
         c->p++;
 }
 
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 static bool hex4(const char *p, unsigned *out)
 {
     unsigned v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hexval(p[i]);
+        int h = wd_hex_value(p[i]);
         if (h < 0)
             return false;
         v = v << 4 | (unsigned)h;

@@ -1,5 +1,7 @@
 #include "util/secure.h"
 
+#include "util/ascii.h"
+
 #include <string.h>
 
 void wd_wipe(void *p, size_t len)
@@ -18,23 +20,12 @@ void wd_hex_encode(const uint8_t *in, size_t len, char *out)
     out[2 * len] = '\0';
 }
 
-static int nibble(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 bool wd_hex_decode(const char *in, size_t in_len, uint8_t *out, size_t len)
 {
     if (in_len != 2 * len)
         return false;
     for (size_t i = 0; i < len; i++) {
-        int hi = nibble(in[2 * i]), lo = nibble(in[2 * i + 1]);
+        int hi = wd_hex_value(in[2 * i]), lo = wd_hex_value(in[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return false;
         out[i] = (uint8_t)(hi << 4 | lo);

@@ -28,9 +28,13 @@ void wd_time_format(int64_t ns, char out[static WD_TIME_TEXT_LEN + 1])
     struct tm tm;
     gmtime_r(&sec, &tm);
     /* By hand: this runs once per audit record, and it cannot overflow its buffer. */
-    unsigned f[7] = {(unsigned)(tm.tm_year + 1900) % 10000, (unsigned)tm.tm_mon + 1,
-                     (unsigned)tm.tm_mday, (unsigned)tm.tm_hour, (unsigned)tm.tm_min,
-                     (unsigned)tm.tm_sec, (unsigned)frac};
+    unsigned f[7] = {(unsigned)(tm.tm_year + 1900) % 10000,
+                     (unsigned)tm.tm_mon + 1,
+                     (unsigned)tm.tm_mday,
+                     (unsigned)tm.tm_hour,
+                     (unsigned)tm.tm_min,
+                     (unsigned)tm.tm_sec,
+                     (unsigned)frac};
     static const int width[7] = {4, 2, 2, 2, 2, 2, 9};
     static const char sep[7] = {'-', '-', 'T', ':', ':', '.', 'Z'};
     char *o = out;
