@@ -21,3 +21,9 @@ else()
     add_compile_definitions(_FORTIFY_SOURCE=2)
   endif()
 endif()
+
+if(WARDEN_FUZZ)
+  # Coverage feedback for the library itself, not only the harnesses: without it libFuzzer
+  # fuzzes the policy core blind.
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

@@ -153,8 +153,10 @@ enum { FAST_SEGMENTS = 64 };
 
 /* Splits path into segments in one pass, computing each prefix's rolling hash and asking the
  * CPU to fetch the slot it will be looked up in. Returns the segment count, -1 when the path
- * has a "." or ".." segment (the lexical normaliser must run first), or -2 when it is deeper
- * than FAST_SEGMENTS. */
+ * has a "." or ".." segment anywhere (the lexical normaliser must run first), or -2 when it is
+ * deeper than FAST_SEGMENTS and has none. Every segment is checked for dots, also past the
+ * array: a deep path must never skip normalisation (that would let "x/../secret" past a
+ * deny rule, or "../" past the root). */
 static int scan_path(const wd_policy *p, const char *path, size_t len, path_seg *segs)
 {
     const char *s = path, *end = path + len;
@@ -171,14 +173,15 @@ static int scan_path(const wd_policy *p, const char *path, size_t len, path_seg 
         size_t l = (size_t)(slash - s);
         if (s[0] == '.' && (l == 1 || (l == 2 && s[1] == '.')))
             return -1;
-        if (n == FAST_SEGMENTS)
-            return -2;
-        h = wd_hash_roll(h, s, l);
-        wd_strmap_prefetch(&p->fs.literals, h);
-        segs[n++] = (path_seg){s, l, h};
+        if (n < FAST_SEGMENTS) {
+            h = wd_hash_roll(h, s, l);
+            wd_strmap_prefetch(&p->fs.literals, h);
+            segs[n] = (path_seg){s, l, h};
+        }
+        n++;
         s = slash;
     }
-    return n;
+    return n > FAST_SEGMENTS ? -2 : n;
 }
 
 /* Streams the segments of a path too deep for scan_path's array. */

@@ -50,21 +50,29 @@ static void report(parser *p, wd_diag_severity sev, const char *id, unsigned lin
 #define ERR_AT(p, node, off, id, ...)                                                              \
     report((p), WD_DIAG_ERROR, (id), (node)->line, wd_yaml_column_at((node), (off)), __VA_ARGS__)
 
-/* Quoted, bounded, printable rendering of a scalar for messages. */
+/* Quoted, bounded, printable rendering of a scalar for messages: control characters as \xNN,
+ * cut (with "...") at a character boundary so the result stays UTF-8. */
 static const char *shown(const wd_yaml_node *n, char *buf, size_t size)
 {
-    size_t o = 0;
+    static const char tail[] = "...\""; /* what a cut value ends with */
+    size_t o = 0, i = 0;
     buf[o++] = '"';
-    for (size_t i = 0; i < n->len && o + 5 < size; i++) {
+    while (i < n->len) {
         unsigned char c = (unsigned char)n->str[i];
-        if (c < 0x20 || c == 0x7f) {
+        size_t in = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2; /* input bytes */
+        size_t out = c < 0x20 || c == 0x7f ? 4 : in;                  /* output bytes */
+        if (i + in > n->len || o + out + sizeof(tail) > size)
+            break;
+        if (out == 4 && in == 1)
             o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
-        } else {
-            buf[o++] = (char)c;
-        }
+        else
+            memcpy(buf + o, n->str + i, in), o += in;
+        i += in;
     }
-    if (o + 5 >= size && n->len)
-        buf[o++] = '.', buf[o++] = '.', buf[o++] = '.';
+    if (i < n->len) {
+        memcpy(buf + o, tail, sizeof(tail)); /* includes the NUL */
+        return buf;
+    }
     buf[o++] = '"';
     buf[o] = '\0';
     return buf;

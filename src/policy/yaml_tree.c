@@ -145,6 +145,12 @@ static void scalar_node(builder *b, const yaml_event_t *ev)
         return;
     }
     n->len = ev->data.scalar.length;
+    /* "\0" is a legal YAML escape, but every value is used as a C string: one with a NUL
+     * inside would be read as something shorter than what was written. */
+    if (memchr(ev->data.scalar.value, '\0', n->len)) {
+        error_at(b, WD_P_UTF8, n->line, n->column, "NUL character (\\0) in a value", NULL);
+        return;
+    }
     n->str = wd_arena_strndup(b->arena, (const char *)ev->data.scalar.value, n->len);
     n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
     if (!n->str) {

@@ -300,6 +300,30 @@ static void test_deep_paths(void **state)
     strcat(dots, "/z/leaf");
     ALLOW(p, "read", dots, 5);
     wd_policy_free(p);
+
+    /* Found by fuzzing: past 64 segments, ".." must still be resolved before matching, or
+     * x/../secret slips past a deny rule and ../ past the root. */
+    p = load(V "permissions:\n  storage:\n    allow:\n"
+               "    - uri: fs:///data/**\n      access: [read]\n" /* 5 */
+               "    deny:\n"
+               "    - uri: fs:///data/secret/**\n      access: [read]\n"); /* 8 */
+    char sneaky[2048] = "/data";
+    for (int i = 0; i < 64; i++)
+        strcat(sneaky, "/x");
+    for (int i = 0; i < 64; i++)
+        strcat(sneaky, "/..");
+    strcat(sneaky, "/secret/key");
+    DENY(p, "read", sneaky, 8);
+    char escape[2048] = "/data";
+    for (int i = 0; i < 64; i++)
+        strcat(escape, "/x");
+    for (int i = 0; i < 70; i++)
+        strcat(escape, "/..");
+    strcat(escape, "/etc/passwd");
+    wd_decision d = decide(p, "read", escape);
+    assert_int_equal(d.effect, WD_DENY);
+    assert_int_equal(d.reason, WD_REASON_ESCAPES_ROOT);
+    wd_policy_free(p);
 }
 
 static void test_relative_uris(void **state)

@@ -374,6 +374,32 @@ static void test_many_unsorted_diagnostics(void **state)
     free(text);
 }
 
+static void test_hostile_values_in_messages(void **state)
+{
+    (void)state;
+    /* A NUL inside a value (a legal YAML escape) would truncate it silently: refused. */
+    const char *nul = V "description: \"a\\0b\"\n";
+    wd_policy *p = NULL;
+    assert_int_equal(wd_policy_load_buffer(&p, nul, strlen(nul), NULL), WD_EPOLICY);
+    assert_string_equal(wd_error_last()->id, "WD-P004");
+    const char *acc = V "permissions:\n  storage:\n    allow:\n    - uri: fs:///a\n"
+                        "      access: [\"read\\0x\"]\n";
+    assert_int_equal(wd_policy_load_buffer(&p, acc, strlen(acc), NULL), WD_EPOLICY);
+    /* A long value full of control characters is quoted into a bounded, one-line message
+     * (found by fuzzing: the quoting wrote past its buffer). */
+    char yaml[512] = "version: \"a";
+    for (int i = 0; i < 40; i++)
+        strcat(yaml, "\\x01");
+    strcat(yaml, "\"\n");
+    assert_int_equal(wd_policy_load_buffer(&p, yaml, strlen(yaml), NULL), WD_EPOLICY);
+    const char *msg = wd_error_last()->message;
+    assert_string_equal(wd_error_last()->id, "WD-P014");
+    assert_non_null(strstr(msg, "\\x01"));
+    assert_non_null(strstr(msg, "...\""));
+    assert_null(strchr(msg, '\n'));
+    assert_null(strchr(msg, '\x01'));
+}
+
 static void test_bad_options(void **state)
 {
     (void)state;
@@ -425,6 +451,7 @@ int main(void)
         cmocka_unit_test(test_files),
         cmocka_unit_test(test_byte_order_mark),
         cmocka_unit_test(test_many_unsorted_diagnostics),
+        cmocka_unit_test(test_hostile_values_in_messages),
         cmocka_unit_test(test_bad_options),
         cmocka_unit_test(test_warnings_do_not_fail),
     };
