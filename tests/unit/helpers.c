@@ -44,3 +44,14 @@ void wd_test_rmtree(char *dir)
         nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     free(dir);
 }
+
+void wd_test_append(char *buf, size_t size, const char *fmt, ...)
+{
+    size_t used = strnlen(buf, size);
+    assert_true(used < size);
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + used, size - used, fmt, ap);
+    va_end(ap);
+    assert_true(n >= 0 && (size_t)n < size - used);
+}

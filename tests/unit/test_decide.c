@@ -286,18 +286,18 @@ static void test_deep_paths(void **state)
                           "    - uri: fs:///d/a/a/a\n      access: [read]\n"); /* 8 */
     char path[1024] = "/d";
     for (int i = 0; i < 100; i++)
-        strcat(path, "/b");
-    strcat(path, "/leaf");
+        wd_test_append(path, sizeof(path), "/b");
+    wd_test_append(path, sizeof(path), "/leaf");
     ALLOW(p, "read", path, 5);
     char denied[1024] = "/d/a/a/a";
     for (int i = 0; i < 100; i++)
-        strcat(denied, "/c");
-    strcat(denied, "/leaf");
+        wd_test_append(denied, sizeof(denied), "/c");
+    wd_test_append(denied, sizeof(denied), "/leaf");
     DENY(p, "read", denied, 8); /* 3 literal segments beat 1 */
     char dots[1024] = "/d";
     for (int i = 0; i < 100; i++)
-        strcat(dots, "/x/..");
-    strcat(dots, "/z/leaf");
+        wd_test_append(dots, sizeof(dots), "/x/..");
+    wd_test_append(dots, sizeof(dots), "/z/leaf");
     ALLOW(p, "read", dots, 5);
     wd_policy_free(p);
 
@@ -309,17 +309,17 @@ static void test_deep_paths(void **state)
                "    - uri: fs:///data/secret/**\n      access: [read]\n"); /* 8 */
     char sneaky[2048] = "/data";
     for (int i = 0; i < 64; i++)
-        strcat(sneaky, "/x");
+        wd_test_append(sneaky, sizeof(sneaky), "/x");
     for (int i = 0; i < 64; i++)
-        strcat(sneaky, "/..");
-    strcat(sneaky, "/secret/key");
+        wd_test_append(sneaky, sizeof(sneaky), "/..");
+    wd_test_append(sneaky, sizeof(sneaky), "/secret/key");
     DENY(p, "read", sneaky, 8);
     char escape[2048] = "/data";
     for (int i = 0; i < 64; i++)
-        strcat(escape, "/x");
+        wd_test_append(escape, sizeof(escape), "/x");
     for (int i = 0; i < 70; i++)
-        strcat(escape, "/..");
-    strcat(escape, "/etc/passwd");
+        wd_test_append(escape, sizeof(escape), "/..");
+    wd_test_append(escape, sizeof(escape), "/etc/passwd");
     wd_decision d = decide(p, "read", escape);
     assert_int_equal(d.effect, WD_DENY);
     assert_int_equal(d.reason, WD_REASON_ESCAPES_ROOT);
@@ -616,20 +616,20 @@ static unsigned rnd(unsigned n)
     return (unsigned)((rng_state * 0x2545F4914F6CDD1Dull) >> 33) % n;
 }
 
-static void random_segment(char *out, bool pattern)
+static void random_segment(char *out, size_t size, bool pattern)
 {
     static const char *const lits[] = {"a", "b", "c", "ab", "a.log", "b.txt", ".x"};
     unsigned k = rnd(pattern ? 12 : 7);
     if (k < 7)
-        strcpy(out, lits[k]);
+        snprintf(out, size, "%s", lits[k]);
     else if (k == 7 || k == 8)
-        strcpy(out, "**");
+        snprintf(out, size, "%s", "**");
     else if (k == 9)
-        strcpy(out, "*");
+        snprintf(out, size, "%s", "*");
     else if (k == 10)
-        strcpy(out, "*.log");
+        snprintf(out, size, "%s", "*.log");
     else
-        strcpy(out, "a*");
+        snprintf(out, size, "%s", "a*");
 }
 
 static void test_trie_matches_reference(void **state)
@@ -646,12 +646,12 @@ static void test_trie_matches_reference(void **state)
                 char uri[256] = "fs://";
                 int depth = (int)rnd(4);
                 if (depth == 0)
-                    strcat(uri, "/");
+                    wd_test_append(uri, sizeof(uri), "/");
                 for (int k = 0; k < depth; k++) {
                     char seg[16];
-                    random_segment(seg, true);
-                    strcat(uri, "/");
-                    strcat(uri, seg);
+                    random_segment(seg, sizeof(seg), true);
+                    wd_test_append(uri, sizeof(uri), "/");
+                    wd_test_append(uri, sizeof(uri), "%s", seg);
                 }
                 o += (size_t)snprintf(yaml + o, sizeof(yaml) - o,
                                       "    - uri: \"%s\"\n      access: [%s]\n", uri,
@@ -664,12 +664,12 @@ static void test_trie_matches_reference(void **state)
             int depth = (int)rnd(6);
             for (int k = 0; k < depth; k++) {
                 char seg[16];
-                random_segment(seg, false);
-                strcat(path, "/");
-                strcat(path, seg);
+                random_segment(seg, sizeof(seg), false);
+                wd_test_append(path, sizeof(path), "/");
+                wd_test_append(path, sizeof(path), "%s", seg);
             }
             if (!depth)
-                strcpy(path, "/");
+                snprintf(path, sizeof(path), "/");
             unsigned acc = 1u << rnd(5);
             wd_request r = {.kind = WD_REQ_STORAGE, .access = acc, .path = path};
             wd_decision d;

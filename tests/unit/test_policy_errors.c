@@ -358,9 +358,10 @@ static void test_many_unsorted_diagnostics(void **state)
     size_t n = 100000;
     char *text = malloc(n * 32 + 64);
     assert_non_null(text);
-    size_t o = (size_t)sprintf(text, "version: \"1.0\"\nx:\n");
+    size_t cap = n * 32 + 64;
+    size_t o = (size_t)snprintf(text, cap, "version: \"1.0\"\nx:\n");
     for (size_t i = n; i > 0; i--)
-        o += (size_t)sprintf(text + o, "  k%07zu: 1\n  k%07zu: 2\n", i, i);
+        o += (size_t)snprintf(text + o, cap - o, "  k%07zu: 1\n  k%07zu: 2\n", i, i);
     wd_diagnostics *d;
     assert_int_equal(wd_diagnostics_new(&d), 0);
     wd_policy_options opts = WD_POLICY_OPTIONS_INIT;
@@ -389,8 +390,8 @@ static void test_hostile_values_in_messages(void **state)
      * (found by fuzzing: the quoting wrote past its buffer). */
     char yaml[512] = "version: \"a";
     for (int i = 0; i < 40; i++)
-        strcat(yaml, "\\x01");
-    strcat(yaml, "\"\n");
+        wd_test_append(yaml, sizeof(yaml), "\\x01");
+    wd_test_append(yaml, sizeof(yaml), "\"\n");
     assert_int_equal(wd_policy_load_buffer(&p, yaml, strlen(yaml), NULL), WD_EPOLICY);
     const char *msg = wd_error_last()->message;
     assert_string_equal(wd_error_last()->id, "WD-P014");

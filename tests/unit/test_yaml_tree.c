@@ -85,9 +85,9 @@ static void test_refusals(void **state)
     /* 65 levels */
     char deep[200] = "";
     for (int i = 0; i < 65; i++)
-        strcat(deep, "[");
+        wd_test_append(deep, sizeof(deep), "[");
     for (int i = 0; i < 65; i++)
-        strcat(deep, "]");
+        wd_test_append(deep, sizeof(deep), "]");
     expect_error(deep, "WD-P009");
 }
 
@@ -96,9 +96,9 @@ static void test_depth_64_is_fine(void **state)
     (void)state;
     char deep[200] = "";
     for (int i = 0; i < 64; i++)
-        strcat(deep, "[");
+        wd_test_append(deep, sizeof(deep), "[");
     for (int i = 0; i < 64; i++)
-        strcat(deep, "]");
+        wd_test_append(deep, sizeof(deep), "]");
     wd_arena a = WD_ARENA_INIT;
     wd_yaml_node *root;
     assert_int_equal(parse(deep, &a, NULL, &root), 0);
@@ -125,8 +125,8 @@ static void test_huge_map_duplicate_check_is_fast(void **state)
     assert_non_null(text);
     size_t o = 0;
     for (size_t i = 0; i < n; i++)
-        o += (size_t)sprintf(text + o, "k%zu: 1\n", i);
-    o += (size_t)sprintf(text + o, "k7: 2\n");
+        o += (size_t)snprintf(text + o, n * 16 + 16 - o, "k%zu: 1\n", i);
+    o += (size_t)snprintf(text + o, n * 16 + 16 - o, "k7: 2\n");
     wd_arena a = WD_ARENA_INIT;
     wd_diagnostics *d;
     assert_int_equal(wd_diagnostics_new(&d), 0);
