@@ -37,9 +37,6 @@ int wd_lines_next(wd_lines *it, const char **line, size_t *len, bool *torn)
             *torn = !nl;
             *len = nl ? (size_t)(nl - start) : it->len - it->off;
             it->off += *len + (nl ? 1 : 0);
-            /* Only the very end of the log can be a torn write; elsewhere it is damage. */
-            if (*torn && it->idx < it->nsegs)
-                *torn = false;
             return 1;
         }
         free(it->data);
@@ -83,4 +80,9 @@ void wd_lines_close(wd_lines *it)
         close(it->dirfd);
     memset(it, 0, sizeof(*it));
     it->dirfd = -1;
+}
+
+bool wd_lines_at_end(const wd_lines *it)
+{
+    return it->idx == it->nsegs && (!it->data || it->off >= it->len);
 }

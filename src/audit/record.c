@@ -72,11 +72,17 @@ int wd_record_check_event(const wd_audit_event *ev, wd_buf *details_out)
         return wd_error_set(WD_EINVAL, WD_A_EVENT, NULL, 0, 0, "details are larger than %d bytes",
                             WD_AUDIT_DETAILS_MAX);
     size_t before = details_out->len;
-    if (!wd_json_compact_object(d, len, details_out)) {
+        if (!wd_json_compact_object(d, len, details_out)) {
         details_out->len = before;
         return wd_error_set(WD_EINVAL, WD_A_EVENT, NULL, 0, 0,
                             "details must be one JSON object (strict RFC 8259, nesting <= %d)",
                             WD_JSON_MAX_DEPTH);
+    }
+    if (!wd_json_unique_keys(details_out->data + before, details_out->len - before)) {
+        details_out->len = before;
+        return wd_error_set(WD_EINVAL, WD_A_EVENT, NULL, 0, 0,
+                            "details repeat a key in one object (or have more than %d keys)",
+                            WD_JSON_MAX_KEYS);
     }
     return 0;
 }

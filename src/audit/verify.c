@@ -32,6 +32,7 @@ typedef struct {
     bool have_log_id;
     uint64_t anchor_count;
     uint8_t anchor_head[WD_SHA256_LEN];
+    uint8_t anchor_pub[WD_ED25519_KEY_LEN], anchor_log_id[16];
     wd_hasher *h;
     wd_audit_verify_result *res;
 } verifier;
@@ -146,6 +147,8 @@ static int load_anchor(verifier *v, const char *path)
     if (!wd_ed25519_verify(pub, msg, (size_t)n, sig))
         return wd_error_set(WD_EINVAL, WD_A_ANCHOR, path, 0, 0,
                             "the anchor's signature does not verify");
+    memcpy(v->anchor_pub, pub, 32);
+    memcpy(v->anchor_log_id, id, 16);
     v->have_anchor = true;
     return 0;
 }
@@ -162,7 +165,10 @@ static void walk(verifier *v, wd_lines *it)
     while ((got = wd_lines_next(it, &line, &len, &torn)) == 1) {
         wd_record_view r;
         if (torn) {
-            flag(v, WD_AUDIT_TORN, e, "the last line was cut off mid-write (%zu bytes)", len);
+            if (wd_lines_at_end(it))
+                flag(v, WD_AUDIT_TORN, e, "the last line was cut off mid-write (%zu bytes)", len);
+            else
+                flag(v, WD_AUDIT_MALFORMED, e, "a segment does not end with a newline");
             return;
         }
         if (!wd_record_parse(line, len, &r)) {
@@ -239,6 +245,11 @@ static void walk(verifier *v, wd_lines *it)
                 flag(v, WD_AUDIT_WRONG_KEY, 1, "the log was started for another signing key");
                 return;
             }
+            if (v->have_anchor &&
+                (memcmp(pub, v->anchor_pub, 32) || memcmp(v->log_id, v->anchor_log_id, 16))) {
+                flag(v, WD_AUDIT_WRONG_KEY, 1, "the anchor belongs to another log or key");
+                return;
+            }
         } else if (is_type(&r, "LOG_START")) {
             flag(v, WD_AUDIT_INSERTED, r.seq, "a second LOG_START");
             return;
@@ -260,6 +271,11 @@ static void walk(verifier *v, wd_lines *it)
     }
     if (got < 0) {
         flag(v, WD_AUDIT_MALFORMED, e, "a segment could not be read: %s", wd_error_last()->message);
+        return;
+    }
+    if (res->records == 0) {
+        /* Nothing to check is not the same as nothing wrong: a log always has LOG_START. */
+        flag(v, WD_AUDIT_MISSING, 1, "the log has no records");
         return;
     }
     if (v->have_anchor && res->last_seq < v->anchor_count) {

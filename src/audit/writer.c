@@ -457,23 +457,58 @@ static int check_log_id(wd_audit *a, uint32_t first_segment)
     return 0;
 }
 
-/* Moves a torn fragment aside and truncates the segment to its last complete line. */
+/* Saves a torn fragment beside the segment, never overwriting anything: a file already holding
+ * exactly this fragment (a recovery that stopped half way) is reused, any other gets a new
+ * name. */
+static int save_fragment(wd_audit *a, const char *name, const char *frag, size_t len, char *saved,
+                         size_t saved_size)
+{
+    for (int attempt = 0; attempt < 100; attempt++) {
+        if (attempt == 0)
+            snprintf(saved, saved_size, "%s.torn-%llu", name, (unsigned long long)a->st.seq);
+        else
+            snprintf(saved, saved_size, "%s.torn-%llu.%d", name, (unsigned long long)a->st.seq,
+                     attempt);
+        int fd =
+            openat(a->dirfd, saved, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd >= 0) {
+            int rc = wd_write_all(fd, frag, len) || fsync(fd) ? -1 : 0;
+            close(fd);
+            if (rc == 0)
+                return 0;
+            break;
+        }
+        if (errno != EEXIST)
+            break;
+        int old = openat(a->dirfd, saved, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        char buf[4096];
+        ssize_t n = old >= 0 && len <= sizeof(buf) ? read(old, buf, sizeof(buf)) : -1;
+        if (old >= 0)
+            close(old);
+        if (n == (ssize_t)len && !memcmp(buf, frag, len))
+            return 0; /* saved already, by a recovery that was interrupted */
+    }
+    return wd_error_set(WD_EIO, WD_A_LOG_IO, saved, 0, 0, "cannot save the torn record: %s",
+                        strerror(errno));
+}
+
+/* Moves a torn fragment aside and truncates the segment to its last complete line. An
+ * append-only segment must lose the attribute first: the kernel refuses to open such a file
+ * for anything but appending, so it is cleared through a read-only descriptor. */
 static int set_torn_aside(wd_audit *a, uint32_t seg, const char *data, size_t keep, size_t len,
                           char *saved, size_t saved_size)
 {
     char name[WD_SEGMENT_NAME_LEN];
     wd_segment_name(seg, name);
-    snprintf(saved, saved_size, "%s.torn-%llu", name, (unsigned long long)a->st.seq);
-    int fd = openat(a->dirfd, saved, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0 || wd_write_all(fd, data + keep, len - keep) || fsync(fd)) {
-        if (fd >= 0)
-            close(fd);
-        return wd_error_set(WD_EIO, WD_A_LOG_IO, saved, 0, 0, "cannot save the torn record: %s",
-                            strerror(errno));
-    }
-    close(fd);
-    int sfd = openat(a->dirfd, name, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-    int rc = sfd < 0 || clear_append_only(sfd) || ftruncate(sfd, (off_t)keep) || fsync(sfd);
+    int rc = save_fragment(a, name, data + keep, len - keep, saved, saved_size);
+    if (rc)
+        return rc;
+    int rfd = openat(a->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    rc = rfd < 0 || clear_append_only(rfd);
+    if (rfd >= 0)
+        close(rfd);
+    int sfd = rc ? -1 : openat(a->dirfd, name, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    rc = rc || sfd < 0 || ftruncate(sfd, (off_t)keep) || fsync(sfd);
     if (sfd >= 0)
         close(sfd);
     if (rc)
@@ -481,6 +516,18 @@ static int set_torn_aside(wd_audit *a, uint32_t seg, const char *data, size_t ke
                             "cannot cut the torn record off (%s); it was saved to %s",
                             strerror(errno), saved);
     return 0;
+}
+
+/* Record 1 of every log: binds it to its log id and signing key. */
+static int write_log_start(wd_audit *a)
+{
+    char id[33], pub[65];
+    wd_hex_encode(a->st.log_id, 16, id);
+    wd_hex_encode(a->sign_pub, 32, pub);
+    wd_buf_clear(&a->details);
+    wd_buf_printf(&a->details, "{\"log_id\":\"%s\",\"public_key\":\"%s\"}", id, pub);
+    return append_one(a, "LOG_START", WD_SEVERITY_LOW, NULL, "audit", a->details.data,
+                      a->details.len);
 }
 
 /* Makes log and state agree after whatever the last writer went through. */
@@ -501,13 +548,7 @@ static int reconcile(wd_audit *a)
         rc = open_segment(a, a->st.segment, true);
         if (rc)
             return rc;
-        char id[33], pub[65];
-        wd_hex_encode(a->st.log_id, 16, id);
-        wd_hex_encode(a->sign_pub, 32, pub);
-        wd_buf_clear(&a->details);
-        wd_buf_printf(&a->details, "{\"log_id\":\"%s\",\"public_key\":\"%s\"}", id, pub);
-        return append_one(a, "LOG_START", WD_SEVERITY_LOW, NULL, "audit", a->details.data,
-                          a->details.len);
+        return write_log_start(a);
     }
     uint32_t active = segs[nsegs - 1], first = segs[0];
     rc = check_log_id(a, first);
@@ -554,6 +595,16 @@ static int reconcile(wd_audit *a)
     if (rc) {
         free(data);
         return rc;
+    }
+    if (at < 0 && a->st.seq == 1) {
+        /* The first writer died before LOG_START was complete (any fragment was saved above):
+         * start the log now. */
+        free(data);
+        a->st.segment = active;
+        rc = open_segment(a, active, false);
+        if (rc)
+            return rc;
+        return write_log_start(a);
     }
     wd_record_view last;
     if (at < 0 || !wd_record_parse(data + at, len - (size_t)at - 1, &last)) {

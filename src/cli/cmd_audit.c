@@ -303,7 +303,9 @@ static int append_stdin(wd_audit *log)
         uint64_t seq;
         int rc = stdin_event(j, &ev, &details, lineno);
         if (!rc && wd_audit_append(log, &ev, &seq) != 0) {
-            cli_error(NULL);
+            char where[48];
+            snprintf(where, sizeof(where), "stdin line %ld", lineno);
+            cli_error(where);
             rc = EXIT_USAGE;
         }
         free(details);

@@ -2,6 +2,8 @@
  * bodies), so every path is bounded by the cursor and by WD_JSON_MAX_DEPTH. */
 #include "util/json.h"
 
+#include <stdlib.h>
+
 #include "util/ascii.h"
 #include "util/utf8.h"
 
@@ -304,4 +306,86 @@ void wd_json_quote(wd_buf *out, const char *s, size_t len)
     }
     wd_buf_append(out, s + run, len - run);
     wd_buf_putc(out, '"');
+}
+
+typedef struct {
+    const char *raw;
+    size_t len;
+} key_span;
+
+static bool same_key(key_span a, key_span b)
+{
+    if (!memchr(a.raw, '\\', a.len) && !memchr(b.raw, '\\', b.len))
+        return a.len == b.len && !memcmp(a.raw, b.raw, a.len);
+    wd_buf x = WD_BUF_INIT, y = WD_BUF_INIT;
+    wd_json_unescape(a.raw, a.len, &x);
+    wd_json_unescape(b.raw, b.len, &y);
+    bool same =
+        !x.oom && !y.oom && x.len == y.len && !memcmp(wd_buf_cstr(&x), wd_buf_cstr(&y), x.len);
+    wd_buf_free(&x);
+    wd_buf_free(&y);
+    return same;
+}
+
+/* Walks one value of already validated JSON, checking each object's keys. */
+static bool unique_value(wd_cursor *c, int depth)
+{
+    skip_ws(c);
+    if (c->p == c->end)
+        return false;
+    if (*c->p != '{' && *c->p != '[')
+        return wd_json_skip(c);
+    if (depth >= WD_JSON_MAX_DEPTH)
+        return false;
+    bool object = *c->p == '{';
+    char close = object ? '}' : ']';
+    c->p++;
+    key_span *keys = NULL;
+    size_t n = 0;
+    bool ok = true;
+    skip_ws(c);
+    if (c->p < c->end && *c->p == close) {
+        c->p++;
+        return true;
+    }
+    while (ok) {
+        if (object) {
+            key_span k;
+            skip_ws(c);
+            ok = wd_json_string(c, &k.raw, &k.len);
+            for (size_t i = 0; ok && i < n; i++)
+                ok = !same_key(keys[i], k);
+            if (ok && n == WD_JSON_MAX_KEYS)
+                ok = false;
+            if (ok && n % 16 == 0) {
+                key_span *more = realloc(keys, (n + 16) * sizeof(*keys));
+                ok = more != NULL;
+                if (ok)
+                    keys = more;
+            }
+            if (ok)
+                keys[n++] = k;
+            skip_ws(c);
+            ok = ok && WD_CURSOR_LIT(c, ":");
+        }
+        ok = ok && unique_value(c, depth + 1);
+        skip_ws(c);
+        if (!ok || c->p == c->end)
+            break;
+        if (*c->p == ',') {
+            c->p++;
+            continue;
+        }
+        ok = *c->p == close;
+        c->p++;
+        break;
+    }
+    free(keys);
+    return ok;
+}
+
+bool wd_json_unique_keys(const char *json, size_t len)
+{
+    wd_cursor c = wd_cursor_make(json, len);
+    return unique_value(&c, 0);
 }

@@ -22,6 +22,13 @@ bool wd_json_skip(wd_cursor *c);
  * white space. */
 bool wd_json_compact_object(const char *in, size_t len, wd_buf *out);
 
+/* Whether every object inside the valid JSON text has distinct keys, compared after unescaping
+ * ("a" and "\u0061" are the same key). Different parsers keep different values of a repeated
+ * key, so a record that repeats one means different things to different readers. Objects of
+ * more than WD_JSON_MAX_KEYS keys are refused too. */
+#define WD_JSON_MAX_KEYS 1024
+bool wd_json_unique_keys(const char *json, size_t len);
+
 /* Decodes an escaped string span (from wd_json_string) into out as UTF-8. */
 void wd_json_unescape(const char *raw, size_t len, wd_buf *out);
 

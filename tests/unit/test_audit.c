@@ -446,6 +446,9 @@ static void test_bad_events_write_nothing(void **state)
         {"X", WD_SEVERITY_LOW, NULL, NULL, "{\"a\":}"},
         {"X", WD_SEVERITY_LOW, NULL, NULL, "{\"a\":1} {}"},
         {"X", WD_SEVERITY_LOW, NULL, NULL, "{\"a\":\"\x01\"}"},
+        {"X", WD_SEVERITY_LOW, NULL, NULL, "{\"a\":1,\"a\":2}"},
+        {"X", WD_SEVERITY_LOW, NULL, NULL, "{\"a\":1,\"\\u0061\":2}"},
+        {"X", WD_SEVERITY_LOW, NULL, NULL, "{\"o\":[{\"k\":1,\"k\":1}]}"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_int_equal(wd_audit_append(log, &bad[i], NULL), WD_EINVAL);
