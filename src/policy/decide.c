@@ -256,13 +256,33 @@ static int decide_storage(const wd_policy *p, const wd_request *req, wd_decision
         n = scan_path(p, path, strlen(path), segs);
     }
 
+    /* Fast path: while the walk is one state on the literal spine with nothing else hanging
+     * off it ('*' children, "**"), follow the spine directly; the general walk below takes
+     * over from the first node that has more. */
+    uint32_t id = 0, f = p->fs.nodes[0].flags;
+    int i = 0;
+    const uint32_t plain = WD_FS_SPINE | WD_FS_LITERALS;
+    const uint32_t more = WD_FS_GLOBSTAR | WD_FS_GLOBS | WD_FS_STAR;
+    bool dead = false;
+    for (; i < n && (f & plain) == plain && !(f & more); i++) {
+        const wd_strmap_slot *slot =
+            wd_strmap_find(&p->fs.literals, segs[i].prefix, id, segs[i].p, segs[i].len);
+        if (!slot) {
+            dead = true; /* no transition at all: nothing can match */
+            break;
+        }
+        id = slot->value;
+        f = slot->tag & ~WD_STRMAP_USED;
+    }
+
     state_set sets[2];
     set_init(&sets[0], &p->fs);
     set_init(&sets[1], &p->fs);
     state_set *cur = &sets[0], *next = &sets[1];
-    set_add_closure(cur, p->fs.nodes, 0, p->fs.nodes[0].flags);
+    if (!dead)
+        set_add_closure(cur, p->fs.nodes, id, f);
     if (n >= 0) {
-        for (int i = 0; i < n && cur->count; i++) {
+        for (; i < n && cur->count; i++) {
             step(p, cur, next, &segs[i]);
             state_set *t = cur;
             cur = next;
@@ -281,11 +301,10 @@ static int decide_storage(const wd_policy *p, const wd_request *req, wd_decision
 
     contest c;
     contest_init(&c);
-    for (size_t i = 0; i < cur->count; i++) {
-        uint32_t id = cur->items[i].id;
-        if (!(cur->items[i].flags & WD_FS_TERMINAL))
+    for (size_t k = 0; k < cur->count; k++) {
+        if (!(cur->items[k].flags & WD_FS_TERMINAL))
             continue;
-        const wd_fs_term *t = &p->fs.terms[id];
+        const wd_fs_term *t = &p->fs.terms[cur->items[k].id];
         if (t->allow[bit] != WD_NO_RULE)
             consider(&c, WD_ALLOW, t->allow[bit], t->spec);
         if (t->deny[bit] != WD_NO_RULE)
