@@ -37,28 +37,33 @@ WD_EXPORT int wd_severity_parse(const char *name, wd_severity *out);
 WD_EXPORT int wd_audit_keygen(const char *dir);
 
 typedef enum {
-    WD_DURABILITY_ALWAYS = 1, /* fdatasync before each append returns */
+    WD_DURABILITY_ALWAYS = 1, /* each append runs its own fdatasync before returning */
     WD_DURABILITY_BATCH = 2,  /* group commit: an append returns once an fdatasync covers it;
-                                 at most one per batch_ms, or sooner at batch_records */
+                                 one sync covers every record written while the previous one
+                                 ran, and a sync starts as soon as none is running */
     WD_DURABILITY_NONE = 3    /* the kernel writes back when it likes */
 } wd_durability;
 
 typedef struct {
     unsigned version;
     wd_durability durability;
-    unsigned batch_ms;          /* default 10 */
-    unsigned batch_records;     /* default 1024 */
-    uint64_t checkpoint_every;  /* records between checkpoints; default 10000; 0 = never */
-    unsigned checkpoint_secs;   /* seconds between checkpoints; default 300; 0 = never */
-    uint64_t segment_bytes;     /* rotate past this size; default 64 MiB */
-    int exclusive;              /* hold the file lock from open to close (one writer process) */
-    int append_only;            /* set the append-only attribute on segments; default 1 */
-    wd_diagnostics *notes;      /* optional: recovery and attribute notes (WD-A ids) */
+    unsigned batch_ms;         /* batch: the longest a record may wait for its sync to start
+                              (default 10; group commit starts syncs at once) */
+    unsigned batch_records;    /* reserved (default 1024) */
+    uint64_t checkpoint_every; /* records between checkpoints; default 10000; 0 = never */
+    unsigned checkpoint_secs;  /* seconds between checkpoints; default 300; 0 = never */
+    uint64_t segment_bytes;    /* rotate past this size; default 64 MiB */
+    int exclusive;             /* hold the file lock from open to close (one writer process) */
+    int append_only;           /* set the append-only attribute on segments; default 1 */
+    wd_diagnostics *notes;     /* optional: recovery and attribute notes (WD-A ids) */
 } wd_audit_options;
 
 #define WD_AUDIT_OPTIONS_VERSION 1
-#define WD_AUDIT_OPTIONS_INIT                                                                     \
-    {WD_AUDIT_OPTIONS_VERSION, WD_DURABILITY_ALWAYS, 10, 1024, 10000, 300, 64u << 20, 0, 1, NULL}
+#define WD_AUDIT_OPTIONS_INIT                                                                      \
+    {                                                                                              \
+        WD_AUDIT_OPTIONS_VERSION, WD_DURABILITY_ALWAYS, 10, 1024, 10000, 300, 64u << 20, 0, 1,     \
+            NULL                                                                                   \
+    }
 
 /* Opens (creating when missing) the log directory log_dir with the keys in keys_dir. Recovers
  * what a crash left: a torn last line is moved aside and a RECOVERY record continues the chain.
@@ -68,7 +73,7 @@ WD_EXPORT int wd_audit_open(wd_audit **out, const char *log_dir, const char *key
                             const wd_audit_options *opts);
 
 typedef struct {
-    const char *type;           /* [A-Z][A-Z0-9_]*, at most 64 chars */
+    const char *type; /* [A-Z][A-Z0-9_]*, at most 64 chars */
     wd_severity severity;
     const char *component;      /* may be NULL: "" */
     const char *correlation_id; /* may be NULL: a fresh UUIDv4 */
@@ -111,7 +116,10 @@ typedef struct {
 } wd_audit_verify_options;
 
 #define WD_AUDIT_VERIFY_OPTIONS_VERSION 1
-#define WD_AUDIT_VERIFY_OPTIONS_INIT {WD_AUDIT_VERIFY_OPTIONS_VERSION, NULL, NULL, NULL}
+#define WD_AUDIT_VERIFY_OPTIONS_INIT                                                               \
+    {                                                                                              \
+        WD_AUDIT_VERIFY_OPTIONS_VERSION, NULL, NULL, NULL                                          \
+    }
 
 typedef struct {
     wd_audit_problem problem; /* WD_AUDIT_OK when intact */
@@ -120,8 +128,8 @@ typedef struct {
     uint64_t records;         /* records read */
     uint64_t checkpoints;     /* checkpoints verified */
     uint64_t last_seq;
-    uint64_t unsealed;        /* records after the last checkpoint */
-    uint64_t recoveries;      /* RECOVERY records (declared crash damage) */
+    uint64_t unsealed;   /* records after the last checkpoint */
+    uint64_t recoveries; /* RECOVERY records (declared crash damage) */
     int macs_checked, signatures_checked;
 } wd_audit_verify_result;
 
@@ -137,27 +145,30 @@ WD_EXPORT int wd_audit_verify(const char *log_dir, const wd_audit_verify_options
 typedef struct {
     uint64_t seq;
     int64_t ts_ns;
-    const char *ts;       /* as written */
+    const char *ts; /* as written */
     const char *type;
     wd_severity severity;
     const char *correlation_id;
     const char *component;
-    const char *details;  /* the JSON object as written */
-    const char *line;     /* the whole record line, no newline */
+    const char *details; /* the JSON object as written */
+    const char *line;    /* the whole record line, no newline */
 } wd_audit_record;
 
 typedef struct {
     unsigned version;
-    const char *type;          /* NULL: any */
-    wd_severity min_severity;  /* 0: any */
-    const char *component;     /* NULL: any */
+    const char *type;           /* NULL: any */
+    wd_severity min_severity;   /* 0: any */
+    const char *component;      /* NULL: any */
     int64_t since_ns, until_ns; /* 0: unbounded */
-    uint64_t limit;            /* 0: no limit */
-    int last;                  /* with limit: the last N matches instead of the first N */
+    uint64_t limit;             /* 0: no limit */
+    int last;                   /* with limit: the last N matches instead of the first N */
 } wd_audit_query;
 
 #define WD_AUDIT_QUERY_VERSION 1
-#define WD_AUDIT_QUERY_INIT {WD_AUDIT_QUERY_VERSION, NULL, 0, NULL, 0, 0, 0, 0}
+#define WD_AUDIT_QUERY_INIT                                                                        \
+    {                                                                                              \
+        WD_AUDIT_QUERY_VERSION, NULL, 0, NULL, 0, 0, 0, 0                                          \
+    }
 
 /* Calls fn for each matching record in order; fn returns non-zero to stop. Lines that are not
  * records are skipped (verification is the place to judge them). */

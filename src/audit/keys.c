@@ -115,18 +115,36 @@ int wd_ratchet(wd_hasher *h, const uint8_t k[static WD_HMAC_KEY_LEN],
 
 enum { STATE_BODY = 22 + 40 + 25 + 17 + 69 + 70, STATE_LEN = STATE_BODY + 69 };
 
+/* Fills the fixed-width state text by hand (it is rewritten after every record). */
 static size_t state_format(const wd_audit_state *st, char *out)
 {
-    char id[33], key[65], head[65];
-    wd_hex_encode(st->log_id, sizeof(st->log_id), id);
-    wd_hex_encode(st->key, sizeof(st->key), key);
-    wd_hex_encode(st->head, sizeof(st->head), head);
-    int n = snprintf(out, STATE_BODY + 1,
-                     "warden-audit-state-v1\nlog_id %s\nseq %020llu\nsegment %08u\nkey %s\nhead "
-                     "%s\n",
-                     id, (unsigned long long)st->seq, (unsigned)st->segment, key, head);
-    wd_wipe(key, sizeof(key));
-    return n < 0 ? 0 : (size_t)n;
+    char *o = out;
+    memcpy(o, "warden-audit-state-v1\nlog_id ", 29);
+    o += 29;
+    wd_hex_encode(st->log_id, sizeof(st->log_id), o);
+    o += 32;
+    memcpy(o, "\nseq ", 5);
+    o += 5;
+    uint64_t v = st->seq;
+    for (int i = 19; i >= 0; i--, v /= 10)
+        o[i] = (char)('0' + v % 10);
+    o += 20;
+    memcpy(o, "\nsegment ", 9);
+    o += 9;
+    uint32_t g = st->segment;
+    for (int i = 7; i >= 0; i--, g /= 10)
+        o[i] = (char)('0' + g % 10);
+    o += 8;
+    memcpy(o, "\nkey ", 5);
+    o += 5;
+    wd_hex_encode(st->key, sizeof(st->key), o);
+    o += 64;
+    memcpy(o, "\nhead ", 6);
+    o += 6;
+    wd_hex_encode(st->head, sizeof(st->head), o);
+    o += 64;
+    *o++ = '\n';
+    return (size_t)(o - out);
 }
 
 int wd_state_open(const char *path, int *fd)

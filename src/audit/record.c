@@ -72,7 +72,7 @@ int wd_record_check_event(const wd_audit_event *ev, wd_buf *details_out)
         return wd_error_set(WD_EINVAL, WD_A_EVENT, NULL, 0, 0, "details are larger than %d bytes",
                             WD_AUDIT_DETAILS_MAX);
     size_t before = details_out->len;
-        if (!wd_json_compact_object(d, len, details_out)) {
+    if (!wd_json_compact_object(d, len, details_out)) {
         details_out->len = before;
         return wd_error_set(WD_EINVAL, WD_A_EVENT, NULL, 0, 0,
                             "details must be one JSON object (strict RFC 8259, nesting <= %d)",
@@ -91,13 +91,24 @@ void wd_record_body(wd_buf *out, uint64_t seq, int64_t ts_ns, const char *type,
                     wd_severity severity, const char *corr, const char *comp, const char *details,
                     size_t details_len, const uint8_t prev[WD_SHA256_LEN])
 {
-    char ts[WD_TIME_TEXT_LEN + 1], hex[2 * WD_SHA256_LEN + 1];
+    /* Assembled by hand rather than with printf: this runs for every record. */
+    char ts[WD_TIME_TEXT_LEN + 1], hex[2 * WD_SHA256_LEN + 1], num[21];
     wd_time_format(ts_ns, ts);
     wd_hex_encode(prev, WD_SHA256_LEN, hex);
-    wd_buf_printf(out,
-                  "{\"seq\":%llu,\"ts\":\"%s\",\"type\":\"%s\",\"severity\":\"%s\","
-                  "\"correlation_id\":",
-                  (unsigned long long)seq, ts, type, wd_severity_name(severity));
+    size_t n = sizeof(num);
+    do {
+        num[--n] = (char)('0' + seq % 10);
+        seq /= 10;
+    } while (seq);
+    wd_buf_puts(out, "{\"seq\":");
+    wd_buf_append(out, num + n, sizeof(num) - n);
+    wd_buf_puts(out, ",\"ts\":\"");
+    wd_buf_append(out, ts, WD_TIME_TEXT_LEN);
+    wd_buf_puts(out, "\",\"type\":\"");
+    wd_buf_puts(out, type);
+    wd_buf_puts(out, "\",\"severity\":\"");
+    wd_buf_puts(out, wd_severity_name(severity));
+    wd_buf_puts(out, "\",\"correlation_id\":");
     wd_json_quote(out, corr, strlen(corr));
     wd_buf_puts(out, ",\"component\":");
     wd_json_quote(out, comp, strlen(comp));

@@ -38,7 +38,6 @@
 struct wd_audit {
     pthread_mutex_t mu;
     pthread_cond_t synced; /* batch: an fdatasync finished */
-    pthread_cond_t more;   /* batch: a record was written */
     char *dir;
     int dirfd, lockfd, statefd, segfd;
     char *state_path;
@@ -162,8 +161,6 @@ static int commit_lines(wd_audit *a, uint64_t records)
 {
     if (wd_write_all(a->segfd, a->line.data, a->line.len) != 0)
         return fail_closed(a, WD_EIO, "writing the audit log");
-    if (a->o.durability == WD_DURABILITY_ALWAYS && fdatasync(a->segfd) != 0)
-        return fail_closed(a, WD_EIO, "syncing the audit log");
     a->seg_size += a->line.len;
     wd_buf_clear(&a->line);
     if (wd_state_store(a->statefd, a->h, &a->st) != 0)
@@ -298,32 +295,23 @@ static void unlock_log(wd_audit *a)
         flock(a->lockfd, LOCK_UN);
 }
 
-/* Batch mode: return once an fdatasync covers seq. The first waiter syncs for everyone, at most
- * once per batch_ms, or sooner when batch_records are waiting. */
+/* Returns once an fdatasync covers record seq (called with the mutex held; syncs run without
+ * it, on a duplicate descriptor, so appends go on meanwhile and a rotation cannot close the
+ * file under the sync).
+ *   always: every append syncs for itself, concurrently with the others.
+ *   batch:  group commit. The first waiter syncs at once, covering everything written so far;
+ *           whatever is written while that sync runs rides on the next one. No one waits for
+ *           a timer, so batch_ms only bounds how long a record waits for its sync to begin. */
 static int wait_durable(wd_audit *a, uint64_t seq)
 {
     while (a->durable < seq && !a->broken) {
-        if (a->syncing) {
+        if (a->o.durability == WD_DURABILITY_BATCH && a->syncing) {
             pthread_cond_wait(&a->synced, &a->mu);
             continue;
         }
         a->syncing = true;
-        uint64_t deadline = a->last_sync_ns + (uint64_t)a->o.batch_ms * 1000000u;
-        while (wd_time_mono_ns() < deadline && a->written - a->durable < a->o.batch_records) {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-            uint64_t wait = deadline > now ? deadline - now : 0;
-            ts.tv_sec += (time_t)(wait / 1000000000u);
-            ts.tv_nsec += (long)(wait % 1000000000u);
-            if (ts.tv_nsec >= 1000000000) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000;
-            }
-            pthread_cond_timedwait(&a->more, &a->mu, &ts);
-        }
         uint64_t target = a->written;
-        int fd = dup(a->segfd); /* a rotation may close segfd while we sync unlocked */
+        int fd = dup(a->segfd);
         pthread_mutex_unlock(&a->mu);
         int rc = fd < 0 ? -1 : fdatasync(fd);
         if (fd >= 0)
@@ -336,6 +324,8 @@ static int wait_durable(wd_audit *a, uint64_t seq)
         a->last_sync_ns = wd_time_mono_ns();
         a->syncing = false;
         pthread_cond_broadcast(&a->synced);
+        if (a->o.durability == WD_DURABILITY_ALWAYS)
+            break; /* its own sync covered it */
     }
     return a->broken ? wd_error_set(a->broken, WD_A_WRITE, a->dir, 0, 0,
                                     "the audit log stopped accepting records after an error")
@@ -382,10 +372,8 @@ int wd_audit_append_many(wd_audit *a, const wd_audit_event *evs, size_t n, uint6
         unlock_log(a);
     }
     free(offsets);
-    if (!rc && n && a->o.durability == WD_DURABILITY_BATCH) {
-        pthread_cond_signal(&a->more);
+    if (!rc && n && a->o.durability != WD_DURABILITY_NONE)
         rc = wait_durable(a, last);
-    }
     pthread_mutex_unlock(&a->mu);
     if (!rc && first_seq)
         *first_seq = first;
@@ -729,7 +717,6 @@ static void free_writer(wd_audit *a)
     free(a->state_path);
     pthread_mutex_destroy(&a->mu);
     pthread_cond_destroy(&a->synced);
-    pthread_cond_destroy(&a->more);
     wd_wipe(a, sizeof(*a));
     free(a);
 }
@@ -755,7 +742,6 @@ int wd_audit_open(wd_audit **out, const char *log_dir, const char *keys_dir,
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&a->more, &ca);
     pthread_cond_init(&a->synced, &ca);
     pthread_condattr_destroy(&ca);
     a->dir = strdup(log_dir);
