@@ -24,6 +24,8 @@ const char *wd_audit_problem_name(wd_audit_problem p)
     return (unsigned)p < sizeof(problem_names) / sizeof(problem_names[0]) ? problem_names[p] : "?";
 }
 
+#define WD_AUDIT_MAX_DECLARED_GAP (UINT64_C(1) << 27)
+
 typedef struct {
     bool have_mac, have_pub, have_anchor;
     uint8_t key[WD_HMAC_KEY_LEN];
@@ -177,6 +179,10 @@ static void walk(verifier *v, wd_lines *it)
             return;
         }
         res->records++;
+        if (r.seq == UINT64_MAX) { /* no writer gets here; e would wrap to 0 */
+            flag(v, WD_AUDIT_MALFORMED, e, "sequence number out of range");
+            return;
+        }
         uint8_t h[WD_SHA256_LEN];
         wd_sha256(v->h, line, len, h);
         if (r.seq < e) {
@@ -188,7 +194,11 @@ static void walk(verifier *v, wd_lines *it)
         }
         if (r.seq > e) {
             uint64_t from, to;
-            bool declared = is_type(&r, "RECOVERY") &&
+            /* A crash can lose records but never LOG_START (the writer refuses that state), and
+             * no page cache holds 2^27 records: a larger "declared" gap is an attack on the
+             * verifier (each lost record costs a key ratchet), not damage to explain. */
+            bool declared = is_type(&r, "RECOVERY") && e > 1 &&
+                            r.seq - e <= WD_AUDIT_MAX_DECLARED_GAP &&
                             wd_json_field_u64(r.details, r.details_len, "lost_from", &from) &&
                             wd_json_field_u64(r.details, r.details_len, "lost_to", &to) &&
                             from == e && to == r.seq - 1;

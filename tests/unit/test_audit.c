@@ -556,6 +556,39 @@ static void test_lost_records_are_declared(void **state)
     fixture_free(&f);
 }
 
+/* Found while fuzzing: a forged RECOVERY declaring 2^64 lost records made the MAC verifier
+ * ratchet the key for ever. */
+static void test_declared_gap_cannot_stall_the_verifier(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    const char *huge =
+        "{\"seq\":18446744073709551615,\"ts\":\"2026-11-22T10:00:00.000000000Z\",\"type\":"
+        "\"RECOVERY\",\"severity\":\"HIGH\",\"correlation_id\":\"\",\"component\":\"audit\","
+        "\"details\":{\"lost_from\":1,\"lost_to\":18446744073709551614,\"reason\":\"lost\"},"
+        "\"prev\":\"0000000000000000000000000000000000000000000000000000000000000000\",\"mac\":"
+        "\"0000000000000000000000000000000000000000000000000000000000000000\"}\n";
+    assert_int_equal(mkdir(f.log, 0700), 0);
+    spit(f.seg, huge, strlen(huge));
+    expect_problem(&f, true, WD_AUDIT_MALFORMED, 1); /* out of range, at once */
+    /* the same trick with a large but representable gap after a real LOG_START */
+    wd_audit_options o = test_opts();
+    assert_int_equal(unlink(f.seg), 0);
+    assert_int_equal(rmdir(f.log), 0);
+    append_n(&f, &o, 1, "DECISION"); /* 1..3 */
+    FILE *fp = fopen(f.seg, "ab");
+    fprintf(fp,
+            "{\"seq\":1000000000004,\"ts\":\"2026-11-22T10:00:00.000000000Z\",\"type\":"
+            "\"RECOVERY\",\"severity\":\"HIGH\",\"correlation_id\":\"\",\"component\":\"\","
+            "\"details\":{\"lost_from\":4,\"lost_to\":1000000000003,\"reason\":\"lost\"},"
+            "\"prev\":\"%064d\",\"mac\":\"%064d\"}\n",
+            0, 0);
+    fclose(fp);
+    expect_problem(&f, true, WD_AUDIT_MISSING, 4);
+    fixture_free(&f);
+}
+
 typedef struct {
     wd_audit *log;
     int n;
@@ -718,6 +751,7 @@ int main(void)
         cmocka_unit_test(test_torn_line_is_recovered),
         cmocka_unit_test(test_state_behind_log_rolls_forward),
         cmocka_unit_test(test_lost_records_are_declared),
+        cmocka_unit_test(test_declared_gap_cannot_stall_the_verifier),
         cmocka_unit_test(test_threads_batch_mode),
         cmocka_unit_test(test_query),
         cmocka_unit_test(test_append_only_attribute),
