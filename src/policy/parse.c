@@ -13,128 +13,22 @@
 #include "policy/netaddr.h"
 #include "policy/policy_int.h"
 #include "policy/units.h"
+#include "policy/yaml_check.h"
 #include "policy/yaml_tree.h"
 #include "util/buf.h"
 #include "util/diag.h"
 #include "util/path.h"
 
 typedef struct {
+    wd_ycheck ck; /* diagnostics, error count, out-of-memory flag */
     wd_policy *policy;
-    wd_diagnostics *diags;
-    const char *file;
-    int errors;
-    bool oom;
     wd_rule_int *rules;
     size_t count, cap;
 } parser;
 
-static void report(parser *p, wd_diag_severity sev, const char *id, unsigned line, unsigned col,
-                   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-
-static void report(parser *p, wd_diag_severity sev, const char *id, unsigned line, unsigned col,
-                   const char *fmt, ...)
-{
-    char msg[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (sev == WD_DIAG_ERROR)
-        p->errors++;
-    if (wd_diag_add(p->diags, sev, id, p->file, line, col, "%s", msg))
-        p->oom = true;
-}
-
-#define ERR(p, node, id, ...)                                                                      \
-    report((p), WD_DIAG_ERROR, (id), (node)->line, (node)->column, __VA_ARGS__)
-#define ERR_AT(p, node, off, id, ...)                                                              \
-    report((p), WD_DIAG_ERROR, (id), (node)->line, wd_yaml_column_at((node), (off)), __VA_ARGS__)
-
-/* Quoted, bounded, printable rendering of a scalar for messages: control characters as \xNN,
- * cut (with "...") at a character boundary so the result stays UTF-8. */
-static const char *shown(const wd_yaml_node *n, char *buf, size_t size)
-{
-    static const char tail[] = "...\""; /* what a cut value ends with */
-    size_t o = 0, i = 0;
-    buf[o++] = '"';
-    while (i < n->len) {
-        unsigned char c = (unsigned char)n->str[i];
-        size_t in = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2; /* input bytes */
-        size_t out = c < 0x20 || c == 0x7f ? 4 : in;                  /* output bytes */
-        if (i + in > n->len || o + out + sizeof(tail) > size)
-            break;
-        if (out == 4 && in == 1)
-            o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
-        else
-            memcpy(buf + o, n->str + i, in), o += in;
-        i += in;
-    }
-    if (i < n->len) {
-        memcpy(buf + o, tail, sizeof(tail)); /* includes the NUL */
-        return buf;
-    }
-    buf[o++] = '"';
-    buf[o] = '\0';
-    return buf;
-}
-
-static const char *kind_name(wd_yaml_kind k)
-{
-    return k == WD_YAML_MAP ? "a mapping" : k == WD_YAML_SEQ ? "a sequence" : "a scalar";
-}
-
-/* 1 when n is the wanted kind, 0 when it is null (an empty section), -1 after reporting. */
-static int expect(parser *p, const wd_yaml_node *n, wd_yaml_kind kind, const char *what)
-{
-    if (wd_yaml_is_null(n))
-        return 0;
-    if (n->kind == kind)
-        return 1;
-    ERR(p, n, WD_P_TYPE, "%s must be %s, not %s", what, kind_name(kind), kind_name(n->kind));
-    return -1;
-}
-
-static bool expect_scalar(parser *p, const wd_yaml_node *n, const char *what)
-{
-    if (n->kind == WD_YAML_SCALAR && !wd_yaml_is_null(n))
-        return true;
-    if (n->kind == WD_YAML_SCALAR)
-        ERR(p, n, WD_P_MISSING, "%s is empty", what);
-    else
-        ERR(p, n, WD_P_TYPE, "%s must be a scalar, not %s", what, kind_name(n->kind));
-    return false;
-}
-
-/* Reports keys of map that are not in allowed (a NULL-terminated list). */
-static void check_keys(parser *p, const wd_yaml_node *map, const char *const *allowed,
-                       const char *where)
-{
-    for (const wd_yaml_node *k = map->child; k && k->next; k = k->next->next) {
-        if (k->kind != WD_YAML_SCALAR)
-            continue; /* already reported by the tree builder */
-        bool ok = false;
-        for (const char *const *a = allowed; *a && !ok; a++)
-            ok = strlen(*a) == k->len && !memcmp(*a, k->str, k->len);
-        if (ok)
-            continue;
-        char expected[200] = "", name[80];
-        size_t o = 0;
-        for (const char *const *a = allowed; *a; a++)
-            o += (size_t)snprintf(expected + o, o < sizeof(expected) ? sizeof(expected) - o : 0,
-                                  "%s%s", a == allowed ? "" : ", ", *a);
-        ERR(p, k, WD_P_UNKNOWN_KEY, "unknown key %s in %s (expected %s)",
-            shown(k, name, sizeof(name)), where, expected);
-    }
-}
-
-static const wd_yaml_node *get(const wd_yaml_node *map, const char *key)
-{
-    size_t len = strlen(key);
-    for (const wd_yaml_node *k = map->child; k && k->next; k = k->next->next)
-        if (k->kind == WD_YAML_SCALAR && k->len == len && !memcmp(k->str, key, len))
-            return k->next;
-    return NULL;
-}
+#define report(p, ...) wd_ycheck_report(&(p)->ck, __VA_ARGS__)
+#define ERR(p, node, id, ...) WD_YERR(&(p)->ck, node, id, __VA_ARGS__)
+#define ERR_AT(p, node, off, id, ...) WD_YERR_AT(&(p)->ck, node, off, id, __VA_ARGS__)
 
 static wd_rule_int *new_rule(parser *p, wd_rule_kind kind, wd_effect effect, const wd_yaml_node *at)
 {
@@ -142,7 +36,7 @@ static wd_rule_int *new_rule(parser *p, wd_rule_kind kind, wd_effect effect, con
         size_t cap = p->cap ? p->cap * 2 : 16;
         wd_rule_int *r = realloc(p->rules, cap * sizeof(*r));
         if (!r) {
-            p->oom = true;
+            p->ck.oom = true;
             return NULL;
         }
         p->rules = r;
@@ -162,7 +56,7 @@ static const char *adup(parser *p, const char *s, size_t len)
 {
     const char *d = wd_arena_strndup(&p->policy->arena, s, len);
     if (!d)
-        p->oom = true;
+        p->ck.oom = true;
     return d;
 }
 
@@ -253,7 +147,7 @@ static const char *storage_pattern(parser *p, const wd_yaml_node *uri, size_t of
 
 static unsigned storage_access(parser *p, const wd_yaml_node *list)
 {
-    int k = expect(p, list, WD_YAML_SEQ, "access");
+    int k = wd_ycheck_expect(&p->ck, list, WD_YAML_SEQ, "access");
     if (k < 0)
         return 0;
     if (k == 0 || list->count == 0) {
@@ -264,7 +158,7 @@ static unsigned storage_access(parser *p, const wd_yaml_node *list)
     unsigned listed = 0;
     bool ok = true;
     for (const wd_yaml_node *a = list->child; a; a = a->next) {
-        if (!expect_scalar(p, a, "an access name")) {
+        if (!wd_ycheck_scalar(&p->ck, a, "an access name")) {
             ok = false;
             continue;
         }
@@ -273,7 +167,7 @@ static unsigned storage_access(parser *p, const wd_yaml_node *list)
             char name[80];
             ERR(p, a, WD_P_ACCESS,
                 "unknown access %s (expected read, write, execute, create or delete)",
-                shown(a, name, sizeof(name)));
+                wd_yaml_shown(a, name, sizeof(name)));
             ok = false;
         } else if (listed & bit) {
             ERR(p, a, WD_P_ACCESS, "access \"%s\" is listed twice", a->str);
@@ -298,24 +192,24 @@ static void storage_text(wd_buf *b, wd_effect effect, const wd_yaml_node *uri, u
 
 static void storage_rule(parser *p, const wd_yaml_node *item, wd_effect effect)
 {
-    if (expect(p, item, WD_YAML_MAP, "a storage rule") <= 0) {
+    if (wd_ycheck_expect(&p->ck, item, WD_YAML_MAP, "a storage rule") <= 0) {
         if (wd_yaml_is_null(item))
             ERR(p, item, WD_P_MISSING, "storage rule is empty: it needs uri and access");
         return;
     }
     static const char *const keys[] = {"uri", "access", NULL};
-    check_keys(p, item, keys, "storage rule");
-    const wd_yaml_node *uri = get(item, "uri"), *access = get(item, "access");
+    wd_ycheck_keys(&p->ck, item, keys, "storage rule");
+    const wd_yaml_node *uri = wd_yaml_get(item, "uri"), *access = wd_yaml_get(item, "access");
     if (!uri)
         ERR(p, item, WD_P_MISSING, "storage rule has no uri");
     if (!access)
         ERR(p, item, WD_P_MISSING, "storage rule has no access list");
     const char *pattern = NULL;
-    if (uri && expect_scalar(p, uri, "uri")) {
+    if (uri && wd_ycheck_scalar(&p->ck, uri, "uri")) {
         if (uri->len < 5 || memcmp(uri->str, "fs://", 5) != 0) {
             char name[80];
             ERR(p, uri, WD_P_URI, "storage URI %s must start with fs://",
-                shown(uri, name, sizeof(name)));
+                wd_yaml_shown(uri, name, sizeof(name)));
         } else {
             pattern = storage_pattern(p, uri, 5);
         }
@@ -333,7 +227,7 @@ static void storage_rule(parser *p, const wd_yaml_node *item, wd_effect effect)
     wd_buf text = WD_BUF_INIT;
     storage_text(&text, effect, uri, listed);
     r->pub.text = adup(p, wd_buf_cstr(&text), text.len);
-    p->oom |= text.oom;
+    p->ck.oom |= text.oom;
     wd_buf_free(&text);
 }
 
@@ -346,7 +240,7 @@ static int cmp_port(const void *a, const void *b)
 
 static size_t network_ports(parser *p, const wd_yaml_node *list, uint16_t *out, size_t max)
 {
-    int k = expect(p, list, WD_YAML_SEQ, "ports");
+    int k = wd_ycheck_expect(&p->ck, list, WD_YAML_SEQ, "ports");
     if (k < 0)
         return 0;
     if (k == 0 || list->count == 0) {
@@ -358,11 +252,11 @@ static size_t network_ports(parser *p, const wd_yaml_node *list, uint16_t *out, 
     for (const wd_yaml_node *it = list->child; it; it = it->next) {
         unsigned port;
         const char *why;
-        if (!expect_scalar(p, it, "a port")) {
+        if (!wd_ycheck_scalar(&p->ck, it, "a port")) {
             ok = false;
         } else if (!wd_port_parse(it->str, it->len, &port, &why)) {
             char name[80];
-            ERR(p, it, WD_P_PORT, "bad port %s: %s", shown(it, name, sizeof(name)), why);
+            ERR(p, it, WD_P_PORT, "bad port %s: %s", wd_yaml_shown(it, name, sizeof(name)), why);
             ok = false;
         } else if (n == max) {
             ERR(p, it, WD_P_PORT, "more than %zu ports in one rule", max);
@@ -382,15 +276,15 @@ static size_t network_ports(parser *p, const wd_yaml_node *list, uint16_t *out, 
 
 static void network_rule(parser *p, const wd_yaml_node *item, wd_effect effect)
 {
-    if (expect(p, item, WD_YAML_MAP, "a network rule") <= 0) {
+    if (wd_ycheck_expect(&p->ck, item, WD_YAML_MAP, "a network rule") <= 0) {
         if (wd_yaml_is_null(item))
             ERR(p, item, WD_P_MISSING, "network rule is empty: it needs host or cidr");
         return;
     }
     static const char *const keys[] = {"host", "cidr", "ports", NULL};
-    check_keys(p, item, keys, "network rule");
-    const wd_yaml_node *host = get(item, "host"), *cidr = get(item, "cidr"),
-                       *ports = get(item, "ports");
+    wd_ycheck_keys(&p->ck, item, keys, "network rule");
+    const wd_yaml_node *host = wd_yaml_get(item, "host"), *cidr = wd_yaml_get(item, "cidr"),
+                       *ports = wd_yaml_get(item, "ports");
     if (host && cidr) {
         ERR(p, cidr, WD_P_CONFLICT, "a network rule has host or cidr, not both");
         return;
@@ -404,9 +298,9 @@ static void network_rule(parser *p, const wd_yaml_node *item, wd_effect effect)
     size_t nports = 0;
     bool ports_ok = true;
     if (ports) {
-        unsigned before = (unsigned)p->errors;
+        unsigned before = (unsigned)p->ck.errors;
         nports = network_ports(p, ports, portv, MAX_PORTS);
-        ports_ok = (unsigned)p->errors == before;
+        ports_ok = (unsigned)p->ck.errors == before;
     }
 
     wd_host_spec spec;
@@ -415,11 +309,11 @@ static void network_rule(parser *p, const wd_yaml_node *item, wd_effect effect)
     char name[80];
     const char *why;
     if (host) {
-        if (!expect_scalar(p, host, "host"))
+        if (!wd_ycheck_scalar(&p->ck, host, "host"))
             return;
         if (!wd_host_spec_parse(host->str, host->len, true, &spec, &why)) {
             ERR(p, host, strstr(why, "port") ? WD_P_PORT : WD_P_HOST, "bad host %s: %s",
-                shown(host, name, sizeof(name)), why);
+                wd_yaml_shown(host, name, sizeof(name)), why);
             return;
         }
         if (spec.port && ports) {
@@ -428,10 +322,11 @@ static void network_rule(parser *p, const wd_yaml_node *item, wd_effect effect)
             return;
         }
     } else {
-        if (!expect_scalar(p, cidr, "cidr"))
+        if (!wd_ycheck_scalar(&p->ck, cidr, "cidr"))
             return;
         if (!wd_cidr_parse(cidr->str, cidr->len, &addr, &prefix, &why)) {
-            ERR(p, cidr, WD_P_CIDR, "bad CIDR %s: %s", shown(cidr, name, sizeof(name)), why);
+            ERR(p, cidr, WD_P_CIDR, "bad CIDR %s: %s", wd_yaml_shown(cidr, name, sizeof(name)),
+                why);
             return;
         }
     }
@@ -480,7 +375,7 @@ static void network_rule(parser *p, const wd_yaml_node *item, wd_effect effect)
     if (nports) {
         uint16_t *pv = wd_arena_array(&p->policy->arena, nports, sizeof(*pv));
         if (!pv) {
-            p->oom = true;
+            p->ck.oom = true;
         } else {
             memcpy(pv, portv, nports * sizeof(*pv));
             r->pub.ports = pv;
@@ -495,7 +390,7 @@ static void network_rule(parser *p, const wd_yaml_node *item, wd_effect effect)
     }
     r->restriction = (uint8_t)((nports ? 1 : 0) + (r->pub.scheme ? 1 : 0));
     r->pub.text = adup(p, wd_buf_cstr(&text), text.len);
-    p->oom |= text.oom;
+    p->ck.oom |= text.oom;
     wd_buf_free(&text);
 }
 
@@ -503,19 +398,19 @@ static void network_rule(parser *p, const wd_yaml_node *item, wd_effect effect)
 
 static void environment_rule(parser *p, const wd_yaml_node *item, wd_effect effect)
 {
-    if (expect(p, item, WD_YAML_MAP, "an environment rule") <= 0) {
+    if (wd_ycheck_expect(&p->ck, item, WD_YAML_MAP, "an environment rule") <= 0) {
         if (wd_yaml_is_null(item))
             ERR(p, item, WD_P_MISSING, "environment rule is empty: it needs key");
         return;
     }
     static const char *const keys[] = {"key", NULL};
-    check_keys(p, item, keys, "environment rule");
-    const wd_yaml_node *key = get(item, "key");
+    wd_ycheck_keys(&p->ck, item, keys, "environment rule");
+    const wd_yaml_node *key = wd_yaml_get(item, "key");
     if (!key) {
         ERR(p, item, WD_P_MISSING, "environment rule has no key");
         return;
     }
-    if (!expect_scalar(p, key, "key"))
+    if (!wd_ycheck_scalar(&p->ck, key, "key"))
         return;
     if (key->len == 0) {
         ERR(p, key, WD_P_ENV_KEY, "environment key is empty");
@@ -544,7 +439,7 @@ static void environment_rule(parser *p, const wd_yaml_node *item, wd_effect effe
     wd_buf text = WD_BUF_INIT;
     wd_buf_printf(&text, "%s env %s", wd_effect_name(effect), key->str);
     r->pub.text = adup(p, wd_buf_cstr(&text), text.len);
-    p->oom |= text.oom;
+    p->ck.oom |= text.oom;
     wd_buf_free(&text);
 }
 
@@ -554,14 +449,14 @@ typedef void (*rule_fn)(parser *, const wd_yaml_node *, wd_effect);
 
 static void rule_section(parser *p, const wd_yaml_node *sec, const char *name, rule_fn fn)
 {
-    if (expect(p, sec, WD_YAML_MAP, name) <= 0)
+    if (wd_ycheck_expect(&p->ck, sec, WD_YAML_MAP, name) <= 0)
         return;
     static const char *const keys[] = {"allow", "deny", NULL};
-    check_keys(p, sec, keys, name);
+    wd_ycheck_keys(&p->ck, sec, keys, name);
     static const char *const lists[2] = {"allow", "deny"};
     for (int i = 0; i < 2; i++) {
-        const wd_yaml_node *list = get(sec, lists[i]);
-        if (!list || expect(p, list, WD_YAML_SEQ, lists[i]) <= 0)
+        const wd_yaml_node *list = wd_yaml_get(sec, lists[i]);
+        if (!list || wd_ycheck_expect(&p->ck, list, WD_YAML_SEQ, lists[i]) <= 0)
             continue;
         for (const wd_yaml_node *item = list->child; item; item = item->next)
             fn(p, item, i == 0 ? WD_ALLOW : WD_DENY);
@@ -573,15 +468,15 @@ typedef bool (*unit_fn)(const char *, size_t, uint64_t *, const char **);
 static void resource(parser *p, const wd_yaml_node *map, const char *key, unit_fn fn, uint64_t *out,
                      const char *legacy_note)
 {
-    const wd_yaml_node *v = get(map, key);
-    if (!v || !expect_scalar(p, v, key))
+    const wd_yaml_node *v = wd_yaml_get(map, key);
+    if (!v || !wd_ycheck_scalar(&p->ck, v, key))
         return;
     uint64_t value;
     const char *why;
     char name[80];
     if (!fn(v->str, v->len, &value, &why)) {
-        ERR(p, v, WD_P_RESOURCE, "bad %s%s %s: %s", key, legacy_note, shown(v, name, sizeof(name)),
-            why);
+        ERR(p, v, WD_P_RESOURCE, "bad %s%s %s: %s", key, legacy_note,
+            wd_yaml_shown(v, name, sizeof(name)), why);
         return;
     }
     if (*out) {
@@ -593,16 +488,16 @@ static void resource(parser *p, const wd_yaml_node *map, const char *key, unit_f
 
 static void resources_section(parser *p, const wd_yaml_node *sec)
 {
-    if (expect(p, sec, WD_YAML_MAP, "resources") <= 0)
+    if (wd_ycheck_expect(&p->ck, sec, WD_YAML_MAP, "resources") <= 0)
         return;
     static const char *const keys[] = {"limits", "cpu", "memory", "io", NULL};
-    check_keys(p, sec, keys, "resources");
+    wd_ycheck_keys(&p->ck, sec, keys, "resources");
     wd_resources *r = &p->policy->resources;
-    const wd_yaml_node *limits = get(sec, "limits");
-    if (limits && expect(p, limits, WD_YAML_MAP, "limits") > 0) {
+    const wd_yaml_node *limits = wd_yaml_get(sec, "limits");
+    if (limits && wd_ycheck_expect(&p->ck, limits, WD_YAML_MAP, "limits") > 0) {
         static const char *const lkeys[] = {"cpu",        "memory",       "timeout", "pids",
                                             "open_files", "output_bytes", NULL};
-        check_keys(p, limits, lkeys, "resources.limits");
+        wd_ycheck_keys(&p->ck, limits, lkeys, "resources.limits");
         resource(p, limits, "cpu", wd_units_cpu, &r->cpu_millicores, "");
         resource(p, limits, "memory", wd_units_bytes, &r->memory_bytes, "");
         resource(p, limits, "timeout", wd_units_duration_ms, &r->timeout_ms, "");
@@ -621,12 +516,12 @@ static void resources_section(parser *p, const wd_yaml_node *sec)
 
 static void version_field(parser *p, const wd_yaml_node *root)
 {
-    const wd_yaml_node *v = get(root, "version");
+    const wd_yaml_node *v = wd_yaml_get(root, "version");
     if (!v) {
         ERR(p, root, WD_P_MISSING, "policy has no version (expected version: \"1.0\")");
         return;
     }
-    if (!expect_scalar(p, v, "version"))
+    if (!wd_ycheck_scalar(&p->ck, v, "version"))
         return;
     /* "1" or "1.N": the major version is the compatibility promise. */
     bool ok = v->len >= 1 && v->str[0] == '1';
@@ -638,7 +533,7 @@ static void version_field(parser *p, const wd_yaml_node *root)
     if (!ok) {
         char name[80];
         ERR(p, v, WD_P_VERSION, "unsupported policy version %s (this warden reads 1.x)",
-            shown(v, name, sizeof(name)));
+            wd_yaml_shown(v, name, sizeof(name)));
         return;
     }
     p->policy->version = adup(p, v->str, v->len);
@@ -646,19 +541,19 @@ static void version_field(parser *p, const wd_yaml_node *root)
 
 static void permissions(parser *p, const wd_yaml_node *perms)
 {
-    if (expect(p, perms, WD_YAML_MAP, "permissions") <= 0)
+    if (wd_ycheck_expect(&p->ck, perms, WD_YAML_MAP, "permissions") <= 0)
         return;
     static const char *const keys[] = {"storage", "network", "environment", "resources",
                                        "runtime", "ipc",     NULL};
-    check_keys(p, perms, keys, "permissions");
+    wd_ycheck_keys(&p->ck, perms, keys, "permissions");
     const wd_yaml_node *s;
-    if ((s = get(perms, "storage")))
+    if ((s = wd_yaml_get(perms, "storage")))
         rule_section(p, s, "storage", storage_rule);
-    if ((s = get(perms, "network")))
+    if ((s = wd_yaml_get(perms, "network")))
         rule_section(p, s, "network", network_rule);
-    if ((s = get(perms, "environment")))
+    if ((s = wd_yaml_get(perms, "environment")))
         rule_section(p, s, "environment", environment_rule);
-    if ((s = get(perms, "resources")))
+    if ((s = wd_yaml_get(perms, "resources")))
         resources_section(p, s);
     static const char *const unenforced[] = {"runtime", "ipc"};
     for (int i = 0; i < 2; i++) {
@@ -692,7 +587,12 @@ static int parse_tree(parser *p, wd_arena *scratch, const char *data, size_t len
 
 int wd_policy_parse(wd_policy *policy, const char *data, size_t len, wd_diagnostics *diags)
 {
-    parser p = {.policy = policy, .diags = diags, .file = policy->file};
+    parser p = {.ck = {.diags = diags,
+                       .file = policy->file,
+                       .id_type = WD_P_TYPE,
+                       .id_missing = WD_P_MISSING,
+                       .id_unknown_key = WD_P_UNKNOWN_KEY},
+                .policy = policy};
     if (!has_content(data, len)) {
         report(&p, WD_DIAG_ERROR, WD_P_EMPTY, 0, 0, "policy file is empty");
         return WD_EPOLICY;
@@ -722,7 +622,7 @@ static int parse_tree(parser *p, wd_arena *scratch, const char *data, size_t len
 {
     wd_policy *policy = p->policy;
     wd_yaml_node *root = NULL;
-    if (wd_yaml_parse(scratch, data, len, p->file, p->diags, &root) != 0)
+    if (wd_yaml_parse(scratch, data, len, p->ck.file, p->ck.diags, &root) != 0)
         return WD_EPOLICY;
     if (!root || wd_yaml_is_null(root)) {
         report(p, WD_DIAG_ERROR, WD_P_EMPTY, 0, 0, "policy file has no content");
@@ -733,16 +633,16 @@ static int parse_tree(parser *p, wd_arena *scratch, const char *data, size_t len
         return WD_EPOLICY;
     }
     static const char *const keys[] = {"version", "description", "permissions", NULL};
-    check_keys(p, root, keys, "policy");
+    wd_ycheck_keys(&p->ck, root, keys, "policy");
     version_field(p, root);
-    const wd_yaml_node *d = get(root, "description");
-    if (d && !wd_yaml_is_null(d) && expect(p, d, WD_YAML_SCALAR, "description") > 0)
+    const wd_yaml_node *d = wd_yaml_get(root, "description");
+    if (d && !wd_yaml_is_null(d) && wd_ycheck_expect(&p->ck, d, WD_YAML_SCALAR, "description") > 0)
         policy->description = adup(p, d->str, d->len);
-    const wd_yaml_node *perms = get(root, "permissions");
+    const wd_yaml_node *perms = wd_yaml_get(root, "permissions");
     if (perms)
         permissions(p, perms);
 
-    if (p->oom || p->errors)
-        return p->oom ? WD_ENOMEM : WD_EPOLICY;
+    if (p->ck.oom || p->ck.errors)
+        return p->ck.oom ? WD_ENOMEM : WD_EPOLICY;
     return 0;
 }
