@@ -6,4 +6,5 @@
 #include "diag.h"
 #include "policy.h"
 #include "audit.h"
+#include "contract.h"
 #endif

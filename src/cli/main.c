@@ -11,6 +11,7 @@ static const cli_command commands[] = {
     {"policy", cmd_policy, "validate and show capability policies"},
     {"check", cmd_check, "decide one request (or a batch) against a policy"},
     {"audit", cmd_audit, "write, verify and query the tamper-evident audit log"},
+    {"plugin", cmd_plugin, "validate plugin contracts and check pipelines"},
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "show this help"},
 };

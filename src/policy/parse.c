@@ -583,47 +583,10 @@ static bool has_content(const char *data, size_t len)
     return false;
 }
 
-static int parse_tree(parser *p, wd_arena *scratch, const char *data, size_t len);
-
-int wd_policy_parse(wd_policy *policy, const char *data, size_t len, wd_diagnostics *diags)
-{
-    parser p = {.ck = {.diags = diags,
-                       .file = policy->file,
-                       .id_type = WD_P_TYPE,
-                       .id_missing = WD_P_MISSING,
-                       .id_unknown_key = WD_P_UNKNOWN_KEY},
-                .policy = policy};
-    if (!has_content(data, len)) {
-        report(&p, WD_DIAG_ERROR, WD_P_EMPTY, 0, 0, "policy file is empty");
-        return WD_EPOLICY;
-    }
-    /* The tree is scaffolding: it lives in its own arena, gone once the rules are built, so a
-     * compiled policy holds only what decisions need. */
-    wd_arena scratch = WD_ARENA_INIT;
-    int rc = parse_tree(&p, &scratch, data, len);
-    wd_arena_free(&scratch);
-    if (rc) {
-        free(p.rules);
-        return rc;
-    }
-    policy->rules = wd_arena_array(&policy->arena, p.count ? p.count : 1, sizeof(*p.rules));
-    if (!policy->rules) {
-        free(p.rules);
-        return WD_ENOMEM;
-    }
-    if (p.count)
-        memcpy(policy->rules, p.rules, p.count * sizeof(*p.rules));
-    policy->rule_count = p.count;
-    free(p.rules);
-    return 0;
-}
-
-static int parse_tree(parser *p, wd_arena *scratch, const char *data, size_t len)
+/* Validates a policy's root mapping into p's rules. */
+static int parse_root(parser *p, const wd_yaml_node *root)
 {
     wd_policy *policy = p->policy;
-    wd_yaml_node *root = NULL;
-    if (wd_yaml_parse(scratch, data, len, p->ck.file, p->ck.diags, &root) != 0)
-        return WD_EPOLICY;
     if (!root || wd_yaml_is_null(root)) {
         report(p, WD_DIAG_ERROR, WD_P_EMPTY, 0, 0, "policy file has no content");
         return WD_EPOLICY;
@@ -641,8 +604,49 @@ static int parse_tree(parser *p, wd_arena *scratch, const char *data, size_t len
     const wd_yaml_node *perms = wd_yaml_get(root, "permissions");
     if (perms)
         permissions(p, perms);
-
     if (p->ck.oom || p->ck.errors)
         return p->ck.oom ? WD_ENOMEM : WD_EPOLICY;
     return 0;
+}
+
+int wd_policy_parse_node(wd_policy *policy, const wd_yaml_node *root, wd_diagnostics *diags)
+{
+    parser p = {.ck = {.diags = diags,
+                       .file = policy->file,
+                       .id_type = WD_P_TYPE,
+                       .id_missing = WD_P_MISSING,
+                       .id_unknown_key = WD_P_UNKNOWN_KEY},
+                .policy = policy};
+    int rc = parse_root(&p, root);
+    if (rc) {
+        free(p.rules);
+        return rc;
+    }
+    policy->rules = wd_arena_array(&policy->arena, p.count ? p.count : 1, sizeof(*p.rules));
+    if (!policy->rules) {
+        free(p.rules);
+        return WD_ENOMEM;
+    }
+    if (p.count)
+        memcpy(policy->rules, p.rules, p.count * sizeof(*p.rules));
+    policy->rule_count = p.count;
+    free(p.rules);
+    return 0;
+}
+
+int wd_policy_parse(wd_policy *policy, const char *data, size_t len, wd_diagnostics *diags)
+{
+    if (!has_content(data, len)) {
+        wd_diag_add(diags, WD_DIAG_ERROR, WD_P_EMPTY, policy->file, 0, 0, "policy file is empty");
+        return WD_EPOLICY;
+    }
+    /* The tree is scaffolding: it lives in its own arena, gone once the rules are built, so a
+     * compiled policy holds only what decisions need. */
+    wd_arena scratch = WD_ARENA_INIT;
+    wd_yaml_node *root = NULL;
+    int rc = wd_yaml_parse(&scratch, data, len, policy->file, diags, &root);
+    if (rc == 0)
+        rc = wd_policy_parse_node(policy, root, diags);
+    wd_arena_free(&scratch);
+    return rc;
 }

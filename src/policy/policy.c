@@ -118,6 +118,32 @@ static int load(wd_policy **out, const char *data, size_t len, const char *displ
     return 0;
 }
 
+int wd_policy_load_node(wd_policy **out, const struct wd_yaml_node *root, const char *display,
+                        const char *data_dir, wd_diagnostics *diags)
+{
+    *out = NULL;
+    size_t first = wd_diagnostics_count(diags);
+    wd_policy *p = calloc(1, sizeof(*p));
+    if (!p)
+        return wd_fail(WD_ENOMEM, "out of memory");
+    p->file = wd_arena_strdup(&p->arena, display);
+    p->version = p->description = "";
+    p->data_dir = data_dir ? wd_arena_strdup(&p->arena, data_dir) : NULL;
+    int rc = !p->file || (data_dir && !p->data_dir) ? WD_ENOMEM : 0;
+    if (!rc)
+        rc = wd_policy_parse_node(p, root, diags);
+    wd_diag_sort(diags, first);
+    if (!rc)
+        rc = wd_policy_compile(p);
+    if (rc) {
+        wd_policy_free(p);
+        return rc == WD_ENOMEM ? wd_fail(WD_ENOMEM, "out of memory")
+                               : fail_from_diags(diags, first, rc);
+    }
+    *out = p;
+    return 0;
+}
+
 /* Runs load() with the caller's diagnostics list, or a private one so the first error can
  * still be reported through wd_error_last(). */
 static int load_with_diags(wd_policy **out, const char *data, size_t len, const char *display,

@@ -132,6 +132,14 @@ struct wd_policy {
 /* parse.c: fills version, description, rules and resources from the YAML text. Adds every
  * problem to diags; returns 0 or WD_EPOLICY / WD_ENOMEM. */
 int wd_policy_parse(wd_policy *p, const char *data, size_t len, wd_diagnostics *diags);
+/* The same from a tree already parsed (a policy written inline in a contract). */
+struct wd_yaml_node;
+int wd_policy_parse_node(wd_policy *p, const struct wd_yaml_node *root, wd_diagnostics *diags);
+
+/* policy.c: a whole load from a tree: parse, compile. display names the file in diagnostics;
+ * data_dir is absolute (or NULL). */
+int wd_policy_load_node(wd_policy **out, const struct wd_yaml_node *root, const char *display,
+                        const char *data_dir, wd_diagnostics *diags);
 
 /* compile.c: builds the lookup structures from the rules. Returns 0 or WD_ENOMEM. */
 int wd_policy_compile(wd_policy *p);

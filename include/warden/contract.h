@@ -1,0 +1,86 @@
+/* contract.h: plugin contracts, author-owned security levels and pipelines.
+ *
+ * Lifecycle: wd_contract_load() reads and validates a contract.yaml (and the policy it names),
+ * -> inspect it with the accessors -> wd_contract_free(). A loaded contract is immutable.
+ * A contract is code: it is validated strictly (unknown keys, anchors, wrong types are errors)
+ * and an operator's config can never set what the author owns (security level, downgrade
+ * permission). Library hashes are checked by wd_contract_verify_library(). */
+#ifndef WARDEN_CONTRACT_H
+#define WARDEN_CONTRACT_H
+
+#include "common.h"
+#include "diag.h"
+#include "policy.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct wd_contract wd_contract;
+
+#define WD_CONTRACT_MAX_FILE_SIZE (10u * 1024u * 1024u)
+#define WD_PLUGIN_ID_MAX 128
+
+typedef enum {
+    WD_PLUGIN_COMPUTE = 1,
+    WD_PLUGIN_EFFECT = 2,
+    WD_PLUGIN_NONDETERMINISTIC_COMPUTE = 3,
+    WD_PLUGIN_ORCHESTRATOR = 4, /* policy plugin */
+    WD_PLUGIN_REDUCER = 5       /* policy plugin */
+} wd_plugin_type;
+
+/* Security levels, in increasing order. Compared as numbers, never as strings. */
+typedef enum {
+    WD_LEVEL_UNOFFICIAL = 1,
+    WD_LEVEL_OFFICIAL = 2,
+    WD_LEVEL_OFFICIAL_SENSITIVE = 3,
+    WD_LEVEL_PROTECTED = 4,
+    WD_LEVEL_SECRET = 5
+} wd_security_level;
+
+typedef struct {
+    unsigned version;
+    const char *display_name;    /* name used in diagnostics; NULL: the path */
+    wd_diagnostics *diagnostics; /* optional: every error and warning */
+} wd_contract_options;
+
+#define WD_CONTRACT_OPTIONS_VERSION 1
+#define WD_CONTRACT_OPTIONS_INIT {WD_CONTRACT_OPTIONS_VERSION, NULL, NULL}
+
+/* Loads path (a contract.yaml). Returns WD_OK, WD_ENOTFOUND / WD_EIO (cannot read),
+ * WD_EPOLICY (invalid: see the diagnostics, ids WD-Lnnn), WD_ENOMEM. */
+WD_EXPORT int wd_contract_load(wd_contract **out, const char *path,
+                               const wd_contract_options *opts);
+WD_EXPORT void wd_contract_free(wd_contract *contract);
+
+WD_EXPORT const char *wd_contract_id(const wd_contract *c);
+WD_EXPORT wd_plugin_type wd_contract_type(const wd_contract *c);
+WD_EXPORT const char *wd_contract_version(const wd_contract *c); /* as written */
+WD_EXPORT const char *wd_contract_library(const wd_contract *c); /* absolute path */
+WD_EXPORT const uint8_t *wd_contract_sha256(const wd_contract *c); /* 32 bytes */
+WD_EXPORT unsigned wd_contract_abi(const wd_contract *c);
+WD_EXPORT wd_security_level wd_contract_level(const wd_contract *c);
+WD_EXPORT int wd_contract_allow_downgrade(const wd_contract *c);
+/* The compiled policy (from the file it names, or inline); NULL for none. */
+WD_EXPORT const wd_policy *wd_contract_policy(const wd_contract *c);
+/* The validated operator config as compact JSON text ("{}" when none). */
+WD_EXPORT const char *wd_contract_config(const wd_contract *c);
+WD_EXPORT size_t wd_contract_tag_count(const wd_contract *c);
+WD_EXPORT const char *wd_contract_tag(const wd_contract *c, size_t i);
+
+WD_EXPORT const char *wd_plugin_type_name(wd_plugin_type t);
+WD_EXPORT int wd_plugin_type_is_policy(wd_plugin_type t);
+WD_EXPORT const char *wd_security_level_name(wd_security_level l);
+WD_EXPORT int wd_security_level_parse(const char *name, wd_security_level *out);
+
+/* ---- pipelines (ADR-002-B) ----------------------------------------------------------------
+ * A pipeline runs at the lowest clearance among its plugins; every plugin cleared above that
+ * must declare allow_downgrade: true. Returns WD_OK with *level set, or WD_EPOLICY with
+ * *refused set to the index of the first plugin that forbids the downgrade. */
+WD_EXPORT int wd_pipeline_level(const wd_contract *const *plugins, size_t n,
+                                wd_security_level *level, size_t *refused);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

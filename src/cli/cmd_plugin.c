@@ -1,0 +1,104 @@
+/* cmd_plugin.c: warden plugin validate|pipeline */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static void plugin_usage(FILE *out)
+{
+    fprintf(out, "usage: warden plugin validate CONTRACT...\n"
+                 "       warden plugin pipeline CONTRACT...\n\n"
+                 "validate: every error as FILE:LINE:COL: error WD-Lnnn: message (a contract's\n"
+                 "  policy reports WD-Pnnn); exit 0 all valid, 1 any invalid, 2 unreadable.\n"
+                 "pipeline: the level the plugins would run at together (the lowest clearance),\n"
+                 "  or the plugin that refuses to run below its own; exit 0 or 1.\n");
+}
+
+static int load(const char *path, wd_contract **out, wd_diagnostics *diags, size_t *first)
+{
+    *first = wd_diagnostics_count(diags);
+    wd_contract_options o = WD_CONTRACT_OPTIONS_INIT;
+    o.diagnostics = diags;
+    int rc = wd_contract_load(out, path, &o);
+    cli_print_diags(diags, *first);
+    return rc;
+}
+
+static int validate(int argc, char **argv)
+{
+    wd_diagnostics *diags;
+    if (wd_diagnostics_new(&diags) != 0)
+        return EXIT_USAGE;
+    int status = 0;
+    for (int i = 1; i < argc; i++) {
+        wd_contract *c = NULL;
+        size_t first;
+        int rc = load(argv[i], &c, diags, &first);
+        if (rc == 0) {
+            printf("%s: valid (%s %s %s, %s%s)\n", argv[i], wd_contract_id(c),
+                   wd_plugin_type_name(wd_contract_type(c)), wd_contract_version(c),
+                   wd_security_level_name(wd_contract_level(c)),
+                   wd_contract_allow_downgrade(c) ? ", may run lower" : "");
+            wd_contract_free(c);
+        } else if (rc == WD_EPOLICY) {
+            printf("%s: invalid\n", argv[i]);
+            if (!status)
+                status = EXIT_DENY;
+        } else {
+            printf("%s: unreadable\n", argv[i]);
+            status = EXIT_USAGE;
+        }
+    }
+    wd_diagnostics_free(diags);
+    return status;
+}
+
+static int pipeline(int argc, char **argv)
+{
+    size_t n = (size_t)argc - 1;
+    wd_contract **cs = calloc(n, sizeof(*cs));
+    wd_diagnostics *diags;
+    if (!cs || wd_diagnostics_new(&diags) != 0) {
+        free(cs);
+        return EXIT_USAGE;
+    }
+    int status = 0;
+    for (size_t i = 0; i < n && !status; i++) {
+        size_t first;
+        int rc = load(argv[i + 1], &cs[i], diags, &first);
+        if (rc) {
+            printf("%s: %s\n", argv[i + 1], rc == WD_EPOLICY ? "invalid" : "unreadable");
+            status = EXIT_USAGE;
+        }
+    }
+    if (!status) {
+        wd_security_level level;
+        size_t refused = 0;
+        if (wd_pipeline_level((const wd_contract *const *)cs, n, &level, &refused) == 0) {
+            printf("pipeline runs at %s\n", wd_security_level_name(level));
+        } else {
+            printf("refused: %s\n", wd_error_last()->message);
+            status = EXIT_DENY;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        wd_contract_free(cs[i]);
+    free(cs);
+    wd_diagnostics_free(diags);
+    return status;
+}
+
+int cmd_plugin(int argc, char **argv)
+{
+    if (argc < 3 || !strcmp(argv[1], "--help")) {
+        plugin_usage(argc < 3 && !(argc == 2 && !strcmp(argv[1], "--help")) ? stderr : stdout);
+        return argc == 2 && !strcmp(argv[1], "--help") ? 0 : EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "validate"))
+        return validate(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "pipeline"))
+        return pipeline(argc - 1, argv + 1);
+    fprintf(stderr, "warden: unknown plugin command \"%s\"\n", argv[1]);
+    plugin_usage(stderr);
+    return EXIT_USAGE;
+}

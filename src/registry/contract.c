@@ -1,0 +1,765 @@
+/* contract.c: loading and validating plugin contracts (include/warden/contract.h).
+ *
+ * A contract is code: every key is known, every value checked, every problem reported with
+ * its location and a WD-L id, and nothing an operator configures may touch what the plugin's
+ * author owns (ADR-002-B): the security level and the downgrade permission live in the signed
+ * contract only, never in config or in a config schema. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "policy/policy_int.h"
+#include "policy/yaml_check.h"
+#include "policy/yaml_tree.h"
+#include "registry/codes.h"
+#include "registry/semver.h"
+#include "util/arena.h"
+#include "util/ascii.h"
+#include "util/buf.h"
+#include "util/cursor.h"
+#include "util/diag.h"
+#include "util/error.h"
+#include "util/file.h"
+#include "util/json.h"
+#include "util/path.h"
+#include "util/utf8.h"
+#include "warden/contract.h"
+
+struct wd_contract {
+    wd_arena arena;
+    const char *file, *dir, *id, *version_text, *library, *config;
+    wd_plugin_type type;
+    wd_semver version;
+    uint8_t sha256[32];
+    unsigned abi;
+    wd_security_level level;
+    int allow_downgrade;
+    wd_policy *policy;
+    const char **tags;
+    size_t tag_count;
+};
+
+static const char *const type_names[] = {
+    NULL, "compute", "effect", "nondeterministic_compute", "orchestrator", "reducer"};
+static const char *const level_names[] = {
+    NULL, "UNOFFICIAL", "OFFICIAL", "OFFICIAL_SENSITIVE", "PROTECTED", "SECRET"};
+/* Author-owned: never settable from config, never exposed in a config schema (ADR-002-B). */
+static const char *const forbidden_fields[] = {"security_level", "allow_downgrade",
+                                               "max_operating_level", NULL};
+
+const char *wd_plugin_type_name(wd_plugin_type t)
+{
+    return t >= WD_PLUGIN_COMPUTE && t <= WD_PLUGIN_REDUCER ? type_names[t] : "?";
+}
+
+int wd_plugin_type_is_policy(wd_plugin_type t)
+{
+    return t == WD_PLUGIN_ORCHESTRATOR || t == WD_PLUGIN_REDUCER;
+}
+
+const char *wd_security_level_name(wd_security_level l)
+{
+    return l >= WD_LEVEL_UNOFFICIAL && l <= WD_LEVEL_SECRET ? level_names[l] : "?";
+}
+
+int wd_security_level_parse(const char *name, wd_security_level *out)
+{
+    for (int i = WD_LEVEL_UNOFFICIAL; i <= WD_LEVEL_SECRET; i++)
+        if (name && !strcmp(name, level_names[i])) {
+            *out = (wd_security_level)i;
+            return 0;
+        }
+    return wd_fail(WD_EINVAL, "unknown security level \"%.40s\"", name ? name : "");
+}
+
+typedef struct {
+    wd_ycheck ck;
+    wd_contract *c;
+    wd_buf json; /* scratch for the config's JSON text */
+} loader;
+
+#define ERR(l, node, id, ...) WD_YERR(&(l)->ck, node, id, __VA_ARGS__)
+
+static const char *cdup(loader *l, const char *s, size_t len)
+{
+    const char *d = wd_arena_strndup(&l->c->arena, s, len);
+    if (!d)
+        l->ck.oom = true;
+    return d;
+}
+
+static bool is_named(const wd_yaml_node *k, const char *name)
+{
+    return k->kind == WD_YAML_SCALAR && strlen(name) == k->len && !memcmp(k->str, name, k->len);
+}
+
+/* ---- fields ----------------------------------------------------------------------------- */
+
+static void id_field(loader *l, const wd_yaml_node *v)
+{
+    if (!wd_ycheck_scalar(&l->ck, v, "name"))
+        return;
+    bool ok = v->len >= 1 && v->len <= WD_PLUGIN_ID_MAX && v->str[0] >= 'a' && v->str[0] <= 'z';
+    for (size_t i = 0; ok && i < v->len; i++) {
+        char ch = v->str[i];
+        ok = (ch >= 'a' && ch <= 'z') || wd_is_digit(ch) || ch == '.' || ch == '_' || ch == '-';
+    }
+    if (!ok) {
+        char shown[80];
+        ERR(l, v, WD_L_SCHEMA,
+            "plugin name %s must be 1-128 of [a-z0-9._-], starting with a letter",
+            wd_yaml_shown(v, shown, sizeof(shown)));
+        return;
+    }
+    l->c->id = cdup(l, v->str, v->len);
+}
+
+static void type_field(loader *l, const wd_yaml_node *v)
+{
+    if (!wd_ycheck_scalar(&l->ck, v, "type"))
+        return;
+    for (int i = WD_PLUGIN_COMPUTE; i <= WD_PLUGIN_REDUCER; i++)
+        if (is_named(v, type_names[i])) {
+            l->c->type = (wd_plugin_type)i;
+            return;
+        }
+    char shown[80];
+    ERR(l, v, WD_L_SCHEMA,
+        "unknown plugin type %s (compute, effect, nondeterministic_compute, orchestrator, "
+        "reducer)",
+        wd_yaml_shown(v, shown, sizeof(shown)));
+}
+
+static void version_field(loader *l, const wd_yaml_node *v)
+{
+    if (!wd_ycheck_scalar(&l->ck, v, "version"))
+        return;
+    const char *text = cdup(l, v->str, v->len), *why;
+    if (text && !wd_semver_parse(text, v->len, &l->c->version, &why)) {
+        char shown[80];
+        ERR(l, v, WD_L_SCHEMA, "version %s is not SemVer 2.0.0: %s",
+            wd_yaml_shown(v, shown, sizeof(shown)), why);
+        return;
+    }
+    l->c->version_text = text;
+}
+
+static void library_field(loader *l, const wd_yaml_node *v)
+{
+    if (!wd_ycheck_scalar(&l->ck, v, "library"))
+        return;
+    /* Relative to the contract and inside its directory: a contract cannot point at a library
+     * someone else controls. */
+    char joined[WD_PATH_MAX + 1], norm[WD_PATH_MAX];
+    bool escapes = false;
+    int n = snprintf(joined, sizeof(joined), "%s/%s", l->c->dir, v->str);
+    size_t dl = strlen(l->c->dir);
+    if (v->str[0] == '/' || memchr(v->str, '\0', v->len) || n < 0 || (size_t)n >= WD_PATH_MAX ||
+        wd_path_normalize(joined, norm, sizeof(norm), &escapes) != 0 || escapes ||
+        strncmp(norm, l->c->dir, dl) != 0 || (norm[dl] != '/' && strcmp(l->c->dir, "/") != 0)) {
+        char shown[80];
+        ERR(l, v, WD_L_PERMISSION,
+            "library %s must be a relative path inside the contract's directory",
+            wd_yaml_shown(v, shown, sizeof(shown)));
+        return;
+    }
+    l->c->library = cdup(l, norm, strlen(norm));
+}
+
+static void sha_field(loader *l, const wd_yaml_node *v)
+{
+    if (!wd_ycheck_scalar(&l->ck, v, "sha256"))
+        return;
+    wd_cursor cur = wd_cursor_make(v->str, v->len);
+    if (v->len != 64 || !wd_cursor_hex(&cur, l->c->sha256, 32))
+        ERR(l, v, WD_L_SCHEMA, "sha256 must be 64 lowercase hex digits");
+}
+
+static void abi_field(loader *l, const wd_yaml_node *v)
+{
+    if (!wd_ycheck_scalar(&l->ck, v, "abi"))
+        return;
+    wd_cursor cur = wd_cursor_make(v->str, v->len);
+    uint64_t abi;
+    if (!v->plain || !wd_cursor_u64(&cur, &abi) || cur.p != cur.end || abi == 0 || abi > 65535) {
+        ERR(l, v, WD_L_SCHEMA, "abi must be a whole number from 1 to 65535");
+        return;
+    }
+    l->c->abi = (unsigned)abi;
+}
+
+static void security_field(loader *l, const wd_yaml_node *sec, const wd_yaml_node *root)
+{
+    if (!sec) {
+        /* Never a default: a missing level is not the lowest level, it is an error. */
+        ERR(l, root, WD_L_LEVEL_MISSING, "no security: {level: ...} declared by the author");
+        return;
+    }
+    if (wd_ycheck_expect(&l->ck, sec, WD_YAML_MAP, "security") <= 0) {
+        if (wd_yaml_is_null(sec))
+            ERR(l, sec, WD_L_LEVEL_MISSING, "security is empty: it needs a level");
+        return;
+    }
+    static const char *const keys[] = {"level", "allow_downgrade", NULL};
+    wd_ycheck_keys(&l->ck, sec, keys, "security");
+    const wd_yaml_node *lv = wd_yaml_get(sec, "level"), *dg = wd_yaml_get(sec, "allow_downgrade");
+    if (!lv || wd_yaml_is_null(lv)) {
+        ERR(l, lv ? lv : sec, WD_L_LEVEL_MISSING, "security.level is missing");
+    } else if (wd_ycheck_scalar(&l->ck, lv, "security.level")) {
+        for (int i = WD_LEVEL_UNOFFICIAL; i <= WD_LEVEL_SECRET; i++)
+            if (is_named(lv, level_names[i]))
+                l->c->level = (wd_security_level)i;
+        if (!l->c->level) {
+            char shown[80];
+            ERR(l, lv, WD_L_SCHEMA,
+                "unknown security level %s (UNOFFICIAL, OFFICIAL, OFFICIAL_SENSITIVE, "
+                "PROTECTED, SECRET)",
+                wd_yaml_shown(lv, shown, sizeof(shown)));
+        }
+    }
+    if (dg && wd_ycheck_scalar(&l->ck, dg, "security.allow_downgrade")) {
+        if (dg->plain && is_named(dg, "true"))
+            l->c->allow_downgrade = 1;
+        else if (!(dg->plain && is_named(dg, "false")))
+            ERR(l, dg, WD_L_SCHEMA, "security.allow_downgrade must be true or false");
+    }
+}
+
+static bool forbidden(const wd_yaml_node *k)
+{
+    for (const char *const *f = forbidden_fields; *f; f++)
+        if (is_named(k, *f))
+            return true;
+    return false;
+}
+
+/* ---- config and its schema ------------------------------------------------------------- */
+
+enum { T_STRING = 1, T_INTEGER, T_NUMBER, T_BOOLEAN, T_ARRAY, T_OBJECT };
+static const char *const json_types[] = {NULL,      "string", "integer", "number",
+                                         "boolean", "array",  "object"};
+
+typedef struct {
+    const wd_yaml_node *name;
+    int type;
+    bool required;
+} prop;
+
+enum { MAX_PROPS = 256 };
+
+static int schema_field(loader *l, const wd_yaml_node *schema, prop *props, size_t *nprops)
+{
+    *nprops = 0;
+    if (wd_ycheck_expect(&l->ck, schema, WD_YAML_MAP, "config_schema") <= 0)
+        return -1;
+    static const char *const keys[] = {
+        "type", "properties", "required", "additionalProperties", "description", NULL};
+    wd_ycheck_keys(&l->ck, schema, keys, "config_schema");
+    const wd_yaml_node *t = wd_yaml_get(schema, "type"), *ps = wd_yaml_get(schema, "properties"),
+                       *req = wd_yaml_get(schema, "required"),
+                       *extra = wd_yaml_get(schema, "additionalProperties");
+    if (t && !(t->kind == WD_YAML_SCALAR && is_named(t, "object")))
+        ERR(l, t, WD_L_SCHEMA, "config_schema.type must be object");
+    if (extra && !(extra->kind == WD_YAML_SCALAR && extra->plain && is_named(extra, "false")))
+        ERR(l, extra, WD_L_SCHEMA,
+            "config_schema.additionalProperties may only be false: config is closed");
+    if (ps && wd_ycheck_expect(&l->ck, ps, WD_YAML_MAP, "config_schema.properties") > 0) {
+        for (const wd_yaml_node *k = ps->child; k && k->next; k = k->next->next) {
+            if (forbidden(k)) {
+                ERR(l, k, WD_L_FORBIDDEN,
+                    "config_schema exposes \"%s\", which only the plugin's author sets (in "
+                    "security)",
+                    k->str);
+                continue;
+            }
+            if (*nprops == MAX_PROPS) {
+                ERR(l, k, WD_L_SCHEMA, "more than %d config properties", MAX_PROPS);
+                break;
+            }
+            const wd_yaml_node *def = k->next;
+            int type = 0;
+            if (wd_ycheck_expect(&l->ck, def, WD_YAML_MAP, "a property definition") > 0) {
+                static const char *const pkeys[] = {"type", "description", NULL};
+                wd_ycheck_keys(&l->ck, def, pkeys, "a property definition");
+                const wd_yaml_node *pt = wd_yaml_get(def, "type");
+                for (int i = T_STRING; pt && i <= T_OBJECT; i++)
+                    if (is_named(pt, json_types[i]))
+                        type = i;
+                if (!type)
+                    ERR(l, pt ? pt : def, WD_L_SCHEMA,
+                        "property type must be string, integer, number, boolean, array or "
+                        "object");
+            }
+            props[(*nprops)++] = (prop){k, type, false};
+        }
+    }
+    if (req && wd_ycheck_expect(&l->ck, req, WD_YAML_SEQ, "config_schema.required") > 0)
+        for (const wd_yaml_node *r = req->child; r; r = r->next) {
+            bool found = false;
+            for (size_t i = 0; i < *nprops; i++)
+                if (r->kind == WD_YAML_SCALAR && props[i].name->len == r->len &&
+                    !memcmp(props[i].name->str, r->str, r->len)) {
+                    props[i].required = found = true;
+                }
+            if (!found)
+                ERR(l, r, WD_L_SCHEMA, "required names a property the schema does not define");
+        }
+    return 0;
+}
+
+static bool plain_integer(const wd_yaml_node *v)
+{
+    size_t i = v->len && v->str[0] == '-' ? 1 : 0;
+    if (!v->plain || i == v->len)
+        return false;
+    for (; i < v->len; i++)
+        if (!wd_is_digit(v->str[i]))
+            return false;
+    return true;
+}
+
+static bool plain_number(const wd_yaml_node *v)
+{
+    wd_cursor c = wd_cursor_make(v->str, v->len);
+    return v->plain && v->len && wd_json_skip(&c) && c.p == c.end &&
+           (v->str[0] == '-' || wd_is_digit(v->str[0]));
+}
+
+/* Appends a config value as JSON: scalars as strings unless the schema says otherwise. */
+static void value_json(loader *l, const wd_yaml_node *v, int type, int depth)
+{
+    wd_buf *b = &l->json;
+    if (depth > 16) {
+        ERR(l, v, WD_L_SCHEMA, "config nests deeper than 16 levels");
+        return;
+    }
+    if (v->kind == WD_YAML_SCALAR) {
+        if (type == T_INTEGER || type == T_NUMBER || type == T_BOOLEAN)
+            wd_buf_append(b, v->str, v->len);
+        else
+            wd_json_quote(b, v->str, v->len);
+        return;
+    }
+    bool map = v->kind == WD_YAML_MAP;
+    wd_buf_putc(b, map ? '{' : '[');
+    bool first = true;
+    for (const wd_yaml_node *k = v->child; k;
+         k = map ? (k->next ? k->next->next : NULL) : k->next) {
+        if (!first)
+            wd_buf_putc(b, ',');
+        first = false;
+        if (map) {
+            if (forbidden(k))
+                ERR(l, k, WD_L_FORBIDDEN,
+                    "config sets \"%s\", which only the plugin's author sets (in security)",
+                    k->str);
+            wd_json_quote(b, k->str, k->len);
+            wd_buf_putc(b, ':');
+            if (k->next)
+                value_json(l, k->next, 0, depth + 1);
+        } else {
+            value_json(l, k, 0, depth + 1);
+        }
+    }
+    wd_buf_putc(b, map ? '}' : ']');
+}
+
+static void config_field(loader *l, const wd_yaml_node *cfg, const wd_yaml_node *schema,
+                         const wd_yaml_node *root)
+{
+    prop props[MAX_PROPS];
+    size_t nprops = 0;
+    bool have_schema = schema && schema_field(l, schema, props, &nprops) == 0;
+    wd_buf_puts(&l->json, "{");
+    if (cfg && wd_ycheck_expect(&l->ck, cfg, WD_YAML_MAP, "config") > 0) {
+        bool first = true;
+        for (const wd_yaml_node *k = cfg->child; k && k->next; k = k->next->next) {
+            const wd_yaml_node *v = k->next;
+            if (forbidden(k)) {
+                ERR(l, k, WD_L_FORBIDDEN,
+                    "config sets \"%s\", which only the plugin's author sets (in security)",
+                    k->str);
+                continue;
+            }
+            const prop *pr = NULL;
+            for (size_t i = 0; i < nprops; i++)
+                if (props[i].name->len == k->len && !memcmp(props[i].name->str, k->str, k->len))
+                    pr = &props[i];
+            if (!pr) {
+                char shown[80];
+                ERR(l, k, WD_L_SCHEMA, "config key %s is not in config_schema%s",
+                    wd_yaml_shown(k, shown, sizeof(shown)),
+                    have_schema ? "" : " (there is no config_schema)");
+                continue;
+            }
+            bool ok = true;
+            switch (pr->type) {
+            case T_STRING:
+                ok = v->kind == WD_YAML_SCALAR && !wd_yaml_is_null(v);
+                break;
+            case T_INTEGER:
+                ok = v->kind == WD_YAML_SCALAR && plain_integer(v);
+                break;
+            case T_NUMBER:
+                ok = v->kind == WD_YAML_SCALAR && plain_number(v);
+                break;
+            case T_BOOLEAN:
+                ok = v->kind == WD_YAML_SCALAR && v->plain &&
+                     (is_named(v, "true") || is_named(v, "false"));
+                break;
+            case T_ARRAY:
+                ok = v->kind == WD_YAML_SEQ;
+                break;
+            case T_OBJECT:
+                ok = v->kind == WD_YAML_MAP;
+                break;
+            default:
+                ok = false; /* the property's type was already reported */
+            }
+            if (!ok) {
+                if (pr->type)
+                    ERR(l, v, WD_L_SCHEMA, "config.%s must be %s %s", k->str,
+                        pr->type == T_ARRAY || pr->type == T_OBJECT || pr->type == T_INTEGER ? "an"
+                                                                                             : "a",
+                        json_types[pr->type]);
+                continue;
+            }
+            if (!first)
+                wd_buf_putc(&l->json, ',');
+            first = false;
+            wd_json_quote(&l->json, k->str, k->len);
+            wd_buf_putc(&l->json, ':');
+            value_json(l, v, pr->type, 0);
+        }
+    }
+    wd_buf_putc(&l->json, '}');
+    for (size_t i = 0; i < nprops; i++) {
+        if (!props[i].required)
+            continue;
+        bool given = cfg && cfg->kind == WD_YAML_MAP && wd_yaml_get(cfg, props[i].name->str);
+        if (!given)
+            ERR(l, cfg && cfg->kind == WD_YAML_MAP ? cfg : root, WD_L_MISSING,
+                "config.%s is required by config_schema", props[i].name->str);
+    }
+    l->ck.oom |= l->json.oom;
+    l->c->config = cdup(l, wd_buf_cstr(&l->json), l->json.len);
+}
+
+/* ---- policy ------------------------------------------------------------------------------ */
+
+static void policy_field(loader *l, const wd_yaml_node *v)
+{
+    wd_contract *c = l->c;
+    int rc;
+    if (v->kind == WD_YAML_MAP) {
+        rc = wd_policy_load_node(&c->policy, v, c->file, c->dir, l->ck.diags);
+    } else if (wd_ycheck_scalar(&l->ck, v, "policy")) {
+        char path[WD_PATH_MAX + 1];
+        int n = snprintf(path, sizeof(path), "%s%s%s", v->str[0] == '/' ? "" : c->dir,
+                         v->str[0] == '/' ? "" : "/", v->str);
+        if (n < 0 || (size_t)n >= sizeof(path)) {
+            ERR(l, v, WD_L_SCHEMA, "policy path is too long");
+            return;
+        }
+        wd_policy_options po = WD_POLICY_OPTIONS_INIT;
+        po.diagnostics = l->ck.diags;
+        po.data_dir = c->dir;
+        rc = wd_policy_load(&c->policy, path, &po);
+        if (rc && rc != WD_EPOLICY)
+            ERR(l, v, WD_L_READ, "cannot read the policy %s: %s", v->str, wd_error_last()->message);
+    } else {
+        return;
+    }
+    if (rc) {
+        l->ck.errors++;
+        return;
+    }
+    /* Policy plugins decide; they never act. They get no filesystem, network or environment. */
+    if (wd_plugin_type_is_policy(c->type) && wd_policy_rule_count(c->policy) > 0)
+        ERR(l, v, WD_L_SCHEMA,
+            "a %s is a policy plugin and gets no storage, network or environment access: its "
+            "policy must grant nothing",
+            wd_plugin_type_name(c->type));
+}
+
+static void tags_field(loader *l, const wd_yaml_node *v)
+{
+    if (wd_ycheck_expect(&l->ck, v, WD_YAML_SEQ, "tags") <= 0)
+        return;
+    if (v->count > 32) {
+        ERR(l, v, WD_L_SCHEMA, "more than 32 tags");
+        return;
+    }
+    l->c->tags = wd_arena_array(&l->c->arena, v->count ? v->count : 1, sizeof(*l->c->tags));
+    if (!l->c->tags) {
+        l->ck.oom = true;
+        return;
+    }
+    for (const wd_yaml_node *t = v->child; t; t = t->next) {
+        if (!wd_ycheck_scalar(&l->ck, t, "a tag"))
+            continue;
+        bool ok = t->len <= 64;
+        for (size_t i = 0; ok && i < t->len; i++)
+            ok = (t->str[i] >= 'a' && t->str[i] <= 'z') || wd_is_digit(t->str[i]) ||
+                 t->str[i] == '-';
+        if (!ok) {
+            ERR(l, t, WD_L_SCHEMA, "tags are 1-64 of [a-z0-9-]");
+            continue;
+        }
+        l->c->tags[l->c->tag_count++] = cdup(l, t->str, t->len);
+    }
+}
+
+/* ---- loading ----------------------------------------------------------------------------- */
+
+static int relabel_yaml(wd_diagnostics *from, wd_diagnostics *to)
+{
+    /* The tree builder speaks in policy ids; for a contract, every such problem is "not valid
+     * (safe) YAML", with the builder's own message and location. */
+    for (size_t i = 0; i < wd_diagnostics_count(from); i++) {
+        const wd_diag *d = wd_diagnostics_get(from, i);
+        if (wd_diag_add(to, d->severity, WD_L_YAML, d->file, d->line, d->column, "%s (%s)",
+                        d->message, d->id))
+            return WD_ENOMEM;
+    }
+    return 0;
+}
+
+static int fail_first(wd_diagnostics *diags, size_t first, int code)
+{
+    for (size_t i = first; i < wd_diagnostics_count(diags); i++) {
+        const wd_diag *d = wd_diagnostics_get(diags, i);
+        if (d->severity == WD_DIAG_ERROR)
+            return wd_error_set(code, d->id, d->file, d->line, d->column, "%s", d->message);
+    }
+    return wd_fail(code, "contract could not be loaded");
+}
+
+static int load_text(wd_contract *c, const char *data, size_t len, wd_diagnostics *diags)
+{
+    size_t bad;
+    if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3))
+        data += 3, len -= 3;
+    if (!wd_utf8_valid(data, len, &bad)) {
+        unsigned line, col;
+        wd_utf8_position(data, bad, &line, &col);
+        wd_diag_add(diags, WD_DIAG_ERROR, WD_L_YAML, c->file, line, col,
+                    "not valid UTF-8, or a NUL byte");
+        return WD_EPOLICY;
+    }
+    wd_arena scratch = WD_ARENA_INIT;
+    wd_diagnostics *yd = NULL;
+    wd_yaml_node *root = NULL;
+    int rc = wd_diagnostics_new(&yd);
+    if (!rc && wd_yaml_parse(&scratch, data, len, c->file, yd, &root) != 0)
+        rc = relabel_yaml(yd, diags) ? WD_ENOMEM : WD_EPOLICY;
+    wd_diagnostics_free(yd);
+    if (!rc && (!root || root->kind != WD_YAML_MAP)) {
+        wd_diag_add(diags, WD_DIAG_ERROR, WD_L_SCHEMA, c->file, root ? root->line : 0,
+                    root ? root->column : 0, "a contract is a mapping (name, type, version, ...)");
+        rc = WD_EPOLICY;
+    }
+    if (rc) {
+        wd_arena_free(&scratch);
+        return rc;
+    }
+    loader l = {.ck = {.diags = diags,
+                       .file = c->file,
+                       .id_type = WD_L_SCHEMA,
+                       .id_missing = WD_L_MISSING,
+                       .id_unknown_key = WD_L_SCHEMA},
+                .c = c,
+                .json = WD_BUF_INIT};
+    static const char *const keys[] = {"name",   "type",   "version",  "library",
+                                       "sha256", "abi",    "security", "config_schema",
+                                       "config", "policy", "tags",     NULL};
+    wd_ycheck_keys(&l.ck, root, keys, "contract");
+    static const char *const required[] = {"name", "type", "version", "library", "sha256", "abi"};
+    for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+        if (!wd_yaml_get(root, required[i]))
+            ERR(&l, root, WD_L_MISSING, "contract has no %s", required[i]);
+    const wd_yaml_node *v;
+    if ((v = wd_yaml_get(root, "name")))
+        id_field(&l, v);
+    if ((v = wd_yaml_get(root, "type")))
+        type_field(&l, v);
+    if ((v = wd_yaml_get(root, "version")))
+        version_field(&l, v);
+    if ((v = wd_yaml_get(root, "library")))
+        library_field(&l, v);
+    if ((v = wd_yaml_get(root, "sha256")))
+        sha_field(&l, v);
+    if ((v = wd_yaml_get(root, "abi")))
+        abi_field(&l, v);
+    security_field(&l, wd_yaml_get(root, "security"), root);
+    config_field(&l, wd_yaml_get(root, "config"), wd_yaml_get(root, "config_schema"), root);
+    if ((v = wd_yaml_get(root, "policy")))
+        policy_field(&l, v);
+    if ((v = wd_yaml_get(root, "tags")))
+        tags_field(&l, v);
+    wd_buf_free(&l.json);
+    wd_arena_free(&scratch);
+    if (l.ck.oom)
+        return WD_ENOMEM;
+    return l.ck.errors ? WD_EPOLICY : 0;
+}
+
+int wd_contract_load(wd_contract **out, const char *path, const wd_contract_options *opts)
+{
+    if (!out || !path)
+        return wd_fail(WD_EINVAL, "wd_contract_load needs an output and a path");
+    *out = NULL;
+    if (opts && opts->version != WD_CONTRACT_OPTIONS_VERSION)
+        return wd_fail(WD_EINVAL, "wd_contract_options version %u is not supported", opts->version);
+    const char *display = opts && opts->display_name ? opts->display_name : path;
+    wd_diagnostics *own = NULL, *diags = opts ? opts->diagnostics : NULL;
+    if (!diags && wd_diagnostics_new(&own) != 0)
+        return wd_fail(WD_ENOMEM, "out of memory");
+    if (!diags)
+        diags = own;
+    size_t first = wd_diagnostics_count(diags);
+
+    /* The contract's directory, absolute: library and policy paths resolve inside it. */
+    char abs[WD_PATH_MAX + 1], dir[WD_PATH_MAX];
+    bool escapes;
+    int rc = 0;
+    if (path[0] == '/')
+        snprintf(abs, sizeof(abs), "%s", path);
+    else if (!getcwd(dir, sizeof(dir)) ||
+             snprintf(abs, sizeof(abs), "%s/%s", dir, path) >= (int)sizeof(abs))
+        rc = wd_error_set(WD_EINVAL, WD_L_READ, display, 0, 0, "path is too long");
+    if (!rc && (wd_path_normalize(abs, dir, sizeof(dir), &escapes) != 0 || escapes))
+        rc = wd_error_set(WD_EINVAL, WD_L_READ, display, 0, 0, "path is too long");
+    char *data = NULL;
+    size_t len = 0;
+    struct stat st;
+    if (!rc && stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        rc = wd_error_set(WD_EIO, WD_L_NOT_FILE, display, 0, 0, "not a regular file");
+    if (!rc) {
+        rc = wd_file_read(path, WD_CONTRACT_MAX_FILE_SIZE, &data, &len, WD_L_READ, WD_L_SIZE);
+        if (rc == WD_ENOTFOUND)
+            rc = wd_error_set(WD_ENOTFOUND, WD_L_NOT_FOUND, display, 0, 0, "no such contract");
+        else if (rc == WD_ERANGE)
+            rc = wd_error_set(WD_EPOLICY, WD_L_SIZE, display, 0, 0, "%s", wd_error_last()->message);
+    }
+    if (rc) {
+        const wd_error *e = wd_error_last();
+        if (diags != own)
+            wd_diag_add(diags, WD_DIAG_ERROR, e->id, display, 0, 0, "%s", e->message);
+        wd_diagnostics_free(own);
+        return rc;
+    }
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+
+    wd_contract *c = calloc(1, sizeof(*c));
+    if (!c) {
+        free(data);
+        wd_diagnostics_free(own);
+        return wd_fail(WD_ENOMEM, "out of memory");
+    }
+    c->file = wd_arena_strdup(&c->arena, display);
+    c->dir = wd_arena_strdup(&c->arena, dir);
+    rc = !c->file || !c->dir ? WD_ENOMEM : load_text(c, data, len, diags);
+    free(data);
+    wd_diag_sort(diags, first);
+    if (rc) {
+        wd_contract_free(c);
+        rc = rc == WD_ENOMEM ? wd_fail(WD_ENOMEM, "out of memory") : fail_first(diags, first, rc);
+        wd_diagnostics_free(own);
+        return rc;
+    }
+    wd_diagnostics_free(own);
+    *out = c;
+    return 0;
+}
+
+void wd_contract_free(wd_contract *c)
+{
+    if (!c)
+        return;
+    wd_policy_free(c->policy);
+    wd_arena_free(&c->arena);
+    free(c);
+}
+
+const char *wd_contract_id(const wd_contract *c)
+{
+    return c->id;
+}
+wd_plugin_type wd_contract_type(const wd_contract *c)
+{
+    return c->type;
+}
+const char *wd_contract_version(const wd_contract *c)
+{
+    return c->version_text;
+}
+const char *wd_contract_library(const wd_contract *c)
+{
+    return c->library;
+}
+const uint8_t *wd_contract_sha256(const wd_contract *c)
+{
+    return c->sha256;
+}
+unsigned wd_contract_abi(const wd_contract *c)
+{
+    return c->abi;
+}
+wd_security_level wd_contract_level(const wd_contract *c)
+{
+    return c->level;
+}
+int wd_contract_allow_downgrade(const wd_contract *c)
+{
+    return c->allow_downgrade;
+}
+const wd_policy *wd_contract_policy(const wd_contract *c)
+{
+    return c->policy;
+}
+const char *wd_contract_config(const wd_contract *c)
+{
+    return c->config ? c->config : "{}";
+}
+size_t wd_contract_tag_count(const wd_contract *c)
+{
+    return c->tag_count;
+}
+const char *wd_contract_tag(const wd_contract *c, size_t i)
+{
+    return i < c->tag_count ? c->tags[i] : NULL;
+}
+
+int wd_pipeline_level(const wd_contract *const *plugins, size_t n, wd_security_level *level,
+                      size_t *refused)
+{
+    if (!plugins || !n || !level)
+        return wd_fail(WD_EINVAL, "a pipeline needs at least one plugin");
+    wd_security_level low = WD_LEVEL_SECRET;
+    for (size_t i = 0; i < n; i++) {
+        if (!plugins[i] || !plugins[i]->level)
+            return wd_fail(WD_EINVAL, "a plugin in the pipeline has no security level");
+        if (plugins[i]->level < low)
+            low = plugins[i]->level;
+    }
+    *level = low;
+    for (size_t i = 0; i < n; i++)
+        if (plugins[i]->level > low && !plugins[i]->allow_downgrade) {
+            if (refused)
+                *refused = i;
+            return wd_error_set(WD_EPOLICY, WD_L_DOWNGRADE, plugins[i]->file, 0, 0,
+                                "%s is cleared %s and does not allow running at %s: pipeline "
+                                "refused",
+                                plugins[i]->id, wd_security_level_name(plugins[i]->level),
+                                wd_security_level_name(low));
+        }
+    return 0;
+}
