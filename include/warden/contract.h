@@ -45,7 +45,10 @@ typedef struct {
 } wd_contract_options;
 
 #define WD_CONTRACT_OPTIONS_VERSION 1
-#define WD_CONTRACT_OPTIONS_INIT {WD_CONTRACT_OPTIONS_VERSION, NULL, NULL}
+#define WD_CONTRACT_OPTIONS_INIT                                                                   \
+    {                                                                                              \
+        WD_CONTRACT_OPTIONS_VERSION, NULL, NULL                                                    \
+    }
 
 /* Loads path (a contract.yaml). Returns WD_OK, WD_ENOTFOUND / WD_EIO (cannot read),
  * WD_EPOLICY (invalid: see the diagnostics, ids WD-Lnnn), WD_ENOMEM. */
@@ -55,8 +58,8 @@ WD_EXPORT void wd_contract_free(wd_contract *contract);
 
 WD_EXPORT const char *wd_contract_id(const wd_contract *c);
 WD_EXPORT wd_plugin_type wd_contract_type(const wd_contract *c);
-WD_EXPORT const char *wd_contract_version(const wd_contract *c); /* as written */
-WD_EXPORT const char *wd_contract_library(const wd_contract *c); /* absolute path */
+WD_EXPORT const char *wd_contract_version(const wd_contract *c);   /* as written */
+WD_EXPORT const char *wd_contract_library(const wd_contract *c);   /* absolute path */
 WD_EXPORT const uint8_t *wd_contract_sha256(const wd_contract *c); /* 32 bytes */
 WD_EXPORT unsigned wd_contract_abi(const wd_contract *c);
 WD_EXPORT wd_security_level wd_contract_level(const wd_contract *c);
@@ -72,6 +75,13 @@ WD_EXPORT const char *wd_plugin_type_name(wd_plugin_type t);
 WD_EXPORT int wd_plugin_type_is_policy(wd_plugin_type t);
 WD_EXPORT const char *wd_security_level_name(wd_security_level l);
 WD_EXPORT int wd_security_level_parse(const char *name, wd_security_level *out);
+
+/* Opens the contract's library and checks it hashes to the contract's sha256, reading from the
+ * descriptor it returns (rewound to the start): whoever loads the plugin later loads exactly
+ * the bytes that were checked, from that descriptor, never by path again. Refuses symlinks and
+ * anything but a regular file. Returns WD_OK with *fd set (the caller closes it), WD_ENOTFOUND
+ * (WD-L008), WD_EPOLICY (WD-L009, hash mismatch), WD_EPERM (WD-L018) or WD_EIO. */
+WD_EXPORT int wd_contract_open_library(const wd_contract *c, int *fd);
 
 /* ---- pipelines (ADR-002-B) ----------------------------------------------------------------
  * A pipeline runs at the lowest clearance among its plugins; every plugin cleared above that

@@ -27,6 +27,9 @@ int wd_sha256_parts(wd_hasher *h, const void *const *parts, const size_t *lens, 
                     uint8_t out[static WD_SHA256_LEN]);
 int wd_sha256(wd_hasher *h, const void *data, size_t len, uint8_t out[static WD_SHA256_LEN]);
 
+/* SHA-256 of everything readable from fd, from its current offset to the end. */
+int wd_sha256_fd(wd_hasher *h, int fd, uint8_t out[static WD_SHA256_LEN]);
+
 /* HMAC-SHA-256 (RFC 2104) with a 32-byte key. */
 int wd_hmac_sha256(wd_hasher *h, const uint8_t key[static WD_HMAC_KEY_LEN], const void *data,
                    size_t len, uint8_t out[static WD_SHA256_LEN]);

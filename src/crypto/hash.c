@@ -2,7 +2,9 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crypto/crypto.h"
 #include "util/error.h"
@@ -56,6 +58,28 @@ int wd_sha256(wd_hasher *h, const void *data, size_t len, uint8_t out[static WD_
 {
     const void *parts[1] = {data};
     return wd_sha256_parts(h, parts, &len, 1, out);
+}
+
+int wd_sha256_fd(wd_hasher *h, int fd, uint8_t out[static WD_SHA256_LEN])
+{
+    unsigned char buf[64 * 1024];
+    unsigned int olen = 0;
+    if (!EVP_DigestInit_ex2(h->ctx, h->md, NULL))
+        return wd_fail(WD_EINVAL, "SHA-256 init failed");
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return wd_fail(WD_EIO, "cannot read: %s", strerror(errno));
+        if (n == 0)
+            break;
+        if (!EVP_DigestUpdate(h->ctx, buf, (size_t)n))
+            return wd_fail(WD_EINVAL, "SHA-256 update failed");
+    }
+    if (!EVP_DigestFinal_ex(h->ctx, out, &olen) || olen != WD_SHA256_LEN)
+        return wd_fail(WD_EINVAL, "SHA-256 final failed");
+    return 0;
 }
 
 int wd_hmac_sha256(wd_hasher *h, const uint8_t key[static WD_HMAC_KEY_LEN], const void *data,

@@ -5,12 +5,14 @@
  * author owns (ADR-002-B): the security level and the downgrade permission live in the signed
  * contract only, never in config or in a config schema. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crypto/crypto.h"
 #include "policy/policy_int.h"
 #include "policy/yaml_check.h"
 #include "policy/yaml_tree.h"
@@ -25,6 +27,7 @@
 #include "util/file.h"
 #include "util/json.h"
 #include "util/path.h"
+#include "util/secure.h"
 #include "util/utf8.h"
 #include "warden/contract.h"
 
@@ -736,6 +739,50 @@ size_t wd_contract_tag_count(const wd_contract *c)
 const char *wd_contract_tag(const wd_contract *c, size_t i)
 {
     return i < c->tag_count ? c->tags[i] : NULL;
+}
+
+int wd_contract_open_library(const wd_contract *c, int *out)
+{
+    *out = -1;
+    int fd = open(c->library, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        int e = errno;
+        if (e == ENOENT)
+            return wd_error_set(WD_ENOTFOUND, WD_L_LIB_NOT_FOUND, c->library, 0, 0,
+                                "library not found");
+        if (e == ELOOP)
+            return wd_error_set(WD_EPERM, WD_L_PERMISSION, c->library, 0, 0,
+                                "library is a symbolic link: refused");
+        return wd_error_set(e == EACCES ? WD_EPERM : WD_EIO,
+                            e == EACCES ? WD_L_PERMISSION : WD_L_LIB_NOT_FOUND, c->library, 0, 0,
+                            "cannot open the library: %s", strerror(e));
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return wd_error_set(WD_EIO, WD_L_LIB_NOT_FOUND, c->library, 0, 0,
+                            "library is not a regular file");
+    }
+    wd_hasher *h = NULL;
+    uint8_t digest[32];
+    int rc = wd_hasher_new(&h);
+    if (!rc)
+        rc = wd_sha256_fd(h, fd, digest);
+    wd_hasher_free(h);
+    if (!rc && !wd_ct_equal(digest, c->sha256, sizeof(digest))) {
+        char got[65];
+        wd_hex_encode(digest, sizeof(digest), got);
+        rc = wd_error_set(WD_EPOLICY, WD_L_LIB_HASH, c->library, 0, 0,
+                          "library hashes to %s, not to the contract's sha256", got);
+    }
+    if (!rc && lseek(fd, 0, SEEK_SET) != 0)
+        rc = wd_error_set(WD_EIO, WD_L_READ, c->library, 0, 0, "cannot rewind the library");
+    if (rc) {
+        close(fd);
+        return rc;
+    }
+    *out = fd;
+    return 0;
 }
 
 int wd_pipeline_level(const wd_contract *const *plugins, size_t n, wd_security_level *level,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "helpers.h"
 #include "warden/warden.h"
@@ -228,6 +229,55 @@ static void test_valid_contract(void **state)
     wd_diagnostics_free(d);
 }
 
+static void test_library_hash(void **state)
+{
+    (void)state;
+    char *lib = wd_test_write(dir, "lib.so",
+                              "\x7f"
+                              "ELF pretend",
+                              12);
+    /* sha256 of "\x7fELF pretend" */
+    char yaml[1024];
+    snprintf(yaml, sizeof(yaml),
+             "name: acme\ntype: compute\nversion: 1.0.0\nlibrary: lib.so\nsha256: %s\nabi: 1\n" SEC,
+             "d7ae9b1b84ee4d5cc8a7b3c3a3cd9e2d5be8e6bd1d8d7cc2f6ad5ebd7a6ac8f1");
+    wd_contract *c = NULL;
+    assert_int_equal(load_text(yaml, &c, NULL), 0);
+    int fd = -1;
+    assert_int_equal(wd_contract_open_library(c, &fd), WD_EPOLICY);
+    assert_string_equal(wd_error_last()->id, "WD-L009");
+    assert_int_equal(fd, -1);
+        /* the right hash, computed independently (sha256sum), is reported and then accepted */
+    const char *hex = "1ae5604d2cf8625aabb6c65c2d1e0771696e71675aa950a8f20e111bbb27a53e";
+    assert_non_null(strstr(wd_error_last()->message, hex));
+    wd_contract_free(c);
+    snprintf(yaml, sizeof(yaml),
+             "name: acme\ntype: compute\nversion: 1.0.0\nlibrary: lib.so\nsha256: %s\nabi: 1\n" SEC,
+             hex);
+    assert_int_equal(load_text(yaml, &c, NULL), 0);
+    assert_int_equal(wd_contract_open_library(c, &fd), 0);
+    char first[4] = {0};
+    assert_int_equal(read(fd, first, 4), 4); /* rewound: the checked bytes, from the start */
+    assert_memory_equal(first,
+                        "\x7f"
+                        "ELF",
+                        4);
+    close(fd);
+    /* swapped for a symlink after the check: refused, not followed */
+    char target[4200], link[4200];
+    snprintf(target, sizeof(target), "%s/other.so", dir);
+    snprintf(link, sizeof(link), "%s/lib.so", dir);
+    assert_int_equal(rename(link, target), 0);
+    assert_int_equal(symlink(target, link), 0);
+    assert_int_equal(wd_contract_open_library(c, &fd), WD_EPERM);
+    assert_string_equal(wd_error_last()->id, "WD-L018");
+    unlink(link);
+    assert_int_equal(wd_contract_open_library(c, &fd), WD_ENOTFOUND);
+    assert_string_equal(wd_error_last()->id, "WD-L008");
+    wd_contract_free(c);
+    free(lib);
+}
+
 static wd_contract *with_level(const char *level, bool downgrade)
 {
     char yaml[1024];
@@ -273,9 +323,8 @@ static void test_pipelines(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_each_error),
-        cmocka_unit_test(test_files),
-        cmocka_unit_test(test_valid_contract),
+        cmocka_unit_test(test_each_error),     cmocka_unit_test(test_files),
+        cmocka_unit_test(test_valid_contract), cmocka_unit_test(test_library_hash),
         cmocka_unit_test(test_pipelines),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
