@@ -7,4 +7,5 @@
 #include "policy.h"
 #include "audit.h"
 #include "contract.h"
+#include "registry.h"
 #endif

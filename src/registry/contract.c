@@ -17,6 +17,7 @@
 #include "policy/yaml_check.h"
 #include "policy/yaml_tree.h"
 #include "registry/codes.h"
+#include "registry/contract_int.h"
 #include "registry/semver.h"
 #include "util/arena.h"
 #include "util/ascii.h"
@@ -731,6 +732,10 @@ const wd_policy *wd_contract_policy(const wd_contract *c)
 const char *wd_contract_config(const wd_contract *c)
 {
     return c->config ? c->config : "{}";
+}
+const wd_semver *wd_contract_semver(const wd_contract *c)
+{
+    return &c->version;
 }
 size_t wd_contract_tag_count(const wd_contract *c)
 {

@@ -1,0 +1,10 @@
+/* contract_int.h (internal): what the registry needs of a contract beyond the public API. */
+#ifndef WD_REGISTRY_CONTRACT_INT_H
+#define WD_REGISTRY_CONTRACT_INT_H
+
+#include "registry/semver.h"
+#include "warden/contract.h"
+
+const wd_semver *wd_contract_semver(const wd_contract *c);
+
+#endif

@@ -1,0 +1,254 @@
+/* registry.c: a sorted array of contracts behind a read-write lock. Registries are small (a
+ * host's plugins), lookups dominate, and a sorted array gives ordered listings and "latest" by
+ * binary search with no pointer chasing. */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "registry/codes.h"
+#include "registry/contract_int.h"
+#include "util/error.h"
+#include "warden/registry.h"
+
+struct wd_registry {
+    pthread_rwlock_t lock;
+    wd_contract **items; /* sorted: id, type, version precedence */
+    size_t count, cap;
+    char **allow; /* NULL: no allowlist configured */
+    size_t allow_len;
+};
+
+static const char no_allowlist[] =
+    "no plugin allowlist is configured: every plugin id may register";
+
+int wd_registry_new(wd_registry **out, const wd_registry_options *opts, const char **warning)
+{
+    if (!out)
+        return wd_fail(WD_EINVAL, "wd_registry_new needs an output");
+    *out = NULL;
+    if (opts && opts->version != WD_REGISTRY_OPTIONS_VERSION)
+        return wd_fail(WD_EINVAL, "wd_registry_options version %u is not supported", opts->version);
+    wd_registry *r = calloc(1, sizeof(*r));
+    if (!r)
+        return wd_fail(WD_ENOMEM, "out of memory");
+    if (pthread_rwlock_init(&r->lock, NULL) != 0) {
+        free(r);
+        return wd_fail(WD_ENOMEM, "cannot create a lock");
+    }
+    if (opts && opts->allowlist) {
+        r->allow = calloc(opts->allowlist_len + 1, sizeof(*r->allow));
+        for (size_t i = 0; r->allow && i < opts->allowlist_len; i++) {
+            r->allow[i] = strdup(opts->allowlist[i] ? opts->allowlist[i] : "");
+            if (!r->allow[i]) {
+                r->allow_len = i;
+                wd_registry_free(r);
+                return wd_fail(WD_ENOMEM, "out of memory");
+            }
+        }
+        if (!r->allow) {
+            wd_registry_free(r);
+            return wd_fail(WD_ENOMEM, "out of memory");
+        }
+        r->allow_len = opts->allowlist_len;
+    }
+    if (warning)
+        *warning = r->allow ? NULL : no_allowlist;
+    *out = r;
+    return 0;
+}
+
+void wd_registry_free(wd_registry *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->count; i++)
+        wd_contract_free(r->items[i]);
+    free(r->items);
+    for (size_t i = 0; r->allow && i < r->allow_len; i++)
+        free(r->allow[i]);
+    free(r->allow);
+    pthread_rwlock_destroy(&r->lock);
+    free(r);
+}
+
+int wd_registry_allows(const wd_registry *r, const char *id)
+{
+    if (!r->allow)
+        return 1;
+    size_t idl = strlen(id);
+    for (size_t i = 0; i < r->allow_len; i++) {
+        size_t pl = strlen(r->allow[i]);
+        /* a prefix only counts at a '.' boundary: "acme" allows acme.x, never acmex */
+        if (pl && pl <= idl && !memcmp(id, r->allow[i], pl) && (idl == pl || id[pl] == '.'))
+            return 1;
+    }
+    return 0;
+}
+
+/* Orders (id, type, version); build metadata never takes part. */
+static int key_cmp(const char *id, wd_plugin_type type, const wd_semver *v, const wd_contract *c)
+{
+    int d = strcmp(id, wd_contract_id(c));
+    if (d)
+        return d < 0 ? -1 : 1;
+    if (type != wd_contract_type(c))
+        return type < wd_contract_type(c) ? -1 : 1;
+    return v ? wd_semver_compare(v, wd_contract_semver(c)) : 0;
+}
+
+/* The first index whose entry is >= the key (v NULL: the first of (id, type)). */
+static size_t lower_bound(const wd_registry *r, const char *id, wd_plugin_type type,
+                          const wd_semver *v)
+{
+    size_t lo = 0, hi = r->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (key_cmp(id, type, v, r->items[mid]) > 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static bool found(const wd_registry *r, size_t at, const char *id, wd_plugin_type type,
+                  const wd_semver *v)
+{
+    return at < r->count && key_cmp(id, type, v, r->items[at]) == 0;
+}
+
+int wd_registry_add(wd_registry *r, wd_contract *c, unsigned flags, int *replaced)
+{
+    if (replaced)
+        *replaced = 0;
+    if (!r || !c || !wd_contract_id(c))
+        return wd_fail(WD_EINVAL, "wd_registry_add needs a registry and a loaded contract");
+    const char *id = wd_contract_id(c);
+    if (!wd_registry_allows(r, id))
+        return wd_error_set(WD_EPERM, WD_L_ID_NOT_ALLOWED, NULL, 0, 0,
+                            "plugin id %s is not on the allowlist", id);
+    const wd_semver *v = wd_contract_semver(c);
+    pthread_rwlock_wrlock(&r->lock);
+    size_t at = lower_bound(r, id, wd_contract_type(c), v);
+    int rc = 0;
+    if (found(r, at, id, wd_contract_type(c), v)) {
+        if (!(flags & WD_REGISTRY_REPLACE)) {
+            rc = wd_error_set(WD_EBUSY, "", NULL, 0, 0,
+                              "%s (%s) %s is already registered: replacing it must be asked for",
+                              id, wd_plugin_type_name(wd_contract_type(c)), wd_contract_version(c));
+        } else {
+            wd_contract_free(r->items[at]);
+            r->items[at] = c;
+            if (replaced)
+                *replaced = 1;
+        }
+        pthread_rwlock_unlock(&r->lock);
+        return rc;
+    }
+    if (r->count == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 16;
+        wd_contract **items = realloc(r->items, cap * sizeof(*items));
+        if (!items) {
+            pthread_rwlock_unlock(&r->lock);
+            return wd_fail(WD_ENOMEM, "out of memory");
+        }
+        r->items = items;
+        r->cap = cap;
+    }
+    memmove(&r->items[at + 1], &r->items[at], (r->count - at) * sizeof(*r->items));
+    r->items[at] = c;
+    r->count++;
+    pthread_rwlock_unlock(&r->lock);
+    return 0;
+}
+
+static int parse_version(const char *version, wd_semver *v)
+{
+    const char *why;
+    if (!version || !wd_semver_parse(version, strlen(version), v, &why))
+        return wd_fail(WD_EINVAL, "version \"%.64s\" is not SemVer 2.0.0: %s",
+                       version ? version : "", version ? why : "missing");
+    return 0;
+}
+
+static int not_found(const char *id, wd_plugin_type type, const char *version)
+{
+    /* Name only what was asked for: an error must not enumerate what else is registered. */
+    return wd_fail(WD_ENOTFOUND, "no plugin %.128s (%s)%s%.64s", id ? id : "",
+                   wd_plugin_type_name(type), version ? " version " : "", version ? version : "");
+}
+
+int wd_registry_remove(wd_registry *r, const char *id, wd_plugin_type type, const char *version)
+{
+    wd_semver v;
+    int rc = !r || !id ? wd_fail(WD_EINVAL, "wd_registry_remove needs a registry and an id")
+                       : parse_version(version, &v);
+    if (rc)
+        return rc;
+    pthread_rwlock_wrlock(&r->lock);
+    size_t at = lower_bound(r, id, type, &v);
+    if (found(r, at, id, type, &v)) {
+        wd_contract_free(r->items[at]);
+        memmove(&r->items[at], &r->items[at + 1], (r->count - at - 1) * sizeof(*r->items));
+        r->count--;
+    } else {
+        rc = not_found(id, type, version);
+    }
+    pthread_rwlock_unlock(&r->lock);
+    return rc;
+}
+
+int wd_registry_resolve(wd_registry *r, const char *id, wd_plugin_type type, const char *version,
+                        int (*fn)(const wd_contract *, void *), void *ctx)
+{
+    wd_semver v;
+    int rc = !r || !id || !fn ? wd_fail(WD_EINVAL, "wd_registry_resolve needs an id and a callback")
+                              : parse_version(version, &v);
+    if (rc)
+        return rc;
+    pthread_rwlock_rdlock(&r->lock);
+    size_t at = lower_bound(r, id, type, &v);
+    rc = found(r, at, id, type, &v) ? fn(r->items[at], ctx) : not_found(id, type, version);
+    pthread_rwlock_unlock(&r->lock);
+    return rc;
+}
+
+int wd_registry_latest(wd_registry *r, const char *id, wd_plugin_type type, int prerelease,
+                       int (*fn)(const wd_contract *, void *), void *ctx)
+{
+    if (!r || !id || !fn)
+        return wd_fail(WD_EINVAL, "wd_registry_latest needs an id and a callback");
+    pthread_rwlock_rdlock(&r->lock);
+    size_t first = lower_bound(r, id, type, NULL), end = first;
+    while (end < r->count && found(r, end, id, type, NULL))
+        end++;
+    int rc = not_found(id, type, NULL);
+    for (size_t i = end; i-- > first;) /* highest precedence last */
+        if (prerelease || !wd_semver_is_prerelease(wd_contract_semver(r->items[i]))) {
+            rc = fn(r->items[i], ctx);
+            break;
+        }
+    pthread_rwlock_unlock(&r->lock);
+    return rc;
+}
+
+int wd_registry_list(wd_registry *r, int (*fn)(const wd_contract *, void *), void *ctx)
+{
+    if (!r || !fn)
+        return wd_fail(WD_EINVAL, "wd_registry_list needs a callback");
+    pthread_rwlock_rdlock(&r->lock);
+    int rc = 0;
+    for (size_t i = 0; i < r->count && !rc; i++)
+        rc = fn(r->items[i], ctx);
+    pthread_rwlock_unlock(&r->lock);
+    return rc < 0 ? rc : 0;
+}
+
+size_t wd_registry_count(wd_registry *r)
+{
+    pthread_rwlock_rdlock(&r->lock);
+    size_t n = r->count;
+    pthread_rwlock_unlock(&r->lock);
+    return n;
+}

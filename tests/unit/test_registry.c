@@ -1,0 +1,226 @@
+/* test_registry.c: keys, precedence, replacement, "latest", allowlists and concurrency. */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "warden/warden.h"
+
+static char *dir;
+
+static int setup(void **state)
+{
+    (void)state;
+    dir = wd_test_tmpdir();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    wd_test_rmtree(dir);
+    return 0;
+}
+
+static wd_contract *make(const char *id, const char *type, const char *version)
+{
+    char yaml[1024];
+    snprintf(yaml, sizeof(yaml),
+             "name: %s\ntype: %s\nversion: %s\nlibrary: lib.so\nsha256: %064d\nabi: 1\n"
+             "security:\n  level: OFFICIAL\n",
+             id, type, version, 0);
+    static int n;
+    char name[64];
+    snprintf(name, sizeof(name), "c%d.yaml", __atomic_fetch_add(&n, 1, __ATOMIC_SEQ_CST));
+    char *path = wd_test_write(dir, name, yaml, strlen(yaml));
+    wd_contract *c = NULL;
+    assert_int_equal(wd_contract_load(&c, path, NULL), 0);
+    free(path);
+    return c;
+}
+
+static int grab_version(const wd_contract *c, void *ctx)
+{
+    snprintf(ctx, 64, "%s", wd_contract_version(c));
+    return 0;
+}
+
+static void test_keys_and_latest(void **state)
+{
+    (void)state;
+    wd_registry *r;
+    const char *warning = NULL;
+    assert_int_equal(wd_registry_new(&r, NULL, &warning), 0);
+    assert_non_null(warning); /* no allowlist: said out loud */
+    const char *versions[] = {"1.0.0", "1.10.0", "1.2.0", "2.0.0-rc.1", "2.0.0-beta", "1.9.9+b7"};
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(wd_registry_add(r, make("acme.a", "compute", versions[i]), 0, NULL), 0);
+    /* the same id as another type is a different key */
+    assert_int_equal(wd_registry_add(r, make("acme.a", "reducer", "9.0.0"), 0, NULL), 0);
+    assert_int_equal(wd_registry_count(r), 7);
+    char got[64] = "";
+    assert_int_equal(wd_registry_latest(r, "acme.a", WD_PLUGIN_COMPUTE, 0, grab_version, got), 0);
+    assert_string_equal(got, "1.10.0"); /* numeric precedence, pre-releases excluded */
+    assert_int_equal(wd_registry_latest(r, "acme.a", WD_PLUGIN_COMPUTE, 1, grab_version, got), 0);
+    assert_string_equal(got, "2.0.0-rc.1");
+    assert_int_equal(wd_registry_latest(r, "acme.a", WD_PLUGIN_REDUCER, 0, grab_version, got), 0);
+    assert_string_equal(got, "9.0.0");
+    /* build metadata is not part of the key */
+    assert_int_equal(
+        wd_registry_resolve(r, "acme.a", WD_PLUGIN_COMPUTE, "1.9.9", grab_version, got), 0);
+    assert_string_equal(got, "1.9.9+b7");
+    wd_contract *dup = make("acme.a", "compute", "1.9.9+other");
+    assert_int_equal(wd_registry_add(r, dup, 0, NULL), WD_EBUSY); /* never a silent overwrite */
+    int replaced = 0;
+    assert_int_equal(wd_registry_add(r, dup, WD_REGISTRY_REPLACE, &replaced), 0);
+    assert_int_equal(replaced, 1);
+    assert_int_equal(
+        wd_registry_resolve(r, "acme.a", WD_PLUGIN_COMPUTE, "1.9.9", grab_version, got), 0);
+    assert_string_equal(got, "1.9.9+other");
+    /* misses name only what was asked for */
+    assert_int_equal(
+        wd_registry_resolve(r, "acme.a", WD_PLUGIN_COMPUTE, "3.0.0", grab_version, got),
+        WD_ENOTFOUND);
+    assert_null(strstr(wd_error_last()->message, "1.10.0"));
+    assert_null(strstr(wd_error_last()->message, "reducer"));
+    assert_int_equal(wd_registry_latest(r, "acme.b", WD_PLUGIN_COMPUTE, 1, grab_version, got),
+                     WD_ENOTFOUND);
+    assert_int_equal(
+        wd_registry_resolve(r, "acme.a", WD_PLUGIN_COMPUTE, "01.0.0", grab_version, got),
+        WD_EINVAL);
+    assert_int_equal(wd_registry_remove(r, "acme.a", WD_PLUGIN_COMPUTE, "1.10.0"), 0);
+    assert_int_equal(wd_registry_remove(r, "acme.a", WD_PLUGIN_COMPUTE, "1.10.0"), WD_ENOTFOUND);
+    assert_int_equal(wd_registry_latest(r, "acme.a", WD_PLUGIN_COMPUTE, 0, grab_version, got), 0);
+    assert_string_equal(got, "1.9.9+other");
+    wd_registry_free(r);
+}
+
+typedef struct {
+    char out[1024];
+} listing;
+
+static int list_cb(const wd_contract *c, void *ctx)
+{
+    listing *l = ctx;
+    wd_test_append(l->out, sizeof(l->out), "%s/%s/%s ", wd_contract_id(c),
+                   wd_plugin_type_name(wd_contract_type(c)), wd_contract_version(c));
+    return 0;
+}
+
+static void test_listing_order(void **state)
+{
+    (void)state;
+    wd_registry *r;
+    assert_int_equal(wd_registry_new(&r, NULL, NULL), 0);
+    assert_int_equal(wd_registry_add(r, make("b.x", "effect", "1.0.0"), 0, NULL), 0);
+    assert_int_equal(wd_registry_add(r, make("a.x", "compute", "1.0.0-alpha.1"), 0, NULL), 0);
+    assert_int_equal(wd_registry_add(r, make("a.x", "compute", "1.0.0"), 0, NULL), 0);
+    assert_int_equal(wd_registry_add(r, make("a.x", "compute", "1.0.0-alpha.beta"), 0, NULL), 0);
+    listing l = {""};
+    assert_int_equal(wd_registry_list(r, list_cb, &l), 0);
+    assert_string_equal(l.out, "a.x/compute/1.0.0-alpha.1 a.x/compute/1.0.0-alpha.beta "
+                               "a.x/compute/1.0.0 b.x/effect/1.0.0 ");
+    wd_registry_free(r);
+}
+
+static void test_allowlist(void **state)
+{
+    (void)state;
+    const char *allow[] = {"acme", "corp.tools"};
+    wd_registry_options o = WD_REGISTRY_OPTIONS_INIT;
+    o.allowlist = allow;
+    o.allowlist_len = 2;
+    wd_registry *r;
+    const char *warning = "x";
+    assert_int_equal(wd_registry_new(&r, &o, &warning), 0);
+    assert_null(warning);
+    assert_true(wd_registry_allows(r, "acme"));
+    assert_true(wd_registry_allows(r, "acme.files"));
+    assert_false(wd_registry_allows(r, "acmex.files")); /* only at a '.' boundary */
+    assert_true(wd_registry_allows(r, "corp.tools.grep"));
+    assert_false(wd_registry_allows(r, "corp.toolsmith"));
+    assert_false(wd_registry_allows(r, "corp"));
+    wd_contract *c = make("evil.x", "compute", "1.0.0");
+    assert_int_equal(wd_registry_add(r, c, 0, NULL), WD_EPERM);
+    assert_string_equal(wd_error_last()->id, "WD-L012");
+    wd_contract_free(c); /* refused: still the caller's */
+    wd_registry_free(r);
+    /* an empty allowlist refuses everything */
+    o.allowlist_len = 0;
+    assert_int_equal(wd_registry_new(&r, &o, NULL), 0);
+    assert_false(wd_registry_allows(r, "acme"));
+    wd_registry_free(r);
+}
+
+typedef struct {
+    wd_registry *r;
+    wd_contract *mine[40];
+    int errors;
+} worker_arg;
+
+static int noop(const wd_contract *c, void *ctx)
+{
+    (void)c;
+    (void)ctx;
+    return 0;
+}
+
+static void *worker(void *p)
+{
+    worker_arg *w = p;
+    for (int round = 0; round < 40; round++) {
+        const char *id = wd_contract_id(w->mine[round]);
+        const char *ver = wd_contract_version(w->mine[round]);
+        if (wd_registry_add(w->r, w->mine[round], 0, NULL) != 0)
+            w->errors++;
+        for (int k = 0; k < 50; k++) {
+            if (wd_registry_resolve(w->r, id, WD_PLUGIN_COMPUTE, ver, noop, NULL) != 0)
+                w->errors++;
+            wd_registry_latest(w->r, "shared", WD_PLUGIN_COMPUTE, 1, noop, NULL);
+        }
+        if (round % 2 && wd_registry_remove(w->r, id, WD_PLUGIN_COMPUTE, ver) != 0)
+            w->errors++;
+    }
+    return NULL;
+}
+
+static void test_many_threads(void **state)
+{
+    (void)state;
+    wd_registry *r;
+    assert_int_equal(wd_registry_new(&r, NULL, NULL), 0);
+    assert_int_equal(wd_registry_add(r, make("shared", "compute", "1.0.0"), 0, NULL), 0);
+    worker_arg args[8];
+    pthread_t th[8];
+    for (int t = 0; t < 8; t++) {
+        args[t].r = r;
+        args[t].errors = 0;
+        for (int i = 0; i < 40; i++) {
+            char id[32], ver[32];
+            snprintf(id, sizeof(id), "t%d.p", t);
+            snprintf(ver, sizeof(ver), "1.%d.0", i);
+            args[t].mine[i] = make(id, "compute", ver);
+        }
+    }
+    for (int t = 0; t < 8; t++)
+        assert_int_equal(pthread_create(&th[t], NULL, worker, &args[t]), 0);
+    for (int t = 0; t < 8; t++) {
+        pthread_join(th[t], NULL);
+        assert_int_equal(args[t].errors, 0);
+    }
+    assert_int_equal(wd_registry_count(r), 1 + 8 * 20);
+    wd_registry_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_keys_and_latest),
+        cmocka_unit_test(test_listing_order),
+        cmocka_unit_test(test_allowlist),
+        cmocka_unit_test(test_many_threads),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
