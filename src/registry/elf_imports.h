@@ -15,10 +15,10 @@
 #define WD_ELF_MAX_NAME 1024
 
 typedef struct {
-    char **names;  /* undefined dynamic symbols, without version suffixes, sorted, unique */
+    char **names; /* undefined dynamic symbols, without version suffixes, sorted, unique */
     size_t count;
-    int elf_class;   /* 32 or 64 */
-    int big_endian;  /* 0 or 1 */
+    int elf_class;    /* 32 or 64 */
+    int big_endian;   /* 0 or 1 */
     unsigned machine; /* e_machine */
 } wd_elf_imports;
 
