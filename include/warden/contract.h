@@ -83,6 +83,25 @@ WD_EXPORT int wd_security_level_parse(const char *name, wd_security_level *out);
  * (WD-L008), WD_EPOLICY (WD-L009, hash mismatch), WD_EPERM (WD-L018) or WD_EIO. */
 WD_EXPORT int wd_contract_open_library(const wd_contract *c, int *fd);
 
+/* ---- review (the gate a contract passes before it may register) --------------------------
+ * A reviewer signs a contract with Ed25519 over "warden-contract-v1\n" + hex SHA-256 of the
+ * contract's bytes + "\n" + the library's hex SHA-256 + "\n"; the signature lives beside the
+ * contract in CONTRACT.sig. A trust directory holds reviewers' public keys (*.pub). */
+
+/* Creates reviewer.key (0600) and reviewer.pub in dir; never overwrites. */
+WD_EXPORT int wd_review_keygen(const char *dir);
+/* Writes CONTRACT.sig (atomically) signed with the reviewer key at key_path. */
+WD_EXPORT int wd_contract_sign(const wd_contract *c, const char *key_path);
+/* Checks CONTRACT.sig against the keys in trust_dir. 0 when a trusted reviewer signed exactly
+ * this contract; WD_ENOTFOUND (WD-L013) without a signature; WD_EPERM (WD-L014) when the
+ * signature is malformed, by an untrusted key, or does not verify. signer (65 bytes, may be
+ * NULL) receives the reviewer's public key in hex. */
+WD_EXPORT int wd_contract_verify_signature(const wd_contract *c, const char *trust_dir,
+                                           char *signer);
+/* Checks the library hash against a list of approved hashes (one hex SHA-256 per line, '#'
+ * comments): 0, or WD_EPERM (WD-L021). */
+WD_EXPORT int wd_contract_check_approved(const wd_contract *c, const char *approved_path);
+
 /* ---- pipelines (ADR-002-B) ----------------------------------------------------------------
  * A pipeline runs at the lowest clearance among its plugins; every plugin cleared above that
  * must declare allow_downgrade: true. Returns WD_OK with *level set, or WD_EPOLICY with

@@ -158,7 +158,7 @@ static int load_anchor(verifier *v, const char *path)
 static void walk(verifier *v, wd_lines *it)
 {
     wd_audit_verify_result *res = v->res;
-    uint64_t e = 1, last_checkpoint = 0;
+    uint64_t e = 1, since_checkpoint = 0;
     uint8_t head[WD_SHA256_LEN] = {0};
     const char *line;
     size_t len;
@@ -267,7 +267,7 @@ static void walk(verifier *v, wd_lines *it)
         if (is_type(&r, "CHECKPOINT")) {
             if (!check_checkpoint(v, &r, head))
                 return;
-            last_checkpoint = r.seq;
+            since_checkpoint = 0;
         } else if (is_type(&r, "RECOVERY")) {
             res->recoveries++;
         }
@@ -276,6 +276,8 @@ static void walk(verifier *v, wd_lines *it)
             return;
         }
         memcpy(head, h, 32);
+        if (!is_type(&r, "CHECKPOINT"))
+            since_checkpoint++;
         res->last_seq = r.seq;
         e = r.seq + 1;
     }
@@ -294,7 +296,7 @@ static void walk(verifier *v, wd_lines *it)
              (unsigned long long)res->last_seq, (unsigned long long)v->anchor_count);
         return;
     }
-    res->unsealed = res->last_seq - last_checkpoint;
+    res->unsealed = since_checkpoint;
 }
 
 int wd_audit_verify(const char *log_dir, const wd_audit_verify_options *opts,

@@ -1,17 +1,26 @@
 /* cmd_plugin.c: warden plugin validate|pipeline */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
 static void plugin_usage(FILE *out)
 {
     fprintf(out, "usage: warden plugin validate CONTRACT...\n"
-                 "       warden plugin pipeline CONTRACT...\n\n"
+                 "       warden plugin pipeline CONTRACT...\n"
+                 "       warden plugin keygen --dir DIR\n"
+                 "       warden plugin sign CONTRACT --key REVIEWER_KEY\n"
+                 "       warden plugin verify CONTRACT --trust DIR [--approved FILE]\n\n"
                  "validate: every error as FILE:LINE:COL: error WD-Lnnn: message (a contract's\n"
                  "  policy reports WD-Pnnn); exit 0 all valid, 1 any invalid, 2 unreadable.\n"
                  "pipeline: the level the plugins would run at together (the lowest clearance),\n"
-                 "  or the plugin that refuses to run below its own; exit 0 or 1.\n");
+                 "  or the plugin that refuses to run below its own; exit 0 or 1.\n"
+                 "keygen/sign: a reviewer's key pair; a signature over the contract's bytes and\n"
+                 "  its library hash, written to CONTRACT.sig.\n"
+                 "verify: the library hashes to the contract's sha256 (read from the descriptor\n"
+                 "  a loader would use), a trusted reviewer signed it, and (with --approved) the\n"
+                 "  library hash is approved; exit 0 reviewed, 1 refused, 2 error.\n");
 }
 
 static int load(const char *path, wd_contract **out, wd_diagnostics *diags, size_t *first)
@@ -88,6 +97,84 @@ static int pipeline(int argc, char **argv)
     return status;
 }
 
+/* Finds "--name VALUE" among argv[from..argc). */
+static const char *option(int argc, char **argv, int from, const char *name)
+{
+    for (int i = from; i + 1 < argc; i++)
+        if (!strcmp(argv[i], name))
+            return argv[i + 1];
+    return NULL;
+}
+
+static int keygen(int argc, char **argv)
+{
+    const char *dir = option(argc, argv, 1, "--dir");
+    if (!dir) {
+        plugin_usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (wd_review_keygen(dir) != 0) {
+        cli_error("keygen");
+        return EXIT_USAGE;
+    }
+    printf("reviewer keys written to %s: reviewer.key (secret), reviewer.pub (put it in the "
+           "trust directory)\n",
+           dir);
+    return 0;
+}
+
+static int sign_or_verify(int argc, char **argv, bool sign)
+{
+    if (argc < 4) {
+        plugin_usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *key = option(argc, argv, 2, "--key"), *trust = option(argc, argv, 2, "--trust"),
+               *approved = option(argc, argv, 2, "--approved");
+    if ((sign && !key) || (!sign && !trust)) {
+        plugin_usage(stderr);
+        return EXIT_USAGE;
+    }
+    wd_diagnostics *diags;
+    if (wd_diagnostics_new(&diags) != 0)
+        return EXIT_USAGE;
+    wd_contract *c = NULL;
+    size_t first;
+    int rc = load(argv[1], &c, diags, &first);
+    wd_diagnostics_free(diags);
+    if (rc) {
+        printf("%s: %s\n", argv[1], rc == WD_EPOLICY ? "invalid" : "unreadable");
+        return rc == WD_EPOLICY ? EXIT_DENY : EXIT_USAGE;
+    }
+    int fd = -1, status = 0;
+    if (wd_contract_open_library(c, &fd) != 0) {
+        cli_error(argv[1]);
+        status = EXIT_DENY;
+    } else if (sign) {
+        if (wd_contract_sign(c, key) != 0) {
+            cli_error("sign");
+            status = EXIT_USAGE;
+        } else {
+            printf("%s: signed (%s.sig)\n", argv[1], argv[1]);
+        }
+    } else {
+        char signer[65];
+        if (wd_contract_verify_signature(c, trust, signer) != 0 ||
+            (approved && wd_contract_check_approved(c, approved) != 0)) {
+            const wd_error *e = wd_error_last();
+            printf("%s: refused: %s %s\n", argv[1], e->id, e->message);
+            status = e->code == WD_EIO ? EXIT_USAGE : EXIT_DENY;
+        } else {
+            printf("%s: reviewed (signed by %s%s)\n", argv[1], signer,
+                   approved ? ", library hash approved" : "");
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    wd_contract_free(c);
+    return status;
+}
+
 int cmd_plugin(int argc, char **argv)
 {
     if (argc < 3 || !strcmp(argv[1], "--help")) {
@@ -98,6 +185,12 @@ int cmd_plugin(int argc, char **argv)
         return validate(argc - 1, argv + 1);
     if (!strcmp(argv[1], "pipeline"))
         return pipeline(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "keygen"))
+        return keygen(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "sign"))
+        return sign_or_verify(argc - 1, argv + 1, true);
+    if (!strcmp(argv[1], "verify"))
+        return sign_or_verify(argc - 1, argv + 1, false);
     fprintf(stderr, "warden: unknown plugin command \"%s\"\n", argv[1]);
     plugin_usage(stderr);
     return EXIT_USAGE;

@@ -19,8 +19,9 @@
 #define WD_L_FORBIDDEN "WD-L015"      /* config or schema sets an author-owned field */
 #define WD_L_LEVEL_MISSING "WD-L016"  /* no security level declared */
 #define WD_L_DIR "WD-L017"            /* a directory to search does not exist */
-#define WD_L_PERMISSION "WD-L018" /* a path escapes the contract's directory, or access denied */
-#define WD_L_AMBIGUOUS "WD-L019"  /* two contract files in one directory */
-#define WD_L_DOWNGRADE "WD-L020"  /* a pipeline would run a plugin below its clearance */
+#define WD_L_PERMISSION "WD-L018"   /* a path escapes the contract's directory, or access denied */
+#define WD_L_AMBIGUOUS "WD-L019"    /* two contract files in one directory */
+#define WD_L_DOWNGRADE "WD-L020"    /* a pipeline would run a plugin below its clearance */
+#define WD_L_NOT_APPROVED "WD-L021" /* the library hash is not in the approved list */
 
 #endif

@@ -34,7 +34,8 @@
 
 struct wd_contract {
     wd_arena arena;
-    const char *file, *dir, *id, *version_text, *library, *config;
+    const char *file, *path, *dir, *id, *version_text, *library, *config;
+    uint8_t file_sha256[32]; /* of the bytes as read: what a reviewer's signature covers */
     wd_plugin_type type;
     wd_semver version;
     uint8_t sha256[32];
@@ -669,8 +670,13 @@ int wd_contract_load(wd_contract **out, const char *path, const wd_contract_opti
         return wd_fail(WD_ENOMEM, "out of memory");
     }
     c->file = wd_arena_strdup(&c->arena, display);
+    c->path = wd_arena_strdup(&c->arena, abs);
     c->dir = wd_arena_strdup(&c->arena, dir);
-    rc = !c->file || !c->dir ? WD_ENOMEM : load_text(c, data, len, diags);
+    wd_hasher *h = NULL;
+    if (wd_hasher_new(&h) != 0 || wd_sha256(h, data, len, c->file_sha256) != 0)
+        c->path = NULL; /* reported as out of memory below */
+    wd_hasher_free(h);
+    rc = !c->file || !c->dir || !c->path ? WD_ENOMEM : load_text(c, data, len, diags);
     free(data);
     wd_diag_sort(diags, first);
     if (rc) {
@@ -736,6 +742,14 @@ const char *wd_contract_config(const wd_contract *c)
 const wd_semver *wd_contract_semver(const wd_contract *c)
 {
     return &c->version;
+}
+const char *wd_contract_path(const wd_contract *c)
+{
+    return c->path;
+}
+const uint8_t *wd_contract_file_sha256(const wd_contract *c)
+{
+    return c->file_sha256;
 }
 size_t wd_contract_tag_count(const wd_contract *c)
 {

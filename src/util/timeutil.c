@@ -89,8 +89,13 @@ static bool parse_date_time(const char *s, size_t len, bool with_frac, int64_t *
             return false;
         }
     }
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || se > 60)
+    /* Years an int64 of nanoseconds since 1970 can hold, and real calendar days only: a record
+     * time outside them would wrap (found by fuzzing) or name a day that never was. */
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    int days_in_month = mo >= 1 && mo <= 12 ? mdays[mo - 1] + (mo == 2 && leap) : 0;
+    if (y < 1970 || y > 2261 || mo < 1 || mo > 12 || d < 1 || d > days_in_month || h > 23 ||
+        mi > 59 || se > 59)
         return false;
     *ns = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se) * 1000000000) + frac;
     return true;

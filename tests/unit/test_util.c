@@ -11,6 +11,7 @@
 #include "util/error.h"
 #include "util/path.h"
 #include "util/strmap.h"
+#include "util/timeutil.h"
 #include "util/utf8.h"
 
 static void norm_ok(const char *in, const char *want)
@@ -230,13 +231,45 @@ static void test_error_last(void **state)
     assert_string_equal(wd_strerror(-99), "WD_E?");
 }
 
+static void test_time(void **state)
+{
+    (void)state;
+    int64_t ns;
+    assert_true(wd_time_parse("2026-11-22T17:09:22.123456789Z", 30, &ns));
+    char back[31];
+    wd_time_format(ns, back);
+    assert_string_equal(back, "2026-11-22T17:09:22.123456789Z");
+    assert_true(wd_time_parse("2024-02-29T00:00:00.000000000Z", 30, &ns)); /* leap year */
+    assert_true(wd_time_parse("2261-12-31T23:59:59.999999999Z", 30, &ns));
+    assert_true(ns > 0);
+    static const char *const bad[] = {
+        "2023-02-29T00:00:00.000000000Z", /* not a leap year */
+        "1900-02-29T00:00:00.000000000Z", /* nor was 1900 */
+        "2026-04-31T00:00:00.000000000Z", "2026-11-22T23:59:60.000000000Z",
+        "1013-01-01T00:00:00.000000000Z", /* would wrap int64 nanoseconds (found by fuzzing) */
+        "0000-01-01T00:00:00.000000000Z", "2262-06-01T00:00:00.000000000Z",
+        "1969-12-31T23:59:59.000000000Z", "2026-13-01T00:00:00.000000000Z",
+        "2026-11-22 17:09:22.123456789Z", "2026-11-22T17:09:22.123456789",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_false(wd_time_parse(bad[i], strlen(bad[i]), &ns));
+    int64_t now = 1700000000LL * 1000000000;
+    assert_true(wd_time_parse_user("15m", now, &ns));
+    assert_true(ns == now - 900LL * 1000000000);
+    assert_true(wd_time_parse_user("@1700000000", now, &ns));
+    assert_true(ns == now);
+    assert_true(wd_time_parse_user("2026-11-22", now, &ns));
+    assert_false(wd_time_parse_user("yesterday", now, &ns));
+    assert_false(wd_time_parse_user("15w", now, &ns));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_path_normalize), cmocka_unit_test(test_path_split),
         cmocka_unit_test(test_utf8),           cmocka_unit_test(test_strmap),
         cmocka_unit_test(test_buf_and_arena),  cmocka_unit_test(test_diagnostics),
-        cmocka_unit_test(test_error_last),
+        cmocka_unit_test(test_error_last),     cmocka_unit_test(test_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

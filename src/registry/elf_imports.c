@@ -1,0 +1,321 @@
+#include "registry/elf_imports.h"
+
+#include <elf.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/error.h"
+#include "util/utf8.h"
+
+/* The file as the parser sees it. Every field is read byte by byte in the file's byte order,
+ * never through a cast pointer: the buffer has no alignment guarantee and the host's order is
+ * irrelevant. */
+typedef struct {
+    const unsigned char *data;
+    size_t len;
+    bool is64;
+    bool big_endian;
+} elf_file;
+
+/* The fields of a section header the parser uses, widened to one shape for both classes. */
+typedef struct {
+    uint32_t type;
+    uint32_t link;
+    uint64_t offset;
+    uint64_t size;
+    uint64_t entsize;
+} section;
+
+typedef struct {
+    const char *p;
+    size_t n;
+} name_ref;
+
+/* True when [off, off + size) lies inside a buffer of len bytes. Written so that nothing can wrap:
+ * a hostile offset near UINT64_MAX or a size that would overflow the sum are both refused. */
+static bool span_ok(size_t len, uint64_t off, uint64_t size)
+{
+    return off <= (uint64_t)len && size <= (uint64_t)len - off;
+}
+
+/* n (1, 2, 4 or 8) bytes at p in the file's byte order. The caller has bounds-checked p[0..n). */
+static uint64_t get(const elf_file *f, const unsigned char *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned b = f->big_endian ? p[i] : p[n - 1 - i];
+        v = (v << 8) | b;
+    }
+    return v;
+}
+
+/* Field m of a record at p, whose layout is T32 or T64 depending on the class. */
+#define FIELD(f, p, T32, T64, m)                                                                   \
+    ((f)->is64 ? get((f), (p) + offsetof(T64, m), sizeof(((T64 *)0)->m))                           \
+               : get((f), (p) + offsetof(T32, m), sizeof(((T32 *)0)->m)))
+
+static size_t ehdr_size(const elf_file *f)
+{
+    return f->is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+}
+
+static size_t shdr_size(const elf_file *f)
+{
+    return f->is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+}
+
+static size_t sym_size(const elf_file *f)
+{
+    return f->is64 ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
+}
+
+/* Section i of a table the caller has already checked to hold shnum entries at shoff. */
+static section read_section(const elf_file *f, uint64_t shoff, uint64_t i)
+{
+    const unsigned char *p = f->data + (size_t)(shoff + i * shdr_size(f));
+    section s;
+    s.type = (uint32_t)FIELD(f, p, Elf32_Shdr, Elf64_Shdr, sh_type);
+    s.link = (uint32_t)FIELD(f, p, Elf32_Shdr, Elf64_Shdr, sh_link);
+    s.offset = FIELD(f, p, Elf32_Shdr, Elf64_Shdr, sh_offset);
+    s.size = FIELD(f, p, Elf32_Shdr, Elf64_Shdr, sh_size);
+    s.entsize = FIELD(f, p, Elf32_Shdr, Elf64_Shdr, sh_entsize);
+    return s;
+}
+
+/* Checks the identification bytes and the ELF header, and finds the section header table:
+ * *shnum = 0 when the file has none. */
+static int read_header(elf_file *f, unsigned *machine, uint64_t *shoff, uint64_t *shnum)
+{
+    const unsigned char *d = f->data;
+    if (f->len < EI_NIDENT || memcmp(d, ELFMAG, SELFMAG) != 0)
+        return wd_fail(WD_EINVAL, "not an ELF file");
+    if (d[EI_CLASS] != ELFCLASS32 && d[EI_CLASS] != ELFCLASS64)
+        return wd_fail(WD_EINVAL, "not an ELF file: unknown class %u", d[EI_CLASS]);
+    if (d[EI_DATA] != ELFDATA2LSB && d[EI_DATA] != ELFDATA2MSB)
+        return wd_fail(WD_EINVAL, "not an ELF file: unknown byte order %u", d[EI_DATA]);
+    if (d[EI_VERSION] != EV_CURRENT)
+        return wd_fail(WD_EINVAL, "not an ELF file: unknown version %u", d[EI_VERSION]);
+    f->is64 = d[EI_CLASS] == ELFCLASS64;
+    f->big_endian = d[EI_DATA] == ELFDATA2MSB;
+    if (f->len < ehdr_size(f))
+        return wd_fail(WD_EINVAL, "ELF header truncated");
+
+    uint64_t type = FIELD(f, d, Elf32_Ehdr, Elf64_Ehdr, e_type);
+    if (type != ET_DYN)
+        return wd_fail(WD_EINVAL, "not a shared object (e_type %u)", (unsigned)type);
+    *machine = (unsigned)FIELD(f, d, Elf32_Ehdr, Elf64_Ehdr, e_machine);
+
+    *shoff = FIELD(f, d, Elf32_Ehdr, Elf64_Ehdr, e_shoff);
+    *shnum = FIELD(f, d, Elf32_Ehdr, Elf64_Ehdr, e_shnum);
+    uint64_t shentsize = FIELD(f, d, Elf32_Ehdr, Elf64_Ehdr, e_shentsize);
+    if (*shoff == 0) {
+        if (*shnum != 0)
+            return wd_fail(WD_EINVAL, "section header out of bounds: offset 0, %u entries",
+                           (unsigned)*shnum);
+        return 0; /* no section header table */
+    }
+    if (shentsize != shdr_size(f))
+        return wd_fail(WD_EINVAL, "section header entry size is %u, expected %zu",
+                       (unsigned)shentsize, shdr_size(f));
+    if (!span_ok(f->len, *shoff, shentsize))
+        return wd_fail(WD_EINVAL, "section header out of bounds: offset %llu, file size %zu",
+                       (unsigned long long)*shoff, f->len);
+    if (*shnum == 0) {
+        /* Extended numbering (65280 sections or more): the count is section 0's sh_size. */
+        *shnum = read_section(f, *shoff, 0).size;
+        if (*shnum == 0)
+            return wd_fail(WD_EINVAL, "section header count is 0 at a non-zero offset");
+    }
+    /* Divide rather than multiply: shnum * shentsize could wrap for a 64-bit sh_size. */
+    if (*shnum > ((uint64_t)f->len - *shoff) / shentsize)
+        return wd_fail(WD_EINVAL, "section header out of bounds: %llu entries at offset %llu",
+                       (unsigned long long)*shnum, (unsigned long long)*shoff);
+    return 0;
+}
+
+/* The dynamic symbol table and its string table, checked against the file; *found = false when
+ * the object has no SHT_DYNSYM section. */
+static int find_dynsym(const elf_file *f, uint64_t shoff, uint64_t shnum, section *symtab,
+                       section *strtab, bool *found)
+{
+    *found = false;
+    for (uint64_t i = 0; i < shnum; i++) {
+        section s = read_section(f, shoff, i);
+        if (s.type != SHT_DYNSYM)
+            continue;
+        /* The loader uses one table; two would let the inspected one differ from the used one. */
+        if (*found)
+            return wd_fail(WD_EINVAL, "more than one dynamic symbol table");
+        *symtab = s;
+        *found = true;
+    }
+    if (!*found)
+        return 0;
+
+    if (symtab->entsize != sym_size(f))
+        return wd_fail(WD_EINVAL, "dynamic symbol entry size is %llu, expected %zu",
+                       (unsigned long long)symtab->entsize, sym_size(f));
+    if (!span_ok(f->len, symtab->offset, symtab->size))
+        return wd_fail(WD_EINVAL, "dynamic symbol table out of bounds: offset %llu, size %llu",
+                       (unsigned long long)symtab->offset, (unsigned long long)symtab->size);
+    if (symtab->size % symtab->entsize != 0)
+        return wd_fail(WD_EINVAL, "dynamic symbol table size %llu is not a multiple of %zu",
+                       (unsigned long long)symtab->size, sym_size(f));
+    if (symtab->size / symtab->entsize > WD_ELF_MAX_SYMBOLS)
+        return wd_fail(WD_EINVAL, "more than %d dynamic symbols", WD_ELF_MAX_SYMBOLS);
+
+    if (symtab->link == SHN_UNDEF || symtab->link >= shnum)
+        return wd_fail(WD_EINVAL, "symbol string table index %u out of range", symtab->link);
+    *strtab = read_section(f, shoff, symtab->link);
+    if (strtab->type != SHT_STRTAB)
+        return wd_fail(WD_EINVAL, "symbol string table has type %u, not SHT_STRTAB", strtab->type);
+    if (!span_ok(f->len, strtab->offset, strtab->size))
+        return wd_fail(WD_EINVAL, "symbol string table out of bounds: offset %llu, size %llu",
+                       (unsigned long long)strtab->offset, (unsigned long long)strtab->size);
+    return 0;
+}
+
+/* The name of symbol i as an import, or n = 0 when the symbol is not one. The name stays inside
+ * the string table and is cut at '@': a version suffix must not hide "system@X" from a deny list.
+ */
+static int import_name(const elf_file *f, const unsigned char *sym, size_t i, const section *strtab,
+                       name_ref *out)
+{
+    out->p = NULL;
+    out->n = 0;
+    uint64_t shndx = FIELD(f, sym, Elf32_Sym, Elf64_Sym, st_shndx);
+    unsigned type = (unsigned)FIELD(f, sym, Elf32_Sym, Elf64_Sym, st_info) & 0xf;
+    uint64_t name = FIELD(f, sym, Elf32_Sym, Elf64_Sym, st_name);
+    if (shndx != SHN_UNDEF || type == STT_SECTION || type == STT_FILE || name == 0)
+        return 0;
+    if (name >= strtab->size)
+        return wd_fail(WD_EINVAL, "symbol %zu: name offset %llu past the string table (%llu bytes)",
+                       i, (unsigned long long)name, (unsigned long long)strtab->size);
+
+    const char *s = (const char *)f->data + (size_t)(strtab->offset + name);
+    size_t avail = (size_t)(strtab->size - name);
+    size_t scan = avail < WD_ELF_MAX_NAME + 1 ? avail : WD_ELF_MAX_NAME + 1;
+    const char *nul = memchr(s, '\0', scan);
+    if (!nul) {
+        if (avail > WD_ELF_MAX_NAME)
+            return wd_fail(WD_EINVAL, "symbol %zu: name longer than %d bytes", i, WD_ELF_MAX_NAME);
+        return wd_fail(WD_EINVAL, "symbol name not terminated (symbol %zu)", i);
+    }
+    size_t n = (size_t)(nul - s);
+    /* Names end up in error messages, listings and JSON: a control character could forge a
+     * line, and invalid UTF-8 cannot be put into a JSON string at all. */
+    for (size_t k = 0; k < n; k++) {
+        unsigned char c = (unsigned char)s[k];
+        if (c < 0x20 || c == 0x7f)
+            return wd_fail(WD_EINVAL, "symbol %zu: control character 0x%02x in name", i, c);
+    }
+    size_t bad = 0;
+    if (!wd_utf8_valid(s, n, &bad))
+        return wd_fail(WD_EINVAL, "symbol %zu: name is not valid UTF-8 (byte %zu)", i, bad);
+    const char *at = memchr(s, '@', n);
+    out->p = s;
+    out->n = at ? (size_t)(at - s) : n;
+    return 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    const name_ref *x = a, *y = b;
+    int c = memcmp(x->p, y->p, x->n < y->n ? x->n : y->n);
+    if (c != 0)
+        return c;
+    return (x->n > y->n) - (x->n < y->n);
+}
+
+/* Sorts refs, drops duplicates and copies the names into out. */
+static int collect(name_ref *refs, size_t n, wd_elf_imports *out)
+{
+    if (n == 0)
+        return 0;
+    qsort(refs, n, sizeof(*refs), cmp_name);
+    size_t unique = 0;
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || cmp_name(&refs[i - 1], &refs[i]) != 0)
+            refs[unique++] = refs[i];
+
+    char **names = calloc(unique, sizeof(*names));
+    if (!names)
+        return wd_fail(WD_ENOMEM, "out of memory listing ELF imports");
+    for (size_t i = 0; i < unique; i++) {
+        names[i] = malloc(refs[i].n + 1);
+        if (!names[i]) {
+            for (size_t k = 0; k < i; k++)
+                free(names[k]);
+            free(names);
+            return wd_fail(WD_ENOMEM, "out of memory listing ELF imports");
+        }
+        memcpy(names[i], refs[i].p, refs[i].n);
+        names[i][refs[i].n] = '\0';
+    }
+    out->names = names;
+    out->count = unique;
+    return 0;
+}
+
+/* What this reads is the linker's view (section headers), not the loader's: ld.so finds symbols
+ * through PT_DYNAMIC (DT_SYMTAB, DT_STRTAB) and never looks at sections. A hostile object can drop
+ * its section header table or retype .dynsym and still load and bind system(); this then reports
+ * no imports. The import gate is a review aid on top of the sandbox, not a boundary by itself. */
+int wd_elf_imports_read(const unsigned char *data, size_t len, wd_elf_imports *out)
+{
+    if (!out)
+        return wd_fail(WD_EINVAL, "no output for the ELF imports");
+    memset(out, 0, sizeof(*out));
+    if (!data && len > 0)
+        return wd_fail(WD_EINVAL, "no data for the ELF imports");
+    if (!data)
+        return wd_fail(WD_EINVAL, "not an ELF file");
+
+    elf_file f = {data, len, false, false};
+    unsigned machine = 0;
+    uint64_t shoff = 0, shnum = 0;
+    int rc = read_header(&f, &machine, &shoff, &shnum);
+    if (rc != 0)
+        return rc;
+
+    section symtab = {0}, strtab = {0};
+    bool found = false;
+    rc = find_dynsym(&f, shoff, shnum, &symtab, &strtab, &found);
+    if (rc != 0)
+        return rc;
+
+    wd_elf_imports result = {NULL, 0, f.is64 ? 64 : 32, f.big_endian ? 1 : 0, machine};
+    /* A missing .dynsym is a fully static object: it imports nothing. */
+    size_t count = found ? (size_t)(symtab.size / symtab.entsize) : 0;
+    if (count > 0) {
+        name_ref *refs = malloc(count * sizeof(*refs));
+        if (!refs)
+            return wd_fail(WD_ENOMEM, "out of memory listing ELF imports");
+        size_t n = 0;
+        const unsigned char *base = data + (size_t)symtab.offset;
+        for (size_t i = 0; i < count && rc == 0; i++) {
+            name_ref r;
+            rc = import_name(&f, base + i * sym_size(&f), i, &strtab, &r);
+            if (rc == 0 && r.n > 0)
+                refs[n++] = r;
+        }
+        if (rc == 0)
+            rc = collect(refs, n, &result);
+        free(refs);
+        if (rc != 0)
+            return rc;
+    }
+    *out = result;
+    return 0;
+}
+
+void wd_elf_imports_free(wd_elf_imports *imports)
+{
+    if (!imports)
+        return;
+    for (size_t i = 0; i < imports->count; i++)
+        free(imports->names[i]);
+    free(imports->names);
+    memset(imports, 0, sizeof(*imports));
+}
