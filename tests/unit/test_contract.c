@@ -247,7 +247,7 @@ static void test_library_hash(void **state)
     assert_int_equal(wd_contract_open_library(c, &fd), WD_EPOLICY);
     assert_string_equal(wd_error_last()->id, "WD-L009");
     assert_int_equal(fd, -1);
-        /* the right hash, computed independently (sha256sum), is reported and then accepted */
+    /* the right hash, computed independently (sha256sum), is reported and then accepted */
     const char *hex = "1ae5604d2cf8625aabb6c65c2d1e0771696e71675aa950a8f20e111bbb27a53e";
     assert_non_null(strstr(wd_error_last()->message, hex));
     wd_contract_free(c);
@@ -276,6 +276,67 @@ static void test_library_hash(void **state)
     assert_string_equal(wd_error_last()->id, "WD-L008");
     wd_contract_free(c);
     free(lib);
+}
+
+static void test_review_gate(void **state)
+{
+    (void)state;
+    char keys[4200], trust[4200], other[4200], key[4300], pub[4300], tpub[4300];
+    snprintf(keys, sizeof(keys), "%s/reviewer", dir);
+    snprintf(other, sizeof(other), "%s/mallory", dir);
+    snprintf(trust, sizeof(trust), "%s/trust", dir);
+    assert_int_equal(wd_review_keygen(keys), 0);
+    assert_int_equal(wd_review_keygen(keys), WD_EBUSY); /* never overwritten */
+    assert_int_equal(wd_review_keygen(other), 0);
+    assert_int_equal(mkdir(trust, 0755), 0);
+    snprintf(key, sizeof(key), "%s/reviewer.key", keys);
+    snprintf(pub, sizeof(pub), "%s/reviewer.pub", keys);
+    snprintf(tpub, sizeof(tpub), "%s/alice.pub", trust);
+    size_t len;
+    FILE *fp = fopen(pub, "rb");
+    char buf[256];
+    len = fread(buf, 1, sizeof(buf), fp);
+    fclose(fp);
+    free(wd_test_write(trust, "alice.pub", buf, len));
+
+    wd_contract *c = NULL;
+    assert_int_equal(load_text(HEAD SEC, &c, NULL), 0);
+    char signer[65];
+    assert_int_equal(wd_contract_verify_signature(c, trust, signer), WD_ENOTFOUND);
+    assert_string_equal(wd_error_last()->id, "WD-L013");
+    assert_int_equal(wd_contract_sign(c, key), 0);
+    assert_int_equal(wd_contract_verify_signature(c, trust, signer), 0);
+    assert_int_equal(strlen(signer), 64);
+    wd_contract_free(c);
+
+    /* one byte of the contract changes: the signature no longer covers it */
+    assert_int_equal(load_text(HEAD SEC "tags: [x]\n", &c, NULL), 0);
+    assert_int_equal(wd_contract_verify_signature(c, trust, signer), WD_EPERM);
+    assert_string_equal(wd_error_last()->id, "WD-L014");
+    /* signed by someone outside the trust directory */
+    snprintf(key, sizeof(key), "%s/reviewer.key", other);
+    assert_int_equal(wd_contract_sign(c, key), 0);
+    assert_int_equal(wd_contract_verify_signature(c, trust, signer), WD_EPERM);
+    assert_non_null(strstr(wd_error_last()->message, "not in the trust directory"));
+    /* a reviewer key others can read is refused */
+    chmod(key, 0644);
+    assert_int_equal(wd_contract_sign(c, key), WD_EPERM);
+    wd_contract_free(c);
+
+    /* approved library hashes */
+    assert_int_equal(load_text(HEAD SEC, &c, NULL), 0);
+    const char *list = "# reviewed 2026-11-22\n" LIB_SHA "  acme.reader 1.0.0\n";
+    char *approved = wd_test_write(dir, "approved.txt", list, strlen(list));
+    assert_int_equal(wd_contract_check_approved(c, approved), 0);
+    free(approved);
+    approved = wd_test_write(dir, "approved.txt",
+                             "1111111111111111111111111111111111111111111111"
+                             "111111111111111111\n",
+                             65);
+    assert_int_equal(wd_contract_check_approved(c, approved), WD_EPERM);
+    assert_string_equal(wd_error_last()->id, "WD-L021");
+    free(approved);
+    wd_contract_free(c);
 }
 
 static wd_contract *with_level(const char *level, bool downgrade)
@@ -325,7 +386,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_error),     cmocka_unit_test(test_files),
         cmocka_unit_test(test_valid_contract), cmocka_unit_test(test_library_hash),
-        cmocka_unit_test(test_pipelines),
+        cmocka_unit_test(test_review_gate),    cmocka_unit_test(test_pipelines),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
