@@ -22,6 +22,7 @@ typedef struct {
 typedef struct {
     uint32_t type;
     uint32_t link;
+    uint64_t addr;
     uint64_t offset;
     uint64_t size;
     uint64_t entsize;
@@ -77,6 +78,7 @@ static section read_section(const elf_file *f, uint64_t shoff, uint64_t i)
     section s;
     s.type = (uint32_t)FIELD(f, p, Elf32_Shdr, Elf64_Shdr, sh_type);
     s.link = (uint32_t)FIELD(f, p, Elf32_Shdr, Elf64_Shdr, sh_link);
+    s.addr = FIELD(f, p, Elf32_Shdr, Elf64_Shdr, sh_addr);
     s.offset = FIELD(f, p, Elf32_Shdr, Elf64_Shdr, sh_offset);
     s.size = FIELD(f, p, Elf32_Shdr, Elf64_Shdr, sh_size);
     s.entsize = FIELD(f, p, Elf32_Shdr, Elf64_Shdr, sh_entsize);
@@ -258,10 +260,71 @@ static int collect(name_ref *refs, size_t n, wd_elf_imports *out)
     return 0;
 }
 
-/* What this reads is the linker's view (section headers), not the loader's: ld.so finds symbols
- * through PT_DYNAMIC (DT_SYMTAB, DT_STRTAB) and never looks at sections. A hostile object can drop
- * its section header table or retype .dynsym and still load and bind system(); this then reports
- * no imports. The import gate is a review aid on top of the sandbox, not a boundary by itself. */
+/* The sections are the linker's view; the loader finds symbols through PT_DYNAMIC (DT_SYMTAB,
+ * DT_STRTAB) and never reads section headers. A hostile object could drop its section headers
+ * or retype .dynsym, keep binding system(), and show no imports. So the loader's tables must be
+ * exactly the ones inspected: a dynamic segment naming a symbol table that is not the .dynsym
+ * section (or naming one when there is none) makes the imports unverifiable, and that is
+ * refused. Fail closed: a file we cannot vouch for is not vouched for. */
+static int check_loader_view(const elf_file *f, bool found, const section *symtab,
+                             const section *strtab)
+{
+    const unsigned char *d = f->data;
+    uint64_t phoff = FIELD(f, d, Elf32_Ehdr, Elf64_Ehdr, e_phoff);
+    uint64_t phnum = FIELD(f, d, Elf32_Ehdr, Elf64_Ehdr, e_phnum);
+    uint64_t phentsize = FIELD(f, d, Elf32_Ehdr, Elf64_Ehdr, e_phentsize);
+    size_t want = f->is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+    if (phnum == 0)
+        return 0; /* nothing for a loader to map: nothing it can bind */
+    if (phentsize != want || !span_ok(f->len, phoff, 0) ||
+        phnum > ((uint64_t)f->len - phoff) / want)
+        return wd_fail(WD_EINVAL, "program headers out of bounds");
+    uint64_t dyn_off = 0, dyn_size = 0;
+    bool have_dynamic = false;
+    for (uint64_t i = 0; i < phnum; i++) {
+        const unsigned char *ph = d + (size_t)(phoff + i * want);
+        if (FIELD(f, ph, Elf32_Phdr, Elf64_Phdr, p_type) != PT_DYNAMIC)
+            continue;
+        if (have_dynamic)
+            return wd_fail(WD_EINVAL, "more than one dynamic segment");
+        have_dynamic = true;
+        dyn_off = FIELD(f, ph, Elf32_Phdr, Elf64_Phdr, p_offset);
+        dyn_size = FIELD(f, ph, Elf32_Phdr, Elf64_Phdr, p_filesz);
+    }
+    if (!have_dynamic)
+        return 0;
+    if (!span_ok(f->len, dyn_off, dyn_size))
+        return wd_fail(WD_EINVAL, "dynamic segment out of bounds");
+    size_t dsz = f->is64 ? sizeof(Elf64_Dyn) : sizeof(Elf32_Dyn);
+    uint64_t dt_symtab = 0, dt_strtab = 0;
+    bool has_symtab = false, has_strtab = false;
+    for (uint64_t o = 0; o + dsz <= dyn_size; o += dsz) {
+        const unsigned char *e = d + (size_t)(dyn_off + o);
+        uint64_t tag = FIELD(f, e, Elf32_Dyn, Elf64_Dyn, d_tag);
+        uint64_t val = FIELD(f, e, Elf32_Dyn, Elf64_Dyn, d_un.d_val);
+        if (tag == DT_NULL)
+            break;
+        if (tag == DT_SYMTAB)
+            dt_symtab = val, has_symtab = true;
+        else if (tag == DT_STRTAB)
+            dt_strtab = val, has_strtab = true;
+    }
+    if (!has_symtab)
+        return 0; /* the loader has no symbols to bind */
+    if (!found)
+        return wd_fail(WD_EINVAL, "the loader's symbol table (DT_SYMTAB) has no .dynsym section "
+                                  "to inspect: imports cannot be verified");
+    /* Known gap: a .dynsym section made shorter than the table the loader indexes (through its
+     * hash tables) still hides the symbols past its end; counting them needs DT_HASH/DT_GNU_HASH.
+     */
+    if (symtab->size == 0)
+        return wd_fail(WD_EINVAL, "the loader has a symbol table but .dynsym is empty: imports "
+                                  "cannot be verified");
+    if (dt_symtab != symtab->addr || !has_strtab || dt_strtab != strtab->addr)
+        return wd_fail(WD_EINVAL, "the loader's symbol tables (DT_SYMTAB, DT_STRTAB) are not the "
+                                  ".dynsym section and its strings: imports cannot be verified");
+    return 0;
+}
 int wd_elf_imports_read(const unsigned char *data, size_t len, wd_elf_imports *out)
 {
     if (!out)
@@ -282,6 +345,8 @@ int wd_elf_imports_read(const unsigned char *data, size_t len, wd_elf_imports *o
     section symtab = {0}, strtab = {0};
     bool found = false;
     rc = find_dynsym(&f, shoff, shnum, &symtab, &strtab, &found);
+    if (rc == 0)
+        rc = check_loader_view(&f, found, &symtab, &strtab);
     if (rc != 0)
         return rc;
 
