@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_common.h"
 #include "crypto/crypto.h"
 #include "warden/audit.h"
 #include "warden/error.h"
@@ -160,25 +161,6 @@ static void make_dir(const char *path)
 {
     if (mkdir(path, 0700) != 0)
         die("cannot create %s: %s", path, strerror(errno));
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* The value at quantile q of a sorted array (nearest rank). */
-static uint32_t quantile(const uint32_t *sorted, size_t n, double q)
-{
-    if (!n)
-        return 0;
-    size_t rank = (size_t)(q * (double)n + 0.999999);
-    if (rank < 1)
-        rank = 1;
-    if (rank > n)
-        rank = n;
-    return sorted[rank - 1];
 }
 
 /* A growable array of latency samples in ns (saturating at ~4.29 s). */
@@ -445,9 +427,9 @@ static void bench_fdatasync(double secs)
     uint64_t c1 = cpu_ns();
     if (close(fd) != 0 || unlink(path) != 0)
         die("cannot close and remove %s: %s", path, strerror(errno));
-    qsort(lat.v, lat.n, sizeof(*lat.v), cmp_u32);
-    r->p50_us = quantile(lat.v, lat.n, 0.50) / 1e3;
-    r->p99_us = quantile(lat.v, lat.n, 0.99) / 1e3;
+    qsort(lat.v, lat.n, sizeof(*lat.v), bench_cmp_u32);
+    r->p50_us = bench_quantile(lat.v, lat.n, 0.50) / 1e3;
+    r->p99_us = bench_quantile(lat.v, lat.n, 0.99) / 1e3;
     samples_free(&lat);
     finish_row(r, ops, t1 - t0, c1 - c0);
 }
@@ -689,9 +671,9 @@ static void run_append(const append_spec *sp, const event_pool *pool, double sec
         k += w[i].lat.n;
         samples_free(&w[i].lat);
     }
-    qsort(lat, nlat, sizeof(*lat), cmp_u32);
-    r->p50_us = quantile(lat, nlat, 0.50) / 1e3;
-    r->p99_us = quantile(lat, nlat, 0.99) / 1e3;
+    qsort(lat, nlat, sizeof(*lat), bench_cmp_u32);
+    r->p50_us = bench_quantile(lat, nlat, 0.50) / 1e3;
+    r->p99_us = bench_quantile(lat, nlat, 0.99) / 1e3;
     uint32_t max = lat[nlat - 1];
     free(lat);
 

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_common.h"
 #include "warden/error.h"
 #include "warden/policy.h"
 
@@ -919,25 +920,6 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* The value at quantile q of a sorted array (nearest rank). */
-static uint32_t quantile(const uint32_t *sorted, size_t n, double q)
-{
-    if (!n)
-        return 0;
-    size_t rank = (size_t)(q * (double)n + 0.999999);
-    if (rank < 1)
-        rank = 1;
-    if (rank > n)
-        rank = n;
-    return sorted[rank - 1];
-}
-
 /* The cost of one back-to-back pair of clock_gettime() calls: the median of many. */
 static uint64_t measure_clock_overhead(void)
 {
@@ -1054,10 +1036,10 @@ static void run_size(result *res, size_t n, size_t nq, uint64_t seed, uint64_t c
     }
     if (a != allowed)
         die("decisions changed between passes (%zu vs %zu allowed)", a, allowed);
-    qsort(lat, nq, sizeof(*lat), cmp_u32);
-    res->p50 = quantile(lat, nq, 0.50);
-    res->p99 = quantile(lat, nq, 0.99);
-    res->p999 = quantile(lat, nq, 0.999);
+    qsort(lat, nq, sizeof(*lat), bench_cmp_u32);
+    res->p50 = bench_quantile(lat, nq, 0.50);
+    res->p99 = bench_quantile(lat, nq, 0.99);
+    res->p999 = bench_quantile(lat, nq, 0.999);
     res->max = lat[nq - 1];
     for (int k = 0; k < 3; k++)
         res->allowed_kind_pct[k] =

@@ -735,8 +735,8 @@ static void random_identifier(uint64_t *rng, gen_version *g, size_t k, char *out
 {
     size_t n;
     switch (below(rng, 6)) {
-    case 0: /* small number */
-        n = (size_t)sprintf(out, "%zu", below(rng, 4));
+    case 0:                                                 /* small number */
+        n = (size_t)snprintf(out, 2, "%zu", below(rng, 4)); /* one digit */
         g->numeric[k] = true;
         break;
     case 1: /* long number, often beyond uint64_t, no leading zero */
