@@ -64,6 +64,51 @@ WD_EXPORT int wd_registry_list(wd_registry *reg, int (*fn)(const wd_contract *co
                                void *ctx);
 WD_EXPORT size_t wd_registry_count(wd_registry *reg);
 
+/* ---- discovery: loading a directory of contracts ----------------------------------------- */
+
+typedef struct {
+    unsigned version;
+    size_t max;                      /* most contracts to consider; 0: 10000 */
+    const char *correlation_id;      /* one id for the whole batch; NULL: a fresh UUIDv4 */
+    const char *trust_dir;           /* reviewers' public keys; NULL: signatures not checked */
+    int review_required;             /* with trust_dir: refuse unsigned contracts */
+    const char *approved_path;       /* approved library hashes; NULL: not checked */
+    const char *const *deny_imports; /* symbols a library may not import (NULL-terminated) */
+} wd_discover_options;
+
+#define WD_DISCOVER_OPTIONS_VERSION 1
+#define WD_DISCOVER_OPTIONS_INIT                                                                   \
+    {                                                                                              \
+        WD_DISCOVER_OPTIONS_VERSION, 0, NULL, NULL, 0, NULL, NULL                                  \
+    }
+
+typedef struct {
+    const char *path;    /* the contract file (or directory) this entry is about */
+    int loaded;          /* 1: registered; 0: refused */
+    const char *id;      /* "WD-Lnnn" of the refusal, "" when loaded */
+    const char *message; /* why it was refused, or "id type version" when loaded */
+} wd_load_entry;
+
+typedef struct wd_load_report wd_load_report;
+
+/* Finds every contract.yaml under root (recursively, in name order, never following symlinks),
+ * loads, verifies (library hash through its descriptor; signature and approved hash when
+ * configured; denied imports) and registers each. Any failure of one contract is an entry in the
+ * report and the rest go on. Returns 0 with *report set (even when some were refused), or an
+ * error when root itself cannot be read (WD-L017). */
+WD_EXPORT int wd_registry_discover(wd_registry *reg, const char *root,
+                                   const wd_discover_options *opts, wd_load_report **report);
+WD_EXPORT const char *wd_load_report_correlation_id(const wd_load_report *r);
+WD_EXPORT size_t wd_load_report_count(const wd_load_report *r);
+WD_EXPORT const wd_load_entry *wd_load_report_get(const wd_load_report *r, size_t i);
+WD_EXPORT size_t wd_load_report_refused(const wd_load_report *r);
+WD_EXPORT void wd_load_report_free(wd_load_report *r);
+
+/* The dynamic symbols the contract's library imports, read from the verified descriptor, one
+ * per line into a malloc'd string (*out). With deny (NULL-terminated), fails with WD_EPERM
+ * (WD-L022) naming the denied symbols it imports. */
+WD_EXPORT int wd_contract_imports(const wd_contract *c, const char *const *deny, char **out);
+
 /* Whether an id passes the allowlist (the same rule wd_registry_add applies). */
 WD_EXPORT int wd_registry_allows(const wd_registry *reg, const char *id);
 

@@ -7,20 +7,30 @@
 
 static void plugin_usage(FILE *out)
 {
-    fprintf(out, "usage: warden plugin validate CONTRACT...\n"
-                 "       warden plugin pipeline CONTRACT...\n"
-                 "       warden plugin keygen --dir DIR\n"
-                 "       warden plugin sign CONTRACT --key REVIEWER_KEY\n"
-                 "       warden plugin verify CONTRACT --trust DIR [--approved FILE]\n\n"
-                 "validate: every error as FILE:LINE:COL: error WD-Lnnn: message (a contract's\n"
-                 "  policy reports WD-Pnnn); exit 0 all valid, 1 any invalid, 2 unreadable.\n"
-                 "pipeline: the level the plugins would run at together (the lowest clearance),\n"
-                 "  or the plugin that refuses to run below its own; exit 0 or 1.\n"
-                 "keygen/sign: a reviewer's key pair; a signature over the contract's bytes and\n"
-                 "  its library hash, written to CONTRACT.sig.\n"
-                 "verify: the library hashes to the contract's sha256 (read from the descriptor\n"
-                 "  a loader would use), a trusted reviewer signed it, and (with --approved) the\n"
-                 "  library hash is approved; exit 0 reviewed, 1 refused, 2 error.\n");
+    fprintf(out,
+            "usage: warden plugin validate CONTRACT...\n"
+            "       warden plugin pipeline CONTRACT...\n"
+            "       warden plugin keygen --dir DIR\n"
+            "       warden plugin sign CONTRACT --key REVIEWER_KEY\n"
+            "       warden plugin verify CONTRACT --trust DIR [--approved FILE]\n"
+            "       warden plugin inspect CONTRACT [--deny-imports SYM,...]\n"
+            "       warden plugin list DIR [--json] [--allow PREFIX,...] [--trust DIR]\n"
+            "                 [--review-required] [--approved FILE] [--deny-imports SYM,...]\n"
+            "                 [--max N] [--correlation-id ID]\n\n"
+            "validate: every error as FILE:LINE:COL: error WD-Lnnn: message (a contract's\n"
+            "  policy reports WD-Pnnn); exit 0 all valid, 1 any invalid, 2 unreadable.\n"
+            "pipeline: the level the plugins would run at together (the lowest clearance),\n"
+            "  or the plugin that refuses to run below its own; exit 0 or 1.\n"
+            "keygen/sign: a reviewer's key pair; a signature over the contract's bytes and\n"
+            "  its library hash, written to CONTRACT.sig.\n"
+            "verify: the library hashes to the contract's sha256 (read from the descriptor\n"
+            "  a loader would use), a trusted reviewer signed it, and (with --approved) the\n"
+            "  library hash is approved; exit 0 reviewed, 1 refused, 2 error.\n"
+            "inspect: the library's dynamic imports; with --deny-imports, refused (exit 1)\n"
+            "  naming the denied ones it imports.\n"
+            "list: load every contract.yaml under DIR into a registry and print the load\n"
+            "  report (loaded, or refused with id and reason); exit 0 all loaded, 1 any\n"
+            "  refused, 2 error. Without --allow, every id may register (a warning says so).\n");
 }
 
 static int load(const char *path, wd_contract **out, wd_diagnostics *diags, size_t *first)
@@ -175,6 +185,134 @@ static int sign_or_verify(int argc, char **argv, bool sign)
     return status;
 }
 
+/* "a,b,c" -> a NULL-terminated array of strings (in one allocation, freed with free()). */
+static char **split_list(const char *text, size_t *count)
+{
+    size_t n = 1, len = strlen(text);
+    for (const char *p = text; *p; p++)
+        n += *p == ',';
+    char **v = malloc((n + 1) * sizeof(*v) + len + 1);
+    if (!v)
+        return NULL;
+    char *copy = (char *)(v + n + 1);
+    memcpy(copy, text, len + 1);
+    size_t k = 0;
+    for (char *tok = copy;; tok++) {
+        char *comma = strchr(tok, ',');
+        if (comma)
+            *comma = '\0';
+        if (*tok)
+            v[k++] = tok;
+        if (!comma)
+            break;
+        tok = comma;
+    }
+    v[k] = NULL;
+    if (count)
+        *count = k;
+    return v;
+}
+
+static int inspect(int argc, char **argv)
+{
+    const char *deny = option(argc, argv, 2, "--deny-imports");
+    char **denied = deny ? split_list(deny, NULL) : NULL;
+    wd_diagnostics *diags;
+    if (wd_diagnostics_new(&diags) != 0) {
+        free(denied);
+        return EXIT_USAGE;
+    }
+    wd_contract *c = NULL;
+    size_t first;
+    int rc = load(argv[1], &c, diags, &first);
+    wd_diagnostics_free(diags);
+    int status = 0;
+    char *list = NULL;
+    if (rc) {
+        printf("%s: %s\n", argv[1], rc == WD_EPOLICY ? "invalid" : "unreadable");
+        status = rc == WD_EPOLICY ? EXIT_DENY : EXIT_USAGE;
+    } else if (wd_contract_imports(c, (const char *const *)denied, &list) != 0) {
+        const wd_error *e = wd_error_last();
+        printf("%s: refused: %s %s\n", argv[1], e->id, e->message);
+        status = e->code == WD_EPERM ? EXIT_DENY : EXIT_USAGE;
+    } else {
+        fputs(list, stdout);
+    }
+    free(list);
+    free(denied);
+    wd_contract_free(c);
+    return status;
+}
+
+static int list_dir(int argc, char **argv)
+{
+    const char *allow = option(argc, argv, 2, "--allow"),
+               *deny = option(argc, argv, 2, "--deny-imports"),
+               *max = option(argc, argv, 2, "--max");
+    bool json = false, review = false;
+    for (int i = 2; i < argc; i++) {
+        json |= !strcmp(argv[i], "--json");
+        review |= !strcmp(argv[i], "--review-required");
+    }
+    size_t nallow = 0;
+    char **allowed = allow ? split_list(allow, &nallow) : NULL,
+         **denied = deny ? split_list(deny, NULL) : NULL;
+    wd_registry_options ro = WD_REGISTRY_OPTIONS_INIT;
+    ro.allowlist = (const char *const *)allowed;
+    ro.allowlist_len = nallow;
+    wd_discover_options o = WD_DISCOVER_OPTIONS_INIT;
+    o.trust_dir = option(argc, argv, 2, "--trust");
+    o.review_required = review;
+    o.approved_path = option(argc, argv, 2, "--approved");
+    o.deny_imports = (const char *const *)denied;
+    o.correlation_id = option(argc, argv, 2, "--correlation-id");
+    o.max = max ? strtoul(max, NULL, 10) : 0;
+    wd_registry *reg = NULL;
+    wd_load_report *rep = NULL;
+    const char *warning = NULL;
+    int status = 0;
+    if (review && !o.trust_dir) {
+        fprintf(stderr, "warden: --review-required needs --trust DIR\n");
+        status = EXIT_USAGE;
+    } else if (wd_registry_new(&reg, &ro, &warning) != 0 ||
+               wd_registry_discover(reg, argv[1], &o, &rep) != 0) {
+        cli_error(argv[1]);
+        status = EXIT_USAGE;
+    }
+    if (!status) {
+        if (warning && !json)
+            fprintf(stderr, "warden: warning: %s\n", warning);
+        json_t *arr = json ? json_array() : NULL;
+        for (size_t i = 0; i < wd_load_report_count(rep); i++) {
+            const wd_load_entry *e = wd_load_report_get(rep, i);
+            if (json)
+                json_array_append_new(arr,
+                                      json_pack("{s:s, s:b, s:s, s:s}", "path", e->path, "loaded",
+                                                e->loaded, "code", e->id, "message", e->message));
+            else if (e->loaded)
+                printf("loaded   %s  %s\n", e->message, e->path);
+            else
+                printf("refused  %s  %s: %s\n", e->id, e->path, e->message);
+        }
+        if (json)
+            cli_print_json(
+                json_pack("{s:s, s:o, s:I, s:I, s:s?}", "correlation_id",
+                          wd_load_report_correlation_id(rep), "entries", arr, "loaded",
+                          (json_int_t)(wd_load_report_count(rep) - wd_load_report_refused(rep)),
+                          "refused", (json_int_t)wd_load_report_refused(rep), "warning", warning));
+        else
+            printf("%zu loaded, %zu refused (correlation id %s)\n",
+                   wd_load_report_count(rep) - wd_load_report_refused(rep),
+                   wd_load_report_refused(rep), wd_load_report_correlation_id(rep));
+        status = wd_load_report_refused(rep) ? EXIT_DENY : 0;
+    }
+    wd_load_report_free(rep);
+    wd_registry_free(reg);
+    free(allowed);
+    free(denied);
+    return status;
+}
+
 int cmd_plugin(int argc, char **argv)
 {
     if (argc < 3 || !strcmp(argv[1], "--help")) {
@@ -191,6 +329,10 @@ int cmd_plugin(int argc, char **argv)
         return sign_or_verify(argc - 1, argv + 1, true);
     if (!strcmp(argv[1], "verify"))
         return sign_or_verify(argc - 1, argv + 1, false);
+    if (!strcmp(argv[1], "inspect"))
+        return inspect(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "list"))
+        return list_dir(argc - 1, argv + 1);
     fprintf(stderr, "warden: unknown plugin command \"%s\"\n", argv[1]);
     plugin_usage(stderr);
     return EXIT_USAGE;

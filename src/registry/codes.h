@@ -23,5 +23,6 @@
 #define WD_L_AMBIGUOUS "WD-L019"    /* two contract files in one directory */
 #define WD_L_DOWNGRADE "WD-L020"    /* a pipeline would run a plugin below its clearance */
 #define WD_L_NOT_APPROVED "WD-L021" /* the library hash is not in the approved list */
+#define WD_L_IMPORTS "WD-L022"      /* the library imports a denied symbol, or cannot be read */
 
 #endif

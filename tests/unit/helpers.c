@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 char *wd_test_tmpdir(void)
@@ -54,4 +55,17 @@ void wd_test_append(char *buf, size_t size, const char *fmt, ...)
     int n = vsnprintf(buf + used, size - used, fmt, ap);
     va_end(ap);
     assert_true(n >= 0 && (size_t)n < size - used);
+}
+
+int wd_test_run(const char *command)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

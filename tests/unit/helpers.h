@@ -13,6 +13,8 @@ char *wd_test_tmpdir(void);
 /* Writes content to dir/name (mode 0644) and returns the malloc'd path. */
 char *wd_test_write(const char *dir, const char *name, const char *content, size_t len);
 void wd_test_rmtree(char *dir);
+/* Runs a shell command for test fixtures (fork/exec of /bin/sh -c); returns its exit status. */
+int wd_test_run(const char *command);
 /* Appends formatted text to the NUL-terminated string in buf[size]; fails the test rather than
  * truncate. */
 void wd_test_append(char *buf, size_t size, const char *fmt, ...)

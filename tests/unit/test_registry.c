@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "helpers.h"
 #include "warden/warden.h"
@@ -214,13 +216,108 @@ static void test_many_threads(void **state)
     wd_registry_free(r);
 }
 
+/* Writes dir/contract.yaml for a copy of a fixture library. */
+static void plant(const char *sub, const char *id, const char *fixture)
+{
+    char d[4200], src[4200], cmd[9000];
+    snprintf(d, sizeof(d), "%s/tree/%s", dir, sub);
+    snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", d);
+    assert_int_equal(wd_test_run(cmd), 0);
+    snprintf(src, sizeof(src), "%s/elf/%s", WD_TEST_DATA, fixture);
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s/lib.so'", src, d);
+    assert_int_equal(wd_test_run(cmd), 0);
+    /* the library's hash, from the crypto layer's own reader */
+    snprintf(cmd, sizeof(cmd),
+             "printf 'name: %s\\ntype: compute\\nversion: 1.0.0\\nlibrary: lib.so\\n"
+             "sha256: %%s\\nabi: 1\\nsecurity:\\n  level: OFFICIAL\\n' "
+             "\"$(sha256sum '%s/lib.so' | cut -d' ' -f1)\" > '%s/contract.yaml'",
+             id, d, d);
+    assert_int_equal(wd_test_run(cmd), 0);
+}
+
+static void test_discovery(void **state)
+{
+    (void)state;
+    plant("b-good", "acme.good", "libmem.so");
+    plant("a-evil", "acme.evil", "libexec.so");
+    plant("c/deep/er", "acme.deep", "libnone.so");
+    char path[4300], root[4200];
+    snprintf(root, sizeof(root), "%s/tree", dir);
+    snprintf(path, sizeof(path), "%s/d-broken", root);
+    assert_int_equal(mkdir(path, 0755), 0);
+    free(wd_test_write(path, "contract.yaml", "name: [\n", 8));
+    snprintf(path, sizeof(path), "%s/e-amb", root);
+    assert_int_equal(mkdir(path, 0755), 0);
+    free(wd_test_write(path, "contract.yaml", "x", 1));
+    free(wd_test_write(path, "contract.yml", "x", 1));
+    char link[4400], target[4400];
+    snprintf(path, sizeof(path), "%s/f-link", root);
+    assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(link, sizeof(link), "%s/contract.yaml", path);
+    snprintf(target, sizeof(target), "%s/b-good/contract.yaml", root);
+    assert_int_equal(symlink(target, link), 0);
+
+    wd_registry *r;
+    assert_int_equal(wd_registry_new(&r, NULL, NULL), 0);
+    const char *deny[] = {"system", "execve", NULL};
+    wd_discover_options o = WD_DISCOVER_OPTIONS_INIT;
+    o.deny_imports = deny;
+    o.correlation_id = "batch-7";
+    wd_load_report *rep;
+    assert_int_equal(wd_registry_discover(r, root, &o, &rep), 0);
+    assert_string_equal(wd_load_report_correlation_id(rep), "batch-7");
+    /* name order, every failure contained, the rest loaded */
+    static const char *const want_ids[] = {"WD-L022", "", "", "WD-L004", "WD-L019", "WD-L018"};
+    static const char *const want_end[] = {"a-evil/contract.yaml",
+                                           "b-good/contract.yaml",
+                                           "c/deep/er/contract.yaml",
+                                           "d-broken/contract.yaml",
+                                           "e-amb",
+                                           "f-link/contract.yaml"};
+    assert_int_equal(wd_load_report_count(rep), 6);
+    for (size_t i = 0; i < 6; i++) {
+        const wd_load_entry *e = wd_load_report_get(rep, i);
+        assert_string_equal(e->id, want_ids[i]);
+        size_t pl = strlen(e->path), wl = strlen(want_end[i]);
+        assert_true(pl >= wl && !strcmp(e->path + pl - wl, want_end[i]));
+        assert_int_equal(e->loaded, want_ids[i][0] == '\0');
+    }
+    assert_non_null(strstr(wd_load_report_get(rep, 0)->message, "execve, system"));
+    assert_int_equal(wd_load_report_refused(rep), 4);
+    assert_int_equal(wd_registry_count(r), 2);
+    wd_load_report_free(rep);
+
+    /* the same tree again: every key exists, and re-registering is refused, not overwritten */
+    assert_int_equal(wd_registry_discover(r, root, &o, &rep), 0);
+    assert_int_equal(wd_load_report_refused(rep), 6);
+    assert_int_equal(wd_registry_count(r), 2);
+    wd_load_report_free(rep);
+    wd_registry_free(r);
+
+    /* a bound on how many contracts one run considers */
+    assert_int_equal(wd_registry_new(&r, NULL, NULL), 0);
+    o.max = 1;
+    o.deny_imports = NULL;
+    assert_int_equal(wd_registry_discover(r, root, &o, &rep), 0);
+    assert_int_equal(wd_registry_count(r), 1);
+    bool saw_max = false;
+    for (size_t i = 0; i < wd_load_report_count(rep); i++)
+        saw_max |= strstr(wd_load_report_get(rep, i)->message, "max") != NULL;
+    assert_true(saw_max);
+    wd_load_report_free(rep);
+    /* no such directory */
+    snprintf(path, sizeof(path), "%s/nowhere", dir);
+    assert_int_equal(wd_registry_discover(r, path, &o, &rep), WD_ENOTFOUND);
+    assert_string_equal(wd_error_last()->id, "WD-L017");
+    wd_registry_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_keys_and_latest),
-        cmocka_unit_test(test_listing_order),
-        cmocka_unit_test(test_allowlist),
-        cmocka_unit_test(test_many_threads),
+        cmocka_unit_test(test_keys_and_latest), cmocka_unit_test(test_listing_order),
+        cmocka_unit_test(test_allowlist),       cmocka_unit_test(test_many_threads),
+        cmocka_unit_test(test_discovery),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
