@@ -97,7 +97,8 @@ typedef struct {
     const char *text; /* the rule as a one-line string: "allow fs://workspace (read, write)" */
     /* storage: the absolute pattern after resolving against the data dir, and the access bits
      * the rule lists after expansion (write adds create and delete). */
-    const char *pattern;
+        const char *pattern;
+    const char *uri; /* the fs:// URI as written */
     unsigned access;
     /* network: host pattern ("*", "*.example.com", "api.example.com", an IP) or CIDR text,
      * the scheme (or NULL), and the ports (count 0: any port). */

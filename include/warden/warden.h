@@ -8,4 +8,5 @@
 #include "audit.h"
 #include "contract.h"
 #include "registry.h"
+#include "policy_store.h"
 #endif

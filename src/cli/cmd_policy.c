@@ -9,11 +9,18 @@
 static void policy_usage(FILE *out)
 {
     fprintf(out, "usage: warden policy validate FILE...\n"
-                 "       warden policy show FILE [--data-dir DIR] [--json]\n\n"
+                 "       warden policy show FILE [--data-dir DIR] [--json]\n"
+                 "       warden policy grant|revoke --store DIR --component ID [--type T]\n"
+                 "              [--data-dir DIR] [--audit-log LOG --audit-keys DIR]\n"
+                 "              (storage URI [ACCESS,...] | network HOST|CIDR | env KEY)\n"
+                 "       warden policy reset --store DIR --component ID [--audit-log ...]\n\n"
                  "validate: every error and warning as FILE:LINE:COL: error ID: message;\n"
                  "  exit 0 all valid, 1 any invalid, 2 usage or unreadable file.\n"
                  "show: the normalised, compiled view of one policy (relative fs:// URIs\n"
-                 "  resolved against --data-dir, by default the policy file's directory).\n");
+                 "  resolved against --data-dir, by default the policy file's directory).\n"
+                 "grant/revoke/reset: change a component's policy in a store, validated,\n"
+                 "  atomic and (with --audit-log) audited; revoke storage without ACCESS removes\n"
+                 "  the URI entirely. Exit 0 done, 1 refused (invalid or nothing to revoke), 2.\n");
 }
 
 static int validate(int argc, char **argv)
@@ -244,6 +251,131 @@ static int show(int argc, char **argv)
     return status;
 }
 
+/* warden policy grant|revoke|reset */
+static int change(int argc, char **argv, const char *verb)
+{
+    static const struct option longopts[] = {{"store", required_argument, NULL, 's'},
+                                             {"component", required_argument, NULL, 'c'},
+                                             {"type", required_argument, NULL, 't'},
+                                             {"data-dir", required_argument, NULL, 'd'},
+                                             {"audit-log", required_argument, NULL, 'L'},
+                                             {"audit-keys", required_argument, NULL, 'K'},
+                                             {NULL, 0, NULL, 0}};
+    const char *store = NULL, *component = NULL, *type_name = "compute", *data_dir = NULL,
+               *log_dir = NULL, *keys = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            store = optarg;
+            break;
+        case 'c':
+            component = optarg;
+            break;
+        case 't':
+            type_name = optarg;
+            break;
+        case 'd':
+            data_dir = optarg;
+            break;
+        case 'L':
+            log_dir = optarg;
+            break;
+        case 'K':
+            keys = optarg;
+            break;
+        default:
+            policy_usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    bool reset = !strcmp(verb, "reset");
+    int rest = argc - optind;
+    wd_plugin_type type = 0;
+    for (int t = WD_PLUGIN_COMPUTE; t <= WD_PLUGIN_REDUCER; t++)
+        if (!strcmp(type_name, wd_plugin_type_name((wd_plugin_type)t)))
+            type = (wd_plugin_type)t;
+    if (!store || !component || !type || !log_dir != !keys || (reset ? rest != 0 : rest < 2)) {
+        policy_usage(stderr);
+        return EXIT_USAGE;
+    }
+    char sdir[4096], ddir[4096];
+    if (cli_absolute(store, sdir, sizeof(sdir)) != 0 ||
+        (data_dir && cli_absolute(data_dir, ddir, sizeof(ddir)) != 0)) {
+        fprintf(stderr, "warden: path too long\n");
+        return EXIT_USAGE;
+    }
+    wd_audit *log = NULL;
+    wd_audit_options ao = WD_AUDIT_OPTIONS_INIT;
+    if (log_dir && wd_audit_open(&log, log_dir, keys, &ao) != 0) {
+        cli_error("cannot open the audit log"); /* fail closed: no unaudited change */
+        return EXIT_USAGE;
+    }
+    wd_policy_store_options o = WD_POLICY_STORE_OPTIONS_INIT;
+    o.data_dir = data_dir ? ddir : NULL;
+    o.audit = log;
+    wd_policy_store *s = NULL;
+    int rc = wd_policy_store_open(&s, sdir, &o);
+    if (!rc && reset) {
+        rc = wd_policy_store_reset(s, component);
+    } else if (!rc) {
+        const char *what = argv[optind], *value = argv[optind + 1];
+        bool grant = !strcmp(verb, "grant");
+        if (!strcmp(what, "storage")) {
+            unsigned access = 0;
+            if (rest > 2) { /* "read,write" */
+                char list[256];
+                snprintf(list, sizeof(list), "%s", argv[optind + 2]);
+                for (char *tok = list; tok && !rc;) {
+                    char *comma = strchr(tok, ',');
+                    if (comma)
+                        *comma = '\0';
+                    unsigned bit = 0;
+                    rc = wd_access_parse(tok, &bit);
+                    access |= bit;
+                    tok = comma ? comma + 1 : NULL;
+                }
+            }
+            if (!rc && grant && !access) {
+                fprintf(stderr, "warden: grant storage needs ACCESS (read, write, ...)\n");
+                wd_policy_store_close(s);
+                if (log)
+                    wd_audit_close(log);
+                return EXIT_USAGE;
+            }
+            if (!rc)
+                rc = grant ? wd_policy_grant_storage(s, component, type, value, access)
+                           : wd_policy_revoke_storage(s, component, type, value, access);
+        } else if (!strcmp(what, "network")) {
+            rc = grant ? wd_policy_grant_network(s, component, type, value)
+                       : wd_policy_revoke_network(s, component, type, value);
+        } else if (!strcmp(what, "env")) {
+            rc = grant ? wd_policy_grant_env(s, component, type, value)
+                       : wd_policy_revoke_env(s, component, type, value);
+        } else {
+            fprintf(stderr, "warden: unknown kind \"%s\" (storage, network or env)\n", what);
+            wd_policy_store_close(s);
+            if (log)
+                wd_audit_close(log);
+            return EXIT_USAGE;
+        }
+    }
+    int status = 0;
+    if (rc) {
+        cli_error(verb);
+        status = rc == WD_EPOLICY || rc == WD_ENOTFOUND ? EXIT_DENY : EXIT_USAGE;
+    } else {
+        printf("%s: %s done\n", component, verb);
+    }
+    wd_policy_store_close(s);
+    if (log && wd_audit_close(log) != 0 && !status) {
+        cli_error("closing the audit log");
+        status = EXIT_USAGE;
+    }
+    return status;
+}
+
 int cmd_policy(int argc, char **argv)
 {
     if (argc < 2) {
@@ -254,6 +386,8 @@ int cmd_policy(int argc, char **argv)
         return validate(argc - 1, argv + 1);
     if (!strcmp(argv[1], "show"))
         return show(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "grant") || !strcmp(argv[1], "revoke") || !strcmp(argv[1], "reset"))
+        return change(argc - 1, argv + 1, argv[1]);
     if (!strcmp(argv[1], "--help")) {
         policy_usage(stdout);
         return 0;

@@ -1,0 +1,234 @@
+/* test_policy_store.c: runtime policy changes: effect on the next decision, all-or-nothing
+ * failures, fallbacks, and the audit trail. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "warden/warden.h"
+
+static char *root;
+static char store_dir[4200];
+
+static int setup(void **state)
+{
+    (void)state;
+    root = wd_test_tmpdir();
+    snprintf(store_dir, sizeof(store_dir), "%s/store", root);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    wd_test_rmtree(root);
+    return 0;
+}
+
+static wd_effect decide_in(wd_policy_store *s, const char *component, const char *verb,
+                           const char *target, const char **source)
+{
+    wd_policy *p = NULL;
+    assert_int_equal(wd_policy_store_load(s, component, WD_PLUGIN_COMPUTE, &p, source), 0);
+    wd_request_buf req;
+    wd_decision d;
+    assert_int_equal(wd_request_parse(&req, verb, target), 0);
+    assert_int_equal(wd_policy_decide(p, &req.request, &d), 0);
+    wd_policy_free(p);
+    return d.effect;
+}
+
+static char *file_text(const char *component)
+{
+    char path[4400];
+    snprintf(path, sizeof(path), "%s/components/%s.yaml", store_dir, component);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = calloc(1, 65536);
+    assert_non_null(buf);
+    size_t n = fread(buf, 1, 65535, f);
+    (void)n;
+    fclose(f);
+    return buf;
+}
+
+static void test_grants_take_effect(void **state)
+{
+    (void)state;
+    wd_policy_store *s;
+    wd_policy_store_options o = WD_POLICY_STORE_OPTIONS_INIT;
+    o.data_dir = "/data";
+    assert_int_equal(wd_policy_store_open(&s, store_dir, &o), 0);
+    const char *source;
+    /* nothing configured: nothing allowed */
+    assert_int_equal(decide_in(s, "tool", "read", "/data/ws/a", &source), WD_DENY);
+    assert_string_equal(source, "none");
+
+    assert_int_equal(
+        wd_policy_grant_storage(s, "tool", WD_PLUGIN_COMPUTE, "fs://ws/**", WD_ACCESS_READ), 0);
+    assert_int_equal(decide_in(s, "tool", "read", "/data/ws/a", &source), WD_ALLOW);
+    assert_string_equal(source, "component");
+    assert_int_equal(decide_in(s, "tool", "write", "/data/ws/a", NULL), WD_DENY);
+    /* granting more access on the same URI merges into the rule */
+    assert_int_equal(
+        wd_policy_grant_storage(s, "tool", WD_PLUGIN_COMPUTE, "fs://ws/**", WD_ACCESS_WRITE), 0);
+    assert_int_equal(decide_in(s, "tool", "write", "/data/ws/a", NULL), WD_ALLOW);
+    assert_int_equal(decide_in(s, "tool", "delete", "/data/ws/a", NULL), WD_ALLOW);
+    char *t = file_text("tool");
+    assert_non_null(strstr(t, "uri: \"fs://ws/**\""));
+    assert_null(strstr(strstr(t, "uri:") + 4, "uri:")); /* one rule, not two */
+    free(t);
+    /* revoke one access (write takes what it implied with it), then the rest */
+    assert_int_equal(
+        wd_policy_revoke_storage(s, "tool", WD_PLUGIN_COMPUTE, "fs://ws/**", WD_ACCESS_WRITE), 0);
+    assert_int_equal(decide_in(s, "tool", "write", "/data/ws/a", NULL), WD_DENY);
+    assert_int_equal(decide_in(s, "tool", "delete", "/data/ws/a", NULL), WD_DENY);
+    assert_int_equal(decide_in(s, "tool", "read", "/data/ws/a", NULL), WD_ALLOW);
+    assert_int_equal(wd_policy_revoke_storage(s, "tool", WD_PLUGIN_COMPUTE, "fs://ws/**", 0), 0);
+    assert_int_equal(decide_in(s, "tool", "read", "/data/ws/a", NULL), WD_DENY);
+    assert_int_equal(wd_policy_revoke_storage(s, "tool", WD_PLUGIN_COMPUTE, "fs://ws/**", 0),
+                     WD_ENOTFOUND);
+
+    /* network and environment */
+    assert_int_equal(wd_policy_grant_network(s, "tool", WD_PLUGIN_COMPUTE, "https://api.x.io"), 0);
+    assert_int_equal(wd_policy_grant_network(s, "tool", WD_PLUGIN_COMPUTE, "10.0.0.0/8"), 0);
+    assert_int_equal(wd_policy_grant_network(s, "tool", WD_PLUGIN_COMPUTE, "[2001:db8::1]"), 0);
+    assert_int_equal(decide_in(s, "tool", "connect", "https://api.x.io", NULL), WD_ALLOW);
+    assert_int_equal(decide_in(s, "tool", "connect", "http://api.x.io", NULL), WD_DENY);
+    assert_int_equal(decide_in(s, "tool", "connect", "10.2.3.4", NULL), WD_ALLOW);
+    assert_int_equal(decide_in(s, "tool", "connect", "[2001:db8::1]:443", NULL), WD_ALLOW);
+    assert_int_equal(wd_policy_revoke_network(s, "tool", WD_PLUGIN_COMPUTE, "10.0.0.0/8"), 0);
+    assert_int_equal(decide_in(s, "tool", "connect", "10.2.3.4", NULL), WD_DENY);
+    assert_int_equal(decide_in(s, "tool", "connect", "https://api.x.io", NULL), WD_ALLOW);
+    assert_int_equal(wd_policy_grant_env(s, "tool", WD_PLUGIN_COMPUTE, "LANG"), 0);
+    assert_int_equal(decide_in(s, "tool", "env", "LANG", NULL), WD_ALLOW);
+    assert_int_equal(wd_policy_revoke_env(s, "tool", WD_PLUGIN_COMPUTE, "LANG"), 0);
+    assert_int_equal(decide_in(s, "tool", "env", "LANG", NULL), WD_DENY);
+    wd_policy_store_close(s);
+}
+
+static void test_failures_change_nothing(void **state)
+{
+    (void)state;
+    wd_policy_store *s;
+    assert_int_equal(wd_policy_store_open(&s, store_dir, NULL), 0);
+    assert_int_equal(wd_policy_grant_env(s, "keep", WD_PLUGIN_EFFECT, "HOME"), 0);
+    char *before = file_text("keep");
+    /* each of these is refused and leaves the file byte for byte as it was */
+    assert_int_equal(wd_policy_grant_network(s, "keep", WD_PLUGIN_EFFECT, "a.*.com"), WD_EPOLICY);
+    assert_int_equal(wd_policy_grant_storage(s, "keep", WD_PLUGIN_EFFECT, "file:///etc", 1),
+                     WD_EPOLICY);
+    assert_int_equal(wd_policy_grant_env(s, "keep", WD_PLUGIN_EFFECT, "AWS_*"), WD_EPOLICY);
+    assert_int_equal(wd_policy_grant_env(s, "keep", WD_PLUGIN_EFFECT, "A\nB"), WD_EINVAL);
+    assert_int_equal(wd_policy_store_replace(s, "keep", "version: \"1.0\"\nbogus: 1\n", 25),
+                     WD_EPOLICY);
+    assert_int_equal(wd_policy_revoke_env(s, "keep", WD_PLUGIN_EFFECT, "PATH"), WD_ENOTFOUND);
+    char *after = file_text("keep");
+    assert_string_equal(before, after);
+    free(after);
+    /* a stale temporary file from a crash does not get in the way */
+    char tmp[4400];
+    snprintf(tmp, sizeof(tmp), "%s/components/.keep.yaml.tmp", store_dir);
+    FILE *f = fopen(tmp, "w");
+    fputs("half a policy", f);
+    fclose(f);
+    assert_int_equal(wd_policy_grant_env(s, "keep", WD_PLUGIN_EFFECT, "USER"), 0);
+    assert_int_equal(access(tmp, F_OK), -1);
+    /* component ids name files: nothing that could leave the directory */
+    const char *bad[] = {"../escape", "Upper", "", ".hidden", "a/b", NULL};
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(wd_policy_grant_env(s, bad[i], WD_PLUGIN_EFFECT, "X"), WD_EINVAL);
+    free(before);
+    wd_policy_store_close(s);
+}
+
+static int count_record(const wd_audit_record *r, void *ctx)
+{
+    (void)r;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static int grab_details(const wd_audit_record *r, void *ctx)
+{
+    snprintf(ctx, 64, "%s", r->details);
+    return 0;
+}
+
+static void test_defaults_replace_reset_and_audit(void **state)
+{
+    (void)state;
+    char keys[4300], logdir[4300];
+    snprintf(keys, sizeof(keys), "%s/keys", root);
+    snprintf(logdir, sizeof(logdir), "%s/log", root);
+    assert_int_equal(wd_audit_keygen(keys), 0);
+    wd_audit_options ao = WD_AUDIT_OPTIONS_INIT;
+    ao.append_only = 0;
+    ao.durability = WD_DURABILITY_NONE;
+    wd_audit *log;
+    assert_int_equal(wd_audit_open(&log, logdir, keys, &ao), 0);
+    wd_policy_store_options o = WD_POLICY_STORE_OPTIONS_INIT;
+    o.audit = log;
+    wd_policy_store *s;
+    assert_int_equal(wd_policy_store_open(&s, store_dir, &o), 0);
+    /* a default for the type */
+    char path[4400];
+    snprintf(path, sizeof(path), "%s/defaults/compute.yaml", store_dir);
+    FILE *f = fopen(path, "w");
+    fputs("version: \"1.0\"\npermissions:\n  environment:\n    allow:\n    - key: TZ\n", f);
+    fclose(f);
+    const char *source;
+    assert_int_equal(decide_in(s, "fresh", "env", "TZ", &source), WD_ALLOW);
+    assert_string_equal(source, "default");
+    /* a grant starts from the default */
+    assert_int_equal(wd_policy_grant_env(s, "fresh", WD_PLUGIN_COMPUTE, "LANG"), 0);
+    assert_int_equal(decide_in(s, "fresh", "env", "TZ", &source), WD_ALLOW);
+    assert_string_equal(source, "component");
+    const char *yaml = "version: \"1.0\"\npermissions:\n  environment:\n    allow:\n"
+                       "    - key: ONLY\n";
+    assert_int_equal(wd_policy_store_replace(s, "fresh", yaml, strlen(yaml)), 0);
+    assert_int_equal(decide_in(s, "fresh", "env", "TZ", NULL), WD_DENY);
+    assert_int_equal(decide_in(s, "fresh", "env", "ONLY", NULL), WD_ALLOW);
+    assert_int_equal(wd_policy_store_reset(s, "fresh"), 0);
+    assert_int_equal(decide_in(s, "fresh", "env", "TZ", &source), WD_ALLOW);
+    assert_string_equal(source, "default");
+    assert_int_equal(wd_policy_store_reset(s, "fresh"), WD_ENOTFOUND);
+    wd_policy_store_close(s);
+    assert_int_equal(wd_audit_close(log), 0);
+    /* every change is in the log, and the log verifies */
+    char mac[4400];
+    snprintf(mac, sizeof(mac), "%s/mac.key", keys);
+    wd_audit_verify_options vo = WD_AUDIT_VERIFY_OPTIONS_INIT;
+    vo.mac_key_path = mac;
+    wd_audit_verify_result r;
+    assert_int_equal(wd_audit_verify(logdir, &vo, &r), 0);
+    assert_int_equal(r.problem, WD_AUDIT_OK);
+    static const char *const types[] = {"POLICY_GRANT", "POLICY_REPLACE", "POLICY_RESET"};
+    for (int i = 0; i < 3; i++) {
+        wd_audit_query q = WD_AUDIT_QUERY_INIT;
+        q.type = types[i];
+        int n = 0;
+        assert_int_equal(wd_audit_query_run(logdir, &q, count_record, &n), 0);
+        assert_int_equal(n, 1);
+    }
+    wd_audit_query q = WD_AUDIT_QUERY_INIT;
+    q.type = "POLICY_GRANT";
+    char component[64] = "";
+    assert_int_equal(wd_audit_query_run(logdir, &q, grab_details, component), 0);
+    assert_non_null(strstr(component, "\"component\":\"fresh\""));
+    assert_non_null(strstr(component, "grant environment LANG"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_grants_take_effect),
+        cmocka_unit_test(test_failures_change_nothing),
+        cmocka_unit_test(test_defaults_replace_reset_and_audit),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
