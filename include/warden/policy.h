@@ -2,8 +2,9 @@
  *
  * Lifecycle: wd_policy_load() (or wd_policy_load_buffer()) parses, validates and compiles a
  * Wassette v1 policy file -> wd_policy_decide() any number of times, from any number of threads ->
- * wd_policy_free(). A loaded policy is immutable: it holds no locks and no mutable state, so one
- * policy may be shared between threads without synchronisation.
+ * wd_policy_free(). A loaded policy is immutable (apart from an atomic reference count, see
+ * wd_policy_ref()): it holds no locks, so one policy may be shared between threads without
+ * synchronisation.
  *
  * Semantics (docs/policy.md has the full contract): default deny; the most specific rule that
  * lists the requested access decides; on a tie between allow and deny, deny wins. Every decision
@@ -47,7 +48,22 @@ typedef struct {
 WD_EXPORT int wd_policy_load(wd_policy **out, const char *path, const wd_policy_options *opts);
 WD_EXPORT int wd_policy_load_buffer(wd_policy **out, const char *data, size_t len,
                                     const wd_policy_options *opts);
+/* Drops one reference; the last one frees the policy. */
 WD_EXPORT void wd_policy_free(wd_policy *policy);
+/* Takes another reference to a policy that is shared (the policy cache hands these out). */
+WD_EXPORT wd_policy *wd_policy_ref(const wd_policy *policy);
+
+/* ---- a cache of compiled policies ----------------------------------------------------------
+ * Keyed by SHA-256 of the policy text, the data directory and the display name, bounded, least
+ * recently used out first. Components with the same policy (a type's default, typically) share
+ * one compiled copy. Thread-safe. */
+typedef struct wd_policy_cache wd_policy_cache;
+WD_EXPORT int wd_policy_cache_new(wd_policy_cache **out, size_t capacity);
+WD_EXPORT void wd_policy_cache_free(wd_policy_cache *cache);
+/* A reference to the compiled policy for this text (compiled on a miss): release it with
+ * wd_policy_free(). *hit (may be NULL) says whether it came from the cache. */
+WD_EXPORT int wd_policy_cache_get(wd_policy_cache *cache, const char *text, size_t len,
+                                  const wd_policy_options *opts, wd_policy **out, int *hit);
 
 /* ---- Requests and decisions ------------------------------------------------------------- */
 
@@ -97,7 +113,7 @@ typedef struct {
     const char *text; /* the rule as a one-line string: "allow fs://workspace (read, write)" */
     /* storage: the absolute pattern after resolving against the data dir, and the access bits
      * the rule lists after expansion (write adds create and delete). */
-        const char *pattern;
+    const char *pattern;
     const char *uri; /* the fs:// URI as written */
     unsigned access;
     /* network: host pattern ("*", "*.example.com", "api.example.com", an IP) or CIDR text,

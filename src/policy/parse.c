@@ -223,7 +223,7 @@ static void storage_rule(parser *p, const wd_yaml_node *item, wd_effect effect)
     /* write implies create and delete, in deny rules as in allow rules */
     r->pub.access =
         listed & WD_ACCESS_WRITE ? listed | WD_ACCESS_CREATE | WD_ACCESS_DELETE : listed;
-        r->pub.pattern = pattern;
+    r->pub.pattern = pattern;
     r->pub.uri = adup(p, uri->str, uri->len);
     wd_buf text = WD_BUF_INIT;
     storage_text(&text, effect, uri, listed);

@@ -86,6 +86,7 @@ static int load(wd_policy **out, const char *data, size_t len, const char *displ
     wd_policy *p = calloc(1, sizeof(*p));
     if (!p)
         return wd_fail(WD_ENOMEM, "out of memory loading %s", display);
+    p->refs = 1;
     p->file = wd_arena_strdup(&p->arena, display);
     p->version = p->description = "";
     if (data_dir) {
@@ -126,6 +127,7 @@ int wd_policy_load_node(wd_policy **out, const struct wd_yaml_node *root, const 
     wd_policy *p = calloc(1, sizeof(*p));
     if (!p)
         return wd_fail(WD_ENOMEM, "out of memory");
+    p->refs = 1;
     p->file = wd_arena_strdup(&p->arena, display);
     p->version = p->description = "";
     p->data_dir = data_dir ? wd_arena_strdup(&p->arena, data_dir) : NULL;
@@ -232,9 +234,17 @@ int wd_policy_load_buffer(wd_policy **out, const char *data, size_t len,
     return load_with_diags(out, data ? data : "", len, display, opts ? opts->data_dir : NULL, opts);
 }
 
+wd_policy *wd_policy_ref(const wd_policy *p)
+{
+    wd_policy *mp = (wd_policy *)p; /* the count is the one mutable field, and it is atomic */
+    if (mp)
+        __atomic_add_fetch(&mp->refs, 1, __ATOMIC_RELAXED);
+    return mp;
+}
+
 void wd_policy_free(wd_policy *p)
 {
-    if (!p)
+    if (!p || __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) > 0)
         return;
     wd_policy_index_free(p);
     wd_arena_free(&p->arena);

@@ -116,6 +116,7 @@ typedef struct {
 } wd_env_index;
 
 struct wd_policy {
+    int refs; /* atomic: the cache and its callers share policies */
     wd_arena arena;
     const char *file;
     const char *version;
