@@ -7,6 +7,7 @@
 #ifndef WARDEN_REGISTRY_H
 #define WARDEN_REGISTRY_H
 
+#include "audit.h"
 #include "common.h"
 #include "contract.h"
 
@@ -24,12 +25,15 @@ typedef struct {
      * empty allowlist, nothing allowed. */
     const char *const *allowlist;
     size_t allowlist_len;
+    /* Optional: every registration (PLUGIN_REGISTERED), replacement (PLUGIN_REPLACED, HIGH) and
+     * refusal (PLUGIN_REFUSED) is recorded; a change that cannot be recorded is not made. */
+    wd_audit *audit;
 } wd_registry_options;
 
 #define WD_REGISTRY_OPTIONS_VERSION 1
 #define WD_REGISTRY_OPTIONS_INIT                                                                   \
     {                                                                                              \
-        WD_REGISTRY_OPTIONS_VERSION, NULL, 0                                                       \
+        WD_REGISTRY_OPTIONS_VERSION, NULL, 0, NULL                                                 \
     }
 
 /* *warning (may be NULL) receives a static note when no allowlist is configured, else NULL. */

@@ -10,4 +10,12 @@ const wd_semver *wd_contract_semver(const wd_contract *c);
 const char *wd_contract_path(const wd_contract *c);
 const uint8_t *wd_contract_file_sha256(const wd_contract *c);
 
+/* registry.c: wd_registry_add with the correlation id of the batch it belongs to (NULL: a
+ * fresh one), and the audit record of a refusal that happened before registration. */
+struct wd_registry;
+int wd_registry_add_in(struct wd_registry *reg, wd_contract *c, unsigned flags, int *replaced,
+                       const char *correlation_id);
+int wd_registry_audit_refusal(struct wd_registry *reg, const char *path, const char *code,
+                              const char *message, const char *correlation_id);
+
 #endif

@@ -16,6 +16,7 @@
 
 #include "crypto/crypto.h"
 #include "registry/codes.h"
+#include "registry/contract_int.h"
 #include "registry/elf_imports.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -25,6 +26,7 @@ enum { DEFAULT_MAX = 10000, MAX_DEPTH = 32 };
 
 struct wd_load_report {
     char correlation_id[64];
+    wd_registry *reg; /* refusals are recorded in its audit log */
     wd_load_entry *entries;
     size_t count, cap, refused;
     struct {
@@ -56,11 +58,21 @@ static int add_entry(wd_load_report *r, const char *path, bool loaded, const cha
     return 0;
 }
 
-static int refuse(wd_load_report *r, const char *path)
+/* A refused entry, recorded in the registry's audit log with the batch's correlation id. */
+static int refused(wd_load_report *r, const char *path, const char *id, const char *message)
+{
+    wd_registry_audit_refusal(r->reg, path, id, message, r->correlation_id);
+    return add_entry(r, path, false, id, message);
+}
+
+/* The same for the thread's last error; audited says the registry recorded it already. */
+static int refuse(wd_load_report *r, const char *path, bool audited)
 {
     const wd_error *e = wd_error_last();
-    return add_entry(r, path, false, e->id[0] ? e->id : WD_L_READ,
-                     e->message[0] ? e->message : wd_strerror(e->code));
+    char id[16], msg[512];
+    snprintf(id, sizeof(id), "%s", e->id[0] ? e->id : WD_L_READ);
+    snprintf(msg, sizeof(msg), "%s", e->message[0] ? e->message : wd_strerror(e->code));
+    return audited ? add_entry(r, path, false, id, msg) : refused(r, path, id, msg);
 }
 
 int wd_contract_imports(const wd_contract *c, const char *const *deny, char **out)
@@ -147,11 +159,12 @@ static int consider(wd_registry *reg, const wd_discover_options *o, wd_load_repo
     if (!rc)
         snprintf(what, sizeof(what), "%s %s %s", wd_contract_id(c),
                  wd_plugin_type_name(wd_contract_type(c)), wd_contract_version(c));
+    bool before_registry = rc != 0;
     if (!rc)
-        rc = wd_registry_add(reg, c, 0, NULL);
+        rc = wd_registry_add_in(reg, c, 0, NULL, r->correlation_id);
     if (rc) {
-        wd_contract_free(c); /* refused: still ours */
-        return refuse(r, path);
+        wd_contract_free(c);                      /* refused: still ours */
+        return refuse(r, path, !before_registry); /* the registry records its own refusals */
     }
     return add_entry(r, path, true, "", what);
 }
@@ -184,12 +197,12 @@ static int walk(wd_registry *reg, const wd_discover_options *o, wd_load_report *
                 int depth, size_t max, size_t *considered)
 {
     if (depth > MAX_DEPTH)
-        return add_entry(r, dir, false, WD_L_PERMISSION, "directory nesting deeper than 32");
+        return refused(r, dir, WD_L_PERMISSION, "directory nesting deeper than 32");
     DIR *d = opendir(dir);
     if (!d) {
         char msg[300];
         snprintf(msg, sizeof(msg), "cannot read the directory: %s", strerror(errno));
-        return add_entry(r, dir, false, errno == EACCES ? WD_L_PERMISSION : WD_L_READ, msg);
+        return refused(r, dir, errno == EACCES ? WD_L_PERMISSION : WD_L_READ, msg);
     }
     char **names = NULL;
     size_t n = 0, cap = 0;
@@ -222,24 +235,24 @@ static int walk(wd_registry *reg, const wd_discover_options *o, wd_load_report *
         contracts += !strcmp(names[i], "contract.yaml") || !strcmp(names[i], "contract.yml");
     char path[4200];
     if (!rc && contracts > 1)
-        rc = add_entry(r, dir, false, WD_L_AMBIGUOUS,
-                       "two contract files (contract.yaml and contract.yml) in one directory");
+        rc = refused(r, dir, WD_L_AMBIGUOUS,
+                     "two contract files (contract.yaml and contract.yml) in one directory");
     for (size_t i = 0; i < n && !rc; i++) {
         if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >= sizeof(path)) {
-            rc = add_entry(r, dir, false, WD_L_READ, "path too long");
+            rc = refused(r, dir, WD_L_READ, "path too long");
             continue;
         }
         struct stat st;
         if (lstat(path, &st) != 0) {
-            rc = refuse(r, path);
+            rc = refuse(r, path, false);
             continue;
         }
         bool is_contract = !strcmp(names[i], "contract.yaml") || !strcmp(names[i], "contract.yml");
         if (S_ISLNK(st.st_mode)) {
             /* A link could lead anywhere, outside root included: never followed. */
             if (is_contract)
-                rc = add_entry(r, path, false, WD_L_PERMISSION,
-                               "a symbolic link: contracts are never read through links");
+                rc = refused(r, path, WD_L_PERMISSION,
+                             "a symbolic link: contracts are never read through links");
             continue;
         }
         if (S_ISDIR(st.st_mode)) {
@@ -251,7 +264,7 @@ static int walk(wd_registry *reg, const wd_discover_options *o, wd_load_report *
         if (seen_before(r, &st))
             continue; /* the same file reached twice (a hard link): loaded once */
         if (*considered == max) {
-            rc = add_entry(r, path, false, WD_L_SIZE, "more contracts than the configured max");
+            rc = refused(r, path, WD_L_SIZE, "more contracts than the configured max");
             continue;
         }
         (*considered)++;
@@ -280,6 +293,7 @@ int wd_registry_discover(wd_registry *reg, const char *root, const wd_discover_o
     wd_load_report *r = calloc(1, sizeof(*r));
     if (!r)
         return wd_fail(WD_ENOMEM, "out of memory");
+    r->reg = reg;
     int rc = 0;
     if (o.correlation_id)
         snprintf(r->correlation_id, sizeof(r->correlation_id), "%s", o.correlation_id);

@@ -8,11 +8,14 @@
 
 #include "registry/codes.h"
 #include "registry/contract_int.h"
+#include "util/buf.h"
 #include "util/error.h"
+#include "util/json.h"
 #include "warden/registry.h"
 
 struct wd_registry {
     pthread_rwlock_t lock;
+    wd_audit *audit;
     wd_contract **items; /* sorted: id, type, version precedence */
     size_t count, cap;
     char **allow; /* NULL: no allowlist configured */
@@ -52,6 +55,7 @@ int wd_registry_new(wd_registry **out, const wd_registry_options *opts, const ch
         }
         r->allow_len = opts->allowlist_len;
     }
+    r->audit = opts ? opts->audit : NULL;
     if (warning)
         *warning = r->allow ? NULL : no_allowlist;
     *out = r;
@@ -118,31 +122,83 @@ static bool found(const wd_registry *r, size_t at, const char *id, wd_plugin_typ
     return at < r->count && key_cmp(id, type, v, r->items[at]) == 0;
 }
 
+static int record(wd_registry *r, const char *type, wd_severity sev, const char *correlation_id,
+                  const char *const *kv)
+{
+    if (!r->audit)
+        return 0;
+    wd_buf d = WD_BUF_INIT;
+    wd_buf_putc(&d, '{');
+    for (size_t i = 0; kv[i]; i += 2) {
+        const char *v = kv[i + 1] ? kv[i + 1] : "";
+        if (i)
+            wd_buf_putc(&d, ',');
+        wd_json_quote(&d, kv[i], strlen(kv[i]));
+        wd_buf_putc(&d, ':');
+        wd_json_quote(&d, v, strlen(v));
+    }
+    wd_buf_putc(&d, '}');
+    wd_audit_event ev = {type, sev, "registry", correlation_id, wd_buf_cstr(&d)};
+    int rc = d.oom ? wd_fail(WD_ENOMEM, "out of memory") : wd_audit_append(r->audit, &ev, NULL);
+    wd_buf_free(&d);
+    return rc;
+}
+
+int wd_registry_audit_refusal(wd_registry *r, const char *path, const char *code,
+                              const char *message, const char *correlation_id)
+{
+    const char *kv[] = {"path", path, "code", code, "reason", message, NULL};
+    return record(r, "PLUGIN_REFUSED", WD_SEVERITY_MEDIUM, correlation_id, kv);
+}
+
 int wd_registry_add(wd_registry *r, wd_contract *c, unsigned flags, int *replaced)
+{
+    return wd_registry_add_in(r, c, flags, replaced, NULL);
+}
+
+int wd_registry_add_in(wd_registry *r, wd_contract *c, unsigned flags, int *replaced,
+                       const char *correlation_id)
 {
     if (replaced)
         *replaced = 0;
     if (!r || !c || !wd_contract_id(c))
         return wd_fail(WD_EINVAL, "wd_registry_add needs a registry and a loaded contract");
     const char *id = wd_contract_id(c);
-    if (!wd_registry_allows(r, id))
+    const char *kv[] = {"id",      id,
+                        "type",    wd_plugin_type_name(wd_contract_type(c)),
+                        "version", wd_contract_version(c),
+                        NULL,      NULL,
+                        NULL};
+    if (!wd_registry_allows(r, id)) {
+        kv[6] = "reason";
+        kv[7] = "not on the allowlist";
+        record(r, "PLUGIN_REFUSED", WD_SEVERITY_MEDIUM, correlation_id, kv);
         return wd_error_set(WD_EPERM, WD_L_ID_NOT_ALLOWED, NULL, 0, 0,
                             "plugin id %s is not on the allowlist", id);
+    }
     const wd_semver *v = wd_contract_semver(c);
     pthread_rwlock_wrlock(&r->lock);
     size_t at = lower_bound(r, id, wd_contract_type(c), v);
     int rc = 0;
     if (found(r, at, id, wd_contract_type(c), v)) {
         if (!(flags & WD_REGISTRY_REPLACE)) {
+            kv[6] = "reason";
+            kv[7] = "already registered";
+            record(r, "PLUGIN_REFUSED", WD_SEVERITY_MEDIUM, correlation_id, kv);
             rc = wd_error_set(WD_EBUSY, "", NULL, 0, 0,
                               "%s (%s) %s is already registered: replacing it must be asked for",
                               id, wd_plugin_type_name(wd_contract_type(c)), wd_contract_version(c));
-        } else {
+        } else if ((rc = record(r, "PLUGIN_REPLACED", WD_SEVERITY_HIGH, correlation_id, kv)) == 0) {
             wd_contract_free(r->items[at]);
             r->items[at] = c;
             if (replaced)
                 *replaced = 1;
         }
+        pthread_rwlock_unlock(&r->lock);
+        return rc;
+    }
+    rc = record(r, "PLUGIN_REGISTERED", WD_SEVERITY_LOW, correlation_id, kv);
+    if (rc) { /* not recorded, not registered */
         pthread_rwlock_unlock(&r->lock);
         return rc;
     }

@@ -312,12 +312,79 @@ static void test_discovery(void **state)
     wd_registry_free(r);
 }
 
+typedef struct {
+    int registered, replaced, refused, other_corr;
+    const char *corr;
+} audit_tally;
+
+static int tally_cb(const wd_audit_record *rec, void *ctx)
+{
+    audit_tally *t = ctx;
+    if (!strcmp(rec->type, "PLUGIN_REGISTERED"))
+        t->registered++;
+    else if (!strcmp(rec->type, "PLUGIN_REPLACED"))
+        t->replaced++;
+    else if (!strcmp(rec->type, "PLUGIN_REFUSED"))
+        t->refused++;
+    else
+        return 0;
+    if (t->corr && strcmp(rec->correlation_id, t->corr))
+        t->other_corr++;
+    return 0;
+}
+
+static void test_audited(void **state)
+{
+    (void)state;
+    char keys[4200], logdir[4200];
+    snprintf(keys, sizeof(keys), "%s/akeys", dir);
+    snprintf(logdir, sizeof(logdir), "%s/alog", dir);
+    assert_int_equal(wd_audit_keygen(keys), 0);
+    wd_audit_options ao = WD_AUDIT_OPTIONS_INIT;
+    ao.append_only = 0;
+    ao.durability = WD_DURABILITY_NONE;
+    wd_audit *log;
+    assert_int_equal(wd_audit_open(&log, logdir, keys, &ao), 0);
+    wd_registry_options ro = WD_REGISTRY_OPTIONS_INIT;
+    ro.audit = log;
+    wd_registry *r;
+    assert_int_equal(wd_registry_new(&r, &ro, NULL), 0);
+    assert_int_equal(wd_registry_add(r, make("acme.x", "compute", "1.0.0"), 0, NULL), 0);
+    wd_contract *again = make("acme.x", "compute", "1.0.0");
+    assert_int_equal(wd_registry_add(r, again, 0, NULL), WD_EBUSY);
+    assert_int_equal(wd_registry_add(r, again, WD_REGISTRY_REPLACE, NULL), 0);
+    /* discovery: one correlation id on every record of the batch */
+    char root[4300];
+    snprintf(root, sizeof(root), "%s/tree", dir);
+    wd_discover_options o = WD_DISCOVER_OPTIONS_INIT;
+    o.correlation_id = "batch-audit-1";
+    wd_load_report *rep;
+    assert_int_equal(wd_registry_discover(r, root, &o, &rep), 0);
+    size_t refused = wd_load_report_refused(rep), total = wd_load_report_count(rep);
+    wd_load_report_free(rep);
+    wd_registry_free(r);
+    assert_int_equal(wd_audit_close(log), 0);
+    audit_tally t = {0, 0, 0, 0, NULL};
+    wd_audit_query q = WD_AUDIT_QUERY_INIT;
+    assert_int_equal(wd_audit_query_run(logdir, &q, tally_cb, &t), 0);
+    assert_int_equal(t.replaced, 1);
+    assert_int_equal(t.registered, 1 + (int)(total - refused));
+    /* every refusal in the report is recorded, plus the duplicate above */
+    assert_int_equal(t.refused, 1 + (int)refused);
+    q.since_ns = 0;
+    audit_tally batch = {0, 0, 0, 0, "batch-audit-1"};
+    q.component = "registry";
+    assert_int_equal(wd_audit_query_run(logdir, &q, tally_cb, &batch), 0);
+    /* the 3 records before the batch carry their own ids; all the batch's share one */
+    assert_int_equal(batch.other_corr, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keys_and_latest), cmocka_unit_test(test_listing_order),
         cmocka_unit_test(test_allowlist),       cmocka_unit_test(test_many_threads),
-        cmocka_unit_test(test_discovery),
+        cmocka_unit_test(test_discovery),       cmocka_unit_test(test_audited),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
