@@ -7,30 +7,31 @@
 
 static void plugin_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: warden plugin validate CONTRACT...\n"
-            "       warden plugin pipeline CONTRACT...\n"
-            "       warden plugin keygen --dir DIR\n"
-            "       warden plugin sign CONTRACT --key REVIEWER_KEY\n"
-            "       warden plugin verify CONTRACT --trust DIR [--approved FILE]\n"
-            "       warden plugin inspect CONTRACT [--deny-imports SYM,...]\n"
-            "       warden plugin list DIR [--json] [--allow PREFIX,...] [--trust DIR]\n"
-            "                 [--review-required] [--approved FILE] [--deny-imports SYM,...]\n"
-            "                 [--max N] [--correlation-id ID]\n\n"
-            "validate: every error as FILE:LINE:COL: error WD-Lnnn: message (a contract's\n"
-            "  policy reports WD-Pnnn); exit 0 all valid, 1 any invalid, 2 unreadable.\n"
-            "pipeline: the level the plugins would run at together (the lowest clearance),\n"
-            "  or the plugin that refuses to run below its own; exit 0 or 1.\n"
-            "keygen/sign: a reviewer's key pair; a signature over the contract's bytes and\n"
-            "  its library hash, written to CONTRACT.sig.\n"
-            "verify: the library hashes to the contract's sha256 (read from the descriptor\n"
-            "  a loader would use), a trusted reviewer signed it, and (with --approved) the\n"
-            "  library hash is approved; exit 0 reviewed, 1 refused, 2 error.\n"
-            "inspect: the library's dynamic imports; with --deny-imports, refused (exit 1)\n"
-            "  naming the denied ones it imports.\n"
-            "list: load every contract.yaml under DIR into a registry and print the load\n"
-            "  report (loaded, or refused with id and reason); exit 0 all loaded, 1 any\n"
-            "  refused, 2 error. Without --allow, every id may register (a warning says so).\n");
+    fprintf(
+        out,
+        "usage: warden plugin validate CONTRACT...\n"
+        "       warden plugin pipeline CONTRACT...\n"
+        "       warden plugin keygen --dir DIR\n"
+        "       warden plugin sign CONTRACT --key REVIEWER_KEY\n"
+        "       warden plugin verify CONTRACT --trust DIR [--approved FILE]\n"
+        "       warden plugin inspect CONTRACT [--deny-imports SYM,...]\n"
+        "       warden plugin list DIR [--json] [--allow PREFIX,...] [--trust DIR]\n"
+        "                 [--review-required] [--approved FILE] [--deny-imports SYM,...]\n"
+        "                 [--max N] [--correlation-id ID] [--audit-log LOG --audit-keys DIR]\n\n"
+        "validate: every error as FILE:LINE:COL: error WD-Lnnn: message (a contract's\n"
+        "  policy reports WD-Pnnn); exit 0 all valid, 1 any invalid, 2 unreadable.\n"
+        "pipeline: the level the plugins would run at together (the lowest clearance),\n"
+        "  or the plugin that refuses to run below its own; exit 0 or 1.\n"
+        "keygen/sign: a reviewer's key pair; a signature over the contract's bytes and\n"
+        "  its library hash, written to CONTRACT.sig.\n"
+        "verify: the library hashes to the contract's sha256 (read from the descriptor\n"
+        "  a loader would use), a trusted reviewer signed it, and (with --approved) the\n"
+        "  library hash is approved; exit 0 reviewed, 1 refused, 2 error.\n"
+        "inspect: the library's dynamic imports; with --deny-imports, refused (exit 1)\n"
+        "  naming the denied ones it imports.\n"
+        "list: load every contract.yaml under DIR into a registry and print the load\n"
+        "  report (loaded, or refused with id and reason); exit 0 all loaded, 1 any\n"
+        "  refused, 2 error. Without --allow, every id may register (a warning says so).\n");
 }
 
 static int load(const char *path, wd_contract **out, wd_diagnostics *diags, size_t *first)
@@ -257,9 +258,26 @@ static int list_dir(int argc, char **argv)
     size_t nallow = 0;
     char **allowed = allow ? split_list(allow, &nallow) : NULL,
          **denied = deny ? split_list(deny, NULL) : NULL;
+    const char *log_dir = option(argc, argv, 2, "--audit-log"),
+               *keys = option(argc, argv, 2, "--audit-keys");
+    wd_audit *log = NULL;
+    if (!log_dir != !keys) {
+        fprintf(stderr, "warden: --audit-log and --audit-keys go together\n");
+        free(allowed);
+        free(denied);
+        return EXIT_USAGE;
+    }
+    wd_audit_options ao = WD_AUDIT_OPTIONS_INIT;
+    if (log_dir && wd_audit_open(&log, log_dir, keys, &ao) != 0) {
+        cli_error("cannot open the audit log");
+        free(allowed);
+        free(denied);
+        return EXIT_USAGE;
+    }
     wd_registry_options ro = WD_REGISTRY_OPTIONS_INIT;
     ro.allowlist = (const char *const *)allowed;
     ro.allowlist_len = nallow;
+    ro.audit = log;
     wd_discover_options o = WD_DISCOVER_OPTIONS_INIT;
     o.trust_dir = option(argc, argv, 2, "--trust");
     o.review_required = review;
@@ -308,6 +326,10 @@ static int list_dir(int argc, char **argv)
     }
     wd_load_report_free(rep);
     wd_registry_free(reg);
+    if (log && wd_audit_close(log) != 0 && status != EXIT_USAGE) {
+        cli_error("closing the audit log");
+        status = EXIT_USAGE;
+    }
     free(allowed);
     free(denied);
     return status;
