@@ -19,6 +19,8 @@ extern "C" {
 typedef struct wd_contract wd_contract;
 
 #define WD_CONTRACT_MAX_FILE_SIZE (10u * 1024u * 1024u)
+/* The plugin ABI this host speaks; a contract declaring another cannot register (WD-L011). */
+#define WD_PLUGIN_ABI_VERSION 1
 #define WD_PLUGIN_ID_MAX 128
 
 typedef enum {

@@ -27,12 +27,15 @@ typedef struct {
     unsigned version;
     const char *data_dir; /* absolute: where relative fs:// URIs point; NULL: the store's dir */
     wd_audit *audit;      /* optional: every change is recorded (POLICY_GRANT, ...) */
+    /* optional: compiled policies come from (and go into) this cache, so components that share
+     * a policy file (a type's default) share one compiled copy */
+    wd_policy_cache *cache;
 } wd_policy_store_options;
 
 #define WD_POLICY_STORE_OPTIONS_VERSION 1
 #define WD_POLICY_STORE_OPTIONS_INIT                                                               \
     {                                                                                              \
-        WD_POLICY_STORE_OPTIONS_VERSION, NULL, NULL                                                \
+        WD_POLICY_STORE_OPTIONS_VERSION, NULL, NULL, NULL                                          \
     }
 
 WD_EXPORT int wd_policy_store_open(wd_policy_store **out, const char *dir,

@@ -245,6 +245,16 @@ static int inspect(int argc, char **argv)
     return status;
 }
 
+/* A file name as one printable line: a name with a newline must not forge a report line. */
+static const char *printable(const char *s, char *buf, size_t size)
+{
+    size_t o = 0;
+    for (; *s && o + 1 < size; s++)
+        buf[o++] = (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s;
+    buf[o] = '\0';
+    return buf;
+}
+
 static int list_dir(int argc, char **argv)
 {
     const char *allow = option(argc, argv, 2, "--allow"),
@@ -301,6 +311,7 @@ static int list_dir(int argc, char **argv)
         if (warning && !json)
             fprintf(stderr, "warden: warning: %s\n", warning);
         json_t *arr = json ? json_array() : NULL;
+        char safe[4200];
         for (size_t i = 0; i < wd_load_report_count(rep); i++) {
             const wd_load_entry *e = wd_load_report_get(rep, i);
             if (json)
@@ -308,9 +319,10 @@ static int list_dir(int argc, char **argv)
                                       json_pack("{s:s, s:b, s:s, s:s}", "path", e->path, "loaded",
                                                 e->loaded, "code", e->id, "message", e->message));
             else if (e->loaded)
-                printf("loaded   %s  %s\n", e->message, e->path);
+                printf("loaded   %s  %s\n", e->message, printable(e->path, safe, sizeof(safe)));
             else
-                printf("refused  %s  %s: %s\n", e->id, e->path, e->message);
+                printf("refused  %s  %s: %s\n", e->id, printable(e->path, safe, sizeof(safe)),
+                       e->message);
         }
         if (json)
             cli_print_json(

@@ -20,6 +20,7 @@ struct wd_policy_store {
     char *dir, *data_dir;
     int components_fd; /* DIR/components, for renames and the directory sync */
     wd_audit *audit;
+    wd_policy_cache *cache;
 };
 
 static const char *const access_names[] = {"read", "write", "execute", "create", "delete"};
@@ -56,6 +57,7 @@ int wd_policy_store_open(wd_policy_store **out, const char *dir,
         return wd_fail(WD_ENOMEM, "out of memory");
     s->components_fd = -1;
     s->audit = o.audit;
+    s->cache = o.cache;
     s->dir = strdup(dir);
     s->data_dir = strdup(o.data_dir ? o.data_dir : dir);
     char sub[4200];
@@ -95,7 +97,19 @@ static int load_path(wd_policy_store *s, const char *path, wd_policy **out)
 {
     wd_policy_options po = WD_POLICY_OPTIONS_INIT;
     po.data_dir = s->data_dir;
-    return wd_policy_load(out, path, &po);
+    if (!s->cache)
+        return wd_policy_load(out, path, &po);
+    /* Through the cache: the key is the text itself, so a changed file is a new entry and
+     * never a stale hit. */
+    char *text;
+    size_t len;
+    int rc = wd_file_read(path, WD_POLICY_MAX_FILE_SIZE, &text, &len, "WD-P001", "WD-P002");
+    if (rc)
+        return rc;
+    po.display_name = path;
+    rc = wd_policy_cache_get(s->cache, text, len, &po, out, NULL);
+    free(text);
+    return rc;
 }
 
 int wd_policy_store_load(wd_policy_store *s, const char *component, wd_plugin_type type,

@@ -169,6 +169,14 @@ int wd_registry_add_in(wd_registry *r, wd_contract *c, unsigned flags, int *repl
                         "version", wd_contract_version(c),
                         NULL,      NULL,
                         NULL};
+    if (wd_contract_abi(c) != WD_PLUGIN_ABI_VERSION) {
+        kv[6] = "reason";
+        kv[7] = "unsupported ABI";
+        record(r, "PLUGIN_REFUSED", WD_SEVERITY_MEDIUM, correlation_id, kv);
+        return wd_error_set(WD_EPERM, WD_L_ABI, NULL, 0, 0,
+                            "%s declares plugin ABI %u; this host speaks ABI %d", id,
+                            wd_contract_abi(c), WD_PLUGIN_ABI_VERSION);
+    }
     if (!wd_registry_allows(r, id)) {
         kv[6] = "reason";
         kv[7] = "not on the allowlist";

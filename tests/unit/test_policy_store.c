@@ -223,12 +223,47 @@ static void test_defaults_replace_reset_and_audit(void **state)
     assert_non_null(strstr(component, "grant environment LANG"));
 }
 
+static void test_shared_through_cache(void **state)
+{
+    (void)state;
+    wd_policy_cache *cache;
+    assert_int_equal(wd_policy_cache_new(&cache, 8), 0);
+    wd_policy_store_options o = WD_POLICY_STORE_OPTIONS_INIT;
+    o.cache = cache;
+    char dir2[4300];
+    snprintf(dir2, sizeof(dir2), "%s/shared", root);
+    wd_policy_store *s;
+    assert_int_equal(wd_policy_store_open(&s, dir2, &o), 0);
+    char path[4400];
+    snprintf(path, sizeof(path), "%s/defaults/effect.yaml", dir2);
+    FILE *f = fopen(path, "w");
+    fputs("version: \"1.0\"\npermissions:\n  environment:\n    allow:\n    - key: TZ\n", f);
+    fclose(f);
+    wd_policy *a, *b;
+    assert_int_equal(wd_policy_store_load(s, "one", WD_PLUGIN_EFFECT, &a, NULL), 0);
+    assert_int_equal(wd_policy_store_load(s, "two", WD_PLUGIN_EFFECT, &b, NULL), 0);
+    assert_ptr_equal(a, b); /* one compiled copy of the shared default */
+    wd_policy_free(a);
+    wd_policy_free(b);
+    /* a component's own policy is a different entry, and a change is never a stale hit */
+    assert_int_equal(wd_policy_grant_env(s, "one", WD_PLUGIN_EFFECT, "LANG"), 0);
+    assert_int_equal(wd_policy_store_load(s, "one", WD_PLUGIN_EFFECT, &a, NULL), 0);
+    wd_request r = {.kind = WD_REQ_ENVIRONMENT, .key = "LANG"};
+    wd_decision d;
+    assert_int_equal(wd_policy_decide(a, &r, &d), 0);
+    assert_int_equal(d.effect, WD_ALLOW);
+    wd_policy_free(a);
+    wd_policy_store_close(s);
+    wd_policy_cache_free(cache);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_grants_take_effect),
         cmocka_unit_test(test_failures_change_nothing),
         cmocka_unit_test(test_defaults_replace_reset_and_audit),
+        cmocka_unit_test(test_shared_through_cache),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -127,6 +127,26 @@ static void test_listing_order(void **state)
     wd_registry_free(r);
 }
 
+static void test_abi(void **state)
+{
+    (void)state;
+    char yaml[512];
+    snprintf(yaml, sizeof(yaml),
+             "name: acme.future\ntype: compute\nversion: 1.0.0\nlibrary: lib.so\nsha256: %064d\n"
+             "abi: %d\nsecurity:\n  level: OFFICIAL\n",
+             0, WD_PLUGIN_ABI_VERSION + 1);
+    char *path = wd_test_write(dir, "abi.yaml", yaml, strlen(yaml));
+    wd_contract *c = NULL;
+    assert_int_equal(wd_contract_load(&c, path, NULL), 0); /* a valid contract... */
+    free(path);
+    wd_registry *r;
+    assert_int_equal(wd_registry_new(&r, NULL, NULL), 0);
+    assert_int_equal(wd_registry_add(r, c, 0, NULL), WD_EPERM); /* ...this host cannot run */
+    assert_string_equal(wd_error_last()->id, "WD-L011");
+    wd_contract_free(c);
+    wd_registry_free(r);
+}
+
 static void test_allowlist(void **state)
 {
     (void)state;
@@ -383,8 +403,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keys_and_latest), cmocka_unit_test(test_listing_order),
-        cmocka_unit_test(test_allowlist),       cmocka_unit_test(test_many_threads),
-        cmocka_unit_test(test_discovery),       cmocka_unit_test(test_audited),
+        cmocka_unit_test(test_allowlist),       cmocka_unit_test(test_abi),
+        cmocka_unit_test(test_many_threads),    cmocka_unit_test(test_discovery),
+        cmocka_unit_test(test_audited),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
