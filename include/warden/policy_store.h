@@ -56,7 +56,8 @@ WD_EXPORT int wd_policy_grant_network(wd_policy_store *s, const char *component,
 WD_EXPORT int wd_policy_grant_env(wd_policy_store *s, const char *component, wd_plugin_type type,
                                   const char *key);
 /* Revokes remove allow rules: a storage URI entirely (access 0) or only the access bits given;
- * WD_ENOTFOUND when there was nothing to revoke. */
+ * a network host with a scheme or port names one rule, a bare host every rule on that host.
+ * WD_ENOTFOUND when there was nothing to revoke (including access bits the URI lacks). */
 WD_EXPORT int wd_policy_revoke_storage(wd_policy_store *s, const char *component,
                                        wd_plugin_type type, const char *uri, unsigned access);
 WD_EXPORT int wd_policy_revoke_network(wd_policy_store *s, const char *component,

@@ -43,9 +43,9 @@ WD_EXPORT void wd_registry_free(wd_registry *reg);
 
 enum { WD_REGISTRY_REPLACE = 1 };
 
-/* Registers a contract under (id, type, version). An existing key is an error (WD_EBUSY) unless
- * flags has WD_REGISTRY_REPLACE; *replaced (may be NULL) is set when one was replaced. An id off
- * the allowlist is refused (WD_EPERM, WD-L012). On success the registry owns the contract; on
+/* Registers a contract under (id, type, version). An existing key is an error (WD_EBUSY, WD-L023)
+ * unless flags has WD_REGISTRY_REPLACE; *replaced (may be NULL) is set when one was replaced. An id
+ * off the allowlist is refused (WD_EPERM, WD-L012). On success the registry owns the contract; on
  * failure the caller still does. Versions differing only in build metadata are the same key. */
 WD_EXPORT int wd_registry_add(wd_registry *reg, wd_contract *contract, unsigned flags,
                               int *replaced);

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "util/buf.h"
+#include "util/utf8.h"
 
 static void plugin_usage(FILE *out)
 {
@@ -97,7 +99,8 @@ static int pipeline(int argc, char **argv)
         if (wd_pipeline_level((const wd_contract *const *)cs, n, &level, &refused) == 0) {
             printf("pipeline runs at %s\n", wd_security_level_name(level));
         } else {
-            printf("refused: %s\n", wd_error_last()->message);
+            const wd_error *e = wd_error_last();
+            printf("refused: %s%s%s\n", e->id, *e->id ? " " : "", e->message);
             status = EXIT_DENY;
         }
     }
@@ -235,7 +238,7 @@ static int inspect(int argc, char **argv)
     } else if (wd_contract_imports(c, (const char *const *)denied, &list) != 0) {
         const wd_error *e = wd_error_last();
         printf("%s: refused: %s %s\n", argv[1], e->id, e->message);
-        status = e->code == WD_EPERM ? EXIT_DENY : EXIT_USAGE;
+        status = e->code == WD_EIO || e->code == WD_ENOMEM ? EXIT_USAGE : EXIT_DENY;
     } else {
         fputs(list, stdout);
     }
@@ -248,11 +251,24 @@ static int inspect(int argc, char **argv)
 /* A file name as one printable line: a name with a newline must not forge a report line. */
 static const char *printable(const char *s, char *buf, size_t size)
 {
+    wd_buf b = WD_BUF_INIT;
+    wd_utf8_escape(&b, s, strlen(s));
     size_t o = 0;
-    for (; *s && o + 1 < size; s++)
-        buf[o++] = (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s;
+    for (size_t i = 0; i < b.len && o + 1 < size; i++)
+        buf[o++] = (unsigned char)b.data[i] < 0x20 || b.data[i] == 0x7f ? '?' : b.data[i];
     buf[o] = '\0';
+    wd_buf_free(&b);
     return buf;
+}
+
+/* A JSON string for text that may not be UTF-8 (paths, and messages that quote them). */
+static json_t *json_text(const char *s)
+{
+    wd_buf b = WD_BUF_INIT;
+    wd_utf8_escape(&b, s, strlen(s));
+    json_t *j = b.oom ? NULL : json_stringn(b.data ? b.data : "", b.len);
+    wd_buf_free(&b);
+    return j;
 }
 
 static int list_dir(int argc, char **argv)
@@ -311,20 +327,28 @@ static int list_dir(int argc, char **argv)
         if (warning && !json)
             fprintf(stderr, "warden: warning: %s\n", warning);
         json_t *arr = json ? json_array() : NULL;
-        char safe[4200];
+        char safe[4200], msg[2100];
         for (size_t i = 0; i < wd_load_report_count(rep); i++) {
             const wd_load_entry *e = wd_load_report_get(rep, i);
-            if (json)
-                json_array_append_new(arr,
-                                      json_pack("{s:s, s:b, s:s, s:s}", "path", e->path, "loaded",
-                                                e->loaded, "code", e->id, "message", e->message));
-            else if (e->loaded)
-                printf("loaded   %s  %s\n", e->message, printable(e->path, safe, sizeof(safe)));
+            if (json) {
+                json_t *item =
+                    json_pack("{s:o, s:b, s:s, s:o}", "path", json_text(e->path), "loaded",
+                              e->loaded, "code", e->id, "message", json_text(e->message));
+                if (json_array_append_new(arr, item) != 0) {
+                    fprintf(stderr, "warden: out of memory\n");
+                    status = EXIT_USAGE;
+                    break;
+                }
+            } else if (e->loaded)
+                printf("loaded   %s  %s\n", printable(e->message, msg, sizeof(msg)),
+                       printable(e->path, safe, sizeof(safe)));
             else
                 printf("refused  %s  %s: %s\n", e->id, printable(e->path, safe, sizeof(safe)),
-                       e->message);
+                       printable(e->message, msg, sizeof(msg)));
         }
-        if (json)
+        if (status)
+            json_decref(arr);
+        else if (json)
             cli_print_json(
                 json_pack("{s:s, s:o, s:I, s:I, s:s?}", "correlation_id",
                           wd_load_report_correlation_id(rep), "entries", arr, "loaded",
@@ -334,7 +358,8 @@ static int list_dir(int argc, char **argv)
             printf("%zu loaded, %zu refused (correlation id %s)\n",
                    wd_load_report_count(rep) - wd_load_report_refused(rep),
                    wd_load_report_refused(rep), wd_load_report_correlation_id(rep));
-        status = wd_load_report_refused(rep) ? EXIT_DENY : 0;
+        if (!status)
+            status = wd_load_report_refused(rep) ? EXIT_DENY : 0;
     }
     wd_load_report_free(rep);
     wd_registry_free(reg);

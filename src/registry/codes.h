@@ -24,5 +24,6 @@
 #define WD_L_DOWNGRADE "WD-L020"    /* a pipeline would run a plugin below its clearance */
 #define WD_L_NOT_APPROVED "WD-L021" /* the library hash is not in the approved list */
 #define WD_L_IMPORTS "WD-L022"      /* the library imports a denied symbol, or cannot be read */
+#define WD_L_DUPLICATE "WD-L023"    /* id, type and version already registered; no replace asked */
 
 #endif

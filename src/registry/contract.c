@@ -485,9 +485,9 @@ static void policy_field(loader *l, const wd_yaml_node *v)
     /* Policy plugins decide; they never act. They get no filesystem, network or environment. */
     if (wd_plugin_type_is_policy(c->type) && wd_policy_rule_count(c->policy) > 0)
         ERR(l, v, WD_L_SCHEMA,
-            "a %s is a policy plugin and gets no storage, network or environment access: its "
+            "%s %s is a policy plugin and gets no storage, network or environment access: its "
             "policy must grant nothing",
-            wd_plugin_type_name(c->type));
+            c->type == WD_PLUGIN_ORCHESTRATOR ? "an" : "a", wd_plugin_type_name(c->type));
 }
 
 static void tags_field(loader *l, const wd_yaml_node *v)

@@ -61,7 +61,13 @@ static int add_entry(wd_load_report *r, const char *path, bool loaded, const cha
 /* A refused entry, recorded in the registry's audit log with the batch's correlation id. */
 static int refused(wd_load_report *r, const char *path, const char *id, const char *message)
 {
-    wd_registry_audit_refusal(r->reg, path, id, message, r->correlation_id);
+    if (wd_registry_audit_refusal(r->reg, path, id, message, r->correlation_id) != 0) {
+        /* still refused, but the report must not pretend the log has it */
+        char m[1100];
+        snprintf(m, sizeof(m), "%s (not recorded in the audit log: %s)", message,
+                 wd_error_last()->message);
+        return add_entry(r, path, false, id, m);
+    }
     return add_entry(r, path, false, id, message);
 }
 

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "policy/netaddr.h"
 #include "registry/codes.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -179,11 +180,36 @@ static bool same_value(const wd_rule *r, const edit *e)
         return !strcmp(r->key, e->value);
     if (r->cidr)
         return !strcmp(r->cidr, e->value);
-    wd_buf b = WD_BUF_INIT;
-    host_text(&b, r);
-    bool same = !strcmp(wd_buf_cstr(&b), e->value) || !strcmp(r->host, e->value);
-    wd_buf_free(&b);
-    return same;
+    /* Compare the way the policy parser reads the value: case, a port after the host and the
+     * IP spelling must not make the same rule look different. */
+    wd_host_spec spec;
+    const char *why;
+    if (!wd_host_spec_parse(e->value, strlen(e->value), true, &spec, &why))
+        return false;
+    char host[WD_HOST_NAME_MAX + 3];
+    switch (spec.kind) {
+    case WD_HOST_ANY:
+        snprintf(host, sizeof(host), "*");
+        break;
+    case WD_HOST_WILDCARD:
+        snprintf(host, sizeof(host), "*.%s", spec.name);
+        break;
+    case WD_HOST_NAME:
+        snprintf(host, sizeof(host), "%s", spec.name);
+        break;
+    default:
+        wd_ip_format(&spec.ip, host);
+        break;
+    }
+    if (strcmp(r->host, host))
+        return false;
+    /* An unqualified revoke ("db.example.org") takes away every rule on that host; anything
+     * else (a grant, or a revoke naming a scheme or port) names one rule exactly. */
+    if (e->kind == EDIT_REVOKE && !spec.scheme[0] && !spec.port)
+        return true;
+    if (strcmp(r->scheme ? r->scheme : "", spec.scheme))
+        return false;
+    return spec.port ? r->port_count == 1 && r->ports[0] == spec.port : r->port_count == 0;
 }
 
 static void access_list(wd_buf *b, unsigned access)
@@ -261,21 +287,26 @@ static void render(wd_buf *b, const wd_policy *p, edit *e)
                     continue;
                 unsigned access = r->access;
                 if (e->kind != EDIT_NONE && same_value(r, e)) {
-                    e->matched = true;
                     if (e->kind == EDIT_GRANT) {
+                        e->matched = true;
                         access |= e->access;
                     } else if (!e->access) {
+                        e->matched = true;
                         continue; /* revoked entirely */
                     } else {
                         /* revoking write also revokes what it implied */
                         unsigned drop = e->access & WD_ACCESS_WRITE
                                             ? e->access | WD_ACCESS_CREATE | WD_ACCESS_DELETE
                                             : e->access;
+                        if (!(access & drop))
+                            goto keep; /* nothing of it was granted: not a match */
+                        e->matched = true;
                         access &= ~drop;
                         if (r->kind == WD_RULE_STORAGE && !access)
                             continue;
                     }
                 }
+            keep:
                 rule_yaml(b, r, access);
             }
             if (effect == WD_ALLOW && e->kind == EDIT_GRANT && e->target == kind && !e->matched) {

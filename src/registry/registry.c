@@ -11,6 +11,7 @@
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/json.h"
+#include "util/utf8.h"
 #include "warden/registry.h"
 
 struct wd_registry {
@@ -127,7 +128,7 @@ static int record(wd_registry *r, const char *type, wd_severity sev, const char 
 {
     if (!r->audit)
         return 0;
-    wd_buf d = WD_BUF_INIT;
+    wd_buf d = WD_BUF_INIT, val = WD_BUF_INIT;
     wd_buf_putc(&d, '{');
     for (size_t i = 0; kv[i]; i += 2) {
         const char *v = kv[i + 1] ? kv[i + 1] : "";
@@ -135,8 +136,13 @@ static int record(wd_registry *r, const char *type, wd_severity sev, const char 
             wd_buf_putc(&d, ',');
         wd_json_quote(&d, kv[i], strlen(kv[i]));
         wd_buf_putc(&d, ':');
-        wd_json_quote(&d, v, strlen(v));
+        /* paths come from the filesystem and need not be UTF-8; the log only takes UTF-8 */
+        wd_buf_clear(&val);
+        wd_utf8_escape(&val, v, strlen(v));
+        wd_json_quote(&d, val.data ? val.data : "", val.len);
     }
+    d.oom |= val.oom;
+    wd_buf_free(&val);
     wd_buf_putc(&d, '}');
     wd_audit_event ev = {type, sev, "registry", correlation_id, wd_buf_cstr(&d)};
     int rc = d.oom ? wd_fail(WD_ENOMEM, "out of memory") : wd_audit_append(r->audit, &ev, NULL);
@@ -193,7 +199,7 @@ int wd_registry_add_in(wd_registry *r, wd_contract *c, unsigned flags, int *repl
             kv[6] = "reason";
             kv[7] = "already registered";
             record(r, "PLUGIN_REFUSED", WD_SEVERITY_MEDIUM, correlation_id, kv);
-            rc = wd_error_set(WD_EBUSY, "", NULL, 0, 0,
+            rc = wd_error_set(WD_EBUSY, WD_L_DUPLICATE, NULL, 0, 0,
                               "%s (%s) %s is already registered: replacing it must be asked for",
                               id, wd_plugin_type_name(wd_contract_type(c)), wd_contract_version(c));
         } else if ((rc = record(r, "PLUGIN_REPLACED", WD_SEVERITY_HIGH, correlation_id, kv)) == 0) {

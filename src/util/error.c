@@ -28,16 +28,22 @@ static void copy_field(char *dst, size_t size, const char *src)
 int wd_error_set(int code, const char *id, const char *file, unsigned line, unsigned column,
                  const char *fmt, ...)
 {
+    /* Format into a local buffer first: callers may pass the stored message (or id, or file) as
+     * an argument to wrap it, and vsnprintf must never read the buffer it writes. */
+    char message[MSG_MAX], idbuf[ID_MAX], filebuf[FILE_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last.message, sizeof(last.message), fmt, ap);
+    vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
+    copy_field(idbuf, sizeof(idbuf), id);
+    copy_field(filebuf, sizeof(filebuf), file);
+    memcpy(last.message, message, sizeof(message));
     /* One line only: a message must never break the "FILE:LINE:COL: ..." format. */
     for (char *p = last.message; *p; p++)
         if (*p == '\n' || *p == '\r')
             *p = ' ';
-    copy_field(last.id, sizeof(last.id), id);
-    copy_field(last.file, sizeof(last.file), file);
+    memcpy(last.id, idbuf, sizeof(idbuf));
+    memcpy(last.file, filebuf, sizeof(filebuf));
     last.pub.code = code;
     last.pub.id = last.id;
     last.pub.message = last.message;

@@ -59,3 +59,14 @@ void wd_utf8_position(const char *data, size_t offset, unsigned *line, unsigned 
     *line = l;
     *column = c;
 }
+
+void wd_utf8_escape(wd_buf *out, const char *data, size_t len)
+{
+    size_t done = 0, bad;
+    while (done < len && !wd_utf8_valid(data + done, len - done, &bad)) {
+        wd_buf_append(out, data + done, bad);
+        wd_buf_printf(out, "\\x%02X", (unsigned char)data[done + bad]);
+        done += bad + 1;
+    }
+    wd_buf_append(out, data + done, len - done);
+}

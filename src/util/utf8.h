@@ -3,6 +3,8 @@
 #ifndef WD_UTIL_UTF8_H
 #define WD_UTIL_UTF8_H
 
+#include "util/buf.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -12,5 +14,10 @@ bool wd_utf8_valid(const char *data, size_t len, size_t *bad_offset);
 
 /* Line and column (both 1-based, column counted in characters) of a byte offset. */
 void wd_utf8_position(const char *data, size_t offset, unsigned *line, unsigned *column);
+
+/* Appends data[0..len) to out as valid UTF-8 for display and records: valid characters are
+ * copied, every byte that is not part of one (and NUL) becomes the four characters "\xNN".
+ * Used where names come from the filesystem, which does not promise UTF-8. */
+void wd_utf8_escape(wd_buf *out, const char *data, size_t len);
 
 #endif

@@ -88,6 +88,14 @@ static void test_grants_take_effect(void **state)
     assert_int_equal(decide_in(s, "tool", "write", "/data/ws/a", NULL), WD_DENY);
     assert_int_equal(decide_in(s, "tool", "delete", "/data/ws/a", NULL), WD_DENY);
     assert_int_equal(decide_in(s, "tool", "read", "/data/ws/a", NULL), WD_ALLOW);
+    /* an access the rule no longer has: nothing to revoke, and the file is not rewritten */
+    t = file_text("tool");
+    assert_int_equal(
+        wd_policy_revoke_storage(s, "tool", WD_PLUGIN_COMPUTE, "fs://ws/**", WD_ACCESS_WRITE),
+        WD_ENOTFOUND);
+    char *t2 = file_text("tool");
+    assert_string_equal(t, t2);
+    free(t), free(t2);
     assert_int_equal(wd_policy_revoke_storage(s, "tool", WD_PLUGIN_COMPUTE, "fs://ws/**", 0), 0);
     assert_int_equal(decide_in(s, "tool", "read", "/data/ws/a", NULL), WD_DENY);
     assert_int_equal(wd_policy_revoke_storage(s, "tool", WD_PLUGIN_COMPUTE, "fs://ws/**", 0),
@@ -104,6 +112,23 @@ static void test_grants_take_effect(void **state)
     assert_int_equal(wd_policy_revoke_network(s, "tool", WD_PLUGIN_COMPUTE, "10.0.0.0/8"), 0);
     assert_int_equal(decide_in(s, "tool", "connect", "10.2.3.4", NULL), WD_DENY);
     assert_int_equal(decide_in(s, "tool", "connect", "https://api.x.io", NULL), WD_ALLOW);
+    /* revokes read the host the way the parser does: case, port, IP spelling */
+    assert_int_equal(wd_policy_grant_network(s, "tool", WD_PLUGIN_COMPUTE, "DB.Example.org:5432"),
+                     0);
+    assert_int_equal(decide_in(s, "tool", "connect", "db.example.org:5432", NULL), WD_ALLOW);
+    assert_int_equal(wd_policy_revoke_network(s, "tool", WD_PLUGIN_COMPUTE, "db.example.org:5433"),
+                     WD_ENOTFOUND);
+    assert_int_equal(wd_policy_revoke_network(s, "tool", WD_PLUGIN_COMPUTE, "DB.Example.org:5432"),
+                     0);
+    assert_int_equal(decide_in(s, "tool", "connect", "db.example.org:5432", NULL), WD_DENY);
+    assert_int_equal(wd_policy_revoke_network(s, "tool", WD_PLUGIN_COMPUTE, "[2001:db8:0::1]"), 0);
+    assert_int_equal(decide_in(s, "tool", "connect", "[2001:db8::1]:443", NULL), WD_DENY);
+    /* a bare host takes every rule on it; a grant must name its rule exactly */
+    assert_int_equal(wd_policy_grant_network(s, "tool", WD_PLUGIN_COMPUTE, "cache.x.io:6379"), 0);
+    assert_int_equal(wd_policy_grant_network(s, "tool", WD_PLUGIN_COMPUTE, "cache.x.io"), 0);
+    assert_int_equal(decide_in(s, "tool", "connect", "cache.x.io:11211", NULL), WD_ALLOW);
+    assert_int_equal(wd_policy_revoke_network(s, "tool", WD_PLUGIN_COMPUTE, "cache.x.io"), 0);
+    assert_int_equal(decide_in(s, "tool", "connect", "cache.x.io:6379", NULL), WD_DENY);
     assert_int_equal(wd_policy_grant_env(s, "tool", WD_PLUGIN_COMPUTE, "LANG"), 0);
     assert_int_equal(decide_in(s, "tool", "env", "LANG", NULL), WD_ALLOW);
     assert_int_equal(wd_policy_revoke_env(s, "tool", WD_PLUGIN_COMPUTE, "LANG"), 0);

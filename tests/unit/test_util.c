@@ -98,6 +98,15 @@ static void test_utf8(void **state)
         assert_false(wd_utf8_valid(bads[i].s, bads[i].len, &bad));
         assert_int_equal(bad, bads[i].at);
     }
+    /* escaping for display: valid characters kept, every other byte as \xNN */
+    wd_buf b = WD_BUF_INIT;
+    wd_utf8_escape(&b, "caf\xc3\xa9/bad\xff\xfe/x\xe2\x82", 15);
+    assert_string_equal(wd_buf_cstr(&b), "caf\xc3\xa9/bad\\xFF\\xFE/x\\xE2\\x82");
+    assert_true(wd_utf8_valid(b.data, b.len, &bad));
+    wd_buf_clear(&b);
+    wd_utf8_escape(&b, "a\0b", 3);
+    assert_string_equal(wd_buf_cstr(&b), "a\\x00b");
+    wd_buf_free(&b);
     unsigned line, col;
     const char *text = "ab\n\xc3\xa9x\nyz";
     wd_utf8_position(text, 5, &line, &col); /* the 'x' after a 2-byte char */
@@ -227,6 +236,13 @@ static void test_error_last(void **state)
     huge[sizeof(huge) - 1] = '\0';
     wd_error_set(WD_ERANGE, "", huge, 0, 0, "%s", huge); /* truncated, never overflowing */
     assert_true(strlen(wd_error_last()->message) < sizeof(huge));
+    /* wrapping the stored message in a new one (callers do) must not read what is written */
+    wd_error_set(WD_EIO, "WD-L003", "f", 0, 0, "inner reason");
+    wd_error_set(WD_EPERM, wd_error_last()->id, wd_error_last()->file, 0, 0, "outer: %s",
+                 wd_error_last()->message);
+    assert_string_equal(wd_error_last()->message, "outer: inner reason");
+    assert_string_equal(wd_error_last()->id, "WD-L003");
+    assert_string_equal(wd_error_last()->file, "f");
     assert_string_equal(wd_strerror(WD_EPOLICY), "WD_EPOLICY");
     assert_string_equal(wd_strerror(-99), "WD_E?");
 }
