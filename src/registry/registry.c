@@ -290,17 +290,23 @@ int wd_registry_latest(wd_registry *r, const char *id, wd_plugin_type type, int 
     if (!r || !id || !fn)
         return wd_fail(WD_EINVAL, "wd_registry_latest needs an id and a callback");
     pthread_rwlock_rdlock(&r->lock);
-    size_t first = lower_bound(r, id, type, NULL), end = first;
-    while (end < r->count && found(r, end, id, type, NULL))
-        end++;
-    int rc = not_found(id, type, NULL);
-    for (size_t i = end; i-- > first;) /* highest precedence last */
+    /* the id's versions are contiguous from first: binary-search their end */
+    size_t first = lower_bound(r, id, type, NULL), lo = first, hi = r->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (found(r, mid, id, type, NULL))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i-- > first;) /* highest precedence last */
         if (prerelease || !wd_semver_is_prerelease(wd_contract_semver(r->items[i]))) {
-            rc = fn(r->items[i], ctx);
-            break;
+            int rc = fn(r->items[i], ctx);
+            pthread_rwlock_unlock(&r->lock);
+            return rc;
         }
     pthread_rwlock_unlock(&r->lock);
-    return rc;
+    return not_found(id, type, NULL); /* the message is built only on a miss */
 }
 
 int wd_registry_list(wd_registry *r, int (*fn)(const wd_contract *, void *), void *ctx)
