@@ -756,7 +756,7 @@ static void random_identifier(uint64_t *rng, gen_version *g, size_t k, char *out
         g->numeric[k] = false;
         break;
     default: /* a common word, so lists share prefixes */
-                snprintf(out, PAD + 1, "%s", words[below(rng, N_ELEMS(words))]);
+        snprintf(out, PAD + 1, "%s", words[below(rng, N_ELEMS(words))]);
         g->numeric[k] = false;
         break;
     }
@@ -765,7 +765,7 @@ static void random_identifier(uint64_t *rng, gen_version *g, size_t k, char *out
         memset(g->id[k], '0', PAD - len);
         memcpy(g->id[k] + PAD - len, out, len + 1);
     } else {
-                snprintf(g->id[k], sizeof(g->id[k]), "%s", out);
+        snprintf(g->id[k], sizeof(g->id[k]), "%s", out);
     }
 }
 
