@@ -9,4 +9,5 @@
 #include "contract.h"
 #include "registry.h"
 #include "policy_store.h"
+#include "sandbox.h"
 #endif

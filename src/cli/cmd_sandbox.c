@@ -1,0 +1,83 @@
+/* cmd_sandbox.c: warden sandbox probe: which kernel protections this machine offers, and what
+ * warden does without each one. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char *const landlock_features[] = {
+    NULL,
+    "filesystem access rights",
+    "file renames and links across directories (refer)",
+    "truncate",
+    "TCP bind and connect ports",
+    "ioctl on device files",
+    "signal and abstract-socket scoping",
+    "audit flags",
+};
+
+enum { LANDLOCK_KNOWN = (int)(sizeof(landlock_features) / sizeof(landlock_features[0])) - 1 };
+
+static int probe(bool json)
+{
+    wd_sandbox_caps c;
+    if (wd_sandbox_probe(&c) != 0) {
+        cli_error("sandbox probe");
+        return EXIT_USAGE;
+    }
+    int missing = (c.landlock_abi == 0) + !c.seccomp_filter + !c.no_new_privs +
+                  !c.network_namespaces + (!c.root && !c.user_namespaces);
+    if (json) {
+        json_t *feats = json_array();
+        for (int i = 1; i <= c.landlock_abi && i <= LANDLOCK_KNOWN; i++)
+            json_array_append_new(feats, json_string(landlock_features[i]));
+        return cli_print_json(json_pack(
+                   "{s:{s:i, s:o, s:s?}, s:{s:b, s:b}, s:b, s:b, s:b, s:b, s:i}", "landlock", "abi",
+                   c.landlock_abi, "features", feats, "unavailable_because", c.landlock_why,
+                   "seccomp", "filter", c.seccomp_filter, "already_filtered", c.seccomp_active,
+                   "no_new_privs", c.no_new_privs, "user_namespaces", c.user_namespaces,
+                   "network_namespaces", c.network_namespaces, "root", c.root, "missing",
+                   missing)) != 0
+                   ? EXIT_USAGE
+                   : 0;
+    }
+    if (c.landlock_abi) {
+        printf("landlock            ABI %d: will use", c.landlock_abi);
+        for (int i = 1; i <= c.landlock_abi && i <= LANDLOCK_KNOWN; i++)
+            printf("%s %s", i == 1 ? "" : ",", landlock_features[i]);
+        printf("\n");
+    } else {
+        printf("landlock            unavailable (%s): filesystem access is enforced by the broker "
+               "only\n",
+               c.landlock_why);
+    }
+    printf("seccomp             %s\n", c.seccomp_filter
+                                           ? "filter mode: will use an allowlist of system calls"
+                                           : "unavailable: system calls are not filtered");
+    if (c.seccomp_active)
+        printf("                    (warden itself already runs under a filter; plugins inherit "
+               "it)\n");
+    printf("no_new_privs        %s\n", c.no_new_privs ? "will set" : "unavailable");
+    printf("user namespaces     %s\n",
+           c.user_namespaces ? "available: warden can sandbox as an ordinary user"
+           : c.root          ? "unavailable (running as root, not needed)"
+                             : "unavailable: an ordinary user cannot create namespaces here");
+    printf("network namespace   %s\n",
+           c.network_namespaces ? "will use: a plugin reaches the network only through the broker"
+                                : "unavailable: plugins could open sockets the broker never sees");
+    printf("%d protection%s unavailable\n", missing, missing == 1 ? "" : "s");
+    return 0;
+}
+
+int cmd_sandbox(int argc, char **argv)
+{
+    bool json = argc == 3 && !strcmp(argv[2], "--json");
+    if (argc >= 2 && !strcmp(argv[1], "probe") && (argc == 2 || json))
+        return probe(json);
+    FILE *out = argc == 2 && !strcmp(argv[1], "--help") ? stdout : stderr;
+    fprintf(out, "usage: warden sandbox probe [--json]\n\n"
+                 "probe: which kernel protections this machine offers (Landlock ABI and its\n"
+                 "  features, seccomp filters, no_new_privs, user and network namespaces) and\n"
+                 "  what warden does without each one. Changes nothing; exit 0.\n");
+    return out == stdout ? 0 : EXIT_USAGE;
+}

@@ -1,0 +1,71 @@
+/* probe.c: which kernel protections are available (sandbox.h). Every check asks the kernel
+ * directly; none trusts a version number. */
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stdint.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util/error.h"
+#include "warden/sandbox.h"
+
+/* Older kernel headers (Debian 12 ships 6.1) may lack these; the values are kernel ABI. */
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset 444
+#endif
+#ifndef LANDLOCK_CREATE_RULESET_VERSION
+#define LANDLOCK_CREATE_RULESET_VERSION (1U << 0)
+#endif
+
+static int landlock_abi(const char **why)
+{
+    long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+    if (abi > 0) {
+        *why = NULL;
+        return (int)abi;
+    }
+    *why = errno == EOPNOTSUPP ? "disabled at boot (not in the lsm= list)"
+           : errno == ENOSYS   ? "not built into this kernel"
+                               : "refused by the kernel";
+    return 0;
+}
+
+static bool seccomp_filter_available(void)
+{
+    uint32_t action = SECCOMP_RET_KILL_PROCESS;
+    return syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
+}
+
+/* Runs unshare(flags) in a child so the caller's namespaces never change. */
+static bool can_unshare(int flags)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return false;
+    if (pid == 0)
+        _exit(unshare(flags) == 0 ? 0 : 1);
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return false;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+int wd_sandbox_probe(wd_sandbox_caps *caps)
+{
+    if (!caps)
+        return wd_fail(WD_EINVAL, "wd_sandbox_probe needs somewhere to write");
+    *caps = (wd_sandbox_caps){0};
+    caps->landlock_abi = landlock_abi(&caps->landlock_why);
+    caps->seccomp_filter = seccomp_filter_available();
+    caps->seccomp_active = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 2;
+    caps->no_new_privs = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) >= 0;
+    caps->root = geteuid() == 0;
+    caps->user_namespaces = can_unshare(CLONE_NEWUSER);
+    caps->network_namespaces = can_unshare(CLONE_NEWNET) ||
+                               (caps->user_namespaces && can_unshare(CLONE_NEWUSER | CLONE_NEWNET));
+    return 0;
+}

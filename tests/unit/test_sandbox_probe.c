@@ -1,0 +1,122 @@
+/* test_sandbox_probe.c: wd_sandbox_probe reports what the kernel really enforces, and changes
+ * nothing in the caller. Runs on any kernel: features it lacks are checked to be reported
+ * missing, features it has are checked by using them in a child. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/landlock.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "warden/warden.h"
+
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset 444
+#define SYS_landlock_restrict_self 446
+#endif
+
+static void ns_link(const char *name, char *out, size_t size)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
+    ssize_t n = readlink(path, out, size - 1);
+    assert_true(n > 0);
+    out[n] = '\0';
+}
+
+static void test_probe_changes_nothing(void **state)
+{
+    (void)state;
+    char net[128], user[128], net2[128], user2[128];
+    ns_link("net", net, sizeof(net));
+    ns_link("user", user, sizeof(user));
+    wd_sandbox_caps c;
+    assert_int_equal(wd_sandbox_probe(&c), 0);
+    ns_link("net", net2, sizeof(net2));
+    ns_link("user", user2, sizeof(user2));
+    assert_string_equal(net, net2);
+    assert_string_equal(user, user2);
+    assert_int_equal(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), 0); /* not set on the caller */
+    assert_int_equal(wd_sandbox_probe(NULL), WD_EINVAL);
+}
+
+static void test_landlock_as_reported(void **state)
+{
+    (void)state;
+    wd_sandbox_caps c;
+    assert_int_equal(wd_sandbox_probe(&c), 0);
+    if (!c.landlock_abi) {
+        assert_non_null(c.landlock_why);
+        /* the kernel must agree that it cannot create a ruleset */
+        struct landlock_ruleset_attr attr = {.handled_access_fs = LANDLOCK_ACCESS_FS_READ_FILE};
+        assert_true(syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0) < 0);
+        return;
+    }
+    assert_null(c.landlock_why);
+    /* reported available: a child that handles READ_FILE and grants nothing cannot read */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct landlock_ruleset_attr attr = {.handled_access_fs = LANDLOCK_ACCESS_FS_READ_FILE};
+        long fd = syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+        if (fd < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+            syscall(SYS_landlock_restrict_self, (int)fd, 0) != 0)
+            _exit(3);
+        int f = open("/proc/self/status", O_RDONLY);
+        _exit(f < 0 && errno == EACCES ? 0 : 4);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_namespaces_as_reported(void **state)
+{
+    (void)state;
+    wd_sandbox_caps c;
+    assert_int_equal(wd_sandbox_probe(&c), 0);
+    assert_int_equal(c.root, geteuid() == 0);
+    if (c.network_namespaces) {
+        /* reported available: a child really gets a network namespace of its own */
+        char before[128];
+        ns_link("net", before, sizeof(before));
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            if (unshare(CLONE_NEWNET) != 0 && unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0)
+                _exit(3);
+            char after[128];
+            ssize_t n = readlink("/proc/self/ns/net", after, sizeof(after) - 1);
+            if (n <= 0)
+                _exit(4);
+            after[n] = '\0';
+            _exit(strcmp(before, after) ? 0 : 5);
+        }
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_probe_changes_nothing),
+        cmocka_unit_test(test_landlock_as_reported),
+        cmocka_unit_test(test_namespaces_as_reported),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
