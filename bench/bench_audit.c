@@ -20,7 +20,6 @@
  * progress and per-run details to stderr. bench/README.md explains the output. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <openssl/crypto.h>
@@ -28,17 +27,16 @@
 #include <openssl/hmac.h>
 #include <pthread.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bench_common.h"
+#include "bench_util.h"
 #include "crypto/crypto.h"
 #include "warden/audit.h"
 #include "warden/error.h"
@@ -67,125 +65,11 @@
 
 /* ---- small utilities ------------------------------------------------------------------------- */
 
-static char g_root[PATH_MAX]; /* the temporary directory, removed on exit and on die() */
-
-static void remove_tree(const char *path, bool quiet);
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("bench_audit: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    if (g_root[0])
-        remove_tree(g_root, true);
-    exit(1);
-}
-
 /* Dies with libwarden's last error when rc is not WD_OK. */
 static void check_wd(int rc, const char *what)
 {
     if (rc != WD_OK)
         die("%s failed: %s: %s", what, wd_strerror(rc), wd_error_last()->message);
-}
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p)
-        die("out of memory (%zu bytes)", n);
-    return p;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p)
-        die("out of memory (%zu x %zu bytes)", n, size);
-    return p;
-}
-
-static uint64_t clock_ns(clockid_t id, const char *name)
-{
-    struct timespec ts;
-    if (clock_gettime(id, &ts) != 0)
-        die("clock_gettime(%s) failed", name);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t now_ns(void)
-{
-    return clock_ns(CLOCK_MONOTONIC, "CLOCK_MONOTONIC");
-}
-
-/* CPU time of the whole process (all threads, user + system). */
-static uint64_t cpu_ns(void)
-{
-    return clock_ns(CLOCK_PROCESS_CPUTIME_ID, "CLOCK_PROCESS_CPUTIME_ID");
-}
-
-static void path_join(char *out, size_t size, const char *dir, const char *name)
-{
-    int n = snprintf(out, size, "%s/%s", dir, name);
-    if (n < 0 || (size_t)n >= size)
-        die("path too long: %s/%s", dir, name);
-}
-
-static bool g_rm_quiet;
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    if (remove(path) != 0 && !g_rm_quiet) {
-        fprintf(stderr, "bench_audit: cannot remove %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-/* rm -r; dies on failure unless quiet (the path of die() itself). */
-static void remove_tree(const char *path, bool quiet)
-{
-    g_rm_quiet = quiet;
-    if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0 && !quiet)
-        die("cannot remove %s", path);
-}
-
-static void make_dir(const char *path)
-{
-    if (mkdir(path, 0700) != 0)
-        die("cannot create %s: %s", path, strerror(errno));
-}
-
-/* A growable array of latency samples in ns (saturating at ~4.29 s). */
-typedef struct {
-    uint32_t *v;
-    size_t n, cap;
-} samples;
-
-static void samples_push(samples *s, uint64_t ns)
-{
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 65536;
-        uint32_t *v = realloc(s->v, cap * sizeof(*v));
-        if (!v)
-            die("out of memory (%zu latency samples)", cap);
-        s->v = v;
-        s->cap = cap;
-    }
-    s->v[s->n++] = ns > UINT32_MAX ? UINT32_MAX : (uint32_t)ns;
-}
-
-static void samples_free(samples *s)
-{
-    free(s->v);
-    *s = (samples){0};
 }
 
 /* ---- CPU affinity (--pin) -------------------------------------------------------------------- */
@@ -206,28 +90,6 @@ static void pin_main_thread(int cpu)
     if (rc != 0)
         die("pthread_setaffinity_np(CPU %d) failed: %s", cpu, strerror(rc));
     g_pinned = true;
-}
-
-static int allowed_cpus(void)
-{
-    cpu_set_t s;
-    if (sched_getaffinity(0, sizeof(s), &s) != 0)
-        die("sched_getaffinity failed: %s", strerror(errno));
-    return CPU_COUNT(&s);
-}
-
-/* The 1-minute load average: other processes competing for the CPUs skew every number. */
-static double load_average(void)
-{
-    double l = -1;
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (!f)
-        return -1;
-    if (fscanf(f, "%lf", &l) != 1)
-        l = -1;
-    if (fclose(f) != 0)
-        return -1;
-    return l;
 }
 
 /* ---- the table ------------------------------------------------------------------------------- */
@@ -409,7 +271,7 @@ static void bench_fdatasync(double secs)
     char path[PATH_MAX], line[300];
     memset(line, 'x', sizeof(line) - 1);
     line[sizeof(line) - 1] = '\n';
-    path_join(path, sizeof(path), g_root, "fdatasync.probe");
+    path_join(path, sizeof(path), bench_root, "fdatasync.probe");
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0)
         die("cannot create %s: %s", path, strerror(errno));
@@ -481,7 +343,7 @@ static void new_log_dir(log_paths *lp)
 {
     char name[32];
     snprintf(name, sizeof(name), "log-%02u", ++g_next_log);
-    path_join(lp->dir, sizeof(lp->dir), g_root, name);
+    path_join(lp->dir, sizeof(lp->dir), bench_root, name);
     path_join(lp->keys, sizeof(lp->keys), lp->dir, "keys");
     path_join(lp->log, sizeof(lp->log), lp->dir, "log");
     make_dir(lp->dir);
@@ -925,6 +787,7 @@ static bool parse_u64(const char *s, uint64_t *out)
 
 int main(int argc, char **argv)
 {
+    bench_set_name("bench_audit");
     double crypto_secs = FULL_CRYPTO_SECS, append_secs = FULL_APPEND_SECS;
     uint64_t nrecords = FULL_VERIFY_RECORDS;
     int passes = FULL_PASSES, pin = -1;
@@ -974,10 +837,10 @@ int main(int argc, char **argv)
     if (pin >= 0)
         pin_main_thread(pin);
 
-    path_join(g_root, sizeof(g_root), parent, "bench_audit.XXXXXX");
-    if (!mkdtemp(g_root)) {
+    path_join(bench_root, sizeof(bench_root), parent, "bench_audit.XXXXXX");
+    if (!mkdtemp(bench_root)) {
         int e = errno;
-        g_root[0] = '\0';
+        bench_root[0] = '\0';
         die("mkdtemp in %s failed: %s", parent, strerror(e));
     }
 
@@ -987,7 +850,7 @@ int main(int argc, char **argv)
            load_average(), pin >= 0 ? "pinned to one CPU (--pin)" : "not pinned");
     printf("logs in %s; append runs %.2f s each; events ~300 B on disk (FS_READ/FS_DENY, "
            "8-hex request id, component \"fs\", details {\"fd\":NN}); checkpoint every %d\n",
-           g_root, append_secs, CHECKPOINT_EVERY);
+           bench_root, append_secs, CHECKPOINT_EVERY);
     fflush(stdout);
 
     if (only & ONLY_CRYPTO) {
@@ -1031,8 +894,8 @@ int main(int argc, char **argv)
     print_table();
     print_targets();
     printf("load average at the end: %.2f\n", load_average());
-    remove_tree(g_root, false);
-    g_root[0] = '\0';
+    remove_tree(bench_root, false);
+    bench_root[0] = '\0';
     if (fflush(stdout) != 0 || ferror(stdout))
         die("cannot write to stdout");
     return 0;

@@ -8,7 +8,6 @@
  * passes) and per-decision latency percentiles. bench/README.md explains the output. */
 #include <inttypes.h>
 #include <malloc.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "bench_common.h"
+#include "bench_util.h"
 #include "warden/error.h"
 #include "warden/policy.h"
 
@@ -38,35 +38,6 @@
 
 /* ---- small utilities ---------------------------------------------------------------------- */
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("bench_decide: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(1);
-}
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p)
-        die("out of memory (%zu bytes)", n);
-    return p;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p)
-        die("out of memory (%zu x %zu bytes)", n, size);
-    return p;
-}
-
 static char *xstrdup(const char *s)
 {
     size_t n = strlen(s) + 1;
@@ -75,22 +46,11 @@ static char *xstrdup(const char *s)
     return d;
 }
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-        die("clock_gettime(CLOCK_MONOTONIC) failed");
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* CPU time this thread has used: unlike wall time, it does not count time the scheduler gave to
  * other processes (reported beside the wall-clock rate, for busy machines). */
 static uint64_t thread_cpu_ns(void)
 {
-    struct timespec ts;
-    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
-        die("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return clock_ns(CLOCK_THREAD_CPUTIME_ID, "CLOCK_THREAD_CPUTIME_ID");
 }
 
 /* Resident set size in bytes, from /proc/self/statm. */
@@ -109,68 +69,6 @@ static size_t rss_bytes(void)
     return (size_t)resident * (size_t)page;
 }
 
-/* A growable text buffer. */
-typedef struct {
-    char *data;
-    size_t len, cap;
-} sbuf;
-
-static void sb_reserve(sbuf *b, size_t more)
-{
-    if (b->len + more + 1 <= b->cap)
-        return;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + more + 1)
-        cap *= 2;
-    char *d = realloc(b->data, cap);
-    if (!d)
-        die("out of memory (%zu bytes of text)", cap);
-    b->data = d;
-    b->cap = cap;
-}
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        die("vsnprintf failed");
-    sb_reserve(b, (size_t)n);
-    va_start(ap, fmt);
-    int m = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
-    va_end(ap);
-    if (m != n)
-        die("vsnprintf failed");
-    b->len += (size_t)n;
-}
-
-static void sb_putc(sbuf *b, char c)
-{
-    sb_reserve(b, 1);
-    b->data[b->len++] = c;
-    b->data[b->len] = '\0';
-}
-
-static void sb_append(sbuf *b, const sbuf *other)
-{
-    if (!other->len)
-        return;
-    sb_reserve(b, other->len);
-    memcpy(b->data + b->len, other->data, other->len);
-    b->len += other->len;
-    b->data[b->len] = '\0';
-}
-
-static void sb_free(sbuf *b)
-{
-    free(b->data);
-    *b = (sbuf){0};
-}
-
 /* ---- PRNG: xorshift64* --------------------------------------------------------------------- */
 
 typedef struct {
@@ -185,12 +83,7 @@ static rng rng_make(uint64_t seed)
 
 static uint64_t rng_next(rng *r)
 {
-    uint64_t x = r->s;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    r->s = x;
-    return x * 0x2545F4914F6CDD1Dull;
+    return xorshift64s(&r->s);
 }
 
 /* Uniform in [0, n), n > 0. */
@@ -1088,6 +981,7 @@ static bool parse_u64(const char *s, uint64_t *out)
 
 int main(int argc, char **argv)
 {
+    bench_set_name("bench_decide");
     uint64_t seed = DEFAULT_SEED, nq = DEFAULT_QUERIES;
     size_t sizes[MAX_SIZES] = {10, 100, 1000, 10000}, nsizes = 4;
     bool queries_given = false;

@@ -23,13 +23,10 @@
  * One table goes to stdout, progress and details to stderr. bench/README.md explains the output. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
-#include <sched.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,6 +37,7 @@
 #include <unistd.h>
 
 #include "bench_common.h"
+#include "bench_util.h"
 #include "crypto/crypto.h"
 #include "warden/contract.h"
 #include "warden/error.h"
@@ -70,101 +68,12 @@
 
 /* ---- small utilities ------------------------------------------------------------------------- */
 
-static char g_root[PATH_MAX]; /* the temporary directory, removed on exit and on die() */
-
-static void remove_tree(const char *path, bool quiet);
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("bench_registry: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    if (g_root[0])
-        remove_tree(g_root, true);
-    exit(1);
-}
-
 /* Dies with libwarden's last error when rc is not WD_OK. */
 static void check_wd(int rc, const char *what)
 {
     if (rc != WD_OK)
         die("%s failed: %s: %s %s", what, wd_strerror(rc), wd_error_last()->id,
             wd_error_last()->message);
-}
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p)
-        die("out of memory (%zu bytes)", n);
-    return p;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p)
-        die("out of memory (%zu x %zu bytes)", n, size);
-    return p;
-}
-
-static uint64_t clock_ns(clockid_t id, const char *name)
-{
-    struct timespec ts;
-    if (clock_gettime(id, &ts) != 0)
-        die("clock_gettime(%s) failed", name);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t now_ns(void)
-{
-    return clock_ns(CLOCK_MONOTONIC, "CLOCK_MONOTONIC");
-}
-
-/* CPU time of the whole process (all threads, user + system). */
-static uint64_t cpu_ns(void)
-{
-    return clock_ns(CLOCK_PROCESS_CPUTIME_ID, "CLOCK_PROCESS_CPUTIME_ID");
-}
-
-static void path_join(char *out, size_t size, const char *dir, const char *name)
-{
-    int n = snprintf(out, size, "%s/%s", dir, name);
-    if (n < 0 || (size_t)n >= size)
-        die("path too long: %s/%s", dir, name);
-}
-
-static bool g_rm_quiet;
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    if (remove(path) != 0 && !g_rm_quiet) {
-        fprintf(stderr, "bench_registry: cannot remove %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-/* rm -r; dies on failure unless quiet (the path of die() itself). */
-static void remove_tree(const char *path, bool quiet)
-{
-    g_rm_quiet = quiet;
-    if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0 && !quiet)
-        die("cannot remove %s", path);
-}
-
-static void make_dir(const char *path)
-{
-    if (mkdir(path, 0700) != 0)
-        die("cannot create %s: %s", path, strerror(errno));
 }
 
 /* Creates path (it must not exist) holding exactly data. */
@@ -233,78 +142,6 @@ static void hex_encode(const uint8_t *in, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-/* xorshift64*: a fixed-seed PRNG, so every run writes the same bytes. */
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t x = *s;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *s = x;
-    return x * 0x2545F4914F6CDD1Dull;
-}
-
-/* A growable text buffer. */
-typedef struct {
-    char *data;
-    size_t len, cap;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    for (;;) {
-        size_t room = b->cap - b->len;
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->data ? b->data + b->len : NULL, room, fmt, ap);
-        va_end(ap);
-        if (n < 0)
-            die("internal: vsnprintf failed");
-        if ((size_t)n < room) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap - b->len <= (size_t)n)
-            cap *= 2;
-        char *d = realloc(b->data, cap);
-        if (!d)
-            die("out of memory (%zu bytes of text)", cap);
-        b->data = d;
-        b->cap = cap;
-    }
-}
-
-static void sb_free(sbuf *b)
-{
-    free(b->data);
-    *b = (sbuf){0};
-}
-
-static int allowed_cpus(void)
-{
-    cpu_set_t s;
-    if (sched_getaffinity(0, sizeof(s), &s) != 0)
-        die("sched_getaffinity failed: %s", strerror(errno));
-    return CPU_COUNT(&s);
-}
-
-/* The 1-minute load average: other processes competing for the CPUs skew every number. */
-static double load_average(void)
-{
-    double l = -1;
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (!f)
-        return -1;
-    if (fscanf(f, "%lf", &l) != 1)
-        l = -1;
-    if (fclose(f) != 0)
-        return -1;
-    return l;
-}
-
 /* A duration with a unit that keeps three or four digits: "312 ns", "45.1 us", "1.27 ms". */
 static void fmt_dur(char *out, size_t size, double ns)
 {
@@ -316,31 +153,6 @@ static void fmt_dur(char *out, size_t size, double ns)
         snprintf(out, size, "%.1f us", ns / 1e3);
     else
         snprintf(out, size, "%.2f ms", ns / 1e6);
-}
-
-/* Per-call latencies in ns (saturating at ~4.29 s), sorted for quantiles. */
-typedef struct {
-    uint32_t *v;
-    size_t n, cap;
-} samples;
-
-static void samples_push(samples *s, uint64_t ns)
-{
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 1024;
-        uint32_t *v = realloc(s->v, cap * sizeof(*v));
-        if (!v)
-            die("out of memory (%zu latency samples)", cap);
-        s->v = v;
-        s->cap = cap;
-    }
-    s->v[s->n++] = ns > UINT32_MAX ? UINT32_MAX : (uint32_t)ns;
-}
-
-static void samples_free(samples *s)
-{
-    free(s->v);
-    *s = (samples){0};
 }
 
 /* ---- the table ------------------------------------------------------------------------------- */
@@ -489,7 +301,7 @@ static size_t contract_yaml(char *out, size_t size, unsigned i, const uint8_t sh
 static size_t make_set(char *set_dir, size_t size, const char *name, const unsigned char *lib,
                        size_t lib_len)
 {
-    path_join(set_dir, size, g_root, name);
+    path_join(set_dir, size, bench_root, name);
     make_dir(set_dir);
     wd_hasher *h = NULL;
     check_wd(wd_hasher_new(&h), "wd_hasher_new");
@@ -509,7 +321,7 @@ static size_t make_set(char *set_dir, size_t size, const char *name, const unsig
         uint8_t sha[32];
         if (!lib) {
             for (size_t k = 0; k < RAND_LIB_BYTES; k += 8) {
-                uint64_t x = rng_next(&seed);
+                uint64_t x = xorshift64s(&seed);
                 memcpy(rand_lib + k, &x, 8);
             }
             bytes = rand_lib;
@@ -827,7 +639,7 @@ static int batch_registry(worker *w)
     wd_registry *reg = w->ctx;
     uint64_t sink = 0, ops = 0;
     for (int i = 0; i < BATCH; i++) {
-        uint64_t x = rng_next(&w->rng);
+        uint64_t x = xorshift64s(&w->rng);
         const char *id = g_ids[x % N_IDS];
         if (w->mode & MODE_RESOLVE) {
             const char *version = g_versions[(x >> 20) % N_VERSIONS];
@@ -1097,8 +909,8 @@ static void part_discovery(const config *cfg)
     /* Reviewer keys in keys/, only the public key in the trust directory. */
     char keys_dir[PATH_MAX], trust_dir[PATH_MAX], key_path[PATH_MAX], pub_path[PATH_MAX],
         trusted_pub[PATH_MAX];
-    path_join(keys_dir, sizeof(keys_dir), g_root, "keys");
-    path_join(trust_dir, sizeof(trust_dir), g_root, "trust");
+    path_join(keys_dir, sizeof(keys_dir), bench_root, "keys");
+    path_join(trust_dir, sizeof(trust_dir), bench_root, "trust");
     check_wd(wd_review_keygen(keys_dir), "wd_review_keygen");
     path_join(key_path, sizeof(key_path), keys_dir, "reviewer.key");
     path_join(pub_path, sizeof(pub_path), keys_dir, "reviewer.pub");
@@ -1338,6 +1150,7 @@ static void default_elf(char *out, size_t size)
 
 int main(int argc, char **argv)
 {
+    bench_set_name("bench_registry");
     static config cfg = {.secs = FULL_SECS, .runs = FULL_RUNS};
     bool quick = false, secs_given = false, runs_given = false;
     const char *parent = "/tmp";
@@ -1391,15 +1204,15 @@ int main(int argc, char **argv)
     size_t elf_len = 0;
     unsigned char *elf = read_file(elf_path, &elf_len);
 
-    path_join(g_root, sizeof(g_root), parent, "bench_registry.XXXXXX");
-    if (!mkdtemp(g_root)) {
+    path_join(bench_root, sizeof(bench_root), parent, "bench_registry.XXXXXX");
+    if (!mkdtemp(bench_root)) {
         int e = errno;
-        g_root[0] = '\0';
+        bench_root[0] = '\0';
         free(elf);
         die("mkdtemp in %s failed: %s", parent, strerror(e));
     }
     fprintf(stderr, "bench_registry: writing %d + %d contracts to %s ...\n", N_CONTRACTS,
-            N_CONTRACTS, g_root);
+            N_CONTRACTS, bench_root);
     size_t yaml_avg = make_set(cfg.rand_dir, sizeof(cfg.rand_dir), "rand", NULL, 0);
     make_set(cfg.elf_dir, sizeof(cfg.elf_dir), "elf", elf, elf_len);
     free(elf);
@@ -1410,7 +1223,7 @@ int main(int argc, char **argv)
     printf("contracts in %s (page cache warm): 2 sets of %d = %d ids x %d versions (%d "
            "pre-releases each), contract.yaml ~%zu B with a 3-rule inline policy; libraries: "
            "%d B pseudo-random (rand set), a copy of %s, %zu B (elf set)\n",
-           g_root, N_CONTRACTS, N_IDS, N_VERSIONS, N_PRERELEASES, yaml_avg, RAND_LIB_BYTES,
+           bench_root, N_CONTRACTS, N_IDS, N_VERSIONS, N_PRERELEASES, yaml_avg, RAND_LIB_BYTES,
            elf_path, elf_len);
     printf("timed loops %.2f s each; discovery: median of %d run%s; this machine allows %d "
            "CPU%s: rows with more threads than that share CPUs (oversubscribed)\n",
@@ -1428,8 +1241,8 @@ int main(int argc, char **argv)
     print_summary(&cfg);
     printf("load average at the end: %.2f; total run time %.1f s\n", load_average(),
            (double)(now_ns() - t_start) / 1e9);
-    remove_tree(g_root, false);
-    g_root[0] = '\0';
+    remove_tree(bench_root, false);
+    bench_root[0] = '\0';
     if (fflush(stdout) != 0 || ferror(stdout))
         die("cannot write to stdout");
     return 0;
