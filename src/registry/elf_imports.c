@@ -1,6 +1,10 @@
 #include "registry/elf_imports.h"
 
 #include <elf.h>
+
+#ifndef DT_MIPS_SYMTABNO
+#define DT_MIPS_SYMTABNO 0x70000011
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,6 +264,60 @@ static int collect(name_ref *refs, size_t n, wd_elf_imports *out)
     return 0;
 }
 
+/* The program headers, checked to lie in the file. */
+typedef struct {
+    uint64_t off, num;
+    size_t size;
+} phdrs;
+
+/* The file offset of [addr, addr + size) in the loader's view: inside one PT_LOAD's file bytes. */
+static bool vaddr_to_off(const elf_file *f, const phdrs *ph, uint64_t addr, uint64_t size,
+                         uint64_t *off)
+{
+    for (uint64_t i = 0; i < ph->num; i++) {
+        const unsigned char *p = f->data + (size_t)(ph->off + i * ph->size);
+        if (FIELD(f, p, Elf32_Phdr, Elf64_Phdr, p_type) != PT_LOAD)
+            continue;
+        uint64_t va = FIELD(f, p, Elf32_Phdr, Elf64_Phdr, p_vaddr);
+        uint64_t fo = FIELD(f, p, Elf32_Phdr, Elf64_Phdr, p_offset);
+        uint64_t fs = FIELD(f, p, Elf32_Phdr, Elf64_Phdr, p_filesz);
+        if (addr < va || addr - va > fs || size > fs - (addr - va))
+            continue;
+        if (fo > UINT64_MAX - (addr - va) || !span_ok(f->len, fo + (addr - va), size))
+            return false;
+        *off = fo + (addr - va);
+        return true;
+    }
+    return false;
+}
+
+/* Every relocation in the table at addr binds a symbol inside the inspected .dynsym: an index
+ * past its end would be an import the reader never saw (a shortened .dynsym). */
+static int check_relocs(const elf_file *f, const phdrs *ph, uint64_t addr, uint64_t size, bool rela,
+                        uint64_t nsyms)
+{
+    if (size == 0)
+        return 0;
+    size_t ent = f->is64 ? (rela ? sizeof(Elf64_Rela) : sizeof(Elf64_Rel))
+                         : (rela ? sizeof(Elf32_Rela) : sizeof(Elf32_Rel));
+    uint64_t off;
+    if (size % ent || !vaddr_to_off(f, ph, addr, size, &off))
+        return wd_fail(WD_EINVAL, "the loader's relocations are not where the dynamic segment "
+                                  "says: imports cannot be verified");
+    for (uint64_t o = 0; o < size; o += ent) {
+        const unsigned char *r = f->data + (size_t)(off + o);
+        uint64_t info = rela ? FIELD(f, r, Elf32_Rela, Elf64_Rela, r_info)
+                             : FIELD(f, r, Elf32_Rel, Elf64_Rel, r_info);
+        uint64_t sym = f->is64 ? info >> 32 : info >> 8;
+        if (sym >= nsyms)
+            return wd_fail(WD_EINVAL,
+                           "a relocation binds symbol %llu, past the end of .dynsym "
+                           "(%llu symbols): imports cannot be verified",
+                           (unsigned long long)sym, (unsigned long long)nsyms);
+    }
+    return 0;
+}
+
 /* The sections are the linker's view; the loader finds symbols through PT_DYNAMIC (DT_SYMTAB,
  * DT_STRTAB) and never reads section headers. A hostile object could drop its section headers
  * or retype .dynsym, keep binding system(), and show no imports. So the loader's tables must be
@@ -297,7 +355,10 @@ static int check_loader_view(const elf_file *f, bool found, const section *symta
         return wd_fail(WD_EINVAL, "dynamic segment out of bounds");
     size_t dsz = f->is64 ? sizeof(Elf64_Dyn) : sizeof(Elf32_Dyn);
     uint64_t dt_symtab = 0, dt_strtab = 0;
-    bool has_symtab = false, has_strtab = false;
+    uint64_t rela = 0, relasz = 0, rel = 0, relsz = 0, jmprel = 0, pltrelsz = 0, pltrel = 0;
+    uint64_t hash = 0, mips_symtabno = 0;
+    bool has_symtab = false, has_strtab = false, has_rela = false, has_rel = false,
+         has_jmprel = false, has_hash = false;
     for (uint64_t o = 0; o + dsz <= dyn_size; o += dsz) {
         const unsigned char *e = d + (size_t)(dyn_off + o);
         uint64_t tag = FIELD(f, e, Elf32_Dyn, Elf64_Dyn, d_tag);
@@ -308,22 +369,64 @@ static int check_loader_view(const elf_file *f, bool found, const section *symta
             dt_symtab = val, has_symtab = true;
         else if (tag == DT_STRTAB)
             dt_strtab = val, has_strtab = true;
+        else if (tag == DT_RELA)
+            rela = val, has_rela = true;
+        else if (tag == DT_RELASZ)
+            relasz = val;
+        else if (tag == DT_REL)
+            rel = val, has_rel = true;
+        else if (tag == DT_RELSZ)
+            relsz = val;
+        else if (tag == DT_JMPREL)
+            jmprel = val, has_jmprel = true;
+        else if (tag == DT_PLTRELSZ)
+            pltrelsz = val;
+        else if (tag == DT_PLTREL)
+            pltrel = val;
+        else if (tag == DT_HASH)
+            hash = val, has_hash = true;
+        else if (tag == DT_MIPS_SYMTABNO &&
+                 FIELD(f, d, Elf32_Ehdr, Elf64_Ehdr, e_machine) == EM_MIPS)
+            mips_symtabno = val;
     }
     if (!has_symtab)
         return 0; /* the loader has no symbols to bind */
     if (!found)
         return wd_fail(WD_EINVAL, "the loader's symbol table (DT_SYMTAB) has no .dynsym section "
                                   "to inspect: imports cannot be verified");
-    /* Known gap: a .dynsym section made shorter than the table the loader indexes (through its
-     * hash tables) still hides the symbols past its end; counting them needs DT_HASH/DT_GNU_HASH.
-     */
     if (symtab->size == 0)
         return wd_fail(WD_EINVAL, "the loader has a symbol table but .dynsym is empty: imports "
                                   "cannot be verified");
     if (dt_symtab != symtab->addr || !has_strtab || dt_strtab != strtab->addr)
         return wd_fail(WD_EINVAL, "the loader's symbol tables (DT_SYMTAB, DT_STRTAB) are not the "
                                   ".dynsym section and its strings: imports cannot be verified");
-    return 0;
+    /* Imports are bound through relocations, which index DT_SYMTAB with no bound of their own:
+     * a .dynsym section cut short would hide every symbol past its end. */
+    if (has_jmprel && pltrel != DT_RELA && pltrel != DT_REL)
+        return wd_fail(WD_EINVAL, "the PLT relocation type (DT_PLTREL) is neither REL nor RELA: "
+                                  "imports cannot be verified");
+    phdrs ph = {phoff, phnum, want};
+    uint64_t nsyms = symtab->size / symtab->entsize;
+    /* The loader's own symbol counts: DT_HASH's nchain, and on MIPS (whose imports are bound
+     * through the GOT, not relocations) DT_MIPS_SYMTABNO. */
+    uint64_t hoff;
+    if (has_hash && !vaddr_to_off(f, &ph, hash, 8, &hoff))
+        return wd_fail(WD_EINVAL, "the loader's hash table (DT_HASH) is not in the file: imports "
+                                  "cannot be verified");
+    uint64_t loader_count = has_hash ? get(f, f->data + (size_t)hoff + 4, 4) : 0;
+    if (mips_symtabno > loader_count)
+        loader_count = mips_symtabno;
+    if (loader_count > nsyms)
+        return wd_fail(WD_EINVAL,
+                       "the loader sees %llu symbols but .dynsym holds %llu: imports "
+                       "cannot be verified",
+                       (unsigned long long)loader_count, (unsigned long long)nsyms);
+    int rc = has_rela ? check_relocs(f, &ph, rela, relasz, true, nsyms) : 0;
+    if (rc == 0 && has_rel)
+        rc = check_relocs(f, &ph, rel, relsz, false, nsyms);
+    if (rc == 0 && has_jmprel)
+        rc = check_relocs(f, &ph, jmprel, pltrelsz, pltrel == DT_RELA, nsyms);
+    return rc;
 }
 int wd_elf_imports_read(const unsigned char *data, size_t len, wd_elf_imports *out)
 {
