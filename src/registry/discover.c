@@ -106,6 +106,22 @@ int wd_contract_imports(const wd_contract *c, const char *const *deny, char **ou
         return wd_error_set(WD_EIO, WD_L_IMPORTS, wd_contract_library(c), 0, 0,
                             "cannot read the library to list its imports");
     }
+    /* The descriptor was verified when it was opened, but the file may have been rewritten since:
+     * the bytes inspected must be the bytes the contract names, so hash this very buffer. */
+    uint8_t digest[WD_SHA256_LEN];
+    wd_hasher *h = NULL;
+    rc = wd_hasher_new(&h);
+    if (rc == 0)
+        rc = wd_sha256(h, data, len, digest);
+    wd_hasher_free(h);
+    if (rc == 0 && memcmp(digest, wd_contract_sha256(c), WD_SHA256_LEN) != 0)
+        rc = wd_error_set(WD_EPOLICY, WD_L_LIB_HASH, wd_contract_library(c), 0, 0,
+                          "the library changed while it was being inspected: its bytes no longer "
+                          "hash to the contract's sha256");
+    if (rc) {
+        free(data);
+        return rc;
+    }
     wd_elf_imports imp;
     rc = wd_elf_imports_read(data, len, &imp);
     free(data);
