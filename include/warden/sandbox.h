@@ -16,7 +16,7 @@ extern "C" {
 typedef struct {
     /* Landlock ABI version (1 filesystem, 2 refer, 3 truncate, 4 TCP bind/connect, 5 ioctl on
      * devices, 6 signal and abstract-socket scoping, 7 audit flags), or 0 when unavailable;
-     * landlock_why then says why ("not built into this kernel", "disabled at boot"). */
+     * landlock_why then says why ("disabled at boot", "not available to this process"). */
     int landlock_abi;
     const char *landlock_why;
     bool seccomp_filter;     /* seccomp(2) filter mode with SECCOMP_RET_KILL_PROCESS */

@@ -20,6 +20,7 @@ typedef struct {
     size_t len;
     bool is64;
     bool big_endian;
+    bool mips64le; /* MIPS64 little-endian: its own r_info layout */
 } elf_file;
 
 /* The fields of a section header the parser uses, widened to one shape for both classes. */
@@ -111,6 +112,7 @@ static int read_header(elf_file *f, unsigned *machine, uint64_t *shoff, uint64_t
     if (type != ET_DYN)
         return wd_fail(WD_EINVAL, "not a shared object (e_type %u)", (unsigned)type);
     *machine = (unsigned)FIELD(f, d, Elf32_Ehdr, Elf64_Ehdr, e_machine);
+    f->mips64le = f->is64 && !f->big_endian && *machine == EM_MIPS;
 
     *shoff = FIELD(f, d, Elf32_Ehdr, Elf64_Ehdr, e_shoff);
     *shnum = FIELD(f, d, Elf32_Ehdr, Elf64_Ehdr, e_shnum);
@@ -274,6 +276,7 @@ typedef struct {
 static bool vaddr_to_off(const elf_file *f, const phdrs *ph, uint64_t addr, uint64_t size,
                          uint64_t *off)
 {
+    bool found = false;
     for (uint64_t i = 0; i < ph->num; i++) {
         const unsigned char *p = f->data + (size_t)(ph->off + i * ph->size);
         if (FIELD(f, p, Elf32_Phdr, Elf64_Phdr, p_type) != PT_LOAD)
@@ -283,12 +286,14 @@ static bool vaddr_to_off(const elf_file *f, const phdrs *ph, uint64_t addr, uint
         uint64_t fs = FIELD(f, p, Elf32_Phdr, Elf64_Phdr, p_filesz);
         if (addr < va || addr - va > fs || size > fs - (addr - va))
             continue;
-        if (fo > UINT64_MAX - (addr - va) || !span_ok(f->len, fo + (addr - va), size))
+        /* Two segments over one address: the loader maps both and the later one wins, so a
+         * reader taking the first could be shown decoy bytes. Refuse the ambiguity. */
+        if (found || fo > UINT64_MAX - (addr - va) || !span_ok(f->len, fo + (addr - va), size))
             return false;
         *off = fo + (addr - va);
-        return true;
+        found = true;
     }
-    return false;
+    return found;
 }
 
 /* Every relocation in the table at addr binds a symbol inside the inspected .dynsym: an index
@@ -301,14 +306,21 @@ static int check_relocs(const elf_file *f, const phdrs *ph, uint64_t addr, uint6
     size_t ent = f->is64 ? (rela ? sizeof(Elf64_Rela) : sizeof(Elf64_Rel))
                          : (rela ? sizeof(Elf32_Rela) : sizeof(Elf32_Rel));
     uint64_t off;
-    if (size % ent || !vaddr_to_off(f, ph, addr, size, &off))
+    if (size % ent)
+        return wd_fail(WD_EINVAL,
+                       "a relocation table's size (%llu) is not a multiple of its "
+                       "entry size (%zu): imports cannot be verified",
+                       (unsigned long long)size, ent);
+    if (!vaddr_to_off(f, ph, addr, size, &off))
         return wd_fail(WD_EINVAL, "the loader's relocations are not where the dynamic segment "
                                   "says: imports cannot be verified");
     for (uint64_t o = 0; o < size; o += ent) {
         const unsigned char *r = f->data + (size_t)(off + o);
         uint64_t info = rela ? FIELD(f, r, Elf32_Rela, Elf64_Rela, r_info)
                              : FIELD(f, r, Elf32_Rel, Elf64_Rel, r_info);
-        uint64_t sym = f->is64 ? info >> 32 : info >> 8;
+        /* MIPS64 stores r_info as r_sym (32 bits) then four type bytes, in file order: on a
+         * little-endian file the symbol is the low half of the value read. */
+        uint64_t sym = !f->is64 ? info >> 8 : f->mips64le ? info & 0xffffffffu : info >> 32;
         if (sym >= nsyms)
             return wd_fail(WD_EINVAL,
                            "a relocation binds symbol %llu, past the end of .dynsym "
@@ -406,6 +418,14 @@ static int check_loader_view(const elf_file *f, bool found, const section *symta
         return wd_fail(WD_EINVAL, "the PLT relocation type (DT_PLTREL) is neither REL nor RELA: "
                                   "imports cannot be verified");
     phdrs ph = {phoff, phnum, want};
+    /* Same address is not enough: the reader reads the sections at their file offsets, the
+     * loader at their addresses through the segments. They must be the same bytes, or a decoy
+     * copy of .dynstr or .dynsym could be what gets inspected. */
+    uint64_t sym_off, str_off;
+    if (!vaddr_to_off(f, &ph, symtab->addr, symtab->size, &sym_off) || sym_off != symtab->offset ||
+        !vaddr_to_off(f, &ph, strtab->addr, strtab->size, &str_off) || str_off != strtab->offset)
+        return wd_fail(WD_EINVAL, "the .dynsym or .dynstr bytes are not the ones the loader maps "
+                                  "at their addresses: imports cannot be verified");
     uint64_t nsyms = symtab->size / symtab->entsize;
     /* The loader's own symbol counts: DT_HASH's nchain, and on MIPS (whose imports are bound
      * through the GOT, not relocations) DT_MIPS_SYMTABNO. */
@@ -438,7 +458,7 @@ int wd_elf_imports_read(const unsigned char *data, size_t len, wd_elf_imports *o
     if (!data)
         return wd_fail(WD_EINVAL, "not an ELF file");
 
-    elf_file f = {data, len, false, false};
+    elf_file f = {data, len, false, false, false};
     unsigned machine = 0;
     uint64_t shoff = 0, shnum = 0;
     int rc = read_header(&f, &machine, &shoff, &shnum);

@@ -298,8 +298,8 @@ static void render(wd_buf *b, const wd_policy *p, edit *e)
                         unsigned drop = e->access & WD_ACCESS_WRITE
                                             ? e->access | WD_ACCESS_CREATE | WD_ACCESS_DELETE
                                             : e->access;
-                        if (!(access & drop))
-                            goto keep; /* nothing of it was granted: not a match */
+                        if (!(access & e->access))
+                            goto keep; /* what was named is not granted: not a match */
                         e->matched = true;
                         access &= ~drop;
                         if (r->kind == WD_RULE_STORAGE && !access)

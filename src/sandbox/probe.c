@@ -28,7 +28,8 @@ static int landlock_abi(const char **why)
         return (int)abi;
     }
     *why = errno == EOPNOTSUPP ? "disabled at boot (not in the lsm= list)"
-           : errno == ENOSYS   ? "not built into this kernel"
+           : errno == ENOSYS   ? "not available to this process: not built into this kernel, or "
+                                 "blocked by a seccomp filter around warden"
                                : "refused by the kernel";
     return 0;
 }

@@ -1,6 +1,7 @@
 #include "util/utf8.h"
 
 #include <stdint.h>
+#include <string.h>
 
 bool wd_utf8_valid(const char *data, size_t len, size_t *bad_offset)
 {
@@ -63,10 +64,20 @@ void wd_utf8_position(const char *data, size_t offset, unsigned *line, unsigned 
 void wd_utf8_escape(wd_buf *out, const char *data, size_t len)
 {
     size_t done = 0, bad;
-    while (done < len && !wd_utf8_valid(data + done, len - done, &bad)) {
-        wd_buf_append(out, data + done, bad);
-        wd_buf_printf(out, "\\x%02X", (unsigned char)data[done + bad]);
-        done += bad + 1;
+    while (done < len) {
+        size_t run = len - done;
+        if (!wd_utf8_valid(data + done, run, &bad))
+            run = bad;
+        /* within the valid run, a backslash is escaped too, so "\\xFF" typed by hand and the
+         * byte 0xFF never print the same */
+        const char *bs = memchr(data + done, '\\', run);
+        if (bs)
+            run = (size_t)(bs - (data + done));
+        wd_buf_append(out, data + done, run);
+        done += run;
+        if (done < len) {
+            wd_buf_printf(out, "\\x%02X", (unsigned char)data[done]);
+            done++;
+        }
     }
-    wd_buf_append(out, data + done, len - done);
 }

@@ -16,7 +16,8 @@ bool wd_utf8_valid(const char *data, size_t len, size_t *bad_offset);
 void wd_utf8_position(const char *data, size_t offset, unsigned *line, unsigned *column);
 
 /* Appends data[0..len) to out as valid UTF-8 for display and records: valid characters are
- * copied, every byte that is not part of one (and NUL) becomes the four characters "\xNN".
+ * copied, every byte that is not part of one (and NUL, and the backslash itself, so the result
+ * is unambiguous) becomes the four characters "\xNN".
  * Used where names come from the filesystem, which does not promise UTF-8. */
 void wd_utf8_escape(wd_buf *out, const char *data, size_t len);
 

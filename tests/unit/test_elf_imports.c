@@ -782,6 +782,42 @@ static void test_bad_dynsym(void **state)
         expect_fail(&b, "imports cannot be verified");
         put(&b, SH(&b, ds, sh_addr), addr);
 
+        /* Same address, other bytes: .dynsym read from a decoy offset while the loader maps
+         * the real table at the address. Refused. */
+        unsigned char *grown = realloc(b.d, b.len + size);
+        assert_non_null(grown);
+        b.d = grown;
+        memcpy(b.d + b.len, b.d + off, size); /* an identical decoy, appended */
+        put(&b, SH(&b, ds, sh_offset), b.len);
+        b.len += size;
+        expect_fail(&b, "not the ones the loader maps");
+        b.len -= size;
+        put(&b, SH(&b, ds, sh_offset), off);
+
+        /* Two loadable segments over the table's address: the loader's later mapping wins,
+         * so which bytes are inspected would be a guess. Refused. */
+        size_t phoff = (size_t)get(&b, EH(&b, e_phoff)),
+               phsz = (size_t)get(&b, EH(&b, e_phentsize));
+        size_t phn = (size_t)get(&b, EH(&b, e_phnum)), first = SIZE_MAX, second = SIZE_MAX;
+        for (size_t i = 0; i < phn; i++)
+            if (get(&b, phoff + i * phsz, 4) == PT_LOAD) {
+                if (first == SIZE_MAX)
+                    first = i;
+                else if (second == SIZE_MAX)
+                    second = i;
+            }
+        assert_true(second != SIZE_MAX);
+        size_t va = b.is64 ? offsetof(Elf64_Phdr, p_vaddr) : offsetof(Elf32_Phdr, p_vaddr);
+        size_t fo = b.is64 ? offsetof(Elf64_Phdr, p_offset) : offsetof(Elf32_Phdr, p_offset);
+        size_t fs = b.is64 ? offsetof(Elf64_Phdr, p_filesz) : offsetof(Elf32_Phdr, p_filesz);
+        size_t w = b.is64 ? 8 : 4;
+        for (size_t k = 0; k < 3; k++) {
+            size_t m = k == 0 ? va : k == 1 ? fo : fs;
+            put(&b, phoff + second * phsz + m, w, get(&b, phoff + first * phsz + m, w));
+        }
+        expect_fail(&b, "imports cannot be verified");
+        memcpy(b.d, orig.d, b.len);
+
         assert_memory_equal(b.d, orig.d, b.len);
         free(b.d);
         free(orig.d);
@@ -869,6 +905,19 @@ static void test_bad_strtab(void **state)
         assert_false(has(&imp, "system"));
         wd_elf_imports_free(&imp);
         put(&b, SYM(&b, sys, st_info), get(&orig, SYM(&orig, sys, st_info)));
+
+        /* A decoy .dynstr (system renamed) read at another offset while the loader maps the
+         * real strings at the address: refused, never read as "no system". */
+        unsigned char *grown = realloc(b.d, b.len + size);
+        assert_non_null(grown);
+        b.d = grown;
+        memcpy(b.d + b.len, b.d + off, size); /* appended, so nothing else moves */
+        b.d[b.len + sys_name + 3] = 'x';
+        put(&b, SH(&b, ss, sh_offset), b.len);
+        b.len += size;
+        expect_fail(&b, "not the ones the loader maps");
+        b.len -= size;
+        memcpy(b.d, orig.d, b.len);
 
         assert_memory_equal(b.d, orig.d, b.len);
         free(b.d);

@@ -98,6 +98,14 @@ static void test_grants_take_effect(void **state)
     free(t), free(t2);
     assert_int_equal(wd_policy_revoke_storage(s, "tool", WD_PLUGIN_COMPUTE, "fs://ws/**", 0), 0);
     assert_int_equal(decide_in(s, "tool", "read", "/data/ws/a", NULL), WD_DENY);
+    /* revoking write from a URI granted only create: write is not there, nothing changes */
+    assert_int_equal(
+        wd_policy_grant_storage(s, "tool", WD_PLUGIN_COMPUTE, "fs://in/**", WD_ACCESS_CREATE), 0);
+    assert_int_equal(
+        wd_policy_revoke_storage(s, "tool", WD_PLUGIN_COMPUTE, "fs://in/**", WD_ACCESS_WRITE),
+        WD_ENOTFOUND);
+    assert_int_equal(decide_in(s, "tool", "create", "/data/in/a", NULL), WD_ALLOW);
+    assert_int_equal(wd_policy_revoke_storage(s, "tool", WD_PLUGIN_COMPUTE, "fs://in/**", 0), 0);
     assert_int_equal(wd_policy_revoke_storage(s, "tool", WD_PLUGIN_COMPUTE, "fs://ws/**", 0),
                      WD_ENOTFOUND);
 

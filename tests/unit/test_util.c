@@ -106,6 +106,9 @@ static void test_utf8(void **state)
     wd_buf_clear(&b);
     wd_utf8_escape(&b, "a\0b", 3);
     assert_string_equal(wd_buf_cstr(&b), "a\\x00b");
+    wd_buf_clear(&b);
+    wd_utf8_escape(&b, "a\\xFF\\", 6); /* typed by hand: not the same as the byte */
+    assert_string_equal(wd_buf_cstr(&b), "a\\x5CxFF\\x5C");
     wd_buf_free(&b);
     unsigned line, col;
     const char *text = "ab\n\xc3\xa9x\nyz";
