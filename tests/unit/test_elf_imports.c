@@ -824,6 +824,88 @@ static void test_bad_dynsym(void **state)
     }
 }
 
+/* The file offset of the value of the first dynamic entry with tag, or SIZE_MAX. */
+static size_t dyn_val_at(const elf_buf *b, uint64_t tag)
+{
+    size_t phoff = (size_t)get(b, EH(b, e_phoff)), phsz = (size_t)get(b, EH(b, e_phentsize));
+    size_t w = b->is64 ? 8 : 4;
+    for (size_t i = 0; i < (size_t)get(b, EH(b, e_phnum)); i++) {
+        size_t ph = phoff + i * phsz;
+        if (get(b, ph, 4) != PT_DYNAMIC)
+            continue;
+        size_t off = (size_t)get(
+            b, ph + (b->is64 ? offsetof(Elf64_Phdr, p_offset) : offsetof(Elf32_Phdr, p_offset)), w);
+        size_t size = (size_t)get(
+            b, ph + (b->is64 ? offsetof(Elf64_Phdr, p_filesz) : offsetof(Elf32_Phdr, p_filesz)), w);
+        for (size_t e = off; e + 2 * w <= off + size; e += 2 * w) {
+            uint64_t t = get(b, e, w);
+            if (t == tag)
+                return e + w;
+            if (t == DT_NULL)
+                break;
+        }
+    }
+    return SIZE_MAX;
+}
+
+/* The loader's relocation and hash tables, damaged: each is refused as unverifiable. */
+static void test_bad_loader_tables(void **state)
+{
+    (void)state;
+    const char *files[] = {"libexec.so", "libforeign-i386.so", "libforeign-ppc64be.so",
+                           "libforeign-mips32be.so"};
+    size_t tried = 0;
+    for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+        elf_buf orig = fixture(files[f]);
+        elf_buf b = copy_of(&orig);
+        size_t w = b.is64 ? 8 : 4, at;
+        if ((at = dyn_val_at(&b, DT_PLTREL)) != SIZE_MAX) {
+            put(&b, at, w, 99);
+            expect_fail(&b, "DT_PLTREL");
+            memcpy(b.d, orig.d, b.len);
+            tried++;
+        }
+        if ((at = dyn_val_at(&b, DT_PLTRELSZ)) != SIZE_MAX) {
+            put(&b, at, w, get(&b, at, w) + 1);
+            expect_fail(&b, "not a multiple of its entry size");
+            memcpy(b.d, orig.d, b.len);
+            tried++;
+        }
+        uint64_t tags[] = {DT_JMPREL, DT_RELA, DT_REL};
+        for (size_t t = 0; t < 3; t++)
+            if ((at = dyn_val_at(&b, tags[t])) != SIZE_MAX) {
+                put(&b, at, w, b.is64 ? 0x7ffffff00000ull : 0x7fff0000u); /* nowhere mapped */
+                expect_fail(&b, "relocations are not where the dynamic segment says");
+                memcpy(b.d, orig.d, b.len);
+                tried++;
+            }
+        uint64_t nsyms = sym_count(&b);
+        if ((at = dyn_val_at(&b, DT_HASH)) != SIZE_MAX) {
+            /* nchain, the loader's symbol count, above .dynsym's (the first PT_LOAD of these
+             * fixtures maps the file from offset 0 at address 0) */
+            size_t nchain = (size_t)get(&b, at, w) + 4;
+            assert_int_equal(get(&b, nchain, 4), nsyms);
+            put(&b, nchain, 4, nsyms + 1);
+            expect_fail(&b, "the loader sees");
+            put(&b, nchain, 4, nsyms);
+            put(&b, at, w, b.is64 ? 0x7ffffff00000ull : 0x7fff0000u);
+            expect_fail(&b, "DT_HASH");
+            memcpy(b.d, orig.d, b.len);
+            tried += 2;
+        }
+        if ((at = dyn_val_at(&b, DT_MIPS_SYMTABNO)) != SIZE_MAX) {
+            put(&b, at, w, nsyms + 1);
+            expect_fail(&b, "the loader sees");
+            memcpy(b.d, orig.d, b.len);
+            tried++;
+        }
+        assert_memory_equal(b.d, orig.d, b.len);
+        free(b.d);
+        free(orig.d);
+    }
+    assert_true(tried >= 15); /* the fixtures do have these tables */
+}
+
 static void test_bad_strtab(void **state)
 {
     (void)state;
@@ -1034,6 +1116,7 @@ int main(void)
         cmocka_unit_test(test_bad_section_table),
         cmocka_unit_test(test_bad_dynsym),
         cmocka_unit_test(test_bad_strtab),
+        cmocka_unit_test(test_bad_loader_tables),
         cmocka_unit_test(test_random_damage),
         cmocka_unit_test(test_system_files),
     };
