@@ -1,5 +1,7 @@
 #include "helpers.h"
 
+#include "warden/audit.h"
+
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -68,4 +70,18 @@ int wd_test_run(const char *command)
     int status = 0;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+wd_audit *wd_test_audit_open(const char *dir, char *keys, char *log, size_t size)
+{
+    keys[0] = log[0] = '\0';
+    wd_test_append(keys, size, "%s/keys", dir);
+    wd_test_append(log, size, "%s/log", dir);
+    assert_int_equal(wd_audit_keygen(keys), 0);
+    wd_audit_options ao = WD_AUDIT_OPTIONS_INIT;
+    ao.append_only = 0;
+    ao.durability = WD_DURABILITY_NONE;
+    wd_audit *a;
+    assert_int_equal(wd_audit_open(&a, log, keys, &ao), 0);
+    return a;
 }

@@ -20,4 +20,9 @@ int wd_test_run(const char *command);
 void wd_test_append(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* A fresh audit log for a test: keys in dir/KEYS and the log in dir/LOG (paths returned in
+ * keys[size] and log[size]); not append-only, no syncing. */
+struct wd_audit;
+struct wd_audit *wd_test_audit_open(const char *dir, char *keys, char *log, size_t size);
+
 #endif

@@ -646,13 +646,17 @@ static void test_bad_identification(void **state)
     free(orig.d);
 }
 
+/* The real libraries the damage tests start from: one per class, byte order and relocation
+ * style (x86-64 RELA, i386 REL, ppc64 big-endian, MIPS32 big-endian through the GOT). */
+static const char *const damage_fixtures[] = {"libexec.so", "libforeign-i386.so",
+                                              "libforeign-ppc64be.so", "libforeign-mips32be.so"};
+#define N_FIXTURES (sizeof(damage_fixtures) / sizeof(damage_fixtures[0]))
+
 static void test_bad_section_table(void **state)
 {
     (void)state;
-    const char *files[] = {"libexec.so", "libforeign-i386.so", "libforeign-ppc64be.so",
-                           "libforeign-mips32be.so"};
-    for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
-        elf_buf orig = fixture(files[f]);
+    for (size_t f = 0; f < N_FIXTURES; f++) {
+        elf_buf orig = fixture(damage_fixtures[f]);
         const uint64_t umax = orig.is64 ? UINT64_MAX : UINT32_MAX;
         uint64_t shoff = get(&orig, EH(&orig, e_shoff));
         elf_buf b = copy_of(&orig);
@@ -704,10 +708,8 @@ static void test_bad_section_table(void **state)
 static void test_bad_dynsym(void **state)
 {
     (void)state;
-    const char *files[] = {"libexec.so", "libforeign-i386.so", "libforeign-ppc64be.so",
-                           "libforeign-mips32be.so"};
-    for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
-        elf_buf orig = fixture(files[f]);
+    for (size_t f = 0; f < N_FIXTURES; f++) {
+        elf_buf orig = fixture(damage_fixtures[f]);
         const uint64_t umax = orig.is64 ? UINT64_MAX : UINT32_MAX;
         size_t ds = dynsym(&orig);
         uint64_t off = get(&orig, SH(&orig, ds, sh_offset));
@@ -852,11 +854,9 @@ static size_t dyn_val_at(const elf_buf *b, uint64_t tag)
 static void test_bad_loader_tables(void **state)
 {
     (void)state;
-    const char *files[] = {"libexec.so", "libforeign-i386.so", "libforeign-ppc64be.so",
-                           "libforeign-mips32be.so"};
     size_t tried = 0;
-    for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
-        elf_buf orig = fixture(files[f]);
+    for (size_t f = 0; f < N_FIXTURES; f++) {
+        elf_buf orig = fixture(damage_fixtures[f]);
         elf_buf b = copy_of(&orig);
         size_t w = b.is64 ? 8 : 4, at;
         if ((at = dyn_val_at(&b, DT_PLTREL)) != SIZE_MAX) {
@@ -909,10 +909,8 @@ static void test_bad_loader_tables(void **state)
 static void test_bad_strtab(void **state)
 {
     (void)state;
-    const char *files[] = {"libexec.so", "libforeign-i386.so", "libforeign-ppc64be.so",
-                           "libforeign-mips32be.so"};
-    for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
-        elf_buf orig = fixture(files[f]);
+    for (size_t f = 0; f < N_FIXTURES; f++) {
+        elf_buf orig = fixture(damage_fixtures[f]);
         const uint64_t umax = orig.is64 ? UINT64_MAX : UINT32_MAX;
         size_t ss = dynstr(&orig);
         uint64_t off = get(&orig, SH(&orig, ss, sh_offset));

@@ -196,14 +196,7 @@ static void test_defaults_replace_reset_and_audit(void **state)
 {
     (void)state;
     char keys[4300], logdir[4300];
-    snprintf(keys, sizeof(keys), "%s/keys", root);
-    snprintf(logdir, sizeof(logdir), "%s/log", root);
-    assert_int_equal(wd_audit_keygen(keys), 0);
-    wd_audit_options ao = WD_AUDIT_OPTIONS_INIT;
-    ao.append_only = 0;
-    ao.durability = WD_DURABILITY_NONE;
-    wd_audit *log;
-    assert_int_equal(wd_audit_open(&log, logdir, keys, &ao), 0);
+    wd_audit *log = wd_test_audit_open(root, keys, logdir, sizeof(keys));
     wd_policy_store_options o = WD_POLICY_STORE_OPTIONS_INIT;
     o.audit = log;
     wd_policy_store *s;

@@ -357,14 +357,7 @@ static void test_audited(void **state)
 {
     (void)state;
     char keys[4200], logdir[4200];
-    snprintf(keys, sizeof(keys), "%s/akeys", dir);
-    snprintf(logdir, sizeof(logdir), "%s/alog", dir);
-    assert_int_equal(wd_audit_keygen(keys), 0);
-    wd_audit_options ao = WD_AUDIT_OPTIONS_INIT;
-    ao.append_only = 0;
-    ao.durability = WD_DURABILITY_NONE;
-    wd_audit *log;
-    assert_int_equal(wd_audit_open(&log, logdir, keys, &ao), 0);
+    wd_audit *log = wd_test_audit_open(dir, keys, logdir, sizeof(keys));
     wd_registry_options ro = WD_REGISTRY_OPTIONS_INIT;
     ro.audit = log;
     wd_registry *r;

@@ -769,15 +769,6 @@ static void random_identifier(uint64_t *rng, gen_version *g, size_t k, char *out
     }
 }
 
-/* Appends s to the string in dst[size]; the generator's bounds make truncation impossible,
- * and the assertion says so. */
-static void append(char *dst, size_t size, const char *s)
-{
-    size_t at = strlen(dst);
-    int n = snprintf(dst + at, size - at, "%s", s);
-    assert_true(n >= 0 && (size_t)n < size - at);
-}
-
 static void random_version(uint64_t *rng, gen_version *g)
 {
     memset(g, 0, sizeof(*g));
@@ -789,15 +780,15 @@ static void random_version(uint64_t *rng, gen_version *g)
             char ident[PAD + 1];
             random_identifier(rng, g, k, ident);
             if (k)
-                append(g->pre, sizeof(g->pre), ".");
-            append(g->pre, sizeof(g->pre), ident);
+                wd_test_append(g->pre, sizeof(g->pre), ".");
+            wd_test_append(g->pre, sizeof(g->pre), "%s", ident);
         }
     }
     if (below(rng, 3) == 0) {
         size_t n_build = 1 + below(rng, 3);
         for (size_t k = 0; k < n_build; k++) {
             if (k)
-                append(g->build, sizeof(g->build), ".");
+                wd_test_append(g->build, sizeof(g->build), ".");
             size_t n = 1 + below(rng, 6), at = strlen(g->build);
             for (size_t i = 0; i < n; i++)
                 g->build[at + i] = ident_chars[below(rng, sizeof(ident_chars) - 1)];
