@@ -34,6 +34,7 @@ enum {
     WD_EPERM = -7,     /* a secret file is readable by others, or belongs to another user */
     WD_EBUSY = -8,     /* the thing is locked or already exists */
     WD_ESTATE = -9,    /* stored state is damaged or does not match what it describes */
+    WD_ESANDBOX = -10, /* a plugin call failed or was contained (WD-Snnn says how) */
 };
 
 /* A short, stable name for a WD_E* code ("WD_EINVAL"), or "WD_E?" for an unknown one. */

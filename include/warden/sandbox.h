@@ -1,7 +1,14 @@
-/* sandbox.h: what the running kernel lets warden enforce.
+/* sandbox.h: what the running kernel lets warden enforce, and plugins run inside it.
  *
- * Lifecycle: wd_sandbox_probe() fills a wd_sandbox_caps; nothing to free. The probe changes
- * nothing in the calling process: namespace checks run in a short-lived child. */
+ * Probe: wd_sandbox_probe() fills a wd_sandbox_caps; nothing to free. The probe changes nothing
+ * in the calling process: namespace checks run in a short-lived child.
+ *
+ * Instances: wd_instance_start() spawns the runner for one contract (docs/sandbox.md says what
+ * confines it) -> wd_instance_call() any number of times from one thread at a time (a warm
+ * instance serves up to max_calls calls, then is replaced; a contained failure replaces it
+ * too) -> wd_instance_stop(). The contract (and the audit log) must outlive the instance.
+ * Every broker request is decided against the contract's policy and audited under the call's
+ * correlation id; so is every call and every failure (WD-Snnn). */
 #ifndef WARDEN_SANDBOX_H
 #define WARDEN_SANDBOX_H
 
@@ -32,6 +39,70 @@ typedef struct {
 /* Probes the kernel. Always succeeds on Linux (a missing feature is a false field, not an
  * error); returns WD_EINVAL only for a NULL argument. */
 WD_EXPORT int wd_sandbox_probe(wd_sandbox_caps *caps);
+
+struct wd_contract;
+struct wd_audit;
+typedef struct wd_instance wd_instance;
+
+typedef struct {
+    unsigned version;
+    /* The runner executable; NULL: $WARDEN_RUNNER, else the installed one. */
+    const char *runner_path;
+    /* Every broker decision, call and failure is recorded here when set. */
+    struct wd_audit *audit;
+    /* Lowest Landlock ABI to run under: -1 (default) requires 1; 0 runs without Landlock
+     * (said in the instance's notes). A kernel below it refuses the call (WD-S001). */
+    int min_landlock_abi;
+    /* Require a new network namespace (default 1). */
+    int require_netns;
+    /* Paths (files or directories) the broker never grants and Landlock never exposes, beyond
+     * the contract, its policy and its library, which are always protected. */
+    const char *const *protected_paths;
+    size_t protected_count;
+    /* Wall-clock limit of one call; 0: the policy's timeout, else 10 s. */
+    uint64_t timeout_ms;
+    /* Calls one instance serves before it is replaced: 0 or 1 a fresh process per call. */
+    unsigned max_calls;
+    /* Where environment values come from (NULL-terminated KEY=VALUE); NULL: environ. */
+    const char *const *environ;
+} wd_sandbox_options;
+
+#define WD_SANDBOX_OPTIONS_VERSION 1
+#define WD_SANDBOX_OPTIONS_INIT                                                                    \
+    {                                                                                              \
+        WD_SANDBOX_OPTIONS_VERSION, NULL, NULL, -1, 1, NULL, 0, 0, 1, NULL                         \
+    }
+
+typedef struct {
+    int ok;               /* 1: execute() returned 0 and nothing was contained */
+    const char *code;     /* "" or the failure's id: "WD-S003" */
+    char message[512];    /* what happened, one line */
+    int status;           /* execute()'s return value (when it returned) */
+    char *output;         /* what the plugin wrote (NUL-terminated, malloc'd) */
+    size_t output_len;    /* its length */
+    uint64_t duration_ns; /* wall clock of the call, spawning included */
+    unsigned requests;    /* broker requests during the call */
+    unsigned denied;      /* of which refused */
+    char correlation_id[40];
+} wd_call_result;
+
+/* Checks the library against the contract, copies the verified bytes to a sealed memory file
+ * and starts an instance (the runner is spawned on the first call, or at once when warm).
+ * Returns WD_OK, WD_EPOLICY/WD_ENOTFOUND (the library, WD-L ids), WD_EINVAL, WD_ENOMEM. */
+WD_EXPORT int wd_instance_start(wd_instance **out, const struct wd_contract *contract,
+                                const wd_sandbox_options *opts);
+/* Runs one call. Returns WD_OK when the plugin succeeded; otherwise a negative code with the
+ * failure in result (code, message) and in wd_error_last(): WD_ESANDBOX for a contained
+ * failure or an error execute() returned. result->output is set either way; release it with
+ * wd_call_result_clear(). correlation_id NULL: a fresh UUIDv4. */
+WD_EXPORT int wd_instance_call(wd_instance *inst, const char *input, size_t len,
+                               const char *correlation_id, wd_call_result *result);
+/* describe() of the plugin ("" until the runner has started once). */
+WD_EXPORT const char *wd_instance_describe(const wd_instance *inst);
+/* Protections the instance could not apply, one line each ("" when none). */
+WD_EXPORT const char *wd_instance_notes(const wd_instance *inst);
+WD_EXPORT void wd_instance_stop(wd_instance *inst);
+WD_EXPORT void wd_call_result_clear(wd_call_result *result);
 
 #ifdef __cplusplus
 }

@@ -12,6 +12,7 @@ static const cli_command commands[] = {
     {"check", cmd_check, "decide one request (or a batch) against a policy"},
     {"audit", cmd_audit, "write, verify and query the tamper-evident audit log"},
     {"plugin", cmd_plugin, "validate plugin contracts and check pipelines"},
+    {"run", cmd_run, "run a plugin in the sandbox, its policy enforced by the kernel"},
     {"sandbox", cmd_sandbox, "show which kernel protections this machine offers"},
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "show this help"},

@@ -43,6 +43,7 @@ struct wd_contract {
     wd_security_level level;
     int allow_downgrade;
     wd_policy *policy;
+    char *policy_path; /* the policy file, when not inline */
     const char **tags;
     size_t tag_count;
 };
@@ -473,6 +474,10 @@ static void policy_field(loader *l, const wd_yaml_node *v)
         po.diagnostics = l->ck.diags;
         po.data_dir = c->dir;
         rc = wd_policy_load(&c->policy, path, &po);
+        free(c->policy_path);
+        c->policy_path = strdup(path);
+        if (!c->policy_path)
+            rc = WD_ENOMEM;
         if (rc && rc != WD_EPOLICY)
             ERR(l, v, WD_L_READ, "cannot read the policy %s: %s", v->str, wd_error_last()->message);
     } else {
@@ -695,6 +700,7 @@ void wd_contract_free(wd_contract *c)
     if (!c)
         return;
     wd_policy_free(c->policy);
+    free(c->policy_path);
     wd_arena_free(&c->arena);
     free(c);
 }
@@ -731,6 +737,11 @@ int wd_contract_allow_downgrade(const wd_contract *c)
 {
     return c->allow_downgrade;
 }
+const char *wd_contract_policy_path(const wd_contract *c)
+{
+    return c->policy_path;
+}
+
 const wd_policy *wd_contract_policy(const wd_contract *c)
 {
     return c->policy;

@@ -9,6 +9,8 @@ const wd_semver *wd_contract_semver(const wd_contract *c);
 /* The absolute path the contract was read from, and SHA-256 of its bytes as read. */
 const char *wd_contract_path(const wd_contract *c);
 const uint8_t *wd_contract_file_sha256(const wd_contract *c);
+/* The policy file the contract names (absolute), or NULL when the policy is inline. */
+const char *wd_contract_policy_path(const wd_contract *c);
 
 /* registry.c: wd_registry_add with the correlation id of the batch it belongs to (NULL: a
  * fresh one), and the audit record of a refusal that happened before registration. */

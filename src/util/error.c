@@ -88,6 +88,8 @@ const char *wd_strerror(int code)
         return "WD_EBUSY";
     case WD_ESTATE:
         return "WD_ESTATE";
+    case WD_ESANDBOX:
+        return "WD_ESANDBOX";
     default:
         return "WD_E?";
     }

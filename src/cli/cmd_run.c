@@ -1,0 +1,239 @@
+/* cmd_run.c: `warden run CONTRACT`: one call of a plugin in the sandbox (docs/sandbox.md). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: warden run CONTRACT [--input JSON|@FILE] [--keys DIR --log LOG] [--json]\n"
+            "                  [--timeout MS] [--min-landlock N] [--protect PATH]... "
+            "[--calls N]\n"
+            "                  [--trust DIR] [--describe]\n"
+            "Runs the plugin CONTRACT names in the sandbox and prints what it wrote. The input\n"
+            "defaults to {}. --calls N makes N calls on one warm instance (the output of each\n"
+            "is printed). --trust DIR refuses a contract no trusted reviewer signed.\n"
+            "--min-landlock 0 runs even where the kernel has no Landlock (said on stderr).\n"
+            "Exit: 0 the plugin succeeded, 1 it failed or was contained (WD-Snnn on stderr),\n"
+            "2 usage or input error.\n");
+}
+
+/* The runner ships beside the warden binary; fall back to the library's default. */
+static char *runner_beside_self(void)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 32);
+    if (n <= 0)
+        return NULL;
+    self[n] = 0;
+    char *slash = strrchr(self, '/');
+    if (!slash)
+        return NULL;
+    memcpy(slash + 1, "warden-runner", sizeof("warden-runner"));
+    return access(self, X_OK) == 0 ? strdup(self) : NULL;
+}
+
+static char *read_input(const char *arg, size_t *len)
+{
+    if (arg[0] != '@') {
+        *len = strlen(arg);
+        return strdup(arg);
+    }
+    FILE *f = strcmp(arg + 1, "-") ? fopen(arg + 1, "rb") : stdin;
+    if (!f)
+        return NULL;
+    char *data = NULL;
+    size_t cap = 0, n = 0, got;
+    do {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 65536;
+            char *p = cap > (64u << 20) ? NULL : realloc(data, cap + 1);
+            if (!p) {
+                free(data);
+                data = NULL;
+                break;
+            }
+            data = p;
+        }
+        got = fread(data + n, 1, cap - n, f);
+        n += got;
+    } while (got > 0);
+    if (f != stdin)
+        fclose(f);
+    if (data)
+        data[n] = 0;
+    *len = n;
+    return data;
+}
+
+static void print_result(const wd_call_result *r, bool json)
+{
+    if (json) {
+        json_t *j = json_pack("{s:b, s:s, s:s, s:i, s:s%, s:f, s:i, s:i, s:s}", "ok", r->ok, "code",
+                              r->code, "message", r->ok ? "" : r->message, "status", r->status,
+                              "output", r->output ? r->output : "", r->output_len, "duration_ms",
+                              (double)r->duration_ns / 1e6, "requests", (int)r->requests, "denied",
+                              (int)r->denied, "correlation_id", r->correlation_id);
+        cli_print_json(j);
+        return;
+    }
+    if (r->output_len) {
+        fwrite(r->output, 1, r->output_len, stdout);
+        if (r->output[r->output_len - 1] != '\n')
+            putchar('\n');
+    }
+    if (!r->ok)
+        fprintf(stderr, "warden: run: %s: %s\n", r->code, r->message);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    const char *contract_path = NULL, *input_arg = "{}", *keys = NULL, *log_dir = NULL,
+               *trust = NULL;
+    bool json = false, describe = false;
+    wd_sandbox_options so = WD_SANDBOX_OPTIONS_INIT;
+    const char *protect[66]; /* 64 from --protect, the log and its keys */
+    size_t nprotect = 0;
+    unsigned long calls = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        char *end = NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--json")) {
+            json = true;
+        } else if (!strcmp(a, "--describe")) {
+            describe = true;
+        } else if (a[0] == '-' && a[1] == '-' && !v) {
+            fprintf(stderr, "warden: %s needs a value\n", a);
+            return EXIT_USAGE;
+        } else if (!strcmp(a, "--input")) {
+            input_arg = argv[++i];
+        } else if (!strcmp(a, "--keys")) {
+            keys = argv[++i];
+        } else if (!strcmp(a, "--log")) {
+            log_dir = argv[++i];
+        } else if (!strcmp(a, "--trust")) {
+            trust = argv[++i];
+        } else if (!strcmp(a, "--protect")) {
+            if (nprotect == 64) {
+                fprintf(stderr, "warden: at most 64 --protect paths\n");
+                return EXIT_USAGE;
+            }
+            protect[nprotect++] = argv[++i];
+        } else if (!strcmp(a, "--timeout") || !strcmp(a, "--min-landlock") ||
+                   !strcmp(a, "--calls")) {
+            errno = 0;
+            unsigned long n = strtoul(v, &end, 10);
+            if (errno || *end || !*v || v[0] == '-' || n > 100000000ul ||
+                (!strcmp(a, "--calls") && n == 0) || (!strcmp(a, "--min-landlock") && n > 64)) {
+                fprintf(stderr, "warden: %s: not a valid number: %s\n", a, v);
+                return EXIT_USAGE;
+            }
+            if (!strcmp(a, "--timeout"))
+                so.timeout_ms = n;
+            else if (!strcmp(a, "--calls"))
+                calls = n;
+            else
+                so.min_landlock_abi = (int)n;
+            i++;
+        } else if (a[0] == '-') {
+            fprintf(stderr, "warden: run: unknown option %s\n", a);
+            usage(stderr);
+            return EXIT_USAGE;
+        } else if (contract_path) {
+            fprintf(stderr, "warden: run: one contract at a time\n");
+            return EXIT_USAGE;
+        } else {
+            contract_path = a;
+        }
+    }
+    if (!contract_path) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!keys != !log_dir) {
+        fprintf(stderr, "warden: --keys and --log go together\n");
+        return EXIT_USAGE;
+    }
+    size_t input_len = 0;
+    char *input = read_input(input_arg, &input_len);
+    if (!input) {
+        fprintf(stderr, "warden: cannot read the input %s: %s\n", input_arg + 1,
+                strerror(errno ? errno : ENOMEM));
+        return EXIT_USAGE;
+    }
+    wd_diagnostics *diags = NULL;
+    wd_contract *c = NULL;
+    wd_contract_options co = WD_CONTRACT_OPTIONS_INIT;
+    int status = EXIT_USAGE;
+    wd_audit *log = NULL;
+    wd_instance *inst = NULL;
+    char *runner = runner_beside_self();
+    if (wd_diagnostics_new(&diags) != 0)
+        goto out;
+    co.diagnostics = diags;
+    if (wd_contract_load(&c, contract_path, &co) != 0) {
+        cli_print_diags(diags, 0);
+        if (!wd_diagnostics_count(diags))
+            cli_error(contract_path);
+        status = EXIT_DENY;
+        goto out;
+    }
+    if (trust && wd_contract_verify_signature(c, trust, NULL) != 0) {
+        cli_error(contract_path);
+        status = EXIT_DENY;
+        goto out;
+    }
+    wd_audit_options ao = WD_AUDIT_OPTIONS_INIT;
+    if (log_dir && wd_audit_open(&log, log_dir, keys, &ao) != 0) {
+        cli_error("cannot open the audit log");
+        goto out;
+    }
+    /* The audit log and its keys are warden's own: never granted to the plugin. */
+    if (log_dir)
+        protect[nprotect++] = log_dir;
+    if (keys)
+        protect[nprotect++] = keys;
+    so.runner_path = runner;
+    so.audit = log;
+    so.protected_paths = protect;
+    so.protected_count = nprotect;
+    so.max_calls = (unsigned)calls;
+    if (wd_instance_start(&inst, c, &so) != 0) {
+        cli_error(contract_path);
+        status = EXIT_DENY;
+        goto out;
+    }
+    status = EXIT_ALLOW;
+    for (unsigned long i = 0; i < calls; i++) {
+        wd_call_result r;
+        int rc = wd_instance_call(inst, input, input_len, NULL, &r);
+        if (describe && i == 0)
+            printf("%s\n", wd_instance_describe(inst));
+        else
+            print_result(&r, json);
+        if (rc != 0)
+            status = EXIT_DENY;
+        wd_call_result_clear(&r);
+    }
+    const char *notes = wd_instance_notes(inst);
+    if (*notes && !json)
+        fprintf(stderr, "warden: note: %s", notes);
+out:
+    wd_instance_stop(inst);
+    if (log && wd_audit_close(log) != 0) {
+        cli_error("cannot close the audit log");
+        status = EXIT_USAGE;
+    }
+    wd_contract_free(c);
+    wd_diagnostics_free(diags);
+    free(input);
+    free(runner);
+    return status;
+}

@@ -1,0 +1,226 @@
+/* main.c: warden-runner. Started by the host with the broker socket on descriptor 3 and an
+ * environment of the allowed keys only; everything else arrives in the SETUP message.
+ *
+ * Order matters and is the point of this file: nothing of the plugin is mapped until the
+ * process has no new privileges, its own network namespace, no capabilities, its limits,
+ * Landlock and seccomp. Only then is the library loaded, from the sealed descriptor the host
+ * copied the verified bytes into, so its constructors already run confined. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sandbox/codes.h"
+#include "runner/runner.h"
+
+uint8_t wd_runner_buf[WD_PROTO_MAX_MSG];
+static uint8_t setup_copy[WD_PROTO_MAX_DATA + 1];
+static wd_runner_setup setup;
+
+static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(int code, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    wd_proto_write(WD_RUNNER_SOCK, WD_MSG_FAIL, code, 0, msg, strlen(msg));
+    return 1;
+}
+
+static void close_other_fds(void)
+{
+    if (syscall(SYS_close_range, WD_RUNNER_SOCK + 1, ~0U, 0) == 0)
+        return;
+    for (int fd = WD_RUNNER_SOCK + 1; fd < 65536; fd++)
+        close(fd);
+}
+
+static int parse_setup(const wd_msg *m, wd_runner_setup *s)
+{
+    memcpy(setup_copy, m->data, m->len);
+    wd_setup_reader r = {setup_copy, setup_copy + m->len};
+    uint16_t tag;
+    const uint8_t *v;
+    size_t len;
+    int rc;
+    *s = (wd_runner_setup){.config = "{}"};
+    while ((rc = wd_setup_next(&r, &tag, &v, &len)) == 1) {
+        if (tag >= WD_SETUP_RLIMIT_AS && tag <= WD_SETUP_HOST_PID) {
+            if (len != 8)
+                return -1;
+            uint64_t x = wd_setup_u64(v);
+            uint64_t *dst[] = {NULL,
+                               &s->rlimit_as,
+                               &s->rlimit_cpu,
+                               &s->rlimit_nofile,
+                               &s->rlimit_nproc,
+                               &s->rlimit_fsize,
+                               &s->output_max,
+                               &s->landlock_min,
+                               &s->netns,
+                               &s->host_pid};
+            *dst[tag] = x;
+        } else if (tag == WD_SETUP_CONFIG) {
+            char *c = malloc(len + 1);
+            if (!c)
+                return -1;
+            memcpy(c, v, len);
+            c[len] = 0;
+            s->config = c;
+        } else if (tag == WD_SETUP_FS_RULE) {
+            if (len < 10 || s->fs_count == WD_RUNNER_MAX_FS_RULES)
+                return -1;
+            char *p = malloc(len - 8 + 1);
+            if (!p)
+                return -1;
+            memcpy(p, v + 8, len - 8);
+            p[len - 8] = 0;
+            s->fs[s->fs_count++] = (wd_fs_rule){wd_setup_u64(v), p};
+        } else {
+            return -1;
+        }
+    }
+    return rc;
+}
+
+/* Receives the next message from the host; the host is trusted, but its messages are checked
+ * like any other. Returns the type, 0 at EOF, -1 on error. */
+static int next(wd_msg *m, int *fd)
+{
+    long n = wd_proto_recv(WD_RUNNER_SOCK, wd_runner_buf, fd);
+    if (n <= 0)
+        return n == 0 ? 0 : -1;
+    const char *why;
+    if (wd_proto_decode(wd_runner_buf, (size_t)n, 0, m, &why) != 0)
+        return -1;
+    return (int)m->type;
+}
+
+static wd_output_state output;
+
+static int serve(const wd_plugin_descriptor *d, wd_host *host)
+{
+    char *input = NULL;
+    for (;;) {
+        wd_msg m;
+        int fd;
+        int t = next(&m, &fd);
+        if (fd >= 0)
+            close(fd);
+        if (t <= 0 || t == WD_MSG_STOP)
+            break;
+        if (t != WD_MSG_CALL)
+            return fail(WD_S_PROTOCOL, "runner: unexpected message %d from the host", t);
+        size_t total = m.b, have = m.len;
+        free(input);
+        input = malloc(total + 1);
+        if (!input)
+            return fail(WD_S_INPUT, "runner: no memory for %zu bytes of input", total);
+        if (have > total)
+            return fail(WD_S_PROTOCOL, "runner: input chunk longer than the input");
+        memcpy(input, m.data, have);
+        while (have < total) {
+            t = next(&m, &fd);
+            if (fd >= 0)
+                close(fd);
+            if (t != WD_MSG_INPUT || m.len > total - have)
+                return fail(WD_S_PROTOCOL, "runner: broken input stream");
+            memcpy(input + have, m.data, m.len);
+            have += m.len;
+        }
+        input[total] = 0;
+        output = (wd_output_state){.max = setup.output_max};
+        int status = d->execute(host, input, total, &output);
+        if (wd_services_flush(&output) != 0 || output.broken)
+            return 1;
+        if (output.overflow)
+            fail(WD_S_OUTPUT, "output exceeded its limit of %llu bytes",
+                 (unsigned long long)output.max);
+        uint32_t total_out = output.total > UINT32_MAX ? UINT32_MAX : (uint32_t)output.total;
+        if (wd_proto_write(WD_RUNNER_SOCK, WD_MSG_DONE, status, total_out, NULL, 0) != 0)
+            return 1;
+    }
+    free(input);
+    if (d->shutdown)
+        d->shutdown();
+    return 0;
+}
+
+static int check_descriptor(const wd_plugin_descriptor *d, char *why, size_t size)
+{
+    if (d->abi != WD_PLUGIN_ABI)
+        snprintf(why, size, "the descriptor declares ABI %u; this runner speaks %d", d->abi,
+                 WD_PLUGIN_ABI);
+    else if (d->size < sizeof(wd_plugin_descriptor))
+        snprintf(why, size, "the descriptor is %u bytes, shorter than ABI %d's %zu", d->size,
+                 WD_PLUGIN_ABI, sizeof(wd_plugin_descriptor));
+    else if (!d->name || !d->version || !d->init || !d->execute || !d->describe)
+        snprintf(why, size, "the descriptor lacks %s",
+                 !d->name      ? "a name"
+                 : !d->version ? "a version"
+                 : !d->init    ? "init()"
+                 : !d->execute ? "execute()"
+                               : "describe()");
+    else
+        return 0;
+    return -1;
+}
+
+int main(void)
+{
+    /* The host's death ends the runner; never outlive it as an orphan holding grants. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    signal(SIGPIPE, SIG_IGN); /* a host gone mid-write is an error return, not a death */
+    close_other_fds();
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        return fail(WD_S_SETUP, "runner: cannot set no_new_privs: %s", strerror(errno));
+
+    wd_msg m;
+    int lib = -1;
+    if (next(&m, &lib) != WD_MSG_SETUP || lib < 0)
+        return fail(WD_S_PROTOCOL, "runner: expected the setup message and the library");
+    if (parse_setup(&m, &setup) != 0)
+        return fail(WD_S_PROTOCOL, "runner: malformed setup message");
+    if (setup.host_pid && (uint64_t)getppid() != setup.host_pid)
+        return fail(WD_S_SETUP, "runner: the host is gone");
+
+    char why[256];
+    if (wd_confine_namespaces(&setup, why) != 0 || wd_confine_rlimits(&setup, why) != 0 ||
+        wd_confine_landlock(&setup, lib, why) != 0 || wd_confine_seccomp(&setup, why) != 0)
+        return fail(WD_S_SETUP, "%s", why);
+
+    /* From here on, everything runs confined, the library's constructors included. */
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", lib);
+    void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+        const char *e = dlerror();
+        return fail(WD_S_DESCRIPTOR, "the library cannot be loaded: %s", e ? e : "unknown error");
+    }
+    close(lib);
+    const wd_plugin_descriptor *d = dlsym(handle, WD_PLUGIN_SYMBOL);
+    if (!d)
+        return fail(WD_S_DESCRIPTOR, "the library does not export %s", WD_PLUGIN_SYMBOL);
+    char bad[256];
+    if (check_descriptor(d, bad, sizeof(bad)) != 0)
+        return fail(WD_S_DESCRIPTOR, "%s", bad);
+
+    wd_host host;
+    wd_services_init(&host);
+    int rc = d->init(&host, setup.config);
+    if (rc != 0)
+        return fail(WD_S_INIT, "init() returned %d", rc);
+    const char *desc = d->describe();
+    size_t dlen = desc ? strnlen(desc, WD_PROTO_MAX_DATA) : 0;
+    if (wd_proto_write(WD_RUNNER_SOCK, WD_MSG_READY, 0, 0, desc, dlen) != 0)
+        return 1;
+    return serve(d, &host);
+}

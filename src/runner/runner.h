@@ -1,0 +1,57 @@
+/* runner.h (internal): the sandbox runner, warden-runner. It is the only code between the
+ * host's posix_spawn and the plugin: it confines itself (confine.c), loads the verified library
+ * from the descriptor it was given, and serves calls, reaching the host only through the broker
+ * socket (services.c). It links nothing of libwarden but the protocol. */
+#ifndef WD_RUNNER_H
+#define WD_RUNNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sandbox/proto.h"
+#include "warden/sys/plugin.h"
+
+/* The broker socket is always this descriptor; every other one is closed at start. */
+#define WD_RUNNER_SOCK 3
+#define WD_RUNNER_MAX_FS_RULES 256
+
+typedef struct {
+    uint64_t access;
+    const char *path; /* points into the setup message */
+} wd_fs_rule;
+
+typedef struct {
+    uint64_t rlimit_as, rlimit_cpu, rlimit_nofile, rlimit_nproc, rlimit_fsize;
+    uint64_t output_max;
+    uint64_t landlock_min;
+    uint64_t netns;
+    uint64_t host_pid;
+    const char *config; /* NUL-terminated copy */
+    wd_fs_rule fs[WD_RUNNER_MAX_FS_RULES];
+    size_t fs_count;
+} wd_runner_setup;
+
+/* confine.c: each returns 0, or -1 with a one-line reason in why (size 256). */
+int wd_confine_namespaces(const wd_runner_setup *s, char *why);
+int wd_confine_rlimits(const wd_runner_setup *s, char *why);
+int wd_confine_landlock(const wd_runner_setup *s, int library_fd, char *why);
+int wd_confine_seccomp(const wd_runner_setup *s, char *why);
+
+/* services.c: the host table handed to the plugin, and the output of the current call. */
+typedef struct wd_output {
+    uint64_t total; /* bytes the plugin asked to write */
+    uint64_t max;
+    uint8_t chunk[WD_PROTO_MAX_DATA];
+    size_t used;
+    int overflow, broken;
+} wd_output_state;
+
+void wd_services_init(wd_host *host);
+int wd_services_flush(wd_output_state *out);
+/* Sends a message and waits for the REPLY; the descriptor it carried goes to *fd. */
+int wd_services_ask(uint32_t type, int32_t a, const char *data, size_t len, int *fd);
+
+/* The runner's receive buffer (shared: one call at a time). */
+extern uint8_t wd_runner_buf[WD_PROTO_MAX_MSG];
+
+#endif

@@ -1,0 +1,546 @@
+/* broker.c: deciding and resolving a plugin's requests (broker.h). */
+#include "sandbox/broker.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sandbox/landlock.h"
+#include "util/path.h"
+
+#define MAX_SYMLINK_HOPS 8
+
+static void refuse(wd_broker_answer *ans, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void refuse(wd_broker_answer *ans, int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ans->reason, sizeof(ans->reason), fmt, ap);
+    va_end(ap);
+    ans->err = err;
+    ans->allowed = 0;
+    if (ans->fd >= 0)
+        close(ans->fd);
+    ans->fd = -1;
+}
+
+int wd_broker_is_protected(const wd_broker *b, const char *path)
+{
+    for (size_t i = 0; i < b->protected_count; i++) {
+        const char *p = b->protected_paths[i];
+        size_t n = strlen(p);
+        if (strncmp(path, p, n) == 0 && (path[n] == 0 || path[n] == '/' || n == 1))
+            return 1;
+    }
+    return 0;
+}
+
+/* Decides one storage access on a normalised path; on a denial fills ans and returns 0. */
+static int decide_path(const wd_broker *b, const char *path, unsigned access, const char *what,
+                       wd_broker_answer *ans)
+{
+    if (wd_broker_is_protected(b, path)) {
+        refuse(ans, EACCES, "%s %s: a protected path (warden's own files are never granted)", what,
+               path);
+        return 0;
+    }
+    if (!b->policy) {
+        refuse(ans, EACCES, "%s %s: no policy grants anything", what, path);
+        return 0;
+    }
+    wd_request req = {.kind = WD_REQ_STORAGE, .access = access, .path = path};
+    wd_decision d;
+    if (wd_policy_decide(b->policy, &req, &d) != 0) {
+        refuse(ans, EINVAL, "%s %s: malformed request", what, path);
+        return 0;
+    }
+    char why[600];
+    wd_decision_explain(&d, why, sizeof(why));
+    if (d.effect != WD_ALLOW) {
+        refuse(ans, EACCES, "%s %s: %s", what, path, why);
+        return 0;
+    }
+    snprintf(ans->reason, sizeof(ans->reason), "%s", why);
+    return 1;
+}
+
+static long sys_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode,
+                        uint64_t resolve)
+{
+    struct open_how how = {.flags = flags, .mode = mode, .resolve = resolve};
+    return syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+/* The path a descriptor refers to now, as the kernel sees it. */
+static int fd_path(int fd, char *out, size_t size)
+{
+    char link[64];
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, out, size - 1);
+    if (n < 0 || (size_t)n >= size - 1)
+        return -1;
+    out[n] = 0;
+    return out[0] == '/' ? 0 : -1;
+}
+
+enum {
+    ALLOWED_FLAGS = O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | O_EXCL | O_DIRECTORY | O_NOFOLLOW |
+                    O_CLOEXEC | O_NONBLOCK
+};
+
+/* One resolution step: opens the parent of a normalised path, re-decides the path it really
+ * is, then opens the last component without following it. *next receives a symlink's target
+ * when the last component is one (and the plugin did not ask for O_NOFOLLOW). */
+static void open_step(const wd_broker *b, const char *path, int flags, unsigned need,
+                      wd_broker_answer *ans, char *next, size_t next_size)
+{
+    next[0] = 0;
+    const char *slash = strrchr(path, '/');
+    char parent[WD_PATH_MAX];
+    const char *base = slash + 1;
+    if (slash == path)
+        snprintf(parent, sizeof(parent), "/");
+    else
+        snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
+    if (!*base) {
+        refuse(ans, EISDIR, "open /: not a file a plugin may open");
+        return;
+    }
+    int dir = (int)sys_openat2(AT_FDCWD, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+                               RESOLVE_NO_MAGICLINKS);
+    if (dir < 0) {
+        refuse(ans, errno, "open %s: %s", path, strerror(errno));
+        return;
+    }
+    char real[WD_PATH_MAX + 256];
+    if (fd_path(dir, real, WD_PATH_MAX) != 0) {
+        close(dir);
+        refuse(ans, EACCES, "open %s: cannot tell where the directory really is", path);
+        return;
+    }
+    size_t rl = strlen(real);
+    snprintf(real + rl, sizeof(real) - rl, "%s%s", rl == 1 ? "" : "/", base);
+    snprintf(ans->target, sizeof(ans->target), "%s", real);
+    /* The path as resolved is what counts: "..", symlinked directories and mounts end here. */
+    for (unsigned bit = WD_ACCESS_READ; bit <= WD_ACCESS_DELETE; bit <<= 1)
+        if ((need & bit) && !decide_path(b, real, bit, wd_access_name(bit), ans)) {
+            close(dir);
+            return;
+        }
+    struct stat st;
+    int exists = fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+    if (exists && S_ISLNK(st.st_mode)) {
+        if (flags & O_NOFOLLOW) {
+            close(dir);
+            refuse(ans, ELOOP, "open %s: a symbolic link, and O_NOFOLLOW was asked", real);
+            return;
+        }
+        char target[WD_PATH_MAX];
+        ssize_t n = readlinkat(dir, base, target, sizeof(target) - 1);
+        close(dir);
+        if (n <= 0 || (size_t)n >= sizeof(target) - 1) {
+            refuse(ans, ELOOP, "open %s: unreadable symbolic link", real);
+            return;
+        }
+        target[n] = 0;
+        /* Relative targets resolve against the real directory, never the plugin's spelling. */
+        size_t dl = (size_t)(strrchr(real, '/') - real);
+        if (target[0] == '/')
+            snprintf(next, next_size, "%s", target);
+        else
+            snprintf(next, next_size, "%.*s/%s", (int)dl, real, target);
+        return;
+    }
+    if (exists && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+        close(dir);
+        refuse(ans, EACCES, "open %s: not a regular file or directory", real);
+        return;
+    }
+    if (!exists && !(flags & O_CREAT)) {
+        close(dir);
+        refuse(ans, ENOENT, "open %s: no such file", real);
+        return;
+    }
+    if (!exists && !decide_path(b, real, WD_ACCESS_CREATE, "create", ans)) {
+        close(dir);
+        return;
+    }
+    uint64_t oflags = (uint64_t)(flags & ~O_CREAT) | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK;
+    if (!exists)
+        oflags |= O_CREAT | O_EXCL;
+    long fd = sys_openat2(dir, base, oflags, exists ? 0 : 0600,
+                          RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS);
+    int e = errno;
+    close(dir);
+    if (fd < 0) {
+        refuse(ans, e, "open %s: %s", real, strerror(e));
+        return;
+    }
+    ans->fd = (int)fd;
+    if (fstat(ans->fd, &st) != 0 || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))) {
+        refuse(ans, EACCES, "open %s: not a regular file or directory", real);
+        return;
+    }
+    if (!(flags & O_NONBLOCK))
+        fcntl(ans->fd, F_SETFL, fcntl(ans->fd, F_GETFL) & ~O_NONBLOCK);
+    ans->allowed = 1;
+}
+
+void wd_broker_open(const wd_broker *b, const char *path, int flags, wd_broker_answer *ans)
+{
+    *ans = (wd_broker_answer){.fd = -1};
+    snprintf(ans->target, sizeof(ans->target), "%s", path);
+    if (b->pure) {
+        refuse(ans, EACCES, "open %s: policy plugins get no storage", path);
+        return;
+    }
+    if (flags & ~ALLOWED_FLAGS) {
+        refuse(ans, EINVAL, "open %s: flags 0x%x are not offered by the broker", path,
+               (unsigned)(flags & ~ALLOWED_FLAGS));
+        return;
+    }
+    int mode = flags & O_ACCMODE;
+    if (mode == O_ACCMODE) {
+        refuse(ans, EINVAL, "open %s: invalid access mode", path);
+        return;
+    }
+    unsigned need = 0;
+    if (mode == O_RDONLY || mode == O_RDWR)
+        need |= WD_ACCESS_READ;
+    if (mode != O_RDONLY || (flags & (O_TRUNC | O_APPEND)))
+        need |= WD_ACCESS_WRITE;
+    char cur[WD_PATH_MAX], next[WD_PATH_MAX + 16];
+    snprintf(next, sizeof(next), "%s", path);
+    for (int hop = 0; hop <= MAX_SYMLINK_HOPS; hop++) {
+        bool escapes = false;
+        if (wd_path_normalize(next, cur, sizeof(cur), &escapes) != 0) {
+            refuse(ans, EINVAL, "open %s: not an absolute path of at most %d bytes", next,
+                   WD_PATH_MAX - 1);
+            return;
+        }
+        if (escapes) {
+            refuse(ans, EACCES, "open %s: the path climbs above /", next);
+            return;
+        }
+        snprintf(ans->target, sizeof(ans->target), "%s", cur);
+        /* First the path as asked for, so a denial names what the plugin wrote. */
+        for (unsigned bit = WD_ACCESS_READ; bit <= WD_ACCESS_WRITE; bit <<= 1)
+            if ((need & bit) && !decide_path(b, cur, bit, wd_access_name(bit), ans))
+                return;
+        open_step(b, cur, flags, need, ans, next, sizeof(next));
+        if (!next[0] || ans->err)
+            return;
+    }
+    refuse(ans, ELOOP, "open %s: more than %d symbolic links", path, MAX_SYMLINK_HOPS);
+}
+
+/* ---- network ----------------------------------------------------------------------------- */
+
+int wd_broker_address_is_local(const void *sockaddr)
+{
+    const struct sockaddr *sa = sockaddr;
+    uint32_t v4;
+    if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sockaddr)->sin6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(a) || IN6_IS_ADDR_V4COMPAT(a)) {
+            memcpy(&v4, a->s6_addr + 12, 4);
+            v4 = ntohl(v4);
+            if (IN6_IS_ADDR_V4COMPAT(a) && v4 <= 1)
+                return 1; /* :: and ::1 */
+        } else {
+            return IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_UNSPECIFIED(a) ||
+                   IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_MULTICAST(a) || IN6_IS_ADDR_SITELOCAL(a);
+        }
+    } else if (sa->sa_family == AF_INET) {
+        v4 = ntohl(((const struct sockaddr_in *)sockaddr)->sin_addr.s_addr);
+    } else {
+        return 1;
+    }
+    return (v4 >> 24) == 127 || (v4 >> 24) == 0 || (v4 >> 16) == 0xa9fe /* 169.254/16 */ ||
+           (v4 >> 28) == 0xe /* multicast */ || v4 == 0xffffffffu;
+}
+
+static void addr_text(const struct sockaddr *sa, char *out, size_t size)
+{
+    const void *a = sa->sa_family == AF_INET
+                        ? (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr
+                        : (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+    if (!inet_ntop(sa->sa_family, a, out, (socklen_t)size))
+        snprintf(out, size, "?");
+}
+
+/* Whether the rule that allowed an address names addresses (an IP or a CIDR), not names. */
+static int rule_names_address(const wd_rule *r)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+    if (!r)
+        return 0;
+    if (r->cidr)
+        return 1;
+    if (!r->host)
+        return 0;
+    const char *h = r->host;
+    char tmp[64];
+    size_t n = strlen(h);
+    if (n >= 2 && h[0] == '[' && h[n - 1] == ']' && n - 2 < sizeof(tmp)) {
+        memcpy(tmp, h + 1, n - 2);
+        tmp[n - 2] = 0;
+        h = tmp;
+    }
+    return inet_pton(AF_INET, h, buf) == 1 || inet_pton(AF_INET6, h, buf) == 1;
+}
+
+static int decide_host(const wd_broker *b, const char *host, unsigned port, wd_decision *d,
+                       char *why, size_t size)
+{
+    wd_request req = {.kind = WD_REQ_NETWORK, .host = host, .port = port};
+    if (wd_policy_decide(b->policy, &req, d) != 0) {
+        snprintf(why, size, "malformed host");
+        return -1;
+    }
+    wd_decision_explain(d, why, size);
+    return 0;
+}
+
+static int connect_one(const struct addrinfo *ai, int timeout_ms, int *err)
+{
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        *err = errno;
+        return -1;
+    }
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
+        *err = errno;
+        close(fd);
+        return -1;
+    }
+    struct pollfd p = {fd, POLLOUT, 0};
+    int n;
+    do
+        n = poll(&p, 1, timeout_ms);
+    while (n < 0 && errno == EINTR);
+    int so = 0;
+    socklen_t len = sizeof(so);
+    if (n <= 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &so, &len) != 0 || so != 0) {
+        *err = n == 0 ? ETIMEDOUT : so ? so : errno;
+        close(fd);
+        return -1;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return fd;
+}
+
+void wd_broker_connect(const wd_broker *b, const char *name, unsigned port, wd_broker_answer *ans)
+{
+    *ans = (wd_broker_answer){.fd = -1};
+    snprintf(ans->target, sizeof(ans->target), "%s:%u", name, port);
+    if (b->pure) {
+        refuse(ans, EACCES, "connect %s: policy plugins get no network", ans->target);
+        return;
+    }
+    if (!b->policy) {
+        refuse(ans, EACCES, "connect %s: no policy grants anything", ans->target);
+        return;
+    }
+    wd_decision d;
+    char why[600];
+    if (decide_host(b, name, port, &d, why, sizeof(why)) != 0) {
+        refuse(ans, EINVAL, "connect %s: not a host name or IP literal", ans->target);
+        return;
+    }
+    if (d.effect != WD_ALLOW) {
+        refuse(ans, EACCES, "connect %s: %s", ans->target, why);
+        return;
+    }
+    char allowed_why[600];
+    snprintf(allowed_why, sizeof(allowed_why), "%s", why);
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    char service[8];
+    snprintf(service, sizeof(service), "%u", port);
+    int gai = getaddrinfo(name, service, &hints, &res);
+    if (gai != 0) {
+        refuse(ans, EHOSTUNREACH, "connect %s: cannot resolve: %s", ans->target, gai_strerror(gai));
+        return;
+    }
+    int last_err = EHOSTUNREACH;
+    char refused[700] = "";
+    for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
+            continue;
+        char ip[INET6_ADDRSTRLEN];
+        addr_text(ai->ai_addr, ip, sizeof(ip));
+        /* The address is what is reached: decide it too. A deny rule for it wins, and a local
+         * address needs a rule that names it, whatever allowed the name. */
+        wd_decision da;
+        char whya[600];
+        int local = wd_broker_address_is_local(ai->ai_addr);
+        if (decide_host(b, ip, port, &da, whya, sizeof(whya)) != 0)
+            continue;
+        if (da.effect != WD_ALLOW && da.reason != WD_REASON_NO_RULE) {
+            snprintf(refused, sizeof(refused), "%s resolves to %s: %s", name, ip, whya);
+            last_err = EACCES;
+            continue;
+        }
+        if (local && !(da.effect == WD_ALLOW && rule_names_address(da.rule))) {
+            snprintf(refused, sizeof(refused),
+                     "%s resolves to %s, a loopback, link-local or otherwise local address, "
+                     "which no rule names",
+                     name, ip);
+            last_err = EACCES;
+            continue;
+        }
+        int err = 0;
+        int fd = connect_one(ai, b->timeout_ms > 0 ? b->timeout_ms : 5000, &err);
+        if (fd >= 0) {
+            freeaddrinfo(res);
+            snprintf(ans->target, sizeof(ans->target), "%s:%u (%s)", name, port, ip);
+            snprintf(ans->reason, sizeof(ans->reason), "%s", allowed_why);
+            ans->fd = fd;
+            ans->allowed = 1;
+            return;
+        }
+        last_err = err;
+        snprintf(refused, sizeof(refused), "%s (%s): %s", name, ip, strerror(err));
+    }
+    freeaddrinfo(res);
+    refuse(ans, last_err, "connect %s: %s", ans->target, refused[0] ? refused : "no address");
+}
+
+void wd_broker_getenv(const wd_broker *b, const char *key, wd_broker_answer *ans)
+{
+    *ans = (wd_broker_answer){.fd = -1};
+    snprintf(ans->target, sizeof(ans->target), "%s", key);
+    if (b->pure) {
+        refuse(ans, EACCES, "env %s: policy plugins get no environment", key);
+        return;
+    }
+    if (!b->policy) {
+        refuse(ans, EACCES, "env %s: no policy grants anything", key);
+        return;
+    }
+    wd_request req = {.kind = WD_REQ_ENVIRONMENT, .key = key};
+    wd_decision d;
+    if (wd_policy_decide(b->policy, &req, &d) != 0) {
+        refuse(ans, EINVAL, "env %s: not a valid key", key);
+        return;
+    }
+    char why[600];
+    wd_decision_explain(&d, why, sizeof(why));
+    if (d.effect != WD_ALLOW) {
+        refuse(ans, EACCES, "env %s: %s", key, why);
+        return;
+    }
+    size_t n = strlen(key);
+    for (const char *const *e = b->environ; e && *e; e++)
+        if (strncmp(*e, key, n) == 0 && (*e)[n] == '=') {
+            ans->value = *e + n + 1;
+            ans->allowed = 1;
+            snprintf(ans->reason, sizeof(ans->reason), "%s", why);
+            return;
+        }
+    refuse(ans, ENOENT, "env %s: allowed, but not set", key);
+}
+
+/* ---- Landlock plan ----------------------------------------------------------------------- */
+
+static uint64_t ll_bits(unsigned access)
+{
+    uint64_t ll = 0;
+    if (access & WD_ACCESS_READ)
+        ll |= WD_LL_READ_FILE | WD_LL_READ_DIR;
+    if (access & WD_ACCESS_WRITE)
+        ll |= WD_LL_WRITE_FILE | WD_LL_TRUNCATE;
+    if (access & WD_ACCESS_CREATE)
+        ll |= WD_LL_MAKE_REG | WD_LL_MAKE_DIR;
+    if (access & WD_ACCESS_DELETE)
+        ll |= WD_LL_REMOVE_FILE | WD_LL_REMOVE_DIR;
+    if (access & WD_ACCESS_EXECUTE)
+        ll |= WD_LL_EXECUTE;
+    return ll;
+}
+
+/* The literal directory a pattern starts with: up to the first segment with a '*'. */
+static size_t literal_prefix(const char *pattern)
+{
+    const char *star = strchr(pattern, '*');
+    if (!star)
+        return strlen(pattern);
+    const char *s = star;
+    while (s > pattern && s[-1] != '/')
+        s--;
+    return s > pattern ? (size_t)(s - pattern - 1) : 0;
+}
+
+/* a and b (prefix lengths) are on one line of descent: one lies inside the other. */
+static int related(const char *a, size_t na, const char *b, size_t nb)
+{
+    size_t n = na < nb ? na : nb;
+    if (n == 0)
+        return 1; /* "/" or a pattern that starts with a wildcard */
+    if (strncmp(a, b, n) != 0)
+        return 0;
+    const char *longer = na > nb ? a : b;
+    return na == nb || longer[n] == '/';
+}
+
+long wd_broker_plan_fs(const wd_broker *b, wd_fs_grant **out)
+{
+    *out = NULL;
+    if (b->pure || !b->policy)
+        return 0;
+    size_t n = wd_policy_rule_count(b->policy), count = 0;
+    wd_fs_grant *g = calloc(n ? n : 1, sizeof(*g));
+    if (!g)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const wd_rule *r = wd_policy_rule(b->policy, i);
+        if (r->kind != WD_RULE_STORAGE || r->effect != WD_ALLOW)
+            continue;
+        size_t len = strlen(r->pattern), lit = literal_prefix(r->pattern);
+        /* Only whole subtrees: "/a/b", or "/a/b" followed by a final "**" segment. */
+        if (lit != len && !(len == lit + 3 && strcmp(r->pattern + lit, "/**") == 0))
+            continue;
+        uint64_t access = ll_bits(r->access);
+        for (size_t j = 0; j < n && access; j++) {
+            const wd_rule *q = wd_policy_rule(b->policy, j);
+            if (q->kind == WD_RULE_STORAGE && q->effect == WD_DENY && (q->access & r->access) &&
+                related(r->pattern, lit, q->pattern, literal_prefix(q->pattern)))
+                access &= ~ll_bits(q->access);
+        }
+        for (size_t p = 0; p < b->protected_count && access; p++)
+            if (related(r->pattern, lit, b->protected_paths[p], strlen(b->protected_paths[p])))
+                access = 0;
+        if (!access)
+            continue;
+        char *path = lit ? strndup(r->pattern, lit) : strdup("/");
+        if (!path) {
+            wd_broker_plan_free(g, count);
+            return -1;
+        }
+        g[count++] = (wd_fs_grant){path, access};
+    }
+    *out = g;
+    return (long)count;
+}
+
+void wd_broker_plan_free(wd_fs_grant *grants, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(grants[i].path);
+    free(grants);
+}
