@@ -37,9 +37,9 @@ static int fail(int code, const char *fmt, ...)
 
 static void close_other_fds(void)
 {
-    if (syscall(SYS_close_range, WD_RUNNER_SOCK + 1, ~0U, 0) == 0)
+    if (syscall(SYS_close_range, WD_RUNNER_NETNS + 1, ~0U, 0) == 0)
         return;
-    for (int fd = WD_RUNNER_SOCK + 1; fd < 65536; fd++)
+    for (int fd = WD_RUNNER_NETNS + 1; fd < 65536; fd++)
         close(fd);
 }
 
@@ -53,7 +53,7 @@ static int parse_setup(const wd_msg *m, wd_runner_setup *s)
     int rc;
     *s = (wd_runner_setup){.config = "{}"};
     while ((rc = wd_setup_next(&r, &tag, &v, &len)) == 1) {
-        if (tag >= WD_SETUP_RLIMIT_AS && tag <= WD_SETUP_HOST_PID) {
+        if (tag >= WD_SETUP_RLIMIT_AS && tag <= WD_SETUP_NETNS_FD) {
             if (len != 8)
                 return -1;
             uint64_t x = wd_setup_u64(v);
@@ -66,7 +66,8 @@ static int parse_setup(const wd_msg *m, wd_runner_setup *s)
                                &s->output_max,
                                &s->landlock_min,
                                &s->netns,
-                               &s->host_pid};
+                               &s->host_pid,
+                               &s->netns_fd};
             *dst[tag] = x;
         } else if (tag == WD_SETUP_CONFIG) {
             char *c = malloc(len + 1);
@@ -75,6 +76,9 @@ static int parse_setup(const wd_msg *m, wd_runner_setup *s)
             memcpy(c, v, len);
             c[len] = 0;
             s->config = c;
+        } else if (tag == WD_SETUP_SECCOMP) {
+            s->seccomp = v;
+            s->seccomp_len = len;
         } else if (tag == WD_SETUP_FS_RULE) {
             if (len < 10 || s->fs_count == WD_RUNNER_MAX_FS_RULES)
                 return -1;

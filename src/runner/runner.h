@@ -13,6 +13,8 @@
 
 /* The broker socket is always this descriptor; every other one is closed at start. */
 #define WD_RUNNER_SOCK 3
+/* A network namespace to enter, when the setup says so; closed before any plugin code. */
+#define WD_RUNNER_NETNS 4
 #define WD_RUNNER_MAX_FS_RULES 256
 
 typedef struct {
@@ -26,7 +28,10 @@ typedef struct {
     uint64_t landlock_min;
     uint64_t netns;
     uint64_t host_pid;
-    const char *config; /* NUL-terminated copy */
+    uint64_t netns_fd;
+    const char *config;  /* NUL-terminated copy */
+    const void *seccomp; /* struct sock_filter[], seccomp_len bytes */
+    size_t seccomp_len;
     wd_fs_rule fs[WD_RUNNER_MAX_FS_RULES];
     size_t fs_count;
 } wd_runner_setup;

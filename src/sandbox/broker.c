@@ -143,6 +143,12 @@ static void open_step(const wd_broker *b, const char *path, int flags, unsigned 
         }
     struct stat st;
     int exists = fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+    if (exists && (flags & O_CREAT) && (flags & O_EXCL)) {
+        /* As open(2): O_EXCL fails on any existing name, a symbolic link included. */
+        close(dir);
+        refuse(ans, EEXIST, "open %s: exists, and O_CREAT|O_EXCL was asked", real);
+        return;
+    }
     if (exists && S_ISLNK(st.st_mode)) {
         if (flags & O_NOFOLLOW) {
             close(dir);
@@ -372,13 +378,22 @@ void wd_broker_connect(const wd_broker *b, const char *name, unsigned port, wd_b
     struct addrinfo *res = NULL;
     char service[8];
     snprintf(service, sizeof(service), "%u", port);
+    /* "[::1]" is how the policy and a URL write an IPv6 literal; the resolver wants "::1". */
+    char bare[256];
+    size_t nl = strlen(name);
+    if (nl >= 2 && name[0] == '[' && name[nl - 1] == ']' && nl - 2 < sizeof(bare)) {
+        memcpy(bare, name + 1, nl - 2);
+        bare[nl - 2] = 0;
+        hints.ai_flags |= AI_NUMERICHOST;
+        name = bare;
+    }
     int gai = getaddrinfo(name, service, &hints, &res);
     if (gai != 0) {
         refuse(ans, EHOSTUNREACH, "connect %s: cannot resolve: %s", ans->target, gai_strerror(gai));
         return;
     }
     int last_err = EHOSTUNREACH;
-    char refused[700] = "";
+    char refused[1400] = "";
     for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
         if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
             continue;
@@ -391,7 +406,10 @@ void wd_broker_connect(const wd_broker *b, const char *name, unsigned port, wd_b
         int local = wd_broker_address_is_local(ai->ai_addr);
         if (decide_host(b, ip, port, &da, whya, sizeof(whya)) != 0)
             continue;
-        if (da.effect != WD_ALLOW && da.reason != WD_REASON_NO_RULE) {
+        /* Only a rule that names addresses (an IP, a CIDR) speaks about an address: a
+         * blanket deny of "*" is about names, and the name was allowed. */
+        if (da.effect != WD_ALLOW && da.reason != WD_REASON_NO_RULE &&
+            rule_names_address(da.rule)) {
             snprintf(refused, sizeof(refused), "%s resolves to %s: %s", name, ip, whya);
             last_err = EACCES;
             continue;

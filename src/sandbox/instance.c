@@ -22,6 +22,8 @@
 #include "registry/contract_int.h"
 #include "sandbox/broker.h"
 #include "sandbox/codes.h"
+#include "sandbox/filter.h"
+#include "sandbox/netns.h"
 #include "sandbox/proto.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -57,6 +59,7 @@ struct wd_instance {
     size_t setup_len;
     uint64_t timeout_ms, output_max;
     pid_t pid;
+    pid_t retired; /* a runner told to stop, not yet reaped */
     int sock;
     unsigned served;
     char *describe;
@@ -254,7 +257,7 @@ int wd_instance_start(wd_instance **out, const wd_contract *contract,
     in->contract = contract;
     in->opts = opts ? *opts : def;
     in->memfd = in->sock = -1;
-    in->pid = -1;
+    in->pid = in->retired = -1;
     in->broker.policy = wd_contract_policy(contract);
     in->broker.pure = wd_plugin_type_is_policy(wd_contract_type(contract));
     in->runner = runner_path(&in->opts);
@@ -265,6 +268,11 @@ int wd_instance_start(wd_instance **out, const wd_contract *contract,
         rc = add_protected(in, wd_contract_library(contract));
     if (!rc)
         rc = add_protected(in, wd_contract_policy_path(contract));
+    /* The broker runs in the host: /proc/self there is the host, never the plugin's to read. */
+    if (!rc)
+        rc = add_protected(in, "/proc/self");
+    if (!rc)
+        rc = add_protected(in, "/proc/thread-self");
     for (size_t i = 0; !rc && i < in->opts.protected_count; i++)
         rc = add_protected(in, in->opts.protected_paths[i]);
     if (!rc)
@@ -284,33 +292,33 @@ int wd_instance_start(wd_instance **out, const wd_contract *contract,
 
 /* ---- the runner process ----------------------------------------------------------------- */
 
-/* Waits for the runner to exit for up to grace_ms, then kills its process group. Returns 1 when
- * it exited on its own; *status gets its wait status. */
+/* Waits up to grace_ms for process pid to exit, then kills its process group (while the
+ * leader is unreaped, so the group id cannot have been reused). Returns 1 when it exited on
+ * its own; *status gets its wait status. */
+static int reap_pid(pid_t pid, int *status, int grace_ms)
+{
+    *status = 0;
+    for (int waited = 0;; waited++) {
+        pid_t r = waitpid(pid, status, WNOHANG);
+        if (r == pid)
+            return 1;
+        if (r < 0 && errno != EINTR)
+            return 0;
+        if (waited >= grace_ms)
+            break;
+        usleep(1000);
+    }
+    kill(-pid, SIGKILL);
+    kill(pid, SIGKILL);
+    while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+        ;
+    return 0;
+}
+
+/* Ends the current runner (grace_ms to exit on its own) and forgets it. */
 static int reap(wd_instance *in, int *status, int grace_ms)
 {
-    int own = 0;
-    *status = 0;
-    if (in->pid > 0) {
-        for (int waited = 0;; waited++) {
-            pid_t r = waitpid(in->pid, status, WNOHANG);
-            if (r == in->pid) {
-                own = 1;
-                break;
-            }
-            if (r < 0 && errno != EINTR)
-                break;
-            if (waited >= grace_ms) {
-                kill(-in->pid, SIGKILL);
-                kill(in->pid, SIGKILL);
-                while (waitpid(in->pid, status, 0) < 0 && errno == EINTR)
-                    ;
-                break;
-            }
-            if (grace_ms)
-                usleep(1000);
-        }
-        kill(-in->pid, SIGKILL); /* anything left in the group */
-    }
+    int own = in->pid > 0 ? reap_pid(in->pid, status, grace_ms) : 0;
     if (in->sock >= 0)
         close(in->sock);
     in->sock = -1;
@@ -319,20 +327,37 @@ static int reap(wd_instance *in, int *status, int grace_ms)
     return own;
 }
 
-/* Asks a healthy runner to shut the plugin down, then makes sure it is gone. */
+/* A retired runner got STOP and may still be running its plugin's shutdown(): it has until the
+ * next spawn (or grace_ms at wd_instance_stop) before it is killed. */
+static void finish_retired(wd_instance *in, int grace_ms)
+{
+    int st;
+    if (in->retired > 0)
+        reap_pid(in->retired, &st, grace_ms);
+    in->retired = -1;
+}
+
+/* Asks a healthy runner to shut the plugin down without waiting for it. */
 static void wd_instance_retire(wd_instance *in)
 {
     if (in->pid < 0)
         return;
-    int st;
-    if (wd_proto_send(in->sock, WD_MSG_STOP, 0, 0, NULL, 0, -1) == 0)
-        reap(in, &st, 100);
-    else
+    finish_retired(in, 0);
+    if (wd_proto_send(in->sock, WD_MSG_STOP, 0, 0, NULL, 0, -1) == 0) {
+        in->retired = in->pid;
+        close(in->sock);
+        in->sock = -1;
+        in->pid = -1;
+        in->served = 0;
+    } else {
+        int st;
         reap(in, &st, 0);
+    }
 }
 
 static int spawn(wd_instance *in, wd_call_result *res)
 {
+    finish_retired(in, 0);
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
         snprintf(res->message, sizeof(res->message), "cannot create the broker socket: %s",
@@ -352,6 +377,9 @@ static int spawn(wd_instance *in, wd_call_result *res)
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, 1, 2);
     posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
+    int netns = wd_netns_shared();
+    if (netns >= 0)
+        posix_spawn_file_actions_adddup2(&fa, netns, 4);
     sigset_t none, all;
     sigemptyset(&none);
     sigfillset(&all);
@@ -375,7 +403,31 @@ static int spawn(wd_instance *in, wd_call_result *res)
     }
     in->pid = pid;
     in->sock = sv[0];
-    if (wd_proto_send(in->sock, WD_MSG_SETUP, 0, 0, in->setup, in->setup_len, in->memfd) != 0) {
+    /* The per-runner part of the setup: the seccomp program with this pid in it. */
+    uint8_t *prog = NULL;
+    size_t prog_len = 0;
+    char why[256];
+    if (wd_filter_program(pid, &prog, &prog_len, why) != 0) {
+        int st;
+        reap(in, &st, 0);
+        snprintf(res->message, sizeof(res->message), "%s", why);
+        return WD_S_SETUP;
+    }
+    size_t total = in->setup_len + 6 + 8 + 6 + prog_len;
+    uint8_t *msg = total <= WD_PROTO_MAX_DATA ? malloc(total) : NULL;
+    int rc = -1;
+    if (msg) {
+        wd_setup_writer tail = {msg, 0, total, 0};
+        memcpy(msg, in->setup, in->setup_len);
+        tail.len = in->setup_len;
+        wd_setup_put_u64(&tail, WD_SETUP_NETNS_FD, netns >= 0 ? 1 : 0);
+        wd_setup_put(&tail, WD_SETUP_SECCOMP, prog, prog_len);
+        if (!tail.failed)
+            rc = wd_proto_send(in->sock, WD_MSG_SETUP, 0, 0, msg, tail.len, in->memfd);
+    }
+    free(msg);
+    free(prog);
+    if (rc != 0) {
         int st;
         reap(in, &st, 0);
         snprintf(res->message, sizeof(res->message), "the runner did not take its setup");
@@ -642,9 +694,9 @@ int wd_instance_call(wd_instance *in, const char *input, size_t len, const char 
         int st;
         reap(in, &st, 0);
     }
+    res->duration_ns = wd_time_mono_ns() - start;
     if (!cs.code && ++in->served >= (in->opts.max_calls ? in->opts.max_calls : 1))
         wd_instance_retire(in);
-    res->duration_ns = wd_time_mono_ns() - start;
     res->output_len = cs.out.len;
     res->output = cs.out.oom ? NULL : cs.out.data;
     if (!res->output) {
@@ -691,6 +743,7 @@ void wd_instance_stop(wd_instance *in)
     if (!in)
         return;
     wd_instance_retire(in);
+    finish_retired(in, 100);
     if (in->memfd >= 0)
         close(in->memfd);
     for (size_t i = 0; i < in->broker.protected_count; i++)

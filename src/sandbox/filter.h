@@ -1,0 +1,16 @@
+/* filter.h (internal): the seccomp allowlist every plugin runs under, compiled once per host
+ * process with libseccomp and handed to each runner as a ready BPF program, so the runner
+ * neither links libseccomp nor compiles anything on the cold path. */
+#ifndef WD_SANDBOX_FILTER_H
+#define WD_SANDBOX_FILTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The program for a runner whose pid is pid (signals may go to that pid only), as raw struct
+ * sock_filter instructions in *out (malloc'd, *len bytes). Returns 0, or -1 with a one-line
+ * reason in why (256 bytes). Thread-safe. */
+int wd_filter_program(pid_t pid, uint8_t **out, size_t *len, char *why);
+
+#endif
