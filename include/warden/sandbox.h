@@ -97,6 +97,9 @@ WD_EXPORT int wd_instance_start(wd_instance **out, const struct wd_contract *con
  * wd_call_result_clear(). correlation_id NULL: a fresh UUIDv4. */
 WD_EXPORT int wd_instance_call(wd_instance *inst, const char *input, size_t len,
                                const char *correlation_id, wd_call_result *result);
+/* Starts the runner now rather than at the first call (a warm instance ready to serve, or to
+ * read describe()). 0, or WD_ESANDBOX with result's code and message set as for a call. */
+WD_EXPORT int wd_instance_prepare(wd_instance *inst, wd_call_result *result);
 /* describe() of the plugin ("" until the runner has started once). */
 WD_EXPORT const char *wd_instance_describe(const wd_instance *inst);
 /* Protections the instance could not apply, one line each ("" when none). */

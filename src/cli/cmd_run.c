@@ -89,6 +89,17 @@ static void print_result(const wd_call_result *r, bool json)
         fprintf(stderr, "warden: run: %s: %s\n", r->code, r->message);
 }
 
+static bool takes_value(const char *opt)
+{
+    static const char *const with_value[] = {"--input", "--keys",         "--log",
+                                             "--trust", "--protect",      "--timeout",
+                                             "--calls", "--min-landlock", NULL};
+    for (const char *const *o = with_value; *o; o++)
+        if (!strcmp(opt, *o))
+            return true;
+    return false;
+}
+
 int cmd_run(int argc, char **argv)
 {
     const char *contract_path = NULL, *input_arg = "{}", *keys = NULL, *log_dir = NULL,
@@ -109,7 +120,7 @@ int cmd_run(int argc, char **argv)
             json = true;
         } else if (!strcmp(a, "--describe")) {
             describe = true;
-        } else if (a[0] == '-' && a[1] == '-' && !v) {
+        } else if (takes_value(a) && !v) {
             fprintf(stderr, "warden: %s needs a value\n", a);
             return EXIT_USAGE;
         } else if (!strcmp(a, "--input")) {
@@ -211,13 +222,20 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     status = EXIT_ALLOW;
+    if (describe) {
+        wd_call_result r;
+        if (wd_instance_prepare(inst, &r) != 0) {
+            print_result(&r, json);
+            status = EXIT_DENY;
+        } else {
+            printf("%s\n", wd_instance_describe(inst));
+        }
+        calls = 0;
+    }
     for (unsigned long i = 0; i < calls; i++) {
         wd_call_result r;
         int rc = wd_instance_call(inst, input, input_len, NULL, &r);
-        if (describe && i == 0)
-            printf("%s\n", wd_instance_describe(inst));
-        else
-            print_result(&r, json);
+        print_result(&r, json);
         if (rc != 0)
             status = EXIT_DENY;
         wd_call_result_clear(&r);

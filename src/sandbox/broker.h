@@ -26,7 +26,7 @@ typedef struct {
     int err;           /* 0, or the errno the plugin sees */
     int allowed;       /* the decision */
     const char *value; /* getenv: the value (points into environ) */
-    char target[4200]; /* what was decided, as resolved ("/srv/a/b", "1.2.3.4:443") */
+    char target[4400]; /* what was decided, as resolved ("/srv/a/b", "1.2.3.4:443") */
     char reason[768];  /* why: the rule that decided, or what refused it */
 } wd_broker_answer;
 

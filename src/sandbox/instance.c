@@ -728,6 +728,43 @@ int wd_instance_call(wd_instance *in, const char *input, size_t len, const char 
     return 0;
 }
 
+int wd_instance_prepare(wd_instance *in, wd_call_result *res)
+{
+    if (!res)
+        return wd_fail(WD_EINVAL, "wd_instance_prepare needs a result");
+    *res = (wd_call_result){.code = ""};
+    if (!in)
+        return wd_fail(WD_EINVAL, "wd_instance_prepare needs an instance");
+    wd_uuid_v4(res->correlation_id);
+    if (in->pid > 0) {
+        res->ok = 1;
+        return 0;
+    }
+    uint64_t start = wd_time_mono_ns();
+    call_state cs = {.res = res, .out = WD_BUF_INIT};
+    int code = spawn(in, res);
+    if (code)
+        cs.code = code;
+    else if (pump(in, &cs, WD_MSG_READY, start + in->timeout_ms * 1000000u) != 0)
+        ended(in, &cs);
+    if (cs.code && in->pid > 0) {
+        int st;
+        reap(in, &st, 0);
+    }
+    wd_buf_free(&cs.out);
+    res->duration_ns = wd_time_mono_ns() - start;
+    res->ok = cs.code == 0;
+    if (res->ok)
+        return 0;
+    res->code = wd_sandbox_code_id(cs.code);
+    if (cs.code == WD_S_SETUP)
+        note(in, res->message);
+    json_t *d = json_pack("{s:s, s:s, s:s}", "result", "contained", "code", res->code, "message",
+                          res->message);
+    audit(in, "PLUGIN_START", WD_SEVERITY_HIGH, res->correlation_id, d);
+    return wd_error_set(WD_ESANDBOX, res->code, NULL, 0, 0, "%s", res->message);
+}
+
 const char *wd_instance_describe(const wd_instance *in)
 {
     return in && in->describe ? in->describe : "";

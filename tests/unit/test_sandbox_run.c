@@ -1,0 +1,302 @@
+/* test_sandbox_run.c: plugin instances through the library (sandbox.h) with the example
+ * plugins the build makes: results, warm instances, chunked input, refusals the broker makes
+ * and records, policy plugins getting nothing, and every way an instance refuses to start. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "warden/warden.h"
+
+#define EXAMPLES WD_BINARY_DIR "/examples/plugins"
+
+static wd_contract *load(const char *path)
+{
+    wd_contract *c = NULL;
+    int rc = wd_contract_load(&c, path, NULL);
+    if (rc)
+        fail_msg("%s: %s", path, wd_error_last()->message);
+    return c;
+}
+
+static wd_sandbox_options options(unsigned max_calls)
+{
+    wd_sandbox_options o = WD_SANDBOX_OPTIONS_INIT;
+    o.runner_path = WD_RUNNER;
+    o.max_calls = max_calls;
+    /* Tests must pass on kernels without Landlock too; the hostile suite pins enforcement. */
+    wd_sandbox_caps caps;
+    wd_sandbox_probe(&caps);
+    if (caps.landlock_abi == 0)
+        o.min_landlock_abi = 0;
+    return o;
+}
+
+static void test_compute_call(void **state)
+{
+    (void)state;
+    wd_contract *c = load(EXAMPLES "/wordcount/contract.yaml");
+    wd_sandbox_options o = options(1);
+    wd_instance *in = NULL;
+    assert_int_equal(wd_instance_start(&in, c, &o), 0);
+    assert_string_equal(wd_instance_describe(in), ""); /* not started yet */
+    wd_call_result r;
+    assert_int_equal(wd_instance_prepare(in, &r), 0); /* started: describe() is known */
+    assert_true(r.ok);
+    assert_non_null(strstr(wd_instance_describe(in), "\"input_schema\""));
+    const char *input = "{\"text\": \"one two  three\\nfour\"}";
+    assert_int_equal(wd_instance_call(in, input, strlen(input), "corr-1", &r), 0);
+    assert_true(r.ok);
+    assert_string_equal(r.code, "");
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.output, "{\"words\": 4, \"lines\": 1, \"bytes\": 19}");
+    assert_int_equal(r.output_len, strlen(r.output));
+    assert_string_equal(r.correlation_id, "corr-1");
+    assert_int_equal(r.requests, 0);
+    assert_true(r.duration_ns > 0);
+    assert_non_null(strstr(wd_instance_describe(in), "Counts words"));
+    wd_call_result_clear(&r);
+    assert_null(r.output);
+    /* A fresh correlation id when none is given: a UUIDv4. */
+    assert_int_equal(wd_instance_call(in, input, strlen(input), NULL, &r), 0);
+    assert_int_equal(strlen(r.correlation_id), 36);
+    assert_int_equal(r.correlation_id[14], '4');
+    wd_call_result_clear(&r);
+    wd_instance_stop(in);
+    wd_contract_free(c);
+}
+
+static void test_warm_and_chunked_input(void **state)
+{
+    (void)state;
+    wd_contract *c = load(EXAMPLES "/wordcount/contract.yaml");
+    wd_sandbox_options o = options(50);
+    wd_instance *in = NULL;
+    assert_int_equal(wd_instance_start(&in, c, &o), 0);
+    for (int i = 0; i < 120; i++) { /* crosses two replacements of the warm instance */
+        wd_call_result r;
+        char input[64];
+        int n = snprintf(input, sizeof(input), "{\"text\": \"%d words here\"}", i);
+        assert_int_equal(wd_instance_call(in, input, (size_t)n, NULL, &r), 0);
+        const char *want = "{\"words\": 3, \"lines\": 0, \"bytes\": ";
+        assert_int_equal(strncmp(r.output, want, strlen(want)), 0);
+        wd_call_result_clear(&r);
+    }
+    /* 300 KB of input travels in several protocol messages. */
+    size_t words = 60000, len = 10 + words * 5 + 2;
+    char *big = malloc(len + 1);
+    assert_non_null(big);
+    size_t off = (size_t)snprintf(big, len + 1, "{\"text\": \"");
+    for (size_t i = 0; i < words; i++)
+        off += (size_t)snprintf(big + off, len + 1 - off, "abcd ");
+    off += (size_t)snprintf(big + off, len + 1 - off, "\"}");
+    wd_call_result r;
+    assert_int_equal(wd_instance_call(in, big, off, NULL, &r), 0);
+    assert_string_equal(r.output, "{\"words\": 60000, \"lines\": 0, \"bytes\": 300000}");
+    wd_call_result_clear(&r);
+    free(big);
+    wd_instance_stop(in);
+    wd_contract_free(c);
+}
+
+static void test_execute_error(void **state)
+{
+    (void)state;
+    wd_contract *c = load(EXAMPLES "/wordcount/contract.yaml");
+    wd_sandbox_options o = options(5);
+    wd_instance *in = NULL;
+    assert_int_equal(wd_instance_start(&in, c, &o), 0);
+    wd_call_result r;
+    assert_int_equal(wd_instance_call(in, "{}", 2, NULL, &r), WD_ESANDBOX);
+    assert_false(r.ok);
+    assert_string_equal(r.code, "WD-S011");
+    assert_string_equal(wd_error_last()->id, "WD-S011");
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.output, "needs a"));
+    wd_call_result_clear(&r);
+    /* The instance is healthy: the next call works. */
+    assert_int_equal(wd_instance_call(in, "{\"text\": \"x\"}", 13, NULL, &r), 0);
+    wd_call_result_clear(&r);
+    wd_instance_stop(in);
+    wd_contract_free(c);
+}
+
+typedef struct {
+    int decisions_denied, decisions_allowed, calls;
+    char corr[64];
+} audit_count;
+
+static int count_record(const wd_audit_record *rec, void *ctx)
+{
+    audit_count *a = ctx;
+    if (strcmp(rec->correlation_id, a->corr) != 0)
+        return 0;
+    if (!strcmp(rec->type, "BROKER_DECISION")) {
+        if (strstr(rec->details, "\"decision\":\"deny\""))
+            a->decisions_denied++;
+        else
+            a->decisions_allowed++;
+        assert_string_equal(rec->component, "examples.reader");
+    } else if (!strcmp(rec->type, "PLUGIN_CALL")) {
+        a->calls++;
+    }
+    return 0;
+}
+
+static void test_broker_refusals_are_audited(void **state)
+{
+    (void)state;
+    char *dir = wd_test_tmpdir();
+    char keys[512], logdir[512];
+    wd_audit *log = wd_test_audit_open(dir, keys, logdir, sizeof(keys));
+    assert_non_null(log);
+    wd_contract *c = load(EXAMPLES "/reader/contract.yaml");
+    wd_sandbox_options o = options(10);
+    o.audit = log;
+    wd_instance *in = NULL;
+    assert_int_equal(wd_instance_start(&in, c, &o), 0);
+    char input[4400];
+    wd_call_result r;
+    snprintf(input, sizeof(input), "{\"path\": \"%s\"}", EXAMPLES "/reader/data/hello.txt");
+    assert_int_equal(wd_instance_call(in, input, strlen(input), "corr-ok", &r), 0);
+    assert_non_null(strstr(r.output, "Hello from the data directory."));
+    assert_int_equal(r.requests, 1);
+    assert_int_equal(r.denied, 0);
+    wd_call_result_clear(&r);
+    /* The deny rule inside the granted tree, the default deny outside, and the plugin's own
+     * contract (protected although its directory is not granted at all). */
+    const char *refused[] = {EXAMPLES "/reader/data/api.secret", "/etc/shadow",
+                             EXAMPLES "/reader/data/../contract.yaml", "/proc/self/environ"};
+    for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++) {
+        snprintf(input, sizeof(input), "{\"path\": \"%s\"}", refused[i]);
+        assert_int_equal(wd_instance_call(in, input, strlen(input), "corr-deny", &r), WD_ESANDBOX);
+        assert_string_equal(r.code, "WD-S011");
+        assert_int_equal(r.denied, 1);
+        assert_non_null(strstr(r.output, "refused: "));
+        assert_null(strstr(r.output, "hunter2"));
+        wd_call_result_clear(&r);
+    }
+    wd_instance_stop(in);
+    assert_int_equal(wd_audit_close(log), 0);
+    audit_count a = {0};
+    wd_audit_query q = WD_AUDIT_QUERY_INIT;
+    snprintf(a.corr, sizeof(a.corr), "corr-ok");
+    assert_int_equal(wd_audit_query_run(logdir, &q, count_record, &a), 0);
+    assert_int_equal(a.decisions_allowed, 1);
+    assert_int_equal(a.calls, 1);
+    a = (audit_count){0};
+    snprintf(a.corr, sizeof(a.corr), "corr-deny");
+    assert_int_equal(wd_audit_query_run(logdir, &q, count_record, &a), 0);
+    assert_int_equal(a.decisions_denied, 4);
+    assert_int_equal(a.decisions_allowed, 0);
+    assert_int_equal(a.calls, 4);
+    wd_contract_free(c);
+    wd_test_rmtree(dir);
+}
+
+/* A copy of an example in a temp dir, with the contract's type replaced. */
+static char *copy_example(const char *name, const char *type)
+{
+    char *dir = wd_test_tmpdir();
+    char cmd[2048];
+    snprintf(cmd, sizeof(cmd),
+             "cp -r '%s/%s/.' '%s/' && sed -i 's/^type: .*/type: %s/; s/^policy: .*/policy: "
+             "{version: \"1.0\"}/' '%s/contract.yaml'",
+             EXAMPLES, name, dir, type, dir);
+    assert_int_equal(wd_test_run(cmd), 0);
+    return dir;
+}
+
+static void test_policy_plugin_gets_nothing(void **state)
+{
+    (void)state;
+    char *dir = copy_example("reader", "orchestrator");
+    char path[512];
+    snprintf(path, sizeof(path), "%s/contract.yaml", dir);
+    wd_contract *c = load(path);
+    wd_sandbox_options o = options(1);
+    wd_instance *in = NULL;
+    assert_int_equal(wd_instance_start(&in, c, &o), 0);
+    char input[600];
+    snprintf(input, sizeof(input), "{\"path\": \"%s/data/hello.txt\"}", dir);
+    wd_call_result r;
+    assert_int_equal(wd_instance_call(in, input, strlen(input), NULL, &r), WD_ESANDBOX);
+    assert_non_null(strstr(r.output, "policy plugins get no storage"));
+    wd_call_result_clear(&r);
+    wd_instance_stop(in);
+    wd_contract_free(c);
+    wd_test_rmtree(dir);
+}
+
+static void test_refusals_to_start(void **state)
+{
+    (void)state;
+    wd_contract *c = load(EXAMPLES "/wordcount/contract.yaml");
+    wd_instance *in = NULL;
+    wd_call_result r;
+    assert_int_equal(wd_instance_start(&in, NULL, NULL), WD_EINVAL);
+    wd_sandbox_options o = options(1);
+    o.version = 99;
+    assert_int_equal(wd_instance_start(&in, c, &o), WD_EINVAL);
+    assert_null(in);
+    /* No runner: the call fails, contained, with WD-S013. */
+    o = options(1);
+    o.runner_path = "/nonexistent/warden-runner";
+    assert_int_equal(wd_instance_start(&in, c, &o), 0);
+    assert_int_equal(wd_instance_call(in, "{}", 2, NULL, &r), WD_ESANDBOX);
+    assert_string_equal(r.code, "WD-S013");
+    wd_call_result_clear(&r);
+    wd_instance_stop(in);
+    /* A Landlock ABI no kernel has: refused before any plugin code runs, and said why. */
+    o = options(1);
+    o.min_landlock_abi = 64;
+    assert_int_equal(wd_instance_start(&in, c, &o), 0);
+    assert_int_equal(wd_instance_call(in, "{\"text\": \"x\"}", 13, NULL, &r), WD_ESANDBOX);
+    assert_string_equal(r.code, "WD-S001");
+    assert_non_null(strstr(r.message, "below the required 64"));
+    assert_non_null(strstr(wd_instance_notes(in), "below the required 64"));
+    wd_call_result_clear(&r);
+    wd_instance_stop(in);
+    assert_int_equal(wd_instance_call(NULL, "", 0, NULL, &r), WD_EINVAL);
+    assert_int_equal(wd_instance_call(NULL, "", 0, NULL, NULL), WD_EINVAL);
+    wd_contract_free(c);
+}
+
+static void test_library_changed_after_review(void **state)
+{
+    (void)state;
+    char *dir = copy_example("wordcount", "compute");
+    char path[512];
+    snprintf(path, sizeof(path), "%s/contract.yaml", dir);
+    wd_contract *c = load(path);
+    /* The library changes after the contract was loaded: nothing of it is run. */
+    snprintf(path, sizeof(path), "%s/libwordcount.so", dir);
+    int fd = open(path, O_WRONLY | O_APPEND);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "x", 1), 1);
+    close(fd);
+    wd_sandbox_options o = options(1);
+    wd_instance *in = NULL;
+    assert_int_equal(wd_instance_start(&in, c, &o), WD_EPOLICY);
+    assert_string_equal(wd_error_last()->id, "WD-L009");
+    assert_null(in);
+    wd_contract_free(c);
+    wd_test_rmtree(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_compute_call),
+        cmocka_unit_test(test_warm_and_chunked_input),
+        cmocka_unit_test(test_execute_error),
+        cmocka_unit_test(test_broker_refusals_are_audited),
+        cmocka_unit_test(test_policy_plugin_gets_nothing),
+        cmocka_unit_test(test_refusals_to_start),
+        cmocka_unit_test(test_library_changed_after_review),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
