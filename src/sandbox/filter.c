@@ -142,12 +142,12 @@ static int build(scmp_filter_ctx ctx)
     int rc = 0;
     for (size_t i = 0; !rc && i < sizeof(allowed) / sizeof(*allowed); i++)
         rc = rule(ctx, SCMP_ACT_ALLOW, allowed[i], 0, NULL);
-    struct scmp_arg_cmp unix_only = SCMP_A0(SCMP_CMP_EQ, AF_UNIX);
-    struct scmp_arg_cmp not_unix = SCMP_A0(SCMP_CMP_NE, AF_UNIX);
-    struct scmp_arg_cmp to_self = SCMP_A0(SCMP_CMP_EQ, PID_PLACEHOLDER);
-    struct scmp_arg_cmp no_address = SCMP_A4(SCMP_CMP_EQ, 0);
-    struct scmp_arg_cmp get_only[] = {SCMP_A0(SCMP_CMP_EQ, 0), SCMP_A2(SCMP_CMP_EQ, 0)};
-    /* Threads only: CLONE_THREAD set, no namespace flags. */
+    struct scmp_arg_cmp unix_only = SCMP_A0(SCMP_CMP_EQ, AF_UNIX, 0);
+    struct scmp_arg_cmp not_unix = SCMP_A0(SCMP_CMP_NE, AF_UNIX, 0);
+    struct scmp_arg_cmp to_self = SCMP_A0(SCMP_CMP_EQ, PID_PLACEHOLDER, 0);
+    struct scmp_arg_cmp no_address = SCMP_A4(SCMP_CMP_EQ, 0, 0);
+    struct scmp_arg_cmp get_only[] = {SCMP_A0(SCMP_CMP_EQ, 0, 0), SCMP_A2(SCMP_CMP_EQ, 0, 0)};
+    /* Threads only: CLONE_THREAD set, no namespace flags. (Comparisons spell out datum_b.) */
     const scmp_datum_t ns = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |
                             CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET;
     struct scmp_arg_cmp thread = SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD | ns, CLONE_THREAD);
@@ -175,7 +175,7 @@ static int build(scmp_filter_ctx ctx)
     if (!rc)
         rc = rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL);
     for (size_t i = 0; !rc && i < sizeof(ioctls) / sizeof(*ioctls); i++) {
-        struct scmp_arg_cmp cmd = SCMP_A1(SCMP_CMP_EQ, ioctls[i]);
+        struct scmp_arg_cmp cmd = SCMP_A1(SCMP_CMP_EQ, ioctls[i], 0);
         rc = rule(ctx, SCMP_ACT_ALLOW, "ioctl", 1, &cmd);
     }
     return rc;
