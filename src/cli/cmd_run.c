@@ -241,8 +241,13 @@ int cmd_run(int argc, char **argv)
         wd_call_result_clear(&r);
     }
     const char *notes = wd_instance_notes(inst);
-    if (*notes && !json)
-        fprintf(stderr, "warden: note: %s", notes);
+    /* What this kernel could not enforce, on stderr so JSON on stdout stays one document. */
+    for (const char *p = notes; *p;) {
+        const char *nl = strchr(p, '\n');
+        int n = nl ? (int)(nl - p) : (int)strlen(p);
+        fprintf(stderr, "warden: note: %.*s\n", n, p);
+        p += n + (nl ? 1 : 0);
+    }
 out:
     wd_instance_stop(inst);
     if (log && wd_audit_close(log) != 0) {

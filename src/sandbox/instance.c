@@ -23,6 +23,7 @@
 #include "sandbox/broker.h"
 #include "sandbox/codes.h"
 #include "sandbox/filter.h"
+#include "sandbox/landlock.h"
 #include "sandbox/netns.h"
 #include "sandbox/proto.h"
 #include "util/buf.h"
@@ -242,6 +243,25 @@ static char *runner_path(const wd_sandbox_options *o)
     return strdup(p && *p ? p : WD_RUNNER_DEFAULT);
 }
 
+static void note(wd_instance *in, const char *text);
+
+/* What this kernel's Landlock cannot do, said once per instance (the runner applies what there
+ * is; WD-S001 when it is below the configured minimum). */
+static void kernel_notes(wd_instance *in)
+{
+    int abi = wd_landlock_abi();
+    if (abi == 0)
+        note(in, "no Landlock on this kernel: files are confined by the broker only");
+    if (abi > 0 && abi < 3)
+        note(in, "Landlock ABI < 3: truncation of granted files is not controlled by the kernel");
+    if (abi > 0 && abi < 4)
+        note(in, "Landlock ABI < 4: no TCP port rules (the network namespace and seccomp still "
+                 "leave the plugin no network)");
+    if (abi > 0 && abi < 6)
+        note(in, "Landlock ABI < 6: no signal or abstract-socket scoping (seccomp still limits "
+                 "signals to the plugin itself)");
+}
+
 int wd_instance_start(wd_instance **out, const wd_contract *contract,
                       const wd_sandbox_options *opts)
 {
@@ -286,6 +306,7 @@ int wd_instance_start(wd_instance **out, const wd_contract *contract,
         return rc;
     }
     in->broker.timeout_ms = 5000;
+    kernel_notes(in);
     *out = in;
     return 0;
 }
@@ -708,8 +729,6 @@ int wd_instance_call(wd_instance *in, const char *input, size_t len, const char 
         fail_state(&cs, WD_S_FAILED, "execute() returned %d", res->status);
     res->code = cs.code ? wd_sandbox_code_id(cs.code) : "";
     res->ok = cs.code == 0;
-    if (cs.code == WD_S_SETUP)
-        note(in, res->message);
     const char *result = res->ok ? "ok" : cs.code == WD_S_FAILED ? "failed" : "contained";
     json_t *d = json_pack("{s:s, s:s, s:s, s:I, s:I, s:i, s:i}", "result", result, "code",
                           res->code, "message", res->ok ? "" : res->message, "duration_us",
@@ -757,8 +776,6 @@ int wd_instance_prepare(wd_instance *in, wd_call_result *res)
     if (res->ok)
         return 0;
     res->code = wd_sandbox_code_id(cs.code);
-    if (cs.code == WD_S_SETUP)
-        note(in, res->message);
     json_t *d = json_pack("{s:s, s:s, s:s}", "result", "contained", "code", res->code, "message",
                           res->message);
     audit(in, "PLUGIN_START", WD_SEVERITY_HIGH, res->correlation_id, d);

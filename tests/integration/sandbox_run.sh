@@ -50,7 +50,11 @@ expect_stdout_contains "run        run a plugin in the sandbox"
 # ---- pure compute ------------------------------------------------------------------------------
 expect_exit 0 -- "${WRUN[@]}" "$WC" --input '{"text": "the quick brown fox"}'
 expect_stdout_line 1 '{"words": 4, "lines": 0, "bytes": 19}'
-expect_stderr_empty
+if [ "$ABI" -ge 6 ]; then
+    expect_stderr_empty
+else # an older kernel: what warden could not apply is said, every time
+    expect_stderr_contains "warden: note: "
+fi
 printf '{"text": "from a file\\nsecond line\\n"}' >"$WD_TMP/in.json"
 expect_exit 0 -- "${WRUN[@]}" "$WC" --input @"$WD_TMP/in.json"
 expect_stdout_line 1 '{"words": 5, "lines": 2, "bytes": 24}'
