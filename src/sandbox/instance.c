@@ -9,12 +9,14 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,6 +33,7 @@
 #include "util/file.h"
 #include "util/path.h"
 #include "util/timeutil.h"
+#include "util/utf8.h"
 #include "warden/audit.h"
 #include "warden/sandbox.h"
 
@@ -424,6 +427,10 @@ static int spawn(wd_instance *in, wd_call_result *res)
     }
     in->pid = pid;
     in->sock = sv[0];
+    /* A runner that stops reading cannot block the host past the call's deadline. */
+    struct timeval tv = {(time_t)(in->timeout_ms / 1000),
+                         (suseconds_t)(in->timeout_ms % 1000) * 1000};
+    setsockopt(in->sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     /* The per-runner part of the setup: the seccomp program with this pid in it. */
     uint8_t *prog = NULL;
     size_t prog_len = 0;
@@ -501,7 +508,25 @@ static int fail_state(call_state *cs, int code, const char *fmt, ...)
     return code;
 }
 
-static void broker_request(wd_instance *in, call_state *cs, const wd_msg *m)
+/* Text from the plugin as it can go into an audit record: valid UTF-8 as it is, anything else
+ * (and control characters) as \xNN, so a plugin cannot keep a request out of the log by
+ * spelling it in bytes the log refuses. */
+static const char *printable(const char *in, size_t len, char *out, size_t size)
+{
+    size_t bad, o = 0;
+    bool utf8 = wd_utf8_valid(in, len, &bad);
+    for (size_t i = 0; i < len && o + 5 < size; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8))
+            o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
+        else
+            out[o++] = (char)c;
+    }
+    out[o] = 0;
+    return out;
+}
+
+static int broker_request(wd_instance *in, call_state *cs, const wd_msg *m)
 {
     char arg[WD_PROTO_MAX_PATH + 1];
     memcpy(arg, m->data, m->len);
@@ -515,8 +540,11 @@ static void broker_request(wd_instance *in, call_state *cs, const wd_msg *m)
     else
         op = "env", wd_broker_getenv(&in->broker, arg, &ans);
     cs->res->requests++;
-    json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "op", op, "target", ans.target, "decision",
-                          ans.allowed ? "allow" : "deny", "reason", ans.reason);
+    char target[sizeof(ans.target) * 4], reason[sizeof(ans.reason) * 4];
+    json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "op", op, "target",
+                          printable(ans.target, strlen(ans.target), target, sizeof(target)),
+                          "decision", ans.allowed ? "allow" : "deny", "reason",
+                          printable(ans.reason, strlen(ans.reason), reason, sizeof(reason)));
     if (d && m->type == WD_MSG_OPEN)
         json_object_set_new(d, "flags", json_integer(m->a));
     if (audit(in, "BROKER_DECISION", ans.allowed ? WD_SEVERITY_LOW : WD_SEVERITY_MEDIUM,
@@ -544,7 +572,7 @@ static void broker_request(wd_instance *in, call_state *cs, const wd_msg *m)
         rc = wd_proto_send(in->sock, WD_MSG_REPLY, 0, 0, NULL, 0, ans.fd);
     if (ans.fd >= 0)
         close(ans.fd);
-    (void)rc; /* a runner that stopped listening shows up as EOF on the next receive */
+    return rc;
 }
 
 static void plugin_log(wd_instance *in, call_state *cs, const wd_msg *m)
@@ -552,8 +580,9 @@ static void plugin_log(wd_instance *in, call_state *cs, const wd_msg *m)
     static const char *const levels[] = {"debug", "info", "warn", "error"};
     if (++cs->logs > MAX_LOGS_PER_CALL)
         return;
-    json_t *d =
-        json_pack("{s:s, s:s%}", "level", levels[m->a], "message", (const char *)m->data, m->len);
+    char text[WD_PROTO_MAX_LOG * 4 + 1];
+    json_t *d = json_pack("{s:s, s:s}", "level", levels[m->a], "message",
+                          printable((const char *)m->data, m->len, text, sizeof(text)));
     if (cs->logs == MAX_LOGS_PER_CALL)
         json_object_set_new(d, "note", json_string("further messages of this call dropped"));
     audit(in, "PLUGIN_LOG", m->a >= 2 ? WD_SEVERITY_MEDIUM : WD_SEVERITY_LOW,
@@ -598,7 +627,11 @@ static int pump(wd_instance *in, call_state *cs, uint32_t until, uint64_t deadli
         case WD_MSG_GETENV:
             if (until != WD_MSG_DONE)
                 return fail_state(cs, WD_S_PROTOCOL, "a broker request before the call");
-            broker_request(in, cs, &m);
+            /* A send that cannot complete (SO_SNDTIMEO) means the plugin stopped reading. */
+            if (broker_request(in, cs, &m) != 0)
+                return fail_state(cs, WD_S_PROTOCOL,
+                                  "the plugin stopped reading the broker's "
+                                  "replies");
             break;
         case WD_MSG_LOG:
             plugin_log(in, cs, &m);
