@@ -192,7 +192,11 @@ static void compile_once(void)
         snprintf(program_why, sizeof(program_why), "seccomp: cannot create a filter");
         return;
     }
-    int rc = build(ctx);
+    /* A binary tree rather than libseccomp's default chain: the kernel runs the filter once
+     * per system call number when it builds its cache, so a chain costs the cold call ~0.1 ms. */
+    int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+    if (!rc)
+        rc = build(ctx);
     int mfd = rc ? -1 : memfd_create("warden-filter", MFD_CLOEXEC);
     if (!rc && mfd < 0)
         rc = -errno;
