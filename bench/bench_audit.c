@@ -750,28 +750,6 @@ enum {
     ONLY_ALL = 31
 };
 
-/* --only crypto,none,batch,always,verify */
-static unsigned parse_only(const char *list)
-{
-    static const char *const names[] = {"crypto", "none", "batch", "always", "verify"};
-    unsigned mask = 0;
-    for (const char *p = list; *p;) {
-        size_t len = strcspn(p, ",");
-        size_t k = 0;
-        while (k < 5 && (strlen(names[k]) != len || strncmp(names[k], p, len)))
-            k++;
-        if (k == 5)
-            die("--only wants a comma-separated list of crypto, none, batch, always, verify; "
-                "not %s",
-                list);
-        mask |= 1u << k;
-        p += len + (p[len] == ',');
-    }
-    if (!mask)
-        die("--only is empty");
-    return mask;
-}
-
 static bool parse_u64(const char *s, uint64_t *out)
 {
     if (!s || !*s || *s == '-')
@@ -816,7 +794,8 @@ int main(int argc, char **argv)
                 die("--pin wants a CPU number, not %s", argv[i]);
             pin = (int)v;
         } else if (!strcmp(arg, "--only") && i + 1 < argc) {
-            only = parse_only(argv[++i]);
+            only = bench_parse_only(
+                argv[++i], (const char *const[]){"crypto", "none", "batch", "always", "verify"}, 5);
         } else if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
             usage(stdout);
             return 0;

@@ -142,19 +142,6 @@ static void hex_encode(const uint8_t *in, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-/* A duration with a unit that keeps three or four digits: "312 ns", "45.1 us", "1.27 ms". */
-static void fmt_dur(char *out, size_t size, double ns)
-{
-    if (ns < 0)
-        snprintf(out, size, "-");
-    else if (ns < 1e3)
-        snprintf(out, size, "%.0f ns", ns);
-    else if (ns < 1e6)
-        snprintf(out, size, "%.1f us", ns / 1e3);
-    else
-        snprintf(out, size, "%.2f ms", ns / 1e6);
-}
-
 /* ---- the table ------------------------------------------------------------------------------- */
 
 typedef struct {
@@ -201,7 +188,7 @@ static void finish_row(row *r, uint64_t ops, uint64_t wall_ns, uint64_t cpu_used
     r->wall_ns = wall_ns;
     r->cpu_ns = cpu_used_ns;
     char per[16];
-    fmt_dur(per, sizeof(per), row_per_op(r));
+    bench_fmt_duration(per, sizeof(per), row_per_op(r));
     fprintf(stderr, "  %-50s %u thr %12.0f ops/s %10s/op (%" PRIu64 " ops in %.3f s, cpu %.0f%%)\n",
             r->what, r->threads, row_rate(r), per, ops, (double)wall_ns / 1e9,
             wall_ns ? 100.0 * (double)cpu_used_ns / (double)wall_ns : 0.0);
@@ -219,9 +206,9 @@ static void print_table(void)
             printf("%s\n", section);
         }
         char per[16], p50[16], p99[16];
-        fmt_dur(per, sizeof(per), row_per_op(r));
-        fmt_dur(p50, sizeof(p50), r->p50_ns);
-        fmt_dur(p99, sizeof(p99), r->p99_ns);
+        bench_fmt_duration(per, sizeof(per), row_per_op(r));
+        bench_fmt_duration(p50, sizeof(p50), r->p50_ns);
+        bench_fmt_duration(p99, sizeof(p99), r->p99_ns);
         double cpu = r->wall_ns ? 100.0 * (double)r->cpu_ns / (double)r->wall_ns : 0;
         printf("  %-50s %3u %11.0f %11.0f %9s %9s %9s %5.0f %8.3f  %s\n", r->what, r->threads,
                row_rate(r), row_rate(r) / r->threads, per, p50, p99, cpu, (double)r->wall_ns / 1e9,
@@ -1064,16 +1051,16 @@ static void print_summary(const config *cfg)
               *deny = find_row(W_DENY, 1), *sig = find_row(W_SIG, 1);
     if (rand && load && open16) {
         double per = row_per_op(rand);
-        fmt_dur(a, sizeof(a), per);
-        fmt_dur(b, sizeof(b), load->p50_ns);
-        fmt_dur(c, sizeof(c), open16->p50_ns);
+        bench_fmt_duration(a, sizeof(a), per);
+        bench_fmt_duration(b, sizeof(b), load->p50_ns);
+        bench_fmt_duration(c, sizeof(c), open16->p50_ns);
         printf("  discovery, no gates: %s per contract; wd_contract_load p50 %s (%.0f%%), "
                "wd_contract_open_library (hash) p50 %s (%.0f%%)\n",
                a, b, 100 * load->p50_ns / per, c, 100 * open16->p50_ns / per);
     }
     if (rand && elf && deny && sig) {
-        fmt_dur(a, sizeof(a), row_per_op(deny) - row_per_op(elf));
-        fmt_dur(b, sizeof(b), row_per_op(sig) - row_per_op(rand));
+        bench_fmt_duration(a, sizeof(a), row_per_op(deny) - row_per_op(elf));
+        bench_fmt_duration(b, sizeof(b), row_per_op(sig) - row_per_op(rand));
         printf("  deny_imports adds %s per contract; trust_dir + signatures add %s per contract\n",
                a, b);
     }
@@ -1089,10 +1076,10 @@ static void print_summary(const config *cfg)
     const row *hs = find_row(W_HIT_S, 1), *hl = find_row(W_HIT_L, 1), *ms = find_row(W_MISS_S, 1),
               *ml = find_row(W_MISS_L, 1);
     if (hs && hl && ms && ml) {
-        fmt_dur(a, sizeof(a), row_per_op(hs));
-        fmt_dur(b, sizeof(b), ms->p50_ns);
-        fmt_dur(c, sizeof(c), row_per_op(hl));
-        fmt_dur(d, sizeof(d), ml->p50_ns);
+        bench_fmt_duration(a, sizeof(a), row_per_op(hs));
+        bench_fmt_duration(b, sizeof(b), ms->p50_ns);
+        bench_fmt_duration(c, sizeof(c), row_per_op(hl));
+        bench_fmt_duration(d, sizeof(d), ml->p50_ns);
         printf("  policy cache: 2 KB hit %s vs miss p50 %s (x%.0f); 50 KB hit %s vs miss p50 %s "
                "(x%.0f)\n",
                a, b, ms->p50_ns / row_per_op(hs), c, d, ml->p50_ns / row_per_op(hl));
@@ -1102,26 +1089,6 @@ static void print_summary(const config *cfg)
 /* ---- main ------------------------------------------------------------------------------------ */
 
 enum { ONLY_DISCOVERY = 1, ONLY_REGISTRY = 2, ONLY_CACHE = 4, ONLY_ALL = 7 };
-
-/* --only discovery,registry,cache */
-static unsigned parse_only(const char *list)
-{
-    static const char *const names[] = {"discovery", "registry", "cache"};
-    unsigned mask = 0;
-    for (const char *p = list; *p;) {
-        size_t len = strcspn(p, ",");
-        size_t k = 0;
-        while (k < 3 && (strlen(names[k]) != len || strncmp(names[k], p, len)))
-            k++;
-        if (k == 3)
-            die("--only wants a comma-separated list of discovery, registry, cache; not %s", list);
-        mask |= 1u << k;
-        p += len + (p[len] == ',');
-    }
-    if (!mask)
-        die("--only is empty");
-    return mask;
-}
 
 static void usage(FILE *f)
 {
@@ -1175,7 +1142,8 @@ int main(int argc, char **argv)
             cfg.runs = (int)v;
             runs_given = true;
         } else if (!strcmp(arg, "--only") && i + 1 < argc) {
-            only = parse_only(argv[++i]);
+            only = bench_parse_only(argv[++i],
+                                    (const char *const[]){"discovery", "registry", "cache"}, 3);
         } else if (!strcmp(arg, "--dir") && i + 1 < argc) {
             parent = argv[++i];
         } else if (!strcmp(arg, "--elf") && i + 1 < argc) {

@@ -98,19 +98,6 @@ static uint64_t children_cpu_ns(void)
            ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000u;
 }
 
-/* "812 ns", "12.3 us", "1.23 ms" */
-static void fmt_ns(char *out, size_t size, double ns)
-{
-    if (ns < 0)
-        snprintf(out, size, "-");
-    else if (ns < 1e3)
-        snprintf(out, size, "%.0f ns", ns);
-    else if (ns < 1e6)
-        snprintf(out, size, "%.1f us", ns / 1e3);
-    else
-        snprintf(out, size, "%.2f ms", ns / 1e6);
-}
-
 static bool parse_u64(const char *s, uint64_t *out)
 {
     if (!s || !*s || *s == '-')
@@ -181,8 +168,8 @@ static row *add_row(const char *section, const char *what, samples *s)
     r->max = s->v[s->n - 1];
     r->host_cpu = r->runner_cpu = -1;
     char p50[16], p99[16];
-    fmt_ns(p50, sizeof(p50), r->p50);
-    fmt_ns(p99, sizeof(p99), r->p99);
+    bench_fmt_duration(p50, sizeof(p50), r->p50);
+    bench_fmt_duration(p99, sizeof(p99), r->p99);
     fprintf(stderr, "  %-52s n %6zu  p50 %10s  p99 %10s\n", what, s->n, p50, p99);
     return r;
 }
@@ -214,13 +201,13 @@ static void print_table(void)
             printf("%s\n", section);
         }
         char v[7][16];
-        fmt_ns(v[0], sizeof(v[0]), r->p50);
-        fmt_ns(v[1], sizeof(v[1]), r->p99);
-        fmt_ns(v[2], sizeof(v[2]), r->mean);
-        fmt_ns(v[3], sizeof(v[3]), r->min);
-        fmt_ns(v[4], sizeof(v[4]), r->max);
-        fmt_ns(v[5], sizeof(v[5]), r->host_cpu);
-        fmt_ns(v[6], sizeof(v[6]), r->runner_cpu);
+        bench_fmt_duration(v[0], sizeof(v[0]), r->p50);
+        bench_fmt_duration(v[1], sizeof(v[1]), r->p99);
+        bench_fmt_duration(v[2], sizeof(v[2]), r->mean);
+        bench_fmt_duration(v[3], sizeof(v[3]), r->min);
+        bench_fmt_duration(v[4], sizeof(v[4]), r->max);
+        bench_fmt_duration(v[5], sizeof(v[5]), r->host_cpu);
+        bench_fmt_duration(v[6], sizeof(v[6]), r->runner_cpu);
         printf("  %-50s %6zu %9s %9s %9s %9s %9s %9s %9s  %s\n", r->what, r->n, v[0], v[1], v[2],
                v[3], v[4], v[5], v[6], r->note);
     }
@@ -681,12 +668,12 @@ static void print_target(const char *label, const char *what, double target_ns)
 {
     const row *r = find_row(what);
     char v[16], t[16];
-    fmt_ns(t, sizeof(t), target_ns);
+    bench_fmt_duration(t, sizeof(t), target_ns);
     if (!r) {
         printf("  %-40s < %-9s not measured\n", label, t);
         return;
     }
-    fmt_ns(v, sizeof(v), r->p50);
+    bench_fmt_duration(v, sizeof(v), r->p50);
     printf("  %-40s < %-9s p50 %-9s %s (x%.2f of the target)\n", label, t, v,
            r->p50 < target_ns ? "met" : "MISSED", r->p50 / target_ns);
 }
@@ -745,28 +732,6 @@ enum {
     ONLY_ALL = 31
 };
 
-/* --only reference,cold,fresh,warm,broker */
-static unsigned parse_only(const char *list)
-{
-    static const char *const names[] = {"reference", "cold", "fresh", "warm", "broker"};
-    unsigned mask = 0;
-    for (const char *p = list; *p;) {
-        size_t len = strcspn(p, ",");
-        size_t k = 0;
-        while (k < 5 && (strlen(names[k]) != len || strncmp(names[k], p, len)))
-            k++;
-        if (k == 5)
-            die("--only wants a comma-separated list of reference, cold, fresh, warm, broker; not "
-                "%s",
-                list);
-        mask |= 1u << k;
-        p += len + (p[len] == ',');
-    }
-    if (!mask)
-        die("--only is empty");
-    return mask;
-}
-
 static unsigned scaled(unsigned n, double x, unsigned unit)
 {
     double v = (double)n * x;
@@ -822,7 +787,9 @@ int main(int argc, char **argv)
             if (*end || !(scale >= 0.01 && scale <= 100))
                 die("--scale wants a number from 0.01 to 100, not %s", argv[i]);
         } else if (!strcmp(arg, "--only") && i + 1 < argc) {
-            only = parse_only(argv[++i]);
+            only = bench_parse_only(
+                argv[++i], (const char *const[]){"reference", "cold", "fresh", "warm", "broker"},
+                5);
         } else if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
             usage(stdout);
             return 0;

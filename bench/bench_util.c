@@ -172,3 +172,39 @@ void sb_free(sbuf *b)
     free(b->data);
     *b = (sbuf){0};
 }
+
+unsigned bench_parse_only(const char *list, const char *const *names, size_t n)
+{
+    unsigned mask = 0;
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        size_t k = 0;
+        while (k < n && (strlen(names[k]) != len || strncmp(names[k], p, len)))
+            k++;
+        if (k == n) {
+            char choices[256] = "";
+            size_t used = 0;
+            for (size_t i = 0; i < n && used < sizeof(choices); i++)
+                used += (size_t)snprintf(choices + used, sizeof(choices) - used, "%s%s",
+                                         i ? ", " : "", names[i]);
+            die("--only wants a comma-separated list of %s; not %s", choices, list);
+        }
+        mask |= 1u << k;
+        p += len + (p[len] == ',');
+    }
+    if (!mask)
+        die("--only is empty");
+    return mask;
+}
+
+void bench_fmt_duration(char *out, size_t size, double ns)
+{
+    if (ns < 0)
+        snprintf(out, size, "-");
+    else if (ns < 1e3)
+        snprintf(out, size, "%.0f ns", ns);
+    else if (ns < 1e6)
+        snprintf(out, size, "%.1f us", ns / 1e3);
+    else
+        snprintf(out, size, "%.2f ms", ns / 1e6);
+}

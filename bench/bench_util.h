@@ -18,6 +18,12 @@ extern char bench_root[PATH_MAX];
 void bench_set_name(const char *name);
 
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* --only LIST: a comma-separated subset of names (n of them) as a bit mask; dies on an unknown
+ * or empty list, naming the choices. */
+unsigned bench_parse_only(const char *list, const char *const *names, size_t n);
+/* A duration with a unit that keeps three or four digits: "312 ns", "45.1 us", "1.27 ms"; "-"
+ * for a negative value (not measured). */
+void bench_fmt_duration(char *out, size_t size, double ns);
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
