@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "../common/json_field.h"
+#include "../common/reply.h"
 #include "warden/sys/plugin.h"
 
 static int init(wd_host *host, const char *config)
@@ -16,31 +17,23 @@ static int init(wd_host *host, const char *config)
     return 0;
 }
 
-static int say(wd_host *host, wd_output *out, const char *what, const char *why)
-{
-    char msg[1200];
-    int n = snprintf(msg, sizeof(msg), "%s: %s", what, why);
-    wd_output_write(host, out, msg, n < (int)sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
-    return 1;
-}
-
 static int execute(wd_host *host, const char *input, size_t len, wd_output *out)
 {
     (void)len;
     char name[256], port[8] = "80", path[1024] = "/";
     if (json_field(input, "host", name, sizeof(name)) != 0)
-        return say(host, out, "input", "needs a \"host\" string");
+        return reply_error(host, out, "input", "needs a \"host\" string");
     json_field(input, "port", port, sizeof(port));
     json_field(input, "path", path, sizeof(path));
     int fd = wd_host_connect(host, name, (unsigned)strtoul(port, NULL, 10));
     if (fd < 0)
-        return say(host, out, "refused", wd_host_error(host));
+        return reply_error(host, out, "refused", wd_host_error(host));
     char req[1400];
     int n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n",
                      path, name);
     if (n < 0 || n >= (int)sizeof(req) || write(fd, req, (size_t)n) != n) {
         close(fd);
-        return say(host, out, "fetch", "cannot send the request");
+        return reply_error(host, out, "fetch", "cannot send the request");
     }
     char buf[16384];
     ssize_t got;

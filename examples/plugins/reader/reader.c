@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "../common/json_field.h"
+#include "../common/reply.h"
 #include "warden/sys/plugin.h"
 
 static int init(wd_host *host, const char *config)
@@ -15,23 +16,15 @@ static int init(wd_host *host, const char *config)
     return 0;
 }
 
-static int fail(wd_host *host, wd_output *out, const char *what, const char *why)
-{
-    char msg[1200];
-    int n = snprintf(msg, sizeof(msg), "%s: %s", what, why);
-    wd_output_write(host, out, msg, n < (int)sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
-    return 1;
-}
-
 static int execute(wd_host *host, const char *input, size_t len, wd_output *out)
 {
     (void)len;
     char path[4096];
     if (json_field(input, "path", path, sizeof(path)) != 0)
-        return fail(host, out, "input", "needs a \"path\" string");
+        return reply_error(host, out, "input", "needs a \"path\" string");
     int fd = wd_host_open(host, path, O_RDONLY);
     if (fd < 0)
-        return fail(host, out, "refused", wd_host_error(host));
+        return reply_error(host, out, "refused", wd_host_error(host));
     char buf[65536];
     size_t have = 0;
     ssize_t n;
