@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/evp.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -72,11 +73,23 @@ static char *read_input(const char *arg, size_t *len)
 static void print_result(const wd_call_result *r, bool json)
 {
     if (json) {
-        json_t *j = json_pack("{s:b, s:s, s:s, s:i, s:s%, s:f, s:i, s:i, s:s}", "ok", r->ok, "code",
+        /* Output is the plugin's bytes: a JSON string when it is UTF-8, else null and the
+         * exact bytes in output_base64. */
+        json_t *text = json_stringn(r->output ? r->output : "", r->output_len);
+        json_t *j = json_pack("{s:b, s:s, s:s, s:i, s:o, s:f, s:i, s:i, s:s}", "ok", r->ok, "code",
                               r->code, "message", r->ok ? "" : r->message, "status", r->status,
-                              "output", r->output ? r->output : "", r->output_len, "duration_ms",
+                              "output", text ? text : json_null(), "duration_ms",
                               (double)r->duration_ns / 1e6, "requests", (int)r->requests, "denied",
                               (int)r->denied, "correlation_id", r->correlation_id);
+        if (j && !text && r->output_len <= (64u << 20)) {
+            size_t n = 4 * ((r->output_len + 2) / 3) + 1;
+            unsigned char *b64 = malloc(n);
+            if (b64) {
+                EVP_EncodeBlock(b64, (const unsigned char *)r->output, (int)r->output_len);
+                json_object_set_new(j, "output_base64", json_string((const char *)b64));
+                free(b64);
+            }
+        }
         cli_print_json(j);
         return;
     }

@@ -3,6 +3,7 @@
 #include "sandbox/filter.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <pthread.h>
 #include <sched.h>
@@ -85,7 +86,6 @@ static const char *const allowed[] = {"read",
                                       "eventfd2",
                                       "pipe",
                                       "pipe2",
-                                      "fcntl",
                                       "dup",
                                       "dup2",
                                       "dup3",
@@ -174,6 +174,21 @@ static int build(scmp_filter_ctx ctx)
     /* glibc tries clone3 first and falls back to clone, whose flags a filter can inspect. */
     if (!rc)
         rc = rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL);
+    /* fcntl by command. F_SETOWN, F_SETOWN_EX and F_SETSIG fail with EPERM: they would have the
+     * kernel send signals (SIGKILL even) to a process the plugin names, the host included, and
+     * without Landlock ABI 6 nothing else stops that. Any other command kills. */
+    static const unsigned long fcntls[] = {
+        F_GETFD, F_SETFD,  F_GETFL,     F_SETFL,     F_DUPFD,      F_DUPFD_CLOEXEC, F_GETLK,
+        F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_GETPIPE_SZ,    F_GET_SEALS};
+    for (size_t i = 0; !rc && i < sizeof(fcntls) / sizeof(*fcntls); i++) {
+        struct scmp_arg_cmp cmd = SCMP_A1(SCMP_CMP_EQ, fcntls[i], 0);
+        rc = rule(ctx, SCMP_ACT_ALLOW, "fcntl", 1, &cmd);
+    }
+    static const unsigned long signalling[] = {F_SETOWN, F_SETOWN_EX, F_SETSIG};
+    for (size_t i = 0; !rc && i < sizeof(signalling) / sizeof(*signalling); i++) {
+        struct scmp_arg_cmp cmd = SCMP_A1(SCMP_CMP_EQ, signalling[i], 0);
+        rc = rule(ctx, SCMP_ACT_ERRNO(EPERM), "fcntl", 1, &cmd);
+    }
     for (size_t i = 0; !rc && i < sizeof(ioctls) / sizeof(*ioctls); i++) {
         struct scmp_arg_cmp cmd = SCMP_A1(SCMP_CMP_EQ, ioctls[i], 0);
         rc = rule(ctx, SCMP_ACT_ALLOW, "ioctl", 1, &cmd);

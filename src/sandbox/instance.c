@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -63,6 +64,8 @@ struct wd_instance {
     uint8_t *setup;
     size_t setup_len;
     uint64_t timeout_ms, output_max;
+    uint64_t cpu_limit_s; /* RLIMIT_CPU given to runners */
+    uint64_t last_cpu_s;  /* CPU seconds the last reaped runner used */
     pid_t pid;
     pid_t retired; /* a runner told to stop, not yet reaped */
     int sock;
@@ -202,7 +205,8 @@ static int build_setup(wd_instance *in)
     uint64_t cpu = r.cpu_millicores ? (secs * r.cpu_millicores + 999) / 1000 : secs;
     wd_setup_writer w = {0};
     wd_setup_put_u64(&w, WD_SETUP_RLIMIT_AS, r.memory_bytes ? r.memory_bytes : DEFAULT_MEMORY);
-    wd_setup_put_u64(&w, WD_SETUP_RLIMIT_CPU, cpu ? cpu : 1);
+    in->cpu_limit_s = cpu ? cpu : 1;
+    wd_setup_put_u64(&w, WD_SETUP_RLIMIT_CPU, in->cpu_limit_s);
     wd_setup_put_u64(&w, WD_SETUP_RLIMIT_NOFILE, r.open_files ? r.open_files : DEFAULT_OPEN_FILES);
     wd_setup_put_u64(&w, WD_SETUP_RLIMIT_NPROC, r.pids ? r.pids : DEFAULT_PROCESSES);
     wd_setup_put_u64(&w, WD_SETUP_RLIMIT_FSIZE, DEFAULT_FILE_SIZE);
@@ -262,8 +266,8 @@ static void kernel_notes(wd_instance *in)
         note(in, "Landlock ABI < 4: no TCP port rules (the network namespace and seccomp still "
                  "leave the plugin no network)");
     if (abi > 0 && abi < 6)
-        note(in, "Landlock ABI < 6: no signal or abstract-socket scoping (seccomp still limits "
-                 "signals to the plugin itself)");
+        note(in, "Landlock ABI < 6: no signal or abstract-socket scoping (seccomp still allows "
+                 "kill and tgkill to the plugin itself only, and no F_SETOWN)");
 }
 
 int wd_instance_start(wd_instance **out, const wd_contract *contract,
@@ -319,11 +323,12 @@ int wd_instance_start(wd_instance **out, const wd_contract *contract,
 
 /* Waits up to grace_ms for process pid to exit, then kills its process group (while the
  * leader is unreaped, so the group id cannot have been reused). Returns 1 when it exited on
- * its own; *status gets its wait status. */
-static int reap_pid(pid_t pid, int *status, int grace_ms)
+ * its own; *status gets its wait status and *ru its resource usage. */
+static int reap_pid(pid_t pid, int *status, int grace_ms, struct rusage *ru)
 {
     *status = 0;
-    pid_t r = waitpid(pid, status, WNOHANG);
+    memset(ru, 0, sizeof(*ru));
+    pid_t r = wait4(pid, status, WNOHANG, ru);
     if (r == pid)
         return 1;
     if (r < 0 && errno != EINTR)
@@ -336,19 +341,19 @@ static int reap_pid(pid_t pid, int *status, int grace_ms)
             while (poll(&p, 1, grace_ms) < 0 && errno == EINTR)
                 ;
             close(pfd);
-            if (waitpid(pid, status, WNOHANG) == pid)
+            if (wait4(pid, status, WNOHANG, ru) == pid)
                 return 1;
         } else {
             for (int waited = 0; waited < grace_ms; waited++) {
                 usleep(1000);
-                if (waitpid(pid, status, WNOHANG) == pid)
+                if (wait4(pid, status, WNOHANG, ru) == pid)
                     return 1;
             }
         }
     }
     kill(-pid, SIGKILL);
     kill(pid, SIGKILL);
-    while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+    while (wait4(pid, status, 0, ru) < 0 && errno == EINTR)
         ;
     return 0;
 }
@@ -356,7 +361,9 @@ static int reap_pid(pid_t pid, int *status, int grace_ms)
 /* Ends the current runner (grace_ms to exit on its own) and forgets it. */
 static int reap(wd_instance *in, int *status, int grace_ms)
 {
-    int own = in->pid > 0 ? reap_pid(in->pid, status, grace_ms) : 0;
+    struct rusage ru;
+    int own = in->pid > 0 ? reap_pid(in->pid, status, grace_ms, &ru) : 0;
+    in->last_cpu_s = own ? (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) : 0;
     if (in->sock >= 0)
         close(in->sock);
     in->sock = -1;
@@ -371,7 +378,7 @@ static void finish_retired(wd_instance *in, int grace_ms)
 {
     int st;
     if (in->retired > 0)
-        reap_pid(in->retired, &st, grace_ms);
+        reap_pid(in->retired, &st, grace_ms, &(struct rusage){0});
     in->retired = -1;
 }
 
@@ -666,8 +673,20 @@ static int pump(wd_instance *in, call_state *cs, uint32_t until, uint64_t deadli
             wd_buf_append(&cs->out, (const char *)m.data, m.len);
             break;
         case WD_MSG_FAIL: {
-            int code = m.a > 0 && m.a < WD_S_LIMIT_COUNT ? m.a : WD_S_PROTOCOL;
-            return fail_state(cs, code, "%.*s", (int)m.len, (const char *)m.data);
+            /* The runner and the plugin share a process, so a FAIL may be forged: only the
+             * codes the runner can send in this phase are taken at their word. */
+            int code = m.a;
+            bool startup = until == WD_MSG_READY;
+            if (!(startup ? code == WD_S_SETUP || code == WD_S_PROTOCOL ||
+                                code == WD_S_DESCRIPTOR || code == WD_S_INIT || code == WD_S_INPUT
+                          : code == WD_S_OUTPUT || code == WD_S_INPUT))
+                return fail_state(cs, WD_S_PROTOCOL,
+                                  "protocol violation: a failure report (code %d) the runner "
+                                  "does not send at this point",
+                                  (int)m.a);
+            char text[WD_PROTO_MAX_LOG * 4 + 1];
+            return fail_state(cs, code, "%s",
+                              printable((const char *)m.data, m.len, text, sizeof(text)));
         }
         case WD_MSG_READY:
             if (until != WD_MSG_READY)
@@ -704,8 +723,10 @@ static void ended(wd_instance *in, call_state *cs)
             fail_state(cs, WD_S_SYSCALL,
                        "the plugin made a system call the sandbox forbids "
                        "and was killed (SIGSYS)");
-        else if (sig == SIGXCPU)
-            fail_state(cs, WD_S_CPU, "the plugin used up its CPU time limit (SIGXCPU)");
+        else if (sig == SIGXCPU || (sig == SIGKILL && in->last_cpu_s >= in->cpu_limit_s))
+            fail_state(cs, WD_S_CPU, "the plugin used up its CPU time limit of %llu s (%s)",
+                       (unsigned long long)in->cpu_limit_s,
+                       sig == SIGXCPU ? "SIGXCPU" : "SIGKILL at the hard limit");
         else
             fail_state(cs, WD_S_CRASH, "the plugin crashed: %s (signal %d)", strsignal(sig), sig);
     } else {

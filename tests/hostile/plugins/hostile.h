@@ -1,0 +1,139 @@
+/* hostile.h: what every hostile plugin shares. The plugins link nothing but libc, like the
+ * examples, and report each attempt on one output line:
+ *
+ *   WHAT: refused errno=13 (EACCES)         the kernel said no (Landlock, seccomp's ERRNO)
+ *   WHAT: refused: REASON                   the broker said no (wd_host_error())
+ *   WHAT: BREACH ...                        the attack worked
+ *
+ * execute() returns 1 when every attempt was refused (the call then ends as WD-S011 with the
+ * lines above as its output) and 0 when something got through, so a breach shows up as an
+ * ok call that says BREACH. Attacks that get the plugin killed never return at all. */
+#ifndef WD_HOSTILE_H
+#define WD_HOSTILE_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "warden/sys/plugin.h"
+
+/* The string value of "key" in a flat JSON object (escapes: \" \\ \n \t); 0, or -1 when it is
+ * missing, not a string or longer than size - 1. */
+static inline int hs_str(const char *json, const char *key, char *out, size_t size)
+{
+    size_t klen = strlen(key);
+    for (const char *p = json; (p = strchr(p, '"')) != NULL; p++) {
+        if (strncmp(p + 1, key, klen) != 0 || p[1 + klen] != '"')
+            continue;
+        const char *v = p + 2 + klen;
+        while (*v == ' ')
+            v++;
+        if (*v++ != ':')
+            continue;
+        while (*v == ' ')
+            v++;
+        if (*v++ != '"')
+            return -1;
+        size_t n = 0;
+        for (; *v && *v != '"'; v++) {
+            char c = *v;
+            if (c == '\\') {
+                c = *++v;
+                c = c == 'n' ? '\n' : c == 't' ? '\t' : c;
+                if (!c)
+                    return -1;
+            }
+            if (n + 1 >= size)
+                return -1;
+            out[n++] = c;
+        }
+        if (*v != '"')
+            return -1;
+        out[n] = 0;
+        return 0;
+    }
+    return -1;
+}
+
+/* The unsigned number value of "key" (a JSON number or a string of digits), or def. */
+static inline unsigned long hs_num(const char *json, const char *key, unsigned long def)
+{
+    char quoted[64];
+    if (hs_str(json, key, quoted, sizeof(quoted)) == 0) {
+        char *end;
+        unsigned long v = strtoul(quoted, &end, 10);
+        return *quoted && !*end ? v : def;
+    }
+    size_t klen = strlen(key);
+    for (const char *p = json; (p = strchr(p, '"')) != NULL; p++) {
+        if (strncmp(p + 1, key, klen) != 0 || p[1 + klen] != '"')
+            continue;
+        const char *v = p + 2 + klen;
+        while (*v == ' ')
+            v++;
+        if (*v++ != ':')
+            continue;
+        while (*v == ' ')
+            v++;
+        char *end;
+        unsigned long n = strtoul(v, &end, 10);
+        return end != v ? n : def;
+    }
+    return def;
+}
+
+static inline void hs_out(wd_host *host, wd_output *out, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static inline void hs_out(wd_host *host, wd_output *out, const char *fmt, ...)
+{
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    size_t len = (size_t)n < sizeof(line) - 2 ? (size_t)n : sizeof(line) - 2;
+    line[len++] = '\n';
+    wd_output_write(host, out, line, len);
+}
+
+/* "WHAT: refused errno=N (ENAME)" for a refusal the kernel made. */
+static inline void hs_errno(wd_host *host, wd_output *out, const char *what, int err)
+{
+    const char *name = strerrorname_np(err);
+    hs_out(host, out, "%s: refused errno=%d (%s)", what, err, name ? name : "?");
+}
+
+/* Reports a broker refusal, or a breach when the broker handed a descriptor over. Returns 1
+ * for a breach. */
+static inline int hs_broker(wd_host *host, wd_output *out, const char *what, int fd)
+{
+    if (fd < 0) {
+        hs_out(host, out, "%s: refused: %s", what, wd_host_error(host));
+        return 0;
+    }
+    hs_out(host, out, "%s: BREACH: the broker handed over descriptor %d", what, fd);
+    return 1;
+}
+
+/* The descriptor of a hostile plugin: init() accepts, describe() says what it attacks. */
+#define HOSTILE_PLUGIN(NAME, WHAT, EXECUTE)                                                        \
+    static int hs_init(wd_host *host, const char *config)                                          \
+    {                                                                                              \
+        (void)host;                                                                                \
+        (void)config;                                                                              \
+        return 0;                                                                                  \
+    }                                                                                              \
+    static const char *hs_describe(void)                                                           \
+    {                                                                                              \
+        return "{\"description\": \"hostile: " WHAT "\", \"input_schema\": {\"type\": "            \
+               "\"object\"}}";                                                                     \
+    }                                                                                              \
+    WD_PLUGIN_EXPORT = {                                                                           \
+        WD_PLUGIN_ABI, sizeof(wd_plugin_descriptor), NAME, "1.0.0", hs_init, EXECUTE, hs_describe, \
+        NULL}
+
+#endif
