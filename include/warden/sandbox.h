@@ -7,6 +7,9 @@
  * confines it) -> wd_instance_call() any number of times from one thread at a time (a warm
  * instance serves up to max_calls calls, then is replaced; a contained failure replaces it
  * too) -> wd_instance_stop(). The contract (and the audit log) must outlive the instance.
+ * A runner dies with the thread that spawned it (PR_SET_PDEATHSIG follows the thread): a host
+ * that calls a warm instance from several threads should spawn it (the first call, or
+ * wd_instance_prepare) from a thread that lives as long as the instance.
  * Every broker request is decided against the contract's policy and audited under the call's
  * correlation id; so is every call and every failure (WD-Snnn). */
 #ifndef WARDEN_SANDBOX_H

@@ -16,12 +16,14 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sandbox/landlock.h"
 #include "util/path.h"
 
 #define MAX_SYMLINK_HOPS 8
+#define MAX_ADDRESSES 4 /* addresses of one name tried, each within what is left of the call */
 
 static void refuse(wd_broker_answer *ans, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -269,7 +271,9 @@ int wd_broker_address_is_local(const void *sockaddr)
                 return 1; /* :: and ::1 */
         } else {
             return IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_UNSPECIFIED(a) ||
-                   IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_MULTICAST(a) || IN6_IS_ADDR_SITELOCAL(a);
+                   IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_MULTICAST(a) ||
+                   IN6_IS_ADDR_SITELOCAL(a) ||
+                   (a->s6_addr[0] & 0xfe) == 0xfc; /* unique local, fc00::/7 */
         }
     } else if (sa->sa_family == AF_INET) {
         v4 = ntohl(((const struct sockaddr_in *)sockaddr)->sin_addr.s_addr);
@@ -394,7 +398,10 @@ void wd_broker_connect(const wd_broker *b, const char *name, unsigned port, wd_b
     }
     int last_err = EHOSTUNREACH;
     char refused[1400] = "";
-    for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+    int tried = 0;
+    struct timespec started;
+    clock_gettime(CLOCK_MONOTONIC, &started);
+    for (const struct addrinfo *ai = res; ai && tried < MAX_ADDRESSES; ai = ai->ai_next) {
         if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
             continue;
         char ip[INET6_ADDRSTRLEN];
@@ -423,7 +430,19 @@ void wd_broker_connect(const wd_broker *b, const char *name, unsigned port, wd_b
             continue;
         }
         int err = 0;
-        int fd = connect_one(ai, b->timeout_ms > 0 ? b->timeout_ms : 5000, &err);
+        tried++;
+        /* One budget for all the addresses, not one each. */
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long spent =
+            (now.tv_sec - started.tv_sec) * 1000 + (now.tv_nsec - started.tv_nsec) / 1000000;
+        long budget = (b->timeout_ms > 0 ? b->timeout_ms : 5000) - spent;
+        if (budget <= 0) {
+            last_err = ETIMEDOUT;
+            snprintf(refused, sizeof(refused), "%s: no time left for another address", name);
+            break;
+        }
+        int fd = connect_one(ai, (int)budget, &err);
         if (fd >= 0) {
             freeaddrinfo(res);
             snprintf(ans->target, sizeof(ans->target), "%s:%u (%s)", name, port, ip);
@@ -536,9 +555,16 @@ long wd_broker_plan_fs(const wd_broker *b, wd_fs_grant **out)
         uint64_t access = ll_bits(r->access);
         for (size_t j = 0; j < n && access; j++) {
             const wd_rule *q = wd_policy_rule(b->policy, j);
-            if (q->kind == WD_RULE_STORAGE && q->effect == WD_DENY && (q->access & r->access) &&
-                related(r->pattern, lit, q->pattern, literal_prefix(q->pattern)))
+            if (q->kind != WD_RULE_STORAGE || q->effect != WD_DENY ||
+                !related(r->pattern, lit, q->pattern, literal_prefix(q->pattern)))
+                continue;
+            if (q->access & r->access)
                 access &= ~ll_bits(q->access);
+            /* A deny rule decides by name: a plugin that may create and remove names in the
+             * subtree could rename a denied file to an allowed name (or the reverse). Names
+             * then change only through the broker. */
+            access &= ~(WD_LL_MAKE_REG | WD_LL_MAKE_DIR | WD_LL_REMOVE_FILE | WD_LL_REMOVE_DIR |
+                        WD_LL_REFER | WD_LL_MAKE_SYM);
         }
         for (size_t p = 0; p < b->protected_count && access; p++)
             if (related(r->pattern, lit, b->protected_paths[p], strlen(b->protected_paths[p])))
@@ -549,6 +575,15 @@ long wd_broker_plan_fs(const wd_broker *b, wd_fs_grant **out)
         if (!path) {
             wd_broker_plan_free(g, count);
             return -1;
+        }
+        /* Landlock grants what the path really is; the checks above read the policy's text.
+         * Only where the two agree (no symbolic link on the way) is the kernel told. */
+        char *real = realpath(path, NULL);
+        int same = real && strcmp(real, path) == 0;
+        free(real);
+        if (!same) {
+            free(path);
+            continue;
         }
         g[count++] = (wd_fs_grant){path, access};
     }

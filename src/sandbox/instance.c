@@ -52,7 +52,9 @@ extern char **environ;
 #define DEFAULT_FILE_SIZE (64u << 20)
 #define DEFAULT_OUTPUT (1u << 20)
 #define MAX_LOGS_PER_CALL 64u
+#define MAX_REQUESTS_PER_CALL 4096u /* each is an audit record */
 #define INPUT_MAX (64u << 20)
+#define RETIRE_GRACE_MS 10
 
 struct wd_instance {
     const wd_contract *contract;
@@ -60,7 +62,8 @@ struct wd_instance {
     char *runner;
     int memfd; /* the verified library, sealed */
     wd_broker broker;
-    char **envp; /* the runner's environment: allowed keys only */
+    char **env;  /* the allowed KEY=VALUE entries, copied at start (the broker's source) */
+    char **envp; /* the runner's environment: those, minus loader-sensitive ones */
     uint8_t *setup;
     size_t setup_len;
     uint64_t timeout_ms, output_max;
@@ -165,19 +168,31 @@ static int add_protected(wd_instance *in, const char *path)
     return 0;
 }
 
+/* Variables the dynamic loader and libc act on before the runner confines itself: never in the
+ * runner's environment, whatever the policy grants (wd_host_getenv still answers for them). */
+static bool loader_sensitive(const char *entry)
+{
+    return strncmp(entry, "LD_", 3) == 0 || strncmp(entry, "GLIBC_TUNABLES=", 15) == 0 ||
+           strncmp(entry, "MALLOC_", 7) == 0;
+}
+
+/* A snapshot of the allowed variables, taken once: the broker answers from it and the runner
+ * starts with it, so the host changing its environment later (setenv reallocates environ)
+ * neither frees what the broker reads nor makes the two disagree. */
 static int build_environment(wd_instance *in)
 {
     const char *const *src = in->opts.environ ? in->opts.environ : (const char *const *)environ;
     size_t n = 0;
     for (const char *const *e = src; e && *e; e++)
         n++;
+    in->env = calloc(n + 1, sizeof(char *));
     in->envp = calloc(n + 1, sizeof(char *));
-    if (!in->envp)
+    if (!in->env || !in->envp)
         return wd_fail(WD_ENOMEM, "out of memory");
-    in->broker.environ = src;
+    in->broker.environ = (const char *const *)in->env;
     if (in->broker.pure || !in->broker.policy)
         return 0;
-    size_t k = 0;
+    size_t k = 0, r = 0;
     for (const char *const *e = src; e && *e; e++) {
         const char *eq = strchr(*e, '=');
         if (!eq || eq == *e || (size_t)(eq - *e) > 255)
@@ -187,8 +202,13 @@ static int build_environment(wd_instance *in)
         key[eq - *e] = 0;
         wd_request req = {.kind = WD_REQ_ENVIRONMENT, .key = key};
         wd_decision d;
-        if (wd_policy_decide(in->broker.policy, &req, &d) == 0 && d.effect == WD_ALLOW)
-            in->envp[k++] = (char *)*e;
+        if (wd_policy_decide(in->broker.policy, &req, &d) != 0 || d.effect != WD_ALLOW)
+            continue;
+        if (!(in->env[k] = strdup(*e)))
+            return wd_fail(WD_ENOMEM, "out of memory");
+        if (!loader_sensitive(in->env[k]))
+            in->envp[r++] = in->env[k];
+        k++;
     }
     return 0;
 }
@@ -259,7 +279,8 @@ static void kernel_notes(wd_instance *in)
 {
     int abi = wd_landlock_abi();
     if (abi == 0)
-        note(in, "no Landlock on this kernel: files are confined by the broker only");
+        note(in, "no Landlock on this kernel: the plugin can open(2) whatever its user can; only "
+                 "the broker's answers follow the policy");
     if (abi > 0 && abi < 3)
         note(in, "Landlock ABI < 3: truncation of granted files is not controlled by the kernel");
     if (abi > 0 && abi < 4)
@@ -296,11 +317,10 @@ int wd_instance_start(wd_instance **out, const wd_contract *contract,
         rc = add_protected(in, wd_contract_library(contract));
     if (!rc)
         rc = add_protected(in, wd_contract_policy_path(contract));
-    /* The broker runs in the host: /proc/self there is the host, never the plugin's to read. */
+    /* The broker runs in the host: anything under /proc there is the host's (its memory, its
+     * environment, any of its threads), never the plugin's to read. */
     if (!rc)
-        rc = add_protected(in, "/proc/self");
-    if (!rc)
-        rc = add_protected(in, "/proc/thread-self");
+        rc = add_protected(in, "/proc");
     for (size_t i = 0; !rc && i < in->opts.protected_count; i++)
         rc = add_protected(in, in->opts.protected_paths[i]);
     if (!rc)
@@ -382,7 +402,9 @@ static void finish_retired(wd_instance *in, int grace_ms)
     in->retired = -1;
 }
 
-/* Asks a healthy runner to shut the plugin down without waiting for it. */
+/* Asks a healthy runner to shut the plugin down: shutdown() gets 10 ms (returned as soon as
+ * the runner exits: a pidfd), then the process group is killed. Nothing of a retired plugin
+ * keeps running, with the descriptors the broker gave it, after the call that retired it. */
 static void wd_instance_retire(wd_instance *in)
 {
     if (in->pid < 0)
@@ -394,6 +416,7 @@ static void wd_instance_retire(wd_instance *in)
         in->sock = -1;
         in->pid = -1;
         in->served = 0;
+        finish_retired(in, RETIRE_GRACE_MS);
     } else {
         int st;
         reap(in, &st, 0);
@@ -409,7 +432,9 @@ static int spawn(wd_instance *in, wd_call_result *res)
                  strerror(errno));
         return WD_S_RUNNER;
     }
-    if (sv[1] == 3) { /* dup2(3, 3) would keep close-on-exec */
+    /* Above every descriptor the file actions write (0-4): a daemon with its standard streams
+     * closed gets the socket at 0-2, and dup2(3, 3) would keep close-on-exec. */
+    if (sv[1] >= 0 && sv[1] < 10) {
         int moved = fcntl(sv[1], F_DUPFD_CLOEXEC, 10);
         close(sv[1]);
         sv[1] = moved;
@@ -554,8 +579,11 @@ static const char *printable(const char *in, size_t len, char *out, size_t size)
     return out;
 }
 
-static int broker_request(wd_instance *in, call_state *cs, const wd_msg *m)
+static int broker_request(wd_instance *in, call_state *cs, const wd_msg *m, uint64_t deadline)
 {
+    /* A connect may take what is left of the call, and at most 5 s. */
+    uint64_t now = wd_time_mono_ns(), left_ms = now < deadline ? (deadline - now) / 1000000 : 0;
+    in->broker.timeout_ms = (int)(left_ms < 5000 ? (left_ms ? left_ms : 1) : 5000);
     char arg[WD_PROTO_MAX_PATH + 1];
     memcpy(arg, m->data, m->len);
     arg[m->len] = 0;
@@ -656,7 +684,11 @@ static int pump(wd_instance *in, call_state *cs, uint32_t until, uint64_t deadli
             if (until != WD_MSG_DONE)
                 return fail_state(cs, WD_S_PROTOCOL, "a broker request before the call");
             /* A send that cannot complete (SO_SNDTIMEO) means the plugin stopped reading. */
-            if (broker_request(in, cs, &m) != 0)
+            if (cs->res->requests >= MAX_REQUESTS_PER_CALL)
+                return fail_state(cs, WD_S_PROTOCOL,
+                                  "more than %u broker requests in one call: refused",
+                                  MAX_REQUESTS_PER_CALL);
+            if (broker_request(in, cs, &m, deadline) != 0)
                 return fail_state(cs, WD_S_PROTOCOL,
                                   "the plugin stopped reading the broker's "
                                   "replies");
@@ -743,12 +775,22 @@ static void note(wd_instance *in, const char *text)
     }
 }
 
-static int send_input(wd_instance *in, const char *input, size_t len)
+/* Sends the input in chunks; a runner that reads slowly cannot stretch the call past its
+ * deadline (each send is bounded by SO_SNDTIMEO, and the deadline is checked between them). */
+static int send_input(wd_instance *in, call_state *cs, const char *input, size_t len,
+                      uint64_t deadline)
 {
     size_t first = len < WD_PROTO_MAX_DATA ? len : WD_PROTO_MAX_DATA;
     if (wd_proto_send(in->sock, WD_MSG_CALL, 0, (uint32_t)len, input, first, -1) != 0)
         return -1;
     for (size_t off = first; off < len;) {
+        if (wd_time_mono_ns() >= deadline) {
+            fail_state(cs, WD_S_TIMEOUT,
+                       "the call ran past its %llu ms timeout while its input "
+                       "was being sent",
+                       (unsigned long long)in->timeout_ms);
+            return -1;
+        }
         size_t n = len - off < WD_PROTO_MAX_DATA ? len - off : WD_PROTO_MAX_DATA;
         if (wd_proto_send(in->sock, WD_MSG_INPUT, 0, 0, input + off, n, -1) != 0)
             return -1;
@@ -783,7 +825,8 @@ int wd_instance_call(wd_instance *in, const char *input, size_t len, const char 
             ended(in, &cs);
     }
     if (!cs.code) {
-        if (send_input(in, input ? input : "", len) != 0 || pump(in, &cs, WD_MSG_DONE, deadline))
+        if (send_input(in, &cs, input ? input : "", len, deadline) != 0 ||
+            pump(in, &cs, WD_MSG_DONE, deadline))
             ended(in, &cs);
     }
     if (cs.code && in->pid > 0) {
@@ -817,8 +860,12 @@ int wd_instance_call(wd_instance *in, const char *input, size_t len, const char 
                     res->correlation_id, d);
     if (!res->ok)
         return wd_error_set(WD_ESANDBOX, res->code, NULL, 0, 0, "%s", res->message);
-    if (arc != 0)
-        return wd_fail(WD_EIO, "the call succeeded but the audit log cannot record it");
+    if (arc != 0) { /* what cannot be recorded does not count as done */
+        res->ok = 0;
+        snprintf(res->message, sizeof(res->message),
+                 "the call succeeded but the audit log cannot record it");
+        return wd_fail(WD_EIO, "%s", res->message);
+    }
     return 0;
 }
 
@@ -878,6 +925,9 @@ void wd_instance_stop(wd_instance *in)
     for (size_t i = 0; i < in->broker.protected_count; i++)
         free(in->broker.protected_paths[i]);
     free(in->broker.protected_paths);
+    for (char **e = in->env; e && *e; e++)
+        free(*e);
+    free(in->env);
     free(in->envp);
     free(in->setup);
     free(in->runner);

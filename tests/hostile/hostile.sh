@@ -713,6 +713,66 @@ case_18c_nonutf8_fail() {
     expect_audit_call WD-S006
 }
 
+# 19. No descriptor but the broker socket reaches the plugin: whatever the host has open on
+#     descriptor 4 (a shell's `exec 4<file`, a threaded host's file) without close-on-exec, as
+#     root (where 4 carries the shared network namespace) and as an ordinary user (where it
+#     carries nothing). Not audited: an ordinary user cannot open root's audit keys.
+case_19_fd_leak() {
+    local secret="$WD_TMP/fd4-secret"
+    echo "host-only secret" >"$secret"
+    chmod 600 "$secret"
+    run bash -c 'exec 4<"$1"; shift; exec "$@"' _ "$secret" \
+        "$WARDEN" run "$WD_HOSTILE_DIR/leftovers/contract.yaml" --json --input '{"mode": "fds"}' "${MIN[@]}"
+    load_result
+    expect_contained WD-S011
+    expect_output_contains "fds: none open beyond 3"
+    expect_output_lacks "BREACH"
+    if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
+        [ "$(probe 'd["user_namespaces"]')" = True ]; then
+        chmod 755 "$WD_TMP"
+        run bash -c 'exec 4<"$1"; shift; exec "$@"' _ "$secret" \
+            setpriv --reuid=65534 --regid=65534 --clear-groups \
+            "$WARDEN" run "$WD_HOSTILE_DIR/leftovers/contract.yaml" --json --input '{"mode": "fds"}' "${MIN[@]}"
+        load_result
+        expect_contained WD-S011
+        expect_output_contains "fds: none open beyond 3"
+        expect_output_lacks "BREACH"
+        chmod 700 "$WD_TMP"
+    else
+        skip_part "not root, no setpriv or no user namespaces: the ordinary-user run is left out"
+    fi
+}
+
+# 20. 5,000 broker requests in one call: every one is an audit record, so the host ends the
+#     call at 4,096 as a protocol violation rather than let a plugin flood the log.
+case_20_request_flood() {
+    call "$WD_HOSTILE_DIR/leftovers" '{"mode": "flood"}'
+    expect_contained WD-S006
+    expect_message_contains "more than 4096 broker requests in one call"
+    expect_audit_call WD-S006
+    expect_eq "$(grep -c '^BROKER_DECISION' "$A_RECORDS")" 4096 "4096 requests recorded, no more"
+}
+
+# 21. A deny rule decides by name. With read and write on data/** but a.secret denied for
+#     read, rename(2) a.secret to a.txt and open a.txt through the broker: Landlock must not let
+#     the plugin make or remove names where a deny rule applies.
+case_21_rename_past_deny() {
+    local dir
+    dir=$(stage leftovers)
+    if [ "$ABI" = 0 ]; then
+        skip_case "no Landlock: rename(2) is stopped by file permissions only"
+        return
+    fi
+    call "$dir" "{\"mode\": \"rename\", \"dir\": \"$dir/data\"}"
+    expect_contained WD-S011
+    expect_output_contains "rename: refused errno=13 (EACCES)"
+    expect_output_contains "open a.txt: refused: open $dir/data/a.txt: no such file"
+    expect_output_lacks "BREACH"
+    [ -f "$dir/data/a.secret" ] && [ ! -e "$dir/data/a.txt" ]
+    wd_check $? "a.secret keeps its name"
+    expect_audit_call WD-S011
+}
+
 # ---- main -----------------------------------------------------------------------------------
 ALL=$(declare -F | sed -n 's/^declare -f case_//p')
 if [ $# -eq 0 ]; then
