@@ -118,16 +118,7 @@ static cpu_set_t g_all_cpus; /* the process's affinity at start: for the accept 
 
 static void pin_main_thread(int cpu)
 {
-    if (sched_getaffinity(0, sizeof(g_all_cpus), &g_all_cpus) != 0)
-        die("sched_getaffinity failed: %s", strerror(errno));
-    if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &g_all_cpus))
-        die("--pin %d: that CPU is not available to this process", cpu);
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(cpu, &one);
-    int rc = pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
-    if (rc != 0)
-        die("pthread_setaffinity_np(CPU %d) failed: %s", cpu, strerror(rc));
+    bench_pin_main_thread(cpu, &g_all_cpus);
     g_pinned = true;
 }
 

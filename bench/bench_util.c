@@ -1,6 +1,7 @@
 /* bench_util.c: helpers the bench programs share (see bench_util.h). */
 #include <errno.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -207,4 +208,18 @@ void bench_fmt_duration(char *out, size_t size, double ns)
         snprintf(out, size, "%.1f us", ns / 1e3);
     else
         snprintf(out, size, "%.2f ms", ns / 1e6);
+}
+
+void bench_pin_main_thread(int cpu, cpu_set_t *all)
+{
+    if (sched_getaffinity(0, sizeof(*all), all) != 0)
+        die("sched_getaffinity failed: %s", strerror(errno));
+    if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, all))
+        die("--pin %d: that CPU is not available to this process", cpu);
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    int rc = pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
+    if (rc != 0)
+        die("pthread_setaffinity_np(CPU %d) failed: %s", cpu, strerror(rc));
 }

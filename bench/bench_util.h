@@ -6,6 +6,7 @@
 #define WD_BENCH_UTIL_H
 
 #include <limits.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,6 +40,9 @@ void make_dir(const char *path);
 
 /* The number of CPUs this process may run on. */
 int allowed_cpus(void);
+/* Pins the calling thread to cpu, first saving the process's affinity in *all (for threads
+ * that should keep every CPU); dies when cpu is not available. */
+void bench_pin_main_thread(int cpu, cpu_set_t *all);
 
 /* The 1-minute load average: other processes competing for the CPUs skew every number. */
 double load_average(void);

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "examples/plugins/common/json_field.h"
 #include "warden/sys/plugin.h"
 
 #define MAX_REQUESTS 100000
@@ -45,46 +46,15 @@ __attribute__((constructor)) static void loaded(void)
 
 /* ---- the input: the few fields the bench writes ------------------------------------------ */
 
-/* The text right after "key": (spaces skipped), or NULL. */
-static const char *field(const char *text, const char *key)
-{
-    size_t klen = strlen(key);
-    for (const char *p = text; (p = strchr(p, '"')) != NULL; p++) {
-        if (strncmp(p + 1, key, klen) != 0 || p[1 + klen] != '"')
-            continue;
-        const char *v = p + 2 + klen;
-        while (*v == ' ')
-            v++;
-        if (*v++ != ':')
-            continue;
-        while (*v == ' ')
-            v++;
-        return v;
-    }
-    return NULL;
-}
-
 /* A string value without escapes (the bench writes none). */
 static int str_field(const char *text, const char *key, char *out, size_t size)
 {
-    const char *v = field(text, key);
-    if (!v || *v++ != '"')
-        return -1;
-    const char *end = strchr(v, '"');
-    if (!end || (size_t)(end - v) >= size || memchr(v, '\\', (size_t)(end - v)))
-        return -1;
-    memcpy(out, v, (size_t)(end - v));
-    out[end - v] = 0;
-    return 0;
+    return json_field(text, key, out, size);
 }
 
 static int num_field(const char *text, const char *key, unsigned long *out)
 {
-    const char *v = field(text, key);
-    if (!v || *v < '0' || *v > '9')
-        return -1;
-    *out = strtoul(v, NULL, 10);
-    return 0;
+    return json_number(text, key, out);
 }
 
 /* ---- the output ------------------------------------------------------------------------------ */

@@ -17,71 +17,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "examples/plugins/common/json_field.h"
 #include "warden/sys/plugin.h"
 
-/* The string value of "key" in a flat JSON object (escapes: \" \\ \n \t); 0, or -1 when it is
- * missing, not a string or longer than size - 1. */
+/* The string value of "key" (escapes: \" \\ \n \t); 0, or -1 when it is missing, not a
+ * string or longer than size - 1. */
 static inline int hs_str(const char *json, const char *key, char *out, size_t size)
 {
-    size_t klen = strlen(key);
-    for (const char *p = json; (p = strchr(p, '"')) != NULL; p++) {
-        if (strncmp(p + 1, key, klen) != 0 || p[1 + klen] != '"')
-            continue;
-        const char *v = p + 2 + klen;
-        while (*v == ' ')
-            v++;
-        if (*v++ != ':')
-            continue;
-        while (*v == ' ')
-            v++;
-        if (*v++ != '"')
-            return -1;
-        size_t n = 0;
-        for (; *v && *v != '"'; v++) {
-            char c = *v;
-            if (c == '\\') {
-                c = *++v;
-                c = c == 'n' ? '\n' : c == 't' ? '\t' : c;
-                if (!c)
-                    return -1;
-            }
-            if (n + 1 >= size)
-                return -1;
-            out[n++] = c;
-        }
-        if (*v != '"')
-            return -1;
-        out[n] = 0;
-        return 0;
-    }
-    return -1;
+    return json_field(json, key, out, size);
 }
 
 /* The unsigned number value of "key" (a JSON number or a string of digits), or def. */
 static inline unsigned long hs_num(const char *json, const char *key, unsigned long def)
 {
-    char quoted[64];
-    if (hs_str(json, key, quoted, sizeof(quoted)) == 0) {
-        char *end;
-        unsigned long v = strtoul(quoted, &end, 10);
-        return *quoted && !*end ? v : def;
-    }
-    size_t klen = strlen(key);
-    for (const char *p = json; (p = strchr(p, '"')) != NULL; p++) {
-        if (strncmp(p + 1, key, klen) != 0 || p[1 + klen] != '"')
-            continue;
-        const char *v = p + 2 + klen;
-        while (*v == ' ')
-            v++;
-        if (*v++ != ':')
-            continue;
-        while (*v == ' ')
-            v++;
-        char *end;
-        unsigned long n = strtoul(v, &end, 10);
-        return end != v ? n : def;
-    }
-    return def;
+    unsigned long v;
+    return json_number(json, key, &v) == 0 ? v : def;
 }
 
 static inline void hs_out(wd_host *host, wd_output *out, const char *fmt, ...)
