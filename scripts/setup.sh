@@ -7,7 +7,7 @@ packages=(
     build-essential cmake ninja-build pkg-config git
     libyaml-dev libssl-dev libjansson-dev libcmocka-dev libseccomp-dev
     clang clang-format libclang-rt-14-dev
-    openssl
+    openssl oathtool
 )
 
 missing=()

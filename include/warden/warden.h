@@ -10,4 +10,5 @@
 #include "registry.h"
 #include "policy_store.h"
 #include "sandbox.h"
+#include "override.h"
 #endif
