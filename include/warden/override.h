@@ -61,6 +61,60 @@ WD_EXPORT int wd_totp_uri(const uint8_t *secret, size_t len, const char *issuer,
                           const char *account, const wd_totp_params *params, char *out,
                           size_t size);
 
+/* ---- approvals: a human lets one denied operation through, once ---------------------------
+ * An override directory holds approvers (APPROVER.totp: the secret and its parameters, 0600;
+ * APPROVER.state: the last accepted step, failures and when the next attempt may come, 0600)
+ * and approvals (approvals/OPERATION: who, why, until when; 0600). Every change is written to
+ * a temporary file, fsynced and renamed, and the directory fsynced: a crash leaves the old
+ * state or the new one. Each function records what it did in the audit log when one is given,
+ * and does nothing it cannot record. */
+
+struct wd_audit;
+
+#define WD_OPERATION_ID_LEN 20 /* hex characters */
+#define WD_APPROVER_MAX 64
+
+/* The id of an operation: the first 80 bits of SHA-256 over component, verb and target (each
+ * NUL-terminated), as lower-case hex, into out (21 bytes). A denied decision reports it; an
+ * approval names it. */
+WD_EXPORT int wd_operation_id(const char *component, const char *verb, const char *target,
+                              char out[WD_OPERATION_ID_LEN + 1]);
+
+/* Creates APPROVER.totp with a fresh 160-bit (SHA-1), 256-bit or 512-bit secret and writes
+ * the otpauth:// URI to enrol it into uri (size bytes). Never overwrites an approver
+ * (WD_EBUSY). Names are 1-64 of [A-Za-z0-9._-]. */
+WD_EXPORT int wd_override_enroll(const char *dir, const char *approver,
+                                 const wd_totp_params *params, const char *issuer, char *uri,
+                                 size_t size, struct wd_audit *audit);
+
+typedef struct {
+    unsigned version;
+    const char *dir;
+    const char *approver;
+    const char *code;
+    const char *operation; /* WD_OPERATION_ID_LEN hex */
+    const char *justification;
+    uint64_t ttl_s; /* how long the approval stays usable; 0: 300 */
+    int64_t now;    /* unix seconds; 0: the clock */
+    struct wd_audit *audit;
+} wd_approve_request;
+
+#define WD_APPROVE_REQUEST_VERSION 1
+
+/* Verifies the code and, once the accepted step is durably stored, writes the approval.
+ * Refuses: a missing approver or secret (WD_ENOTFOUND, no default), a wrong code (WD-O001) or
+ * a replayed one (WD-O002), an attempt during the approver's throttle (WD_EBUSY, WD-O005; each
+ * failure doubles the wait, from 1 s to 15 min), a missing justification or a malformed
+ * operation id (WD_EINVAL). Every attempt is audited (OVERRIDE_APPROVED or
+ * OVERRIDE_REFUSED); the code itself never is. */
+WD_EXPORT int wd_override_approve(const wd_approve_request *req);
+
+/* Uses the approval for operation, if there is one and it has not expired: it is removed
+ * (exactly one caller can) and OVERRIDE_USED recorded. Returns 0 when it was used,
+ * WD_ENOTFOUND when there is none (or it expired: then it is removed too). */
+WD_EXPORT int wd_override_consume(const char *dir, const char *operation, const char *component,
+                                  int64_t now, struct wd_audit *audit);
+
 #ifdef __cplusplus
 }
 #endif
