@@ -17,7 +17,9 @@ static void check_usage(FILE *out)
             "  read|write|execute|create|delete ABSOLUTE_PATH\n"
             "  connect [SCHEME://]HOST[:PORT]\n"
             "  env KEY\n\n"
-            "       [--audit-log LOG --audit-keys DIR]: record every decision in the audit log\n\n"
+            "       [--audit-log LOG --audit-keys DIR]: record every decision in the audit log\n"
+            "       [--overrides DIR --component ID]: a denial reports its operation id; an\n"
+            "         approval (warden override approve) lets that operation through once\n\n"
             "Prints allow or deny as the first word, then why. --data-dir resolves relative\n"
             "fs:// URIs (default: the policy file's directory). --batch reads one VERB TARGET\n"
             "per line ('#' starts a comment) and prints one line per query, in order.\n"
@@ -38,6 +40,10 @@ typedef struct {
     char *details[AUDIT_CHUNK];
     size_t queued;
     int audit_failed;
+    /* --overrides DIR --component ID: a denial reports its operation id, and an approval for
+     * it (warden override approve) turns that one denial into an allow, once. */
+    const char *overrides;
+    const char *component;
 } checker;
 
 static int audit_flush(checker *ck)
@@ -107,6 +113,27 @@ static int check_one(checker *ck, const char *verb, const char *target, long lin
     }
     char why[3000];
     wd_decision_explain(&d, why, sizeof(why));
+    char op[WD_OPERATION_ID_LEN + 1] = "";
+    bool overridden = false;
+    if (ck->overrides && d.effect != WD_ALLOW &&
+        wd_operation_id(ck->component, verb, target, op) == 0) {
+        /* The DECISION record must follow OVERRIDE_USED: flush what is queued first. */
+        audit_flush(ck);
+        int rc = wd_override_consume(ck->overrides, op, ck->component, 0, ck->audit);
+        if (rc == 0) {
+            overridden = true;
+            d.effect = WD_ALLOW;
+            char was[3000];
+            snprintf(was, sizeof(was), "%s", why);
+            snprintf(why, sizeof(why),
+                     "override %s approved by a human, used once (the policy "
+                     "says: %.2800s)",
+                     op, was);
+        } else if (rc != WD_ENOTFOUND) {
+            cli_error("overrides");
+            ck->audit_failed = 1;
+        }
+    }
     audit_decision(ck, verb, target, &d, why);
     if (ck->json) {
         static const char *const reasons[] = {"", "rule", "tie", "no_rule", "escapes_root"};
@@ -114,7 +141,13 @@ static int check_one(checker *ck, const char *verb, const char *target, long lin
             json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s}", "decision", wd_effect_name(d.effect),
                       "verb", verb, "target", target, "reason", reasons[d.reason], "rule",
                       cli_rule_json(d.rule), "other", cli_rule_json(d.other), "explanation", why);
+        if (j && op[0]) {
+            json_object_set_new(j, "operation", json_string(op));
+            json_object_set_new(j, "override", json_boolean(overridden));
+        }
         cli_print_json(j);
+    } else if (op[0] && !overridden) {
+        printf("%s %s %s: %s [operation %s]\n", wd_effect_name(d.effect), verb, target, why, op);
     } else {
         printf("%s %s %s: %s\n", wd_effect_name(d.effect), verb, target, why);
     }
@@ -196,6 +229,8 @@ int cmd_check(int argc, char **argv)
                                              {"json", no_argument, NULL, 'j'},
                                              {"audit-log", required_argument, NULL, 'L'},
                                              {"audit-keys", required_argument, NULL, 'K'},
+                                             {"overrides", required_argument, NULL, 'O'},
+                                             {"component", required_argument, NULL, 'C'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const char *policy_path = NULL, *data_dir = NULL, *batch = NULL, *audit_log = NULL,
@@ -223,6 +258,12 @@ int cmd_check(int argc, char **argv)
         case 'K':
             audit_keys = optarg;
             break;
+        case 'O':
+            ck.overrides = optarg;
+            break;
+        case 'C':
+            ck.component = optarg;
+            break;
         case 'h':
             check_usage(stdout);
             return 0;
@@ -233,7 +274,7 @@ int cmd_check(int argc, char **argv)
     }
     int rest = argc - optind;
     if (!policy_path || (batch && rest != 0) || (!batch && rest != 2) ||
-        !audit_log != !audit_keys) {
+        !audit_log != !audit_keys || !ck.overrides != !ck.component) {
         check_usage(stderr);
         return EXIT_USAGE;
     }
