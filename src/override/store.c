@@ -244,7 +244,7 @@ static int load_approver(int dirfd, const char *approver, uint8_t *secret, size_
     unsigned digits = 0, period = 0;
     int n = 0;
     if (sscanf(text, TOTP_HEADER " %15s %u %u\n%n", alg, &digits, &period, &n) != 3 || n == 0 ||
-        sscanf(text + n, "%130s", hex) != 1 || wd_totp_alg_parse(alg, &p->alg) != 0 || digits < 6 ||
+        sscanf(text + n, "%129s", hex) != 1 || wd_totp_alg_parse(alg, &p->alg) != 0 || digits < 6 ||
         digits > 8 || period < 15 || period > 300 || strlen(hex) % 2 ||
         strlen(hex) / 2 < WD_TOTP_SECRET_MIN || strlen(hex) / 2 > WD_TOTP_SECRET_MAX ||
         !wd_hex_decode(hex, strlen(hex), secret, strlen(hex) / 2)) {
