@@ -11,4 +11,5 @@
 #include "policy_store.h"
 #include "sandbox.h"
 #include "override.h"
+#include "integrity.h"
 #endif

@@ -1,0 +1,59 @@
+/* integrity.h: signed baselines of the files warden runs under (policies, contracts, config,
+ * keys), verified before they are trusted, and locked against change.
+ *
+ * Lifecycle: wd_baseline_create() once (an operator's act) -> wd_baseline_verify() at every
+ * start and whenever asked -> wd_integrity_lock()/unlock() around deliberate changes. Nothing
+ * to free. A baseline is a manifest of SHA-256 values, modes, owners and sizes, signed with
+ * Ed25519 by the audit log's signing key (keys DIR/signing.key; verified with signing.pub).
+ * Verification checks the signature before it reads a single entry, so a baseline cannot be
+ * swapped together with the files it describes. */
+#ifndef WARDEN_INTEGRITY_H
+#define WARDEN_INTEGRITY_H
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct wd_audit;
+
+#define WD_BASELINE_MAX_FILES 100000
+
+/* Writes a signed manifest of paths (files, and every regular file beneath a directory,
+ * without following symbolic links) to manifest (atomically, mode 0444). *count (may be NULL)
+ * gets the number of files. Refuses symbolic links, special files, names with control
+ * characters and a manifest inside what it describes. Records BASELINE_CREATED. */
+WD_EXPORT int wd_baseline_create(const char *const *paths, size_t n, const char *keys_dir,
+                                 const char *manifest, struct wd_audit *audit, size_t *count);
+
+typedef struct {
+    size_t files;    /* entries in the manifest */
+    size_t problems; /* files changed, missing, added, loosened or replaced by a link */
+} wd_baseline_result;
+
+/* Verifies the manifest's signature with pubkey_path, then every entry: content (SHA-256),
+ * owner, size, type, and mode (a mode may have lost permissions, as locking does, never gained
+ * any); a directory in the baseline must hold no file it did not. Calls report (may be NULL)
+ * with one line per problem ("modified: PATH", "missing: PATH", ...). Returns 0 when intact;
+ * WD_ESTATE (WD-T004) when anything differs; WD_EPERM (WD-T002) when the signature does not
+ * verify (nothing else is then read); WD_EINVAL (WD-T001) for a malformed manifest. */
+WD_EXPORT int wd_baseline_verify(const char *manifest, const char *pubkey_path,
+                                 wd_baseline_result *result,
+                                 void (*report)(const char *line, void *ctx), void *ctx);
+
+/* Verifies, then makes every file in the baseline read-only (0444, and the immutable attribute
+ * where the filesystem and privileges allow); report gets what could not be done. Unlock
+ * clears the attribute and restores the baseline's modes. Both are recorded
+ * (INTEGRITY_LOCKED / INTEGRITY_UNLOCKED). */
+WD_EXPORT int wd_integrity_lock(const char *manifest, const char *pubkey_path,
+                                struct wd_audit *audit, void (*report)(const char *line, void *ctx),
+                                void *ctx);
+WD_EXPORT int wd_integrity_unlock(const char *manifest, const char *pubkey_path,
+                                  struct wd_audit *audit,
+                                  void (*report)(const char *line, void *ctx), void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
