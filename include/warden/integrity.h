@@ -53,6 +53,21 @@ WD_EXPORT int wd_integrity_unlock(const char *manifest, const char *pubkey_path,
                                   struct wd_audit *audit,
                                   void (*report)(const char *line, void *ctx), void *ctx);
 
+/* ---- the watcher: lockdown on any change ----------------------------------------------------
+ * wd_watch_start() verifies the baseline (a mismatch refuses to start: WD_ESTATE, fail closed)
+ * and then watches every file and directory in it with inotify from a thread of its own. Any
+ * change, rename, deletion, permission change or new file puts the watch into lockdown for
+ * good: wd_watch_lockdown() then returns "lockdown: PATH changed", every decision made under it
+ * must deny with that reason, and an INTEGRITY_LOCKDOWN record (CRITICAL) is written. Leaving
+ * lockdown takes an operator: a new baseline and a new watch. */
+typedef struct wd_watch wd_watch;
+
+WD_EXPORT int wd_watch_start(wd_watch **out, const char *manifest, const char *pubkey_path,
+                             struct wd_audit *audit);
+/* NULL while intact; the reason once in lockdown (valid until wd_watch_free). Thread-safe. */
+WD_EXPORT const char *wd_watch_lockdown(const wd_watch *w);
+WD_EXPORT void wd_watch_free(wd_watch *w);
+
 #ifdef __cplusplus
 }
 #endif

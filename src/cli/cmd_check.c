@@ -19,7 +19,9 @@ static void check_usage(FILE *out)
             "  env KEY\n\n"
             "       [--audit-log LOG --audit-keys DIR]: record every decision in the audit log\n"
             "       [--overrides DIR --component ID]: a denial reports its operation id; an\n"
-            "         approval (warden override approve) lets that operation through once\n\n"
+            "         approval (warden override approve) lets that operation through once\n"
+            "       [--baseline MANIFEST --pubkey FILE]: refuse to start unless the signed\n"
+            "         baseline verifies; deny everything once a file in it changes\n\n"
             "Prints allow or deny as the first word, then why. --data-dir resolves relative\n"
             "fs:// URIs (default: the policy file's directory). --batch reads one VERB TARGET\n"
             "per line ('#' starts a comment) and prints one line per query, in order.\n"
@@ -44,6 +46,9 @@ typedef struct {
      * it (warden override approve) turns that one denial into an allow, once. */
     const char *overrides;
     const char *component;
+    /* --baseline M --pubkey P: verified at start (a mismatch refuses to start), then watched:
+     * once anything in it changes, every decision denies with the lockdown's reason. */
+    wd_watch *watch;
 } checker;
 
 static int audit_flush(checker *ck)
@@ -113,9 +118,15 @@ static int check_one(checker *ck, const char *verb, const char *target, long lin
     }
     char why[3000];
     wd_decision_explain(&d, why, sizeof(why));
+    const char *locked = wd_watch_lockdown(ck->watch);
+    if (locked) {
+        /* Lockdown outranks every rule and every override. */
+        d.effect = WD_DENY;
+        snprintf(why, sizeof(why), "%s", locked);
+    }
     char op[WD_OPERATION_ID_LEN + 1] = "";
     bool overridden = false;
-    if (ck->overrides && d.effect != WD_ALLOW &&
+    if (ck->overrides && !locked && d.effect != WD_ALLOW &&
         wd_operation_id(ck->component, verb, target, op) == 0) {
         /* The DECISION record must follow OVERRIDE_USED: flush what is queued first. */
         audit_flush(ck);
@@ -231,10 +242,12 @@ int cmd_check(int argc, char **argv)
                                              {"audit-keys", required_argument, NULL, 'K'},
                                              {"overrides", required_argument, NULL, 'O'},
                                              {"component", required_argument, NULL, 'C'},
+                                             {"baseline", required_argument, NULL, 'B'},
+                                             {"pubkey", required_argument, NULL, 'P'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const char *policy_path = NULL, *data_dir = NULL, *batch = NULL, *audit_log = NULL,
-               *audit_keys = NULL;
+               *audit_keys = NULL, *baseline = NULL, *pubkey = NULL;
     checker ck = {0};
     int c;
     optind = 1;
@@ -264,6 +277,12 @@ int cmd_check(int argc, char **argv)
         case 'C':
             ck.component = optarg;
             break;
+        case 'B':
+            baseline = optarg;
+            break;
+        case 'P':
+            pubkey = optarg;
+            break;
         case 'h':
             check_usage(stdout);
             return 0;
@@ -274,7 +293,7 @@ int cmd_check(int argc, char **argv)
     }
     int rest = argc - optind;
     if (!policy_path || (batch && rest != 0) || (!batch && rest != 2) ||
-        !audit_log != !audit_keys || !ck.overrides != !ck.component) {
+        !audit_log != !audit_keys || !ck.overrides != !ck.component || !baseline != !pubkey) {
         check_usage(stderr);
         return EXIT_USAGE;
     }
@@ -293,7 +312,18 @@ int cmd_check(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
+    if (baseline && wd_watch_start(&ck.watch, baseline, pubkey, ck.audit) != 0) {
+        /* Fail closed: rules that may have been changed are not applied at all. */
+        cli_error("refusing to start");
+        if (ck.audit)
+            wd_audit_close(ck.audit);
+        wd_policy_free(policy);
+        return EXIT_USAGE;
+    }
+    if (ck.watch) /* a live stream of queries: each answer as soon as it is made */
+        setvbuf(stdout, NULL, _IOLBF, 0);
     int status = batch ? run_batch(&ck, batch) : check_one(&ck, argv[optind], argv[optind + 1], 0);
+    wd_watch_free(ck.watch);
     audit_flush(&ck);
     if (ck.audit && wd_audit_close(ck.audit) != 0) {
         cli_error("closing the audit log");

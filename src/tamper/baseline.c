@@ -16,6 +16,7 @@
 
 #include "audit/keys.h"
 #include "crypto/crypto.h"
+#include "tamper/baseline_int.h"
 #include "tamper/codes.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -272,6 +273,38 @@ int wd_baseline_create(const char *const *paths, size_t n, const char *keys_dir,
 /* ---- verification -------------------------------------------------------------------------- */
 
 /* Checks the signature, then parses the entries into e. */
+static int load(const char *manifest, const char *pubkey_path, entries *e);
+
+int wd_baseline_paths(const char *manifest, const char *pubkey_path, char ***paths, bool **dirs,
+                      size_t *n)
+{
+    entries e = {0};
+    *paths = NULL;
+    *dirs = NULL;
+    *n = 0;
+    int rc = load(manifest, pubkey_path, &e);
+    if (!rc) {
+        *paths = calloc(e.n ? e.n : 1, sizeof(char *));
+        *dirs = calloc(e.n ? e.n : 1, sizeof(bool));
+        if (!*paths || !*dirs) {
+            free(*paths);
+            free(*dirs);
+            *paths = NULL;
+            *dirs = NULL;
+            rc = wd_fail(WD_ENOMEM, "out of memory");
+        }
+    }
+    for (size_t i = 0; !rc && i < e.n; i++) {
+        (*paths)[i] = e.v[i].path; /* ownership moves */
+        (*dirs)[i] = e.v[i].dir;
+        e.v[i].path = NULL;
+    }
+    if (!rc)
+        *n = e.n;
+    entries_free(&e);
+    return rc;
+}
+
 static int load(const char *manifest, const char *pubkey_path, entries *e)
 {
     uint8_t pub[WD_ED25519_KEY_LEN], sig[WD_ED25519_SIG_LEN];
