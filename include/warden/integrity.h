@@ -53,6 +53,25 @@ WD_EXPORT int wd_integrity_unlock(const char *manifest, const char *pubkey_path,
                                   struct wd_audit *audit,
                                   void (*report)(const char *line, void *ctx), void *ctx);
 
+/* ---- protected paths ------------------------------------------------------------------------
+ * Globs (absolute, with the policy language's storage rules: "*" within a segment, "**" for
+ * any number of segments, a pattern without wildcards covering everything beneath it) naming
+ * what no operation may write, create or delete: warden's own configuration, policies,
+ * contracts, keys and logs. A path is matched after lexical normalisation and again after
+ * resolving symbolic links (of the path, or of its nearest existing parent when it does not
+ * exist yet), so "..", "//" and links lead nowhere. */
+typedef struct wd_protected wd_protected;
+
+/* The default set when none is configured: /etc/warden, /var/lib/warden, /var/log/warden. */
+WD_EXPORT extern const char *const wd_protected_defaults[];
+
+WD_EXPORT int wd_protected_new(wd_protected **out, const char *const *globs, size_t n);
+WD_EXPORT void wd_protected_free(wd_protected *p);
+/* 1 when path is protected (*glob gets the pattern as written, resolved the path as resolved,
+ * size bytes), 0 when it is not, WD_EINVAL for a relative or malformed path. */
+WD_EXPORT int wd_protected_match(const wd_protected *p, const char *path, const char **glob,
+                                 char *resolved, size_t size);
+
 /* ---- the watcher: lockdown on any change ----------------------------------------------------
  * wd_watch_start() verifies the baseline (a mismatch refuses to start: WD_ESTATE, fail closed)
  * and then watches every file and directory in it with inotify from a thread of its own. Any

@@ -25,6 +25,7 @@ int cmd_sandbox(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_override(int argc, char **argv);
 int cmd_integrity(int argc, char **argv);
+int cmd_check_operation(int argc, char **argv);
 
 /* Prints "warden: message" (with the error's id and location when it has them) to stderr. */
 void cli_error(const char *context);

@@ -14,6 +14,7 @@ static const cli_command commands[] = {
     {"plugin", cmd_plugin, "validate plugin contracts and check pipelines"},
     {"run", cmd_run, "run a plugin in the sandbox, its policy enforced by the kernel"},
     {"sandbox", cmd_sandbox, "show which kernel protections this machine offers"},
+    {"check-operation", cmd_check_operation, "would a file operation touch a protected path?"},
     {"integrity", cmd_integrity, "sign a baseline of warden's files; verify, lock, unlock"},
     {"override", cmd_override, "enrol approvers; approve one denied operation with a code"},
     {"version", cmd_version, "print the version"},

@@ -1,0 +1,164 @@
+/* protect.c: protected paths (integrity.h). The globs compile into a policy of deny rules, so
+ * they mean exactly what storage rules mean, matched by the same trie. */
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tamper/codes.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/json.h"
+#include "util/path.h"
+#include "warden/integrity.h"
+#include "warden/policy.h"
+
+const char *const wd_protected_defaults[] = {"/etc/warden", "/var/lib/warden", "/var/log/warden",
+                                             NULL};
+
+struct wd_protected {
+    wd_policy *rules;
+};
+
+int wd_protected_new(wd_protected **out, const char *const *globs, size_t n)
+{
+    *out = NULL;
+    if (!globs || !n)
+        return wd_fail(WD_EINVAL, "protected paths need at least one glob");
+    wd_buf b = WD_BUF_INIT;
+    wd_buf_puts(&b, "version: \"1.0\"\npermissions:\n  storage:\n    deny:\n");
+    for (size_t i = 0; i < n; i++) {
+        if (!globs[i] || globs[i][0] != '/') {
+            wd_buf_free(&b);
+            return wd_error_set(WD_EINVAL, WD_T_INPUT, NULL, 0, 0,
+                                "a protected path is absolute: \"%s\"", globs[i] ? globs[i] : "");
+        }
+        wd_buf_puts(&b, "      - uri: ");
+        char uri[PATH_MAX + 8];
+        snprintf(uri, sizeof(uri), "fs://%s", globs[i]);
+        wd_json_quote(&b, uri, strlen(uri));
+        wd_buf_puts(&b, "\n        access: [write]\n"); /* write includes create and delete */
+    }
+    if (b.oom) {
+        wd_buf_free(&b);
+        return wd_fail(WD_ENOMEM, "out of memory");
+    }
+    wd_protected *p = calloc(1, sizeof(*p));
+    wd_policy_options po = WD_POLICY_OPTIONS_INIT;
+    po.display_name = "protected paths";
+    int rc = p ? wd_policy_load_buffer(&p->rules, b.data, b.len, &po)
+               : wd_fail(WD_ENOMEM, "out of memory");
+    wd_buf_free(&b);
+    if (rc) {
+        free(p);
+        return rc == WD_EPOLICY ? wd_error_set(WD_EINVAL, WD_T_INPUT, NULL, 0, 0,
+                                               "a protected path is not a valid glob")
+                                : rc;
+    }
+    *out = p;
+    return 0;
+}
+
+void wd_protected_free(wd_protected *p)
+{
+    if (!p)
+        return;
+    wd_policy_free(p->rules);
+    free(p);
+}
+
+/* Protected by a rule (not by default): the rule that matched, or NULL. */
+static const wd_rule *matches(const wd_protected *p, const char *path)
+{
+    static const unsigned accesses[] = {WD_ACCESS_WRITE, WD_ACCESS_CREATE, WD_ACCESS_DELETE};
+    for (size_t i = 0; i < 3; i++) {
+        wd_request req = {.kind = WD_REQ_STORAGE, .access = accesses[i], .path = path};
+        wd_decision d;
+        if (wd_policy_decide(p->rules, &req, &d) == 0 && d.rule && d.effect == WD_DENY)
+            return d.rule;
+    }
+    return NULL;
+}
+
+/* The path with every symbolic link resolved, one component at a time, dangling links included
+ * (writing through a link to a file that does not exist yet creates the target): lexical
+ * everywhere but at links, which are read and followed (at most 40). */
+static int resolve(const char *norm, char *out, size_t size)
+{
+    char cur[PATH_MAX] = "", rest[PATH_MAX], next[PATH_MAX], target[PATH_MAX];
+    snprintf(rest, sizeof(rest), "%s", norm[0] == '/' ? norm + 1 : norm);
+    int hops = 0;
+    while (rest[0]) {
+        size_t len = strcspn(rest, "/");
+        char comp[NAME_MAX + 1];
+        if (len > NAME_MAX)
+            return -1;
+        memcpy(comp, rest, len);
+        comp[len] = 0;
+        memmove(rest, rest + len + (rest[len] == '/'), strlen(rest + len + (rest[len] == '/')) + 1);
+        if (!len || !strcmp(comp, "."))
+            continue;
+        if (!strcmp(comp, "..")) {
+            char *slash = strrchr(cur, '/');
+            if (slash)
+                *slash = 0;
+            continue;
+        }
+        int n = snprintf(next, sizeof(next), "%s/%s", cur, comp);
+        if (n < 0 || (size_t)n >= sizeof(next))
+            return -1;
+        struct stat st;
+        if (lstat(next, &st) == 0 && S_ISLNK(st.st_mode)) {
+            ssize_t t = readlink(next, target, sizeof(target) - 1);
+            if (t <= 0 || ++hops > 40)
+                return -1;
+            target[t] = 0;
+            char joined[PATH_MAX];
+            n = snprintf(joined, sizeof(joined), "%s%s%s", target[0] == '/' ? target + 1 : target,
+                         rest[0] ? "/" : "", rest);
+            if (n < 0 || (size_t)n >= sizeof(joined))
+                return -1;
+            memcpy(rest, joined, (size_t)n + 1);
+            if (target[0] == '/')
+                cur[0] = 0;
+            continue;
+        }
+        memcpy(cur, next, (size_t)n + 1);
+    }
+    int n = snprintf(out, size, "%s", cur[0] ? cur : "/");
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+int wd_protected_match(const wd_protected *p, const char *path, const char **glob, char *resolved,
+                       size_t size)
+{
+    if (glob)
+        *glob = NULL;
+    if (resolved && size)
+        resolved[0] = 0;
+    char norm[PATH_MAX];
+    bool escapes = false;
+    if (!p || !path || wd_path_normalize(path, norm, sizeof(norm), &escapes) != 0 || escapes)
+        return wd_fail(WD_EINVAL, "not an absolute path that stays under /: %s", path ? path : "");
+    char real[PATH_MAX];
+    if (resolve(norm, real, sizeof(real)) != 0) {
+        /* A loop or an unreadable link: what it reaches is unknown, so it is refused. */
+        if (resolved && size)
+            snprintf(resolved, size, "%s", norm);
+        if (glob)
+            *glob = "(a path whose symbolic links cannot be resolved)";
+        return 1;
+    }
+    if (resolved && size)
+        snprintf(resolved, size, "%s", real);
+    const wd_rule *r = matches(p, norm);
+    if (!r)
+        r = matches(p, real);
+    if (r && glob)
+        *glob = r->uri + 5; /* past "fs://" */
+    return r ? 1 : 0;
+}
