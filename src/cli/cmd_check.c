@@ -20,6 +20,8 @@ static void check_usage(FILE *out)
             "       [--audit-log LOG --audit-keys DIR]: record every decision in the audit log\n"
             "       [--overrides DIR --component ID]: a denial reports its operation id; an\n"
             "         approval (warden override approve) lets that operation through once\n"
+            "       [--protect GLOB]...: writing, creating or deleting there is denied, whatever\n"
+            "         the policy grants (a warning names each rule that tries)\n"
             "       [--baseline MANIFEST --pubkey FILE]: refuse to start unless the signed\n"
             "         baseline verifies; deny everything once a file in it changes\n\n"
             "Prints allow or deny as the first word, then why. --data-dir resolves relative\n"
@@ -49,6 +51,8 @@ typedef struct {
     /* --baseline M --pubkey P: verified at start (a mismatch refuses to start), then watched:
      * once anything in it changes, every decision denies with the lockdown's reason. */
     wd_watch *watch;
+    /* --protect GLOB: write, create and delete on these deny, whatever the policy grants. */
+    wd_protected *protect;
 } checker;
 
 static int audit_flush(checker *ck)
@@ -119,6 +123,15 @@ static int check_one(checker *ck, const char *verb, const char *target, long lin
     char why[3000];
     wd_decision_explain(&d, why, sizeof(why));
     const char *locked = wd_watch_lockdown(ck->watch);
+    const char *glob = NULL;
+
+    if (!locked && ck->protect && d.effect == WD_ALLOW && req.request.kind == WD_REQ_STORAGE &&
+        (req.request.access & (WD_ACCESS_WRITE | WD_ACCESS_CREATE | WD_ACCESS_DELETE)) &&
+        wd_protected_match(ck->protect, req.request.path, &glob, NULL, 0) == 1) {
+        d.effect = WD_DENY;
+        snprintf(why, sizeof(why),
+                 "a protected path (%.2000s): no policy grants changing warden's own files", glob);
+    }
     if (locked) {
         /* Lockdown outranks every rule and every override. */
         d.effect = WD_DENY;
@@ -244,10 +257,13 @@ int cmd_check(int argc, char **argv)
                                              {"component", required_argument, NULL, 'C'},
                                              {"baseline", required_argument, NULL, 'B'},
                                              {"pubkey", required_argument, NULL, 'P'},
+                                             {"protect", required_argument, NULL, 'G'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const char *policy_path = NULL, *data_dir = NULL, *batch = NULL, *audit_log = NULL,
                *audit_keys = NULL, *baseline = NULL, *pubkey = NULL;
+    const char *protect[256];
+    size_t nprotect = 0;
     checker ck = {0};
     int c;
     optind = 1;
@@ -283,6 +299,13 @@ int cmd_check(int argc, char **argv)
         case 'P':
             pubkey = optarg;
             break;
+        case 'G':
+            if (nprotect == sizeof(protect) / sizeof(*protect)) {
+                fprintf(stderr, "warden: at most 256 --protect globs\n");
+                return EXIT_USAGE;
+            }
+            protect[nprotect++] = optarg;
+            break;
         case 'h':
             check_usage(stdout);
             return 0;
@@ -303,6 +326,28 @@ int cmd_check(int argc, char **argv)
         return EXIT_USAGE;
     ck.policy = policy;
     ck.policy_name = policy_path;
+    if (nprotect && wd_protected_new(&ck.protect, protect, nprotect) != 0) {
+        cli_error("--protect");
+        wd_policy_free(policy);
+        return EXIT_USAGE;
+    }
+    /* A grant of change on a protected path is dropped: say so when the policy loads. */
+    for (size_t i = 0; ck.protect && i < wd_policy_rule_count(policy); i++) {
+        const wd_rule *r = wd_policy_rule(policy, i);
+        const char *g = NULL;
+        char lit[4200];
+        size_t n = strcspn(r->pattern, "*");
+        snprintf(lit, sizeof(lit), "%.*s", (int)n, r->pattern);
+        while (n > 1 && lit[n - 1] == '/')
+            lit[--n] = 0;
+        if (r->kind == WD_RULE_STORAGE && r->effect == WD_ALLOW &&
+            (r->access & (WD_ACCESS_WRITE | WD_ACCESS_CREATE | WD_ACCESS_DELETE)) &&
+            wd_protected_match(ck.protect, n ? lit : "/", &g, NULL, 0) == 1)
+            fprintf(stderr,
+                    "%s:%u:%u: warning WD-W002: %s grants changes on a protected path (%s): "
+                    "those changes are denied\n",
+                    r->file, r->line, r->column, r->text, g);
+    }
     if (audit_log) {
         wd_audit_options ao = WD_AUDIT_OPTIONS_INIT;
         if (wd_audit_open(&ck.audit, audit_log, audit_keys, &ao) != 0) {
@@ -324,6 +369,7 @@ int cmd_check(int argc, char **argv)
         setvbuf(stdout, NULL, _IOLBF, 0);
     int status = batch ? run_batch(&ck, batch) : check_one(&ck, argv[optind], argv[optind + 1], 0);
     wd_watch_free(ck.watch);
+    wd_protected_free(ck.protect);
     audit_flush(&ck);
     if (ck.audit && wd_audit_close(ck.audit) != 0) {
         cli_error("closing the audit log");

@@ -74,4 +74,26 @@ expect_exit 1 -- "$WARDEN" check-operation --type write /etc/warden/policy.yaml
 expect_stdout_contains "protected path (/etc/warden)"
 expect_exit 0 -- "$WARDEN" check-operation --type write /etc/wardenx/policy.yaml
 
+# ---- warden check --protect: decisions deny changes there, whatever the policy grants ----------
+cat >"$WD_TMP/policy.yaml" <<YAML
+version: "1.0"
+permissions:
+  storage:
+    allow:
+      - uri: "fs://$WD_TMP/**"
+        access: [read, write]
+      - uri: "fs://$P/policies"
+        access: [write]
+YAML
+CK=("$WARDEN" check --policy "$WD_TMP/policy.yaml" --protect "$P")
+expect_exit 1 -- "${CK[@]}" write "$P/policies/a.yaml"
+expect_stdout_contains "deny write $P/policies/a.yaml: a protected path ($P): no policy grants changing warden's own files"
+expect_stderr_contains "policy.yaml:7:9: warning WD-W002: allow fs://$P/policies (write) grants changes on a protected path ($P)"
+expect_exit 1 -- "${CK[@]}" create "$WD_TMP/work/abs/new.yaml"
+expect_exit 1 -- "${CK[@]}" delete "$WD_TMP/work/../protected/policies/a.yaml"
+expect_exit 0 -- "${CK[@]}" read "$P/policies/a.yaml"
+expect_exit 0 -- "${CK[@]}" write "$WD_TMP/work/free.yaml"
+# Without --protect the same policy allows it: the protection is what denies.
+expect_exit 0 -- "$WARDEN" check --policy "$WD_TMP/policy.yaml" write "$P/policies/a.yaml"
+
 finish
