@@ -11,12 +11,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit/json_event.h"
 #include "audit/keys.h"
 #include "crypto/crypto.h"
 #include "override/codes.h"
 #include "util/error.h"
 #include "util/file.h"
 #include "util/secure.h"
+#include "util/utf8.h"
 #include "warden/audit.h"
 #include "warden/override.h"
 
@@ -142,23 +144,6 @@ static int read_secret(int dirfd, const char *name, char *buf, size_t size, cons
     return 0;
 }
 
-static int audit_event(struct wd_audit *audit, const char *type, wd_severity sev,
-                       const char *component, json_t *details)
-{
-    if (!audit) {
-        json_decref(details);
-        return 0;
-    }
-    char *text = details ? json_dumps(details, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(details);
-    if (!text)
-        return wd_fail(WD_ENOMEM, "out of memory");
-    wd_audit_event ev = {type, sev, component, NULL, text};
-    int rc = wd_audit_append(audit, &ev, NULL);
-    free(text);
-    return rc;
-}
-
 int wd_override_enroll(const char *dir, const char *approver, const wd_totp_params *params,
                        const char *issuer, char *uri, size_t size, struct wd_audit *audit)
 {
@@ -211,9 +196,9 @@ int wd_override_enroll(const char *dir, const char *approver, const wd_totp_para
     wd_wipe(secret, sizeof(secret));
     wd_wipe(text, sizeof(text));
     if (!rc) {
-        rc = audit_event(audit, "OVERRIDE_ENROLLED", WD_SEVERITY_HIGH, "",
-                         json_pack("{s:s, s:s, s:i}", "approver", approver, "algorithm",
-                                   wd_totp_alg_name(p.alg), "digits", (int)p.digits));
+        rc = wd_audit_json(audit, "OVERRIDE_ENROLLED", WD_SEVERITY_HIGH, "", NULL,
+                           json_pack("{s:s, s:s, s:i}", "approver", approver, "algorithm",
+                                     wd_totp_alg_name(p.alg), "digits", (int)p.digits));
         if (rc)
             unlinkat(dirfd, name, 0); /* not recorded, not done */
     }
@@ -291,7 +276,8 @@ static bool justification_ok(const char *s)
             return false;
         visible |= s[i] != ' ';
     }
-    return visible && n <= JUSTIFICATION_MAX;
+    size_t bad;
+    return visible && n <= JUSTIFICATION_MAX && wd_utf8_valid(s, n, &bad);
 }
 
 int wd_override_approve(const wd_approve_request *r)
@@ -367,7 +353,7 @@ int wd_override_approve(const wd_approve_request *r)
         json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:s}", "approver", r->approver, "operation",
                               r->operation, "outcome", outcome ? outcome : "error", "id", err_id,
                               "justification", r->justification);
-        int arc = audit_event(r->audit, "OVERRIDE_REFUSED", WD_SEVERITY_MEDIUM, "", d);
+        int arc = wd_audit_json(r->audit, "OVERRIDE_REFUSED", WD_SEVERITY_MEDIUM, "", NULL, d);
         rc = wd_error_set(rc, err_id, NULL, 0, 0, "%s%s", err_msg,
                           arc ? " (and the audit log cannot record it)" : "");
         goto out;
@@ -375,7 +361,7 @@ int wd_override_approve(const wd_approve_request *r)
     json_t *d = json_pack("{s:s, s:s, s:s, s:I, s:I}", "approver", r->approver, "operation",
                           r->operation, "justification", r->justification, "step", (json_int_t)step,
                           "expires", (json_int_t)(now + (int64_t)ttl));
-    rc = audit_event(r->audit, "OVERRIDE_APPROVED", WD_SEVERITY_HIGH, "", d);
+    rc = wd_audit_json(r->audit, "OVERRIDE_APPROVED", WD_SEVERITY_HIGH, "", NULL, d);
     if (!rc) {
         char text[JUSTIFICATION_MAX + 256];
         snprintf(text, sizeof(text),
@@ -430,8 +416,9 @@ int wd_override_consume(const char *dir, const char *operation, const char *comp
         rc = wd_error_set(WD_ENOTFOUND, "", NULL, 0, 0,
                           "the approval for operation %s expired: removed", operation);
     if (!rc)
-        rc = audit_event(audit, "OVERRIDE_USED", WD_SEVERITY_HIGH, component ? component : "",
-                         json_pack("{s:s, s:s}", "operation", operation, "approver", approver));
+        rc = wd_audit_json(audit, "OVERRIDE_USED", WD_SEVERITY_HIGH, component ? component : "",
+                           NULL,
+                           json_pack("{s:s, s:s}", "operation", operation, "approver", approver));
     close(appfd);
     close(dirfd);
     return rc;

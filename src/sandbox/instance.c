@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "audit/json_event.h"
 #include "crypto/crypto.h"
 #include "registry/contract_int.h"
 #include "sandbox/broker.h"
@@ -522,20 +523,7 @@ static int spawn(wd_instance *in, wd_call_result *res)
 static int audit(wd_instance *in, const char *type, wd_severity sev, const char *corr,
                  json_t *details)
 {
-    if (!in->opts.audit) {
-        json_decref(details);
-        return 0;
-    }
-    char *text = details
-                     ? json_dumps(details, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER)
-                     : NULL;
-    json_decref(details);
-    if (!text)
-        return -1;
-    wd_audit_event ev = {type, sev, wd_contract_id(in->contract), corr, text};
-    int rc = wd_audit_append(in->opts.audit, &ev, NULL);
-    free(text);
-    return rc;
+    return wd_audit_json(in->opts.audit, type, sev, wd_contract_id(in->contract), corr, details);
 }
 
 /* ---- the call loop ---------------------------------------------------------------------- */

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit/json_event.h"
 #include "audit/keys.h"
 #include "crypto/crypto.h"
 #include "tamper/baseline_int.h"
@@ -193,22 +194,6 @@ static int write_manifest(const char *manifest, const char *text)
     return 0;
 }
 
-static int audit_event(struct wd_audit *audit, const char *type, json_t *details)
-{
-    if (!audit) {
-        json_decref(details);
-        return 0;
-    }
-    char *text = details ? json_dumps(details, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(details);
-    if (!text)
-        return wd_fail(WD_ENOMEM, "out of memory");
-    wd_audit_event ev = {type, WD_SEVERITY_HIGH, "", NULL, text};
-    int rc = wd_audit_append(audit, &ev, NULL);
-    free(text);
-    return rc;
-}
-
 int wd_baseline_create(const char *const *paths, size_t n, const char *keys_dir,
                        const char *manifest, struct wd_audit *audit, size_t *count)
 {
@@ -260,8 +245,9 @@ int wd_baseline_create(const char *const *paths, size_t n, const char *keys_dir,
             files += !e.v[i].dir;
         if (count)
             *count = files;
-        rc = audit_event(audit, "BASELINE_CREATED",
-                         json_pack("{s:s, s:I}", "manifest", manifest, "files", (json_int_t)files));
+        rc = wd_audit_json(
+            audit, "BASELINE_CREATED", WD_SEVERITY_HIGH, "", NULL,
+            json_pack("{s:s, s:I}", "manifest", manifest, "files", (json_int_t)files));
         if (rc)
             unlink(manifest); /* not recorded, not made */
     }
@@ -513,10 +499,10 @@ static int lock_or_unlock(const char *manifest, const char *pubkey_path, struct 
         }
     }
     if (!rc)
-        rc = audit_event(audit, lock ? "INTEGRITY_LOCKED" : "INTEGRITY_UNLOCKED",
-                         json_pack("{s:s, s:I, s:I, s:I}", "manifest", manifest, "entries",
-                                   (json_int_t)e.n, "immutable", (json_int_t)immutable, "not_done",
-                                   (json_int_t)not_done));
+        rc = wd_audit_json(
+            audit, lock ? "INTEGRITY_LOCKED" : "INTEGRITY_UNLOCKED", WD_SEVERITY_HIGH, "", NULL,
+            json_pack("{s:s, s:I, s:I, s:I}", "manifest", manifest, "entries", (json_int_t)e.n,
+                      "immutable", (json_int_t)immutable, "not_done", (json_int_t)not_done));
     entries_free(&e);
     return rc;
 }
