@@ -2,7 +2,9 @@
  * docs/integrity.md). */
 #include <string.h>
 
+#include "audit/json_event.h"
 #include "cli/cli.h"
+#include "util/error.h"
 
 static void usage(FILE *out)
 {
@@ -10,7 +12,8 @@ static void usage(FILE *out)
             "usage: warden integrity baseline --manifest FILE --keys DIR PATH...\n"
             "       warden integrity verify --manifest FILE --pubkey FILE\n"
             "       warden integrity lock|unlock --manifest FILE --pubkey FILE\n"
-            "  each takes [--audit-log LOG --audit-keys DIR] to record what it does\n\n"
+            "  each takes [--audit-log LOG --audit-keys DIR] to record what it does (a failed\n"
+            "  verify as a CRITICAL INTEGRITY_MISMATCH record)\n\n"
             "baseline signs (with the audit signing key in DIR) a manifest of every file under\n"
             "PATH...; verify checks the signature first, then each file's content, owner, type\n"
             "and permissions, and that no file was added; lock makes them read-only (and\n"
@@ -73,6 +76,17 @@ int cmd_integrity(int argc, char **argv)
         rc = wd_baseline_verify(manifest, pubkey, &r, print_line, NULL);
         if (!rc)
             printf("intact: %zu files match the signed baseline\n", r.files);
+        else if (log && (rc == WD_ESTATE || rc == WD_EPERM)) {
+            /* A mismatch (or a baseline that is not ours) is the event tamper resistance is
+             * for: CRITICAL. The error is kept for the exit status and the message. */
+            char id[16], msg[512];
+            snprintf(id, sizeof(id), "%s", wd_error_last()->id);
+            snprintf(msg, sizeof(msg), "%s", wd_error_last()->message);
+            wd_audit_json(log, "INTEGRITY_MISMATCH", WD_SEVERITY_CRITICAL, "", NULL,
+                          json_pack("{s:s, s:s, s:I}", "manifest", manifest, "id", id, "problems",
+                                    (json_int_t)r.problems));
+            rc = wd_error_set(rc, id, manifest, 0, 0, "%s", msg);
+        }
     } else {
         rc = (lock ? wd_integrity_lock : wd_integrity_unlock)(manifest, pubkey, log, print_line,
                                                               NULL);

@@ -142,6 +142,14 @@ wd_check $? "an unlocked file can be changed again"
 expect_exit 1 -- "$WARDEN" integrity lock --manifest "$M" --pubkey "$PUB"
 expect_stdout_contains "modified: $C/policies/a.yaml"
 
+# ---- a failed verification is a CRITICAL record ---------------------------------------------------
+fresh_tree
+echo x >>"$C/policies/a.yaml"
+expect_exit 1 -- "$WARDEN" integrity verify --manifest "$M" --pubkey "$PUB" "${AUDIT[@]}"
+expect_exit 0 -- "$WARDEN" audit show --log "$LOG" --json --type INTEGRITY_MISMATCH
+expect_stdout_contains '"severity":"CRITICAL"'
+expect_stdout_contains '"problems":1'
+
 # ---- the audit log ------------------------------------------------------------------------------
 expect_exit 0 -- "$WARDEN" audit show --log "$LOG" --json
 for t in BASELINE_CREATED INTEGRITY_LOCKED INTEGRITY_UNLOCKED; do
