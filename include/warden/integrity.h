@@ -71,6 +71,10 @@ WD_EXPORT void wd_protected_free(wd_protected *p);
  * size bytes), 0 when it is not, WD_EINVAL for a relative or malformed path. */
 WD_EXPORT int wd_protected_match(const wd_protected *p, const char *path, const char **glob,
                                  char *resolved, size_t size);
+/* The same, and also 1 when a protected path lies beneath path: for operations on a whole
+ * tree (deleting, renaming, chmod or chown of a directory). */
+WD_EXPORT int wd_protected_match_tree(const wd_protected *p, const char *path, const char **glob,
+                                      char *resolved, size_t size);
 
 /* ---- the watcher: lockdown on any change ----------------------------------------------------
  * wd_watch_start() verifies the baseline (a mismatch refuses to start: WD_ESTATE, fail closed)

@@ -71,11 +71,12 @@ WD_EXPORT int wd_totp_uri(const uint8_t *secret, size_t len, const char *issuer,
 
 struct wd_audit;
 
-#define WD_OPERATION_ID_LEN 20 /* hex characters */
+#define WD_OPERATION_ID_LEN 32 /* hex characters: 128 bits */
 #define WD_APPROVER_MAX 64
 
-/* The id of an operation: the first 80 bits of SHA-256 over component, verb and target (each
- * NUL-terminated), as lower-case hex, into out (21 bytes). A denied decision reports it; an
+/* The id of an operation: the first 128 bits of SHA-256 over component, verb and target (each
+ * NUL-terminated), as lower-case hex, into out (33 bytes): no collision an agent could search
+ * for in a human lifetime. A denied decision reports it; an
  * approval names it. */
 WD_EXPORT int wd_operation_id(const char *component, const char *verb, const char *target,
                               char out[WD_OPERATION_ID_LEN + 1]);

@@ -127,7 +127,9 @@ static int check_one(checker *ck, const char *verb, const char *target, long lin
 
     if (!locked && ck->protect && d.effect == WD_ALLOW && req.request.kind == WD_REQ_STORAGE &&
         (req.request.access & (WD_ACCESS_WRITE | WD_ACCESS_CREATE | WD_ACCESS_DELETE)) &&
-        wd_protected_match(ck->protect, req.request.path, &glob, NULL, 0) == 1) {
+        (req.request.access == WD_ACCESS_DELETE
+             ? wd_protected_match_tree(ck->protect, req.request.path, &glob, NULL, 0)
+             : wd_protected_match(ck->protect, req.request.path, &glob, NULL, 0)) == 1) {
         d.effect = WD_DENY;
         snprintf(why, sizeof(why),
                  "a protected path (%.2000s): no policy grants changing warden's own files", glob);
@@ -139,7 +141,7 @@ static int check_one(checker *ck, const char *verb, const char *target, long lin
     }
     char op[WD_OPERATION_ID_LEN + 1] = "";
     bool overridden = false;
-    if (ck->overrides && !locked && d.effect != WD_ALLOW &&
+    if (ck->overrides && !locked && !glob && d.effect != WD_ALLOW &&
         wd_operation_id(ck->component, verb, target, op) == 0) {
         /* The DECISION record must follow OVERRIDE_USED: flush what is queued first. */
         audit_flush(ck);
@@ -320,15 +322,44 @@ int cmd_check(int argc, char **argv)
         check_usage(stderr);
         return EXIT_USAGE;
     }
+    if (audit_log) {
+        wd_audit_options ao = WD_AUDIT_OPTIONS_INIT;
+        if (wd_audit_open(&ck.audit, audit_log, audit_keys, &ao) != 0) {
+            /* Fail closed: a decision that should be audited and cannot be is not made. */
+            cli_error("cannot open the audit log");
+            return EXIT_USAGE;
+        }
+    }
+    /* The watch starts before the policy is read: a policy changed and changed back around
+     * the read is then a lockdown, not a loosened rule applied unseen. */
+    if (baseline && wd_watch_start(&ck.watch, baseline, pubkey, ck.audit) != 0) {
+        /* Fail closed: rules that may have been changed are not applied at all. */
+        cli_error("refusing to start");
+        if (ck.audit)
+            wd_audit_close(ck.audit);
+        return EXIT_USAGE;
+    }
     /* Warnings of a policy that loads are not the question here; errors are. */
     wd_policy *policy = NULL;
-    if (cli_load_policy(policy_path, data_dir, &policy, NULL) != 0)
+    if (cli_load_policy(policy_path, data_dir, &policy, NULL) != 0 ||
+        (ck.watch && wd_watch_lockdown(ck.watch))) {
+        if (policy)
+            fprintf(stderr, "warden: refusing to start: %s while starting\n",
+                    wd_watch_lockdown(ck.watch));
+        wd_policy_free(policy);
+        wd_watch_free(ck.watch);
+        if (ck.audit)
+            wd_audit_close(ck.audit);
         return EXIT_USAGE;
+    }
     ck.policy = policy;
     ck.policy_name = policy_path;
     if (nprotect && wd_protected_new(&ck.protect, protect, nprotect) != 0) {
         cli_error("--protect");
         wd_policy_free(policy);
+        wd_watch_free(ck.watch);
+        if (ck.audit)
+            wd_audit_close(ck.audit);
         return EXIT_USAGE;
     }
     /* A grant of change on a protected path is dropped: say so when the policy loads. */
@@ -347,23 +378,6 @@ int cmd_check(int argc, char **argv)
                     "%s:%u:%u: warning WD-W002: %s grants changes on a protected path (%s): "
                     "those changes are denied\n",
                     r->file, r->line, r->column, r->text, g);
-    }
-    if (audit_log) {
-        wd_audit_options ao = WD_AUDIT_OPTIONS_INIT;
-        if (wd_audit_open(&ck.audit, audit_log, audit_keys, &ao) != 0) {
-            /* Fail closed: a decision that should be audited and cannot be is not made. */
-            cli_error("cannot open the audit log");
-            wd_policy_free(policy);
-            return EXIT_USAGE;
-        }
-    }
-    if (baseline && wd_watch_start(&ck.watch, baseline, pubkey, ck.audit) != 0) {
-        /* Fail closed: rules that may have been changed are not applied at all. */
-        cli_error("refusing to start");
-        if (ck.audit)
-            wd_audit_close(ck.audit);
-        wd_policy_free(policy);
-        return EXIT_USAGE;
     }
     if (ck.watch) /* a live stream of queries: each answer as soon as it is made */
         setvbuf(stdout, NULL, _IOLBF, 0);

@@ -68,12 +68,17 @@ int cmd_check_operation(int argc, char **argv)
     for (size_t i = 0; i < nfiles; i++) {
         char abs[4096], resolved[4096];
         const char *glob = NULL;
-        int rc = cli_absolute(files[i], abs, sizeof(abs)) != 0
-                     ? WD_EINVAL
-                     : wd_protected_match(p, abs, &glob, resolved, sizeof(resolved));
+        /* Operations on a whole tree are refused when a protected path lies beneath. */
+        bool tree = !strcmp(type, "delete") || !strcmp(type, "rename") || !strcmp(type, "chmod") ||
+                    !strcmp(type, "chown");
+        int rc = cli_absolute(files[i], abs, sizeof(abs)) != 0 ? WD_EINVAL
+                 : tree ? wd_protected_match_tree(p, abs, &glob, resolved, sizeof(resolved))
+                        : wd_protected_match(p, abs, &glob, resolved, sizeof(resolved));
         if (rc < 0) {
-            fprintf(stderr, "warden: check-operation: %s: not a usable path\n", files[i]);
-            status = EXIT_USAGE;
+            /* Fail closed: a path that cannot be judged is refused, not skipped. */
+            printf("refused %s %s: not a usable path\n", type, files[i]);
+            if (changes)
+                status = EXIT_DENY;
             continue;
         }
         bool refused = rc == 1 && changes;

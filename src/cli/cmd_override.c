@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "util/secure.h"
 
 static void usage(FILE *out)
 {
@@ -126,6 +127,8 @@ static int enroll(int argc, char **argv)
            label, uri);
     if (qr && print_qr(uri) != 0)
         status = EXIT_USAGE;
+    fflush(stdout);
+    wd_wipe(uri, sizeof(uri)); /* it holds the secret */
     return close_audit(log, status);
 }
 

@@ -80,6 +80,21 @@ static int store_fail(const char *path, const char *what)
     return wd_error_set(WD_EIO, WD_O_STORE, path, 0, 0, "%s: %s", what, strerror(errno));
 }
 
+/* An override directory whoever else can write to holds nothing to trust: approvals could be
+ * planted in it. It must be ours and writable by no one else. */
+static int check_dir(int fd, const char *shown)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return store_fail(shown, "cannot stat");
+    if (st.st_uid != geteuid() || (st.st_mode & 022))
+        return wd_error_set(WD_EPERM, WD_O_STORE, shown, 0, 0,
+                            "owned by uid %u with mode %04o: an override directory must be ours "
+                            "and writable by no one else (chmod 700)",
+                            (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+    return 0;
+}
+
 /* Opens DIR (and DIR/approvals), creating them 0700 when create is set. */
 static int open_dirs(const char *dir, bool create, int *dirfd, int *appfd)
 {
@@ -91,15 +106,23 @@ static int open_dirs(const char *dir, bool create, int *dirfd, int *appfd)
         return errno == ENOENT ? wd_error_set(WD_ENOTFOUND, WD_O_STORE, dir, 0, 0,
                                               "no override directory (enrol an approver first)")
                                : store_fail(dir, "cannot open the override directory");
+    if (check_dir(*dirfd, dir) != 0) {
+        close(*dirfd);
+        *dirfd = -1;
+        return WD_EPERM;
+    }
     if (mkdirat(*dirfd, "approvals", 0700) != 0 && errno != EEXIST) {
         close(*dirfd);
         return store_fail(dir, "cannot create approvals/");
     }
     *appfd = openat(*dirfd, "approvals", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    if (*appfd < 0) {
+    if (*appfd < 0 || check_dir(*appfd, "approvals/") != 0) {
+        int rc = *appfd < 0 ? store_fail(dir, "cannot open approvals/") : WD_EPERM;
+        if (*appfd >= 0)
+            close(*appfd);
         close(*dirfd);
-        *dirfd = -1;
-        return store_fail(dir, "cannot open approvals/");
+        *dirfd = *appfd = -1;
+        return rc;
     }
     return 0;
 }
@@ -130,7 +153,8 @@ static int write_atomic(int dirfd, const char *name, const char *text, const cha
 /* Reads a small secret file (0600, owned by us, not a link) into buf. */
 static int read_secret(int dirfd, const char *name, char *buf, size_t size, const char *shown)
 {
-    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+    /* O_NONBLOCK: a FIFO planted under the name must not hang us (the check below refuses it). */
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
         return errno == ENOENT ? WD_ENOTFOUND : store_fail(shown, "cannot open");
     int rc = wd_secret_fd_check(fd, shown);
@@ -249,7 +273,8 @@ static int load_approver(int dirfd, const char *approver, uint8_t *secret, size_
         return 0;
     long long last, nb;
     unsigned long long fails;
-    if (rc || sscanf(text, STATE_HEADER " %lld %llu %lld\n", &last, &fails, &nb) != 3 || last < -1)
+    if (rc || sscanf(text, STATE_HEADER " %lld %llu %lld\n", &last, &fails, &nb) != 3 ||
+        last < -1 || fails > 1000000 || nb < 0 || nb > (1LL << 40))
         return rc ? rc
                   : wd_error_set(WD_EINVAL, WD_O_APPROVER, name, 0, 0,
                                  "damaged replay state: refusing every code until it is "
@@ -332,7 +357,8 @@ int wd_override_approve(const wd_approve_request *r)
             snprintf(id, sizeof(id), "%s", wd_error_last()->id);
             snprintf(msg, sizeof(msg), "%s", wd_error_last()->message);
             st.failures++;
-            uint64_t wait = st.failures >= 11 ? THROTTLE_MAX_S : 1ull << (st.failures - 1);
+            uint64_t wait =
+                st.failures >= 11 || st.failures == 0 ? THROTTLE_MAX_S : 1ull << (st.failures - 1);
             st.not_before = now + (int64_t)(wait < THROTTLE_MAX_S ? wait : THROTTLE_MAX_S);
             int src = store_state(dirfd, r->approver, &st);
             rc = src ? src : wd_error_set(WD_EPERM, id, NULL, 0, 0, "%s", msg);
@@ -400,7 +426,12 @@ int wd_override_consume(const char *dir, const char *operation, const char *comp
     }
     char text[JUSTIFICATION_MAX + 256], approver[WD_APPROVER_MAX + 1] = "";
     long long expires = 0;
-    int fd = openat(appfd, taken, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int fd = openat(appfd, taken, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    /* Written by wd_override_approve: ours, 0600, a regular file; anything else was planted. */
+    if (fd >= 0 && wd_secret_fd_check(fd, operation) != 0) {
+        close(fd);
+        fd = -1;
+    }
     ssize_t n = fd >= 0 ? read(fd, text, sizeof(text) - 1) : -1;
     if (fd >= 0)
         close(fd);
@@ -412,6 +443,11 @@ int wd_override_consume(const char *dir, const char *operation, const char *comp
         sscanf(a, "\napprover %64s", approver) != 1 || sscanf(e, "\nexpires %lld", &expires) != 1)
         rc = wd_error_set(WD_ENOTFOUND, WD_O_STORE, operation, 0, 0,
                           "a damaged approval: removed, not used");
+    else if (!strstr(text, "\noperation ") ||
+             strncmp(strstr(text, "\noperation ") + 11, operation, WD_OPERATION_ID_LEN) != 0 ||
+             expires - now > 86400)
+        rc = wd_error_set(WD_ENOTFOUND, WD_O_STORE, operation, 0, 0,
+                          "an approval that is not what approve writes: removed, not used");
     else if (now > expires)
         rc = wd_error_set(WD_ENOTFOUND, "", NULL, 0, 0,
                           "the approval for operation %s expired: removed", operation);

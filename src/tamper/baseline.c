@@ -6,6 +6,7 @@
 #include <ftw.h>
 #include <jansson.h>
 #include <linux/fs.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +93,11 @@ static int hash_file(const char *path, char out[2 * WD_SHA256_LEN + 1])
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
         return wd_error_set(WD_EIO, WD_T_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { /* swapped since lstat: never a FIFO */
+        close(fd);
+        return wd_error_set(WD_EIO, WD_T_IO, path, 0, 0, "not a regular file");
+    }
     wd_hasher *h = NULL;
     uint8_t d[WD_SHA256_LEN];
     int rc = wd_hasher_new(&h);
@@ -211,12 +217,25 @@ int wd_baseline_create(const char *const *paths, size_t n, const char *keys_dir,
     if (!rc)
         rc = collect(paths, n, &e);
     /* The manifest must not describe itself (it changes as it is written). */
-    char *real_manifest = rc ? NULL : realpath(manifest, NULL);
-    for (size_t i = 0; !rc && real_manifest && i < e.n; i++)
-        if (!strcmp(e.v[i].path, real_manifest))
+    /* Where the manifest will be (it may not exist yet): its directory, resolved. */
+    char mdir[4200], *real_dir = NULL;
+    snprintf(mdir, sizeof(mdir), "%s", manifest);
+    char *mslash = strrchr(mdir, '/');
+    if (mslash)
+        *(mslash == mdir ? mslash + 1 : mslash) = 0;
+    if (!rc && !(real_dir = realpath(mslash ? mdir : ".", NULL)))
+        rc = wd_error_set(WD_EIO, WD_T_IO, manifest, 0, 0, "cannot resolve its directory: %s",
+                          strerror(errno));
+    size_t rdl = real_dir ? strlen(real_dir) : 0;
+    for (size_t i = 0; !rc && i < e.n; i++) {
+        size_t pl = strlen(e.v[i].path);
+        /* The manifest's directory is, or lies inside, a baselined directory. */
+        if (e.v[i].dir && pl <= rdl && !strncmp(real_dir, e.v[i].path, pl) &&
+            (real_dir[pl] == 0 || real_dir[pl] == '/' || pl == 1))
             rc = wd_error_set(WD_EINVAL, WD_T_INPUT, manifest, 0, 0,
                               "the manifest lies inside what it describes");
-    free(real_manifest);
+    }
+    free(real_dir);
     if (!rc) {
         char now[WD_TIME_TEXT_LEN + 1], hex[2 * WD_ED25519_SIG_LEN + 1];
         wd_time_format(wd_time_now_ns(), now);
@@ -395,6 +414,10 @@ static void check_entry(const entries *e, const entry *x, size_t *problems,
     if (x->dir) {
         /* Nothing may have been added: a policy dropped into a contracts directory counts. */
         DIR *d = opendir(x->path);
+        if (!d) { /* what cannot be listed cannot be vouched for */
+            say(report, ctx, problems, "unreadable", x->path);
+            return;
+        }
         struct dirent *de;
         while (d && (de = readdir(d)) != NULL) {
             if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
@@ -444,22 +467,33 @@ int wd_baseline_verify(const char *manifest, const char *pubkey_path, wd_baselin
 
 /* ---- locking ------------------------------------------------------------------------------- */
 
-static int set_immutable(const char *path, bool on)
+/* The immutable attribute on an open descriptor. */
+static int set_immutable(int fd, bool on)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    if (fd < 0)
-        return -1;
     int flags = 0, rc = ioctl(fd, FS_IOC_GETFLAGS, &flags);
     if (rc == 0) {
         flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
         rc = ioctl(fd, FS_IOC_SETFLAGS, &flags);
     }
-    int e = errno;
-    close(fd);
-    errno = e;
     return rc;
 }
 
+static void tell(void (*report)(const char *, void *), void *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void tell(void (*report)(const char *, void *), void *ctx, const char *fmt, ...)
+{
+    if (!report)
+        return;
+    char line[4400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    report(line, ctx);
+}
+
+/* Every change goes through a descriptor opened without following links and checked against
+ * the baseline (type and owner): a file swapped for a link is never chmod-ed through it. */
 static int lock_or_unlock(const char *manifest, const char *pubkey_path, struct wd_audit *audit,
                           void (*report)(const char *, void *), void *ctx, bool lock)
 {
@@ -474,29 +508,36 @@ static int lock_or_unlock(const char *manifest, const char *pubkey_path, struct 
     size_t not_done = 0, immutable = 0;
     for (size_t i = 0; !rc && i < e.n; i++) {
         const entry *x = &e.v[i];
-        char line[4300];
-        if (!lock && set_immutable(x->path, false) != 0 && errno != ENOTTY && errno != EOPNOTSUPP)
-            snprintf(line, sizeof(line), "cannot clear the immutable attribute of %s: %s", x->path,
-                     strerror(errno)),
-                not_done++, report ? report(line, ctx) : (void)0;
-        mode_t mode = lock ? (mode_t)(x->mode & ~0222u) : (mode_t)x->mode;
-        if (chmod(x->path, mode) != 0) {
-            snprintf(line, sizeof(line), "cannot chmod %s: %s", x->path, strerror(errno));
+        int fd = open(x->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) != 0 ||
+            (x->dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) || st.st_uid != x->uid) {
+            if (fd >= 0)
+                close(fd);
+            rc = wd_error_set(WD_ESTATE, WD_T_MISMATCH, x->path, 0, 0,
+                              "not the %s the baseline describes (a link, another kind of file or "
+                              "owner): stopped, nothing changed through it",
+                              x->dir ? "directory" : "file");
+            break;
+        }
+        if (!lock && set_immutable(fd, false) != 0 && errno != ENOTTY && errno != EOPNOTSUPP) {
+            tell(report, ctx, "cannot clear the immutable attribute of %s: %s", x->path,
+                 strerror(errno));
             not_done++;
-            if (report)
-                report(line, ctx);
+        }
+        mode_t mode = lock ? (mode_t)(x->mode & ~0222u) : (mode_t)x->mode;
+        if (fchmod(fd, mode) != 0) {
+            tell(report, ctx, "cannot chmod %s: %s", x->path, strerror(errno));
+            not_done++;
         }
         if (lock) {
-            if (set_immutable(x->path, true) == 0)
+            if (set_immutable(fd, true) == 0)
                 immutable++;
-            else if (report && i == 0) {
-                snprintf(line, sizeof(line),
-                         "the immutable attribute is not available here (%s): read-only "
-                         "permissions only",
-                         strerror(errno));
-                report(line, ctx);
-            }
+            else
+                tell(report, ctx, "no immutable attribute for %s (%s): read-only permissions only",
+                     x->path, strerror(errno));
         }
+        close(fd);
     }
     if (!rc)
         rc = wd_audit_json(

@@ -112,6 +112,8 @@ static int resolve(const char *norm, char *out, size_t size)
         if (n < 0 || (size_t)n >= sizeof(next))
             return -1;
         struct stat st;
+        if (lstat(next, &st) != 0 && errno != ENOENT && errno != ENOTDIR)
+            return -1; /* cannot tell whether it is a link: unresolvable, refused */
         if (lstat(next, &st) == 0 && S_ISLNK(st.st_mode)) {
             ssize_t t = readlink(next, target, sizeof(target) - 1);
             if (t <= 0 || ++hops > 40)
@@ -133,8 +135,8 @@ static int resolve(const char *norm, char *out, size_t size)
     return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-int wd_protected_match(const wd_protected *p, const char *path, const char **glob, char *resolved,
-                       size_t size)
+static int match(const wd_protected *p, const char *path, const char **glob, char *resolved,
+                 size_t size, bool tree)
 {
     if (glob)
         *glob = NULL;
@@ -144,8 +146,10 @@ int wd_protected_match(const wd_protected *p, const char *path, const char **glo
     bool escapes = false;
     if (!p || !path || wd_path_normalize(path, norm, sizeof(norm), &escapes) != 0 || escapes)
         return wd_fail(WD_EINVAL, "not an absolute path that stays under /: %s", path ? path : "");
+    /* Resolved from the path as written, not from its lexical form: the kernel follows a link
+     * before it takes ".." from where the link leads ("link/../keys"). */
     char real[PATH_MAX];
-    if (resolve(norm, real, sizeof(real)) != 0) {
+    if (resolve(path, real, sizeof(real)) != 0) {
         /* A loop or an unreadable link: what it reaches is unknown, so it is refused. */
         if (resolved && size)
             snprintf(resolved, size, "%s", norm);
@@ -160,5 +164,45 @@ int wd_protected_match(const wd_protected *p, const char *path, const char **glo
         r = matches(p, real);
     if (r && glob)
         *glob = r->uri + 5; /* past "fs://" */
-    return r ? 1 : 0;
+    if (r || !tree)
+        return r ? 1 : 0;
+    /* Deleting, renaming, chmod-ing a directory acts on everything beneath it: refused when a
+     * protected path may lie there: the literal part of a pattern at or below the target, or,
+     * for a pattern with wildcards, a target anywhere below its literal part (what the
+     * wildcards match there is not known without walking it). */
+    for (size_t i = 0; i < wd_policy_rule_count(p->rules); i++) {
+        const wd_rule *q = wd_policy_rule(p->rules, i);
+        bool wild = strchr(q->pattern, '*') != NULL;
+        size_t lit = strcspn(q->pattern, "*");
+        while (wild && lit > 1 && q->pattern[lit - 1] != '/')
+            lit--;
+        while (lit > 1 && q->pattern[lit - 1] == '/')
+            lit--;
+        const char *paths[2] = {norm, real};
+        for (int k = 0; k < 2; k++) {
+            size_t n = strlen(paths[k]);
+            bool above = n == 1 || (lit >= n && !strncmp(q->pattern, paths[k], n) &&
+                                    (q->pattern[n] == '/' || n == lit));
+            bool below = wild && (lit == 1 || (n > lit && !strncmp(q->pattern, paths[k], lit) &&
+                                               paths[k][lit] == '/'));
+            if (above || below) {
+                if (glob)
+                    *glob = q->uri + 5;
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+int wd_protected_match(const wd_protected *p, const char *path, const char **glob, char *resolved,
+                       size_t size)
+{
+    return match(p, path, glob, resolved, size, false);
+}
+
+int wd_protected_match_tree(const wd_protected *p, const char *path, const char **glob,
+                            char *resolved, size_t size)
+{
+    return match(p, path, glob, resolved, size, true);
 }

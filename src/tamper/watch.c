@@ -28,6 +28,16 @@ struct wd_watch {
     bool *dirs;
     int *wds; /* watch descriptor per path */
     size_t n;
+    /* Directories above each baselined root, up to "/": only the one name on the way down
+     * matters there (a parent renamed away swaps the whole tree). */
+    struct ancestor {
+        int wd;
+        char name[NAME_MAX + 1];
+        char path[PATH_MAX];
+    } * anc;
+    size_t nanc;
+    int manifest_wd;
+    char manifest[PATH_MAX];
     struct wd_audit *audit;
     _Atomic(const char *) reason; /* NULL while intact */
     char reason_buf[4400];
@@ -44,6 +54,11 @@ static void lockdown(wd_watch *w, int wd, const char *name)
             path = w->paths[i];
             break;
         }
+    for (size_t i = 0; !strcmp(path, "?") && i < w->nanc; i++)
+        if (w->anc[i].wd == wd)
+            path = w->anc[i].path;
+    if (wd >= 0 && wd == w->manifest_wd)
+        path = w->manifest;
     if (name && *name)
         snprintf(w->reason_buf, sizeof(w->reason_buf), "lockdown: %.2000s/%.255s changed", path,
                  name);
@@ -59,6 +74,26 @@ static void lockdown(wd_watch *w, int wd, const char *name)
         wd_audit_append(w->audit, &ev, NULL); /* the lockdown holds whether or not it is recorded */
         free(text);
     }
+}
+
+/* Whether an event concerns the baseline: anything on a baselined file or directory or the
+ * manifest; on an ancestor, only the ancestor itself going away or the one child on the way
+ * down being moved or deleted. */
+static bool relevant(const wd_watch *w, const struct inotify_event *ev)
+{
+    bool ancestor = false;
+    for (size_t i = 0; i < w->nanc; i++) {
+        if (w->anc[i].wd != ev->wd)
+            continue;
+        ancestor = true;
+        if (ev->mask & (IN_MOVE_SELF | IN_DELETE_SELF | IN_UNMOUNT))
+            return true;
+        if (ev->len && !strcmp(ev->name, w->anc[i].name))
+            return true;
+    }
+    if (!ancestor)
+        return !(ev->mask & IN_IGNORED) || !atomic_load(&((wd_watch *)w)->reason);
+    return false;
 }
 
 static void *run(void *arg)
@@ -83,31 +118,69 @@ static void *run(void *arg)
             const struct inotify_event *ev = (const struct inotify_event *)q;
             if (ev->mask & IN_Q_OVERFLOW)
                 lockdown(w, -1, "(events were lost)");
-            else if (!(ev->mask & IN_IGNORED) || !atomic_load(&w->reason))
+            else if (relevant(w, ev))
                 lockdown(w, ev->wd, ev->len ? ev->name : NULL);
             q += sizeof(*ev) + ev->len;
         }
     }
 }
 
+/* Watches each directory above a baselined root for that root's name. */
+static int watch_ancestors(wd_watch *w)
+{
+    for (size_t i = 0; i < w->n; i++) {
+        char parent[PATH_MAX];
+        snprintf(parent, sizeof(parent), "%s", w->paths[i]);
+        char *slash = strrchr(parent, '/');
+        if (!slash || slash == parent)
+            continue;
+        *slash = 0;
+        bool root = true; /* a root: its parent is not in the baseline */
+        for (size_t j = 0; j < w->n && root; j++)
+            root = strcmp(w->paths[j], parent) != 0;
+        if (!root)
+            continue;
+        char child[PATH_MAX];
+        snprintf(child, sizeof(child), "%s", w->paths[i]);
+        while ((slash = strrchr(child, '/')) != NULL) {
+            char dir[PATH_MAX];
+            snprintf(dir, sizeof(dir), "%.*s", slash == child ? 1 : (int)(slash - child), child);
+            struct ancestor *a = realloc(w->anc, (w->nanc + 1) * sizeof(*a));
+            if (!a)
+                return wd_fail(WD_ENOMEM, "out of memory");
+            w->anc = a;
+            a = &w->anc[w->nanc];
+            a->wd = inotify_add_watch(w->inotify, dir,
+                                      IN_MOVED_FROM | IN_DELETE | IN_MOVE_SELF | IN_DELETE_SELF |
+                                          IN_ONLYDIR | IN_MASK_ADD);
+            if (a->wd < 0)
+                return wd_error_set(WD_EIO, WD_T_IO, dir, 0, 0, "cannot watch: %s",
+                                    strerror(errno));
+            snprintf(a->name, sizeof(a->name), "%s", slash + 1);
+            snprintf(a->path, sizeof(a->path), "%s", dir);
+            w->nanc++;
+            if (slash == child)
+                break;
+            *slash = 0;
+        }
+    }
+    return 0;
+}
+
 int wd_watch_start(wd_watch **out, const char *manifest, const char *pubkey_path,
                    struct wd_audit *audit)
 {
     *out = NULL;
-    wd_baseline_result r;
-    int rc = wd_baseline_verify(manifest, pubkey_path, &r, NULL, NULL);
-    if (rc)
-        return rc == WD_ESTATE ? wd_error_set(WD_ESTATE, WD_T_MISMATCH, manifest, 0, 0,
-                                              "%zu files differ from the baseline: refusing to "
-                                              "start (run warden integrity verify for the list)",
-                                              r.problems)
-                               : rc;
     wd_watch *w = calloc(1, sizeof(*w));
     if (!w)
         return wd_fail(WD_ENOMEM, "out of memory");
     w->stop[0] = w->stop[1] = -1;
+    w->manifest_wd = -1;
     w->audit = audit;
-    rc = wd_baseline_paths(manifest, pubkey_path, &w->paths, &w->dirs, &w->n);
+    snprintf(w->manifest, sizeof(w->manifest), "%s", manifest);
+    /* Watch first, verify second: a change at any moment after the files were read for
+     * verification is an event, and one during it a lockdown before start-up ends. */
+    int rc = wd_baseline_paths(manifest, pubkey_path, &w->paths, &w->dirs, &w->n);
     w->inotify = rc ? -1 : inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
     if (!rc && (w->inotify < 0 || pipe2(w->stop, O_CLOEXEC) != 0))
         rc = wd_error_set(WD_EIO, WD_T_IO, NULL, 0, 0, "cannot watch: %s", strerror(errno));
@@ -125,12 +198,29 @@ int wd_watch_start(wd_watch **out, const char *manifest, const char *pubkey_path
                               "cannot watch: %s (fs.inotify.max_user_watches?)", strerror(errno));
     }
     if (!rc) {
+        /* The manifest too: another validly signed one swapped in between the reads. */
+        w->manifest_wd = inotify_add_watch(w->inotify, manifest, file_events);
+        if (w->manifest_wd < 0)
+            rc = wd_error_set(WD_EIO, WD_T_IO, manifest, 0, 0, "cannot watch: %s", strerror(errno));
+    }
+    if (!rc)
+        rc = watch_ancestors(w);
+    if (!rc) {
         int e = pthread_create(&w->thread, NULL, run, w);
         if (e)
             rc = wd_error_set(WD_EIO, WD_T_IO, NULL, 0, 0, "cannot start the watcher: %s",
                               strerror(e));
         else
             w->running = true;
+    }
+    wd_baseline_result r = {0};
+    if (!rc) {
+        rc = wd_baseline_verify(manifest, pubkey_path, &r, NULL, NULL);
+        if (rc == WD_ESTATE)
+            rc = wd_error_set(WD_ESTATE, WD_T_MISMATCH, manifest, 0, 0,
+                              "%zu files differ from the baseline: refusing to start (run "
+                              "warden integrity verify for the list)",
+                              r.problems);
     }
     if (rc) {
         wd_watch_free(w);
@@ -162,5 +252,6 @@ void wd_watch_free(wd_watch *w)
     free(w->paths);
     free(w->dirs);
     free(w->wds);
+    free(w->anc);
     free(w);
 }

@@ -60,6 +60,11 @@ expect_exit 2 -- "$WARDEN" integrity baseline --manifest "$WD_TMP/y.manifest" --
 expect_stderr_contains "WD-T003"
 expect_exit 2 -- "$WARDEN" integrity baseline --manifest "$C/policies/a.yaml" --keys "$KEYS" "$C"
 expect_stderr_contains "the manifest lies inside what it describes"
+# ...also when it does not exist yet.
+expect_exit 2 -- "$WARDEN" integrity baseline --manifest "$C/policies/new.manifest" --keys "$KEYS" "$C"
+expect_stderr_contains "the manifest lies inside what it describes"
+[ ! -e "$C/policies/new.manifest" ]
+wd_check $? "no manifest was written inside the tree"
 
 # ---- every kind of change is found and named ------------------------------------------------------
 tamper() { # DESCRIPTION EXPECTED-LINE COMMAND...
@@ -138,6 +143,23 @@ expect_exit 0 -- "$WARDEN" integrity unlock --manifest "$M" --pubkey "$PUB" "${A
 expect_eq "$(stat -c %a "$C/policies/b.yaml")" 640 "unlock restores the baseline's mode"
 echo x >>"$C/policies/a.yaml"
 wd_check $? "an unlocked file can be changed again"
+# A file swapped for a link is never chmod-ed through it: unlock stops and the target keeps its
+# mode (a 0600 secret must not become readable).
+fresh_tree
+echo "secret" >"$WD_TMP/secret"
+chmod 600 "$WD_TMP/secret"
+expect_exit 0 -- "$WARDEN" integrity lock --manifest "$M" --pubkey "$PUB"
+chattr -i "$C/policies" "$C/policies/a.yaml" >/dev/null 2>&1
+chmod u+w "$C/policies"
+rm -f "$C/policies/a.yaml"
+ln -s "$WD_TMP/secret" "$C/policies/a.yaml"
+expect_exit 1 -- "$WARDEN" integrity unlock --manifest "$M" --pubkey "$PUB"
+expect_stderr_contains "not the file the baseline describes"
+expect_eq "$(stat -c %a "$WD_TMP/secret")" 600 "the link's target kept its mode"
+chattr -R -i "$C" >/dev/null 2>&1
+fresh_tree
+expect_exit 0 -- "$WARDEN" integrity unlock --manifest "$M" --pubkey "$PUB"
+echo x >>"$C/policies/a.yaml"
 # A tree that does not match is never locked.
 expect_exit 1 -- "$WARDEN" integrity lock --manifest "$M" --pubkey "$PUB"
 expect_stdout_contains "modified: $C/policies/a.yaml"

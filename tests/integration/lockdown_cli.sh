@@ -74,5 +74,7 @@ live rename mv "$C/more/other.yaml" "$C/more/renamed.yaml"
 live delete rm "$C/more/other.yaml"
 live chmod chmod 600 "$C/policy.yaml"
 live add touch "$C/more/new.yaml"
+# The whole tree swapped by renaming its parent's entry: the directories above are watched too.
+live swap sh -c "mv '$C' '$C.old' && mkdir -p '$C/more' && cp '$C.old/policy.yaml' '$C/policy.yaml' && rm -rf '$C.old'"
 
 finish

@@ -33,7 +33,7 @@ expect_exit 2 -- "$WARDEN" override enroll --dir "$OV"
 expect_exit 2 -- "$WARDEN" override enroll --dir "$OV" --label x --digits 9
 expect_exit 2 -- "$WARDEN" override enroll --dir "$OV" --label x --algorithm MD5
 expect_exit 2 -- "$WARDEN" check --policy "$POLICY" --overrides "$OV" write "$TARGET"
-expect_exit 2 -- "$WARDEN" override approve --dir "$OV" --operation 0123456789abcdef0123 --code 123456 --approver alice
+expect_exit 2 -- "$WARDEN" override approve --dir "$OV" --operation 0123456789abcdef0123456789abcdef --code 123456 --approver alice
 expect_stderr_contains "approve needs --dir, --operation, --code, --approver and --justification"
 
 # ---- enrolment --------------------------------------------------------------------------------

@@ -64,7 +64,7 @@ static int approve(fx *f, const char *code, const char *op, int64_t now, const c
 static void test_operation_id(void **state)
 {
     fx *f = *state;
-    char a[21], b[21], c[21];
+    char a[WD_OPERATION_ID_LEN + 1], b[WD_OPERATION_ID_LEN + 1], c[WD_OPERATION_ID_LEN + 1];
     assert_int_equal(strlen(f->op), WD_OPERATION_ID_LEN);
     assert_int_equal(wd_operation_id("acme.files", "write", "/srv/app/.env", a), 0);
     assert_string_equal(a, f->op); /* stable */
@@ -110,7 +110,7 @@ static void test_approve_once_and_use_once(void **state)
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
     /* Another operation is not approved by it. */
-    char other[21];
+    char other[WD_OPERATION_ID_LEN + 1];
     assert_int_equal(wd_operation_id("acme.files", "write", "/srv/app/.env2", other), 0);
     assert_int_equal(wd_override_consume(f->dir, other, "acme.files", t + 1, f->audit),
                      WD_ENOTFOUND);
@@ -209,6 +209,45 @@ static void test_expiry(void **state)
                      WD_ENOTFOUND);
 }
 
+static void test_planted_approvals(void **state)
+{
+    fx *f = *state;
+    char path[700];
+    /* An approval nobody approved: written by hand, 0644. Not used, and removed. */
+    snprintf(path, sizeof(path), "%s/approvals/%s", f->dir, f->op);
+    char text[256];
+    snprintf(text, sizeof(text),
+             "warden-approval-v1\noperation %s\napprover alice\nexpires "
+             "99999999999\njustification x\n",
+             f->op);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(fchmod(fd, 0644), 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    assert_int_equal(wd_override_consume(f->dir, f->op, "acme.files", 1800000000, f->audit),
+                     WD_ENOTFOUND);
+    struct stat st;
+    assert_int_not_equal(stat(path, &st), 0);
+    /* 0600 but too far in the future (approve caps at 24 h), or naming another operation. */
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    assert_int_equal(wd_override_consume(f->dir, f->op, "acme.files", 1800000000, f->audit),
+                     WD_ENOTFOUND);
+    /* A directory others can write to is refused outright. */
+    snprintf(path, sizeof(path), "%s/approvals", f->dir);
+    assert_int_equal(chmod(path, 0777), 0);
+    char code[9];
+    code_at(f, 1800000000, code);
+    assert_int_equal(approve(f, code, f->op, 1800000000, "why"), WD_EPERM);
+    assert_string_equal(wd_error_last()->id, "WD-O008");
+    assert_int_equal(wd_override_consume(f->dir, f->op, "acme.files", 1800000000, f->audit),
+                     WD_EPERM);
+    assert_int_equal(chmod(path, 0700), 0);
+}
+
 typedef struct {
     int approved, refused, used, enrolled;
     int code_leaked;
@@ -259,6 +298,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audited_never_the_code, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_planted_approvals, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
