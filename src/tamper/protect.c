@@ -164,8 +164,9 @@ static int match(const wd_protected *p, const char *path, const char **glob, cha
         r = matches(p, real);
     if (r && glob)
         *glob = r->uri + 5; /* past "fs://" */
-    if (r || !tree)
-        return r ? 1 : 0;
+    struct stat st;
+    if (r || !tree || stat(real, &st) != 0 || !S_ISDIR(st.st_mode))
+        return r ? 1 : 0; /* only a directory holds anything beneath it */
     /* Deleting, renaming, chmod-ing a directory acts on everything beneath it: refused when a
      * protected path may lie there: the literal part of a pattern at or below the target, or,
      * for a pattern with wildcards, a target anywhere below its literal part (what the

@@ -50,6 +50,22 @@ refused write "$WD_TMP/work/dangling" "$P/policies/not-yet.yaml"
 ln -s "$WD_TMP/work/loop" "$WD_TMP/work/loop"
 expect_exit 1 -- "${CO[@]}" --type write "$WD_TMP/work/loop/x"
 expect_stdout_contains "a path whose symbolic links cannot be resolved"
+# A link followed by "..": the kernel resolves the link first, then goes up from where it leads.
+mkdir -p "$P/keys"
+ln -s "$P/policies" "$WD_TMP/work/up"
+refused write "$WD_TMP/work/up/../keys/signing.pem" "$P/keys/signing.pem"
+# Operations on a directory above a protected path act on the protected path too.
+for t in delete rename chmod chown; do
+    expect_exit 1 -- "${CO[@]}" --type "$t" "$WD_TMP"
+    expect_stdout_contains "refused $t $WD_TMP: protected path ($P)"
+done
+allowed write "$WD_TMP" # writing a directory's own entry list is not changing what lies below
+expect_exit 0 -- "${CO[@]}" --type delete "$WD_TMP/work/free.yaml"
+# The glob below: a directory anywhere under its literal part may hold matching files.
+mkdir -p "$WD_TMP/srv/app"
+expect_exit 1 -- "$WARDEN" check-operation --protect "$WD_TMP/srv/**/*.key" --type delete "$WD_TMP/srv/app"
+expect_exit 0 -- "$WARDEN" check-operation --protect "$WD_TMP/srv/**/*.key" --type delete "$WD_TMP/other"
+
 # The glob: any .key file anywhere below the temp dir.
 expect_exit 1 -- "${CO[@]}" --type write "$WD_TMP/work/deep/er/signing.key"
 expect_stdout_contains "protected path ($WD_TMP/**/*.key)"
