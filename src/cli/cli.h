@@ -42,5 +42,11 @@ int cli_load_policy(const char *path, const char *data_dir, wd_policy **out,
                     wd_diagnostics **warnings);
 /* Lexically absolute version of a path given on the command line (into out). */
 int cli_absolute(const char *path, char *out, size_t size);
+/* The value after the first NAME at or after argv[from], or NULL. */
+const char *cli_option(int argc, char **argv, int from, const char *name);
+/* Opens the audit log a command records into when --audit-log/--audit-keys (log_dir, keys) are
+ * given; *log stays NULL when neither is. Prints why and returns EXIT_USAGE when only one is,
+ * or when the log cannot be opened (fail closed: nothing unrecorded is done); else 0. */
+int cli_open_audit(const char *log_dir, const char *keys, wd_audit **log);
 
 #endif

@@ -322,14 +322,9 @@ int cmd_check(int argc, char **argv)
         check_usage(stderr);
         return EXIT_USAGE;
     }
-    if (audit_log) {
-        wd_audit_options ao = WD_AUDIT_OPTIONS_INIT;
-        if (wd_audit_open(&ck.audit, audit_log, audit_keys, &ao) != 0) {
-            /* Fail closed: a decision that should be audited and cannot be is not made. */
-            cli_error("cannot open the audit log");
-            return EXIT_USAGE;
-        }
-    }
+    /* Fail closed: a decision that should be audited and cannot be is not made. */
+    if (cli_open_audit(audit_log, audit_keys, &ck.audit) != 0)
+        return EXIT_USAGE;
     /* The watch starts before the policy is read: a policy changed and changed back around
      * the read is then a lockdown, not a loosened rule applied unseen. */
     if (baseline && wd_watch_start(&ck.watch, baseline, pubkey, ck.audit) != 0) {

@@ -60,11 +60,8 @@ int cmd_integrity(int argc, char **argv)
         return EXIT_USAGE;
     }
     wd_audit *log = NULL;
-    wd_audit_options ao = WD_AUDIT_OPTIONS_INIT;
-    if (log_dir && wd_audit_open(&log, log_dir, log_keys, &ao) != 0) {
-        cli_error("cannot open the audit log");
+    if (cli_open_audit(log_dir, log_keys, &log) != 0)
         return EXIT_USAGE;
-    }
     int rc, status = 0;
     if (create) {
         size_t count = 0;

@@ -31,10 +31,7 @@ static void usage(FILE *out)
 
 static const char *opt(int argc, char **argv, const char *name)
 {
-    for (int i = 2; i + 1 < argc; i++)
-        if (!strcmp(argv[i], name))
-            return argv[i + 1];
-    return NULL;
+    return cli_option(argc, argv, 2, name);
 }
 
 /* The QR code in the terminal: two modules per character row (upper and lower half blocks),
@@ -65,18 +62,7 @@ static int print_qr(const char *text)
 
 static int open_audit(int argc, char **argv, wd_audit **log)
 {
-    const char *dir = opt(argc, argv, "--audit-log"), *keys = opt(argc, argv, "--audit-keys");
-    *log = NULL;
-    if (!dir != !keys) {
-        fprintf(stderr, "warden: --audit-log and --audit-keys go together\n");
-        return EXIT_USAGE;
-    }
-    wd_audit_options ao = WD_AUDIT_OPTIONS_INIT;
-    if (dir && wd_audit_open(log, dir, keys, &ao) != 0) {
-        cli_error("cannot open the audit log");
-        return EXIT_USAGE;
-    }
-    return 0;
+    return cli_open_audit(opt(argc, argv, "--audit-log"), opt(argc, argv, "--audit-keys"), log);
 }
 
 static int close_audit(wd_audit *log, int status)

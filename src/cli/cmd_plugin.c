@@ -112,17 +112,9 @@ static int pipeline(int argc, char **argv)
 }
 
 /* Finds "--name VALUE" among argv[from..argc). */
-static const char *option(int argc, char **argv, int from, const char *name)
-{
-    for (int i = from; i + 1 < argc; i++)
-        if (!strcmp(argv[i], name))
-            return argv[i + 1];
-    return NULL;
-}
-
 static int keygen(int argc, char **argv)
 {
-    const char *dir = option(argc, argv, 1, "--dir");
+    const char *dir = cli_option(argc, argv, 1, "--dir");
     if (!dir) {
         plugin_usage(stderr);
         return EXIT_USAGE;
@@ -143,8 +135,9 @@ static int sign_or_verify(int argc, char **argv, bool sign)
         plugin_usage(stderr);
         return EXIT_USAGE;
     }
-    const char *key = option(argc, argv, 2, "--key"), *trust = option(argc, argv, 2, "--trust"),
-               *approved = option(argc, argv, 2, "--approved");
+    const char *key = cli_option(argc, argv, 2, "--key"),
+               *trust = cli_option(argc, argv, 2, "--trust"),
+               *approved = cli_option(argc, argv, 2, "--approved");
     if ((sign && !key) || (!sign && !trust)) {
         plugin_usage(stderr);
         return EXIT_USAGE;
@@ -219,7 +212,7 @@ static char **split_list(const char *text, size_t *count)
 
 static int inspect(int argc, char **argv)
 {
-    const char *deny = option(argc, argv, 2, "--deny-imports");
+    const char *deny = cli_option(argc, argv, 2, "--deny-imports");
     char **denied = deny ? split_list(deny, NULL) : NULL;
     wd_diagnostics *diags;
     if (wd_diagnostics_new(&diags) != 0) {
@@ -273,9 +266,9 @@ static json_t *json_text(const char *s)
 
 static int list_dir(int argc, char **argv)
 {
-    const char *allow = option(argc, argv, 2, "--allow"),
-               *deny = option(argc, argv, 2, "--deny-imports"),
-               *max = option(argc, argv, 2, "--max");
+    const char *allow = cli_option(argc, argv, 2, "--allow"),
+               *deny = cli_option(argc, argv, 2, "--deny-imports"),
+               *max = cli_option(argc, argv, 2, "--max");
     bool json = false, review = false;
     for (int i = 2; i < argc; i++) {
         json |= !strcmp(argv[i], "--json");
@@ -284,18 +277,10 @@ static int list_dir(int argc, char **argv)
     size_t nallow = 0;
     char **allowed = allow ? split_list(allow, &nallow) : NULL,
          **denied = deny ? split_list(deny, NULL) : NULL;
-    const char *log_dir = option(argc, argv, 2, "--audit-log"),
-               *keys = option(argc, argv, 2, "--audit-keys");
+    const char *log_dir = cli_option(argc, argv, 2, "--audit-log"),
+               *keys = cli_option(argc, argv, 2, "--audit-keys");
     wd_audit *log = NULL;
-    if (!log_dir != !keys) {
-        fprintf(stderr, "warden: --audit-log and --audit-keys go together\n");
-        free(allowed);
-        free(denied);
-        return EXIT_USAGE;
-    }
-    wd_audit_options ao = WD_AUDIT_OPTIONS_INIT;
-    if (log_dir && wd_audit_open(&log, log_dir, keys, &ao) != 0) {
-        cli_error("cannot open the audit log");
+    if (cli_open_audit(log_dir, keys, &log) != 0) {
         free(allowed);
         free(denied);
         return EXIT_USAGE;
@@ -305,11 +290,11 @@ static int list_dir(int argc, char **argv)
     ro.allowlist_len = nallow;
     ro.audit = log;
     wd_discover_options o = WD_DISCOVER_OPTIONS_INIT;
-    o.trust_dir = option(argc, argv, 2, "--trust");
+    o.trust_dir = cli_option(argc, argv, 2, "--trust");
     o.review_required = review;
-    o.approved_path = option(argc, argv, 2, "--approved");
+    o.approved_path = cli_option(argc, argv, 2, "--approved");
     o.deny_imports = (const char *const *)denied;
-    o.correlation_id = option(argc, argv, 2, "--correlation-id");
+    o.correlation_id = cli_option(argc, argv, 2, "--correlation-id");
     o.max = max ? strtoul(max, NULL, 10) : 0;
     wd_registry *reg = NULL;
     wd_load_report *rep = NULL;

@@ -307,11 +307,8 @@ static int change(int argc, char **argv, const char *verb)
         return EXIT_USAGE;
     }
     wd_audit *log = NULL;
-    wd_audit_options ao = WD_AUDIT_OPTIONS_INIT;
-    if (log_dir && wd_audit_open(&log, log_dir, keys, &ao) != 0) {
-        cli_error("cannot open the audit log"); /* fail closed: no unaudited change */
+    if (cli_open_audit(log_dir, keys, &log) != 0) /* fail closed: no unaudited change */
         return EXIT_USAGE;
-    }
     wd_policy_store_options o = WD_POLICY_STORE_OPTIONS_INIT;
     o.data_dir = data_dir ? ddir : NULL;
     o.audit = log;

@@ -214,11 +214,8 @@ int cmd_run(int argc, char **argv)
         status = EXIT_DENY;
         goto out;
     }
-    wd_audit_options ao = WD_AUDIT_OPTIONS_INIT;
-    if (log_dir && wd_audit_open(&log, log_dir, keys, &ao) != 0) {
-        cli_error("cannot open the audit log");
+    if (cli_open_audit(log_dir, keys, &log) != 0)
         goto out;
-    }
     /* The audit log and its keys are warden's own: never granted to the plugin. */
     if (log_dir)
         protect[nprotect++] = log_dir;

@@ -96,3 +96,26 @@ int cli_load_policy(const char *path, const char *data_dir, wd_policy **out,
         *warnings = diags;
     return rc;
 }
+
+const char *cli_option(int argc, char **argv, int from, const char *name)
+{
+    for (int i = from; i + 1 < argc; i++)
+        if (!strcmp(argv[i], name))
+            return argv[i + 1];
+    return NULL;
+}
+
+int cli_open_audit(const char *log_dir, const char *keys, wd_audit **log)
+{
+    *log = NULL;
+    if (!log_dir != !keys) {
+        fprintf(stderr, "warden: --audit-log and --audit-keys go together\n");
+        return EXIT_USAGE;
+    }
+    wd_audit_options ao = WD_AUDIT_OPTIONS_INIT;
+    if (log_dir && wd_audit_open(log, log_dir, keys, &ao) != 0) {
+        cli_error("cannot open the audit log");
+        return EXIT_USAGE;
+    }
+    return 0;
+}

@@ -296,14 +296,21 @@ static const suffix *find_byte_suffix(const char *text, size_t len, const char *
     return NULL;
 }
 
-bool wd_units_bytes(const char *s, size_t len, uint64_t *bytes, const char **why)
+/* The start every byte quantity shares: the text checks, then the number. */
+static bool start_decimal(const char *s, size_t len, cursor *c, decimal *d, const char **why)
 {
     const char *bad = precheck(s, len);
     if (bad)
         return fail(why, bad);
-    cursor c = {s, len, 0};
+    *c = (cursor){s, len, 0};
+    return read_decimal(c, d, why);
+}
+
+bool wd_units_bytes(const char *s, size_t len, uint64_t *bytes, const char **why)
+{
+    cursor c;
     decimal d;
-    if (!read_decimal(&c, &d, why))
+    if (!start_decimal(s, len, &c, &d, why))
         return false;
 
     uint64_t v;
@@ -326,12 +333,9 @@ bool wd_units_bytes(const char *s, size_t len, uint64_t *bytes, const char **why
 
 bool wd_units_memory_legacy(const char *s, size_t len, uint64_t *bytes, const char **why)
 {
-    const char *bad = precheck(s, len);
-    if (bad)
-        return fail(why, bad);
-    cursor c = {s, len, 0};
+    cursor c;
     decimal d;
-    if (!read_decimal(&c, &d, why))
+    if (!start_decimal(s, len, &c, &d, why))
         return false;
     if (!at_end(&c))
         return fail(why, R_NO_SUFFIX);
