@@ -86,6 +86,9 @@ WD_EXPORT int wd_audit_append(wd_audit *log, const wd_audit_event *event, uint64
 /* Appends n records under one lock and (for ALWAYS and BATCH) one fdatasync. */
 WD_EXPORT int wd_audit_append_many(wd_audit *log, const wd_audit_event *events, size_t n,
                                    uint64_t *first_seq);
+/* The sequence number the next record will get (records so far + 1), and whether the log has
+ * stopped accepting records after a write failure (then non-zero). Thread-safe. */
+WD_EXPORT uint64_t wd_audit_next_seq(wd_audit *log, int *broken);
 /* Writes a signed checkpoint now; with export_path, also writes it there as an anchor file. */
 WD_EXPORT int wd_audit_checkpoint(wd_audit *log, const char *export_path);
 /* Writes a final checkpoint, syncs, releases the lock and frees. Returns the first error. */

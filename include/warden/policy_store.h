@@ -30,22 +30,34 @@ typedef struct {
     /* optional: compiled policies come from (and go into) this cache, so components that share
      * a policy file (a type's default) share one compiled copy */
     wd_policy_cache *cache;
+    /* optional: the policy a component starts from when it has none of its own, before its
+     * type's default (a plugin's contract policy, say). Returns a reference the store releases,
+     * or NULL when the component has none. Called from any thread the store is used on. */
+    wd_policy *(*base)(void *ctx, const char *component);
+    void *base_ctx;
 } wd_policy_store_options;
 
 #define WD_POLICY_STORE_OPTIONS_VERSION 1
 #define WD_POLICY_STORE_OPTIONS_INIT                                                               \
     {                                                                                              \
-        WD_POLICY_STORE_OPTIONS_VERSION, NULL, NULL, NULL                                          \
+        WD_POLICY_STORE_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL                                      \
     }
 
 WD_EXPORT int wd_policy_store_open(wd_policy_store **out, const char *dir,
                                    const wd_policy_store_options *opts);
 WD_EXPORT void wd_policy_store_close(wd_policy_store *store);
 
-/* The policy a component runs under: its own, else the default for its type, else an empty
- * policy (nothing allowed). *source (may be NULL) says which: "component", "default", "none". */
+/* The policy a component runs under: its own, else its base (options.base), else the default
+ * for its type, else an empty policy (nothing allowed). *source (may be NULL) says which:
+ * "component", "base", "default", "none". */
 WD_EXPORT int wd_policy_store_load(wd_policy_store *store, const char *component,
                                    wd_plugin_type type, wd_policy **out, const char **source);
+
+/* The policy a component runs under (as wd_policy_store_load chooses it) as canonical YAML in
+ * a malloc'd, NUL-terminated *text of *len bytes: what an operator reads back. */
+WD_EXPORT int wd_policy_store_text(wd_policy_store *store, const char *component,
+                                   wd_plugin_type type, char **text, size_t *len,
+                                   const char **source);
 
 /* Grants add an allow rule (storage: merged into an existing rule for the same URI). A
  * component without a policy of its own starts from its type's default. */

@@ -68,12 +68,15 @@ typedef struct {
     unsigned max_calls;
     /* Where environment values come from (NULL-terminated KEY=VALUE); NULL: environ. */
     const char *const *environ;
+    /* The policy the broker decides by; NULL: the contract's own. The instance holds a
+     * reference, so the caller may release its own at once. */
+    const struct wd_policy *policy;
 } wd_sandbox_options;
 
 #define WD_SANDBOX_OPTIONS_VERSION 1
 #define WD_SANDBOX_OPTIONS_INIT                                                                    \
     {                                                                                              \
-        WD_SANDBOX_OPTIONS_VERSION, NULL, NULL, -1, 1, NULL, 0, 0, 1, NULL                         \
+        WD_SANDBOX_OPTIONS_VERSION, NULL, NULL, -1, 1, NULL, 0, 0, 1, NULL, NULL                        \
     }
 
 typedef struct {

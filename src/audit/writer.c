@@ -867,3 +867,13 @@ int wd_audit_keygen(const char *dir)
     free(state);
     return rc;
 }
+
+uint64_t wd_audit_next_seq(wd_audit *a, int *broken)
+{
+    pthread_mutex_lock(&a->mu);
+    uint64_t seq = a->st.seq;
+    if (broken)
+        *broken = a->broken;
+    pthread_mutex_unlock(&a->mu);
+    return seq;
+}

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "engine/verdict.h"
 
 enum { BATCH_LINE_MAX = 8192 };
 
@@ -76,10 +77,9 @@ static void audit_decision(checker *ck, const char *verb, const char *target, co
 {
     if (!ck->audit)
         return;
-    static const char *const reasons[] = {"", "rule", "tie", "no_rule", "escapes_root"};
-    json_t *j =
-        json_pack("{s:s, s:s, s:s, s:s, s:s}", "decision", wd_effect_name(d->effect), "verb", verb,
-                  "target", target, "reason", reasons[d->reason], "explanation", why);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "decision", wd_effect_name(d->effect),
+                          "verb", verb, "target", target, "reason", wd_reason_name(d->reason),
+                          "explanation", why);
     char *text = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER) : NULL;
     json_decref(j);
     if (!text) {
@@ -108,9 +108,21 @@ static void batch_error(checker *ck, long line, const char *msg)
 static int check_one(checker *ck, const char *verb, const char *target, long line)
 {
     wd_request_buf req;
-    wd_decision d;
-    if (wd_request_parse(&req, verb, target) != 0 ||
-        wd_policy_decide(ck->policy, &req.request, &d) != 0) {
+    wd_final f;
+    /* An approval's OVERRIDE_USED record must come before this DECISION: flush what is
+     * queued first. */
+    if (ck->overrides)
+        audit_flush(ck);
+    wd_verdict_rules rules = {ck->watch, ck->protect, ck->overrides, ck->component, ck->audit};
+    int rc = wd_request_parse(&req, verb, target);
+    if (!rc)
+        rc = wd_verdict_decide(&rules, ck->policy, &req.request, verb, target, &f);
+    if (rc && rc != WD_EINVAL) {
+        cli_error("overrides");
+        ck->audit_failed = 1;
+        rc = 0;
+    }
+    if (rc) {
         const char *msg = wd_error_last()->message;
         if (line)
             batch_error(ck, line, msg);
@@ -120,52 +132,14 @@ static int check_one(checker *ck, const char *verb, const char *target, long lin
             fprintf(stderr, "warden: %s\n", msg);
         return EXIT_USAGE;
     }
-    char why[3000];
-    wd_decision_explain(&d, why, sizeof(why));
-    const char *locked = wd_watch_lockdown(ck->watch);
-    const char *glob = NULL;
-
-    if (!locked && ck->protect && d.effect == WD_ALLOW && req.request.kind == WD_REQ_STORAGE &&
-        (req.request.access & (WD_ACCESS_WRITE | WD_ACCESS_CREATE | WD_ACCESS_DELETE)) &&
-        (req.request.access == WD_ACCESS_DELETE
-             ? wd_protected_match_tree(ck->protect, req.request.path, &glob, NULL, 0)
-             : wd_protected_match(ck->protect, req.request.path, &glob, NULL, 0)) == 1) {
-        d.effect = WD_DENY;
-        snprintf(why, sizeof(why),
-                 "a protected path (%.2000s): no policy grants changing warden's own files", glob);
-    }
-    if (locked) {
-        /* Lockdown outranks every rule and every override. */
-        d.effect = WD_DENY;
-        snprintf(why, sizeof(why), "%s", locked);
-    }
-    char op[WD_OPERATION_ID_LEN + 1] = "";
-    bool overridden = false;
-    if (ck->overrides && !locked && !glob && d.effect != WD_ALLOW &&
-        wd_operation_id(ck->component, verb, target, op) == 0) {
-        /* The DECISION record must follow OVERRIDE_USED: flush what is queued first. */
-        audit_flush(ck);
-        int rc = wd_override_consume(ck->overrides, op, ck->component, 0, ck->audit);
-        if (rc == 0) {
-            overridden = true;
-            d.effect = WD_ALLOW;
-            char was[3000];
-            snprintf(was, sizeof(was), "%s", why);
-            snprintf(why, sizeof(why),
-                     "override %s approved by a human, used once (the policy "
-                     "says: %.2800s)",
-                     op, was);
-        } else if (rc != WD_ENOTFOUND) {
-            cli_error("overrides");
-            ck->audit_failed = 1;
-        }
-    }
+    const wd_decision d = f.d;
+    const char *why = f.why, *op = f.operation;
+    bool overridden = f.overridden;
     audit_decision(ck, verb, target, &d, why);
     if (ck->json) {
-        static const char *const reasons[] = {"", "rule", "tie", "no_rule", "escapes_root"};
         json_t *j =
             json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s}", "decision", wd_effect_name(d.effect),
-                      "verb", verb, "target", target, "reason", reasons[d.reason], "rule",
+                      "verb", verb, "target", target, "reason", wd_reason_name(d.reason), "rule",
                       cli_rule_json(d.rule), "other", cli_rule_json(d.other), "explanation", why);
         if (j && op[0]) {
             json_object_set_new(j, "operation", json_string(op));
@@ -178,6 +152,15 @@ static int check_one(checker *ck, const char *verb, const char *target, long lin
         printf("%s %s %s: %s\n", wd_effect_name(d.effect), verb, target, why);
     }
     return d.effect == WD_ALLOW ? EXIT_ALLOW : EXIT_DENY;
+}
+
+static void warn_protected(const wd_rule *r, const char *glob, void *ctx)
+{
+    (void)ctx;
+    fprintf(stderr,
+            "%s:%u:%u: warning WD-W002: %s grants changes on a protected path (%s): those "
+            "changes are denied\n",
+            r->file, r->line, r->column, r->text, glob);
 }
 
 static char *trim(char *s)
@@ -358,22 +341,7 @@ int cmd_check(int argc, char **argv)
         return EXIT_USAGE;
     }
     /* A grant of change on a protected path is dropped: say so when the policy loads. */
-    for (size_t i = 0; ck.protect && i < wd_policy_rule_count(policy); i++) {
-        const wd_rule *r = wd_policy_rule(policy, i);
-        const char *g = NULL;
-        char lit[4200];
-        size_t n = strcspn(r->pattern, "*");
-        snprintf(lit, sizeof(lit), "%.*s", (int)n, r->pattern);
-        while (n > 1 && lit[n - 1] == '/')
-            lit[--n] = 0;
-        if (r->kind == WD_RULE_STORAGE && r->effect == WD_ALLOW &&
-            (r->access & (WD_ACCESS_WRITE | WD_ACCESS_CREATE | WD_ACCESS_DELETE)) &&
-            wd_protected_match(ck.protect, n ? lit : "/", &g, NULL, 0) == 1)
-            fprintf(stderr,
-                    "%s:%u:%u: warning WD-W002: %s grants changes on a protected path (%s): "
-                    "those changes are denied\n",
-                    r->file, r->line, r->column, r->text, g);
-    }
+    wd_verdict_protected_grants(ck.protect, policy, warn_protected, NULL);
     if (ck.watch) /* a live stream of queries: each answer as soon as it is made */
         setvbuf(stdout, NULL, _IOLBF, 0);
     int status = batch ? run_batch(&ck, batch) : check_one(&ck, argv[optind], argv[optind + 1], 0);

@@ -22,6 +22,8 @@ struct wd_policy_store {
     int components_fd; /* DIR/components, for renames and the directory sync */
     wd_audit *audit;
     wd_policy_cache *cache;
+    wd_policy *(*base)(void *ctx, const char *component);
+    void *base_ctx;
 };
 
 static const char *const access_names[] = {"read", "write", "execute", "create", "delete"};
@@ -59,6 +61,8 @@ int wd_policy_store_open(wd_policy_store **out, const char *dir,
     s->components_fd = -1;
     s->audit = o.audit;
     s->cache = o.cache;
+    s->base = o.base;
+    s->base_ctx = o.base_ctx;
     s->dir = strdup(dir);
     s->data_dir = strdup(o.data_dir ? o.data_dir : dir);
     char sub[4200];
@@ -123,6 +127,11 @@ int wd_policy_store_load(wd_policy_store *s, const char *component, wd_plugin_ty
     char path[4400];
     snprintf(path, sizeof(path), "%s/components/%s.yaml", s->dir, component);
     const char *from = "component";
+    if (access(path, F_OK) != 0 && s->base && (*out = s->base(s->base_ctx, component)) != NULL) {
+        if (source)
+            *source = "base";
+        return 0;
+    }
     if (access(path, F_OK) != 0) {
         snprintf(path, sizeof(path), "%s/defaults/%s.yaml", s->dir, wd_plugin_type_name(type));
         from = "default";
@@ -521,5 +530,26 @@ int wd_policy_store_reset(wd_policy_store *s, const char *component)
         return rc;
     if (unlinkat(s->components_fd, name, 0) != 0 || fsync(s->components_fd) != 0)
         return wd_fail(WD_EIO, "cannot remove %s: %s", name, strerror(errno));
+    return 0;
+}
+
+int wd_policy_store_text(wd_policy_store *s, const char *component, wd_plugin_type type,
+                         char **text, size_t *len, const char **source)
+{
+    *text = NULL;
+    wd_policy *cur = NULL;
+    int rc = wd_policy_store_load(s, component, type, &cur, source);
+    if (rc)
+        return rc;
+    wd_buf b = WD_BUF_INIT;
+    edit none = {EDIT_NONE, 0, NULL, 0, false};
+    render(&b, cur, &none);
+    wd_policy_free(cur);
+    if (b.oom || !b.data) {
+        wd_buf_free(&b);
+        return wd_fail(WD_ENOMEM, "out of memory");
+    }
+    *len = b.len;
+    *text = b.data;
     return 0;
 }

@@ -76,6 +76,7 @@ struct wd_instance {
     unsigned served;
     char *describe;
     wd_buf notes;
+    wd_policy *held; /* opts.policy, referenced for the instance's lifetime */
     uint8_t buf[WD_PROTO_MAX_MSG];
 };
 
@@ -308,7 +309,8 @@ int wd_instance_start(wd_instance **out, const wd_contract *contract,
     in->opts = opts ? *opts : def;
     in->memfd = in->sock = -1;
     in->pid = in->retired = -1;
-    in->broker.policy = wd_contract_policy(contract);
+    in->held = in->opts.policy ? wd_policy_ref(in->opts.policy) : NULL;
+    in->broker.policy = in->held ? in->held : wd_contract_policy(contract);
     in->broker.pure = wd_plugin_type_is_policy(wd_contract_type(contract));
     in->runner = runner_path(&in->opts);
     int rc = in->runner ? 0 : wd_fail(WD_ENOMEM, "out of memory");
@@ -921,6 +923,7 @@ void wd_instance_stop(wd_instance *in)
     free(in->runner);
     free(in->describe);
     wd_buf_free(&in->notes);
+    wd_policy_free(in->held);
     free(in);
 }
 

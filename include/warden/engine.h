@@ -1,0 +1,165 @@
+/* engine.h: one tenant's warden behind one handle — its plugins, their policies, its audit log,
+ * its overrides and its integrity baseline — deciding, changing policies and invoking plugins
+ * the way a long-running service does.
+ *
+ * Lifecycle: wd_engine_open() (discovers the contracts, compiles every component's policy,
+ * verifies the baseline and starts watching it: fail closed) -> any number of threads call
+ * wd_engine_check(), wd_engine_invoke(), the policy calls and wd_engine_approve() ->
+ * wd_engine_close() once no call is running.
+ *
+ * A component is a registered plugin (its id; the highest version of it). Its policy is its
+ * own from the policy store, else its contract's, else its type's default, else nothing.
+ * Decisions run concurrently on compiled policies; a policy change is validated, persisted and
+ * audited by the store and then swapped in for that component at once, so a decision sees the
+ * old policy or the new one, never a mix. Every decision is final here: lockdown outranks
+ * everything, protected paths outrank every grant, and an approved override lets exactly one
+ * denied operation through. */
+#ifndef WARDEN_ENGINE_H
+#define WARDEN_ENGINE_H
+
+#include "audit.h"
+#include "common.h"
+#include "contract.h"
+#include "diag.h"
+#include "policy.h"
+#include "sandbox.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct wd_engine wd_engine;
+
+/* Which decisions become DECISION records. */
+typedef enum {
+    WD_ENGINE_AUDIT_ALL = 1,
+    WD_ENGINE_AUDIT_DENY = 2,
+    WD_ENGINE_AUDIT_NONE = 3
+} wd_engine_audit;
+
+typedef struct {
+    unsigned version;
+    const char *name; /* the tenant, in messages */
+    const char *const *contract_dirs;
+    size_t ncontract_dirs;
+    const char *trust_dir; /* set: every contract needs a trusted reviewer's signature */
+    const char *const *allowlist;
+    size_t allowlist_len;
+    int allowlist_set;
+    const char *policies_dir;   /* required: the policy store */
+    struct wd_audit *audit;     /* borrowed; NULL: nothing is recorded */
+    wd_engine_audit decisions;  /* default ALL */
+    const char *overrides_dir;  /* NULL: no overrides */
+    const char *baseline;       /* signed manifest; NULL: no baseline */
+    const char *baseline_pubkey;
+    /* Protected beyond the defaults (wd_protected_defaults) and the engine's own locations
+     * (contract, policy, override, baseline and key paths). */
+    const char *const *protected_globs;
+    size_t nprotected;
+    const char *runner_path; /* NULL: as wd_sandbox_options */
+    uint64_t invoke_timeout_ms;
+    int min_landlock_abi; /* as wd_sandbox_options; -1 default */
+} wd_engine_options;
+
+#define WD_ENGINE_OPTIONS_VERSION 1
+#define WD_ENGINE_OPTIONS_INIT                                                                     \
+    {                                                                                              \
+        WD_ENGINE_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, 0, 0, NULL, NULL,                    \
+            WD_ENGINE_AUDIT_ALL, NULL, NULL, NULL, NULL, 0, NULL, 0, -1                            \
+    }
+
+/* Returns 0; WD_ESTATE when the baseline does not verify (refusing to start); WD_EPOLICY when a
+ * component's stored policy does not load; WD_EINVAL, WD_EIO, WD_ENOMEM. Contracts that fail
+ * review are refused (PLUGIN_REFUSED records), not fatal: *refused (may be NULL) counts them. */
+WD_EXPORT int wd_engine_open(wd_engine **out, const wd_engine_options *opts, size_t *refused);
+WD_EXPORT void wd_engine_close(wd_engine *e);
+
+/* NULL while intact, else "lockdown: PATH changed" (every decision denies with it). */
+WD_EXPORT const char *wd_engine_lockdown(const wd_engine *e);
+/* The SHA-256 of the baseline manifest verified at open (zeros without a baseline): a reload
+ * may leave lockdown only under a different, re-signed baseline. */
+WD_EXPORT void wd_engine_baseline_digest(const wd_engine *e, uint8_t out[static 32]);
+
+/* ---- components ------------------------------------------------------------------------- */
+
+typedef struct {
+    const char *id;
+    wd_plugin_type type;
+    const char *version;
+    wd_security_level level;
+    const char *policy_source; /* "component", "base" (the contract's), "default", "none" */
+    size_t rules;
+} wd_engine_component;
+
+/* Calls fn for each component in id order (fields valid during fn); fn returns non-zero to
+ * stop, and that is returned. */
+WD_EXPORT int wd_engine_components(wd_engine *e,
+                                   int (*fn)(const wd_engine_component *c, void *ctx), void *ctx);
+WD_EXPORT size_t wd_engine_component_count(const wd_engine *e);
+
+/* ---- decisions -------------------------------------------------------------------------- */
+
+typedef struct {
+    const char *verb;   /* read|write|execute|create|delete|connect|env */
+    const char *target; /* as wd_request_parse takes it */
+} wd_check_query;
+
+typedef struct {
+    int error;           /* 0, or WD_EINVAL: a malformed query (explanation says why; denied) */
+    wd_effect effect;
+    const char *reason;  /* rule, tie, no_rule, escapes_root, protected, lockdown, override,
+                            invalid */
+    const wd_rule *rule; /* the deciding rule, or NULL */
+    const wd_rule *other;
+    const char *explanation;
+    const char *operation; /* "" unless overrides are configured and it was denied (or the
+                              override let it through): the id an approval names */
+} wd_verdict;
+
+/* Decides queries[0..n) for component and calls fn(ctx, i, &verdict) for each in order (every
+ * pointer in the verdict valid only during fn). Records each as the engine's options say; a
+ * chunk whose records cannot be written is not reported (fail closed: WD_EIO). Returns 0,
+ * WD_ENOTFOUND for an unknown component, WD_EIO, or what fn returned when non-zero. */
+WD_EXPORT int wd_engine_check(wd_engine *e, const char *component, const wd_check_query *queries,
+                              size_t n,
+                              int (*fn)(void *ctx, size_t i, const wd_verdict *verdict),
+                              void *ctx);
+
+/* ---- policies --------------------------------------------------------------------------- */
+
+/* The component's policy as canonical YAML (malloc'd, NUL-terminated) and where it comes from. */
+WD_EXPORT int wd_engine_policy_get(wd_engine *e, const char *component, char **yaml, size_t *len,
+                                   const char **source);
+/* Replaces the component's policy: validated (every problem in diags, may be NULL), persisted
+ * atomically, audited, swapped in. A grant of change on a protected path is a WD-W002 warning
+ * in diags and is never honoured. WD_ESTATE in lockdown. */
+WD_EXPORT int wd_engine_policy_put(wd_engine *e, const char *component, const char *yaml,
+                                   size_t len, wd_diagnostics *diags);
+
+typedef struct {
+    wd_rule_kind kind;
+    const char *value; /* fs:// URI, host or CIDR, or environment key */
+    unsigned access;   /* storage: WD_ACCESS_* bits (revoke: 0 removes the whole rule) */
+} wd_grant;
+
+WD_EXPORT int wd_engine_grant(wd_engine *e, const char *component, const wd_grant *grant);
+WD_EXPORT int wd_engine_revoke(wd_engine *e, const char *component, const wd_grant *grant);
+
+/* ---- plugins and overrides --------------------------------------------------------------- */
+
+/* Runs the component once in a fresh sandbox under its current policy (WD_ESTATE in lockdown;
+ * otherwise as wd_instance_call). */
+WD_EXPORT int wd_engine_invoke(wd_engine *e, const char *component, const char *input,
+                               size_t len, const char *correlation_id, wd_call_result *result);
+/* The plugin's describe() text (malloc'd), starting a sandbox to read it the first time. */
+WD_EXPORT int wd_engine_describe(wd_engine *e, const char *component, char **out);
+
+/* wd_override_approve() in the engine's override directory, recorded in its log. */
+WD_EXPORT int wd_engine_approve(wd_engine *e, const char *approver, const char *code,
+                                const char *operation, const char *justification,
+                                uint64_t ttl_s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,257 @@
+/* metrics.c: wardend's counters in the Prometheus text format (metrics.h). */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/metrics.h"
+#include "util/json.h"
+#include "warden/common.h"
+
+enum { MAX_TENANTS = 256, SANDBOX_CODES = 14, NBUCKETS = 12 };
+
+typedef struct {
+    uint64_t buckets[NBUCKETS]; /* cumulative at render time, per bucket here */
+    uint64_t count, sum_ns;
+} histogram;
+
+struct wdd_tenant_metrics {
+    char name[72];
+    uint64_t decisions[WDD_KINDS][2];
+    uint64_t invocations[2];
+    uint64_t sandbox_failures[SANDBOX_CODES];
+    uint64_t overrides[2];
+    uint64_t audit_errors;
+    uint64_t lockdown;
+    histogram invoke_latency;
+};
+
+struct wdd_metrics {
+    pthread_mutex_t mu; /* the tenant table; counters themselves are atomic */
+    wdd_tenant_metrics *tenants[MAX_TENANTS];
+    size_t ntenants;
+    histogram decision_latency;
+    uint64_t reloads[2];
+    uint64_t http[6]; /* by status class: 1xx..5xx */
+};
+
+/* Upper bounds in seconds. */
+static const double decision_bounds[NBUCKETS] = {1e-5,   2.5e-5, 5e-5,  1e-4, 2.5e-4, 5e-4,
+                                                 0.001, 0.0025, 0.005, 0.01, 0.1,    1};
+static const double invoke_bounds[NBUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                               0.05,   0.1,   0.25,   0.5,   1,    10};
+
+#define ADD(p, n) __atomic_add_fetch((p), (n), __ATOMIC_RELAXED)
+#define GET(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+
+static void observe(histogram *h, const double *bounds, uint64_t ns)
+{
+    double s = (double)ns / 1e9;
+    int i = 0;
+    while (i < NBUCKETS && s > bounds[i])
+        i++;
+    if (i < NBUCKETS)
+        ADD(&h->buckets[i], 1);
+    ADD(&h->count, 1);
+    ADD(&h->sum_ns, ns);
+}
+
+int wdd_metrics_new(wdd_metrics **out)
+{
+    *out = calloc(1, sizeof(**out));
+    if (!*out)
+        return -1;
+    pthread_mutex_init(&(*out)->mu, NULL);
+    return 0;
+}
+
+void wdd_metrics_free(wdd_metrics *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->ntenants; i++)
+        free(m->tenants[i]);
+    pthread_mutex_destroy(&m->mu);
+    free(m);
+}
+
+wdd_tenant_metrics *wdd_metrics_tenant(wdd_metrics *m, const char *tenant)
+{
+    wdd_tenant_metrics *t = NULL;
+    pthread_mutex_lock(&m->mu);
+    for (size_t i = 0; i < m->ntenants && !t; i++)
+        if (strcmp(m->tenants[i]->name, tenant) == 0)
+            t = m->tenants[i];
+    if (!t && m->ntenants < MAX_TENANTS && strlen(tenant) < sizeof(t->name) &&
+        (t = calloc(1, sizeof(*t))) != NULL) {
+        memcpy(t->name, tenant, strlen(tenant) + 1);
+        m->tenants[m->ntenants++] = t;
+    }
+    pthread_mutex_unlock(&m->mu);
+    return t;
+}
+
+void wdd_metrics_decisions(wdd_tenant_metrics *t, int kind, bool allow, uint64_t n)
+{
+    if (t && kind >= 0 && kind < WDD_KINDS)
+        ADD(&t->decisions[kind][allow], n);
+}
+
+void wdd_metrics_decision_latency(wdd_metrics *m, uint64_t ns)
+{
+    observe(&m->decision_latency, decision_bounds, ns);
+}
+
+void wdd_metrics_invocation(wdd_tenant_metrics *t, bool ok, const char *code, uint64_t ns)
+{
+    if (!t)
+        return;
+    ADD(&t->invocations[ok], 1);
+    observe(&t->invoke_latency, invoke_bounds, ns);
+    /* "WD-S003" */
+    if (code && strncmp(code, "WD-S", 4) == 0 && code[4] >= '0' && code[4] <= '9' &&
+        code[5] >= '0' && code[5] <= '9' && code[6] >= '0' && code[6] <= '9' && !code[7]) {
+        int n = (code[4] - '0') * 100 + (code[5] - '0') * 10 + (code[6] - '0');
+        if (n > 0 && n < SANDBOX_CODES)
+            ADD(&t->sandbox_failures[n], 1);
+    }
+}
+
+void wdd_metrics_override(wdd_tenant_metrics *t, bool approved)
+{
+    if (t)
+        ADD(&t->overrides[approved], 1);
+}
+
+void wdd_metrics_audit_error(wdd_tenant_metrics *t)
+{
+    if (t)
+        ADD(&t->audit_errors, 1);
+}
+
+void wdd_metrics_lockdown(wdd_tenant_metrics *t, bool locked)
+{
+    if (t)
+        __atomic_store_n(&t->lockdown, locked, __ATOMIC_RELAXED);
+}
+
+void wdd_metrics_reload(wdd_metrics *m, bool ok)
+{
+    ADD(&m->reloads[ok], 1);
+}
+
+void wdd_metrics_http(wdd_metrics *m, unsigned status)
+{
+    if (status >= 100 && status < 600)
+        ADD(&m->http[status / 100], 1);
+}
+
+static void render_histogram(wd_buf *b, const char *name, const char *labels, const histogram *h,
+                             const double *bounds)
+{
+    uint64_t cum = 0;
+    for (int i = 0; i < NBUCKETS; i++) {
+        cum += GET(&h->buckets[i]);
+        wd_buf_printf(b, "%s_bucket{%s%sle=\"%g\"} %llu\n", name, labels, labels[0] ? "," : "",
+                      bounds[i], (unsigned long long)cum);
+    }
+    uint64_t count = GET(&h->count);
+    wd_buf_printf(b, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, labels, labels[0] ? "," : "",
+                  (unsigned long long)count);
+    const char *open = labels[0] ? "{" : "", *close = labels[0] ? "}" : "";
+    wd_buf_printf(b, "%s_sum%s%s%s %.9f\n", name, open, labels, close,
+                  (double)GET(&h->sum_ns) / 1e9);
+    wd_buf_printf(b, "%s_count%s%s%s %llu\n", name, open, labels, close,
+                  (unsigned long long)count);
+}
+
+void wdd_metrics_render(wdd_metrics *m, wd_buf *b,
+                        uint64_t (*audit_records)(const char *tenant, void *ctx), void *ctx)
+{
+    static const char *const kinds[] = {"storage", "network", "environment", "invalid"};
+    pthread_mutex_lock(&m->mu);
+    size_t n = m->ntenants;
+    pthread_mutex_unlock(&m->mu);
+
+    wd_buf_puts(b, "# HELP warden_build_info The running wardend.\n"
+                   "# TYPE warden_build_info gauge\n");
+    wd_buf_printf(b, "warden_build_info{version=\"%s\"} 1\n", WD_VERSION_STRING);
+
+    wd_buf_puts(b, "# HELP warden_decisions_total Decisions made, by tenant, kind and result.\n"
+                   "# TYPE warden_decisions_total counter\n");
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < WDD_KINDS; k++)
+            for (int a = 0; a < 2; a++)
+                wd_buf_printf(b,
+                              "warden_decisions_total{tenant=\"%s\",kind=\"%s\",result=\"%s\"} "
+                              "%llu\n",
+                              m->tenants[i]->name, kinds[k], a ? "allow" : "deny",
+                              (unsigned long long)GET(&m->tenants[i]->decisions[k][a]));
+
+    wd_buf_puts(b, "# HELP warden_decision_request_seconds Time to answer one check or batch "
+                   "request.\n# TYPE warden_decision_request_seconds histogram\n");
+    render_histogram(b, "warden_decision_request_seconds", "", &m->decision_latency,
+                     decision_bounds);
+
+    wd_buf_puts(b, "# HELP warden_plugin_invocations_total Plugin calls, by result.\n"
+                   "# TYPE warden_plugin_invocations_total counter\n");
+    for (size_t i = 0; i < n; i++)
+        for (int ok = 0; ok < 2; ok++)
+            wd_buf_printf(b, "warden_plugin_invocations_total{tenant=\"%s\",result=\"%s\"} %llu\n",
+                          m->tenants[i]->name, ok ? "ok" : "failed",
+                          (unsigned long long)GET(&m->tenants[i]->invocations[ok]));
+    wd_buf_puts(b, "# HELP warden_plugin_invocation_seconds Plugin call latency, spawning "
+                   "included.\n# TYPE warden_plugin_invocation_seconds histogram\n");
+    for (size_t i = 0; i < n; i++) {
+        char labels[96];
+        snprintf(labels, sizeof(labels), "tenant=\"%s\"", m->tenants[i]->name);
+        render_histogram(b, "warden_plugin_invocation_seconds", labels,
+                         &m->tenants[i]->invoke_latency, invoke_bounds);
+    }
+    wd_buf_puts(b, "# HELP warden_sandbox_failures_total Contained plugin failures, by code.\n"
+                   "# TYPE warden_sandbox_failures_total counter\n");
+    for (size_t i = 0; i < n; i++)
+        for (int c = 1; c < SANDBOX_CODES; c++)
+            wd_buf_printf(b, "warden_sandbox_failures_total{tenant=\"%s\",code=\"WD-S%03d\"} %llu\n",
+                          m->tenants[i]->name, c,
+                          (unsigned long long)GET(&m->tenants[i]->sandbox_failures[c]));
+
+    wd_buf_puts(b, "# HELP warden_audit_records_total Records in each tenant's audit log.\n"
+                   "# TYPE warden_audit_records_total counter\n");
+    for (size_t i = 0; i < n; i++)
+        wd_buf_printf(b, "warden_audit_records_total{tenant=\"%s\"} %llu\n", m->tenants[i]->name,
+                      (unsigned long long)(audit_records ? audit_records(m->tenants[i]->name, ctx)
+                                                         : 0));
+    wd_buf_puts(b, "# HELP warden_audit_write_errors_total Requests refused because the audit "
+                   "log could not record them.\n# TYPE warden_audit_write_errors_total counter\n");
+    for (size_t i = 0; i < n; i++)
+        wd_buf_printf(b, "warden_audit_write_errors_total{tenant=\"%s\"} %llu\n",
+                      m->tenants[i]->name, (unsigned long long)GET(&m->tenants[i]->audit_errors));
+
+    wd_buf_puts(b, "# HELP warden_lockdown 1 while a tenant is in lockdown.\n"
+                   "# TYPE warden_lockdown gauge\n");
+    for (size_t i = 0; i < n; i++)
+        wd_buf_printf(b, "warden_lockdown{tenant=\"%s\"} %llu\n", m->tenants[i]->name,
+                      (unsigned long long)GET(&m->tenants[i]->lockdown));
+
+    wd_buf_puts(b, "# HELP warden_overrides_total Override approvals, by result.\n"
+                   "# TYPE warden_overrides_total counter\n");
+    for (size_t i = 0; i < n; i++)
+        for (int a = 0; a < 2; a++)
+            wd_buf_printf(b, "warden_overrides_total{tenant=\"%s\",result=\"%s\"} %llu\n",
+                          m->tenants[i]->name, a ? "approved" : "refused",
+                          (unsigned long long)GET(&m->tenants[i]->overrides[a]));
+
+    wd_buf_puts(b, "# HELP warden_reloads_total Configuration reloads, by result.\n"
+                   "# TYPE warden_reloads_total counter\n");
+    wd_buf_printf(b, "warden_reloads_total{result=\"ok\"} %llu\n",
+                  (unsigned long long)GET(&m->reloads[1]));
+    wd_buf_printf(b, "warden_reloads_total{result=\"failed\"} %llu\n",
+                  (unsigned long long)GET(&m->reloads[0]));
+
+    wd_buf_puts(b, "# HELP warden_http_responses_total HTTP responses, by status class.\n"
+                   "# TYPE warden_http_responses_total counter\n");
+    for (int c = 1; c < 6; c++)
+        wd_buf_printf(b, "warden_http_responses_total{code=\"%dxx\"} %llu\n", c,
+                      (unsigned long long)GET(&m->http[c]));
+}

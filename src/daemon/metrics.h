@@ -1,0 +1,40 @@
+/* metrics.h (daemon): counters and histograms, rendered in the Prometheus text format.
+ *
+ * Lifecycle: wdd_metrics_new() once per daemon -> wdd_metrics_tenant() for each tenant (kept
+ * across reloads, so counters never go back) -> the record calls from any thread (relaxed
+ * atomics: no lock on a request's path) -> wdd_metrics_render() for GET /metrics ->
+ * wdd_metrics_free(). */
+#ifndef WDD_METRICS_H
+#define WDD_METRICS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+
+typedef struct wdd_metrics wdd_metrics;
+typedef struct wdd_tenant_metrics wdd_tenant_metrics;
+
+enum { WDD_KIND_STORAGE = 0, WDD_KIND_NETWORK, WDD_KIND_ENVIRONMENT, WDD_KIND_INVALID, WDD_KINDS };
+
+int wdd_metrics_new(wdd_metrics **out);
+void wdd_metrics_free(wdd_metrics *m);
+/* The metrics of the named tenant, created on first use; NULL when out of memory or past 256
+ * tenants. */
+wdd_tenant_metrics *wdd_metrics_tenant(wdd_metrics *m, const char *tenant);
+
+void wdd_metrics_decisions(wdd_tenant_metrics *t, int kind, bool allow, uint64_t n);
+/* One /v1/check request (or batch) took ns nanoseconds for n decisions. */
+void wdd_metrics_decision_latency(wdd_metrics *m, uint64_t ns);
+void wdd_metrics_invocation(wdd_tenant_metrics *t, bool ok, const char *sandbox_code, uint64_t ns);
+void wdd_metrics_override(wdd_tenant_metrics *t, bool approved);
+void wdd_metrics_audit_error(wdd_tenant_metrics *t);
+void wdd_metrics_lockdown(wdd_tenant_metrics *t, bool locked);
+void wdd_metrics_reload(wdd_metrics *m, bool ok);
+void wdd_metrics_http(wdd_metrics *m, unsigned status);
+
+/* Appends the exposition text; audit_records gets each tenant's records written so far. */
+void wdd_metrics_render(wdd_metrics *m, wd_buf *out,
+                        uint64_t (*audit_records)(const char *tenant, void *ctx), void *ctx);
+
+#endif

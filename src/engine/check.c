@@ -1,0 +1,137 @@
+/* check.c: deciding queries for a component, in chunks that are audited before they are
+ * answered (engine.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/json_event.h"
+#include "engine/engine_int.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/json.h"
+
+enum { CHUNK = 256 };
+
+typedef struct {
+    wd_final f;
+    int error;
+} slot;
+
+static bool recorded(const wd_engine *e, const slot *s)
+{
+    switch (e->opts.decisions) {
+    case WD_ENGINE_AUDIT_NONE:
+        return false;
+    case WD_ENGINE_AUDIT_DENY:
+        return s->error || s->f.d.effect != WD_ALLOW || s->f.overridden;
+    default:
+        return true;
+    }
+}
+
+/* One DECISION record's details, as the CLI writes them. */
+static void details(wd_buf *b, const wd_check_query *q, const slot *s)
+{
+    wd_buf_puts(b, "{\"decision\":");
+    const char *eff = s->error ? "deny" : wd_effect_name(s->f.d.effect);
+    wd_json_quote(b, eff, strlen(eff));
+    wd_buf_puts(b, ",\"verb\":");
+    wd_json_quote(b, q->verb, strlen(q->verb));
+    wd_buf_puts(b, ",\"target\":");
+    wd_json_quote(b, q->target, strlen(q->target));
+    wd_buf_puts(b, ",\"reason\":");
+    const char *reason = s->error ? "invalid" : s->f.reason;
+    wd_json_quote(b, reason, strlen(reason));
+    wd_buf_puts(b, ",\"explanation\":");
+    wd_json_quote(b, s->f.why, strlen(s->f.why));
+    if (s->f.operation[0]) {
+        wd_buf_puts(b, ",\"operation\":");
+        wd_json_quote(b, s->f.operation, strlen(s->f.operation));
+    }
+    wd_buf_puts(b, "}");
+}
+
+static int audit_chunk(wd_engine *e, const char *component, const wd_check_query *q,
+                       const slot *slots, size_t n)
+{
+    if (!e->opts.audit)
+        return 0;
+    wd_audit_event ev[CHUNK];
+    size_t offs[CHUNK], m = 0;
+    wd_buf b = WD_BUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        if (!recorded(e, &slots[i]))
+            continue;
+        offs[m] = b.len;
+        details(&b, &q[i], &slots[i]);
+        wd_buf_putc(&b, '\0');
+        ev[m] = (wd_audit_event){"DECISION",
+                                 slots[i].f.d.effect == WD_ALLOW && !slots[i].error
+                                     ? WD_SEVERITY_LOW
+                                     : WD_SEVERITY_MEDIUM,
+                                 component, NULL, NULL};
+        m++;
+    }
+    int rc = b.oom ? wd_fail(WD_ENOMEM, "out of memory") : 0;
+    for (size_t i = 0; !rc && i < m; i++)
+        ev[i].details = b.data + offs[i];
+    if (!rc && m)
+        rc = wd_audit_append_many(e->opts.audit, ev, m, NULL);
+    wd_buf_free(&b);
+    return rc ? wd_fail(WD_EIO, "decisions not answered: the audit log cannot record them (%s)",
+                        wd_error_last()->message)
+              : 0;
+}
+
+int wd_engine_check(wd_engine *e, const char *component, const wd_check_query *queries,
+                    size_t n, int (*fn)(void *ctx, size_t i, const wd_verdict *verdict), void *ctx)
+{
+    if (!e || !component || (n && !queries) || !fn)
+        return wd_fail(WD_EINVAL, "wd_engine_check needs an engine, a component and a callback");
+    wd_component *comp = wd_engine_find(e, component);
+    if (!comp)
+        return wd_fail(WD_ENOTFOUND, "no component \"%.128s\"", component);
+    slot *slots = malloc((n < CHUNK ? n : CHUNK) * sizeof(*slots) + 1);
+    if (!slots)
+        return wd_fail(WD_ENOMEM, "out of memory");
+    wd_verdict_rules rules = {e->watch, e->protect, e->overrides_dir, comp->id, e->opts.audit};
+    int rc = 0;
+    pthread_rwlock_rdlock(&e->lock);
+    for (size_t base = 0; !rc && base < n; base += CHUNK) {
+        size_t m = n - base < CHUNK ? n - base : CHUNK;
+        for (size_t i = 0; i < m && !rc; i++) {
+            const wd_check_query *q = &queries[base + i];
+            slot *s = &slots[i];
+            wd_request_buf req;
+            s->error = 0;
+            if (!q->verb || !q->target) {
+                s->error = WD_EINVAL;
+                snprintf(s->f.why, sizeof(s->f.why), "a query needs a verb and a target");
+            } else if (wd_request_parse(&req, q->verb, q->target) != 0 ||
+                       (s->error = wd_verdict_decide(&rules, comp->policy, &req.request, q->verb,
+                                                     q->target, &s->f)) == WD_EINVAL) {
+                s->error = WD_EINVAL;
+                snprintf(s->f.why, sizeof(s->f.why), "%s", wd_error_last()->message);
+            } else if (s->error) {
+                rc = s->error; /* an approval that could not be consumed: fail closed */
+            }
+            if (s->error) {
+                s->f.d = (wd_decision){WD_DENY, WD_REASON_NO_RULE, NULL, NULL};
+                s->f.reason = "invalid";
+                s->f.operation[0] = '\0';
+                s->f.overridden = false;
+            }
+        }
+        if (!rc)
+            rc = audit_chunk(e, comp->id, &queries[base], slots, m);
+        for (size_t i = 0; i < m && !rc; i++) {
+            const slot *s = &slots[i];
+            wd_verdict v = {s->error,    s->f.d.effect, s->f.reason, s->f.d.rule,
+                            s->f.d.other, s->f.why,     s->f.operation};
+            rc = fn(ctx, base + i, &v);
+        }
+    }
+    pthread_rwlock_unlock(&e->lock);
+    free(slots);
+    return rc;
+}

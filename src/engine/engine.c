@@ -1,0 +1,277 @@
+/* engine.c: opening and closing an engine, its components and their policies (engine.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crypto/crypto.h"
+#include "engine/engine_int.h"
+#include "util/error.h"
+
+static int by_id(const void *a, const void *b)
+{
+    return strcmp(((const wd_component *)a)->id, ((const wd_component *)b)->id);
+}
+
+wd_component *wd_engine_find(const wd_engine *e, const char *id)
+{
+    if (!id)
+        return NULL;
+    wd_component key = {.id = (char *)id};
+    return bsearch(&key, e->comps, e->ncomps, sizeof(*e->comps), by_id);
+}
+
+/* The store's base for a component: its contract's policy. */
+static wd_policy *contract_base(void *ctx, const char *component)
+{
+    wd_component *c = wd_engine_find(ctx, component);
+    const wd_policy *p = c ? wd_contract_policy(c->contract) : NULL;
+    return p ? wd_policy_ref(p) : NULL;
+}
+
+int wd_engine_refresh(wd_engine *e, wd_component *comp)
+{
+    wd_policy *next = NULL;
+    const char *source = NULL;
+    int rc = wd_policy_store_load(e->store, comp->id, wd_contract_type(comp->contract), &next,
+                                  &source);
+    if (rc)
+        return rc;
+    pthread_rwlock_wrlock(&e->lock);
+    wd_policy *old = comp->policy;
+    comp->policy = next;
+    comp->source = source;
+    pthread_rwlock_unlock(&e->lock);
+    wd_policy_free(old);
+    return 0;
+}
+
+/* Collects one registry entry as a component: the registry lists each id's versions in
+ * ascending precedence, so the last one seen is the highest. An id registered under two types
+ * is one component, of the first type listed. */
+static int collect(const wd_contract *c, void *ctx)
+{
+    wd_engine *e = ctx;
+    wd_component *last = e->ncomps ? &e->comps[e->ncomps - 1] : NULL;
+    if (last && strcmp(last->id, wd_contract_id(c)) == 0) {
+        if (wd_contract_type(last->contract) == wd_contract_type(c))
+            last->contract = c;
+        return 0;
+    }
+    wd_component *grown = realloc(e->comps, (e->ncomps + 1) * sizeof(*grown));
+    if (!grown)
+        return wd_fail(WD_ENOMEM, "out of memory");
+    e->comps = grown;
+    wd_component *comp = &e->comps[e->ncomps];
+    *comp = (wd_component){strdup(wd_contract_id(c)), c, NULL, NULL, NULL};
+    if (!comp->id)
+        return wd_fail(WD_ENOMEM, "out of memory");
+    e->ncomps++;
+    return 0;
+}
+
+static int add_glob(wd_engine *e, const char *path)
+{
+    if (!path)
+        return 0;
+    char **grown = realloc(e->protect_globs, (e->nprotect_globs + 1) * sizeof(*grown));
+    if (!grown)
+        return wd_fail(WD_ENOMEM, "out of memory");
+    e->protect_globs = grown;
+    if (!(grown[e->nprotect_globs] = strdup(path)))
+        return wd_fail(WD_ENOMEM, "out of memory");
+    e->nprotect_globs++;
+    return 0;
+}
+
+/* warden's own files: the defaults, every location the engine reads its rules from, and what
+ * the operator adds. No policy may grant changing them. */
+static int build_protected(wd_engine *e, const wd_engine_options *o)
+{
+    int rc = 0;
+    for (size_t i = 0; !rc && wd_protected_defaults[i]; i++)
+        rc = add_glob(e, wd_protected_defaults[i]);
+    for (size_t i = 0; !rc && i < o->ncontract_dirs; i++)
+        rc = add_glob(e, o->contract_dirs[i]);
+    const char *own[] = {o->policies_dir, o->overrides_dir, o->trust_dir, o->baseline,
+                         o->baseline_pubkey};
+    for (size_t i = 0; !rc && i < sizeof(own) / sizeof(*own); i++)
+        rc = add_glob(e, own[i]);
+    for (size_t i = 0; !rc && i < o->nprotected; i++)
+        rc = add_glob(e, o->protected_globs[i]);
+    if (!rc)
+        rc = wd_protected_new(&e->protect, (const char *const *)e->protect_globs,
+                              e->nprotect_globs);
+    return rc;
+}
+
+static int digest_file(const char *path, uint8_t out[static 32])
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return wd_fail(WD_EIO, "cannot open the baseline %s: %s", path, strerror(errno));
+    wd_hasher *h = NULL;
+    int rc = wd_hasher_new(&h);
+    if (!rc)
+        rc = wd_sha256_fd(h, fd, out);
+    wd_hasher_free(h);
+    close(fd);
+    return rc;
+}
+
+static int discover(wd_engine *e, const wd_engine_options *o, size_t *refused)
+{
+    wd_registry_options ro = WD_REGISTRY_OPTIONS_INIT;
+    ro.allowlist = o->allowlist_set ? o->allowlist : NULL;
+    ro.allowlist_len = o->allowlist_len;
+    static const char *const none[] = {NULL};
+    if (o->allowlist_set && !o->allowlist)
+        ro.allowlist = none;
+    ro.audit = o->audit;
+    int rc = wd_registry_new(&e->registry, &ro, NULL);
+    for (size_t i = 0; !rc && i < o->ncontract_dirs; i++) {
+        wd_discover_options d = WD_DISCOVER_OPTIONS_INIT;
+        d.trust_dir = o->trust_dir;
+        d.review_required = o->trust_dir != NULL;
+        wd_load_report *rep = NULL;
+        rc = wd_registry_discover(e->registry, o->contract_dirs[i], &d, &rep);
+        if (!rc && refused)
+            *refused += wd_load_report_refused(rep);
+        wd_load_report_free(rep);
+    }
+    if (!rc)
+        rc = wd_registry_list(e->registry, collect, e);
+    return rc;
+}
+
+int wd_engine_open(wd_engine **out, const wd_engine_options *opts, size_t *refused)
+{
+    *out = NULL;
+    if (refused)
+        *refused = 0;
+    if (!opts || opts->version != WD_ENGINE_OPTIONS_VERSION)
+        return wd_fail(WD_EINVAL, "wd_engine_open needs options of version %d",
+                       WD_ENGINE_OPTIONS_VERSION);
+    if (!opts->policies_dir || opts->policies_dir[0] != '/')
+        return wd_fail(WD_EINVAL, "an engine needs an absolute policies directory");
+    if (!opts->baseline != !opts->baseline_pubkey)
+        return wd_fail(WD_EINVAL, "a baseline needs its public key, and a key its baseline");
+    wd_engine *e = calloc(1, sizeof(*e));
+    if (!e)
+        return wd_fail(WD_ENOMEM, "out of memory");
+    pthread_rwlock_init(&e->lock, NULL);
+    pthread_mutex_init(&e->change_mu, NULL);
+    e->opts = *opts;
+    e->name = strdup(opts->name ? opts->name : "default");
+    e->policies_dir = strdup(opts->policies_dir);
+    e->overrides_dir = opts->overrides_dir ? strdup(opts->overrides_dir) : NULL;
+    e->runner = opts->runner_path ? strdup(opts->runner_path) : NULL;
+    int rc = !e->name || !e->policies_dir || (opts->overrides_dir && !e->overrides_dir) ||
+                     (opts->runner_path && !e->runner)
+                 ? wd_fail(WD_ENOMEM, "out of memory")
+                 : 0;
+    /* Only what the engine keeps using stays in opts, pointing at its own copies. */
+    e->opts.name = e->name;
+    e->opts.policies_dir = e->policies_dir;
+    e->opts.overrides_dir = e->overrides_dir;
+    e->opts.runner_path = e->runner;
+    e->opts.contract_dirs = e->opts.allowlist = e->opts.protected_globs = NULL;
+    e->opts.trust_dir = e->opts.baseline = e->opts.baseline_pubkey = NULL;
+    if (!e->opts.decisions)
+        e->opts.decisions = WD_ENGINE_AUDIT_ALL;
+
+    /* The watch starts before anything is read: rules changed and changed back around the
+     * reading are then a lockdown, not a loosened rule applied unseen. */
+    if (!rc && opts->baseline)
+        rc = digest_file(opts->baseline, e->baseline_digest);
+    if (!rc && opts->baseline)
+        rc = wd_watch_start(&e->watch, opts->baseline, opts->baseline_pubkey, opts->audit);
+    if (!rc)
+        rc = build_protected(e, opts);
+    if (!rc)
+        rc = wd_policy_cache_new(&e->cache, 256);
+    if (!rc)
+        rc = discover(e, opts, refused);
+    if (!rc) {
+        wd_policy_store_options so = WD_POLICY_STORE_OPTIONS_INIT;
+        so.audit = opts->audit;
+        so.cache = e->cache;
+        so.base = contract_base;
+        so.base_ctx = e;
+        rc = wd_policy_store_open(&e->store, opts->policies_dir, &so);
+    }
+    for (size_t i = 0; !rc && i < e->ncomps; i++)
+        rc = wd_engine_refresh(e, &e->comps[i]);
+    if (!rc && wd_watch_lockdown(e->watch))
+        rc = wd_fail(WD_ESTATE, "refusing to start: %s while starting",
+                     wd_watch_lockdown(e->watch));
+    if (rc) {
+        wd_engine_close(e);
+        return rc;
+    }
+    *out = e;
+    return 0;
+}
+
+void wd_engine_close(wd_engine *e)
+{
+    if (!e)
+        return;
+    wd_watch_free(e->watch);
+    for (size_t i = 0; i < e->ncomps; i++) {
+        free(e->comps[i].id);
+        free(e->comps[i].describe);
+        wd_policy_free(e->comps[i].policy);
+    }
+    free(e->comps);
+    wd_policy_store_close(e->store);
+    wd_registry_free(e->registry);
+    wd_policy_cache_free(e->cache);
+    wd_protected_free(e->protect);
+    for (size_t i = 0; i < e->nprotect_globs; i++)
+        free(e->protect_globs[i]);
+    free(e->protect_globs);
+    pthread_rwlock_destroy(&e->lock);
+    pthread_mutex_destroy(&e->change_mu);
+    free(e->name);
+    free(e->policies_dir);
+    free(e->overrides_dir);
+    free(e->runner);
+    free(e);
+}
+
+const char *wd_engine_lockdown(const wd_engine *e)
+{
+    return e ? wd_watch_lockdown(e->watch) : NULL;
+}
+
+void wd_engine_baseline_digest(const wd_engine *e, uint8_t out[static 32])
+{
+    memcpy(out, e->baseline_digest, 32);
+}
+
+size_t wd_engine_component_count(const wd_engine *e)
+{
+    return e ? e->ncomps : 0;
+}
+
+int wd_engine_components(wd_engine *e, int (*fn)(const wd_engine_component *c, void *ctx),
+                         void *ctx)
+{
+    int rc = 0;
+    pthread_rwlock_rdlock(&e->lock);
+    for (size_t i = 0; !rc && i < e->ncomps; i++) {
+        const wd_component *c = &e->comps[i];
+        wd_engine_component info = {c->id,
+                                    wd_contract_type(c->contract),
+                                    wd_contract_version(c->contract),
+                                    wd_contract_level(c->contract),
+                                    c->source,
+                                    wd_policy_rule_count(c->policy)};
+        rc = fn(&info, ctx);
+    }
+    pthread_rwlock_unlock(&e->lock);
+    return rc;
+}

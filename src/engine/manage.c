@@ -1,0 +1,203 @@
+/* manage.c: changing a component's policy, invoking it, approving overrides (engine.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine_int.h"
+#include "util/diag.h"
+#include "util/error.h"
+#include "warden/override.h"
+
+static wd_component *component(wd_engine *e, const char *id)
+{
+    wd_component *c = e ? wd_engine_find(e, id) : NULL;
+    if (!c)
+        wd_fail(WD_ENOTFOUND, "no component \"%.128s\"", id ? id : "");
+    return c;
+}
+
+static int refuse_in_lockdown(const wd_engine *e)
+{
+    const char *locked = wd_watch_lockdown(e->watch);
+    return locked ? wd_error_set(WD_ESTATE, "WD-T006", NULL, 0, 0, "%s", locked) : 0;
+}
+
+int wd_engine_policy_get(wd_engine *e, const char *id, char **yaml, size_t *len,
+                         const char **source)
+{
+    *yaml = NULL;
+    wd_component *c = component(e, id);
+    if (!c)
+        return WD_ENOTFOUND;
+    return wd_policy_store_text(e->store, c->id, wd_contract_type(c->contract), yaml, len,
+                                source);
+}
+
+typedef struct {
+    wd_diagnostics *diags;
+} warn_ctx;
+
+static void warn_protected(const wd_rule *r, const char *glob, void *ctx)
+{
+    warn_ctx *w = ctx;
+    wd_diag_add(w->diags, WD_DIAG_WARNING, "WD-W002", r->file, r->line, r->column,
+                "%s grants changes on a protected path (%s): those changes are denied", r->text,
+                glob);
+}
+
+int wd_engine_policy_put(wd_engine *e, const char *id, const char *yaml, size_t len,
+                         wd_diagnostics *diags)
+{
+    wd_component *c = component(e, id);
+    if (!c)
+        return WD_ENOTFOUND;
+    int rc = refuse_in_lockdown(e);
+    if (rc)
+        return rc;
+    /* Validated here first so the caller gets every problem with its location; the store
+     * validates again before it writes. */
+    wd_policy_options po = WD_POLICY_OPTIONS_INIT;
+    po.data_dir = e->policies_dir;
+    po.display_name = id;
+    po.diagnostics = diags;
+    wd_policy *p = NULL;
+    rc = wd_policy_load_buffer(&p, yaml, len, &po);
+    if (rc)
+        return rc;
+    warn_ctx w = {diags};
+    wd_verdict_protected_grants(e->protect, p, warn_protected, &w);
+    wd_policy_free(p);
+    pthread_mutex_lock(&e->change_mu);
+    rc = wd_policy_store_replace(e->store, c->id, yaml, len);
+    if (!rc)
+        rc = wd_engine_refresh(e, c);
+    pthread_mutex_unlock(&e->change_mu);
+    return rc;
+}
+
+static int change(wd_engine *e, const char *id, const wd_grant *g, bool revoke)
+{
+    wd_component *c = component(e, id);
+    if (!c)
+        return WD_ENOTFOUND;
+    if (!g || !g->value)
+        return wd_fail(WD_EINVAL, "a grant needs a kind and a value");
+    int rc = refuse_in_lockdown(e);
+    if (rc)
+        return rc;
+    wd_plugin_type t = wd_contract_type(c->contract);
+    pthread_mutex_lock(&e->change_mu);
+    switch (g->kind) {
+    case WD_RULE_STORAGE:
+        rc = revoke ? wd_policy_revoke_storage(e->store, c->id, t, g->value, g->access)
+                    : wd_policy_grant_storage(e->store, c->id, t, g->value, g->access);
+        break;
+    case WD_RULE_NETWORK:
+        rc = revoke ? wd_policy_revoke_network(e->store, c->id, t, g->value)
+                    : wd_policy_grant_network(e->store, c->id, t, g->value);
+        break;
+    case WD_RULE_ENVIRONMENT:
+        rc = revoke ? wd_policy_revoke_env(e->store, c->id, t, g->value)
+                    : wd_policy_grant_env(e->store, c->id, t, g->value);
+        break;
+    default:
+        rc = wd_fail(WD_EINVAL, "a grant's kind is storage, network or environment");
+    }
+    if (!rc)
+        rc = wd_engine_refresh(e, c);
+    pthread_mutex_unlock(&e->change_mu);
+    return rc;
+}
+
+int wd_engine_grant(wd_engine *e, const char *id, const wd_grant *g)
+{
+    return change(e, id, g, false);
+}
+
+int wd_engine_revoke(wd_engine *e, const char *id, const wd_grant *g)
+{
+    return change(e, id, g, true);
+}
+
+/* A sandbox for c under its current policy; the instance holds its own reference. */
+static int start(wd_engine *e, wd_component *c, wd_instance **inst)
+{
+    wd_sandbox_options so = WD_SANDBOX_OPTIONS_INIT;
+    so.runner_path = e->runner;
+    so.audit = e->opts.audit;
+    so.min_landlock_abi = e->opts.min_landlock_abi;
+    so.timeout_ms = e->opts.invoke_timeout_ms;
+    so.protected_paths = (const char *const *)e->protect_globs;
+    so.protected_count = 0;
+    /* Only literal locations go to the broker (globs are decided by the policy path). */
+    for (size_t i = 0; i < e->nprotect_globs && !strchr(e->protect_globs[i], '*'); i++)
+        so.protected_count = i + 1;
+    pthread_rwlock_rdlock(&e->lock);
+    so.policy = c->policy;
+    int rc = wd_instance_start(inst, c->contract, &so);
+    pthread_rwlock_unlock(&e->lock);
+    return rc;
+}
+
+int wd_engine_invoke(wd_engine *e, const char *id, const char *input, size_t len,
+                     const char *correlation_id, wd_call_result *result)
+{
+    memset(result, 0, sizeof(*result));
+    result->code = "";
+    wd_component *c = component(e, id);
+    if (!c)
+        return WD_ENOTFOUND;
+    int rc = refuse_in_lockdown(e);
+    if (rc)
+        return rc;
+    wd_instance *inst = NULL;
+    rc = start(e, c, &inst);
+    if (!rc)
+        rc = wd_instance_call(inst, input ? input : "", input ? len : 0, correlation_id, result);
+    wd_instance_stop(inst);
+    return rc;
+}
+
+int wd_engine_describe(wd_engine *e, const char *id, char **out)
+{
+    *out = NULL;
+    wd_component *c = component(e, id);
+    if (!c)
+        return WD_ENOTFOUND;
+    pthread_mutex_lock(&e->change_mu);
+    int rc = 0;
+    if (!c->describe) {
+        wd_instance *inst = NULL;
+        wd_call_result r;
+        memset(&r, 0, sizeof(r));
+        rc = start(e, c, &inst);
+        if (!rc)
+            rc = wd_instance_prepare(inst, &r);
+        if (!rc && !(c->describe = strdup(wd_instance_describe(inst))))
+            rc = wd_fail(WD_ENOMEM, "out of memory");
+        wd_call_result_clear(&r);
+        wd_instance_stop(inst);
+    }
+    if (!rc && !(*out = strdup(c->describe)))
+        rc = wd_fail(WD_ENOMEM, "out of memory");
+    pthread_mutex_unlock(&e->change_mu);
+    return rc;
+}
+
+int wd_engine_approve(wd_engine *e, const char *approver, const char *code,
+                      const char *operation, const char *justification, uint64_t ttl_s)
+{
+    if (!e || !e->overrides_dir)
+        return wd_error_set(WD_ENOTFOUND, "WD-O008", NULL, 0, 0,
+                            "no override directory is configured: nothing can be approved");
+    wd_approve_request r = {WD_APPROVE_REQUEST_VERSION,
+                            e->overrides_dir,
+                            approver,
+                            code,
+                            operation,
+                            justification,
+                            ttl_s,
+                            0,
+                            e->opts.audit};
+    return wd_override_approve(&r);
+}

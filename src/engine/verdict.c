@@ -1,0 +1,88 @@
+/* verdict.c: a policy's decision made final (verdict.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/verdict.h"
+
+const char *wd_reason_name(wd_reason r)
+{
+    static const char *const names[] = {"", "rule", "tie", "no_rule", "escapes_root"};
+    return r >= WD_REASON_RULE && r <= WD_REASON_ESCAPES_ROOT ? names[r] : "";
+}
+
+static bool changes(const wd_request *req)
+{
+    return req->kind == WD_REQ_STORAGE &&
+           (req->access & (WD_ACCESS_WRITE | WD_ACCESS_CREATE | WD_ACCESS_DELETE));
+}
+
+int wd_verdict_decide(const wd_verdict_rules *rules, const wd_policy *policy,
+                      const wd_request *req, const char *verb, const char *target, wd_final *out)
+{
+    out->operation[0] = '\0';
+    out->overridden = false;
+    int rc = wd_policy_decide(policy, req, &out->d);
+    if (rc)
+        return rc;
+    out->reason = wd_reason_name(out->d.reason);
+    wd_decision_explain(&out->d, out->why, sizeof(out->why));
+
+    const char *locked = wd_watch_lockdown(rules->watch);
+    if (locked) {
+        /* Lockdown outranks every rule and every override. */
+        out->d.effect = WD_DENY;
+        out->reason = "lockdown";
+        snprintf(out->why, sizeof(out->why), "%s", locked);
+        return 0;
+    }
+    const char *glob = NULL;
+    if (rules->protect && out->d.effect == WD_ALLOW && changes(req) &&
+        (req->access == WD_ACCESS_DELETE
+             ? wd_protected_match_tree(rules->protect, req->path, &glob, NULL, 0)
+             : wd_protected_match(rules->protect, req->path, &glob, NULL, 0)) == 1) {
+        out->d.effect = WD_DENY;
+        out->reason = "protected";
+        snprintf(out->why, sizeof(out->why),
+                 "a protected path (%.2000s): no policy grants changing warden's own files", glob);
+        return 0;
+    }
+    if (!rules->overrides || out->d.effect == WD_ALLOW ||
+        wd_operation_id(rules->component, verb, target, out->operation) != 0)
+        return 0;
+    rc = wd_override_consume(rules->overrides, out->operation, rules->component, 0, rules->audit);
+    if (rc == WD_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    char was[3000];
+    snprintf(was, sizeof(was), "%.2900s", out->why);
+    out->overridden = true;
+    out->d.effect = WD_ALLOW;
+    out->reason = "override";
+    snprintf(out->why, sizeof(out->why),
+             "override %s approved by a human, used once (the policy says: %.2800s)",
+             out->operation, was);
+    return 0;
+}
+
+void wd_verdict_protected_grants(const wd_protected *protect, const wd_policy *policy,
+                                 void (*warn)(const wd_rule *rule, const char *glob, void *ctx),
+                                 void *ctx)
+{
+    for (size_t i = 0; protect && i < wd_policy_rule_count(policy); i++) {
+        const wd_rule *r = wd_policy_rule(policy, i);
+        if (r->kind != WD_RULE_STORAGE || r->effect != WD_ALLOW ||
+            !(r->access & (WD_ACCESS_WRITE | WD_ACCESS_CREATE | WD_ACCESS_DELETE)))
+            continue;
+        /* The literal part of the pattern: a grant on a directory above a protected path (or
+         * a wildcard reaching into one) reaches it. */
+        char lit[4200];
+        size_t n = strcspn(r->pattern, "*");
+        snprintf(lit, sizeof(lit), "%.*s", (int)n, r->pattern);
+        while (n > 1 && lit[n - 1] == '/')
+            lit[--n] = 0;
+        const char *g = NULL;
+        if (wd_protected_match_tree(protect, n ? lit : "/", &g, NULL, 0) == 1)
+            warn(r, g, ctx);
+    }
+}

@@ -1,0 +1,46 @@
+/* verdict.h (internal): what turns a policy's decision into warden's final word, shared by the
+ * engine and the CLI so both apply the same order: lockdown outranks everything, a protected
+ * path outranks every grant, and an approved override lets one denied operation through. */
+#ifndef WD_ENGINE_VERDICT_H
+#define WD_ENGINE_VERDICT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "warden/audit.h"
+#include "warden/integrity.h"
+#include "warden/override.h"
+#include "warden/policy.h"
+
+typedef struct {
+    const wd_watch *watch;      /* may be NULL */
+    const wd_protected *protect; /* may be NULL */
+    const char *overrides;      /* may be NULL: no overrides */
+    const char *component;      /* required with overrides */
+    wd_audit *audit;            /* OVERRIDE_USED goes here */
+} wd_verdict_rules;
+
+typedef struct {
+    wd_decision d;
+    const char *reason; /* rule, tie, no_rule, escapes_root, protected, lockdown, override */
+    char why[3200];
+    char operation[WD_OPERATION_ID_LEN + 1];
+    bool overridden;
+} wd_final;
+
+/* Decides req under policy and applies the rules. Returns 0, WD_EINVAL for a malformed request
+ * (wd_error_last says why), or the error of consuming an approval (the decision then stays a
+ * denial). */
+int wd_verdict_decide(const wd_verdict_rules *rules, const wd_policy *policy,
+                      const wd_request *req, const char *verb, const char *target, wd_final *out);
+
+/* The reason name of a policy decision ("rule", "tie", "no_rule", "escapes_root"). */
+const char *wd_reason_name(wd_reason r);
+
+/* Calls warn once per allow rule of policy that grants change (write, create or delete) on a
+ * protected path: such grants are never honoured. */
+void wd_verdict_protected_grants(const wd_protected *protect, const wd_policy *policy,
+                                 void (*warn)(const wd_rule *rule, const char *glob, void *ctx),
+                                 void *ctx);
+
+#endif
