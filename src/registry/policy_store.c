@@ -161,6 +161,7 @@ typedef struct {
     const char *value; /* uri, host or cidr text, key */
     unsigned access;   /* storage: bits to add or remove (revoke 0: all) */
     bool matched;
+    const char *pattern; /* storage: the URI resolved as the parser would ("" if unknown) */
 } edit;
 
 static bool is_cidr(const char *v)
@@ -184,7 +185,7 @@ static bool same_value(const wd_rule *r, const edit *e)
     if (r->kind != e->target || r->effect != WD_ALLOW)
         return false;
     if (r->kind == WD_RULE_STORAGE)
-        return !strcmp(r->uri, e->value);
+        return !strcmp(r->uri, e->value) || (e->pattern && !strcmp(r->pattern, e->pattern));
     if (r->kind == WD_RULE_ENVIRONMENT)
         return !strcmp(r->key, e->value);
     if (r->cidr)
@@ -237,8 +238,14 @@ static void rule_yaml(wd_buf *b, const wd_rule *r, unsigned access)
 {
     switch (r->kind) {
     case WD_RULE_STORAGE:
+        /* Written resolved (fs:///abs/path): a policy rendered into the store keeps the
+         * meaning it had where it was written (a contract's fs://data is beside the
+         * contract, not beside the store). */
         wd_buf_puts(b, "    - uri: ");
-        wd_json_quote(b, r->uri, strlen(r->uri));
+        wd_buf abs = WD_BUF_INIT;
+        wd_buf_printf(&abs, "fs://%s", r->pattern);
+        wd_json_quote(b, wd_buf_cstr(&abs), abs.len);
+        wd_buf_free(&abs);
         wd_buf_puts(b, "\n      access: ");
         access_list(b, access);
         wd_buf_putc(b, '\n');
@@ -464,7 +471,18 @@ static int change(wd_policy_store *s, const char *component, wd_plugin_type type
             if (access & (1u << i))
                 o += (size_t)snprintf(what + o, sizeof(what) - o, " %s", access_names[i]);
     }
-    edit e = {kind, target, value, access, false};
+    /* The same rule may be written relative or resolved (a rendered policy writes every URI
+     * resolved): compare resolved patterns too. */
+    char pattern[4200] = "";
+    if (target == WD_RULE_STORAGE && !strncmp(value, "fs://", 5)) {
+        char joined[4200];
+        bool escapes = false;
+        snprintf(joined, sizeof(joined), "%s/%s", value[5] == '/' ? "" : s->data_dir,
+                 value + 5);
+        if (wd_path_normalize(joined, pattern, sizeof(pattern), &escapes) != 0 || escapes)
+            pattern[0] = '\0';
+    }
+    edit e = {kind, target, value, access, false, pattern[0] ? pattern : NULL};
     return apply(s, component, type, &e, kind == EDIT_GRANT ? "POLICY_GRANT" : "POLICY_REVOKE",
                  what);
 }
@@ -542,7 +560,7 @@ int wd_policy_store_text(wd_policy_store *s, const char *component, wd_plugin_ty
     if (rc)
         return rc;
     wd_buf b = WD_BUF_INIT;
-    edit none = {EDIT_NONE, 0, NULL, 0, false};
+    edit none = {EDIT_NONE, 0, NULL, 0, false, NULL};
     render(&b, cur, &none);
     wd_policy_free(cur);
     if (b.oom || !b.data) {
