@@ -46,16 +46,20 @@ typedef struct {
     const char *const *allowlist;
     size_t allowlist_len;
     int allowlist_set;
-    const char *policies_dir;   /* required: the policy store */
-    struct wd_audit *audit;     /* borrowed; NULL: nothing is recorded */
-    wd_engine_audit decisions;  /* default ALL */
-    const char *overrides_dir;  /* NULL: no overrides */
-    const char *baseline;       /* signed manifest; NULL: no baseline */
+    const char *policies_dir;  /* required: the policy store */
+    struct wd_audit *audit;    /* borrowed; NULL: nothing is recorded */
+    wd_engine_audit decisions; /* default ALL */
+    const char *overrides_dir; /* NULL: no overrides */
+    const char *baseline;      /* signed manifest; NULL: no baseline */
     const char *baseline_pubkey;
     /* Protected beyond the defaults (wd_protected_defaults) and the engine's own locations
      * (contract, policy, override, baseline and key paths). */
     const char *const *protected_globs;
     size_t nprotected;
+    /* Paths a plugin may not even read (keys, logs, configuration), beyond the defaults and
+     * the engine's own policy, override, trust and baseline locations. */
+    const char *const *private_paths;
+    size_t nprivate;
     const char *runner_path; /* NULL: as wd_sandbox_options */
     uint64_t invoke_timeout_ms;
     int min_landlock_abi; /* as wd_sandbox_options; -1 default */
@@ -65,7 +69,7 @@ typedef struct {
 #define WD_ENGINE_OPTIONS_INIT                                                                     \
     {                                                                                              \
         WD_ENGINE_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, 0, 0, NULL, NULL,                    \
-            WD_ENGINE_AUDIT_ALL, NULL, NULL, NULL, NULL, 0, NULL, 0, -1                            \
+            WD_ENGINE_AUDIT_ALL, NULL, NULL, NULL, NULL, 0, NULL, 0, NULL, 0, -1                   \
     }
 
 /* Returns 0; WD_ESTATE when the baseline does not verify (refusing to start); WD_EPOLICY when a
@@ -93,8 +97,8 @@ typedef struct {
 
 /* Calls fn for each component in id order (fields valid during fn); fn returns non-zero to
  * stop, and that is returned. */
-WD_EXPORT int wd_engine_components(wd_engine *e,
-                                   int (*fn)(const wd_engine_component *c, void *ctx), void *ctx);
+WD_EXPORT int wd_engine_components(wd_engine *e, int (*fn)(const wd_engine_component *c, void *ctx),
+                                   void *ctx);
 WD_EXPORT size_t wd_engine_component_count(const wd_engine *e);
 
 /* ---- decisions -------------------------------------------------------------------------- */
@@ -105,7 +109,7 @@ typedef struct {
 } wd_check_query;
 
 typedef struct {
-    int error;           /* 0, or WD_EINVAL: a malformed query (explanation says why; denied) */
+    int error; /* 0, or WD_EINVAL: a malformed query (explanation says why; denied) */
     wd_effect effect;
     const char *reason;  /* rule, tie, no_rule, escapes_root, protected, lockdown, override,
                             invalid */
@@ -121,8 +125,7 @@ typedef struct {
  * chunk whose records cannot be written is not reported (fail closed: WD_EIO). Returns 0,
  * WD_ENOTFOUND for an unknown component, WD_EIO, or what fn returned when non-zero. */
 WD_EXPORT int wd_engine_check(wd_engine *e, const char *component, const wd_check_query *queries,
-                              size_t n,
-                              int (*fn)(void *ctx, size_t i, const wd_verdict *verdict),
+                              size_t n, int (*fn)(void *ctx, size_t i, const wd_verdict *verdict),
                               void *ctx);
 
 /* ---- policies --------------------------------------------------------------------------- */
@@ -149,15 +152,14 @@ WD_EXPORT int wd_engine_revoke(wd_engine *e, const char *component, const wd_gra
 
 /* Runs the component once in a fresh sandbox under its current policy (WD_ESTATE in lockdown;
  * otherwise as wd_instance_call). */
-WD_EXPORT int wd_engine_invoke(wd_engine *e, const char *component, const char *input,
-                               size_t len, const char *correlation_id, wd_call_result *result);
+WD_EXPORT int wd_engine_invoke(wd_engine *e, const char *component, const char *input, size_t len,
+                               const char *correlation_id, wd_call_result *result);
 /* The plugin's describe() text (malloc'd), starting a sandbox to read it the first time. */
 WD_EXPORT int wd_engine_describe(wd_engine *e, const char *component, char **out);
 
 /* wd_override_approve() in the engine's override directory, recorded in its log. */
 WD_EXPORT int wd_engine_approve(wd_engine *e, const char *approver, const char *code,
-                                const char *operation, const char *justification,
-                                uint64_t ttl_s);
+                                const char *operation, const char *justification, uint64_t ttl_s);
 
 #ifdef __cplusplus
 }

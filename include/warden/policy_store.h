@@ -40,7 +40,7 @@ typedef struct {
 #define WD_POLICY_STORE_OPTIONS_VERSION 1
 #define WD_POLICY_STORE_OPTIONS_INIT                                                               \
     {                                                                                              \
-        WD_POLICY_STORE_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL                                      \
+        WD_POLICY_STORE_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL                              \
     }
 
 WD_EXPORT int wd_policy_store_open(wd_policy_store **out, const char *dir,

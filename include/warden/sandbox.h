@@ -45,6 +45,7 @@ WD_EXPORT int wd_sandbox_probe(wd_sandbox_caps *caps);
 
 struct wd_contract;
 struct wd_audit;
+struct wd_protected;
 typedef struct wd_instance wd_instance;
 
 typedef struct {
@@ -71,12 +72,19 @@ typedef struct {
     /* The policy the broker decides by; NULL: the contract's own. The instance holds a
      * reference, so the caller may release its own at once. */
     const struct wd_policy *policy;
+    /* Approvals (wd_override_approve) the broker may use: a denied open, connect or getenv
+     * whose operation (the contract's id, the verb, the target) a human approved is let
+     * through once, and every denial names its operation id. NULL: no overrides. */
+    const char *overrides_dir;
+    /* Globs beneath which the plugin may never write, create or delete (warden's own files),
+     * whatever its policy grants; Landlock never exposes change there either. NULL: none. */
+    const struct wd_protected *protect_changes;
 } wd_sandbox_options;
 
 #define WD_SANDBOX_OPTIONS_VERSION 1
 #define WD_SANDBOX_OPTIONS_INIT                                                                    \
     {                                                                                              \
-        WD_SANDBOX_OPTIONS_VERSION, NULL, NULL, -1, 1, NULL, 0, 0, 1, NULL, NULL                        \
+        WD_SANDBOX_OPTIONS_VERSION, NULL, NULL, -1, 1, NULL, 0, 0, 1, NULL, NULL, NULL, NULL       \
     }
 
 typedef struct {

@@ -9,6 +9,7 @@
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/json.h"
+#include "util/utf8.h"
 
 enum { CHUNK = 256 };
 
@@ -83,8 +84,8 @@ static int audit_chunk(wd_engine *e, const char *component, const wd_check_query
               : 0;
 }
 
-int wd_engine_check(wd_engine *e, const char *component, const wd_check_query *queries,
-                    size_t n, int (*fn)(void *ctx, size_t i, const wd_verdict *verdict), void *ctx)
+int wd_engine_check(wd_engine *e, const char *component, const wd_check_query *queries, size_t n,
+                    int (*fn)(void *ctx, size_t i, const wd_verdict *verdict), void *ctx)
 {
     if (!e || !component || (n && !queries) || !fn)
         return wd_fail(WD_EINVAL, "wd_engine_check needs an engine, a component and a callback");
@@ -115,6 +116,9 @@ int wd_engine_check(wd_engine *e, const char *component, const wd_check_query *q
             } else if (s->error) {
                 rc = s->error; /* an approval that could not be consumed: fail closed */
             }
+            /* Explanations quote what the client sent, and a cut may split a character:
+             * the answer and the record must stay UTF-8. */
+            wd_utf8_sanitize(s->f.why);
             if (s->error) {
                 s->f.d = (wd_decision){WD_DENY, WD_REASON_NO_RULE, NULL, NULL};
                 s->f.reason = "invalid";
@@ -126,8 +130,8 @@ int wd_engine_check(wd_engine *e, const char *component, const wd_check_query *q
             rc = audit_chunk(e, comp->id, &queries[base], slots, m);
         for (size_t i = 0; i < m && !rc; i++) {
             const slot *s = &slots[i];
-            wd_verdict v = {s->error,    s->f.d.effect, s->f.reason, s->f.d.rule,
-                            s->f.d.other, s->f.why,     s->f.operation};
+            wd_verdict v = {s->error,     s->f.d.effect, s->f.reason,   s->f.d.rule,
+                            s->f.d.other, s->f.why,      s->f.operation};
             rc = fn(ctx, base + i, &v);
         }
     }

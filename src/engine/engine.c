@@ -35,8 +35,8 @@ int wd_engine_refresh(wd_engine *e, wd_component *comp)
 {
     wd_policy *next = NULL;
     const char *source = NULL;
-    int rc = wd_policy_store_load(e->store, comp->id, wd_contract_type(comp->contract), &next,
-                                  &source);
+    int rc =
+        wd_policy_store_load(e->store, comp->id, wd_contract_type(comp->contract), &next, &source);
     if (rc)
         return rc;
     pthread_rwlock_wrlock(&e->lock);
@@ -72,18 +72,30 @@ static int collect(const wd_contract *c, void *ctx)
     return 0;
 }
 
-static int add_glob(wd_engine *e, const char *path)
+static int push(char ***list, size_t *n, const char *path)
 {
     if (!path)
         return 0;
-    char **grown = realloc(e->protect_globs, (e->nprotect_globs + 1) * sizeof(*grown));
+    char **grown = realloc(*list, (*n + 1) * sizeof(*grown));
     if (!grown)
         return wd_fail(WD_ENOMEM, "out of memory");
-    e->protect_globs = grown;
-    if (!(grown[e->nprotect_globs] = strdup(path)))
+    *list = grown;
+    if (!(grown[*n] = strdup(path)))
         return wd_fail(WD_ENOMEM, "out of memory");
-    e->nprotect_globs++;
+    (*n)++;
     return 0;
+}
+
+static int add_glob(wd_engine *e, const char *path)
+{
+    return push(&e->protect_globs, &e->nprotect_globs, path);
+}
+
+static void free_list(char **list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
 }
 
 /* warden's own files: the defaults, every location the engine reads its rules from, and what
@@ -101,9 +113,21 @@ static int build_protected(wd_engine *e, const wd_engine_options *o)
         rc = add_glob(e, own[i]);
     for (size_t i = 0; !rc && i < o->nprotected; i++)
         rc = add_glob(e, o->protected_globs[i]);
+    /* Never granted at all, not even for reading: a plugin has no business with warden's
+     * keys, logs, approvers or policies. Contract directories are only kept from change (a
+     * plugin's data may live beside its contract). */
+    for (size_t i = 0; !rc && wd_protected_defaults[i]; i++)
+        rc = push(&e->private_paths, &e->nprivate, wd_protected_defaults[i]);
+    for (size_t i = 0; !rc && i < sizeof(own) / sizeof(*own); i++)
+        rc = push(&e->private_paths, &e->nprivate, own[i]);
+    for (size_t i = 0; !rc && i < o->nprivate; i++) {
+        rc = push(&e->private_paths, &e->nprivate, o->private_paths[i]);
+        if (!rc)
+            rc = add_glob(e, o->private_paths[i]);
+    }
     if (!rc)
-        rc = wd_protected_new(&e->protect, (const char *const *)e->protect_globs,
-                              e->nprotect_globs);
+        rc =
+            wd_protected_new(&e->protect, (const char *const *)e->protect_globs, e->nprotect_globs);
     return rc;
 }
 
@@ -178,6 +202,7 @@ int wd_engine_open(wd_engine **out, const wd_engine_options *opts, size_t *refus
     e->opts.overrides_dir = e->overrides_dir;
     e->opts.runner_path = e->runner;
     e->opts.contract_dirs = e->opts.allowlist = e->opts.protected_globs = NULL;
+    e->opts.private_paths = NULL;
     e->opts.trust_dir = e->opts.baseline = e->opts.baseline_pubkey = NULL;
     if (!e->opts.decisions)
         e->opts.decisions = WD_ENGINE_AUDIT_ALL;
@@ -205,8 +230,8 @@ int wd_engine_open(wd_engine **out, const wd_engine_options *opts, size_t *refus
     for (size_t i = 0; !rc && i < e->ncomps; i++)
         rc = wd_engine_refresh(e, &e->comps[i]);
     if (!rc && wd_watch_lockdown(e->watch))
-        rc = wd_fail(WD_ESTATE, "refusing to start: %s while starting",
-                     wd_watch_lockdown(e->watch));
+        rc =
+            wd_fail(WD_ESTATE, "refusing to start: %s while starting", wd_watch_lockdown(e->watch));
     if (rc) {
         wd_engine_close(e);
         return rc;
@@ -230,9 +255,8 @@ void wd_engine_close(wd_engine *e)
     wd_registry_free(e->registry);
     wd_policy_cache_free(e->cache);
     wd_protected_free(e->protect);
-    for (size_t i = 0; i < e->nprotect_globs; i++)
-        free(e->protect_globs[i]);
-    free(e->protect_globs);
+    free_list(e->protect_globs, e->nprotect_globs);
+    free_list(e->private_paths, e->nprivate);
     pthread_rwlock_destroy(&e->lock);
     pthread_mutex_destroy(&e->change_mu);
     free(e->name);

@@ -28,13 +28,15 @@ struct wd_engine {
     wd_policy_cache *cache;
     wd_policy_store *store;
     wd_protected *protect;
-    char **protect_globs;
+    char **protect_globs; /* what no policy may change */
     size_t nprotect_globs;
+    char **private_paths; /* what a plugin may not even read: keys, logs, configuration */
+    size_t nprivate;
     wd_watch *watch;
     uint8_t baseline_digest[32];
     wd_component *comps; /* sorted by id */
     size_t ncomps;
-    pthread_rwlock_t lock;   /* comps[].policy */
+    pthread_rwlock_t lock;     /* comps[].policy */
     pthread_mutex_t change_mu; /* one policy change at a time; the describe cache */
 };
 

@@ -29,8 +29,7 @@ int wd_engine_policy_get(wd_engine *e, const char *id, char **yaml, size_t *len,
     wd_component *c = component(e, id);
     if (!c)
         return WD_ENOTFOUND;
-    return wd_policy_store_text(e->store, c->id, wd_contract_type(c->contract), yaml, len,
-                                source);
+    return wd_policy_store_text(e->store, c->id, wd_contract_type(c->contract), yaml, len, source);
 }
 
 typedef struct {
@@ -127,11 +126,10 @@ static int start(wd_engine *e, wd_component *c, wd_instance **inst)
     so.audit = e->opts.audit;
     so.min_landlock_abi = e->opts.min_landlock_abi;
     so.timeout_ms = e->opts.invoke_timeout_ms;
-    so.protected_paths = (const char *const *)e->protect_globs;
-    so.protected_count = 0;
-    /* Only literal locations go to the broker (globs are decided by the policy path). */
-    for (size_t i = 0; i < e->nprotect_globs && !strchr(e->protect_globs[i], '*'); i++)
-        so.protected_count = i + 1;
+    so.overrides_dir = e->overrides_dir;
+    so.protected_paths = (const char *const *)e->private_paths;
+    so.protected_count = e->nprivate;
+    so.protect_changes = e->protect;
     pthread_rwlock_rdlock(&e->lock);
     so.policy = c->policy;
     int rc = wd_instance_start(inst, c->contract, &so);
@@ -184,8 +182,8 @@ int wd_engine_describe(wd_engine *e, const char *id, char **out)
     return rc;
 }
 
-int wd_engine_approve(wd_engine *e, const char *approver, const char *code,
-                      const char *operation, const char *justification, uint64_t ttl_s)
+int wd_engine_approve(wd_engine *e, const char *approver, const char *code, const char *operation,
+                      const char *justification, uint64_t ttl_s)
 {
     if (!e || !e->overrides_dir)
         return wd_error_set(WD_ENOTFOUND, "WD-O008", NULL, 0, 0,

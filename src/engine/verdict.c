@@ -16,8 +16,8 @@ static bool changes(const wd_request *req)
            (req->access & (WD_ACCESS_WRITE | WD_ACCESS_CREATE | WD_ACCESS_DELETE));
 }
 
-int wd_verdict_decide(const wd_verdict_rules *rules, const wd_policy *policy,
-                      const wd_request *req, const char *verb, const char *target, wd_final *out)
+int wd_verdict_decide(const wd_verdict_rules *rules, const wd_policy *policy, const wd_request *req,
+                      const char *verb, const char *target, wd_final *out)
 {
     out->operation[0] = '\0';
     out->overridden = false;

@@ -13,11 +13,11 @@
 #include "warden/policy.h"
 
 typedef struct {
-    const wd_watch *watch;      /* may be NULL */
+    const wd_watch *watch;       /* may be NULL */
     const wd_protected *protect; /* may be NULL */
-    const char *overrides;      /* may be NULL: no overrides */
-    const char *component;      /* required with overrides */
-    wd_audit *audit;            /* OVERRIDE_USED goes here */
+    const char *overrides;       /* may be NULL: no overrides */
+    const char *component;       /* required with overrides */
+    wd_audit *audit;             /* OVERRIDE_USED goes here */
 } wd_verdict_rules;
 
 typedef struct {
@@ -31,8 +31,8 @@ typedef struct {
 /* Decides req under policy and applies the rules. Returns 0, WD_EINVAL for a malformed request
  * (wd_error_last says why), or the error of consuming an approval (the decision then stays a
  * denial). */
-int wd_verdict_decide(const wd_verdict_rules *rules, const wd_policy *policy,
-                      const wd_request *req, const char *verb, const char *target, wd_final *out);
+int wd_verdict_decide(const wd_verdict_rules *rules, const wd_policy *policy, const wd_request *req,
+                      const char *verb, const char *target, wd_final *out);
 
 /* The reason name of a policy decision ("rule", "tie", "no_rule", "escapes_root"). */
 const char *wd_reason_name(wd_reason r);

@@ -1,5 +1,7 @@
 /* broker.c: deciding and resolving a plugin's requests (broker.h). */
 #include "sandbox/broker.h"
+#include "warden/integrity.h"
+#include "warden/override.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -52,12 +54,46 @@ int wd_broker_is_protected(const wd_broker *b, const char *path)
 }
 
 /* Decides one storage access on a normalised path; on a denial fills ans and returns 0. */
+/* A policy's denial of operation (verb, target) that a human approved: the approval is used
+ * (once) and the request allowed, with why saying so. One request may decide the same
+ * operation more than once (as asked, then as resolved): the approval it used covers those.
+ * Otherwise why gets the operation id appended, so the denial says what to approve. */
+static bool overridden(const wd_broker *b, const char *verb, const char *target,
+                       wd_broker_answer *ans, char *why, size_t size)
+{
+    char op[WD_OPERATION_ID_LEN + 1];
+    if (!b->overrides || !b->component || wd_operation_id(b->component, verb, target, op) != 0)
+        return false;
+    size_t n = strlen(why);
+    if (strcmp(ans->override_op, op) == 0 ||
+        wd_override_consume(b->overrides, op, b->component, 0, b->audit) == 0) {
+        char was[600];
+        snprintf(was, sizeof(was), "%.500s", why);
+        memcpy(ans->override_op, op, sizeof(op));
+        snprintf(why, size, "override %s approved by a human, used once (the policy says: %s)", op,
+                 was);
+        return true;
+    }
+    if (n < size)
+        snprintf(why + n, size - n, " [operation %s]", op);
+    return false;
+}
+
 static int decide_path(const wd_broker *b, const char *path, unsigned access, const char *what,
                        wd_broker_answer *ans)
 {
     if (wd_broker_is_protected(b, path)) {
         refuse(ans, EACCES, "%s %s: a protected path (warden's own files are never granted)", what,
                path);
+        return 0;
+    }
+    const char *glob = NULL;
+    if (b->protect_changes && (access & (WD_ACCESS_WRITE | WD_ACCESS_CREATE | WD_ACCESS_DELETE)) &&
+        wd_protected_match(b->protect_changes, path, &glob, NULL, 0) == 1) {
+        refuse(ans, EACCES,
+               "%s %s: a protected path (%.300s): no policy grants changing "
+               "warden's own files",
+               what, path, glob);
         return 0;
     }
     if (!b->policy) {
@@ -70,9 +106,9 @@ static int decide_path(const wd_broker *b, const char *path, unsigned access, co
         refuse(ans, EINVAL, "%s %s: malformed request", what, path);
         return 0;
     }
-    char why[600];
-    wd_decision_explain(&d, why, sizeof(why));
-    if (d.effect != WD_ALLOW) {
+    char why[700];
+    wd_decision_explain(&d, why, 600);
+    if (d.effect != WD_ALLOW && !overridden(b, what, path, ans, why, sizeof(why))) {
         refuse(ans, EACCES, "%s %s: %s", what, path, why);
         return 0;
     }
@@ -367,16 +403,18 @@ void wd_broker_connect(const wd_broker *b, const char *name, unsigned port, wd_b
         return;
     }
     wd_decision d;
-    char why[600];
-    if (decide_host(b, name, port, &d, why, sizeof(why)) != 0) {
+    char why[700];
+    if (decide_host(b, name, port, &d, why, 600) != 0) {
         refuse(ans, EINVAL, "connect %s: not a host name or IP literal", ans->target);
         return;
     }
-    if (d.effect != WD_ALLOW) {
+    char op_target[300];
+    snprintf(op_target, sizeof(op_target), "%.250s:%u", name, port);
+    if (d.effect != WD_ALLOW && !overridden(b, "connect", op_target, ans, why, sizeof(why))) {
         refuse(ans, EACCES, "connect %s: %s", ans->target, why);
         return;
     }
-    char allowed_why[600];
+    char allowed_why[700];
     snprintf(allowed_why, sizeof(allowed_why), "%s", why);
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
     struct addrinfo *res = NULL;
@@ -476,9 +514,9 @@ void wd_broker_getenv(const wd_broker *b, const char *key, wd_broker_answer *ans
         refuse(ans, EINVAL, "env %s: not a valid key", key);
         return;
     }
-    char why[600];
-    wd_decision_explain(&d, why, sizeof(why));
-    if (d.effect != WD_ALLOW) {
+    char why[700];
+    wd_decision_explain(&d, why, 600);
+    if (d.effect != WD_ALLOW && !overridden(b, "env", key, ans, why, sizeof(why))) {
         refuse(ans, EACCES, "env %s: %s", key, why);
         return;
     }
@@ -569,9 +607,18 @@ long wd_broker_plan_fs(const wd_broker *b, wd_fs_grant **out)
         for (size_t p = 0; p < b->protected_count && access; p++)
             if (related(r->pattern, lit, b->protected_paths[p], strlen(b->protected_paths[p])))
                 access = 0;
-        if (!access)
+        char *path = access ? (lit ? strndup(r->pattern, lit) : strdup("/")) : NULL;
+        /* Beneath or above a path no one may change: the kernel may let the plugin read
+         * there, but every change goes through the broker, which refuses it. */
+        if (path && b->protect_changes &&
+            wd_protected_match_tree(b->protect_changes, path, NULL, NULL, 0) != 0)
+            access &= ~(WD_LL_WRITE_FILE | WD_LL_TRUNCATE | WD_LL_MAKE_REG | WD_LL_MAKE_DIR |
+                        WD_LL_MAKE_SYM | WD_LL_MAKE_CHAR | WD_LL_MAKE_SOCK | WD_LL_MAKE_FIFO |
+                        WD_LL_MAKE_BLOCK | WD_LL_REMOVE_FILE | WD_LL_REMOVE_DIR | WD_LL_REFER);
+        if (!access) {
+            free(path);
             continue;
-        char *path = lit ? strndup(r->pattern, lit) : strdup("/");
+        }
         if (!path) {
             wd_broker_plan_free(g, count);
             return -1;

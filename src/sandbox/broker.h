@@ -12,22 +12,35 @@
 
 #include "warden/policy.h"
 
+struct wd_audit;
+struct wd_protected;
+
 typedef struct {
     const wd_policy *policy; /* NULL: nothing is granted */
     int pure;                /* a policy plugin: every request is refused */
     char **protected_paths;  /* resolved absolute paths, never granted */
     size_t protected_count;
+    /* Optional: globs beneath which nothing is written, created or deleted (warden's own
+     * files), whatever the policy grants; Landlock never exposes change beneath them either. */
+    const struct wd_protected *protect_changes;
     const char *const *environ; /* KEY=VALUE, NULL-terminated */
     int timeout_ms;             /* longest a connect may take */
+    /* Optional: a denied request whose operation (component, verb, target: the ids
+     * wd_operation_id gives) a human approved is let through once, and a denial names its
+     * operation so it can be approved. NULL overrides: none. */
+    const char *overrides;
+    const char *component;
+    struct wd_audit *audit;
 } wd_broker;
 
 typedef struct {
-    int fd;            /* the descriptor handed over, or -1 */
-    int err;           /* 0, or the errno the plugin sees */
-    int allowed;       /* the decision */
-    const char *value; /* getenv: the value (points into environ) */
-    char target[4400]; /* what was decided, as resolved ("/srv/a/b", "1.2.3.4:443") */
-    char reason[768];  /* why: the rule that decided, or what refused it */
+    int fd;               /* the descriptor handed over, or -1 */
+    int err;              /* 0, or the errno the plugin sees */
+    int allowed;          /* the decision */
+    const char *value;    /* getenv: the value (points into environ) */
+    char target[4400];    /* what was decided, as resolved ("/srv/a/b", "1.2.3.4:443") */
+    char reason[768];     /* why: the rule that decided, or what refused it */
+    char override_op[33]; /* the approval this request used, if any */
 } wd_broker_answer;
 
 void wd_broker_open(const wd_broker *b, const char *path, int flags, wd_broker_answer *ans);

@@ -312,6 +312,10 @@ int wd_instance_start(wd_instance **out, const wd_contract *contract,
     in->held = in->opts.policy ? wd_policy_ref(in->opts.policy) : NULL;
     in->broker.policy = in->held ? in->held : wd_contract_policy(contract);
     in->broker.pure = wd_plugin_type_is_policy(wd_contract_type(contract));
+    in->broker.overrides = in->opts.overrides_dir;
+    in->broker.component = wd_contract_id(contract);
+    in->broker.audit = in->opts.audit;
+    in->broker.protect_changes = in->opts.protect_changes;
     in->runner = runner_path(&in->opts);
     int rc = in->runner ? 0 : wd_fail(WD_ENOMEM, "out of memory");
     if (!rc)

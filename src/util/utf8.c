@@ -81,3 +81,12 @@ void wd_utf8_escape(wd_buf *out, const char *data, size_t len)
         }
     }
 }
+
+void wd_utf8_sanitize(char *s)
+{
+    size_t len = strlen(s), off = 0, bad;
+    while (off < len && !wd_utf8_valid(s + off, len - off, &bad)) {
+        s[off + bad] = '?';
+        off += bad + 1;
+    }
+}

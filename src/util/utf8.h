@@ -21,4 +21,8 @@ void wd_utf8_position(const char *data, size_t offset, unsigned *line, unsigned 
  * Used where names come from the filesystem, which does not promise UTF-8. */
 void wd_utf8_escape(wd_buf *out, const char *data, size_t len);
 
+/* Replaces, in place, every byte of the NUL-terminated s that is not part of a valid UTF-8
+ * character with '?': for text cut to fit a buffer, or quoting what a client sent. */
+void wd_utf8_sanitize(char *s);
+
 #endif

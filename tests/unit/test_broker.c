@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -1005,6 +1006,46 @@ static void test_getenv(void **state)
     assert_null(a.value);
 }
 
+/* A denial names its operation; once a human approves exactly that operation, the next such
+ * request is let through (an open decided as asked and again as resolved uses one approval),
+ * and the one after is denied again. Other operations never ride on it. */
+static void test_override_lets_one_denial_through(void **state)
+{
+    fx *f = *state;
+    char dir[PATH_MAX + 16], uri[512], secret_b32[128], code[16], op[WD_OPERATION_ID_LEN + 1];
+    snprintf(dir, sizeof(dir), "%s/overrides", f->root);
+    assert_int_equal(wd_override_enroll(dir, "alice", NULL, "warden", uri, sizeof(uri), NULL), 0);
+    const char *s = strstr(uri, "secret="), *e = strchr(s, '&');
+    snprintf(secret_b32, sizeof(secret_b32), "%.*s", (int)(e - s - 7), s + 7);
+    uint8_t secret[64];
+    size_t len = 0;
+    assert_int_equal(wd_base32_decode(secret_b32, strlen(secret_b32), secret, sizeof(secret), &len),
+                     0);
+    f->b.overrides = dir;
+    f->b.component = "acme.reader";
+
+    wd_broker_answer a = OPEN_REFUSED(f, P(f, "data/x.secret"), O_RDONLY, EACCES, "[operation ");
+    assert_int_equal(wd_operation_id("acme.reader", "read", P(f, "data/x.secret"), op), 0);
+    assert_non_null(strstr(a.reason, op));
+    /* An approval of another operation changes nothing. */
+    char other[WD_OPERATION_ID_LEN + 1];
+    assert_int_equal(wd_operation_id("acme.reader", "write", P(f, "data/x.secret"), other), 0);
+    assert_int_equal(wd_totp(secret, len, time(NULL), NULL, code), 0);
+    wd_approve_request r = {
+        WD_APPROVE_REQUEST_VERSION, dir, "alice", code, other, "test", 60, 0, NULL};
+    assert_int_equal(wd_override_approve(&r), 0);
+    OPEN_REFUSED(f, P(f, "data/x.secret"), O_RDONLY, EACCES, op);
+    /* The approval of this one: allowed once, then denied again. */
+    assert_int_equal(wd_totp(secret, len, time(NULL) + 30, NULL, code), 0);
+    r.operation = op;
+    r.now = time(NULL) + 30;
+    assert_int_equal(wd_override_approve(&r), 0);
+    a = OPEN_OK(f, P(f, "data/x.secret"), O_RDONLY, NULL);
+    assert_non_null(strstr(a.reason, "approved by a human"));
+    OPEN_REFUSED(f, P(f, "data/x.secret"), O_RDONLY, EACCES, op);
+    f->b.overrides = NULL;
+}
+
 /* ---- network ----------------------------------------------------------------------------------
  */
 
@@ -1539,6 +1580,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_symlink_chain_and_loops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_deny_inside_subtree, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_protected_paths, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_override_lets_one_denial_through, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_fifo_never_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_devices_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_proc_magic_links, setup, teardown),
