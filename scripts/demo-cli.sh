@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# warden's main job on a real example: install what it needs, build, run the example plugins in
+# warden from the command line: install what it needs, build, run the example plugins in
 # the kernel-enforced sandbox (an allowed and a refused access each, explained and audited),
 # then validate the shipped and the Wassette policies and decide a batch of requests.
 set -euo pipefail

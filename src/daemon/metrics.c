@@ -36,7 +36,7 @@ struct wdd_metrics {
 };
 
 /* Upper bounds in seconds. */
-static const double decision_bounds[NBUCKETS] = {1e-5,   2.5e-5, 5e-5,  1e-4, 2.5e-4, 5e-4,
+static const double decision_bounds[NBUCKETS] = {1e-5,  2.5e-5, 5e-5,  1e-4, 2.5e-4, 5e-4,
                                                  0.001, 0.0025, 0.005, 0.01, 0.1,    1};
 static const double invoke_bounds[NBUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                0.05,   0.1,   0.25,   0.5,   1,    10};
@@ -161,8 +161,7 @@ static void render_histogram(wd_buf *b, const char *name, const char *labels, co
     const char *open = labels[0] ? "{" : "", *close = labels[0] ? "}" : "";
     wd_buf_printf(b, "%s_sum%s%s%s %.9f\n", name, open, labels, close,
                   (double)GET(&h->sum_ns) / 1e9);
-    wd_buf_printf(b, "%s_count%s%s%s %llu\n", name, open, labels, close,
-                  (unsigned long long)count);
+    wd_buf_printf(b, "%s_count%s%s%s %llu\n", name, open, labels, close, (unsigned long long)count);
 }
 
 void wdd_metrics_render(wdd_metrics *m, wd_buf *b,
@@ -212,16 +211,17 @@ void wdd_metrics_render(wdd_metrics *m, wd_buf *b,
                    "# TYPE warden_sandbox_failures_total counter\n");
     for (size_t i = 0; i < n; i++)
         for (int c = 1; c < SANDBOX_CODES; c++)
-            wd_buf_printf(b, "warden_sandbox_failures_total{tenant=\"%s\",code=\"WD-S%03d\"} %llu\n",
+            wd_buf_printf(b,
+                          "warden_sandbox_failures_total{tenant=\"%s\",code=\"WD-S%03d\"} %llu\n",
                           m->tenants[i]->name, c,
                           (unsigned long long)GET(&m->tenants[i]->sandbox_failures[c]));
 
     wd_buf_puts(b, "# HELP warden_audit_records_total Records in each tenant's audit log.\n"
                    "# TYPE warden_audit_records_total counter\n");
     for (size_t i = 0; i < n; i++)
-        wd_buf_printf(b, "warden_audit_records_total{tenant=\"%s\"} %llu\n", m->tenants[i]->name,
-                      (unsigned long long)(audit_records ? audit_records(m->tenants[i]->name, ctx)
-                                                         : 0));
+        wd_buf_printf(
+            b, "warden_audit_records_total{tenant=\"%s\"} %llu\n", m->tenants[i]->name,
+            (unsigned long long)(audit_records ? audit_records(m->tenants[i]->name, ctx) : 0));
     wd_buf_puts(b, "# HELP warden_audit_write_errors_total Requests refused because the audit "
                    "log could not record them.\n# TYPE warden_audit_write_errors_total counter\n");
     for (size_t i = 0; i < n; i++)

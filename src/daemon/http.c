@@ -1,0 +1,340 @@
+/* http.c: the HTTP front end on libmicrohttpd — listeners, who the peer is, bounded bodies —
+ * handing each complete request to wdd_api_handle() (http.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <grp.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/api_int.h"
+#include "daemon/http.h"
+
+enum { MAX_ARGS = 32 };
+
+typedef struct wdd_server wdd_server;
+
+typedef struct {
+    wdd_server *srv;
+    bool tcp;
+} listener;
+
+struct wdd_server {
+    wdd_daemon *d;
+    listener unix_l, tcp_l;
+    struct MHD_Daemon *unix_mhd, *tcp_mhd;
+    int unix_fd, tcp_fd;
+    char *unix_path;
+    size_t max_body;
+    unsigned inflight; /* atomic: requests being handled */
+};
+
+typedef struct {
+    wd_buf body;
+    bool too_large;
+    bool counted;
+} request_ctx;
+
+__attribute__((format(printf, 2, 0))) static void log_mhd(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    fputs("wardend: http: ", stderr);
+    vfprintf(stderr, fmt, ap);
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *conn, const wdd_response *r)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        r->body.len, r->body.data ? r->body.data : (void *)"", MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, "Content-Type", r->content_type);
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    enum MHD_Result ok = MHD_queue_response(conn, r->status, resp);
+    MHD_destroy_response(resp);
+    return ok;
+}
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    (void)kind;
+    const char **args = cls;
+    size_t n = 0;
+    while (args[n])
+        n += 2;
+    if (n + 2 >= MAX_ARGS * 2)
+        return MHD_NO;
+    args[n] = key;
+    args[n + 1] = value;
+    return MHD_YES;
+}
+
+/* Who is asking: the Unix peer's uid, or the TCP bearer token. */
+static const char *identify(wdd_server *srv, listener *l, struct MHD_Connection *conn,
+                            wdd_role *role, wdd_state *s)
+{
+    const wdd_tenant *t = NULL;
+    *role = 0;
+    if (!l->tcp) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        struct ucred cred;
+        socklen_t len = sizeof(cred);
+        if (ci && getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+            t = wdd_config_by_uid(s->cfg, (long)cred.uid, role);
+    } else {
+        const char *auth =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+        if (auth && strncmp(auth, "Bearer ", 7) == 0)
+            t = wdd_config_by_token(s->cfg, auth + 7, strlen(auth + 7), role);
+    }
+    (void)srv;
+    return t ? t->name : NULL;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    (void)version;
+    listener *l = cls;
+    wdd_server *srv = l->srv;
+    request_ctx *rc = *con_cls;
+    if (!rc) {
+        rc = calloc(1, sizeof(*rc));
+        if (!rc)
+            return MHD_NO;
+        rc->counted = true;
+        __atomic_add_fetch(&srv->inflight, 1, __ATOMIC_ACQ_REL);
+        *con_cls = rc;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!rc->too_large && rc->body.len + *upload_data_size <= srv->max_body)
+            wd_buf_append(&rc->body, upload_data, *upload_data_size);
+        else
+            rc->too_large = true;
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    wdd_response resp = {500, "application/json", WD_BUF_INIT};
+    if (rc->too_large) {
+        wdd_api_error(&resp, 413, WDD_E_TOO_LARGE, "the body is larger than %zu bytes",
+                      srv->max_body);
+    } else if (rc->body.oom) {
+        wdd_api_error(&resp, 500, WDD_E_INTERNAL, "out of memory");
+    } else {
+        const char *args[MAX_ARGS * 2 + 2] = {NULL};
+        wdd_request req = {method, url, args, rc->body.data, rc->body.len, NULL, 0, NULL};
+        if (MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, args) >
+            MAX_ARGS - 1) {
+            wdd_api_error(&resp, 400, WDD_E_FIELD, "at most %d query arguments", MAX_ARGS - 1);
+        } else {
+            wdd_state *s = wdd_state_acquire(srv->d);
+            req.tenant = identify(srv, l, conn, &req.role, s);
+            wdd_api_handle(srv->d, &req, &resp);
+            wdd_state_release(srv->d, s);
+        }
+    }
+    enum MHD_Result ok = send_response(conn, &resp);
+    wd_buf_free(&resp.body);
+    return ok;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    (void)toe;
+    listener *l = cls;
+    request_ctx *rc = *con_cls;
+    if (!rc)
+        return;
+    if (rc->counted)
+        __atomic_sub_fetch(&l->srv->inflight, 1, __ATOMIC_ACQ_REL);
+    wd_buf_free(&rc->body);
+    free(rc);
+    *con_cls = NULL;
+}
+
+/* Binds the Unix socket. A stale socket file (no one answers on it) is replaced; a live one
+ * means another wardend: refuse rather than steal its clients. */
+static int bind_unix(const wdd_config *cfg, int *out)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    if (strlen(cfg->unix_path) >= sizeof(a.sun_path))
+        return wd_fail(WD_EINVAL, "socket path too long: %s", cfg->unix_path);
+    memcpy(a.sun_path, cfg->unix_path, strlen(cfg->unix_path) + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return wd_fail(WD_EIO, "socket: %s", strerror(errno));
+    struct stat st;
+    if (lstat(cfg->unix_path, &st) == 0) {
+        if (!S_ISSOCK(st.st_mode)) {
+            close(fd);
+            return wd_fail(WD_EBUSY, "%s exists and is not a socket", cfg->unix_path);
+        }
+        if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
+            close(fd);
+            return wd_fail(WD_EBUSY, "another wardend is listening on %s", cfg->unix_path);
+        }
+        close(fd);
+        unlink(cfg->unix_path);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            return wd_fail(WD_EIO, "socket: %s", strerror(errno));
+    }
+    /* Created with no access for anyone, then opened to the configured mode: no window in
+     * which another user could connect. */
+    mode_t old = umask(0777);
+    int rc = bind(fd, (struct sockaddr *)&a, sizeof(a));
+    umask(old);
+    if (rc != 0) {
+        int e = errno;
+        close(fd);
+        return wd_fail(WD_EIO, "cannot bind %s: %s", cfg->unix_path, strerror(e));
+    }
+    if (cfg->unix_group) {
+        struct group *g = getgrnam(cfg->unix_group);
+        if (!g || chown(cfg->unix_path, (uid_t)-1, g->gr_gid) != 0) {
+            close(fd);
+            unlink(cfg->unix_path);
+            return wd_fail(WD_EIO, "cannot give %s to group %s", cfg->unix_path, cfg->unix_group);
+        }
+    }
+    if (chmod(cfg->unix_path, cfg->unix_mode) != 0 || listen(fd, 512) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(cfg->unix_path);
+        return wd_fail(WD_EIO, "cannot listen on %s: %s", cfg->unix_path, strerror(e));
+    }
+    *out = fd;
+    return 0;
+}
+
+static int bind_tcp(const wdd_config *cfg, int *out)
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof(ss));
+    socklen_t len;
+    int family;
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, cfg->tcp_host, &v4->sin_addr) == 1) {
+        family = v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)cfg->tcp_port);
+        len = sizeof(*v4);
+    } else if (inet_pton(AF_INET6, cfg->tcp_host, &v6->sin6_addr) == 1) {
+        family = v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)cfg->tcp_port);
+        len = sizeof(*v6);
+    } else {
+        return wd_fail(WD_EINVAL, "not an address: %s", cfg->tcp_host);
+    }
+    int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 512) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return wd_fail(WD_EIO, "cannot listen on %s:%u: %s", cfg->tcp_host, cfg->tcp_port,
+                       strerror(e));
+    }
+    *out = fd;
+    return 0;
+}
+
+static struct MHD_Daemon *start_mhd(wdd_server *srv, const wdd_config *cfg, int fd, bool tcp)
+{
+    listener *l = tcp ? &srv->tcp_l : &srv->unix_l;
+    l->srv = srv;
+    l->tcp = tcp;
+    size_t memory = cfg->max_header < 8192 ? 8192 : cfg->max_header;
+    /* A thread per connection: a request may wait on the audit log's group commit or on a
+     * plugin call without holding up anyone else's. */
+    struct MHD_Daemon *mhd =
+        MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                             MHD_USE_ITC | MHD_USE_ERROR_LOG,
+                         0, NULL, NULL, on_request, l, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
+                         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_CONNECTION_TIMEOUT,
+                         (unsigned)cfg->timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+                         (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory,
+                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_END);
+    return mhd;
+}
+
+int wdd_server_start(wdd_server **out, wdd_daemon *d)
+{
+    *out = NULL;
+    wdd_server *srv = calloc(1, sizeof(*srv));
+    if (!srv)
+        return wd_fail(WD_ENOMEM, "out of memory");
+    srv->d = d;
+    srv->unix_fd = srv->tcp_fd = -1;
+    wdd_state *s = wdd_state_acquire(d);
+    const wdd_config *cfg = s->cfg;
+    srv->max_body = cfg->max_body;
+    int rc = bind_unix(cfg, &srv->unix_fd);
+    if (!rc && !(srv->unix_path = strdup(cfg->unix_path)))
+        rc = wd_fail(WD_ENOMEM, "out of memory");
+    if (!rc && !(srv->unix_mhd = start_mhd(srv, cfg, srv->unix_fd, false)))
+        rc = wd_fail(WD_EIO, "cannot start the HTTP server on %s", cfg->unix_path);
+    if (!rc && cfg->tcp_host) {
+        rc = bind_tcp(cfg, &srv->tcp_fd);
+        if (!rc && !(srv->tcp_mhd = start_mhd(srv, cfg, srv->tcp_fd, true)))
+            rc = wd_fail(WD_EIO, "cannot start the HTTP server on %s:%u", cfg->tcp_host,
+                         cfg->tcp_port);
+    }
+    wdd_state_release(d, s);
+    if (rc) {
+        wdd_server_stop(srv, 0);
+        return rc;
+    }
+    *out = srv;
+    return 0;
+}
+
+static void stop_mhd(struct MHD_Daemon *mhd)
+{
+    if (mhd)
+        MHD_stop_daemon(mhd);
+}
+
+void wdd_server_stop(wdd_server *srv, unsigned drain_ms)
+{
+    if (!srv)
+        return;
+    /* Stop accepting, then let what is in flight finish (bounded), then close. */
+    if (srv->unix_mhd)
+        MHD_quiesce_daemon(srv->unix_mhd);
+    if (srv->tcp_mhd)
+        MHD_quiesce_daemon(srv->tcp_mhd);
+    for (unsigned waited = 0;
+         waited < drain_ms && __atomic_load_n(&srv->inflight, __ATOMIC_ACQUIRE) > 0; waited += 5)
+        nanosleep(&(struct timespec){0, 5000000}, NULL);
+    stop_mhd(srv->unix_mhd);
+    stop_mhd(srv->tcp_mhd);
+    if (srv->unix_fd >= 0)
+        close(srv->unix_fd);
+    if (srv->tcp_fd >= 0)
+        close(srv->tcp_fd);
+    if (srv->unix_path)
+        unlink(srv->unix_path);
+    free(srv->unix_path);
+    free(srv);
+}
+
+unsigned wdd_server_inflight(const wdd_server *srv)
+{
+    return __atomic_load_n(&srv->inflight, __ATOMIC_ACQUIRE);
+}

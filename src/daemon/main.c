@@ -1,0 +1,229 @@
+/* main.c: wardend — the decision and plugin service (docs/api.md, docs/config.md).
+ *
+ *   wardend --config FILE             serve HTTP on the configured socket(s)
+ *   wardend --config FILE --check-config
+ *   wardend --config FILE --mcp [--tenant NAME]   MCP over stdin/stdout
+ *
+ * Signals: SIGHUP reloads the configuration (all or nothing); SIGTERM and SIGINT stop
+ * accepting, drain what is in flight, and close each audit log with a checkpoint. */
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/daemon.h"
+#include "daemon/http.h"
+#include "daemon/mcp.h"
+#include "warden/warden.h"
+
+enum { EXIT_USAGE = 2 };
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: wardend --config FILE [--drain-ms N]\n"
+                 "       wardend --config FILE --check-config\n"
+                 "       wardend --config FILE --mcp [--tenant NAME]\n\n"
+                 "Serves warden's API over HTTP on the configured Unix socket (and loopback TCP\n"
+                 "when configured), or MCP over stdin/stdout with --mcp. SIGHUP reloads the\n"
+                 "configuration; SIGTERM drains requests in flight (at most --drain-ms, default\n"
+                 "10000) and stops. Exit: 0 stopped cleanly or the configuration is valid, 1 the\n"
+                 "configuration or a tenant failed to load, 2 usage.\n");
+}
+
+static void print_diags(const wd_diagnostics *diags)
+{
+    for (size_t i = 0; diags && i < wd_diagnostics_count(diags); i++) {
+        char line[1200];
+        wd_diag_format(wd_diagnostics_get(diags, i), line, sizeof(line));
+        fprintf(stderr, "%s\n", line);
+    }
+}
+
+static void print_error(const char *what)
+{
+    const wd_error *e = wd_error_last();
+    if (e->file && e->file[0] && e->line)
+        fprintf(stderr, "wardend: %s: %s:%u:%u: %s%s%s\n", what, e->file, e->line, e->column,
+                e->id[0] ? e->id : "", e->id[0] ? ": " : "", e->message);
+    else
+        fprintf(stderr, "wardend: %s: %s%s%s\n", what, e->id[0] ? e->id : "", e->id[0] ? ": " : "",
+                e->message);
+}
+
+/* The runner ships beside wardend (or, in the build tree, one directory up). */
+static char *find_runner(void)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 32);
+    if (n <= 0)
+        return NULL;
+    self[n] = 0;
+    char *slash = strrchr(self, '/');
+    if (!slash)
+        return NULL;
+    memcpy(slash + 1, "warden-runner", sizeof("warden-runner"));
+    if (access(self, X_OK) == 0)
+        return strdup(self);
+    *slash = 0;
+    if (!(slash = strrchr(self, '/')))
+        return NULL;
+    memcpy(slash + 1, "warden-runner", sizeof("warden-runner"));
+    return access(self, X_OK) == 0 ? strdup(self) : NULL;
+}
+
+static int check_config(const char *path)
+{
+    wd_diagnostics *diags = NULL;
+    wdd_config *cfg = NULL;
+    wd_diagnostics_new(&diags);
+    int rc = wdd_config_load(&cfg, path, diags);
+    print_diags(diags);
+    if (rc && !wd_diagnostics_errors(diags))
+        print_error("configuration");
+    if (!rc)
+        printf("%s: valid (%zu tenant%s)\n", path, cfg->ntenants, cfg->ntenants == 1 ? "" : "s");
+    wdd_config_free(cfg);
+    wd_diagnostics_free(diags);
+    return rc ? 1 : 0;
+}
+
+static int serve_mcp(wdd_daemon *d, const char *tenant)
+{
+    wdd_state *s = wdd_state_acquire(d);
+    wdd_role role = 0;
+    const wdd_tenant *mine = wdd_config_by_uid(s->cfg, (long)getuid(), &role);
+    const char *name = tenant ? tenant : mine ? mine->name : NULL;
+    /* The stdio peer is whoever started us: it acts as the client our own uid is. */
+    if (!mine || !name || strcmp(name, mine->name) != 0) {
+        fprintf(stderr, "wardend: --mcp: uid %ld is no client of tenant %s\n", (long)getuid(),
+                name ? name : "(none)");
+        wdd_state_release(d, s);
+        return 1;
+    }
+    char *owned = strdup(name);
+    wdd_state_release(d, s);
+    int rc = owned ? wdd_mcp_serve(d, owned, role, STDIN_FILENO, STDOUT_FILENO) : 1;
+    free(owned);
+    return rc ? 1 : 0;
+}
+
+static int serve_http(wdd_daemon *d, unsigned drain_ms)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    /* Blocked before any server thread exists, so only sigwait below sees them. */
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    wdd_server *srv = NULL;
+    if (wdd_server_start(&srv, d) != 0) {
+        print_error("cannot serve");
+        return 1;
+    }
+    wdd_state *s = wdd_state_acquire(d);
+    fprintf(stderr, "wardend: serving %zu tenant%s on %s", s->ntenants, s->ntenants == 1 ? "" : "s",
+            s->cfg->unix_path);
+    if (s->cfg->tcp_host)
+        fprintf(stderr, " and tcp %s:%u", s->cfg->tcp_host, s->cfg->tcp_port);
+    fputc('\n', stderr);
+    wdd_state_release(d, s);
+    for (;;) {
+        int sig = 0;
+        if (sigwait(&set, &sig) != 0)
+            continue;
+        if (sig == SIGHUP) {
+            wd_diagnostics *diags = NULL;
+            wd_diagnostics_new(&diags);
+            if (wdd_daemon_reload(d, diags) == 0) {
+                fprintf(stderr, "wardend: reloaded %s\n", d->config_path);
+            } else {
+                print_diags(diags);
+                print_error("reload failed, the running configuration stays");
+            }
+            wd_diagnostics_free(diags);
+            continue;
+        }
+        break;
+    }
+    d->draining = 1;
+    fprintf(stderr, "wardend: stopping: draining %u request(s)\n", wdd_server_inflight(srv));
+    wdd_server_stop(srv, drain_ms);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+                                             {"check-config", no_argument, NULL, 'k'},
+                                             {"mcp", no_argument, NULL, 'm'},
+                                             {"tenant", required_argument, NULL, 't'},
+                                             {"drain-ms", required_argument, NULL, 'd'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {"version", no_argument, NULL, 'V'},
+                                             {NULL, 0, NULL, 0}};
+    const char *config = NULL, *tenant = NULL;
+    bool check = false, mcp = false;
+    unsigned long drain_ms = 10000;
+    int c;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            config = optarg;
+            break;
+        case 'k':
+            check = true;
+            break;
+        case 'm':
+            mcp = true;
+            break;
+        case 't':
+            tenant = optarg;
+            break;
+        case 'd': {
+            char *end = NULL;
+            drain_ms = strtoul(optarg, &end, 10);
+            if (!*optarg || *end || drain_ms > 600000) {
+                fprintf(stderr, "wardend: --drain-ms takes 0-600000\n");
+                return EXIT_USAGE;
+            }
+            break;
+        }
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("wardend %s\n", WD_VERSION_STRING);
+            return 0;
+        default:
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (!config || optind != argc || (tenant && !mcp) || (check && mcp)) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (check)
+        return check_config(config);
+    signal(SIGPIPE, SIG_IGN);
+    char *runner = find_runner();
+    wd_diagnostics *diags = NULL;
+    wd_diagnostics_new(&diags);
+    wdd_daemon *d = NULL;
+    if (wdd_daemon_new(&d, config, runner, diags) != 0) {
+        print_diags(diags);
+        print_error("refusing to start");
+        wd_diagnostics_free(diags);
+        free(runner);
+        return 1;
+    }
+    wd_diagnostics_free(diags);
+    int rc = mcp ? serve_mcp(d, tenant) : serve_http(d, (unsigned)drain_ms);
+    wdd_daemon_free(d);
+    free(runner);
+    return rc;
+}

@@ -1,0 +1,295 @@
+/* state.c: building wardend's state from its configuration, and swapping it (daemon.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit/json_event.h"
+#include "daemon/daemon.h"
+#include "util/error.h"
+
+struct wdd_audit_ref {
+    wdd_audit_ref *next;
+    char *log, *keys;
+    wd_audit *audit;
+    unsigned refs; /* states using it, under audits_mu */
+};
+
+/* The tenant's audit log: the one an earlier state opened when it is the same log, so a
+ * reload never closes and reopens (and never has two writers on) one log. */
+static int audit_get(wdd_daemon *d, const wdd_tenant *t, wdd_audit_ref **out)
+{
+    int rc = 0;
+    pthread_mutex_lock(&d->audits_mu);
+    wdd_audit_ref *r = d->audits;
+    while (r && strcmp(r->log, t->audit_log) != 0)
+        r = r->next;
+    if (r && strcmp(r->keys, t->audit_keys) != 0) {
+        rc = wd_fail(WD_EBUSY, "tenant %s: the audit log %s is open with the keys in %s", t->name,
+                     t->audit_log, r->keys);
+    } else if (!r) {
+        wd_audit_options o = WD_AUDIT_OPTIONS_INIT;
+        o.durability = t->durability;
+        o.exclusive = 1;
+        r = calloc(1, sizeof(*r));
+        if (!r || !(r->log = strdup(t->audit_log)) || !(r->keys = strdup(t->audit_keys)))
+            rc = wd_fail(WD_ENOMEM, "out of memory");
+        if (!rc)
+            rc = wd_audit_open(&r->audit, t->audit_log, t->audit_keys, &o);
+        if (rc) {
+            if (r) {
+                free(r->log);
+                free(r->keys);
+            }
+            free(r);
+            r = NULL;
+        } else {
+            r->next = d->audits;
+            d->audits = r;
+        }
+    }
+    if (r)
+        r->refs++;
+    pthread_mutex_unlock(&d->audits_mu);
+    *out = r;
+    return rc;
+}
+
+static void audit_put(wdd_daemon *d, wdd_audit_ref *ref)
+{
+    if (!ref)
+        return;
+    pthread_mutex_lock(&d->audits_mu);
+    bool last = --ref->refs == 0;
+    if (last)
+        for (wdd_audit_ref **p = &d->audits; *p; p = &(*p)->next)
+            if (*p == ref) {
+                *p = ref->next;
+                break;
+            }
+    pthread_mutex_unlock(&d->audits_mu);
+    if (last) {
+        /* Closing writes the final checkpoint. */
+        wd_audit_close(ref->audit);
+        free(ref->log);
+        free(ref->keys);
+        free(ref);
+    }
+}
+
+static void state_free(wdd_daemon *d, wdd_state *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->ntenants; i++) {
+        wd_engine_close(s->tenants[i].engine);
+        audit_put(d, s->tenants[i].audit_ref);
+    }
+    free(s->tenants);
+    wdd_config_free(s->cfg);
+    free(s);
+}
+
+static int open_tenant(wdd_daemon *d, const wdd_config *cfg, const wdd_tenant *t, wdd_tenant_rt *rt)
+{
+    rt->cfg = t;
+    rt->metrics = wdd_metrics_tenant(d->metrics, t->name);
+    int rc = audit_get(d, t, &rt->audit_ref);
+    if (rc)
+        return rc;
+    rt->audit = rt->audit_ref->audit;
+    /* warden's own files for this tenant: besides what the engine protects itself, its audit
+     * log and keys and the configuration that names them. */
+    const char *priv[4 + 4096];
+    size_t np = 0;
+    priv[np++] = t->audit_log;
+    priv[np++] = t->audit_keys;
+    priv[np++] = cfg->path;
+    for (size_t i = 0; i < t->nclients && np < sizeof(priv) / sizeof(*priv); i++)
+        if (t->clients[i].token_file)
+            priv[np++] = t->clients[i].token_file;
+    wd_engine_options o = WD_ENGINE_OPTIONS_INIT;
+    o.name = t->name;
+    o.contract_dirs = (const char *const *)t->contracts;
+    o.ncontract_dirs = t->ncontracts;
+    o.trust_dir = t->trust;
+    o.allowlist = (const char *const *)t->allowlist;
+    o.allowlist_len = t->nallowlist;
+    o.allowlist_set = t->allowlist_set;
+    o.policies_dir = t->policies;
+    o.audit = rt->audit;
+    o.decisions = t->audit_decisions == WDD_AUDIT_NONE   ? WD_ENGINE_AUDIT_NONE
+                  : t->audit_decisions == WDD_AUDIT_DENY ? WD_ENGINE_AUDIT_DENY
+                                                         : WD_ENGINE_AUDIT_ALL;
+    o.overrides_dir = t->overrides;
+    o.baseline = t->baseline;
+    o.baseline_pubkey = t->baseline_pubkey;
+    o.protected_globs = (const char *const *)t->protected_globs;
+    o.nprotected = t->nprotected;
+    o.private_paths = priv;
+    o.nprivate = np;
+    o.runner_path = cfg->runner ? cfg->runner : d->runner;
+    o.invoke_timeout_ms = cfg->invoke_timeout_ms;
+    rc = wd_engine_open(&rt->engine, &o, NULL);
+    if (rc)
+        return rc;
+    wdd_metrics_lockdown(rt->metrics, wd_engine_lockdown(rt->engine) != NULL);
+    return 0;
+}
+
+/* A tenant in lockdown leaves it only under a new, re-signed baseline: the same manifest
+ * again (files put back as they were, say) does not end it. */
+static int check_lockdown(const wdd_state *old, const wdd_tenant_rt *next)
+{
+    for (size_t i = 0; old && i < old->ntenants; i++) {
+        const wdd_tenant_rt *o = &old->tenants[i];
+        if (strcmp(o->cfg->name, next->cfg->name) != 0 || !wd_engine_lockdown(o->engine))
+            continue;
+        uint8_t a[32], b[32];
+        wd_engine_baseline_digest(o->engine, a);
+        wd_engine_baseline_digest(next->engine, b);
+        if (memcmp(a, b, 32) == 0)
+            return wd_error_set(WD_ESTATE, "WD-T006", NULL, 0, 0,
+                                "tenant %s stays in lockdown (%s): leaving it takes a new "
+                                "baseline (warden integrity baseline), then a reload",
+                                o->cfg->name, wd_engine_lockdown(o->engine));
+    }
+    return 0;
+}
+
+static int build(wdd_daemon *d, const wdd_state *old, wdd_state **out, wd_diagnostics *diags)
+{
+    *out = NULL;
+    wdd_state *s = calloc(1, sizeof(*s));
+    if (!s)
+        return wd_fail(WD_ENOMEM, "out of memory");
+    s->refs = 1;
+    int rc = wdd_config_load(&s->cfg, d->config_path, diags);
+    if (!rc && !(s->tenants = calloc(s->cfg->ntenants, sizeof(*s->tenants))))
+        rc = wd_fail(WD_ENOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < s->cfg->ntenants; i++) {
+        rc = open_tenant(d, s->cfg, &s->cfg->tenants[i], &s->tenants[i]);
+        s->ntenants = i + 1;
+        if (!rc)
+            rc = check_lockdown(old, &s->tenants[i]);
+    }
+    if (rc) {
+        /* Keep the error of the failure, not of the cleanup. */
+        wd_error saved = *wd_error_last();
+        char msg[512];
+        snprintf(msg, sizeof(msg), "%s", saved.message);
+        state_free(d, s);
+        return wd_error_set(rc, saved.id, saved.file, saved.line, saved.column, "%s", msg);
+    }
+    *out = s;
+    return 0;
+}
+
+int wdd_daemon_new(wdd_daemon **out, const char *config_path, const char *runner,
+                   wd_diagnostics *diags)
+{
+    *out = NULL;
+    wdd_daemon *d = calloc(1, sizeof(*d));
+    if (!d)
+        return wd_fail(WD_ENOMEM, "out of memory");
+    pthread_mutex_init(&d->state_mu, NULL);
+    pthread_mutex_init(&d->change_mu, NULL);
+    pthread_mutex_init(&d->audits_mu, NULL);
+    d->runner = runner;
+    int rc = (d->config_path = strdup(config_path)) ? 0 : wd_fail(WD_ENOMEM, "out of memory");
+    if (!rc && wdd_metrics_new(&d->metrics) != 0)
+        rc = wd_fail(WD_ENOMEM, "out of memory");
+    if (!rc)
+        rc = build(d, NULL, &d->current, diags);
+    if (rc) {
+        wdd_daemon_free(d);
+        return rc;
+    }
+    d->current->generation = ++d->generation;
+    for (size_t i = 0; i < d->current->ntenants; i++)
+        wd_audit_json(
+            d->current->tenants[i].audit, "DAEMON_STARTED", WD_SEVERITY_LOW, NULL, NULL,
+            json_pack("{s:s, s:s, s:I}", "config", d->current->cfg->path, "version",
+                      WD_VERSION_STRING, "components",
+                      (json_int_t)wd_engine_component_count(d->current->tenants[i].engine)));
+    *out = d;
+    return 0;
+}
+
+void wdd_daemon_free(wdd_daemon *d)
+{
+    if (!d)
+        return;
+    if (d->current) {
+        for (size_t i = 0; i < d->current->ntenants; i++)
+            wd_audit_json(d->current->tenants[i].audit, "DAEMON_STOPPED", WD_SEVERITY_LOW, NULL,
+                          NULL, json_pack("{s:s}", "config", d->current->cfg->path));
+        wdd_state_release(d, d->current);
+    }
+    wdd_metrics_free(d->metrics);
+    pthread_mutex_destroy(&d->state_mu);
+    pthread_mutex_destroy(&d->change_mu);
+    pthread_mutex_destroy(&d->audits_mu);
+    free(d->config_path);
+    free(d);
+}
+
+int wdd_daemon_reload(wdd_daemon *d, wd_diagnostics *diags)
+{
+    pthread_mutex_lock(&d->change_mu);
+    wdd_state *old = wdd_state_acquire(d);
+    wdd_state *next = NULL;
+    int rc = build(d, old, &next, diags);
+    if (rc) {
+        wd_error saved = *wd_error_last();
+        char msg[512];
+        snprintf(msg, sizeof(msg), "%s", saved.message);
+        for (size_t i = 0; i < old->ntenants; i++)
+            wd_audit_json(old->tenants[i].audit, "RELOAD_FAILED", WD_SEVERITY_HIGH, NULL, NULL,
+                          json_pack("{s:s, s:s, s:s}", "config", d->config_path, "error", msg,
+                                    "kept", "the running configuration"));
+        wdd_state_release(d, old);
+        pthread_mutex_unlock(&d->change_mu);
+        wdd_metrics_reload(d->metrics, false);
+        return wd_error_set(rc, saved.id, saved.file, saved.line, saved.column, "%s", msg);
+    }
+    next->generation = ++d->generation;
+    for (size_t i = 0; i < next->ntenants; i++)
+        wd_audit_json(next->tenants[i].audit, "CONFIG_RELOADED", WD_SEVERITY_MEDIUM, NULL, NULL,
+                      json_pack("{s:s, s:I, s:I}", "config", d->config_path, "generation",
+                                (json_int_t)next->generation, "components",
+                                (json_int_t)wd_engine_component_count(next->tenants[i].engine)));
+    pthread_mutex_lock(&d->state_mu);
+    wdd_state *prev = d->current;
+    d->current = next;
+    pthread_mutex_unlock(&d->state_mu);
+    wdd_state_release(d, prev); /* the daemon's reference; requests hold theirs */
+    wdd_state_release(d, old);
+    pthread_mutex_unlock(&d->change_mu);
+    wdd_metrics_reload(d->metrics, true);
+    return 0;
+}
+
+wdd_state *wdd_state_acquire(wdd_daemon *d)
+{
+    pthread_mutex_lock(&d->state_mu);
+    wdd_state *s = d->current;
+    if (s)
+        __atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&d->state_mu);
+    return s;
+}
+
+void wdd_state_release(wdd_daemon *d, wdd_state *s)
+{
+    if (s && __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        state_free(d, s);
+}
+
+wdd_tenant_rt *wdd_state_tenant(wdd_state *s, const char *name)
+{
+    for (size_t i = 0; s && name && i < s->ntenants; i++)
+        if (strcmp(s->tenants[i].cfg->name, name) == 0)
+            return &s->tenants[i];
+    return NULL;
+}
