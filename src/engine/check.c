@@ -97,7 +97,12 @@ int wd_engine_check(wd_engine *e, const char *component, const wd_check_query *q
         return wd_fail(WD_ENOMEM, "out of memory");
     wd_verdict_rules rules = {e->watch, e->protect, e->overrides_dir, comp->id, e->opts.audit};
     int rc = 0;
+    /* A reference, not the lock, for the whole request: a policy change swaps the pointer at
+     * once and frees the old policy only when the last request using it is done, and no lock is
+     * held while records wait for their sync. */
     pthread_rwlock_rdlock(&e->lock);
+    wd_policy *policy = wd_policy_ref(comp->policy);
+    pthread_rwlock_unlock(&e->lock);
     for (size_t base = 0; !rc && base < n; base += CHUNK) {
         size_t m = n - base < CHUNK ? n - base : CHUNK;
         for (size_t i = 0; i < m && !rc; i++) {
@@ -109,7 +114,7 @@ int wd_engine_check(wd_engine *e, const char *component, const wd_check_query *q
                 s->error = WD_EINVAL;
                 snprintf(s->f.why, sizeof(s->f.why), "a query needs a verb and a target");
             } else if (wd_request_parse(&req, q->verb, q->target) != 0 ||
-                       (s->error = wd_verdict_decide(&rules, comp->policy, &req.request, q->verb,
+                       (s->error = wd_verdict_decide(&rules, policy, &req.request, q->verb,
                                                      q->target, &s->f)) == WD_EINVAL) {
                 s->error = WD_EINVAL;
                 snprintf(s->f.why, sizeof(s->f.why), "%s", wd_error_last()->message);
@@ -135,7 +140,7 @@ int wd_engine_check(wd_engine *e, const char *component, const wd_check_query *q
             rc = fn(ctx, base + i, &v);
         }
     }
-    pthread_rwlock_unlock(&e->lock);
+    wd_policy_free(policy);
     free(slots);
     return rc;
 }
