@@ -77,9 +77,9 @@ static void audit_decision(checker *ck, const char *verb, const char *target, co
 {
     if (!ck->audit)
         return;
-    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "decision", wd_effect_name(d->effect),
-                          "verb", verb, "target", target, "reason", wd_reason_name(d->reason),
-                          "explanation", why);
+    json_t *j =
+        json_pack("{s:s, s:s, s:s, s:s, s:s}", "decision", wd_effect_name(d->effect), "verb", verb,
+                  "target", target, "reason", wd_reason_name(d->reason), "explanation", why);
     char *text = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER) : NULL;
     json_decref(j);
     if (!text) {

@@ -477,8 +477,7 @@ static int change(wd_policy_store *s, const char *component, wd_plugin_type type
     if (target == WD_RULE_STORAGE && !strncmp(value, "fs://", 5)) {
         char joined[4200];
         bool escapes = false;
-        snprintf(joined, sizeof(joined), "%s/%s", value[5] == '/' ? "" : s->data_dir,
-                 value + 5);
+        snprintf(joined, sizeof(joined), "%s/%s", value[5] == '/' ? "" : s->data_dir, value + 5);
         if (wd_path_normalize(joined, pattern, sizeof(pattern), &escapes) != 0 || escapes)
             pattern[0] = '\0';
     }
