@@ -7,6 +7,7 @@
  * Signals: SIGHUP reloads the configuration (all or nothing); SIGTERM and SIGINT stop
  * accepting, drain what is in flight, and close each audit log with a checkpoint. */
 #include <getopt.h>
+#include <pthread.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -90,6 +91,40 @@ static int check_config(const char *path)
     return rc ? 1 : 0;
 }
 
+static void wake(int sig)
+{
+    (void)sig; /* only to interrupt the MCP loop's read */
+}
+
+typedef struct {
+    wdd_daemon *d;
+    pthread_t main;
+    sigset_t set;
+} signal_ctx;
+
+/* MCP mode's signals, on a thread of their own (the main thread reads stdin): SIGHUP reloads,
+ * SIGTERM and SIGINT stop the loop between two messages, after which main closes the logs
+ * with their checkpoints as in HTTP mode. */
+static void *mcp_signals(void *arg)
+{
+    signal_ctx *c = arg;
+    for (;;) {
+        int sig = 0;
+        if (sigwait(&c->set, &sig) != 0)
+            continue;
+        if (sig == SIGHUP) {
+            if (wdd_daemon_reload(c->d, NULL) == 0)
+                fprintf(stderr, "wardend: reloaded %s\n", c->d->config_path);
+            else
+                print_error("reload failed, the running configuration stays");
+            continue;
+        }
+        c->d->draining = 1;
+        pthread_kill(c->main, SIGUSR1);
+        return NULL;
+    }
+}
+
 static int serve_mcp(wdd_daemon *d, const char *tenant)
 {
     wdd_state *s = wdd_state_acquire(d);
@@ -105,6 +140,19 @@ static int serve_mcp(wdd_daemon *d, const char *tenant)
     }
     char *owned = strdup(name);
     wdd_state_release(d, s);
+    signal_ctx sc = {d, pthread_self(), {{0}}};
+    sigemptyset(&sc.set);
+    sigaddset(&sc.set, SIGHUP);
+    sigaddset(&sc.set, SIGTERM);
+    sigaddset(&sc.set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sc.set, NULL);
+    struct sigaction sa = {.sa_handler = wake}; /* no SA_RESTART: read() returns EINTR */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGUSR1, &sa, NULL);
+    pthread_t th;
+    bool have_thread = pthread_create(&th, NULL, mcp_signals, &sc) == 0;
+    if (have_thread)
+        pthread_detach(th);
     int rc = owned ? wdd_mcp_serve(d, owned, role, STDIN_FILENO, STDOUT_FILENO) : 1;
     free(owned);
     return rc ? 1 : 0;
@@ -117,8 +165,6 @@ static int serve_http(wdd_daemon *d, unsigned drain_ms)
     sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
-    /* Blocked before any server thread exists, so only sigwait below sees them. */
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
     wdd_server *srv = NULL;
     if (wdd_server_start(&srv, d) != 0) {
         print_error("cannot serve");
@@ -210,6 +256,15 @@ int main(int argc, char **argv)
     if (check)
         return check_config(config);
     signal(SIGPIPE, SIG_IGN);
+    /* Blocked before the first thread (an integrity watcher, the servers) exists, so every
+     * thread inherits the mask and only the one that waits for them sees them: a SIGHUP must
+     * never reach a thread that would take the default action and end the process. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
     char *runner = find_runner();
     wd_diagnostics *diags = NULL;
     wd_diagnostics_new(&diags);

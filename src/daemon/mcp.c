@@ -1159,6 +1159,8 @@ static int serve_lines(session *s, int fd)
     int rc = chunk ? 0 : wd_fail(WD_ENOMEM, "out of memory");
     while (!rc) {
         ssize_t n = read(fd, chunk, CHUNK);
+        if (n < 0 && errno == EINTR && s->d->draining)
+            break; /* SIGTERM: stop between messages */
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
