@@ -38,9 +38,9 @@ echo "=== build-tsan: threaded tests under ThreadSanitizer"
 cmake -S . -B build-tsan "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWARDEN_BENCH=OFF \
     -DCMAKE_C_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" \
     -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=thread >/dev/null
-cmake --build build-tsan -j "$jobs" --target test_decide test_audit test_registry test_policy_cache test_watch
+cmake --build build-tsan -j "$jobs" --target test_decide test_audit test_registry test_policy_cache test_watch test_engine
 TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure \
-    -R 'unit\.test_(decide|audit|registry|policy_cache|watch)$'
+    -R 'unit\.test_(decide|audit|registry|policy_cache|watch|engine)$'
 
 if command -v clang >/dev/null; then
     echo "=== build-fuzz: libFuzzer targets (clang), a fixed number of runs each"

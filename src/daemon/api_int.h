@@ -21,6 +21,7 @@
 #define WDD_E_INVALID "WD-D010"         /* 400/409: refused by the engine without an id */
 #define WDD_E_INTERNAL "WD-D011"        /* 500 */
 #define WDD_E_AUDIT "WD-D012"           /* 503: the audit log cannot record: nothing decided */
+#define WDD_E_RELOAD "WD-D013"          /* 409: the new configuration did not load */
 
 /* The engine's last error as an answer, with the status its code calls for. */
 void wdd_api_engine_error(wdd_response *resp, int rc);

@@ -31,8 +31,8 @@ void wdd_api_invoke(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_res
 }
 
 /* A decimal argument, or false after answering 400. */
-static bool number_arg(const wdd_request *req, const char *key, uint64_t max, uint64_t *out,
-                       wdd_response *resp)
+static bool number_arg(const wdd_request *req, const char *key, uint64_t min, uint64_t max,
+                       uint64_t *out, wdd_response *resp)
 {
     const char *v = wdd_api_arg(req, key);
     if (!v)
@@ -40,9 +40,9 @@ static bool number_arg(const wdd_request *req, const char *key, uint64_t max, ui
     char *end = NULL;
     errno = 0;
     unsigned long long n = strtoull(v, &end, 10);
-    if (!*v || *end || errno || v[0] == '-' || v[0] == '+' || v[0] == ' ' || n > max) {
-        wdd_api_error(resp, 400, WDD_E_FIELD, "%s must be a whole number up to %llu", key,
-                      (unsigned long long)max);
+    if (!*v || *end || errno || v[0] == '-' || v[0] == '+' || v[0] == ' ' || n < min || n > max) {
+        wdd_api_error(resp, 400, WDD_E_FIELD, "%s must be a whole number from %llu to %llu", key,
+                      (unsigned long long)min, (unsigned long long)max);
         return false;
     }
     *out = n;
@@ -84,9 +84,10 @@ void wdd_api_audit_query(wdd_daemon *d, wdd_state *s, const wdd_request *req, wd
     wd_audit_query q = WD_AUDIT_QUERY_INIT;
     uint64_t since = 0, until = 0, limit = 100, last = 0;
     const char *sev = wdd_api_arg(req, "severity");
-    if (!number_arg(req, "since", (uint64_t)INT64_MAX / 1000000000u, &since, resp) ||
-        !number_arg(req, "until", (uint64_t)INT64_MAX / 1000000000u, &until, resp) ||
-        !number_arg(req, "limit", 10000, &limit, resp) || !number_arg(req, "last", 1, &last, resp))
+    if (!number_arg(req, "since", 0, (uint64_t)INT64_MAX / 1000000000u, &since, resp) ||
+        !number_arg(req, "until", 0, (uint64_t)INT64_MAX / 1000000000u, &until, resp) ||
+        !number_arg(req, "limit", 1, 10000, &limit, resp) ||
+        !number_arg(req, "last", 0, 1, &last, resp))
         return;
     if (sev && wd_severity_parse(sev, &q.min_severity) != 0) {
         wdd_api_error(resp, 400, WDD_E_FIELD, "severity must be LOW, MEDIUM, HIGH or CRITICAL");
@@ -184,8 +185,15 @@ void wdd_api_reload(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_res
         char line[1200];
         wd_diag_format(wd_diagnostics_get(diags, 0), line, sizeof(line));
         wdd_api_error(resp, 400, wd_diagnostics_get(diags, 0)->id, "%s", line);
-    } else if (rc) {
+    } else if (rc == WD_ENOMEM) {
         wdd_api_engine_error(resp, rc);
+    } else if (rc) {
+        /* Whatever kept the new configuration from loading (a missing file, a baseline that
+         * does not verify, a tenant in lockdown), the running one stays: a conflict, not a
+         * server failure. */
+        const wd_error *e = wd_error_last();
+        wdd_api_error(resp, 409, e->id && e->id[0] ? e->id : WDD_E_RELOAD,
+                      "the configuration did not load, the running one stays: %s", e->message);
     } else {
         wdd_state *cur = wdd_state_acquire(d);
         wdd_api_json(resp, 200,

@@ -36,10 +36,11 @@ static void details(wd_buf *b, const wd_check_query *q, const slot *s)
     wd_buf_puts(b, "{\"decision\":");
     const char *eff = s->error ? "deny" : wd_effect_name(s->f.d.effect);
     wd_json_quote(b, eff, strlen(eff));
+    const char *verb = q->verb ? q->verb : "", *target = q->target ? q->target : "";
     wd_buf_puts(b, ",\"verb\":");
-    wd_json_quote(b, q->verb, strlen(q->verb));
+    wd_json_quote(b, verb, strlen(verb));
     wd_buf_puts(b, ",\"target\":");
-    wd_json_quote(b, q->target, strlen(q->target));
+    wd_json_quote(b, target, strlen(target));
     wd_buf_puts(b, ",\"reason\":");
     const char *reason = s->error ? "invalid" : s->f.reason;
     wd_json_quote(b, reason, strlen(reason));

@@ -211,8 +211,18 @@ int wd_engine_open(wd_engine **out, const wd_engine_options *opts, size_t *refus
      * reading are then a lockdown, not a loosened rule applied unseen. */
     if (!rc && opts->baseline)
         rc = digest_file(opts->baseline, e->baseline_digest);
-    if (!rc && opts->baseline)
+    if (!rc && opts->baseline) {
         rc = wd_watch_start(&e->watch, opts->baseline, opts->baseline_pubkey, opts->audit);
+        if (rc == WD_EPERM) {
+            /* A baseline whose signature fails is one that does not verify: refusing to
+             * start is the same answer as for changed files, with the signature's id. */
+            wd_error saved = *wd_error_last();
+            char msg[512];
+            snprintf(msg, sizeof(msg), "%s", saved.message);
+            rc = wd_error_set(WD_ESTATE, saved.id, saved.file, saved.line, saved.column,
+                              "refusing to start: %s", msg);
+        }
+    }
     if (!rc)
         rc = build_protected(e, opts);
     if (!rc)

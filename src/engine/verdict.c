@@ -35,15 +35,18 @@ int wd_verdict_decide(const wd_verdict_rules *rules, const wd_policy *policy, co
         snprintf(out->why, sizeof(out->why), "%s", locked);
         return 0;
     }
+    /* A change to warden's own files is denied whatever the policy says, and no approval can
+     * lift it: such a denial carries no operation id. */
     const char *glob = NULL;
-    if (rules->protect && out->d.effect == WD_ALLOW && changes(req) &&
+    if (rules->protect && changes(req) &&
         (req->access == WD_ACCESS_DELETE
              ? wd_protected_match_tree(rules->protect, req->path, &glob, NULL, 0)
-             : wd_protected_match(rules->protect, req->path, &glob, NULL, 0)) == 1) {
+             : wd_protected_match(rules->protect, req->path, &glob, NULL, 0)) != 0) {
         out->d.effect = WD_DENY;
         out->reason = "protected";
         snprintf(out->why, sizeof(out->why),
-                 "a protected path (%.2000s): no policy grants changing warden's own files", glob);
+                 "a protected path (%.2000s): no policy grants changing warden's own files",
+                 glob ? glob : "unresolvable path");
         return 0;
     }
     if (!rules->overrides || out->d.effect == WD_ALLOW ||
