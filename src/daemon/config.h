@@ -33,11 +33,11 @@ typedef struct {
 } wdd_client;
 
 typedef struct {
-    char *name; /* [a-z0-9][a-z0-9_-]{0,63} */
+    char *name;       /* [a-z0-9][a-z0-9_-]{0,63} */
     char **contracts; /* contract directories (absolute) */
     size_t ncontracts;
-    char *trust;       /* reviewer keys; NULL: contracts need no review signature */
-    char **allowlist;  /* id prefixes; allowlist_set false: no allowlist */
+    char *trust;      /* reviewer keys; NULL: contracts need no review signature */
+    char **allowlist; /* id prefixes; allowlist_set false: no allowlist */
     size_t nallowlist;
     bool allowlist_set;
     char *policies;   /* policy store directory */
@@ -62,13 +62,13 @@ typedef struct {
     char *unix_group;   /* NULL: the daemon's group */
     char *tcp_host;     /* NULL: no TCP listener; else a loopback address */
     unsigned tcp_port;
-    size_t max_body;          /* default 1 MiB */
-    size_t max_header;        /* default 16 KiB */
-    unsigned timeout_s;       /* idle connection timeout, default 10 */
-    unsigned max_connections; /* default 256 */
-    size_t max_batch;         /* requests in one /v1/check/batch, default 100000 */
+    size_t max_body;            /* default 1 MiB */
+    size_t max_header;          /* default 16 KiB */
+    unsigned timeout_s;         /* idle connection timeout, default 10 */
+    unsigned max_connections;   /* default 256 */
+    size_t max_batch;           /* requests in one /v1/check/batch, default 100000 */
     unsigned invoke_timeout_ms; /* default 10000 */
-    char *runner;             /* NULL: beside wardend, else the installed one */
+    char *runner;               /* NULL: beside wardend, else the installed one */
     wdd_tenant *tenants;
     size_t ntenants;
 } wdd_config;

@@ -1,0 +1,501 @@
+/* mcp_tools.c: the MCP server's tools (mcp_int.h): tools/list and tools/call, the form of a
+ * tool's result, and warden's own tools: warden_check, warden_policy_get, warden_grant and
+ * warden_revoke. The plugins offered as tools are mcp_plugins.c's; both kinds share the result
+ * form and the tenant and role checks kept here. */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/mcp_int.h"
+#include "util/error.h"
+#include "util/timeutil.h"
+
+/* ---- tool results ----------------------------------------------------------------------- */
+
+json_t *wdd_mcp_text_block(json_t *text)
+{
+    return json_pack("{s:s, s:o}", "type", "text", "text", text);
+}
+
+/* A tool result: the text blocks, structured content (may be NULL), and whether the tool
+ * failed. Failures of the tool itself are results, not protocol errors, so the model sees
+ * them and can correct its call. */
+static void reply_tool(request *r, json_t *content, json_t *structured, bool is_error)
+{
+    json_t *res = json_pack("{s:o, s:b}", "content", content, "isError", is_error);
+    if (res && structured)
+        json_object_set_new(res, "structuredContent", structured);
+    else
+        json_decref(structured);
+    wdd_mcp_reply(r, res);
+}
+
+static void tool_error(request *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tool_error(request *r, const char *fmt, ...)
+{
+    char msg[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    reply_tool(r, json_pack("[o]", wdd_mcp_text_block(wdd_mcp_jstr(msg))), NULL, true);
+}
+
+/* Structured content and, as the specification asks, the same as serialized JSON text. */
+static void reply_structured(request *r, json_t *structured, bool is_error)
+{
+    char *text = structured ? json_dumps(structured, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    if (!text) {
+        json_decref(structured);
+        wdd_mcp_reply_error(r->s, r->id, RPC_INTERNAL_ERROR, NULL, "out of memory");
+        return;
+    }
+    reply_tool(r, json_pack("[o]", wdd_mcp_text_block(json_string(text))), structured, is_error);
+    free(text);
+}
+
+/* The engine's last error as a tool failure, except what only the server could fix (memory,
+ * a log or store that cannot be written): those are the server's errors, not the call's. */
+void wdd_mcp_engine_failure(request *r, int rc)
+{
+    const wd_error *e = wd_error_last();
+    if (rc == WD_ENOMEM || rc == WD_EIO) {
+        wdd_mcp_reply_error(r->s, r->id, RPC_INTERNAL_ERROR, NULL, "%s", e->message);
+        return;
+    }
+    if (e->id && e->id[0])
+        tool_error(r, "%s: %s", e->id, e->message);
+    else
+        tool_error(r, "%s: %s", wd_strerror(rc), e->message);
+}
+
+/* ---- arguments -------------------------------------------------------------------------- */
+
+/* args[key] as a non-empty string without NUL; NULL (with why filled) when it is missing but
+ * required, or of the wrong type. */
+static const char *arg_string(json_t *args, const char *key, bool required, char *why, size_t size)
+{
+    json_t *v = args ? json_object_get(args, key) : NULL;
+    if (!v && !required)
+        return NULL;
+    if (!json_is_string(v) || json_string_length(v) == 0 ||
+        strlen(json_string_value(v)) != json_string_length(v)) {
+        snprintf(why, size, "\"%s\" must be a non-empty string", key);
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+static bool only_keys(json_t *args, const char *const *allowed, char *why, size_t size)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(args, key, v)
+    {
+        bool ok = false;
+        for (size_t i = 0; allowed[i] && !ok; i++)
+            ok = strcmp(key, allowed[i]) == 0;
+        if (!ok) {
+            snprintf(why, size, "unknown argument \"%.64s\"", key);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---- the tenant ------------------------------------------------------------------------- */
+
+wdd_tenant_rt *wdd_mcp_tenant_of(request *r, wdd_state *st)
+{
+    wdd_tenant_rt *t = wdd_state_tenant(st, r->s->tenant);
+    if (!t)
+        wdd_mcp_reply_error(r->s, r->id, RPC_INTERNAL_ERROR, NULL,
+                            "tenant %s is no longer configured (the configuration was reloaded)",
+                            r->s->tenant);
+    return t;
+}
+
+bool wdd_mcp_allowed(request *r, const char *tool, wdd_role need)
+{
+    if (r->s->role >= need)
+        return true;
+    tool_error(r, "forbidden: %s needs the %s role (this client is %s)", tool, wdd_role_name(need),
+               wdd_role_name(r->s->role));
+    return false;
+}
+
+/* ---- warden's own tools ----------------------------------------------------------------- */
+
+static void tool_check(request *r, json_t *args);
+static void tool_policy_get(request *r, json_t *args);
+static void tool_grant(request *r, json_t *args);
+static void tool_revoke(request *r, json_t *args);
+
+#define COMPONENT_SCHEMA                                                                           \
+    "\"component\": {\"type\": \"string\", \"minLength\": 1, \"maxLength\": 128, "                 \
+    "\"description\": \"the component: a plugin id such as examples.reader\"}"
+#define GRANT_SCHEMA(access_description)                                                           \
+    "{\"type\": \"object\", \"properties\": {" COMPONENT_SCHEMA ", "                               \
+    "\"kind\": {\"type\": \"string\", \"enum\": [\"storage\", \"network\", \"environment\"]}, "    \
+    "\"value\": {\"type\": \"string\", \"minLength\": 1, \"description\": \"storage: an fs:// "    \
+    "URI (fs:///srv/data/** or relative to the policy store); network: a host pattern "            \
+    "(api.example.com, *.example.com, an IP address) or a CIDR; environment: a variable "          \
+    "name\"}, "                                                                                    \
+    "\"access\": {\"type\": \"array\", \"minItems\": 1, \"uniqueItems\": true, \"items\": "        \
+    "{\"type\": \"string\", \"enum\": [\"read\", \"write\", \"execute\", \"create\", "             \
+    "\"delete\"]}, \"description\": \"" access_description "\"}}, "                                \
+    "\"required\": [\"component\", \"kind\", \"value\"], \"additionalProperties\": false}"
+
+typedef struct {
+    const char *name, *title, *description;
+    const char *schema; /* JSON */
+    wdd_role role;
+    bool read_only, destructive;
+    void (*fn)(request *r, json_t *args);
+} own_tool;
+
+static const own_tool own_tools[] = {
+    {"warden_check", "Check one operation",
+     "Decides whether a component may perform one operation under its current policy, and "
+     "explains why: the deciding rule, or why no rule matched. Verbs: read, write, execute, "
+     "create, delete (target: an absolute path), connect (target: [scheme://]host[:port]), env "
+     "(target: a variable name). A denial that an approver could override names its "
+     "operation id.",
+     "{\"type\": \"object\", \"properties\": {" COMPONENT_SCHEMA ", "
+     "\"verb\": {\"type\": \"string\", \"enum\": [\"read\", \"write\", \"execute\", \"create\", "
+     "\"delete\", \"connect\", \"env\"]}, "
+     "\"target\": {\"type\": \"string\", \"minLength\": 1, \"description\": \"an absolute path, "
+     "[scheme://]host[:port], or an environment variable name\"}}, "
+     "\"required\": [\"component\", \"verb\", \"target\"], \"additionalProperties\": false}",
+     WDD_ROLE_READER, true, false, tool_check},
+    {"warden_policy_get", "Show a policy",
+     "Shows a component's capability policy (YAML) and where it comes from: its own "
+     "(component), its contract's (base), its plugin type's default (default), or none.",
+     "{\"type\": \"object\", \"properties\": {" COMPONENT_SCHEMA "}, "
+     "\"required\": [\"component\"], \"additionalProperties\": false}",
+     WDD_ROLE_READER, true, false, tool_policy_get},
+    {"warden_grant", "Grant a capability",
+     "Adds an allow rule to a component's policy: storage (with access), network or "
+     "environment. The change is validated, written atomically, audited and in force at once. "
+     "Protected paths stay denied whatever is granted.",
+     GRANT_SCHEMA("storage only, required: the accesses to allow"), WDD_ROLE_ADMIN, false, false,
+     tool_grant},
+    {"warden_revoke", "Revoke a capability",
+     "Removes allow rules from a component's policy: a storage URI (only the accesses given, "
+     "or the whole rule), a network host or an environment variable. Validated, written "
+     "atomically, audited and in force at once.",
+     GRANT_SCHEMA("storage only: the accesses to remove; omitted, the whole rule goes"),
+     WDD_ROLE_ADMIN, false, true, tool_revoke},
+};
+#define NOWN (sizeof(own_tools) / sizeof(*own_tools))
+
+static json_t *own_tool_json(const own_tool *t)
+{
+    json_error_t err;
+    json_t *schema = json_loads(t->schema, 0, &err);
+    if (!schema) /* a bug in the table above: loud, never a silent empty schema */
+        wdd_mcp_note("the input schema of %s does not parse: %s", t->name, err.text);
+    return json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:b, s:b, s:b, s:b}}", "name", t->name, "title",
+                     t->title, "description", t->description, "inputSchema", schema, "annotations",
+                     "title", t->title, "readOnlyHint", t->read_only, "destructiveHint",
+                     t->destructive, "idempotentHint", true, "openWorldHint", false);
+}
+
+/* ---- the verdict of warden_check -------------------------------------------------------- */
+
+typedef struct {
+    const char *component;
+    const wd_check_query *q;
+    json_t *out;
+    int error;
+    bool allow;
+} verdict_ctx;
+
+static int capture(void *ctx, size_t i, const wd_verdict *v)
+{
+    (void)i;
+    verdict_ctx *c = ctx;
+    json_t *rule = json_null();
+    if (v->rule)
+        rule = json_pack("{s:o, s:i, s:i, s:o}", "file", wdd_mcp_jstr(v->rule->file), "line",
+                         (int)v->rule->line, "column", (int)v->rule->column, "text",
+                         wdd_mcp_jstr(v->rule->text));
+    c->allow = v->effect == WD_ALLOW && !v->error;
+    c->error = v->error;
+    c->out =
+        json_pack("{s:o, s:o, s:o, s:s, s:o, s:o, s:o}", "component", wdd_mcp_jstr(c->component),
+                  "verb", wdd_mcp_jstr(c->q->verb), "target", wdd_mcp_jstr(c->q->target),
+                  "decision", c->allow ? "allow" : "deny", "reason", wdd_mcp_jstr(v->reason),
+                  "explanation", wdd_mcp_jstr(v->explanation), "rule", rule);
+    if (c->out && v->operation && v->operation[0])
+        json_object_set_new(c->out, "operation", wdd_mcp_jstr(v->operation));
+    return c->out ? 0 : WD_ENOMEM;
+}
+
+/* The metrics' kind of a query, as the HTTP API counts it. */
+static int kind_of(const char *verb, int error)
+{
+    if (error)
+        return WDD_KIND_INVALID;
+    if (strcmp(verb, "connect") == 0)
+        return WDD_KIND_NETWORK;
+    if (strcmp(verb, "env") == 0)
+        return WDD_KIND_ENVIRONMENT;
+    return WDD_KIND_STORAGE;
+}
+
+static void tool_check(request *r, json_t *args)
+{
+    static const char *const keys[] = {"component", "verb", "target", NULL};
+    char why[160];
+    const char *comp = NULL, *verb = NULL, *target = NULL;
+    if (!only_keys(args, keys, why, sizeof(why)) ||
+        !(comp = arg_string(args, "component", true, why, sizeof(why))) ||
+        !(verb = arg_string(args, "verb", true, why, sizeof(why))) ||
+        !(target = arg_string(args, "target", true, why, sizeof(why)))) {
+        tool_error(r, "invalid arguments: %s", why);
+        return;
+    }
+    wdd_daemon *d = r->s->d;
+    wdd_state *st = wdd_state_acquire(d);
+    wdd_tenant_rt *t = wdd_mcp_tenant_of(r, st);
+    if (t) {
+        wd_check_query q = {verb, target};
+        verdict_ctx c = {comp, &q, NULL, 0, false};
+        uint64_t start = wd_time_mono_ns();
+        int rc = wd_engine_check(t->engine, comp, &q, 1, capture, &c);
+        if (rc == 0) {
+            wdd_metrics_decisions(t->metrics, kind_of(verb, c.error), c.allow, 1);
+            wdd_metrics_decision_latency(d->metrics, wd_time_mono_ns() - start);
+            /* A malformed query is denied by the engine; to the model it is a mistake to fix. */
+            reply_structured(r, c.out, c.error != 0);
+        } else {
+            json_decref(c.out);
+            if (rc == WD_EIO) /* nothing is answered that the log could not record */
+                wdd_metrics_audit_error(t->metrics);
+            wdd_mcp_engine_failure(r, rc);
+        }
+    }
+    wdd_state_release(d, st);
+}
+
+/* ---- policies ----------------------------------------------------------------------------- */
+
+static json_t *policy_json(wd_engine *e, const char *component, int *rc)
+{
+    char *yaml = NULL;
+    size_t len = 0;
+    const char *source = NULL;
+    *rc = wd_engine_policy_get(e, component, &yaml, &len, &source);
+    json_t *j = *rc ? NULL
+                    : json_pack("{s:o, s:s, s:o}", "component", wdd_mcp_jstr(component), "source",
+                                source ? source : "none", "policy", wdd_mcp_jstrn(yaml, len));
+    free(yaml);
+    if (!*rc && !j)
+        *rc = WD_ENOMEM;
+    return j;
+}
+
+static void tool_policy_get(request *r, json_t *args)
+{
+    static const char *const keys[] = {"component", NULL};
+    char why[160];
+    const char *comp = NULL;
+    if (!only_keys(args, keys, why, sizeof(why)) ||
+        !(comp = arg_string(args, "component", true, why, sizeof(why)))) {
+        tool_error(r, "invalid arguments: %s", why);
+        return;
+    }
+    wdd_state *st = wdd_state_acquire(r->s->d);
+    wdd_tenant_rt *t = wdd_mcp_tenant_of(r, st);
+    int rc = 0;
+    json_t *j = t ? policy_json(t->engine, comp, &rc) : NULL;
+    if (t && rc)
+        wdd_mcp_engine_failure(r, rc);
+    else if (t)
+        reply_structured(r, j, false);
+    wdd_state_release(r->s->d, st);
+}
+
+static const struct {
+    const char *name;
+    wd_rule_kind kind;
+} kinds[] = {{"storage", WD_RULE_STORAGE},
+             {"network", WD_RULE_NETWORK},
+             {"environment", WD_RULE_ENVIRONMENT}};
+
+/* The arguments of warden_grant/warden_revoke as a wd_grant; false with why filled. */
+static bool parse_grant(json_t *args, bool revoke, wd_grant *g, const char **comp, char *why,
+                        size_t size)
+{
+    static const char *const keys[] = {"component", "kind", "value", "access", NULL};
+    const char *kind = NULL;
+    if (!only_keys(args, keys, why, size) ||
+        !(*comp = arg_string(args, "component", true, why, size)) ||
+        !(kind = arg_string(args, "kind", true, why, size)) ||
+        !(g->value = arg_string(args, "value", true, why, size)))
+        return false;
+    size_t k = 0;
+    while (k < sizeof(kinds) / sizeof(*kinds) && strcmp(kinds[k].name, kind) != 0)
+        k++;
+    if (k == sizeof(kinds) / sizeof(*kinds)) {
+        snprintf(why, size, "\"kind\" must be storage, network or environment");
+        return false;
+    }
+    g->kind = kinds[k].kind;
+    g->access = 0;
+    json_t *acc = json_object_get(args, "access");
+    if (g->kind != WD_RULE_STORAGE) {
+        if (acc)
+            snprintf(why, size, "\"access\" applies to storage only");
+        return !acc;
+    }
+    if ((!acc && !revoke) || (acc && (!json_is_array(acc) || json_array_size(acc) == 0))) {
+        snprintf(why, size,
+                 "\"access\" must be a non-empty list of read, write, execute, "
+                 "create, delete");
+        return false;
+    }
+    size_t i;
+    json_t *a;
+    json_array_foreach(acc, i, a)
+    {
+        unsigned bit;
+        if (!json_is_string(a) || wd_access_parse(json_string_value(a), &bit) != 0) {
+            snprintf(why, size, "access[%zu] is not read, write, execute, create or delete", i);
+            return false;
+        }
+        g->access |= bit;
+    }
+    return true;
+}
+
+static void change(request *r, json_t *args, bool revoke)
+{
+    char why[160];
+    wd_grant g = {0, NULL, 0};
+    const char *comp = NULL;
+    if (!parse_grant(args, revoke, &g, &comp, why, sizeof(why))) {
+        tool_error(r, "invalid arguments: %s", why);
+        return;
+    }
+    /* Under the daemon's change lock, on the state current then: a reload never reads a
+     * policy file halfway through this change, and one that finished before it started has
+     * the engines the change must reach. */
+    wdd_daemon *d = r->s->d;
+    pthread_mutex_lock(&d->change_mu);
+    wdd_state *st = wdd_state_acquire(d);
+    wdd_tenant_rt *t = wdd_mcp_tenant_of(r, st);
+    if (t) {
+        int rc =
+            revoke ? wd_engine_revoke(t->engine, comp, &g) : wd_engine_grant(t->engine, comp, &g);
+        json_t *j = rc ? NULL : policy_json(t->engine, comp, &rc);
+        if (rc) {
+            wdd_mcp_engine_failure(r, rc);
+        } else {
+            json_t *access = json_array();
+            for (unsigned bit = 1; bit <= WD_ACCESS_DELETE; bit <<= 1)
+                if (g.access & bit)
+                    json_array_append_new(access, json_string(wd_access_name(bit)));
+            json_object_set_new(j, "change", json_string(revoke ? "revoke" : "grant"));
+            json_object_set_new(j, "kind", json_string(kinds[g.kind - 1].name));
+            json_object_set_new(j, "value", wdd_mcp_jstr(g.value));
+            json_object_set_new(j, "access", access);
+            reply_structured(r, j, false);
+        }
+    }
+    wdd_state_release(d, st);
+    pthread_mutex_unlock(&d->change_mu);
+}
+
+static void tool_grant(request *r, json_t *args)
+{
+    change(r, args, false);
+}
+
+static void tool_revoke(request *r, json_t *args)
+{
+    change(r, args, true);
+}
+
+/* ---- listing and calling ---------------------------------------------------------------- */
+
+void wdd_mcp_tools_list(request *r, json_t *params)
+{
+    json_t *cursor = params ? json_object_get(params, "cursor") : NULL;
+    if (cursor && !json_is_null(cursor)) {
+        wdd_mcp_reply_error(r->s, r->id, RPC_INVALID_PARAMS, NULL,
+                            "invalid cursor: tools/list returns every tool at once");
+        return;
+    }
+    json_t *tools = json_array();
+    for (size_t i = 0; i < NOWN; i++)
+        if (r->s->role >= own_tools[i].role)
+            json_array_append_new(tools, own_tool_json(&own_tools[i]));
+    wdd_daemon *d = r->s->d;
+    wdd_state *st = wdd_state_acquire(d);
+    wdd_tenant_rt *t = wdd_mcp_tenant_of(r, st);
+    plugin_list l = {NULL, 0, 0};
+    int rc = 0;
+    /* Plugins only for those who may call them: a reader's list starts no sandbox. */
+    if (t && r->s->role >= WDD_ROLE_OPERATOR && (rc = wdd_mcp_plugins_load(t->engine, &l)) == 0)
+        for (size_t i = 0; i < l.n; i++) {
+            if (l.v[i].ambiguous)
+                wdd_mcp_note("plugin %s is not offered: its tool name %s names another plugin too",
+                             l.v[i].id, l.v[i].name);
+            else
+                json_array_append_new(tools, wdd_mcp_plugin_tool(t->engine, &l.v[i]));
+        }
+    wdd_mcp_plugins_free(&l);
+    wdd_state_release(d, st);
+    if (!t) {
+        json_decref(tools);
+        return;
+    }
+    if (rc) {
+        json_decref(tools);
+        wdd_mcp_reply_error(r->s, r->id, RPC_INTERNAL_ERROR, NULL, "%s", wd_error_last()->message);
+        return;
+    }
+    json_t *result = json_pack("{s:o}", "tools", tools);
+    /* The list changes with a reload and no notification says so: never fresh for long. It
+     * depends on the client's role, so no shared cache may keep it. */
+    if (result && r->modern) {
+        json_object_set_new(result, "ttlMs", json_integer(0));
+        json_object_set_new(result, "cacheScope", json_string("private"));
+    }
+    wdd_mcp_reply(r, result);
+}
+
+void wdd_mcp_tools_call(request *r, json_t *params)
+{
+    json_t *name = params ? json_object_get(params, "name") : NULL;
+    json_t *args = params ? json_object_get(params, "arguments") : NULL;
+    if (json_is_null(args))
+        args = NULL;
+    if (!json_is_string(name)) {
+        wdd_mcp_reply_error(r->s, r->id, RPC_INVALID_PARAMS, NULL,
+                            "tools/call needs params.name (a string)");
+        return;
+    }
+    if (args && !json_is_object(args)) {
+        wdd_mcp_reply_error(r->s, r->id, RPC_INVALID_PARAMS, NULL,
+                            "params.arguments must be an object");
+        return;
+    }
+    const char *tool = json_string_value(name);
+    for (size_t i = 0; i < NOWN; i++)
+        if (strcmp(own_tools[i].name, tool) == 0) {
+            if (wdd_mcp_allowed(r, tool, own_tools[i].role))
+                own_tools[i].fn(r, args);
+            return;
+        }
+    if (strncmp(tool, PLUGIN_PREFIX, strlen(PLUGIN_PREFIX)) == 0 &&
+        json_string_length(name) <= TOOL_NAME_MAX) {
+        wdd_mcp_call_plugin(r, tool, args);
+        return;
+    }
+    wdd_mcp_reply_error(r->s, r->id, RPC_INVALID_PARAMS, NULL, "unknown tool: %.128s", tool);
+}
