@@ -63,7 +63,9 @@ void wdd_api_engine_error(wdd_response *resp, int rc)
         status = id && strcmp(id, "WD-T006") == 0 ? 503 : 409;
         break;
     default:
-        status = 500;
+        /* The audit log stopped accepting records: nothing can be done that must be
+         * recorded, until an operator repairs it. Not the server's bug: unavailable. */
+        status = id && strncmp(id, "WD-A", 4) == 0 ? 503 : 500;
     }
     if (!id)
         id = status == 404 ? WDD_E_NOT_FOUND : status == 500 ? WDD_E_INTERNAL : WDD_E_INVALID;
@@ -189,6 +191,15 @@ static void ready(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_respo
         wdd_metrics_lockdown(s->tenants[i].metrics, locked != NULL);
         if (locked) {
             wdd_api_error(resp, 503, "WD-T006", "tenant %s: %s", s->tenants[i].cfg->name, locked);
+            return;
+        }
+        int broken = 0;
+        wd_audit_next_seq(s->tenants[i].audit, &broken);
+        if (broken) {
+            wdd_api_error(resp, 503, WDD_E_AUDIT,
+                          "tenant %s: the audit log stopped accepting records, so nothing "
+                          "can be decided",
+                          s->tenants[i].cfg->name);
             return;
         }
     }

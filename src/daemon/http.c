@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "daemon/api_int.h"
+#include "daemon/guard.h"
 #include "daemon/http.h"
 
 enum { MAX_ARGS = 32 };
@@ -33,7 +34,8 @@ struct wdd_server {
     int unix_fd, tcp_fd;
     char *unix_path;
     size_t max_body;
-    unsigned inflight; /* atomic: requests being handled */
+    unsigned inflight; /* atomic: requests received whole and being handled */
+    wdd_guard *guard;
 };
 
 typedef struct {
@@ -101,6 +103,41 @@ static const char *identify(wdd_server *srv, listener *l, struct MHD_Connection 
     return t ? t->name : NULL;
 }
 
+static wdd_guarded *guarded(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    listener *l = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = ci ? wdd_guard_add(l->srv->guard, ci->connect_fd) : NULL;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        wdd_guard_remove(l->srv->guard, *socket_context);
+        *socket_context = NULL;
+    }
+}
+
+/* A body announced larger than the limit is refused before a byte of it is read (and before
+ * "100 Continue" invites it). */
+static bool announced_too_large(struct MHD_Connection *conn, size_t max)
+{
+    const char *cl =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (!cl)
+        return false;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long n = strtoull(cl, &end, 10);
+    return errno != 0 || end == cl || n > max;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -113,10 +150,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         rc = calloc(1, sizeof(*rc));
         if (!rc)
             return MHD_NO;
-        rc->counted = true;
-        __atomic_add_fetch(&srv->inflight, 1, __ATOMIC_ACQ_REL);
         *con_cls = rc;
-        return MHD_YES;
+        if (!announced_too_large(conn, srv->max_body))
+            return MHD_YES;
+        wdd_response resp = {413, "application/json", WD_BUF_INIT};
+        wdd_api_error(&resp, 413, WDD_E_TOO_LARGE, "the body is larger than %zu bytes",
+                      srv->max_body);
+        enum MHD_Result ok = send_response(conn, &resp);
+        wd_buf_free(&resp.body);
+        return ok;
     }
     if (*upload_data_size) {
         if (!rc->too_large && rc->body.len + *upload_data_size <= srv->max_body)
@@ -126,6 +168,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
+    /* The request is whole: it is handled without a deadline, and counted for draining. */
+    wdd_guarded *g = guarded(conn);
+    wdd_guard_busy(g);
+    rc->counted = true;
+    __atomic_add_fetch(&srv->inflight, 1, __ATOMIC_ACQ_REL);
     wdd_response resp = {500, "application/json", WD_BUF_INIT};
     if (rc->too_large) {
         wdd_api_error(&resp, 413, WDD_E_TOO_LARGE, "the body is larger than %zu bytes",
@@ -147,6 +194,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     enum MHD_Result ok = send_response(conn, &resp);
     wd_buf_free(&resp.body);
+    wdd_guard_rearm(g); /* the next request must arrive in time too */
     return ok;
 }
 
@@ -262,14 +310,14 @@ static struct MHD_Daemon *start_mhd(wdd_server *srv, const wdd_config *cfg, int 
     size_t memory = cfg->max_header < 8192 ? 8192 : cfg->max_header;
     /* A thread per connection: a request may wait on the audit log's group commit or on a
      * plugin call without holding up anyone else's. */
-    struct MHD_Daemon *mhd =
-        MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                             MHD_USE_ITC | MHD_USE_ERROR_LOG,
-                         0, NULL, NULL, on_request, l, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
-                         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_CONNECTION_TIMEOUT,
-                         (unsigned)cfg->timeout_s, MHD_OPTION_CONNECTION_LIMIT,
-                         (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory,
-                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_END);
+    struct MHD_Daemon *mhd = MHD_start_daemon(
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
+            MHD_USE_ERROR_LOG,
+        0, NULL, NULL, on_request, l, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
+        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)cfg->timeout_s, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory, MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, l, MHD_OPTION_END);
     return mhd;
 }
 
@@ -284,7 +332,11 @@ int wdd_server_start(wdd_server **out, wdd_daemon *d)
     wdd_state *s = wdd_state_acquire(d);
     const wdd_config *cfg = s->cfg;
     srv->max_body = cfg->max_body;
-    int rc = bind_unix(cfg, &srv->unix_fd);
+    int rc = wdd_guard_start(&srv->guard, (uint64_t)cfg->timeout_s * 1000u) == 0
+                 ? 0
+                 : wd_fail(WD_ENOMEM, "cannot start the connection guard");
+    if (!rc)
+        rc = bind_unix(cfg, &srv->unix_fd);
     if (!rc && !(srv->unix_path = strdup(cfg->unix_path)))
         rc = wd_fail(WD_ENOMEM, "out of memory");
     if (!rc && !(srv->unix_mhd = start_mhd(srv, cfg, srv->unix_fd, false)))
@@ -324,6 +376,7 @@ void wdd_server_stop(wdd_server *srv, unsigned drain_ms)
         nanosleep(&(struct timespec){0, 5000000}, NULL);
     stop_mhd(srv->unix_mhd);
     stop_mhd(srv->tcp_mhd);
+    wdd_guard_stop(srv->guard);
     if (srv->unix_fd >= 0)
         close(srv->unix_fd);
     if (srv->tcp_fd >= 0)

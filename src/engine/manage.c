@@ -148,6 +148,13 @@ int wd_engine_invoke(wd_engine *e, const char *id, const char *input, size_t len
     int rc = refuse_in_lockdown(e);
     if (rc)
         return rc;
+    /* A call whose requests and result cannot be recorded is not made. */
+    int broken = 0;
+    if (e->opts.audit)
+        wd_audit_next_seq(e->opts.audit, &broken);
+    if (broken)
+        return wd_error_set(WD_EIO, "WD-A010", NULL, 0, 0,
+                            "the audit log stopped accepting records: no plugin call is made");
     wd_instance *inst = NULL;
     rc = start(e, c, &inst);
     if (!rc)
