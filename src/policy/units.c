@@ -175,13 +175,16 @@ static bool scale(const decimal *d, unsigned base, unsigned exp, uint64_t *out,
     if (n > exp || n > FRAC_SCALE_MAX)
         return fail(why, not_whole);
 
-    unsigned char digits[FRAC_SCALE_MAX];
+    unsigned char digits[FRAC_SCALE_MAX] = {0};
     for (size_t i = 0; i < n; i++)
         digits[i] = (unsigned char)(d->frac[i] - '0');
     uint64_t frac_whole = 0; /* < mult, so it cannot overflow */
     for (unsigned k = 0; k < exp && n > 0; k++) {
         unsigned carry = 0;
-        for (size_t i = n; i-- > 0;) {
+        /* Counting up over the mirrored index keeps GCC's -O3 range analysis from seeing an
+         * index of -1 that the loop can never produce. */
+        for (size_t j = 0; j < n; j++) {
+            size_t i = n - 1 - j;
             unsigned x = digits[i] * base + carry;
             digits[i] = (unsigned char)(x % 10);
             carry = x / 10;
