@@ -371,7 +371,7 @@ static void test_minimal_defaults(void **state)
     assert_int_equal(c->max_header, 16 << 10);
     assert_int_equal(c->timeout_s, 10);
     assert_int_equal(c->max_connections, 256);
-    assert_int_equal(c->max_batch, 100000);
+    assert_int_equal(c->max_batch, 10000);
     assert_int_equal(c->invoke_timeout_ms, 10000);
     assert_null(c->runner);
     assert_int_equal(c->ntenants, 1);
