@@ -51,12 +51,17 @@ __attribute__((format(printf, 2, 0))) static void log_mhd(void *cls, const char 
     vfprintf(stderr, fmt, ap);
 }
 
-static enum MHD_Result send_response(struct MHD_Connection *conn, const wdd_response *r)
+/* Queues r, handing its body to libmicrohttpd (which frees it): a batch's answer can be tens
+ * of megabytes, not worth a copy. */
+static enum MHD_Result send_response(struct MHD_Connection *conn, wdd_response *r)
 {
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        r->body.len, r->body.data ? r->body.data : (void *)"", MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *resp =
+        r->body.data
+            ? MHD_create_response_from_buffer(r->body.len, r->body.data, MHD_RESPMEM_MUST_FREE)
+            : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     if (!resp)
         return MHD_NO;
+    r->body = (wd_buf)WD_BUF_INIT;
     MHD_add_response_header(resp, "Content-Type", r->content_type);
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");

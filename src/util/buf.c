@@ -30,6 +30,11 @@ static bool reserve(wd_buf *b, size_t extra)
     return true;
 }
 
+bool wd_buf_reserve(wd_buf *b, size_t extra)
+{
+    return reserve(b, extra);
+}
+
 void wd_buf_append(wd_buf *b, const char *data, size_t len)
 {
     if (!reserve(b, len))

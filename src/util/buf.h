@@ -18,6 +18,8 @@ typedef struct {
         NULL, 0, 0, false                                                                          \
     }
 
+/* Makes room for extra more bytes now (false, and oom set, when it cannot). */
+bool wd_buf_reserve(wd_buf *b, size_t extra);
 void wd_buf_append(wd_buf *b, const char *data, size_t len);
 void wd_buf_puts(wd_buf *b, const char *s);
 void wd_buf_putc(wd_buf *b, char c);
