@@ -116,6 +116,11 @@ WD_EXPORT int wd_override_approve(const wd_approve_request *req);
 WD_EXPORT int wd_override_consume(const char *dir, const char *operation, const char *component,
                                   int64_t now, struct wd_audit *audit);
 
+/* Whether the directory may hold an approval at all (1: some entry is there, or it cannot
+ * tell; 0: none). One look for a whole batch of denials instead of one per denial: an
+ * approval issued after it is for the next decision. */
+WD_EXPORT int wd_override_pending(const char *dir);
+
 #ifdef __cplusplus
 }
 #endif

@@ -96,7 +96,10 @@ int wd_engine_check(wd_engine *e, const char *component, const wd_check_query *q
     slot *slots = malloc((n < CHUNK ? n : CHUNK) * sizeof(*slots) + 1);
     if (!slots)
         return wd_fail(WD_ENOMEM, "out of memory");
-    wd_verdict_rules rules = {e->watch, e->protect, e->overrides_dir, comp->id, e->opts.audit};
+    /* Approvals are looked for once per request, not once per denial. */
+    wd_verdict_rules rules = {
+        e->watch, e->protect,    e->overrides_dir,
+        comp->id, e->opts.audit, e->overrides_dir && !wd_override_pending(e->overrides_dir)};
     int rc = 0;
     /* A reference, not the lock, for the whole request: a policy change swaps the pointer at
      * once and frees the old policy only when the last request using it is done, and no lock is

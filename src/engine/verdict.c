@@ -52,6 +52,8 @@ int wd_verdict_decide(const wd_verdict_rules *rules, const wd_policy *policy, co
     if (!rules->overrides || out->d.effect == WD_ALLOW ||
         wd_operation_id(rules->component, verb, target, out->operation) != 0)
         return 0;
+    if (rules->none_pending)
+        return 0;
     rc = wd_override_consume(rules->overrides, out->operation, rules->component, 0, rules->audit);
     if (rc == WD_ENOTFOUND)
         return 0;

@@ -18,6 +18,7 @@ typedef struct {
     const char *overrides;       /* may be NULL: no overrides */
     const char *component;       /* required with overrides */
     wd_audit *audit;             /* OVERRIDE_USED goes here */
+    bool none_pending;           /* overrides holds no approval: ids only, no lookups */
 } wd_verdict_rules;
 
 typedef struct {

@@ -1,4 +1,5 @@
 /* store.c: approvers, their replay state and one-shot approvals on disk (override.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -458,4 +459,21 @@ int wd_override_consume(const char *dir, const char *operation, const char *comp
     close(appfd);
     close(dirfd);
     return rc;
+}
+
+int wd_override_pending(const char *dir)
+{
+    if (!dir)
+        return 0;
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/approvals", dir);
+    DIR *d = opendir(path);
+    if (!d)
+        return errno == ENOENT ? 0 : 1; /* unsure: let consume find out */
+    int any = 0;
+    struct dirent *ent;
+    while (!any && (ent = readdir(d)) != NULL)
+        any = strcmp(ent->d_name, ".") != 0 && strcmp(ent->d_name, "..") != 0;
+    closedir(d);
+    return any;
 }

@@ -124,6 +124,27 @@ static void test_approve_once_and_use_once(void **state)
     assert_string_equal(wd_error_last()->id, "WD-O002");
 }
 
+/* One look tells whether any approval waits: none before, one after approving, none once it
+ * is used; a directory that cannot be read answers "maybe" (1), never "none". */
+static void test_pending(void **state)
+{
+    fx *f = *state;
+    char code[16];
+    assert_int_equal(wd_override_pending(f->dir), 0);
+    assert_int_equal(wd_override_pending(NULL), 0);
+    code_at(f, 1000000, code);
+    assert_int_equal(approve(f, code, f->op, 1000000, "pending"), 0);
+    assert_int_equal(wd_override_pending(f->dir), 1);
+    assert_int_equal(wd_override_consume(f->dir, f->op, "acme.files", 1000001, f->audit), 0);
+    assert_int_equal(wd_override_pending(f->dir), 0);
+    char path[700];
+    snprintf(path, sizeof(path), "%s/approvals", f->dir);
+    assert_int_equal(chmod(path, 0), 0);
+    if (geteuid() != 0) /* root reads it anyway */
+        assert_int_equal(wd_override_pending(f->dir), 1);
+    assert_int_equal(chmod(path, 0700), 0);
+}
+
 static void test_replay_and_order(void **state)
 {
     fx *f = *state;
@@ -293,6 +314,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_operation_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_enroll, setup, teardown),
         cmocka_unit_test_setup_teardown(test_approve_once_and_use_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pending, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replay_and_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_throttle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
