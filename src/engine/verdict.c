@@ -37,8 +37,11 @@ int wd_verdict_decide(const wd_verdict_rules *rules, const wd_policy *policy, co
     }
     /* A change to warden's own files is denied whatever the policy says, and no approval can
      * lift it: such a denial carries no operation id. */
+    /* Matching resolves the path through the file system, so it is done only where it can
+     * change the answer: an allow, or a denial an approval might be waiting to lift. */
+    bool can_lift = rules->overrides && !rules->none_pending;
     const char *glob = NULL;
-    if (rules->protect && changes(req) &&
+    if (rules->protect && changes(req) && (out->d.effect == WD_ALLOW || can_lift) &&
         (req->access == WD_ACCESS_DELETE
              ? wd_protected_match_tree(rules->protect, req->path, &glob, NULL, 0)
              : wd_protected_match(rules->protect, req->path, &glob, NULL, 0)) != 0) {
