@@ -35,7 +35,7 @@
 #
 # Environment (defaults in brackets):
 #   DURATION [20s] THREADS [2] CONNS [64]      wrk runs of phase a
-#   BATCH_SECS [10] BATCH_SIZES [10000,100000] phase b
+#   BATCH_SECS [10] BATCH_SIZES [10000,100000] BATCH_CLIENTS [2: one per CPU]  phase b
 #   SOAK_MIN [3] SAMPLE_S [10] SOAK_DECISIONS [all] SOAK_CONNS [$CONNS]   phase c (SOAK_MIN=0 skips)
 #   PHASES [single,batch,soak]   run only some phases
 #   PERF [0]     1: perf record -g wardend for PERF_S [10] seconds during each wrk and batch run
@@ -58,6 +58,7 @@ THREADS=${THREADS:-2}
 CONNS=${CONNS:-64}
 BATCH_SECS=${BATCH_SECS:-10}
 BATCH_SIZES=${BATCH_SIZES:-10000,100000}
+BATCH_CLIENTS=${BATCH_CLIENTS:-2}
 SOAK_MIN=${SOAK_MIN:-3}
 SAMPLE_S=${SAMPLE_S:-10}
 SOAK_DECISIONS=${SOAK_DECISIONS:-all}
@@ -396,15 +397,42 @@ batch_run() { # NAME (config)
     local name=$1 n c b cl o out line kv TIMEFORMAT='%U %S'
     for n in ${BATCH_SIZES//,/ }; do
         say ""
-        say "== b. batch /v1/check/batch, $n queries, audit decisions: $name, ${BATCH_SECS}s, one keep-alive connection"
+        say "== b. batch /v1/check/batch, $n queries, audit decisions: $name, ${BATCH_SECS}s, $BATCH_CLIENTS keep-alive connection(s) at once"
         out=$TMP/batch-$name-$n.txt
         cpu_mark
         perf_start "batch-$name-$n"
-        if ! { time python3 "$BATCH_PY" "$PORT" "$TOKEN" "$DATA" "$n" "$BATCH_SECS" > "$out" 2>&1; } 2> "$out.time"; then
-            sed 's/^/  | /' "$out"
+        # One client is one request at a time: its own parsing and sending leave the server
+        # idle between batches. Clients side by side measure what the server can answer.
+        local i fail=0 pids=()
+        { time {
+            for ((i = 0; i < BATCH_CLIENTS; i++)); do
+                python3 "$BATCH_PY" "$PORT" "$TOKEN" "$DATA" "$n" "$BATCH_SECS" > "$out.$i" 2>&1 &
+                pids+=($!)
+            done
+            wait "${pids[@]}" # not a bare wait: wardend is a background job of this shell too
+        }; } 2> "$out.time"
+        for ((i = 0; i < BATCH_CLIENTS; i++)); do
+            grep -q '^BATCH_RESULT ' "$out.$i" || { sed 's/^/  | /' "$out.$i"; fail=1; }
+        done
+        if [ $fail = 1 ]; then
             err "batch $n ($name) failed"
             continue
         fi
+        # The clients' results summed: decisions and batches add up, the rest is client 0's.
+        python3 - "$out" "$BATCH_CLIENTS" > "$out.sum" <<'PY'
+import sys
+base, k = sys.argv[1], int(sys.argv[2])
+rows = []
+for i in range(k):
+    line = [l for l in open("%s.%d" % (base, i)) if l.startswith("BATCH_RESULT ")][0]
+    rows.append(dict(kv.split("=", 1) for kv in line.split()[1:]))
+out = dict(rows[0])
+for key in ("batches", "decisions"):
+    out[key] = str(sum(int(r[key]) for r in rows))
+out["dps"] = "%.0f" % sum(float(r["dps"]) for r in rows)
+print("BATCH_RESULT " + " ".join("%s=%s" % kv for kv in out.items()))
+PY
+        cp "$out.sum" "$out"
         read -r c b cl o < <(cpu_since "$(client_secs "$out.time")")
         perf_finish "batch-$name-$n"
         alive || { err "wardend died during the batch run ($name, $n)"; return 0; }

@@ -113,8 +113,8 @@ static int check_one(checker *ck, const char *verb, const char *target, long lin
      * queued first. */
     if (ck->overrides)
         audit_flush(ck);
-    wd_verdict_rules rules = {ck->watch,     ck->protect, ck->overrides,
-                              ck->component, ck->audit,   false};
+    wd_verdict_rules rules = {ck->watch, ck->protect, ck->overrides, ck->component,
+                              ck->audit, false,       NULL};
     int rc = wd_request_parse(&req, verb, target);
     if (!rc)
         rc = wd_verdict_decide(&rules, ck->policy, &req.request, verb, target, &f);

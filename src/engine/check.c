@@ -97,9 +97,13 @@ int wd_engine_check(wd_engine *e, const char *component, const wd_check_query *q
     if (!slots)
         return wd_fail(WD_ENOMEM, "out of memory");
     /* Approvals are looked for once per request, not once per denial. */
+    wd_explain_memo *memo = n > 1 ? malloc(sizeof(*memo)) : NULL;
+    if (memo)
+        memo->n = 0;
     wd_verdict_rules rules = {
         e->watch, e->protect,    e->overrides_dir,
-        comp->id, e->opts.audit, e->overrides_dir && !wd_override_pending(e->overrides_dir)};
+        comp->id, e->opts.audit, e->overrides_dir && !wd_override_pending(e->overrides_dir),
+        memo};
     int rc = 0;
     /* A reference, not the lock, for the whole request: a policy change swaps the pointer at
      * once and frees the old policy only when the last request using it is done, and no lock is
@@ -125,9 +129,10 @@ int wd_engine_check(wd_engine *e, const char *component, const wd_check_query *q
             } else if (s->error) {
                 rc = s->error; /* an approval that could not be consumed: fail closed */
             }
-            /* Explanations quote what the client sent, and a cut may split a character:
-             * the answer and the record must stay UTF-8. */
-            wd_utf8_sanitize(s->f.why);
+            /* Other explanations quote what the client sent, and a cut may split a
+             * character: the answer and the record must stay UTF-8. */
+            if (s->error || s->f.reason[0] == 'p' || s->f.reason[0] == 'o' || s->f.reason[0] == 'l')
+                wd_utf8_sanitize(s->f.why);
             if (s->error) {
                 s->f.d = (wd_decision){WD_DENY, WD_REASON_NO_RULE, NULL, NULL};
                 s->f.reason = "invalid";
@@ -145,6 +150,7 @@ int wd_engine_check(wd_engine *e, const char *component, const wd_check_query *q
         }
     }
     wd_policy_free(policy);
+    free(memo);
     free(slots);
     return rc;
 }

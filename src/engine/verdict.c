@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "engine/verdict.h"
+#include "util/utf8.h"
 
 const char *wd_reason_name(wd_reason r)
 {
@@ -16,6 +17,28 @@ static bool changes(const wd_request *req)
            (req->access & (WD_ACCESS_WRITE | WD_ACCESS_CREATE | WD_ACCESS_DELETE));
 }
 
+/* The policy's explanation, as UTF-8 (a cut may split a character), from the memo when this
+ * request already formatted it. */
+static void explain(wd_explain_memo *m, const wd_decision *d, char *why, size_t size)
+{
+    for (size_t i = 0; m && i < m->n; i++)
+        if (m->e[i].reason == d->reason && m->e[i].rule == d->rule && m->e[i].other == d->other) {
+            memcpy(why, m->e[i].text, m->e[i].len + 1);
+            return;
+        }
+    wd_decision_explain(d, why, size);
+    wd_utf8_sanitize(why);
+    size_t len = strlen(why);
+    if (m && m->n < WD_EXPLAIN_MEMO && len < WD_EXPLAIN_MEMO_TEXT) {
+        m->e[m->n].reason = d->reason;
+        m->e[m->n].rule = d->rule;
+        m->e[m->n].other = d->other;
+        m->e[m->n].len = len;
+        memcpy(m->e[m->n].text, why, len + 1);
+        m->n++;
+    }
+}
+
 int wd_verdict_decide(const wd_verdict_rules *rules, const wd_policy *policy, const wd_request *req,
                       const char *verb, const char *target, wd_final *out)
 {
@@ -25,7 +48,7 @@ int wd_verdict_decide(const wd_verdict_rules *rules, const wd_policy *policy, co
     if (rc)
         return rc;
     out->reason = wd_reason_name(out->d.reason);
-    wd_decision_explain(&out->d, out->why, sizeof(out->why));
+    explain(rules->memo, &out->d, out->why, sizeof(out->why));
 
     const char *locked = wd_watch_lockdown(rules->watch);
     if (locked) {

@@ -12,6 +12,19 @@
 #include "warden/override.h"
 #include "warden/policy.h"
 
+/* The explanations of one request's policy decisions, by (reason, rule, other): the text does
+ * not depend on the target, so a batch formats each once. */
+enum { WD_EXPLAIN_MEMO = 16, WD_EXPLAIN_MEMO_TEXT = 1024 };
+typedef struct {
+    size_t n;
+    struct {
+        wd_reason reason;
+        const wd_rule *rule, *other;
+        size_t len;
+        char text[WD_EXPLAIN_MEMO_TEXT];
+    } e[WD_EXPLAIN_MEMO];
+} wd_explain_memo;
+
 typedef struct {
     const wd_watch *watch;       /* may be NULL */
     const wd_protected *protect; /* may be NULL */
@@ -19,6 +32,7 @@ typedef struct {
     const char *component;       /* required with overrides */
     wd_audit *audit;             /* OVERRIDE_USED goes here */
     bool none_pending;           /* overrides holds no approval: ids only, no lookups */
+    wd_explain_memo *memo;       /* may be NULL */
 } wd_verdict_rules;
 
 typedef struct {
