@@ -34,7 +34,7 @@
 #   not enforced) come last.
 #
 # Environment (defaults in brackets):
-#   DURATION [20s] THREADS [2] CONNS [64]      wrk runs of phase a
+#   DURATION [20s] THREADS [1] CONNS [64]      wrk runs of phase a
 #   BATCH_SECS [10] BATCH_SIZES [10000,100000] BATCH_CLIENTS [2: one per CPU]  phase b
 #   SOAK_MIN [3] SAMPLE_S [10] SOAK_DECISIONS [all] SOAK_CONNS [$CONNS]   phase c (SOAK_MIN=0 skips)
 #   PHASES [single,batch,soak]   run only some phases
@@ -54,7 +54,7 @@ BUILD=${1:-${BUILD:-$ROOT/build}}
 BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || { echo "wardend_load: no build directory ${1:-$ROOT/build}" >&2; exit 2; }
 
 DURATION=${DURATION:-20s}
-THREADS=${THREADS:-2}
+THREADS=${THREADS:-1} # one wrk thread: a second one competes with wardend for the 2 vCPUs and its own scheduling shows up as p99
 CONNS=${CONNS:-64}
 BATCH_SECS=${BATCH_SECS:-10}
 BATCH_SIZES=${BATCH_SIZES:-10000,100000}
