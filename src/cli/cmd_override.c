@@ -23,8 +23,10 @@ static void usage(FILE *out)
         "otpauth:// URI and a QR code to scan with an authenticator app. approve checks\n"
         "the approver's current code and lets exactly that operation through once, within\n"
         "the TTL (at most 24h); a code is accepted once, failures are throttled, every\n"
-        "attempt is audited (never the code). id prints the operation id `warden check\n"
-        "--overrides` reports for a denied VERB TARGET.\n"
+        "attempt is audited (never the code). --code - reads the code from standard\n"
+        "input (one line), so it never shows in the process list or shell history.\n"
+        "id prints the operation id `warden check --overrides` reports for a denied\n"
+        "VERB TARGET.\n"
         "Exit: 0 done, 1 refused (wrong, replayed or throttled code; WD-Onnn on stderr),\n"
         "2 usage or input error.\n");
 }
@@ -146,6 +148,16 @@ static int approve(int argc, char **argv)
                             0,
                             NULL};
     const char *ttl = opt(argc, argv, "--ttl");
+    char line[32] = "";
+    if (r.code && strcmp(r.code, "-") == 0) {
+        /* A code on the command line is visible to every process for as long as it runs. */
+        if (!fgets(line, sizeof(line), stdin)) {
+            fprintf(stderr, "warden: --code -: no code on standard input\n");
+            return EXIT_USAGE;
+        }
+        line[strcspn(line, "\r\n")] = '\0';
+        r.code = line;
+    }
     if (!r.dir || !r.approver || !r.code || !r.operation || !r.justification) {
         fprintf(stderr, "warden: approve needs --dir, --operation, --code, --approver and "
                         "--justification\n");
@@ -158,7 +170,9 @@ static int approve(int argc, char **argv)
     int status = open_audit(argc, argv, &r.audit);
     if (status)
         return status;
-    if (wd_override_approve(&r) != 0) {
+    int rc = wd_override_approve(&r);
+    wd_wipe(line, sizeof(line));
+    if (rc != 0) {
         int code = wd_error_last()->code;
         cli_error("override refused");
         return close_audit(r.audit, code == WD_EPERM || code == WD_EBUSY ? EXIT_DENY : EXIT_USAGE);

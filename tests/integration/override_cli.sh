@@ -68,6 +68,13 @@ expect_exit 2 -- "${APPROVE[@]}" --code "$CODE" --justification ""
 expect_exit 2 -- "${APPROVE[@]}" --code "$CODE" --justification "why" --ttl 2d
 expect_exit 2 -- "$WARDEN" override approve --dir "$OV" --approver mallory --operation "$OP" --code "$CODE" --justification why
 expect_stderr_contains "WD-O006"
+# --code - reads it from standard input (never in the process list): nothing there is a usage
+# error; a code there is used (mallory does not exist: WD-O006, as above).
+expect_exit 2 -- bash -c '"$@" --code - --justification why </dev/null' _ "${APPROVE[@]}"
+expect_stderr_contains "no code on standard input"
+expect_exit 2 -- bash -c 'printf "%s\n" "$1" | "${@:2}" --code - --justification why' _ "$CODE" \
+    "$WARDEN" override approve --dir "$OV" --approver mallory --operation "$OP"
+expect_stderr_contains "WD-O006"
 expect_exit 0 -- "${APPROVE[@]}" --code "$CODE" --justification "INC-7: rotate the leaked key" --ttl 5m
 expect_stdout_contains "approved: operation $OP may run once within 300 s (approver alice)"
 # The same code again: refused, and so is any code of an earlier step.
