@@ -359,9 +359,9 @@ static void test_routing(void **state)
                                           "/v1/checks",
                                           "/v1/components/",
                                           "/v1/components//policy",
-                                          "/v1/components/" READER "/policy/x",
+                                          ("/v1/components/" READER "/policy/x"),
                                           "/v1/components/a/b/policy",
-                                          "/v1/plugins/" WORDCOUNT,
+                                          ("/v1/plugins/" WORDCOUNT),
                                           "/V1/CHECK"};
     for (size_t i = 0; i < sizeof(nowhere) / sizeof(*nowhere); i++) {
         EXPECT(f, call(f, WDD_ROLE_ADMIN, "GET", nowhere[i], NULL), 404, "WD-D003");
@@ -540,8 +540,8 @@ static void test_check(void **state)
         "{\"component\": \"examples.reader\", \"verb\": \"read\"}",
         "{\"component\": \"examples.reader\", \"target\": \"/x\"}",
         "{\"verb\": \"read\", \"target\": \"/x\"}",
-        "{\"component\": \"examples.reader\", \"verb\": \"read\", \"target\": \"/x\", \"extra\": "
-        "1}",
+        ("{\"component\": \"examples.reader\", \"verb\": \"read\", \"target\": \"/x\", "
+         "\"extra\": 1}"),
         "{\"component\": \"examples.reader\", \"verb\": 7, \"target\": \"/x\"}",
         "{\"component\": \"examples.reader\", \"verb\": \"read\", \"target\": null}",
         "{\"component\": \"examples.reader\", \"verb\": \"\", \"target\": \"/x\"}",
