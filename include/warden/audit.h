@@ -89,6 +89,12 @@ WD_EXPORT int wd_audit_append_many(wd_audit *log, const wd_audit_event *events, 
 /* The sequence number the next record will get (records so far + 1), and whether the log has
  * stopped accepting records after a write failure (then non-zero). Thread-safe. */
 WD_EXPORT uint64_t wd_audit_next_seq(wd_audit *log, int *broken);
+/* The same records written without waiting for their sync; wd_audit_sync_to(last seq) then
+ * returns once they are as durable as the mode promises. For a caller with many chunks to
+ * write before it may answer any of them: one wait instead of one a chunk. */
+WD_EXPORT int wd_audit_append_many_unsynced(wd_audit *log, const wd_audit_event *events, size_t n,
+                                            uint64_t *first_seq);
+WD_EXPORT int wd_audit_sync_to(wd_audit *log, uint64_t seq);
 /* Writes a signed checkpoint now; with export_path, also writes it there as an anchor file. */
 WD_EXPORT int wd_audit_checkpoint(wd_audit *log, const char *export_path);
 /* Writes a final checkpoint, syncs, releases the lock and frees. Returns the first error. */

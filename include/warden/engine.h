@@ -121,9 +121,12 @@ typedef struct {
 } wd_verdict;
 
 /* Decides queries[0..n) for component and calls fn(ctx, i, &verdict) for each in order (every
- * pointer in the verdict valid only during fn). Records each as the engine's options say; a
- * chunk whose records cannot be written is not reported (fail closed: WD_EIO). Returns 0,
- * WD_ENOTFOUND for an unknown component, WD_EIO, or what fn returned when non-zero. */
+ * pointer in the verdict valid only during fn). Records each as the engine's options say: a
+ * chunk is reported only once its records are written, and the call returns only once they
+ * are as durable as the log promises (one sync for the whole call). Fail closed: a chunk whose
+ * records cannot be written is not reported, and WD_EIO means none of the verdicts reported
+ * may be acted on (wardend then answers 503 and nothing else). Returns 0, WD_ENOTFOUND for an
+ * unknown component, WD_EIO, or what fn returned when non-zero. */
 WD_EXPORT int wd_engine_check(wd_engine *e, const char *component, const wd_check_query *queries,
                               size_t n, int (*fn)(void *ctx, size_t i, const wd_verdict *verdict),
                               void *ctx);

@@ -332,7 +332,30 @@ static int wait_durable(wd_audit *a, uint64_t seq)
                      : 0;
 }
 
+static int append_many(wd_audit *a, const wd_audit_event *evs, size_t n, uint64_t *first_seq,
+                       bool wait);
+
 int wd_audit_append_many(wd_audit *a, const wd_audit_event *evs, size_t n, uint64_t *first_seq)
+{
+    return append_many(a, evs, n, first_seq, true);
+}
+
+int wd_audit_append_many_unsynced(wd_audit *a, const wd_audit_event *evs, size_t n,
+                                  uint64_t *first_seq)
+{
+    return append_many(a, evs, n, first_seq, false);
+}
+
+int wd_audit_sync_to(wd_audit *a, uint64_t seq)
+{
+    pthread_mutex_lock(&a->mu);
+    int rc = a->o.durability == WD_DURABILITY_NONE ? 0 : wait_durable(a, seq);
+    pthread_mutex_unlock(&a->mu);
+    return rc;
+}
+
+static int append_many(wd_audit *a, const wd_audit_event *evs, size_t n, uint64_t *first_seq,
+                       bool wait)
 {
     if (!a || (!evs && n))
         return wd_fail(WD_EINVAL, "wd_audit_append_many needs a log and events");
@@ -372,7 +395,7 @@ int wd_audit_append_many(wd_audit *a, const wd_audit_event *evs, size_t n, uint6
         unlock_log(a);
     }
     free(offsets);
-    if (!rc && n && a->o.durability != WD_DURABILITY_NONE)
+    if (!rc && n && wait && a->o.durability != WD_DURABILITY_NONE)
         rc = wait_durable(a, last);
     pthread_mutex_unlock(&a->mu);
     if (!rc && first_seq)

@@ -53,7 +53,7 @@ static void details(wd_buf *b, const wd_check_query *q, const slot *s)
     wd_buf_puts(b, "}");
 }
 
-static int audit_chunk(wd_engine *e, const char *component, const wd_check_query *q,
+static int audit_chunk(wd_engine *e, const char *component, uint64_t *last, const wd_check_query *q,
                        const slot *slots, size_t n)
 {
     if (!e->opts.audit)
@@ -77,8 +77,14 @@ static int audit_chunk(wd_engine *e, const char *component, const wd_check_query
     int rc = b.oom ? wd_fail(WD_ENOMEM, "out of memory") : 0;
     for (size_t i = 0; !rc && i < m; i++)
         ev[i].details = b.data + offs[i];
-    if (!rc && m)
-        rc = wd_audit_append_many(e->opts.audit, ev, m, NULL);
+    if (!rc && m) {
+        /* Written now, synced once for the whole request (below): a request is answered
+         * only when it returns, so one wait covers every chunk. */
+        uint64_t first = 0;
+        rc = wd_audit_append_many_unsynced(e->opts.audit, ev, m, &first);
+        if (!rc)
+            *last = first + m - 1;
+    }
     wd_buf_free(&b);
     return rc ? wd_fail(WD_EIO, "decisions not answered: the audit log cannot record them (%s)",
                         wd_error_last()->message)
@@ -105,6 +111,7 @@ int wd_engine_check(wd_engine *e, const char *component, const wd_check_query *q
         comp->id, e->opts.audit, e->overrides_dir && !wd_override_pending(e->overrides_dir),
         memo};
     int rc = 0;
+    uint64_t last = 0; /* the last record written, to sync before returning */
     /* A reference, not the lock, for the whole request: a policy change swaps the pointer at
      * once and frees the old policy only when the last request using it is done, and no lock is
      * held while records wait for their sync. */
@@ -141,7 +148,7 @@ int wd_engine_check(wd_engine *e, const char *component, const wd_check_query *q
             }
         }
         if (!rc)
-            rc = audit_chunk(e, comp->id, &queries[base], slots, m);
+            rc = audit_chunk(e, comp->id, &last, &queries[base], slots, m);
         for (size_t i = 0; i < m && !rc; i++) {
             const slot *s = &slots[i];
             wd_verdict v = {s->error,     s->f.d.effect, s->f.reason,   s->f.d.rule,
@@ -149,6 +156,11 @@ int wd_engine_check(wd_engine *e, const char *component, const wd_check_query *q
             rc = fn(ctx, base + i, &v);
         }
     }
+    if (!rc && last && wd_audit_sync_to(e->opts.audit, last) != 0)
+        rc = wd_fail(WD_EIO,
+                     "decisions not answered: the audit log cannot make their records "
+                     "durable (%s)",
+                     wd_error_last()->message);
     wd_policy_free(policy);
     free(memo);
     free(slots);

@@ -606,6 +606,35 @@ static void *appender(void *p)
     return NULL;
 }
 
+/* Chunks written unsynced and made durable with one wait: every record is in the log, in
+ * order, numbered as append_many would number them, and the log verifies; a bad event in a
+ * chunk still writes nothing of that chunk. */
+static void test_unsynced_chunks_then_one_sync(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    wd_audit_options o = test_opts();
+    o.durability = WD_DURABILITY_BATCH;
+    wd_audit *log;
+    assert_int_equal(wd_audit_open(&log, f.log, f.keys, &o), 0);
+    wd_audit_event ev[3] = {{"DECISION", WD_SEVERITY_LOW, "c", NULL, "{\"i\":1}"},
+                            {"DECISION", WD_SEVERITY_LOW, "c", NULL, "{\"i\":2}"},
+                            {"DECISION", WD_SEVERITY_LOW, "c", NULL, "{\"i\":3}"}};
+    uint64_t first = 0, second = 0;
+    assert_int_equal(wd_audit_append_many_unsynced(log, ev, 3, &first), 0);
+    assert_int_equal(wd_audit_append_many_unsynced(log, ev, 3, &second), 0);
+    assert_int_equal(second, first + 3);
+    wd_audit_event bad = {"lower-case", WD_SEVERITY_LOW, "c", NULL, NULL};
+    assert_int_not_equal(wd_audit_append_many_unsynced(log, &bad, 1, NULL), 0);
+    assert_int_equal(wd_audit_sync_to(log, second + 2), 0);
+    assert_int_equal(wd_audit_next_seq(log, NULL), second + 3);
+    assert_int_equal(wd_audit_close(log), 0);
+    wd_audit_verify_result r = verify(&f, true, true);
+    assert_int_equal(r.problem, WD_AUDIT_OK);
+    fixture_free(&f);
+}
+
 static void test_threads_batch_mode(void **state)
 {
     (void)state;
@@ -753,6 +782,7 @@ int main(void)
         cmocka_unit_test(test_lost_records_are_declared),
         cmocka_unit_test(test_declared_gap_cannot_stall_the_verifier),
         cmocka_unit_test(test_threads_batch_mode),
+        cmocka_unit_test(test_unsynced_chunks_then_one_sync),
         cmocka_unit_test(test_query),
         cmocka_unit_test(test_append_only_attribute),
     };
