@@ -153,7 +153,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bool changes = strcmp(method, "GET") != 0 && strncmp(path, "/v1/components/", 15) == 0;
     char *before = changes ? policy_text("examples.reader") : NULL;
 
-    wdd_request req = {method, path, args, body, blen, role ? "demo" : NULL, role, NULL};
+    wdd_request req = {method, path, args, body, blen, role ? "demo" : NULL, role, NULL, NULL};
     wdd_response resp = {0, "application/json", WD_BUF_INIT};
     wdd_api_handle(daemon_, &req, &resp);
     check_answer(&resp);

@@ -17,7 +17,7 @@ void wdd_api_error(wdd_response *resp, unsigned status, const char *code, const 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    wd_buf_clear(&resp->body);
+    wd_buf_free(&resp->body); /* a fresh buffer: one that ran out of memory stays failed */
     resp->status = status;
     resp->content_type = "application/json";
     wd_buf_puts(&resp->body, "{\"error\":{\"code\":");
@@ -181,7 +181,6 @@ static void health(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_resp
  * every decision is being denied). */
 static void ready(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_response *resp)
 {
-    (void)req;
     if (d->draining) {
         wdd_api_error(resp, 503, WDD_E_NOT_READY, "draining: wardend is stopping");
         return;
@@ -190,16 +189,21 @@ static void ready(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_respo
         const char *locked = wd_engine_lockdown(s->tenants[i].engine);
         wdd_metrics_lockdown(s->tenants[i].metrics, locked != NULL);
         if (locked) {
-            wdd_api_error(resp, 503, "WD-T006", "tenant %s: %s", s->tenants[i].cfg->name, locked);
+            /* Which file changed is for the tenant's own clients; anyone may learn that the
+             * service is not ready. */
+            if (req->tenant && strcmp(req->tenant, s->tenants[i].cfg->name) == 0)
+                wdd_api_error(resp, 503, "WD-T006", "tenant %s: %s", s->tenants[i].cfg->name,
+                              locked);
+            else
+                wdd_api_error(resp, 503, "WD-T006", "a tenant is in lockdown");
             return;
         }
         int broken = 0;
         wd_audit_next_seq(s->tenants[i].audit, &broken);
         if (broken) {
             wdd_api_error(resp, 503, WDD_E_AUDIT,
-                          "tenant %s: the audit log stopped accepting records, so nothing "
-                          "can be decided",
-                          s->tenants[i].cfg->name);
+                          "a tenant's audit log stopped accepting records, so nothing it is "
+                          "asked can be decided");
             return;
         }
     }
@@ -218,7 +222,8 @@ static void metrics(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_res
     for (size_t i = 0; i < s->ntenants; i++)
         wdd_metrics_lockdown(s->tenants[i].metrics, wd_engine_lockdown(s->tenants[i].engine));
     wd_buf_clear(&resp->body);
-    wdd_metrics_render(d->metrics, &resp->body, audit_records, s);
+    /* A client sees its own tenant's figures, never another's. */
+    wdd_metrics_render(d->metrics, &resp->body, audit_records, s, req->tenant);
     resp->status = 200;
     resp->content_type = "text/plain; version=0.0.4";
 }
@@ -303,7 +308,7 @@ void wdd_api_handle(wdd_daemon *d, const wdd_request *req, wdd_response *resp)
     const route *hit = NULL;
     bool path_known = false;
     for (size_t i = 0; i < sizeof(routes) / sizeof(*routes) && !hit; i++) {
-        char got[sizeof(id)];
+        char got[sizeof(id)] = "";
         if (!match(routes[i].pattern, req->path ? req->path : "", got, sizeof(got)))
             continue;
         path_known = true;
@@ -321,7 +326,7 @@ void wdd_api_handle(wdd_daemon *d, const wdd_request *req, wdd_response *resp)
         wdd_metrics_http(d->metrics, resp->status);
         return;
     }
-    wdd_state *s = wdd_state_acquire(d);
+    wdd_state *s = req->state ? wdd_state_ref(req->state) : wdd_state_acquire(d);
     if (hit->role && (!req->tenant || !wdd_state_tenant(s, req->tenant))) {
         wdd_api_error(resp, 401, WDD_E_UNAUTHENTICATED,
                       "unauthenticated: this peer is no configured client");

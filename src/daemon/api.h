@@ -25,6 +25,10 @@ typedef struct {
     const char *tenant; /* NULL: the peer maps to no tenant */
     wdd_role role;
     const char *id; /* set by the router: the component id in the path, or NULL */
+    /* The state the peer was identified in (the server holds a reference), so identity and
+     * engines come from one configuration even when a reload lands in between; NULL: the
+     * current state. */
+    wdd_state *state;
 } wdd_request;
 
 typedef struct {

@@ -60,6 +60,8 @@ void wdd_daemon_free(wdd_daemon *d);
 int wdd_daemon_reload(wdd_daemon *d, wd_diagnostics *diags);
 
 wdd_state *wdd_state_acquire(wdd_daemon *d);
+/* Another reference to a state the caller already holds one on. */
+wdd_state *wdd_state_ref(wdd_state *s);
 void wdd_state_release(wdd_daemon *d, wdd_state *s);
 /* The tenant named name in s, or NULL. */
 wdd_tenant_rt *wdd_state_tenant(wdd_state *s, const char *name);

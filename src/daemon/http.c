@@ -186,13 +186,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         wdd_api_error(&resp, 500, WDD_E_INTERNAL, "out of memory");
     } else {
         const char *args[MAX_ARGS * 2 + 2] = {NULL};
-        wdd_request req = {method, url, args, rc->body.data, rc->body.len, NULL, 0, NULL};
+        wdd_request req = {method, url, args, rc->body.data, rc->body.len, NULL, 0, NULL, NULL};
         if (MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, args) >
             MAX_ARGS - 1) {
             wdd_api_error(&resp, 400, WDD_E_FIELD, "at most %d query arguments", MAX_ARGS - 1);
         } else {
             wdd_state *s = wdd_state_acquire(srv->d);
             req.tenant = identify(srv, l, conn, &req.role, s);
+            req.state = s;
             wdd_api_handle(srv->d, &req, &resp);
             wdd_state_release(srv->d, s);
         }

@@ -165,11 +165,17 @@ static void render_histogram(wd_buf *b, const char *name, const char *labels, co
 }
 
 void wdd_metrics_render(wdd_metrics *m, wd_buf *b,
-                        uint64_t (*audit_records)(const char *tenant, void *ctx), void *ctx)
+                        uint64_t (*audit_records)(const char *tenant, void *ctx), void *ctx,
+                        const char *only)
 {
     static const char *const kinds[] = {"storage", "network", "environment", "invalid"};
+    /* The tenants shown, in a table of their own so every loop below stays the same. */
+    wdd_tenant_metrics *shown[MAX_TENANTS];
+    size_t n = 0;
     pthread_mutex_lock(&m->mu);
-    size_t n = m->ntenants;
+    for (size_t i = 0; i < m->ntenants; i++)
+        if (!only || strcmp(m->tenants[i]->name, only) == 0)
+            shown[n++] = m->tenants[i];
     pthread_mutex_unlock(&m->mu);
 
     wd_buf_puts(b, "# HELP warden_build_info The running wardend.\n"
@@ -184,8 +190,8 @@ void wdd_metrics_render(wdd_metrics *m, wd_buf *b,
                 wd_buf_printf(b,
                               "warden_decisions_total{tenant=\"%s\",kind=\"%s\",result=\"%s\"} "
                               "%llu\n",
-                              m->tenants[i]->name, kinds[k], a ? "allow" : "deny",
-                              (unsigned long long)GET(&m->tenants[i]->decisions[k][a]));
+                              shown[i]->name, kinds[k], a ? "allow" : "deny",
+                              (unsigned long long)GET(&shown[i]->decisions[k][a]));
 
     wd_buf_puts(b, "# HELP warden_decision_request_seconds Time to answer one check or batch "
                    "request.\n# TYPE warden_decision_request_seconds histogram\n");
@@ -197,50 +203,48 @@ void wdd_metrics_render(wdd_metrics *m, wd_buf *b,
     for (size_t i = 0; i < n; i++)
         for (int ok = 0; ok < 2; ok++)
             wd_buf_printf(b, "warden_plugin_invocations_total{tenant=\"%s\",result=\"%s\"} %llu\n",
-                          m->tenants[i]->name, ok ? "ok" : "failed",
-                          (unsigned long long)GET(&m->tenants[i]->invocations[ok]));
+                          shown[i]->name, ok ? "ok" : "failed",
+                          (unsigned long long)GET(&shown[i]->invocations[ok]));
     wd_buf_puts(b, "# HELP warden_plugin_invocation_seconds Plugin call latency, spawning "
                    "included.\n# TYPE warden_plugin_invocation_seconds histogram\n");
     for (size_t i = 0; i < n; i++) {
         char labels[96];
-        snprintf(labels, sizeof(labels), "tenant=\"%s\"", m->tenants[i]->name);
-        render_histogram(b, "warden_plugin_invocation_seconds", labels,
-                         &m->tenants[i]->invoke_latency, invoke_bounds);
+        snprintf(labels, sizeof(labels), "tenant=\"%s\"", shown[i]->name);
+        render_histogram(b, "warden_plugin_invocation_seconds", labels, &shown[i]->invoke_latency,
+                         invoke_bounds);
     }
     wd_buf_puts(b, "# HELP warden_sandbox_failures_total Contained plugin failures, by code.\n"
                    "# TYPE warden_sandbox_failures_total counter\n");
     for (size_t i = 0; i < n; i++)
         for (int c = 1; c < SANDBOX_CODES; c++)
-            wd_buf_printf(b,
-                          "warden_sandbox_failures_total{tenant=\"%s\",code=\"WD-S%03d\"} %llu\n",
-                          m->tenants[i]->name, c,
-                          (unsigned long long)GET(&m->tenants[i]->sandbox_failures[c]));
+            wd_buf_printf(
+                b, "warden_sandbox_failures_total{tenant=\"%s\",code=\"WD-S%03d\"} %llu\n",
+                shown[i]->name, c, (unsigned long long)GET(&shown[i]->sandbox_failures[c]));
 
     wd_buf_puts(b, "# HELP warden_audit_records_total Records in each tenant's audit log.\n"
                    "# TYPE warden_audit_records_total counter\n");
     for (size_t i = 0; i < n; i++)
-        wd_buf_printf(
-            b, "warden_audit_records_total{tenant=\"%s\"} %llu\n", m->tenants[i]->name,
-            (unsigned long long)(audit_records ? audit_records(m->tenants[i]->name, ctx) : 0));
+        wd_buf_printf(b, "warden_audit_records_total{tenant=\"%s\"} %llu\n", shown[i]->name,
+                      (unsigned long long)(audit_records ? audit_records(shown[i]->name, ctx) : 0));
     wd_buf_puts(b, "# HELP warden_audit_write_errors_total Requests refused because the audit "
                    "log could not record them.\n# TYPE warden_audit_write_errors_total counter\n");
     for (size_t i = 0; i < n; i++)
-        wd_buf_printf(b, "warden_audit_write_errors_total{tenant=\"%s\"} %llu\n",
-                      m->tenants[i]->name, (unsigned long long)GET(&m->tenants[i]->audit_errors));
+        wd_buf_printf(b, "warden_audit_write_errors_total{tenant=\"%s\"} %llu\n", shown[i]->name,
+                      (unsigned long long)GET(&shown[i]->audit_errors));
 
     wd_buf_puts(b, "# HELP warden_lockdown 1 while a tenant is in lockdown.\n"
                    "# TYPE warden_lockdown gauge\n");
     for (size_t i = 0; i < n; i++)
-        wd_buf_printf(b, "warden_lockdown{tenant=\"%s\"} %llu\n", m->tenants[i]->name,
-                      (unsigned long long)GET(&m->tenants[i]->lockdown));
+        wd_buf_printf(b, "warden_lockdown{tenant=\"%s\"} %llu\n", shown[i]->name,
+                      (unsigned long long)GET(&shown[i]->lockdown));
 
     wd_buf_puts(b, "# HELP warden_overrides_total Override approvals, by result.\n"
                    "# TYPE warden_overrides_total counter\n");
     for (size_t i = 0; i < n; i++)
         for (int a = 0; a < 2; a++)
             wd_buf_printf(b, "warden_overrides_total{tenant=\"%s\",result=\"%s\"} %llu\n",
-                          m->tenants[i]->name, a ? "approved" : "refused",
-                          (unsigned long long)GET(&m->tenants[i]->overrides[a]));
+                          shown[i]->name, a ? "approved" : "refused",
+                          (unsigned long long)GET(&shown[i]->overrides[a]));
 
     wd_buf_puts(b, "# HELP warden_reloads_total Configuration reloads, by result.\n"
                    "# TYPE warden_reloads_total counter\n");

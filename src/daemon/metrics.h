@@ -33,8 +33,10 @@ void wdd_metrics_lockdown(wdd_tenant_metrics *t, bool locked);
 void wdd_metrics_reload(wdd_metrics *m, bool ok);
 void wdd_metrics_http(wdd_metrics *m, unsigned status);
 
-/* Appends the exposition text; audit_records gets each tenant's records written so far. */
+/* Appends the exposition text; audit_records gets each tenant's records written so far. With
+ * only, the per-tenant series are that tenant's alone. */
 void wdd_metrics_render(wdd_metrics *m, wd_buf *out,
-                        uint64_t (*audit_records)(const char *tenant, void *ctx), void *ctx);
+                        uint64_t (*audit_records)(const char *tenant, void *ctx), void *ctx,
+                        const char *only);
 
 #endif

@@ -98,16 +98,75 @@ static int open_tenant(wdd_daemon *d, const wdd_config *cfg, const wdd_tenant *t
     if (rc)
         return rc;
     rt->audit = rt->audit_ref->audit;
-    /* warden's own files for this tenant: besides what the engine protects itself, its audit
-     * log and keys and the configuration that names them. */
-    const char *priv[4 + 4096];
-    size_t np = 0;
-    priv[np++] = t->audit_log;
-    priv[np++] = t->audit_keys;
-    priv[np++] = cfg->path;
-    for (size_t i = 0; i < t->nclients && np < sizeof(priv) / sizeof(*priv); i++)
-        if (t->clients[i].token_file)
-            priv[np++] = t->clients[i].token_file;
+    /* What a plugin may not even read: this tenant's keys, log and tokens, the configuration
+     * and the socket, and every other tenant's secrets and state too (tenants share nothing,
+     * and the sandbox runs as wardend's user). Every one is also kept from change. */
+    const char **priv = NULL;
+    size_t np = 0, cap = 0;
+    rc = 0;
+#define PRIV(path)                                                                                 \
+    do {                                                                                           \
+        if (!rc && (path)) {                                                                       \
+            if (np == cap) {                                                                       \
+                cap = cap ? cap * 2 : 64;                                                          \
+                const char **grown = realloc(priv, cap * sizeof(*grown));                          \
+                if (!grown)                                                                        \
+                    rc = wd_fail(WD_ENOMEM, "out of memory");                                      \
+                else                                                                               \
+                    priv = grown;                                                                  \
+            }                                                                                      \
+            if (!rc)                                                                               \
+                priv[np++] = (path);                                                               \
+        }                                                                                          \
+    } while (0)
+    PRIV(cfg->path);
+    PRIV(cfg->unix_path);
+    for (size_t k = 0; k < cfg->ntenants; k++) {
+        const wdd_tenant *u = &cfg->tenants[k];
+        PRIV(u->audit_log);
+        PRIV(u->audit_keys);
+        for (size_t i = 0; i < u->nclients; i++)
+            PRIV(u->clients[i].token_file);
+        if (u != t) { /* this tenant's own are the engine's to list */
+            PRIV(u->policies);
+            PRIV(u->overrides);
+            PRIV(u->trust);
+            PRIV(u->baseline);
+            PRIV(u->baseline_pubkey);
+        }
+    }
+#undef PRIV
+    /* Kept from change: other tenants' contracts, and warden's own programs (a plugin that
+     * rewrote the runner would run outside every sandbox next time). */
+    const char **globs = NULL;
+    size_t ng = 0;
+    size_t gcap = t->nprotected + 2;
+    for (size_t k = 0; k < cfg->ntenants; k++)
+        gcap += cfg->tenants[k].ncontracts;
+    if (!rc && !(globs = calloc(gcap, sizeof(*globs))))
+        rc = wd_fail(WD_ENOMEM, "out of memory");
+    char self[4096];
+    ssize_t sn = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (!rc) {
+        for (size_t i = 0; i < t->nprotected; i++)
+            globs[ng++] = t->protected_globs[i];
+        for (size_t k = 0; k < cfg->ntenants; k++)
+            if (&cfg->tenants[k] != t)
+                for (size_t i = 0; i < cfg->tenants[k].ncontracts; i++)
+                    globs[ng++] = cfg->tenants[k].contracts[i];
+        const char *runner = cfg->runner ? cfg->runner : d->runner;
+        if (runner)
+            globs[ng++] = runner;
+        if (sn > 0) {
+            self[sn] = '\0';
+            globs[ng++] = self;
+        }
+    }
+    if (rc) {
+        free(priv);
+        free(globs);
+        return rc;
+    }
     wd_engine_options o = WD_ENGINE_OPTIONS_INIT;
     o.name = t->name;
     o.contract_dirs = (const char *const *)t->contracts;
@@ -124,13 +183,15 @@ static int open_tenant(wdd_daemon *d, const wdd_config *cfg, const wdd_tenant *t
     o.overrides_dir = t->overrides;
     o.baseline = t->baseline;
     o.baseline_pubkey = t->baseline_pubkey;
-    o.protected_globs = (const char *const *)t->protected_globs;
-    o.nprotected = t->nprotected;
+    o.protected_globs = globs;
+    o.nprotected = ng;
     o.private_paths = priv;
     o.nprivate = np;
     o.runner_path = cfg->runner ? cfg->runner : d->runner;
     o.invoke_timeout_ms = cfg->invoke_timeout_ms;
     rc = wd_engine_open(&rt->engine, &o, NULL);
+    free(priv);
+    free(globs);
     if (rc)
         return rc;
     wdd_metrics_lockdown(rt->metrics, wd_engine_lockdown(rt->engine) != NULL);
@@ -277,6 +338,12 @@ wdd_state *wdd_state_acquire(wdd_daemon *d)
     if (s)
         __atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&d->state_mu);
+    return s;
+}
+
+wdd_state *wdd_state_ref(wdd_state *s)
+{
+    __atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
     return s;
 }
 

@@ -61,8 +61,9 @@ int wd_verdict_decide(const wd_verdict_rules *rules, const wd_policy *policy, co
     /* A change to warden's own files is denied whatever the policy says, and no approval can
      * lift it: such a denial carries no operation id. */
     /* Matching resolves the path through the file system, so it is done only where it can
-     * change the answer: an allow, or a denial an approval might be waiting to lift. */
-    bool can_lift = rules->overrides && !rules->none_pending;
+     * change the answer: an allow, or a denial that names an operation (which must never be
+     * one of warden's own files: no approval may lift those). */
+    bool can_lift = rules->overrides != NULL; /* its denial would carry an operation id */
     const char *glob = NULL;
     if (rules->protect && changes(req) && (out->d.effect == WD_ALLOW || can_lift) &&
         (req->access == WD_ACCESS_DELETE

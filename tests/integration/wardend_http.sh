@@ -632,6 +632,22 @@ api PUT /v1/components/other.private/policy --data-binary @"$OUT/p1.yaml"
 expect_error 404 WD-D009
 [ ! -e "$ST/other/policies/components/other.private.yaml" ] && [ ! -e "$DEMO_POL/components/other.private.yaml" ]
 wd_check $? "no policy file written for the other tenant's component"
+# The other tenant's files are warden's own files to demo too: no grant of demo's reaches them
+# (a plugin of demo's reading the other's MAC key would forge its log).
+post /v1/components/examples.reader/grants "{\"kind\":\"storage\",\"uri\":\"fs://$ST/other/**\",\"access\":[\"read\",\"write\"]}"
+expect_status 200
+for f in "$OTHER_KEYS/signing.key" "$ST/other/policies/x.yaml" "$ST/other/audit/x"; do
+    post /v1/check "$(check_json examples.reader write "$f")"
+    expect_json_eq 'd["reason"]' protected
+done
+if [ "$SANDBOX" = 1 ]; then
+    post /v1/plugins/examples.reader/invoke "{\"path\":\"$OTHER_KEYS/mac.key\"}"
+    expect_json_eq 'd["ok"]' false
+    expect_stdout_contains "protected path"
+fi
+api DELETE /v1/components/examples.reader/grants -H 'Content-Type: application/json' \
+    --data-binary "{\"kind\":\"storage\",\"uri\":\"fs://$ST/other/**\"}"
+expect_status 200
 # Every answer the token client got: a "tenant" is always demo, and the other tenant's component
 # shows up only where the client named it itself and was told there is no such component.
 python3 - "$TOKEN_SEEN" >"$OUT/leaks" <<'EOF'

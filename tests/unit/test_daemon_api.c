@@ -147,7 +147,7 @@ static unsigned call_as(fx *f, const char *tenant, wdd_role role, const char *me
 {
     json_decref(f->j);
     f->j = NULL;
-    wdd_request req = {method, path, args, body, body ? len : 0, tenant, role, NULL};
+    wdd_request req = {method, path, args, body, body ? len : 0, tenant, role, NULL, NULL};
     wdd_api_handle(f->d, &req, &f->resp);
     if (strncmp(f->resp.content_type, "application/json", 16) == 0) {
         json_error_t err;
@@ -1352,6 +1352,9 @@ static void test_ready_and_lockdown(void **state)
         usleep(1000);
     assert_int_equal(count_records(f, "INTEGRITY_LOCKDOWN"), 1);
     assert_string_equal(err_code(f), "WD-T006");
+    /* Anyone learns that it is not ready; which file changed is for the tenant's clients. */
+    assert_string_equal(str(json_object_get(f->j, "error"), "message"), "a tenant is in lockdown");
+    EXPECT(f, call(f, WDD_ROLE_READER, "GET", "/ready", NULL), 503, "WD-T006");
     char msg[1000];
     snprintf(msg, sizeof(msg), "tenant demo: lockdown: %s changed", f->watched);
     assert_string_equal(str(json_object_get(f->j, "error"), "message"), msg);
