@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "util/file.h"
 
 static void usage(FILE *out)
 {
@@ -20,21 +21,6 @@ static void usage(FILE *out)
             "--min-landlock 0 runs even where the kernel has no Landlock (said on stderr).\n"
             "Exit: 0 the plugin succeeded, 1 it failed or was contained (WD-Snnn on stderr),\n"
             "2 usage or input error.\n");
-}
-
-/* The runner ships beside the warden binary; fall back to the library's default. */
-static char *runner_beside_self(void)
-{
-    char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 32);
-    if (n <= 0)
-        return NULL;
-    self[n] = 0;
-    char *slash = strrchr(self, '/');
-    if (!slash)
-        return NULL;
-    memcpy(slash + 1, "warden-runner", sizeof("warden-runner"));
-    return access(self, X_OK) == 0 ? strdup(self) : NULL;
 }
 
 static char *read_input(const char *arg, size_t *len)
@@ -198,7 +184,8 @@ int cmd_run(int argc, char **argv)
     int status = EXIT_USAGE;
     wd_audit *log = NULL;
     wd_instance *inst = NULL;
-    char *runner = runner_beside_self();
+    /* The runner ships beside the warden binary; else the library's default. */
+    char *runner = wd_file_beside_self("warden-runner", 0);
     if (wd_diagnostics_new(&diags) != 0)
         goto out;
     co.diagnostics = diags;

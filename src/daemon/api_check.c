@@ -33,17 +33,6 @@ typedef struct {
     wd_buf memo_text;
 } writer;
 
-static int kind_of(const char *verb, int error)
-{
-    if (error)
-        return WDD_KIND_INVALID;
-    if (strcmp(verb, "connect") == 0)
-        return WDD_KIND_NETWORK;
-    if (strcmp(verb, "env") == 0)
-        return WDD_KIND_ENVIRONMENT;
-    return WDD_KIND_STORAGE;
-}
-
 static void quote(wd_buf *b, const char *s)
 {
     wd_json_quote(b, s, strlen(s));
@@ -113,7 +102,7 @@ static int write_verdict(void *ctx, size_t i, const wd_verdict *v)
     }
     wd_buf_putc(b, '}');
     bool allow = v->effect == WD_ALLOW;
-    w->by_kind[kind_of(w->queries[i].verb, v->error)][allow]++;
+    w->by_kind[wdd_metrics_kind(w->queries[i].verb, v->error)][allow]++;
     if (allow)
         w->allowed++;
     else

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "daemon/api_int.h"
+#include "daemon/args.h"
 
 void wdd_api_policy_get(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_response *resp)
 {
@@ -54,20 +55,6 @@ static void changed(wdd_tenant_rt *t, const char *id, json_t *warnings, wdd_resp
     free(yaml);
 }
 
-/* A change runs under the change lock on the state current then, not the one the request
- * started with: a reload that finished in between has engines that must see the change. */
-static wdd_state *lock_current(wdd_daemon *d)
-{
-    pthread_mutex_lock(&d->change_mu);
-    return wdd_state_acquire(d);
-}
-
-static void unlock_current(wdd_daemon *d, wdd_state *cur)
-{
-    wdd_state_release(d, cur);
-    pthread_mutex_unlock(&d->change_mu);
-}
-
 void wdd_api_policy_put(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_response *resp)
 {
     (void)s;
@@ -76,7 +63,7 @@ void wdd_api_policy_put(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd
         wdd_api_error(resp, 500, WDD_E_INTERNAL, "out of memory");
         return;
     }
-    wdd_state *cur = lock_current(d);
+    wdd_state *cur = wdd_change_begin(d);
     wdd_tenant_rt *t = wdd_state_tenant(cur, req->tenant);
     int rc = t ? wd_engine_policy_put(t->engine, req->id, req->body ? req->body : "", req->body_len,
                                       diags)
@@ -98,7 +85,7 @@ void wdd_api_policy_put(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd
     } else {
         changed(t, req->id, diag_list(diags), resp);
     }
-    unlock_current(d, cur);
+    wdd_change_end(d, cur);
     wd_diagnostics_free(diags);
 }
 
@@ -116,26 +103,10 @@ static bool parse_grant(const wdd_request *req, json_t *j, wd_grant *g, bool rev
         g->kind = WD_RULE_STORAGE;
         if (!wdd_api_only_keys(j, keys, resp) || !(g->value = wdd_api_string(j, "uri", true, resp)))
             return false;
-        json_t *acc = json_object_get(j, "access");
-        if ((!acc && !revoke) || (acc && (!json_is_array(acc) || json_array_size(acc) == 0))) {
-            wdd_api_error(resp, 400, WDD_E_FIELD,
-                          "\"access\" must be a non-empty array of read, write, execute, create, "
-                          "delete");
+        char why[160];
+        if (!wdd_args_access(json_object_get(j, "access"), !revoke, &g->access, why, sizeof(why))) {
+            wdd_api_error(resp, 400, WDD_E_FIELD, "%s", why);
             return false;
-        }
-        size_t i;
-        json_t *a;
-        json_array_foreach(acc, i, a)
-        {
-            unsigned bit;
-            if (!json_is_string(a) || wd_access_parse(json_string_value(a), &bit) != 0) {
-                wdd_api_error(resp, 400, WDD_E_FIELD,
-                              "access[%zu] is not read, write, execute, "
-                              "create or delete",
-                              i);
-                return false;
-            }
-            g->access |= bit;
         }
         return true;
     }
@@ -165,7 +136,7 @@ static void grant_or_revoke(wdd_daemon *d, wdd_state *s, const wdd_request *req,
         json_decref(j);
         return;
     }
-    wdd_state *cur = lock_current(d);
+    wdd_state *cur = wdd_change_begin(d);
     wdd_tenant_rt *t = wdd_state_tenant(cur, req->tenant);
     int rc = !t       ? wd_fail(WD_ENOTFOUND, "tenant %s is no longer configured", req->tenant)
              : revoke ? wd_engine_revoke(t->engine, req->id, &g)
@@ -175,7 +146,7 @@ static void grant_or_revoke(wdd_daemon *d, wdd_state *s, const wdd_request *req,
         wdd_api_engine_error(resp, rc);
     else
         changed(t, req->id, NULL, resp);
-    unlock_current(d, cur);
+    wdd_change_end(d, cur);
 }
 
 void wdd_api_grant(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_response *resp)

@@ -116,6 +116,22 @@ static bool base_ok(const char *dir, char *out)
     return dir && wd_path_normalize(dir, out, WD_PATH_MAX, &escapes) == 0 && !escapes;
 }
 
+/* The end of a load, parsed from a buffer or a file: diagnostics in source order, the first
+ * error as the call's, the configuration handed out only when everything loaded. */
+static int finish(int rc, config_box *box, wd_diagnostics *diags, size_t first, wd_diagnostics *own,
+                  wdd_config **out)
+{
+    wd_diag_sort(diags, first);
+    if (rc == WD_ENOMEM)
+        rc = wd_fail(WD_ENOMEM, "out of memory");
+    else if (rc)
+        rc = fail_first(diags, first, rc);
+    else
+        *out = &box->cfg;
+    wd_diagnostics_free(own);
+    return rc;
+}
+
 int wdd_config_parse(wdd_config **out, const char *data, size_t len, const char *file,
                      const char *base_dir, wd_diagnostics *diags)
 {
@@ -136,15 +152,7 @@ int wdd_config_parse(wdd_config **out, const char *data, size_t len, const char 
     size_t first = wd_diagnostics_count(diags);
     config_box *box = NULL;
     int rc = parse_config(&box, data ? data : "", len, display, abs, base, diags);
-    wd_diag_sort(diags, first);
-    if (rc == WD_ENOMEM)
-        rc = wd_fail(WD_ENOMEM, "out of memory");
-    else if (rc)
-        rc = fail_first(diags, first, rc);
-    else
-        *out = &box->cfg;
-    wd_diagnostics_free(own);
-    return rc;
+    return finish(rc, box, diags, first, own, out);
 }
 
 /* A path for a one-line message: control characters escaped, bounded. */
@@ -334,15 +342,7 @@ int wdd_config_load(wdd_config **out, const char *path, wd_diagnostics *diags)
         wdd_config_free(&box->cfg);
         rc = WD_EPOLICY;
     }
-    wd_diag_sort(diags, first);
-    if (rc == WD_ENOMEM)
-        rc = wd_fail(WD_ENOMEM, "out of memory");
-    else if (rc)
-        rc = fail_first(diags, first, rc);
-    else
-        *out = &box->cfg;
-    wd_diagnostics_free(own);
-    return rc;
+    return finish(rc, box, diags, first, own, out);
 }
 
 void wdd_config_free(wdd_config *cfg)

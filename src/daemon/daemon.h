@@ -63,6 +63,11 @@ wdd_state *wdd_state_acquire(wdd_daemon *d);
 /* Another reference to a state the caller already holds one on. */
 wdd_state *wdd_state_ref(wdd_state *s);
 void wdd_state_release(wdd_daemon *d, wdd_state *s);
+/* A policy change runs under the change lock, on the state current then (not the one the
+ * request started with): a reload never reads a policy file halfway through the change, and
+ * one that finished before it has the engines the change must reach. */
+wdd_state *wdd_change_begin(wdd_daemon *d);
+void wdd_change_end(wdd_daemon *d, wdd_state *s);
 /* The tenant named name in s, or NULL. */
 wdd_tenant_rt *wdd_state_tenant(wdd_state *s, const char *name);
 

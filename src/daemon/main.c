@@ -8,7 +8,6 @@
  * accepting, drain what is in flight, and close each audit log with a checkpoint. */
 #include <getopt.h>
 #include <pthread.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include "daemon/daemon.h"
 #include "daemon/http.h"
 #include "daemon/mcp.h"
+#include "util/file.h"
 #include "warden/warden.h"
 
 enum { EXIT_USAGE = 2 };
@@ -52,27 +52,6 @@ static void print_error(const char *what)
     else
         fprintf(stderr, "wardend: %s: %s%s%s\n", what, e->id[0] ? e->id : "", e->id[0] ? ": " : "",
                 e->message);
-}
-
-/* The runner ships beside wardend (or, in the build tree, one directory up). */
-static char *find_runner(void)
-{
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 32);
-    if (n <= 0)
-        return NULL;
-    self[n] = 0;
-    char *slash = strrchr(self, '/');
-    if (!slash)
-        return NULL;
-    memcpy(slash + 1, "warden-runner", sizeof("warden-runner"));
-    if (access(self, X_OK) == 0)
-        return strdup(self);
-    *slash = 0;
-    if (!(slash = strrchr(self, '/')))
-        return NULL;
-    memcpy(slash + 1, "warden-runner", sizeof("warden-runner"));
-    return access(self, X_OK) == 0 ? strdup(self) : NULL;
 }
 
 static int check_config(const char *path)
@@ -265,7 +244,8 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
-    char *runner = find_runner();
+    /* The runner ships beside wardend (in the build tree, one directory up). */
+    char *runner = wd_file_beside_self("warden-runner", 1);
     wd_diagnostics *diags = NULL;
     wd_diagnostics_new(&diags);
     wdd_daemon *d = NULL;

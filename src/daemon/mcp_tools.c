@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/args.h"
 #include "daemon/mcp_int.h"
 #include "util/error.h"
 #include "util/timeutil.h"
@@ -234,18 +235,6 @@ static int capture(void *ctx, size_t i, const wd_verdict *v)
     return c->out ? 0 : WD_ENOMEM;
 }
 
-/* The metrics' kind of a query, as the HTTP API counts it. */
-static int kind_of(const char *verb, int error)
-{
-    if (error)
-        return WDD_KIND_INVALID;
-    if (strcmp(verb, "connect") == 0)
-        return WDD_KIND_NETWORK;
-    if (strcmp(verb, "env") == 0)
-        return WDD_KIND_ENVIRONMENT;
-    return WDD_KIND_STORAGE;
-}
-
 static void tool_check(request *r, json_t *args)
 {
     static const char *const keys[] = {"component", "verb", "target", NULL};
@@ -267,7 +256,7 @@ static void tool_check(request *r, json_t *args)
         uint64_t start = wd_time_mono_ns();
         int rc = wd_engine_check(t->engine, comp, &q, 1, capture, &c);
         if (rc == 0) {
-            wdd_metrics_decisions(t->metrics, kind_of(verb, c.error), c.allow, 1);
+            wdd_metrics_decisions(t->metrics, wdd_metrics_kind(verb, c.error), c.allow, 1);
             wdd_metrics_decision_latency(d->metrics, wd_time_mono_ns() - start);
             /* A malformed query is denied by the engine; to the model it is a mistake to fix. */
             reply_structured(r, c.out, c.error != 0);
@@ -352,24 +341,7 @@ static bool parse_grant(json_t *args, bool revoke, wd_grant *g, const char **com
             snprintf(why, size, "\"access\" applies to storage only");
         return !acc;
     }
-    if ((!acc && !revoke) || (acc && (!json_is_array(acc) || json_array_size(acc) == 0))) {
-        snprintf(why, size,
-                 "\"access\" must be a non-empty list of read, write, execute, "
-                 "create, delete");
-        return false;
-    }
-    size_t i;
-    json_t *a;
-    json_array_foreach(acc, i, a)
-    {
-        unsigned bit;
-        if (!json_is_string(a) || wd_access_parse(json_string_value(a), &bit) != 0) {
-            snprintf(why, size, "access[%zu] is not read, write, execute, create or delete", i);
-            return false;
-        }
-        g->access |= bit;
-    }
-    return true;
+    return wdd_args_access(acc, !revoke, &g->access, why, size);
 }
 
 static void change(request *r, json_t *args, bool revoke)
@@ -381,12 +353,8 @@ static void change(request *r, json_t *args, bool revoke)
         tool_error(r, "invalid arguments: %s", why);
         return;
     }
-    /* Under the daemon's change lock, on the state current then: a reload never reads a
-     * policy file halfway through this change, and one that finished before it started has
-     * the engines the change must reach. */
     wdd_daemon *d = r->s->d;
-    pthread_mutex_lock(&d->change_mu);
-    wdd_state *st = wdd_state_acquire(d);
+    wdd_state *st = wdd_change_begin(d);
     wdd_tenant_rt *t = wdd_mcp_tenant_of(r, st);
     if (t) {
         int rc =
@@ -406,8 +374,7 @@ static void change(request *r, json_t *args, bool revoke)
             reply_structured(r, j, false);
         }
     }
-    wdd_state_release(d, st);
-    pthread_mutex_unlock(&d->change_mu);
+    wdd_change_end(d, st);
 }
 
 static void tool_grant(request *r, json_t *args)

@@ -91,6 +91,17 @@ wdd_tenant_metrics *wdd_metrics_tenant(wdd_metrics *m, const char *tenant)
     return t;
 }
 
+int wdd_metrics_kind(const char *verb, int error)
+{
+    if (error || !verb)
+        return WDD_KIND_INVALID;
+    if (strcmp(verb, "connect") == 0)
+        return WDD_KIND_NETWORK;
+    if (strcmp(verb, "env") == 0)
+        return WDD_KIND_ENVIRONMENT;
+    return WDD_KIND_STORAGE;
+}
+
 void wdd_metrics_decisions(wdd_tenant_metrics *t, int kind, bool allow, uint64_t n)
 {
     if (t && kind >= 0 && kind < WDD_KINDS)

@@ -23,6 +23,8 @@ void wdd_metrics_free(wdd_metrics *m);
  * tenants. */
 wdd_tenant_metrics *wdd_metrics_tenant(wdd_metrics *m, const char *tenant);
 
+/* The kind a query is counted under (WDD_KIND_*), from its verb. */
+int wdd_metrics_kind(const char *verb, int error);
 void wdd_metrics_decisions(wdd_tenant_metrics *t, int kind, bool allow, uint64_t n);
 /* One /v1/check request (or batch) took ns nanoseconds for n decisions. */
 void wdd_metrics_decision_latency(wdd_metrics *m, uint64_t ns);

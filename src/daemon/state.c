@@ -353,6 +353,18 @@ void wdd_state_release(wdd_daemon *d, wdd_state *s)
         state_free(d, s);
 }
 
+wdd_state *wdd_change_begin(wdd_daemon *d)
+{
+    pthread_mutex_lock(&d->change_mu);
+    return wdd_state_acquire(d);
+}
+
+void wdd_change_end(wdd_daemon *d, wdd_state *s)
+{
+    wdd_state_release(d, s);
+    pthread_mutex_unlock(&d->change_mu);
+}
+
 wdd_tenant_rt *wdd_state_tenant(wdd_state *s, const char *name)
 {
     for (size_t i = 0; s && name && i < s->ntenants; i++)

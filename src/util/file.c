@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -103,4 +104,24 @@ int wd_write_all(int fd, const void *data, size_t n)
         n -= (size_t)w;
     }
     return 0;
+}
+
+char *wd_file_beside_self(const char *name, int up)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0)
+        return NULL;
+    self[n] = '\0';
+    for (int level = 0; level <= up; level++) {
+        char *slash = strrchr(self, '/');
+        if (!slash)
+            return NULL;
+        *slash = '\0';
+        char path[4400];
+        snprintf(path, sizeof(path), "%s/%s", self, name);
+        if (access(path, X_OK) == 0)
+            return strdup(path);
+    }
+    return NULL;
 }

@@ -14,4 +14,8 @@ int wd_file_read(const char *path, size_t max, char **out, size_t *len, const ch
 /* Writes all n bytes (retrying short writes and EINTR). Returns 0 or -1 with errno set. */
 int wd_write_all(int fd, const void *data, size_t n);
 
+/* The executable name in this program's own directory, or in one of up to `up` directories
+ * above it (a build tree keeps tools one level apart): a malloc'd path, or NULL. */
+char *wd_file_beside_self(const char *name, int up);
+
 #endif
