@@ -10,33 +10,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/audit.sh
 source "$WD_LIB_DIR/audit.sh"
 
-: "${WD_BINARY_DIR:=$WD_SOURCE_DIR/build}"
-WARDEND="$WD_BINARY_DIR/src/daemon/wardend"
-EX="$WD_BINARY_DIR/examples/plugins"
-if [ ! -x "$WARDEND" ]; then
-    echo "error: $WARDEND is not built" >&2
-    exit 2
-fi
-if ! command -v curl >/dev/null || ! command -v python3 >/dev/null; then
-    echo "error: curl and python3 are needed" >&2
-    exit 2
-fi
-
-WPID=""
-WORKERS=()
-cleanup() {
-    local p
-    for p in "${WORKERS[@]}"; do
-        kill "$p" 2>/dev/null
-    done
-    if [ -n "$WPID" ] && kill -0 "$WPID" 2>/dev/null; then
-        kill -KILL "$WPID" 2>/dev/null
-        wait "$WPID" 2>/dev/null
-    fi
-    find "$WD_TMP" -name "audit-*.jsonl*" -exec chattr -a {} + >/dev/null 2>&1
-    rm -rf "$WD_TMP"
-}
-trap cleanup EXIT
+# shellcheck source=lib/wardend.sh
+source "$WD_LIB_DIR/wardend.sh"
 
 ST="$WD_TMP/state"
 OUT="$WD_TMP/out"
@@ -63,19 +38,6 @@ EOF
 ROUNDS=5
 WORKER_COUNT=3
 
-start_wardend() {
-    "$WARDEND" --config "$CFG" 2>>"$OUT/wardend.log" &
-    WPID=$!
-
-    for _ in $(seq 200); do
-        if [ "$(curl -s -m 2 -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" http://wardend/health 2>/dev/null)" = 200 ]; then
-            return 0
-        fi
-        kill -0 "$WPID" 2>/dev/null || break
-        sleep 0.05
-    done
-    return 1
-}
 
 # worker ROUND W: grants fs:///data/N for N = ROUND*100000 + W*10000 + 1, 2, ... until wardend
 # stops answering (or the stop file appears); each attempt is logged before it is made ("try N")
@@ -185,13 +147,13 @@ EOF
 }
 
 # ---- the rounds --------------------------------------------------------------------------------
-start_wardend
+start_wardend "$CFG"
 wd_check $? "wardend starts" "$(tail -5 "$OUT/wardend.log")"
 for round in $(seq 1 "$ROUNDS"); do
-    WORKERS=()
+    BGPIDS=()
     for w in $(seq 1 "$WORKER_COUNT"); do
         worker "$round" "$w" &
-        WORKERS+=($!)
+        BGPIDS+=($!)
     done
     # At least one grant acknowledged, then a random moment (0.1-0.9 s) later: SIGKILL.
     for _ in $(seq 200); do
@@ -206,17 +168,17 @@ for round in $(seq 1 "$ROUNDS"); do
     expect_eq "$rc" 137 "round $round: wardend died of SIGKILL after ${ms} ms"
     WPID=""
     touch "$OUT/stop-$round"
-    for p in "${WORKERS[@]}"; do
+    for p in "${BGPIDS[@]}"; do
         wait "$p"
     done
-    WORKERS=()
+    BGPIDS=()
     acked=$(cat "$OUT"/grants-"$round"-*.log | grep -c ' 200$')
     [ "$acked" -ge 1 ]
     wd_check $? "round $round: grants were acknowledged before the kill ($acked)"
     bad=$(cat "$OUT"/grants-"$round"-*.log | grep -v '^try' | grep -vc ' \(200\|000\)$')
     expect_eq "$bad" 0 "round $round: every answer was 200 (or none, at the kill)"
     # Restart on the stale socket and the log as the crash left it.
-    start_wardend
+    start_wardend "$CFG"
     wd_check $? "round $round: wardend restarts after SIGKILL" "$(tail -5 "$OUT/wardend.log")"
     if ! kill -0 "$WPID" 2>/dev/null; then
         break

@@ -1,6 +1,7 @@
 #include "helpers.h"
 
 #include "warden/audit.h"
+#include "warden/override.h"
 
 #include <fcntl.h>
 #include <ftw.h>
@@ -84,4 +85,35 @@ wd_audit *wd_test_audit_open(const char *dir, char *keys, char *log, size_t size
     wd_audit *a;
     assert_int_equal(wd_audit_open(&a, log, keys, &ao), 0);
     return a;
+}
+
+bool wd_test_find_examples(wd_test_examples *ex)
+{
+    static const char *const where[] = {WD_BINARY_DIR "/examples/plugins",
+                                        WD_SOURCE_DIR "/build/examples/plugins"};
+    for (size_t i = 0; i < sizeof(where) / sizeof(*where); i++) {
+        char probe[700];
+        snprintf(probe, sizeof(probe), "%s/reader/contract.yaml", where[i]);
+        if (access(probe, R_OK) == 0) {
+            snprintf(ex->dir, sizeof(ex->dir), "%s", where[i]);
+            snprintf(ex->hello, sizeof(ex->hello), "%s/reader/data/hello.txt", where[i]);
+            snprintf(ex->secret, sizeof(ex->secret), "%s/reader/data/api.secret", where[i]);
+            snprintf(ex->data_uri, sizeof(ex->data_uri), "fs://%s/reader/data/**", where[i]);
+            return true;
+        }
+    }
+    fprintf(stderr,
+            "no built example plugins in %s or %s: build the plugin_reader, "
+            "plugin_wordcount and plugin_fetch targets\n",
+            where[0], where[1]);
+    return false;
+}
+
+void wd_test_enroll(const char *dir, const char *name, uint8_t *secret, size_t *len)
+{
+    char uri[512];
+    assert_int_equal(wd_override_enroll(dir, name, NULL, "warden", uri, sizeof(uri), NULL), 0);
+    const char *s = strstr(uri, "secret="), *e = s ? strchr(s, '&') : NULL;
+    assert_non_null(e);
+    assert_int_equal(wd_base32_decode(s + 7, (size_t)(e - s - 7), secret, 64, len), 0);
 }

@@ -3,6 +3,7 @@
 #define WD_TEST_HELPERS_H
 
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,5 +25,20 @@ void wd_test_append(char *buf, size_t size, const char *fmt, ...)
  * keys[size] and log[size]); not append-only, no syncing. */
 struct wd_audit;
 struct wd_audit *wd_test_audit_open(const char *dir, char *keys, char *log, size_t size);
+
+/* The example plugins' built contracts: this build's, else (a build of only the test targets,
+ * as the ThreadSanitizer run in scripts/test.sh makes) the main build's. */
+typedef struct {
+    char dir[600];      /* holds reader/, wordcount/, fetch/ */
+    char hello[700];    /* the reader's readable data file */
+    char secret[700];   /* the reader's *.secret file its policy denies */
+    char data_uri[700]; /* the reader data directory as an fs:// URI with a trailing ** */
+} wd_test_examples;
+/* false (and a message on stderr) when neither build has them. */
+bool wd_test_find_examples(wd_test_examples *ex);
+
+/* Enrols approver name in the override directory dir and decodes its secret (64 bytes of room)
+ * from the otpauth URI, as a phone would take it. */
+void wd_test_enroll(const char *dir, const char *name, uint8_t *secret, size_t *len);
 
 #endif

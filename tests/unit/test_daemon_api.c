@@ -22,7 +22,11 @@
 
 /* The example plugins' built contracts: this build's, else (a build of only the test targets,
  * as the ThreadSanitizer run in scripts/test.sh makes) the main build's. Set by main(). */
-static char EXAMPLES[600], HELLO[700], SECRET[700], DATA_URI[700];
+static wd_test_examples ex;
+#define EXAMPLES ex.dir
+#define HELLO ex.hello
+#define SECRET ex.secret
+#define DATA_URI ex.data_uri
 #define READER "examples.reader"
 #define WORDCOUNT "examples.wordcount"
 #define FETCH "examples.fetch"
@@ -1024,12 +1028,7 @@ static void test_metrics(void **state)
 
 static void enroll(fx *f, const char *name, uint8_t *secret, size_t *len)
 {
-    char uri[512];
-    assert_int_equal(wd_override_enroll(f->overrides, name, NULL, "warden", uri, sizeof(uri), NULL),
-                     0);
-    const char *s = strstr(uri, "secret="), *e = strchr(s, '&');
-    assert_non_null(e);
-    assert_int_equal(wd_base32_decode(s + 7, (size_t)(e - s - 7), secret, 64, len), 0);
+    wd_test_enroll(f->overrides, name, secret, len);
 }
 
 static char *approval(const char *op, const uint8_t *secret, size_t len, const char *approver,
@@ -1394,31 +1393,9 @@ static void test_ready_and_lockdown(void **state)
     EXPECT(f, call(f, 0, "GET", "/ready", NULL), 503, "WD-T006");
 }
 
-static bool find_examples(void)
-{
-    static const char *const where[] = {WD_BINARY_DIR "/examples/plugins",
-                                        WD_SOURCE_DIR "/build/examples/plugins"};
-    for (size_t i = 0; i < sizeof(where) / sizeof(*where); i++) {
-        char probe[700];
-        snprintf(probe, sizeof(probe), "%s/reader/contract.yaml", where[i]);
-        if (access(probe, R_OK) == 0) {
-            snprintf(EXAMPLES, sizeof(EXAMPLES), "%s", where[i]);
-            snprintf(HELLO, sizeof(HELLO), "%s/reader/data/hello.txt", where[i]);
-            snprintf(SECRET, sizeof(SECRET), "%s/reader/data/api.secret", where[i]);
-            snprintf(DATA_URI, sizeof(DATA_URI), "fs://%s/reader/data/**", where[i]);
-            return true;
-        }
-    }
-    fprintf(stderr,
-            "no built example plugins in %s or %s: build the plugin_reader, "
-            "plugin_wordcount and plugin_fetch targets\n",
-            where[0], where[1]);
-    return false;
-}
-
 int main(void)
 {
-    if (!find_examples())
+    if (!wd_test_find_examples(&ex))
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_health_and_ready, setup, teardown),
