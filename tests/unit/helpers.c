@@ -117,3 +117,15 @@ void wd_test_enroll(const char *dir, const char *name, uint8_t *secret, size_t *
     assert_non_null(e);
     assert_int_equal(wd_base32_decode(s + 7, (size_t)(e - s - 7), secret, 64, len), 0);
 }
+
+void wd_test_need_runner(const char *test)
+{
+    if (access(WD_RUNNER, X_OK) != 0) {
+        print_message("%s: %s is not built: skipped\n", test, WD_RUNNER);
+        skip();
+    }
+#if defined(__SANITIZE_THREAD__)
+    print_message("%s: the runner cannot run sandboxed under ThreadSanitizer: skipped\n", test);
+    skip();
+#endif
+}

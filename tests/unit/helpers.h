@@ -37,6 +37,11 @@ typedef struct {
 /* false (and a message on stderr) when neither build has them. */
 bool wd_test_find_examples(wd_test_examples *ex);
 
+/* Skips the calling test (cmocka's skip()) when no plugin can run here: the runner is not
+ * built, or this is a ThreadSanitizer build (its instrumented runner's shadow memory does not
+ * fit the sandbox's limits: it exits 66 before the plugin runs). */
+void wd_test_need_runner(const char *test);
+
 /* Enrols approver name in the override directory dir and decodes its secret (64 bytes of room)
  * from the otpauth URI, as a phone would take it. */
 void wd_test_enroll(const char *dir, const char *name, uint8_t *secret, size_t *len);

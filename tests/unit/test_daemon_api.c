@@ -1154,16 +1154,7 @@ static void test_invoke(void **state)
     EXPECT(f, call(f, WDD_ROLE_READER, "POST", path, input), 403, "WD-D006");
     EXPECT(f, call(f, WDD_ROLE_OPERATOR, "POST", "/v1/plugins/examples.nope/invoke", input), 404,
            "WD-D009");
-    if (access(WD_RUNNER, X_OK) != 0) {
-        print_message("test_invoke: %s is not built: skipped\n", WD_RUNNER);
-        skip();
-    }
-#if defined(__SANITIZE_THREAD__)
-    /* A ThreadSanitizer build instruments the runner too, and its shadow memory does not fit
-     * the sandbox's limits. */
-    print_message("test_invoke: the runner cannot run sandboxed under ThreadSanitizer: skipped\n");
-    skip();
-#endif
+    wd_test_need_runner("test_invoke");
     EXPECT(f, call(f, WDD_ROLE_OPERATOR, "POST", path, input), 200, NULL);
     if (!json_is_true(json_object_get(f->j, "ok")) && strcmp(str(f->j, "code"), "WD-S001") == 0) {
         print_message("test_invoke: the sandbox cannot run here (%s): skipped\n",

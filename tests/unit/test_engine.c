@@ -1060,16 +1060,7 @@ static void test_changed_before_open(void **state)
 static void test_invoke(void **state)
 {
     fx *f = *state;
-    if (access(WD_RUNNER, X_OK) != 0) {
-        print_message("test_invoke: %s is not built: skipped\n", WD_RUNNER);
-        skip();
-    }
-#if defined(__SANITIZE_THREAD__)
-    /* A ThreadSanitizer build instruments the runner too, and its shadow memory does not fit
-     * the sandbox's limits: the runner exits 66 before the plugin runs. */
-    print_message("test_invoke: the runner cannot run sandboxed under ThreadSanitizer: skipped\n");
-    skip();
-#endif
+    wd_test_need_runner("test_invoke");
     f->e = open_engine(f, WD_ENGINE_AUDIT_ALL);
     wd_call_result r;
     const char *in = "{\"text\": \"one two three\"}";
