@@ -8,7 +8,6 @@
  * target). Aborts when a promise breaks: every answer is a known status with a JSON body (or
  * the metrics text), an error has {"error": {"code": "WD-...", "message"}}, nothing answers
  * 500, and a refused change leaves the component's policy exactly as it was. */
-#include <ftw.h>
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,73 +16,20 @@
 #include <unistd.h>
 
 #include "daemon/api.h"
+#include "fuzz_daemon.h"
 #include "warden/warden.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#ifndef WD_BINARY_DIR
-#define WD_BINARY_DIR "."
-#endif
-
-static char dir[64];
-static wdd_daemon *daemon_;
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void cleanup(void)
-{
-    wdd_daemon_free(daemon_);
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void init(void)
-{
-    snprintf(dir, sizeof(dir), "/tmp/wd-fuzz-api.XXXXXX");
-    if (!mkdtemp(dir))
-        abort();
-    char path[256], keys[128];
-    snprintf(keys, sizeof(keys), "%s/keys", dir);
-    if (wd_audit_keygen(keys) != 0)
-        abort();
-    snprintf(path, sizeof(path), "%s/warden.yaml", dir);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        abort();
-    fprintf(f,
-            "version: 1\n"
-            "listen: {unix: %s/sock}\n"
-            "limits: {max_batch: 1000}\n"
-            "tenants:\n"
-            "  - name: demo\n"
-            "    contracts: [%s/examples/plugins]\n"
-            "    policies: policies\n"
-            "    audit: {log: audit, keys: keys, durability: none, decisions: deny}\n"
-            "    overrides: overrides\n"
-            "    clients: [{uid: 0, role: admin}]\n",
-            dir, WD_BINARY_DIR);
-    fclose(f);
-    if (wdd_daemon_new(&daemon_, path, NULL, NULL) != 0) {
-        fprintf(stderr, "fuzz_daemon_request: %s\n", wd_error_last()->message);
-        abort();
-    }
-    atexit(cleanup);
-}
-
 static char *policy_text(const char *component)
 {
-    wdd_state *s = wdd_state_acquire(daemon_);
+    wdd_state *s = wdd_state_acquire(wd_fuzz_daemon());
     char *yaml = NULL;
     size_t len;
     const char *source;
     if (wd_engine_policy_get(s->tenants[0].engine, component, &yaml, &len, &source) != 0)
         yaml = NULL;
-    wdd_state_release(daemon_, s);
+    wdd_state_release(wd_fuzz_daemon(), s);
     return yaml;
 }
 
@@ -113,8 +59,7 @@ static void check_answer(const wdd_response *r)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!daemon_)
-        init();
+    wdd_daemon *daemon_ = wd_fuzz_daemon();
     if (size < 2)
         return 0;
     static const char *const methods[] = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"};
