@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
     build-essential cmake ninja-build pkg-config git
     libyaml-dev libssl-dev libjansson-dev libcmocka-dev libseccomp-dev libqrencode-dev
-    libmicrohttpd-dev curl wrk python3
+    libmicrohttpd-dev libc-ares-dev curl wrk python3
     clang clang-format libclang-rt-14-dev
     openssl oathtool
 )

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "engine/verdict.h"
+#include "verdict/verdict.h"
 
 enum { BATCH_LINE_MAX = 8192 };
 

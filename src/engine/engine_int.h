@@ -4,7 +4,7 @@
 
 #include <pthread.h>
 
-#include "engine/verdict.h"
+#include "verdict/verdict.h"
 #include "warden/engine.h"
 #include "warden/integrity.h"
 #include "warden/policy_store.h"
@@ -39,6 +39,10 @@ struct wd_engine {
     pthread_rwlock_t lock;     /* comps[].policy */
     pthread_mutex_t change_mu; /* one policy change at a time; the describe cache */
 };
+
+/* Builds e->registry from the contract directories (the review gate applied) and collects its
+ * components; *refused (may be NULL) counts the contracts refused. */
+int wd_engine_discover(wd_engine *e, const wd_engine_options *o, size_t *refused);
 
 wd_component *wd_engine_find(const wd_engine *e, const char *id);
 /* Reloads comp's policy from the store and swaps it in. */

@@ -1,5 +1,6 @@
 /* broker.c: deciding and resolving a plugin's requests (broker.h). */
 #include "sandbox/broker.h"
+#include "sandbox/broker_int.h"
 #include "warden/integrity.h"
 #include "warden/override.h"
 
@@ -25,11 +26,8 @@
 #include "util/path.h"
 
 #define MAX_SYMLINK_HOPS 8
-#define MAX_ADDRESSES 4 /* addresses of one name tried, each within what is left of the call */
 
-static void refuse(wd_broker_answer *ans, int err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void refuse(wd_broker_answer *ans, int err, const char *fmt, ...)
+void wd_broker_refuse(wd_broker_answer *ans, int err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -58,8 +56,8 @@ int wd_broker_is_protected(const wd_broker *b, const char *path)
  * (once) and the request allowed, with why saying so. One request may decide the same
  * operation more than once (as asked, then as resolved): the approval it used covers those.
  * Otherwise why gets the operation id appended, so the denial says what to approve. */
-static bool overridden(const wd_broker *b, const char *verb, const char *target,
-                       wd_broker_answer *ans, char *why, size_t size)
+bool wd_broker_overridden(const wd_broker *b, const char *verb, const char *target,
+                          wd_broker_answer *ans, char *why, size_t size)
 {
     char op[WD_OPERATION_ID_LEN + 1];
     if (!b->overrides || !b->component || wd_operation_id(b->component, verb, target, op) != 0)
@@ -83,33 +81,34 @@ static int decide_path(const wd_broker *b, const char *path, unsigned access, co
                        wd_broker_answer *ans)
 {
     if (wd_broker_is_protected(b, path)) {
-        refuse(ans, EACCES, "%s %s: a protected path (warden's own files are never granted)", what,
-               path);
+        wd_broker_refuse(ans, EACCES,
+                         "%s %s: a protected path (warden's own files are never granted)", what,
+                         path);
         return 0;
     }
     const char *glob = NULL;
     if (b->protect_changes && (access & (WD_ACCESS_WRITE | WD_ACCESS_CREATE | WD_ACCESS_DELETE)) &&
         wd_protected_match(b->protect_changes, path, &glob, NULL, 0) == 1) {
-        refuse(ans, EACCES,
-               "%s %s: a protected path (%.300s): no policy grants changing "
-               "warden's own files",
-               what, path, glob);
+        wd_broker_refuse(ans, EACCES,
+                         "%s %s: a protected path (%.300s): no policy grants changing "
+                         "warden's own files",
+                         what, path, glob);
         return 0;
     }
     if (!b->policy) {
-        refuse(ans, EACCES, "%s %s: no policy grants anything", what, path);
+        wd_broker_refuse(ans, EACCES, "%s %s: no policy grants anything", what, path);
         return 0;
     }
     wd_request req = {.kind = WD_REQ_STORAGE, .access = access, .path = path};
     wd_decision d;
     if (wd_policy_decide(b->policy, &req, &d) != 0) {
-        refuse(ans, EINVAL, "%s %s: malformed request", what, path);
+        wd_broker_refuse(ans, EINVAL, "%s %s: malformed request", what, path);
         return 0;
     }
     char why[700];
     wd_decision_explain(&d, why, 600);
-    if (d.effect != WD_ALLOW && !overridden(b, what, path, ans, why, sizeof(why))) {
-        refuse(ans, EACCES, "%s %s: %s", what, path, why);
+    if (d.effect != WD_ALLOW && !wd_broker_overridden(b, what, path, ans, why, sizeof(why))) {
+        wd_broker_refuse(ans, EACCES, "%s %s: %s", what, path, why);
         return 0;
     }
     snprintf(ans->reason, sizeof(ans->reason), "%s", why);
@@ -155,19 +154,19 @@ static void open_step(const wd_broker *b, const char *path, int flags, unsigned 
     else
         snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
     if (!*base) {
-        refuse(ans, EISDIR, "open /: not a file a plugin may open");
+        wd_broker_refuse(ans, EISDIR, "open /: not a file a plugin may open");
         return;
     }
     int dir = (int)sys_openat2(AT_FDCWD, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
                                RESOLVE_NO_MAGICLINKS);
     if (dir < 0) {
-        refuse(ans, errno, "open %s: %s", path, strerror(errno));
+        wd_broker_refuse(ans, errno, "open %s: %s", path, strerror(errno));
         return;
     }
     char real[WD_PATH_MAX + 256];
     if (fd_path(dir, real, WD_PATH_MAX) != 0) {
         close(dir);
-        refuse(ans, EACCES, "open %s: cannot tell where the directory really is", path);
+        wd_broker_refuse(ans, EACCES, "open %s: cannot tell where the directory really is", path);
         return;
     }
     size_t rl = strlen(real);
@@ -184,20 +183,21 @@ static void open_step(const wd_broker *b, const char *path, int flags, unsigned 
     if (exists && (flags & O_CREAT) && (flags & O_EXCL)) {
         /* As open(2): O_EXCL fails on any existing name, a symbolic link included. */
         close(dir);
-        refuse(ans, EEXIST, "open %s: exists, and O_CREAT|O_EXCL was asked", real);
+        wd_broker_refuse(ans, EEXIST, "open %s: exists, and O_CREAT|O_EXCL was asked", real);
         return;
     }
     if (exists && S_ISLNK(st.st_mode)) {
         if (flags & O_NOFOLLOW) {
             close(dir);
-            refuse(ans, ELOOP, "open %s: a symbolic link, and O_NOFOLLOW was asked", real);
+            wd_broker_refuse(ans, ELOOP, "open %s: a symbolic link, and O_NOFOLLOW was asked",
+                             real);
             return;
         }
         char target[WD_PATH_MAX];
         ssize_t n = readlinkat(dir, base, target, sizeof(target) - 1);
         close(dir);
         if (n <= 0 || (size_t)n >= sizeof(target) - 1) {
-            refuse(ans, ELOOP, "open %s: unreadable symbolic link", real);
+            wd_broker_refuse(ans, ELOOP, "open %s: unreadable symbolic link", real);
             return;
         }
         target[n] = 0;
@@ -211,12 +211,12 @@ static void open_step(const wd_broker *b, const char *path, int flags, unsigned 
     }
     if (exists && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
         close(dir);
-        refuse(ans, EACCES, "open %s: not a regular file or directory", real);
+        wd_broker_refuse(ans, EACCES, "open %s: not a regular file or directory", real);
         return;
     }
     if (!exists && !(flags & O_CREAT)) {
         close(dir);
-        refuse(ans, ENOENT, "open %s: no such file", real);
+        wd_broker_refuse(ans, ENOENT, "open %s: no such file", real);
         return;
     }
     if (!exists && !decide_path(b, real, WD_ACCESS_CREATE, "create", ans)) {
@@ -231,12 +231,12 @@ static void open_step(const wd_broker *b, const char *path, int flags, unsigned 
     int e = errno;
     close(dir);
     if (fd < 0) {
-        refuse(ans, e, "open %s: %s", real, strerror(e));
+        wd_broker_refuse(ans, e, "open %s: %s", real, strerror(e));
         return;
     }
     ans->fd = (int)fd;
     if (fstat(ans->fd, &st) != 0 || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))) {
-        refuse(ans, EACCES, "open %s: not a regular file or directory", real);
+        wd_broker_refuse(ans, EACCES, "open %s: not a regular file or directory", real);
         return;
     }
     if (!(flags & O_NONBLOCK))
@@ -249,17 +249,17 @@ void wd_broker_open(const wd_broker *b, const char *path, int flags, wd_broker_a
     *ans = (wd_broker_answer){.fd = -1};
     snprintf(ans->target, sizeof(ans->target), "%s", path);
     if (b->pure) {
-        refuse(ans, EACCES, "open %s: policy plugins get no storage", path);
+        wd_broker_refuse(ans, EACCES, "open %s: policy plugins get no storage", path);
         return;
     }
     if (flags & ~ALLOWED_FLAGS) {
-        refuse(ans, EINVAL, "open %s: flags 0x%x are not offered by the broker", path,
-               (unsigned)(flags & ~ALLOWED_FLAGS));
+        wd_broker_refuse(ans, EINVAL, "open %s: flags 0x%x are not offered by the broker", path,
+                         (unsigned)(flags & ~ALLOWED_FLAGS));
         return;
     }
     int mode = flags & O_ACCMODE;
     if (mode == O_ACCMODE) {
-        refuse(ans, EINVAL, "open %s: invalid access mode", path);
+        wd_broker_refuse(ans, EINVAL, "open %s: invalid access mode", path);
         return;
     }
     unsigned need = 0;
@@ -272,12 +272,12 @@ void wd_broker_open(const wd_broker *b, const char *path, int flags, wd_broker_a
     for (int hop = 0; hop <= MAX_SYMLINK_HOPS; hop++) {
         bool escapes = false;
         if (wd_path_normalize(next, cur, sizeof(cur), &escapes) != 0) {
-            refuse(ans, EINVAL, "open %s: not an absolute path of at most %d bytes", next,
-                   WD_PATH_MAX - 1);
+            wd_broker_refuse(ans, EINVAL, "open %s: not an absolute path of at most %d bytes", next,
+                             WD_PATH_MAX - 1);
             return;
         }
         if (escapes) {
-            refuse(ans, EACCES, "open %s: the path climbs above /", next);
+            wd_broker_refuse(ans, EACCES, "open %s: the path climbs above /", next);
             return;
         }
         snprintf(ans->target, sizeof(ans->target), "%s", cur);
@@ -289,211 +289,7 @@ void wd_broker_open(const wd_broker *b, const char *path, int flags, wd_broker_a
         if (!next[0] || ans->err)
             return;
     }
-    refuse(ans, ELOOP, "open %s: more than %d symbolic links", path, MAX_SYMLINK_HOPS);
-}
-
-/* ---- network ----------------------------------------------------------------------------- */
-
-int wd_broker_address_is_local(const void *sockaddr)
-{
-    const struct sockaddr *sa = sockaddr;
-    uint32_t v4;
-    if (sa->sa_family == AF_INET6) {
-        const struct in6_addr *a = &((const struct sockaddr_in6 *)sockaddr)->sin6_addr;
-        if (IN6_IS_ADDR_V4MAPPED(a) || IN6_IS_ADDR_V4COMPAT(a)) {
-            memcpy(&v4, a->s6_addr + 12, 4);
-            v4 = ntohl(v4);
-            if (IN6_IS_ADDR_V4COMPAT(a) && v4 <= 1)
-                return 1; /* :: and ::1 */
-        } else {
-            return IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_UNSPECIFIED(a) ||
-                   IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_MULTICAST(a) ||
-                   IN6_IS_ADDR_SITELOCAL(a) ||
-                   (a->s6_addr[0] & 0xfe) == 0xfc; /* unique local, fc00::/7 */
-        }
-    } else if (sa->sa_family == AF_INET) {
-        v4 = ntohl(((const struct sockaddr_in *)sockaddr)->sin_addr.s_addr);
-    } else {
-        return 1;
-    }
-    return (v4 >> 24) == 127 || (v4 >> 24) == 0 || (v4 >> 16) == 0xa9fe /* 169.254/16 */ ||
-           (v4 >> 28) == 0xe /* multicast */ || v4 == 0xffffffffu;
-}
-
-static void addr_text(const struct sockaddr *sa, char *out, size_t size)
-{
-    const void *a = sa->sa_family == AF_INET
-                        ? (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr
-                        : (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-    if (!inet_ntop(sa->sa_family, a, out, (socklen_t)size))
-        snprintf(out, size, "?");
-}
-
-/* Whether the rule that allowed an address names addresses (an IP or a CIDR), not names. */
-static int rule_names_address(const wd_rule *r)
-{
-    unsigned char buf[sizeof(struct in6_addr)];
-    if (!r)
-        return 0;
-    if (r->cidr)
-        return 1;
-    if (!r->host)
-        return 0;
-    const char *h = r->host;
-    char tmp[64];
-    size_t n = strlen(h);
-    if (n >= 2 && h[0] == '[' && h[n - 1] == ']' && n - 2 < sizeof(tmp)) {
-        memcpy(tmp, h + 1, n - 2);
-        tmp[n - 2] = 0;
-        h = tmp;
-    }
-    return inet_pton(AF_INET, h, buf) == 1 || inet_pton(AF_INET6, h, buf) == 1;
-}
-
-static int decide_host(const wd_broker *b, const char *host, unsigned port, wd_decision *d,
-                       char *why, size_t size)
-{
-    wd_request req = {.kind = WD_REQ_NETWORK, .host = host, .port = port};
-    if (wd_policy_decide(b->policy, &req, d) != 0) {
-        snprintf(why, size, "malformed host");
-        return -1;
-    }
-    wd_decision_explain(d, why, size);
-    return 0;
-}
-
-static int connect_one(const struct addrinfo *ai, int timeout_ms, int *err)
-{
-    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) {
-        *err = errno;
-        return -1;
-    }
-    if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
-        *err = errno;
-        close(fd);
-        return -1;
-    }
-    struct pollfd p = {fd, POLLOUT, 0};
-    int n;
-    do
-        n = poll(&p, 1, timeout_ms);
-    while (n < 0 && errno == EINTR);
-    int so = 0;
-    socklen_t len = sizeof(so);
-    if (n <= 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &so, &len) != 0 || so != 0) {
-        *err = n == 0 ? ETIMEDOUT : so ? so : errno;
-        close(fd);
-        return -1;
-    }
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-    return fd;
-}
-
-void wd_broker_connect(const wd_broker *b, const char *name, unsigned port, wd_broker_answer *ans)
-{
-    *ans = (wd_broker_answer){.fd = -1};
-    snprintf(ans->target, sizeof(ans->target), "%s:%u", name, port);
-    if (b->pure) {
-        refuse(ans, EACCES, "connect %s: policy plugins get no network", ans->target);
-        return;
-    }
-    if (!b->policy) {
-        refuse(ans, EACCES, "connect %s: no policy grants anything", ans->target);
-        return;
-    }
-    wd_decision d;
-    char why[700];
-    if (decide_host(b, name, port, &d, why, 600) != 0) {
-        refuse(ans, EINVAL, "connect %s: not a host name or IP literal", ans->target);
-        return;
-    }
-    char op_target[300];
-    snprintf(op_target, sizeof(op_target), "%.250s:%u", name, port);
-    if (d.effect != WD_ALLOW && !overridden(b, "connect", op_target, ans, why, sizeof(why))) {
-        refuse(ans, EACCES, "connect %s: %s", ans->target, why);
-        return;
-    }
-    char allowed_why[700];
-    snprintf(allowed_why, sizeof(allowed_why), "%s", why);
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
-    struct addrinfo *res = NULL;
-    char service[8];
-    snprintf(service, sizeof(service), "%u", port);
-    /* "[::1]" is how the policy and a URL write an IPv6 literal; the resolver wants "::1". */
-    char bare[256];
-    size_t nl = strlen(name);
-    if (nl >= 2 && name[0] == '[' && name[nl - 1] == ']' && nl - 2 < sizeof(bare)) {
-        memcpy(bare, name + 1, nl - 2);
-        bare[nl - 2] = 0;
-        hints.ai_flags |= AI_NUMERICHOST;
-        name = bare;
-    }
-    int gai = getaddrinfo(name, service, &hints, &res);
-    if (gai != 0) {
-        refuse(ans, EHOSTUNREACH, "connect %s: cannot resolve: %s", ans->target, gai_strerror(gai));
-        return;
-    }
-    int last_err = EHOSTUNREACH;
-    char refused[1400] = "";
-    int tried = 0;
-    struct timespec started;
-    clock_gettime(CLOCK_MONOTONIC, &started);
-    for (const struct addrinfo *ai = res; ai && tried < MAX_ADDRESSES; ai = ai->ai_next) {
-        if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
-            continue;
-        char ip[INET6_ADDRSTRLEN];
-        addr_text(ai->ai_addr, ip, sizeof(ip));
-        /* The address is what is reached: decide it too. A deny rule for it wins, and a local
-         * address needs a rule that names it, whatever allowed the name. */
-        wd_decision da;
-        char whya[600];
-        int local = wd_broker_address_is_local(ai->ai_addr);
-        if (decide_host(b, ip, port, &da, whya, sizeof(whya)) != 0)
-            continue;
-        /* Only a rule that names addresses (an IP, a CIDR) speaks about an address: a
-         * blanket deny of "*" is about names, and the name was allowed. */
-        if (da.effect != WD_ALLOW && da.reason != WD_REASON_NO_RULE &&
-            rule_names_address(da.rule)) {
-            snprintf(refused, sizeof(refused), "%s resolves to %s: %s", name, ip, whya);
-            last_err = EACCES;
-            continue;
-        }
-        if (local && !(da.effect == WD_ALLOW && rule_names_address(da.rule))) {
-            snprintf(refused, sizeof(refused),
-                     "%s resolves to %s, a loopback, link-local or otherwise local address, "
-                     "which no rule names",
-                     name, ip);
-            last_err = EACCES;
-            continue;
-        }
-        int err = 0;
-        tried++;
-        /* One budget for all the addresses, not one each. */
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long spent =
-            (now.tv_sec - started.tv_sec) * 1000 + (now.tv_nsec - started.tv_nsec) / 1000000;
-        long budget = (b->timeout_ms > 0 ? b->timeout_ms : 5000) - spent;
-        if (budget <= 0) {
-            last_err = ETIMEDOUT;
-            snprintf(refused, sizeof(refused), "%s: no time left for another address", name);
-            break;
-        }
-        int fd = connect_one(ai, (int)budget, &err);
-        if (fd >= 0) {
-            freeaddrinfo(res);
-            snprintf(ans->target, sizeof(ans->target), "%s:%u (%s)", name, port, ip);
-            snprintf(ans->reason, sizeof(ans->reason), "%s", allowed_why);
-            ans->fd = fd;
-            ans->allowed = 1;
-            return;
-        }
-        last_err = err;
-        snprintf(refused, sizeof(refused), "%s (%s): %s", name, ip, strerror(err));
-    }
-    freeaddrinfo(res);
-    refuse(ans, last_err, "connect %s: %s", ans->target, refused[0] ? refused : "no address");
+    wd_broker_refuse(ans, ELOOP, "open %s: more than %d symbolic links", path, MAX_SYMLINK_HOPS);
 }
 
 void wd_broker_getenv(const wd_broker *b, const char *key, wd_broker_answer *ans)
@@ -501,23 +297,23 @@ void wd_broker_getenv(const wd_broker *b, const char *key, wd_broker_answer *ans
     *ans = (wd_broker_answer){.fd = -1};
     snprintf(ans->target, sizeof(ans->target), "%s", key);
     if (b->pure) {
-        refuse(ans, EACCES, "env %s: policy plugins get no environment", key);
+        wd_broker_refuse(ans, EACCES, "env %s: policy plugins get no environment", key);
         return;
     }
     if (!b->policy) {
-        refuse(ans, EACCES, "env %s: no policy grants anything", key);
+        wd_broker_refuse(ans, EACCES, "env %s: no policy grants anything", key);
         return;
     }
     wd_request req = {.kind = WD_REQ_ENVIRONMENT, .key = key};
     wd_decision d;
     if (wd_policy_decide(b->policy, &req, &d) != 0) {
-        refuse(ans, EINVAL, "env %s: not a valid key", key);
+        wd_broker_refuse(ans, EINVAL, "env %s: not a valid key", key);
         return;
     }
     char why[700];
     wd_decision_explain(&d, why, 600);
-    if (d.effect != WD_ALLOW && !overridden(b, "env", key, ans, why, sizeof(why))) {
-        refuse(ans, EACCES, "env %s: %s", key, why);
+    if (d.effect != WD_ALLOW && !wd_broker_overridden(b, "env", key, ans, why, sizeof(why))) {
+        wd_broker_refuse(ans, EACCES, "env %s: %s", key, why);
         return;
     }
     size_t n = strlen(key);
@@ -528,7 +324,7 @@ void wd_broker_getenv(const wd_broker *b, const char *key, wd_broker_answer *ans
             snprintf(ans->reason, sizeof(ans->reason), "%s", why);
             return;
         }
-    refuse(ans, ENOENT, "env %s: allowed, but not set", key);
+    wd_broker_refuse(ans, ENOENT, "env %s: allowed, but not set", key);
 }
 
 /* ---- Landlock plan ----------------------------------------------------------------------- */

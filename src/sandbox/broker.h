@@ -14,6 +14,7 @@
 
 struct wd_audit;
 struct wd_protected;
+struct wd_watch;
 
 typedef struct {
     const wd_policy *policy; /* NULL: nothing is granted */
@@ -31,6 +32,8 @@ typedef struct {
     const char *overrides;
     const char *component;
     struct wd_audit *audit;
+    /* Optional: the integrity watch; while it reports lockdown every request is denied. */
+    const struct wd_watch *watch;
 } wd_broker;
 
 typedef struct {

@@ -1,8 +1,10 @@
-/* verdict.h (internal): what turns a policy's decision into warden's final word, shared by the
- * engine and the CLI so both apply the same order: lockdown outranks everything, a protected
- * path outranks every grant, and an approved override lets one denied operation through. */
-#ifndef WD_ENGINE_VERDICT_H
-#define WD_ENGINE_VERDICT_H
+/* verdict.h (internal): warden's final word on a request, the one function every decision goes
+ * through (the CLI's check, the engine's checks, the sandbox broker's requests), so all apply
+ * the same order: lockdown outranks everything, a protected path outranks every grant, then
+ * the policy, and an approved override lets one denied operation through. It sits below the
+ * sandbox and above tamper and override in the layers (docs/ARCHITECTURE.md). */
+#ifndef WD_VERDICT_VERDICT_H
+#define WD_VERDICT_VERDICT_H
 
 #include <stdbool.h>
 #include <stddef.h>

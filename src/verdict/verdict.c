@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "engine/verdict.h"
+#include "verdict/verdict.h"
 #include "util/utf8.h"
 
 const char *wd_reason_name(wd_reason r)

@@ -1,0 +1,376 @@
+/* call.c: one call into a plugin instance: the input sent in chunks, then the loop that
+ * serves the runner's broker requests and logs, enforces the deadline and the output limit,
+ * and records the outcome (PLUGIN_CALL, BROKER_DECISION, PLUGIN_LOG). */
+#include <errno.h>
+#include <jansson.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit/json_event.h"
+#include "crypto/crypto.h"
+#include "registry/contract_int.h"
+#include "sandbox/broker.h"
+#include "sandbox/codes.h"
+#include "sandbox/instance_int.h"
+#include "sandbox/proto.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/timeutil.h"
+#include "util/utf8.h"
+#include "warden/audit.h"
+
+/* ---- audit ------------------------------------------------------------------------------ */
+
+static int audit(wd_instance *in, const char *type, wd_severity sev, const char *corr,
+                 json_t *details)
+{
+    return wd_audit_json(in->opts.audit, type, sev, wd_contract_id(in->contract), corr, details);
+}
+
+/* ---- the call loop ---------------------------------------------------------------------- */
+
+typedef struct {
+    wd_call_result *res;
+    wd_buf out;
+    unsigned logs;
+    int code; /* WD_S_* once something failed */
+} call_state;
+
+static int fail_state(call_state *cs, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail_state(call_state *cs, int code, const char *fmt, ...)
+{
+    if (cs->code)
+        return cs->code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cs->res->message, sizeof(cs->res->message), fmt, ap);
+    va_end(ap);
+    cs->code = code;
+    return code;
+}
+
+/* Text from the plugin as it can go into an audit record: valid UTF-8 as it is, anything else
+ * (and control characters) as \xNN, so a plugin cannot keep a request out of the log by
+ * spelling it in bytes the log refuses. */
+static const char *printable(const char *in, size_t len, char *out, size_t size)
+{
+    size_t bad, o = 0;
+    bool utf8 = wd_utf8_valid(in, len, &bad);
+    for (size_t i = 0; i < len && o + 5 < size; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8))
+            o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
+        else
+            out[o++] = (char)c;
+    }
+    out[o] = 0;
+    return out;
+}
+
+static int broker_request(wd_instance *in, call_state *cs, const wd_msg *m, uint64_t deadline)
+{
+    /* A connect may take what is left of the call, and at most 5 s. */
+    uint64_t now = wd_time_mono_ns(), left_ms = now < deadline ? (deadline - now) / 1000000 : 0;
+    in->broker.timeout_ms = (int)(left_ms < 5000 ? (left_ms ? left_ms : 1) : 5000);
+    char arg[WD_PROTO_MAX_PATH + 1];
+    memcpy(arg, m->data, m->len);
+    arg[m->len] = 0;
+    wd_broker_answer ans;
+    const char *op = "open";
+    if (m->type == WD_MSG_OPEN)
+        wd_broker_open(&in->broker, arg, m->a, &ans);
+    else if (m->type == WD_MSG_CONNECT)
+        op = "connect", wd_broker_connect(&in->broker, arg, (unsigned)m->a, &ans);
+    else
+        op = "env", wd_broker_getenv(&in->broker, arg, &ans);
+    cs->res->requests++;
+    char target[sizeof(ans.target) * 4], reason[sizeof(ans.reason) * 4];
+    json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "op", op, "target",
+                          printable(ans.target, strlen(ans.target), target, sizeof(target)),
+                          "decision", ans.allowed ? "allow" : "deny", "reason",
+                          printable(ans.reason, strlen(ans.reason), reason, sizeof(reason)));
+    if (d && m->type == WD_MSG_OPEN)
+        json_object_set_new(d, "flags", json_integer(m->a));
+    if (audit(in, "BROKER_DECISION", ans.allowed ? WD_SEVERITY_LOW : WD_SEVERITY_MEDIUM,
+              cs->res->correlation_id, d) != 0 &&
+        ans.allowed) {
+        /* What cannot be recorded is not granted. */
+        if (ans.fd >= 0)
+            close(ans.fd);
+        ans.fd = -1;
+        ans.allowed = 0;
+        ans.err = EACCES;
+        snprintf(ans.reason, sizeof(ans.reason), "%s %.300s: the audit log cannot record it", op,
+                 ans.target);
+    }
+    if (!ans.allowed)
+        cs->res->denied++;
+    int rc;
+    if (!ans.allowed)
+        rc = wd_proto_send(in->sock, WD_MSG_REPLY, -(ans.err ? ans.err : EACCES), 0, ans.reason,
+                           strlen(ans.reason), -1);
+    else if (m->type == WD_MSG_GETENV)
+        rc = wd_proto_send(in->sock, WD_MSG_REPLY, 0, 0, ans.value,
+                           strnlen(ans.value, WD_PROTO_MAX_DATA), -1);
+    else
+        rc = wd_proto_send(in->sock, WD_MSG_REPLY, 0, 0, NULL, 0, ans.fd);
+    if (ans.fd >= 0)
+        close(ans.fd);
+    return rc;
+}
+
+static void plugin_log(wd_instance *in, call_state *cs, const wd_msg *m)
+{
+    static const char *const levels[] = {"debug", "info", "warn", "error"};
+    if (++cs->logs > MAX_LOGS_PER_CALL)
+        return;
+    char text[WD_PROTO_MAX_LOG * 4 + 1];
+    json_t *d = json_pack("{s:s, s:s}", "level", levels[m->a], "message",
+                          printable((const char *)m->data, m->len, text, sizeof(text)));
+    if (cs->logs == MAX_LOGS_PER_CALL)
+        json_object_set_new(d, "note", json_string("further messages of this call dropped"));
+    audit(in, "PLUGIN_LOG", m->a >= 2 ? WD_SEVERITY_MEDIUM : WD_SEVERITY_LOW,
+          cs->res->correlation_id, d);
+}
+
+/* Serves the runner until it sends `until` (READY or DONE), fails, dies or runs out of time.
+ * Returns 0 or a WD_S_* code (cs->res->message says what happened). */
+static int pump(wd_instance *in, call_state *cs, uint32_t until, uint64_t deadline)
+{
+    for (;;) {
+        uint64_t now = wd_time_mono_ns();
+        if (now >= deadline)
+            return fail_state(cs, WD_S_TIMEOUT,
+                              "the call ran past its %llu ms timeout; the "
+                              "plugin's processes were killed",
+                              (unsigned long long)in->timeout_ms);
+        struct pollfd p = {in->sock, POLLIN, 0};
+        int n = poll(&p, 1, (int)((deadline - now + 999999) / 1000000));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0)
+            continue;
+        int fd;
+        long len = n < 0 ? -errno : wd_proto_recv(in->sock, in->buf, &fd);
+        if (len == 0 || len == -ECONNRESET)
+            return -1; /* EOF: the caller looks at how the runner ended */
+        if (len < 0)
+            return fail_state(cs, WD_S_PROTOCOL,
+                              "the plugin sent a malformed message (descriptors or oversize)");
+        if (fd >= 0) {
+            close(fd);
+            return fail_state(cs, WD_S_PROTOCOL, "the plugin sent a descriptor to the host");
+        }
+        wd_msg m;
+        const char *why;
+        if (wd_proto_decode(in->buf, (size_t)len, 1, &m, &why) != 0)
+            return fail_state(cs, WD_S_PROTOCOL, "protocol violation: %s", why);
+        switch (m.type) {
+        case WD_MSG_OPEN:
+        case WD_MSG_CONNECT:
+        case WD_MSG_GETENV:
+            if (until != WD_MSG_DONE)
+                return fail_state(cs, WD_S_PROTOCOL, "a broker request before the call");
+            /* A send that cannot complete (SO_SNDTIMEO) means the plugin stopped reading. */
+            if (cs->res->requests >= MAX_REQUESTS_PER_CALL)
+                return fail_state(cs, WD_S_PROTOCOL,
+                                  "more than %u broker requests in one call: refused",
+                                  MAX_REQUESTS_PER_CALL);
+            if (broker_request(in, cs, &m, deadline) != 0)
+                return fail_state(cs, WD_S_PROTOCOL,
+                                  "the plugin stopped reading the broker's "
+                                  "replies");
+            break;
+        case WD_MSG_LOG:
+            plugin_log(in, cs, &m);
+            break;
+        case WD_MSG_OUTPUT:
+            if (until != WD_MSG_DONE)
+                return fail_state(cs, WD_S_PROTOCOL, "output before the call");
+            if (cs->out.len + m.len > in->output_max)
+                return fail_state(cs, WD_S_OUTPUT, "output exceeded its limit of %llu bytes",
+                                  (unsigned long long)in->output_max);
+            wd_buf_append(&cs->out, (const char *)m.data, m.len);
+            break;
+        case WD_MSG_FAIL: {
+            /* The runner and the plugin share a process, so a FAIL may be forged: only the
+             * codes the runner can send in this phase are taken at their word. */
+            int code = m.a;
+            bool startup = until == WD_MSG_READY;
+            if (!(startup ? code == WD_S_SETUP || code == WD_S_PROTOCOL ||
+                                code == WD_S_DESCRIPTOR || code == WD_S_INIT || code == WD_S_INPUT
+                          : code == WD_S_OUTPUT || code == WD_S_INPUT))
+                return fail_state(cs, WD_S_PROTOCOL,
+                                  "protocol violation: a failure report (code %d) the runner "
+                                  "does not send at this point",
+                                  (int)m.a);
+            char text[WD_PROTO_MAX_LOG * 4 + 1];
+            return fail_state(cs, code, "%s",
+                              printable((const char *)m.data, m.len, text, sizeof(text)));
+        }
+        case WD_MSG_READY:
+            if (until != WD_MSG_READY)
+                return fail_state(cs, WD_S_PROTOCOL, "an unexpected ready message");
+            free(in->describe);
+            in->describe = strndup((const char *)m.data, m.len);
+            return 0;
+        case WD_MSG_DONE:
+            if (until != WD_MSG_DONE)
+                return fail_state(cs, WD_S_PROTOCOL, "done before the call");
+            if (m.b != cs->out.len)
+                return fail_state(cs, WD_S_PROTOCOL, "done says %u bytes of output, %zu came", m.b,
+                                  cs->out.len);
+            cs->res->status = m.a;
+            return 0;
+        default:
+            return fail_state(cs, WD_S_PROTOCOL, "unexpected message type %u", m.type);
+        }
+    }
+}
+
+/* Turns how the runner ended into a code, unless one is already known. */
+static void ended(wd_instance *in, call_state *cs)
+{
+    int status;
+    int own = wd_runner_reap(in, &status, cs->code ? 0 : 200);
+    if (cs->code)
+        return;
+    char msg[sizeof(cs->res->message)];
+    int code = wd_runner_outcome(in, own, status, msg, sizeof(msg));
+    fail_state(cs, code, "%s", msg);
+}
+
+/* Sends the input in chunks; a runner that reads slowly cannot stretch the call past its
+ * deadline (each send is bounded by SO_SNDTIMEO, and the deadline is checked between them). */
+static int send_input(wd_instance *in, call_state *cs, const char *input, size_t len,
+                      uint64_t deadline)
+{
+    size_t first = len < WD_PROTO_MAX_DATA ? len : WD_PROTO_MAX_DATA;
+    if (wd_proto_send(in->sock, WD_MSG_CALL, 0, (uint32_t)len, input, first, -1) != 0)
+        return -1;
+    for (size_t off = first; off < len;) {
+        if (wd_time_mono_ns() >= deadline) {
+            fail_state(cs, WD_S_TIMEOUT,
+                       "the call ran past its %llu ms timeout while its input "
+                       "was being sent",
+                       (unsigned long long)in->timeout_ms);
+            return -1;
+        }
+        size_t n = len - off < WD_PROTO_MAX_DATA ? len - off : WD_PROTO_MAX_DATA;
+        if (wd_proto_send(in->sock, WD_MSG_INPUT, 0, 0, input + off, n, -1) != 0)
+            return -1;
+        off += n;
+    }
+    return 0;
+}
+
+int wd_instance_call(wd_instance *in, const char *input, size_t len, const char *correlation_id,
+                     wd_call_result *res)
+{
+    if (!res)
+        return wd_fail(WD_EINVAL, "wd_instance_call needs a result");
+    *res = (wd_call_result){.code = ""};
+    if (!in || (!input && len))
+        return wd_fail(WD_EINVAL, "wd_instance_call needs an instance and input");
+    if (correlation_id)
+        snprintf(res->correlation_id, sizeof(res->correlation_id), "%s", correlation_id);
+    else
+        wd_uuid_v4(res->correlation_id);
+    uint64_t start = wd_time_mono_ns();
+    uint64_t deadline = start + in->timeout_ms * 1000000u;
+    call_state cs = {.res = res, .out = WD_BUF_INIT};
+    wd_buf_append(&cs.out, "", 0);
+    if (len > INPUT_MAX)
+        fail_state(&cs, WD_S_INPUT, "input of %zu bytes is larger than %u", len, INPUT_MAX);
+    if (!cs.code && in->pid < 0) {
+        int code = wd_runner_spawn(in, res);
+        if (code)
+            cs.code = code;
+        else if (pump(in, &cs, WD_MSG_READY, deadline) != 0)
+            ended(in, &cs);
+    }
+    if (!cs.code) {
+        if (send_input(in, &cs, input ? input : "", len, deadline) != 0 ||
+            pump(in, &cs, WD_MSG_DONE, deadline))
+            ended(in, &cs);
+    }
+    if (cs.code && in->pid > 0) {
+        int st;
+        wd_runner_reap(in, &st, 0);
+    }
+    res->duration_ns = wd_time_mono_ns() - start;
+    if (!cs.code && ++in->served >= (in->opts.max_calls ? in->opts.max_calls : 1))
+        wd_runner_retire(in);
+    res->output_len = cs.out.len;
+    res->output = cs.out.oom ? NULL : cs.out.data;
+    if (!res->output) {
+        wd_buf_free(&cs.out);
+        res->output = strdup("");
+        res->output_len = 0;
+    }
+    if (!cs.code && res->status != 0)
+        fail_state(&cs, WD_S_FAILED, "execute() returned %d", res->status);
+    res->code = cs.code ? wd_sandbox_code_id(cs.code) : "";
+    res->ok = cs.code == 0;
+    const char *result = res->ok ? "ok" : cs.code == WD_S_FAILED ? "failed" : "contained";
+    json_t *d = json_pack("{s:s, s:s, s:s, s:I, s:I, s:i, s:i}", "result", result, "code",
+                          res->code, "message", res->ok ? "" : res->message, "duration_us",
+                          (json_int_t)(res->duration_ns / 1000), "output_bytes",
+                          (json_int_t)res->output_len, "requests", (int)res->requests, "denied",
+                          (int)res->denied);
+    int arc = audit(in, "PLUGIN_CALL",
+                    res->ok                  ? WD_SEVERITY_LOW
+                    : cs.code == WD_S_FAILED ? WD_SEVERITY_MEDIUM
+                                             : WD_SEVERITY_HIGH,
+                    res->correlation_id, d);
+    if (!res->ok)
+        return wd_error_set(WD_ESANDBOX, res->code, NULL, 0, 0, "%s", res->message);
+    if (arc != 0) { /* what cannot be recorded does not count as done */
+        res->ok = 0;
+        snprintf(res->message, sizeof(res->message),
+                 "the call succeeded but the audit log cannot record it");
+        return wd_fail(WD_EIO, "%s", res->message);
+    }
+    return 0;
+}
+
+int wd_instance_prepare(wd_instance *in, wd_call_result *res)
+{
+    if (!res)
+        return wd_fail(WD_EINVAL, "wd_instance_prepare needs a result");
+    *res = (wd_call_result){.code = ""};
+    if (!in)
+        return wd_fail(WD_EINVAL, "wd_instance_prepare needs an instance");
+    wd_uuid_v4(res->correlation_id);
+    if (in->pid > 0) {
+        res->ok = 1;
+        return 0;
+    }
+    uint64_t start = wd_time_mono_ns();
+    call_state cs = {.res = res, .out = WD_BUF_INIT};
+    int code = wd_runner_spawn(in, res);
+    if (code)
+        cs.code = code;
+    else if (pump(in, &cs, WD_MSG_READY, start + in->timeout_ms * 1000000u) != 0)
+        ended(in, &cs);
+    if (cs.code && in->pid > 0) {
+        int st;
+        wd_runner_reap(in, &st, 0);
+    }
+    wd_buf_free(&cs.out);
+    res->duration_ns = wd_time_mono_ns() - start;
+    res->ok = cs.code == 0;
+    if (res->ok)
+        return 0;
+    res->code = wd_sandbox_code_id(cs.code);
+    json_t *d = json_pack("{s:s, s:s, s:s}", "result", "contained", "code", res->code, "message",
+                          res->message);
+    audit(in, "PLUGIN_START", WD_SEVERITY_HIGH, res->correlation_id, d);
+    return wd_error_set(WD_ESANDBOX, res->code, NULL, 0, 0, "%s", res->message);
+}

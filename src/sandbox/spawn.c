@@ -1,0 +1,224 @@
+/* spawn.c: the runner process of a plugin instance: started with nothing but the broker socket
+ * (and the shared network namespace), reaped with its whole process group, and how it ended
+ * turned into a WD-Snnn code. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sandbox/codes.h"
+#include "sandbox/filter.h"
+#include "sandbox/instance_int.h"
+#include "sandbox/netns.h"
+
+/* Waits up to grace_ms for process pid to exit, then kills its process group (while the
+ * leader is unreaped, so the group id cannot have been reused). Returns 1 when it exited on
+ * its own; *status gets its wait status and *ru its resource usage. */
+static int reap_pid(pid_t pid, int *status, int grace_ms, struct rusage *ru)
+{
+    *status = 0;
+    memset(ru, 0, sizeof(*ru));
+    pid_t r = wait4(pid, status, WNOHANG, ru);
+    if (r == pid)
+        return 1;
+    if (r < 0 && errno != EINTR)
+        return 0;
+    if (grace_ms > 0) {
+        /* Wake the moment it exits: a pidfd polls readable then (Linux 5.3); else sleep. */
+        int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (pfd >= 0) {
+            struct pollfd p = {pfd, POLLIN, 0};
+            while (poll(&p, 1, grace_ms) < 0 && errno == EINTR)
+                ;
+            close(pfd);
+            if (wait4(pid, status, WNOHANG, ru) == pid)
+                return 1;
+        } else {
+            for (int waited = 0; waited < grace_ms; waited++) {
+                usleep(1000);
+                if (wait4(pid, status, WNOHANG, ru) == pid)
+                    return 1;
+            }
+        }
+    }
+    kill(-pid, SIGKILL);
+    kill(pid, SIGKILL);
+    while (wait4(pid, status, 0, ru) < 0 && errno == EINTR)
+        ;
+    return 0;
+}
+
+/* Ends the current runner (grace_ms to exit on its own) and forgets it. */
+int wd_runner_reap(wd_instance *in, int *status, int grace_ms)
+{
+    struct rusage ru;
+    int own = in->pid > 0 ? reap_pid(in->pid, status, grace_ms, &ru) : 0;
+    in->last_cpu_s = own ? (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) : 0;
+    if (in->sock >= 0)
+        close(in->sock);
+    in->sock = -1;
+    in->pid = -1;
+    in->served = 0;
+    return own;
+}
+
+/* A retired runner got STOP and may still be running its plugin's shutdown(): it has until the
+ * next spawn (or grace_ms at wd_instance_stop) before it is killed. */
+void wd_runner_finish_retired(wd_instance *in, int grace_ms)
+{
+    int st;
+    if (in->retired > 0)
+        reap_pid(in->retired, &st, grace_ms, &(struct rusage){0});
+    in->retired = -1;
+}
+
+/* Asks a healthy runner to shut the plugin down: shutdown() gets 10 ms (returned as soon as
+ * the runner exits: a pidfd), then the process group is killed. Nothing of a retired plugin
+ * keeps running, with the descriptors the broker gave it, after the call that retired it. */
+void wd_runner_retire(wd_instance *in)
+{
+    if (in->pid < 0)
+        return;
+    wd_runner_finish_retired(in, 0);
+    if (wd_proto_send(in->sock, WD_MSG_STOP, 0, 0, NULL, 0, -1) == 0) {
+        in->retired = in->pid;
+        close(in->sock);
+        in->sock = -1;
+        in->pid = -1;
+        in->served = 0;
+        wd_runner_finish_retired(in, RETIRE_GRACE_MS);
+    } else {
+        int st;
+        wd_runner_reap(in, &st, 0);
+    }
+}
+
+int wd_runner_spawn(wd_instance *in, wd_call_result *res)
+{
+    wd_runner_finish_retired(in, 0);
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+        snprintf(res->message, sizeof(res->message), "cannot create the broker socket: %s",
+                 strerror(errno));
+        return WD_S_RUNNER;
+    }
+    /* Above every descriptor the file actions write (0-4): a daemon with its standard streams
+     * closed gets the socket at 0-2, and dup2(3, 3) would keep close-on-exec. */
+    if (sv[1] >= 0 && sv[1] < 10) {
+        int moved = fcntl(sv[1], F_DUPFD_CLOEXEC, 10);
+        close(sv[1]);
+        sv[1] = moved;
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&attr);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
+    int netns = wd_netns_shared();
+    if (netns >= 0)
+        posix_spawn_file_actions_adddup2(&fa, netns, 4);
+    /* Handlers reset at exec anyway; only ignored signals are inherited. Reset the ones a
+     * limit or a clean shutdown relies on (each costs a system call on the cold path). */
+    sigset_t none, reset;
+    sigemptyset(&none);
+    sigemptyset(&reset);
+    static const int defaults[] = {SIGXCPU, SIGXFSZ, SIGPIPE, SIGCHLD, SIGHUP,  SIGINT,
+                                   SIGQUIT, SIGTERM, SIGALRM, SIGUSR1, SIGUSR2, SIGSEGV,
+                                   SIGBUS,  SIGFPE,  SIGILL,  SIGABRT, SIGSYS,  SIGTRAP};
+    for (size_t i = 0; i < sizeof(defaults) / sizeof(*defaults); i++)
+        sigaddset(&reset, defaults[i]);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &reset);
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                        POSIX_SPAWN_SETSIGDEF);
+    char *argv[] = {(char *)"warden-runner", NULL};
+    pid_t pid;
+    int e = sv[1] < 0 ? EMFILE : posix_spawn(&pid, in->runner, &fa, &attr, argv, in->envp);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    if (sv[1] >= 0)
+        close(sv[1]);
+    if (e != 0) {
+        close(sv[0]);
+        snprintf(res->message, sizeof(res->message), "cannot start the runner %s: %s", in->runner,
+                 strerror(e));
+        return WD_S_RUNNER;
+    }
+    in->pid = pid;
+    in->sock = sv[0];
+    /* A runner that stops reading cannot block the host past the call's deadline. */
+    struct timeval tv = {(time_t)(in->timeout_ms / 1000),
+                         (suseconds_t)(in->timeout_ms % 1000) * 1000};
+    setsockopt(in->sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    /* The per-runner part of the setup: the seccomp program with this pid in it. */
+    uint8_t *prog = NULL;
+    size_t prog_len = 0;
+    char why[256];
+    if (wd_filter_program(pid, &prog, &prog_len, why) != 0) {
+        int st;
+        wd_runner_reap(in, &st, 0);
+        snprintf(res->message, sizeof(res->message), "%s", why);
+        return WD_S_SETUP;
+    }
+    size_t total = in->setup_len + 6 + 8 + 6 + prog_len;
+    uint8_t *msg = total <= WD_PROTO_MAX_DATA ? malloc(total) : NULL;
+    int rc = -1;
+    if (msg) {
+        wd_setup_writer tail = {msg, 0, total, 0};
+        memcpy(msg, in->setup, in->setup_len);
+        tail.len = in->setup_len;
+        wd_setup_put_u64(&tail, WD_SETUP_NETNS_FD, netns >= 0 ? 1 : 0);
+        wd_setup_put(&tail, WD_SETUP_SECCOMP, prog, prog_len);
+        if (!tail.failed)
+            rc = wd_proto_send(in->sock, WD_MSG_SETUP, 0, 0, msg, tail.len, in->memfd);
+    }
+    free(msg);
+    free(prog);
+    if (rc != 0) {
+        int st;
+        wd_runner_reap(in, &st, 0);
+        snprintf(res->message, sizeof(res->message), "the runner did not take its setup");
+        return WD_S_RUNNER;
+    }
+    return 0;
+}
+
+int wd_runner_outcome(const wd_instance *in, int own, int status, char *msg, size_t size)
+{
+    if (!own) {
+        snprintf(msg, size, "the plugin closed the broker connection mid-call");
+        return WD_S_EXITED;
+    }
+    if (!WIFSIGNALED(status)) {
+        snprintf(msg, size, "the plugin exited with status %d mid-call", WEXITSTATUS(status));
+        return WD_S_EXITED;
+    }
+    int sig = WTERMSIG(status);
+    if (sig == SIGSYS) {
+        snprintf(msg, size,
+                 "the plugin made a system call the sandbox forbids and was killed (SIGSYS)");
+        return WD_S_SYSCALL;
+    }
+    if (sig == SIGXCPU || (sig == SIGKILL && in->last_cpu_s >= in->cpu_limit_s)) {
+        snprintf(msg, size, "the plugin used up its CPU time limit of %llu s (%s)",
+                 (unsigned long long)in->cpu_limit_s,
+                 sig == SIGXCPU ? "SIGXCPU" : "SIGKILL at the hard limit");
+        return WD_S_CPU;
+    }
+    snprintf(msg, size, "the plugin crashed: %s (signal %d)", strsignal(sig), sig);
+    return WD_S_CRASH;
+}
