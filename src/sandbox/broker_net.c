@@ -1,10 +1,11 @@
-/* broker_net.c: a plugin's connects (wd_broker_connect): the name decided by host rules, resolved
- * by the broker itself, each address decided again and refused when it is local to the host
- * unless a rule names it, and the socket connected here and handed over. */
+/* broker_net.c: a plugin's connects (wd_broker_connect): the name decided by the final verdict
+ * (lockdown, then the policy, then a one-shot approval), resolved by the broker itself within
+ * what is left of the call, each address decided again and refused when it is local to the host
+ * or one of the host's own unless a rule names it, and the socket connected here, checked once
+ * more, and handed over. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -17,8 +18,15 @@
 
 #include "sandbox/broker.h"
 #include "sandbox/broker_int.h"
+#include "sandbox/hostaddr.h"
+#include "sandbox/resolve.h"
+#include "util/timeutil.h"
+#include "verdict/verdict.h"
 
 #define MAX_ADDRESSES 4 /* addresses of one name tried, each within what is left of the call */
+#define MAX_RESOLVED 16 /* addresses of one name decided */
+#define CONNECT_MS_DEFAULT 5000
+#define NS_PER_MS 1000000u
 
 int wd_broker_address_is_local(const void *sockaddr)
 {
@@ -76,26 +84,84 @@ static int rule_names_address(const wd_rule *r)
     return inet_pton(AF_INET, h, buf) == 1 || inet_pton(AF_INET6, h, buf) == 1;
 }
 
-static int decide_host(const wd_broker *b, const char *host, unsigned port, wd_decision *d,
-                       char *why, size_t size)
+/* The final verdict on reaching host:port. With approvals, a denial the policy makes may be
+ * lifted by a human's one-shot approval of operation (connect, op_target); without, the policy
+ * and lockdown alone decide (an address re-decided after its name was allowed). */
+static int verdict(const wd_broker *b, const char *host, unsigned port, bool approvals,
+                   const char *op_target, wd_final *f)
 {
+    wd_verdict_rules rules = {
+        .watch = b->watch,
+        .overrides = approvals && b->component ? b->overrides : NULL,
+        .component = b->component,
+        .audit = b->audit,
+    };
     wd_request req = {.kind = WD_REQ_NETWORK, .host = host, .port = port};
-    if (wd_policy_decide(b->policy, &req, d) != 0) {
-        snprintf(why, size, "malformed host");
-        return -1;
+    return wd_verdict_decide(&rules, b->policy, &req, "connect", op_target, f);
+}
+
+/* Whether the address sa may be reached: it is decided as itself (a deny rule that names it
+ * wins over whatever allowed the name), and an address local to the host, or one of the host's
+ * own, needs a rule that names it. Returns 0, or the errno of a refusal with why saying it (and,
+ * for a name, what it resolved to: the target itself is not repeated). */
+static int decide_address(const wd_broker *b, const struct sockaddr *sa, unsigned port,
+                          bool literal, char *why, size_t size)
+{
+    char ip[INET6_ADDRSTRLEN], says[INET6_ADDRSTRLEN + 16] = "";
+    addr_text(sa, ip, sizeof(ip));
+    if (!literal)
+        snprintf(says, sizeof(says), "resolves to %s", ip);
+    wd_final f;
+    if (verdict(b, ip, port, false, NULL, &f) != 0) {
+        snprintf(why, size, "%s%snot an address the policy can decide", says, *says ? ", " : "");
+        return EACCES;
     }
-    wd_decision_explain(d, why, size);
+    if (f.d.effect != WD_ALLOW && strcmp(f.reason, "lockdown") == 0) {
+        snprintf(why, size, "%.700s", f.why);
+        return EACCES;
+    }
+    /* Only a rule that names addresses (an IP, a CIDR) speaks about an address: a blanket deny
+     * of "*" is about names, and the name was allowed. */
+    if (f.d.effect != WD_ALLOW && f.d.reason != WD_REASON_NO_RULE && rule_names_address(f.d.rule)) {
+        snprintf(why, size, "%s%s%.600s", says, *says ? ": " : "", f.why);
+        return EACCES;
+    }
+    if (f.d.effect == WD_ALLOW && rule_names_address(f.d.rule))
+        return 0;
+    const char *sep = *says ? ", " : "";
+    if (wd_broker_address_is_local(sa)) {
+        snprintf(why, size,
+                 "%s%sa loopback, link-local or otherwise local address, which no rule names", says,
+                 sep);
+        return EACCES;
+    }
+    char err[300];
+    int own = wd_hostaddr_is_own(sa, err, sizeof(err));
+    if (own < 0) {
+        snprintf(why, size, "%s%scannot tell whether it is an address of this host (%s)", says, sep,
+                 err);
+        return EACCES;
+    }
+    if (own) {
+        snprintf(why, size, "%s%san address of this host, which no rule names", says, sep);
+        return EACCES;
+    }
     return 0;
 }
 
-static int connect_one(const struct addrinfo *ai, int timeout_ms, int *err)
+static socklen_t sockaddr_len(const struct sockaddr_storage *ss)
 {
-    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    return ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+}
+
+static int connect_one(const struct sockaddr_storage *sa, int timeout_ms, int *err)
+{
+    int fd = socket(sa->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) {
         *err = errno;
         return -1;
     }
-    if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
+    if (connect(fd, (const struct sockaddr *)sa, sockaddr_len(sa)) != 0 && errno != EINPROGRESS) {
         *err = errno;
         close(fd);
         return -1;
@@ -116,111 +182,126 @@ static int connect_one(const struct addrinfo *ai, int timeout_ms, int *err)
     return fd;
 }
 
+/* Decides the name as the plugin wrote it. Returns true when it may be resolved. */
+static bool decide_name(const wd_broker *b, const char *name, unsigned port, wd_broker_answer *ans,
+                        char *allowed_why, size_t size)
+{
+    /* The operation a human approves names the target as asked for. */
+    char op_target[300];
+    snprintf(op_target, sizeof(op_target), "%.250s:%u", name, port);
+    wd_final f;
+    int rc = verdict(b, name, port, true, op_target, &f);
+    if (rc != 0 && !f.operation[0]) {
+        wd_broker_refuse(ans, EINVAL, "not a host name or IP literal");
+        return false;
+    }
+    if (f.d.effect != WD_ALLOW) {
+        wd_broker_refuse(ans, EACCES, "%.600s%s%s%s%s", f.why, f.operation[0] ? " [operation " : "",
+                         f.operation, f.operation[0] ? "]" : "",
+                         rc ? " (the approval could not be used)" : "");
+        return false;
+    }
+    if (f.overridden)
+        memcpy(ans->override_op, f.operation, sizeof(ans->override_op));
+    snprintf(allowed_why, size, "%.700s", f.why);
+    return true;
+}
+
+/* Whether name is an IP literal (with or without brackets): it then resolves to itself. */
+static bool is_literal(const char *name)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+    char bare[INET6_ADDRSTRLEN + 2];
+    size_t n = strlen(name);
+    if (n >= 2 && name[0] == '[' && name[n - 1] == ']' && n - 2 < sizeof(bare)) {
+        memcpy(bare, name + 1, n - 2);
+        bare[n - 2] = '\0';
+        name = bare;
+    }
+    return inet_pton(AF_INET, name, buf) == 1 || inet_pton(AF_INET6, name, buf) == 1;
+}
+
 void wd_broker_connect(const wd_broker *b, const char *name, unsigned port, wd_broker_answer *ans)
 {
     *ans = (wd_broker_answer){.fd = -1};
     snprintf(ans->target, sizeof(ans->target), "%s:%u", name, port);
+    /* The whole request, resolution included, ends by what is left of the call. */
+    uint64_t deadline =
+        wd_time_mono_ns() +
+        (uint64_t)(b->timeout_ms > 0 ? b->timeout_ms : CONNECT_MS_DEFAULT) * NS_PER_MS;
     if (b->pure) {
-        wd_broker_refuse(ans, EACCES, "connect %s: policy plugins get no network", ans->target);
+        wd_broker_refuse(ans, EACCES, "policy plugins get no network");
         return;
     }
     if (!b->policy) {
-        wd_broker_refuse(ans, EACCES, "connect %s: no policy grants anything", ans->target);
+        wd_broker_refuse(ans, EACCES, "no policy grants anything");
         return;
     }
-    wd_decision d;
-    char why[700];
-    if (decide_host(b, name, port, &d, why, 600) != 0) {
-        wd_broker_refuse(ans, EINVAL, "connect %s: not a host name or IP literal", ans->target);
+    char allowed_why[sizeof(ans->reason)];
+    if (!decide_name(b, name, port, ans, allowed_why, sizeof(allowed_why)))
+        return;
+    struct sockaddr_storage addrs[MAX_RESOLVED];
+    size_t n = 0;
+    char why[sizeof(ans->reason)];
+    int rc = wd_resolve(name, port, deadline, NULL, addrs, MAX_RESOLVED, &n, why, 300);
+    if (rc) {
+        wd_broker_refuse(ans,
+                         rc == WD_ERANGE   ? ETIMEDOUT
+                         : rc == WD_EINVAL ? EINVAL
+                                           : EHOSTUNREACH,
+                         "cannot resolve: %s", why);
         return;
     }
-    char op_target[300];
-    snprintf(op_target, sizeof(op_target), "%.250s:%u", name, port);
-    if (d.effect != WD_ALLOW &&
-        !wd_broker_overridden(b, "connect", op_target, ans, why, sizeof(why))) {
-        wd_broker_refuse(ans, EACCES, "connect %s: %s", ans->target, why);
-        return;
-    }
-    char allowed_why[700];
-    snprintf(allowed_why, sizeof(allowed_why), "%s", why);
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
-    struct addrinfo *res = NULL;
-    char service[8];
-    snprintf(service, sizeof(service), "%u", port);
-    /* "[::1]" is how the policy and a URL write an IPv6 literal; the resolver wants "::1". */
-    char bare[256];
-    size_t nl = strlen(name);
-    if (nl >= 2 && name[0] == '[' && name[nl - 1] == ']' && nl - 2 < sizeof(bare)) {
-        memcpy(bare, name + 1, nl - 2);
-        bare[nl - 2] = 0;
-        hints.ai_flags |= AI_NUMERICHOST;
-        name = bare;
-    }
-    int gai = getaddrinfo(name, service, &hints, &res);
-    if (gai != 0) {
-        wd_broker_refuse(ans, EHOSTUNREACH, "connect %s: cannot resolve: %s", ans->target,
-                         gai_strerror(gai));
-        return;
-    }
-    int last_err = EHOSTUNREACH;
-    char refused[1400] = "";
-    int tried = 0;
-    struct timespec started;
-    clock_gettime(CLOCK_MONOTONIC, &started);
-    for (const struct addrinfo *ai = res; ai && tried < MAX_ADDRESSES; ai = ai->ai_next) {
-        if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
-            continue;
-        char ip[INET6_ADDRSTRLEN];
-        addr_text(ai->ai_addr, ip, sizeof(ip));
-        /* The address is what is reached: decide it too. A deny rule for it wins, and a local
-         * address needs a rule that names it, whatever allowed the name. */
-        wd_decision da;
-        char whya[600];
-        int local = wd_broker_address_is_local(ai->ai_addr);
-        if (decide_host(b, ip, port, &da, whya, sizeof(whya)) != 0)
-            continue;
-        /* Only a rule that names addresses (an IP, a CIDR) speaks about an address: a
-         * blanket deny of "*" is about names, and the name was allowed. */
-        if (da.effect != WD_ALLOW && da.reason != WD_REASON_NO_RULE &&
-            rule_names_address(da.rule)) {
-            snprintf(refused, sizeof(refused), "%s resolves to %s: %s", name, ip, whya);
-            last_err = EACCES;
+    bool literal = is_literal(name);
+    /* The reason given: the last connect that failed, else the first address refused. */
+    int last_err = EHOSTUNREACH, tried = 0;
+    char refused[sizeof(ans->reason)] = "", failed[sizeof(ans->reason)] = "";
+    for (size_t i = 0; i < n && tried < MAX_ADDRESSES; i++) {
+        const struct sockaddr *sa = (const struct sockaddr *)&addrs[i];
+        int err = decide_address(b, sa, port, literal, why, sizeof(why));
+        if (err) {
+            if (!refused[0])
+                snprintf(refused, sizeof(refused), "%s", why);
+            last_err = failed[0] ? last_err : err;
             continue;
         }
-        if (local && !(da.effect == WD_ALLOW && rule_names_address(da.rule))) {
-            snprintf(refused, sizeof(refused),
-                     "%s resolves to %s, a loopback, link-local or otherwise local address, "
-                     "which no rule names",
-                     name, ip);
-            last_err = EACCES;
-            continue;
-        }
-        int err = 0;
         tried++;
-        /* One budget for all the addresses, not one each. */
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long spent =
-            (now.tv_sec - started.tv_sec) * 1000 + (now.tv_nsec - started.tv_nsec) / 1000000;
-        long budget = (b->timeout_ms > 0 ? b->timeout_ms : 5000) - spent;
-        if (budget <= 0) {
+        char ip[INET6_ADDRSTRLEN];
+        addr_text(sa, ip, sizeof(ip));
+        uint64_t now = wd_time_mono_ns();
+        if (now >= deadline) {
             last_err = ETIMEDOUT;
-            snprintf(refused, sizeof(refused), "%s: no time left for another address", name);
+            snprintf(failed, sizeof(failed), "no time left to connect to %s", ip);
             break;
         }
-        int fd = connect_one(ai, (int)budget, &err);
-        if (fd >= 0) {
-            freeaddrinfo(res);
-            snprintf(ans->target, sizeof(ans->target), "%s:%u (%s)", name, port, ip);
-            snprintf(ans->reason, sizeof(ans->reason), "%s", allowed_why);
-            ans->fd = fd;
-            ans->allowed = 1;
-            return;
+        uint64_t left_ms = (deadline - now + NS_PER_MS - 1) / NS_PER_MS;
+        int fd = connect_one(&addrs[i], (int)left_ms, &err);
+        if (fd < 0) {
+            last_err = err;
+            snprintf(failed, sizeof(failed), "%s: %s", ip, strerror(err));
+            continue;
         }
-        last_err = err;
-        snprintf(refused, sizeof(refused), "%s (%s): %s", name, ip, strerror(err));
+        /* Decided again now that it is connected: a lockdown that began, or an address the
+         * host took, while the connect was under way. */
+        struct sockaddr_storage peer;
+        socklen_t len = sizeof(peer);
+        if (getpeername(fd, (struct sockaddr *)&peer, &len) != 0) {
+            err = errno;
+            snprintf(failed, sizeof(failed), "%s: connected, but no peer: %s", ip, strerror(err));
+        } else if ((err = decide_address(b, (const struct sockaddr *)&peer, port, literal, why,
+                                         sizeof(why))) != 0) {
+            snprintf(failed, sizeof(failed), "%s", why);
+        }
+        if (err) {
+            close(fd);
+            last_err = err;
+            continue;
+        }
+        snprintf(ans->target, sizeof(ans->target), "%s:%u (%s)", name, port, ip);
+        snprintf(ans->reason, sizeof(ans->reason), "%s", allowed_why);
+        ans->fd = fd;
+        ans->allowed = 1;
+        return;
     }
-    freeaddrinfo(res);
-    wd_broker_refuse(ans, last_err, "connect %s: %s", ans->target,
-                     refused[0] ? refused : "no address");
+    wd_broker_refuse(ans, last_err, "%s", failed[0] ? failed : refused[0] ? refused : "no address");
 }

@@ -368,13 +368,13 @@ case_05_net_escape() {
     call "$WD_HOSTILE_DIR/net_escape" \
         '{"targets": "203.0.113.7/80,localhost/9,127.0.0.1/9,localhost/80,127.1/9,[::1]/9"}'
     expect_contained WD-S011
-    expect_output_contains "connect 203.0.113.7 port 80: refused: connect 203.0.113.7:80: no rule matched (default deny)"
-    expect_output_contains "connect localhost port 9: refused: connect localhost:9: localhost resolves to "
+    expect_output_contains "connect 203.0.113.7 port 80: refused: no rule matched (default deny)"
+    expect_output_contains "connect localhost port 9: refused: resolves to "
     expect_output_matches "^connect localhost port 9: .*a loopback, link-local or otherwise local address, which no rule names$"
-    expect_output_contains "connect 127.0.0.1 port 9: refused: connect 127.0.0.1:9: no rule matched (default deny)"
-    expect_output_contains "connect localhost port 80: refused: connect localhost:80: no rule matched (default deny)"
-    expect_output_contains "connect 127.1 port 9: refused: connect 127.1:9: not a host name or IP literal"
-    expect_output_contains "connect [::1] port 9: refused: connect [::1]:9: no rule matched (default deny)"
+    expect_output_contains "connect 127.0.0.1 port 9: refused: no rule matched (default deny)"
+    expect_output_contains "connect localhost port 80: refused: no rule matched (default deny)"
+    expect_output_contains "connect 127.1 port 9: refused: not a host name or IP literal"
+    expect_output_contains "connect [::1] port 9: refused: no rule matched (default deny)"
     expect_output_lacks "BREACH"
     expect_eq "$R_DENIED" 6 "6 connects denied"
     expect_audit_deny connect "203.0.113.7:80" "no rule matched (default deny)"
@@ -771,6 +771,141 @@ case_21_rename_past_deny() {
     [ -f "$dir/data/a.secret" ] && [ ! -e "$dir/data/a.txt" ]
     wd_check $? "a.secret keeps its name"
     expect_audit_call WD-S011
+}
+
+# 40. The host's own addresses. Under a policy that allows every host ("*"), a service the host
+#     runs on the wildcard address is asked for through each address the host's interfaces have,
+#     their IPv4-mapped spellings, 0.0.0.0, and the host's name when it resolves to one of them:
+#     all refused (a rule naming the address would be needed), and the service sees no one.
+own_addresses() { # the host's addresses that no older rule refuses (loopback, link-local, ULA)
+    ip -o addr show 2>/dev/null | awk '$3 == "inet" || $3 == "inet6" { sub("/.*", "", $4); print $4 }' |
+        grep -Ev '^(127\.|169\.254\.|::1$|[fF][c-fC-F])'
+}
+LISTEN_PY='
+import os, socket, sys
+fam = socket.AF_INET6 if socket.has_ipv6 and sys.argv[1] == "6" else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_STREAM)
+if fam == socket.AF_INET6:
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", 0))
+s.listen(16)
+open(sys.argv[2] + ".tmp", "w").write(str(s.getsockname()[1]))
+os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+while True:
+    c, peer = s.accept()
+    with open(sys.argv[3], "a") as f:
+        f.write(peer[0] + "\n")
+    c.sendall((sys.argv[4] + "\n").encode())
+    c.close()
+'
+case_40_net_own_address() {
+    local v4 v6 port="" i name banner="host-service-$$-$RANDOM" targets seen
+    v4=$(own_addresses | grep -v : | head -1)
+    v6=$(own_addresses | grep : | head -1)
+    if [ -z "$v4$v6" ]; then
+        skip_case "this host has no address but loopback ones (test_broker_net adds some in a namespace)"
+        return
+    fi
+    python3 -c "$LISTEN_PY" "${v6:+6}" "$WD_TMP/.port" "$WD_TMP/.contacts" "$banner" &
+    BG_PID=$!
+    for ((i = 0; i < 100; i++)); do
+        [ -s "$WD_TMP/.port" ] && break
+        sleep 0.05
+    done
+    port=$(cat "$WD_TMP/.port" 2>/dev/null)
+    # The service answers on the host's address: a broker that let the plugin through would
+    # reach it.
+    seen=$(python3 -c 'import socket, sys; c = socket.create_connection((sys.argv[1], int(sys.argv[2])), 5); print(c.recv(200).decode().strip())' "${v4:-$v6}" "$port" 2>&1)
+    expect_eq "$seen" "$banner" "the service answers on ${v4:-$v6} port $port"
+    targets="0.0.0.0/$port"
+    [ -z "$v4" ] || targets+=",$v4/$port,::ffff:$v4/$port"
+    [ -z "$v6" ] || targets+=",[$v6]/$port"
+    name=$(hostname 2>/dev/null)
+    if [ -n "$name" ] && getent ahosts "$name" | awk '{ print $1 }' | grep -qxFf <(own_addresses); then
+        targets+=",$name/$port"
+    else
+        name=""
+    fi
+    call "$WD_HOSTILE_DIR/net_own" "{\"targets\": \"$targets\"}"
+    expect_contained WD-S011
+    local own="an address of this host, which no rule names"
+    if [ -n "$v4" ]; then
+        expect_output_contains "connect $v4 port $port: refused: $own"
+        expect_output_contains "connect ::ffff:$v4 port $port: refused: $own"
+        expect_audit_deny connect "$v4:$port" "$own"
+    fi
+    if [ -n "$v6" ]; then
+        expect_output_contains "connect [$v6] port $port: refused: $own"
+    fi
+    if [ -n "$name" ]; then
+        expect_output_matches "^connect $name port $port: refused: resolves to .*, $own$"
+    fi
+    expect_output_contains "connect 0.0.0.0 port $port: refused: a loopback, link-local or otherwise local address, which no rule names"
+    expect_output_lacks "BREACH"
+    expect_output_lacks "$banner"
+    expect_eq "$(wc -l <"$WD_TMP/.contacts")" 1 "the service saw only the test's own connection"
+    expect_eq "$R_DENIED" "$(tr ',' '\n' <<<"$targets" | wc -l)" "every connect denied"
+    expect_audit_call WD-S011
+    kill -KILL "$BG_PID" 2>/dev/null
+    wait "$BG_PID" 2>/dev/null
+    BG_PID=""
+}
+
+# 41. A resolver that never answers: the host's resolver is pointed (in a mount namespace of
+#     the command) at a UDP server that reads every query and answers none, with the system
+#     resolver's usual patience (5 s a try, 2 tries). A call of 1 s that connects to a name ends
+#     by its deadline, not the resolver's: the broker resolves within what is left of the call.
+SILENT_DNS_PY='
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 53))
+open(sys.argv[2], "w").close()
+while True:
+    s.recvfrom(2048)
+    with open(sys.argv[2], "a") as f:
+        f.write("query\n")
+'
+case_41_dns_deadline() {
+    if [ "$ROOT" != True ] || ! command -v unshare >/dev/null; then
+        skip_case "needs root (and unshare) to point the host's resolver at a silent server"
+        return
+    fi
+    local ns=127.77.0.53 i real=$WARDEN
+    python3 -c "$SILENT_DNS_PY" "$ns" "$WD_TMP/.queries" &
+    BG_PID=$!
+    for ((i = 0; i < 100; i++)); do
+        [ -e "$WD_TMP/.queries" ] && break
+        sleep 0.05
+    done
+    printf 'nameserver %s\noptions timeout:5 attempts:2\n' "$ns" >"$WD_TMP/resolv.conf"
+    printf '127.0.0.1 localhost\n' >"$WD_TMP/hosts"
+    cat >"$WD_TMP/warden-ns" <<'SH'
+#!/bin/sh
+# warden with this directory's resolv.conf and hosts, in a mount namespace of its own.
+d=$(dirname "$0")
+exec unshare -m sh -c 'mount --make-rprivate / && mount --bind "$1/resolv.conf" /etc/resolv.conf &&
+    mount --bind "$1/hosts" /etc/hosts && shift && exec "$@"' sh "$d" "$WARDEN_REAL" "$@"
+SH
+    chmod +x "$WD_TMP/warden-ns"
+    export WARDEN_REAL=$real
+    WARDEN=$WD_TMP/warden-ns
+    call "$WD_HOSTILE_DIR/net_own" '{"targets": "never.example/443"}' --timeout 1000
+    WARDEN=$real
+    expect_contained WD-S011 WD-S003
+    if [ "$R_CODE" = WD-S011 ]; then
+        expect_output_contains "connect never.example port 443: refused: cannot resolve: no answer"
+        expect_audit_deny connect "never.example:443" "cannot resolve"
+    fi
+    local ms
+    ms=$(python3 -c 'import json, sys; print(int(json.load(open(sys.argv[1]))["duration_ms"]))' "$WD_OUT")
+    [ "${ms:-99999}" -le 2500 ]
+    wd_check $? "the 1000 ms call ended by its deadline (slack for a loaded machine)" "it took $ms ms"
+    [ -s "$WD_TMP/.queries" ]
+    wd_check $? "the resolver asked the silent server"
+    expect_output_lacks "BREACH"
+    kill -KILL "$BG_PID" 2>/dev/null
+    wait "$BG_PID" 2>/dev/null
+    BG_PID=""
 }
 
 # ---- main -----------------------------------------------------------------------------------
