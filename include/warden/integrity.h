@@ -67,6 +67,14 @@ WD_EXPORT extern const char *const wd_protected_defaults[];
 
 WD_EXPORT int wd_protected_new(wd_protected **out, const char *const *globs, size_t n);
 WD_EXPORT void wd_protected_free(wd_protected *p);
+/* The set above, plus warden's own files as this process runs them: its executable
+ * (/proc/self/exe), every file it has mapped (libwarden and each shared object, from
+ * /proc/self/maps, read now), the runner (may be NULL) as given and as resolved, and warden's
+ * programs and library beside the executable and the runner (warden, wardend, warden-runner,
+ * libwarden.so*, and libwarden.so* in ../lib). globs may be empty (n = 0). Returns 0,
+ * WD_EINVAL (a glob, or a file name that cannot be written as one), WD_EIO, WD_ENOMEM. */
+WD_EXPORT int wd_protected_new_own(wd_protected **out, const char *runner, const char *const *globs,
+                                   size_t n);
 /* 1 when path is protected (*glob gets the pattern as written, resolved the path as resolved,
  * size bytes), 0 when it is not, WD_EINVAL for a relative or malformed path. */
 WD_EXPORT int wd_protected_match(const wd_protected *p, const char *path, const char **glob,

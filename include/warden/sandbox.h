@@ -10,8 +10,10 @@
  * A runner dies with the thread that spawned it (PR_SET_PDEATHSIG follows the thread): a host
  * that calls a warm instance from several threads should spawn it (the first call, or
  * wd_instance_prepare) from a thread that lives as long as the instance.
- * Every broker request is decided against the contract's policy and audited under the call's
- * correlation id; so is every call and every failure (WD-Snnn). */
+ * Every broker request gets the one final verdict (lockdown > protected > policy > one-shot
+ * approval) and is audited under the call's correlation id; so is every call and every failure
+ * (WD-Snnn). warden's own files (its programs, the runner, every file the host has mapped) are
+ * never changed by a plugin, whatever its policy grants. */
 #ifndef WARDEN_SANDBOX_H
 #define WARDEN_SANDBOX_H
 
@@ -46,6 +48,7 @@ WD_EXPORT int wd_sandbox_probe(wd_sandbox_caps *caps);
 struct wd_contract;
 struct wd_audit;
 struct wd_protected;
+struct wd_watch;
 typedef struct wd_instance wd_instance;
 
 typedef struct {
@@ -79,12 +82,16 @@ typedef struct {
     /* Globs beneath which the plugin may never write, create or delete (warden's own files),
      * whatever its policy grants; Landlock never exposes change there either. NULL: none. */
     const struct wd_protected *protect_changes;
+    /* The integrity watch (version 2): once it reports lockdown, every broker request is
+     * denied with its reason, including the requests of a call already running. NULL: none. */
+    const struct wd_watch *watch;
 } wd_sandbox_options;
 
-#define WD_SANDBOX_OPTIONS_VERSION 1
+/* Version 1 is the same without watch. */
+#define WD_SANDBOX_OPTIONS_VERSION 2
 #define WD_SANDBOX_OPTIONS_INIT                                                                    \
     {                                                                                              \
-        WD_SANDBOX_OPTIONS_VERSION, NULL, NULL, -1, 1, NULL, 0, 0, 1, NULL, NULL, NULL, NULL       \
+        WD_SANDBOX_OPTIONS_VERSION, NULL, NULL, -1, 1, NULL, 0, 0, 1, NULL, NULL, NULL, NULL, NULL \
     }
 
 typedef struct {
@@ -102,7 +109,8 @@ typedef struct {
 
 /* Checks the library against the contract, copies the verified bytes to a sealed memory file
  * and starts an instance (the runner is spawned on the first call, or at once when warm).
- * Returns WD_OK, WD_EPOLICY/WD_ENOTFOUND (the library, WD-L ids), WD_EINVAL, WD_ENOMEM. */
+ * Returns WD_OK, WD_EPOLICY/WD_ENOTFOUND (the library, WD-L ids), WD_EPERM (WD-S013: a runner
+ * that someone other than root or this user could change), WD_EINVAL, WD_ENOMEM. */
 WD_EXPORT int wd_instance_start(wd_instance **out, const struct wd_contract *contract,
                                 const wd_sandbox_options *opts);
 /* Runs one call. Returns WD_OK when the plugin succeeded; otherwise a negative code with the

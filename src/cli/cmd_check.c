@@ -113,8 +113,11 @@ static int check_one(checker *ck, const char *verb, const char *target, long lin
      * queued first. */
     if (ck->overrides)
         audit_flush(ck);
-    wd_verdict_rules rules = {ck->watch, ck->protect, ck->overrides, ck->component,
-                              ck->audit, false,       NULL};
+    wd_verdict_rules rules = {.watch = ck->watch,
+                              .protect = ck->protect,
+                              .overrides = ck->overrides,
+                              .component = ck->component,
+                              .audit = ck->audit};
     int rc = wd_request_parse(&req, verb, target);
     if (!rc)
         rc = wd_verdict_decide(&rules, ck->policy, &req.request, verb, target, &f);

@@ -184,6 +184,7 @@ int cmd_run(int argc, char **argv)
     int status = EXIT_USAGE;
     wd_audit *log = NULL;
     wd_instance *inst = NULL;
+    wd_protected *trust_prot = NULL;
     /* The runner ships beside the warden binary; else the library's default. */
     char *runner = wd_file_beside_self("warden-runner", 0);
     if (wd_diagnostics_new(&diags) != 0)
@@ -203,11 +204,21 @@ int cmd_run(int argc, char **argv)
     }
     if (cli_open_audit(log_dir, keys, &log) != 0)
         goto out;
-    /* The audit log and its keys are warden's own: never granted to the plugin. */
+    /* The audit log and its keys are warden's own: never granted to the plugin. The reviewers'
+     * keys may be read, never changed; warden's programs and libraries the instance keeps from
+     * change itself. */
     if (log_dir)
         protect[nprotect++] = log_dir;
     if (keys)
         protect[nprotect++] = keys;
+    char trust_abs[4096];
+    const char *trust_glob = trust_abs;
+    if (trust && (cli_absolute(trust, trust_abs, sizeof(trust_abs)) != 0 ||
+                  wd_protected_new(&trust_prot, &trust_glob, 1) != 0)) {
+        cli_error("--trust");
+        goto out;
+    }
+    so.protect_changes = trust_prot;
     so.runner_path = runner;
     so.audit = log;
     so.protected_paths = protect;
@@ -247,6 +258,7 @@ int cmd_run(int argc, char **argv)
     }
 out:
     wd_instance_stop(inst);
+    wd_protected_free(trust_prot);
     if (log && wd_audit_close(log) != 0) {
         cli_error("cannot close the audit log");
         status = EXIT_USAGE;

@@ -107,9 +107,16 @@ int wd_engine_check(wd_engine *e, const char *component, const wd_check_query *q
     if (memo)
         memo->n = 0;
     wd_verdict_rules rules = {
-        e->watch, e->protect,    e->overrides_dir,
-        comp->id, e->opts.audit, e->overrides_dir && !wd_override_pending(e->overrides_dir),
-        memo};
+        .watch = e->watch,
+        .protect = e->protect,
+        .overrides = e->overrides_dir,
+        .component = comp->id,
+        .audit = e->opts.audit,
+        .none_pending = e->overrides_dir && !wd_override_pending(e->overrides_dir),
+        .memo = memo,
+        .private_paths = (const char *const *)e->private_paths,
+        .nprivate = e->nprivate,
+    };
     int rc = 0;
     uint64_t last = 0; /* the last record written, to sync before returning */
     /* A reference, not the lock, for the whole request: a policy change swaps the pointer at

@@ -1,6 +1,7 @@
 /* engine.c: opening and closing an engine, its components and their policies (engine.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +9,9 @@
 
 #include "crypto/crypto.h"
 #include "engine/engine_int.h"
+#include "registry/contract_int.h"
 #include "util/error.h"
+#include "util/path.h"
 
 static int by_id(const void *a, const void *b)
 {
@@ -62,6 +65,39 @@ static int push(char ***list, size_t *n, const char *path)
     return 0;
 }
 
+/* A path as the broker compares it: resolved where it exists, else lexically normalised. */
+static int push_private(wd_engine *e, const char *path)
+{
+    if (!path)
+        return 0;
+    char norm[WD_PATH_MAX];
+    bool escapes = false;
+    char *real = realpath(path, NULL);
+    int rc = real ? push(&e->private_paths, &e->nprivate, real)
+             : wd_path_normalize(path, norm, sizeof(norm), &escapes) == 0 && !escapes
+                 ? push(&e->private_paths, &e->nprivate, norm)
+                 : 0;
+    free(real);
+    return rc;
+}
+
+/* What no plugin of this engine may even read, beyond the configured: each component's
+ * contract, library and policy file, and the host's /proc (the broker runs in the host). The
+ * same list goes to every sandbox (manage.c), so a check answers as the broker would. */
+static int build_private_files(wd_engine *e)
+{
+    int rc = push_private(e, "/proc");
+    for (size_t i = 0; !rc && i < e->ncomps; i++) {
+        const wd_contract *c = e->comps[i].contract;
+        rc = push_private(e, wd_contract_path(c));
+        if (!rc)
+            rc = push_private(e, wd_contract_library(c));
+        if (!rc)
+            rc = push_private(e, wd_contract_policy_path(c));
+    }
+    return rc;
+}
+
 static int add_glob(wd_engine *e, const char *path)
 {
     return push(&e->protect_globs, &e->nprotect_globs, path);
@@ -93,17 +129,24 @@ static int build_protected(wd_engine *e, const wd_engine_options *o)
      * keys, logs, approvers or policies. Contract directories are only kept from change (a
      * plugin's data may live beside its contract). */
     for (size_t i = 0; !rc && wd_protected_defaults[i]; i++)
-        rc = push(&e->private_paths, &e->nprivate, wd_protected_defaults[i]);
+        rc = push_private(e, wd_protected_defaults[i]);
     for (size_t i = 0; !rc && i < sizeof(own) / sizeof(*own); i++)
-        rc = push(&e->private_paths, &e->nprivate, own[i]);
+        rc = push_private(e, own[i]);
     for (size_t i = 0; !rc && i < o->nprivate; i++) {
-        rc = push(&e->private_paths, &e->nprivate, o->private_paths[i]);
+        rc = push_private(e, o->private_paths[i]);
         if (!rc)
             rc = add_glob(e, o->private_paths[i]);
     }
+    /* And warden's own programs and libraries: the runner every sandbox starts, this process's
+     * executable and every file it has mapped, whatever a policy grants. */
+    const char *runner = e->runner ? e->runner : getenv("WARDEN_RUNNER");
+#ifdef WD_RUNNER_DEFAULT
+    if (!runner || !*runner)
+        runner = WD_RUNNER_DEFAULT;
+#endif
     if (!rc)
-        rc =
-            wd_protected_new(&e->protect, (const char *const *)e->protect_globs, e->nprotect_globs);
+        rc = wd_protected_new_own(&e->protect, runner, (const char *const *)e->protect_globs,
+                                  e->nprotect_globs);
     return rc;
 }
 
@@ -180,6 +223,8 @@ int wd_engine_open(wd_engine **out, const wd_engine_options *opts, size_t *refus
         rc = wd_policy_cache_new(&e->cache, 256);
     if (!rc)
         rc = wd_engine_discover(e, opts, refused);
+    if (!rc)
+        rc = build_private_files(e);
     if (!rc) {
         wd_policy_store_options so = WD_POLICY_STORE_OPTIONS_INIT;
         so.audit = opts->audit;

@@ -130,6 +130,8 @@ static int start(wd_engine *e, wd_component *c, wd_instance **inst)
     so.protected_paths = (const char *const *)e->private_paths;
     so.protected_count = e->nprivate;
     so.protect_changes = e->protect;
+    /* A lockdown that begins during the call denies its next request. */
+    so.watch = e->watch;
     pthread_rwlock_rdlock(&e->lock);
     so.policy = c->policy;
     int rc = wd_instance_start(inst, c->contract, &so);

@@ -42,20 +42,31 @@ void wd_broker_refuse(wd_broker_answer *ans, int err, const char *fmt, ...)
 
 int wd_broker_is_protected(const wd_broker *b, const char *path)
 {
-    for (size_t i = 0; i < b->protected_count; i++) {
-        const char *p = b->protected_paths[i];
-        size_t n = strlen(p);
-        if (strncmp(path, p, n) == 0 && (path[n] == 0 || path[n] == '/' || n == 1))
-            return 1;
-    }
-    return 0;
+    wd_verdict_rules r = {.private_paths = (const char *const *)b->protected_paths,
+                          .nprivate = b->protected_count};
+    return wd_verdict_is_private(&r, path);
 }
 
-/* Decides one storage access on a normalised path; on a denial fills ans and returns 0. */
-/* A policy's denial of operation (verb, target) that a human approved: the approval is used
- * (once) and the request allowed, with why saying so. One request may decide the same
- * operation more than once (as asked, then as resolved): the approval it used covers those.
- * Otherwise why gets the operation id appended, so the denial says what to approve. */
+int wd_broker_verdict(const wd_broker *b, wd_broker_answer *ans, const wd_request *req,
+                      const char *verb, const char *target, wd_final *out)
+{
+    wd_verdict_rules r = {
+        .watch = b->watch,
+        .protect = b->protect_changes,
+        .protect_own = b->protect_own,
+        .overrides = b->component ? b->overrides : NULL,
+        .component = b->component,
+        .audit = b->audit,
+        .private_paths = (const char *const *)b->protected_paths,
+        .nprivate = b->protected_count,
+        .consumed = ans->override_op,
+    };
+    return wd_verdict_decide(&r, b->policy, req, verb, target, out);
+}
+
+/* Transitional (connects): a policy's denial of operation (verb, target) that a human approved
+ * is let through once, with why saying so; otherwise why gets the operation id appended, so
+ * the denial says what to approve. */
 bool wd_broker_overridden(const wd_broker *b, const char *verb, const char *target,
                           wd_broker_answer *ans, char *why, size_t size)
 {
@@ -77,42 +88,52 @@ bool wd_broker_overridden(const wd_broker *b, const char *verb, const char *targ
     return false;
 }
 
+/* A refusal of verb `what` on ans->target (which the reason does not repeat). */
+static void refuse(wd_broker_answer *ans, const char *what, int err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void refuse(wd_broker_answer *ans, const char *what, int err, const char *fmt, ...)
+{
+    char reason[sizeof(ans->reason)];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof(reason), fmt, ap);
+    va_end(ap);
+    wd_broker_refuse(ans, err, "%s", reason);
+    snprintf(ans->what, sizeof(ans->what), "%s", what);
+}
+
+/* The verdict on a request; on a denial fills ans (the reason names the operation an approval
+ * would be for) and returns 0. */
+static int decide(const wd_broker *b, const wd_request *req, const char *what, const char *target,
+                  wd_broker_answer *ans)
+{
+    wd_final f;
+    int rc = wd_broker_verdict(b, ans, req, what, target, &f);
+    if (rc == WD_EINVAL) {
+        refuse(ans, what, EINVAL, "malformed request");
+        return 0;
+    }
+    if (rc) {
+        refuse(ans, what, EACCES, "denied: the approvals cannot be read");
+        return 0;
+    }
+    if (f.d.effect != WD_ALLOW) {
+        if (f.operation[0])
+            refuse(ans, what, EACCES, "%.700s [operation %s]", f.why, f.operation);
+        else
+            refuse(ans, what, EACCES, "%.760s", f.why);
+        return 0;
+    }
+    snprintf(ans->reason, sizeof(ans->reason), "%.760s", f.why);
+    return 1;
+}
+
+/* Decides one storage access on a normalised path; on a denial fills ans and returns 0. */
 static int decide_path(const wd_broker *b, const char *path, unsigned access, const char *what,
                        wd_broker_answer *ans)
 {
-    if (wd_broker_is_protected(b, path)) {
-        wd_broker_refuse(ans, EACCES,
-                         "%s %s: a protected path (warden's own files are never granted)", what,
-                         path);
-        return 0;
-    }
-    const char *glob = NULL;
-    if (b->protect_changes && (access & (WD_ACCESS_WRITE | WD_ACCESS_CREATE | WD_ACCESS_DELETE)) &&
-        wd_protected_match(b->protect_changes, path, &glob, NULL, 0) == 1) {
-        wd_broker_refuse(ans, EACCES,
-                         "%s %s: a protected path (%.300s): no policy grants changing "
-                         "warden's own files",
-                         what, path, glob);
-        return 0;
-    }
-    if (!b->policy) {
-        wd_broker_refuse(ans, EACCES, "%s %s: no policy grants anything", what, path);
-        return 0;
-    }
     wd_request req = {.kind = WD_REQ_STORAGE, .access = access, .path = path};
-    wd_decision d;
-    if (wd_policy_decide(b->policy, &req, &d) != 0) {
-        wd_broker_refuse(ans, EINVAL, "%s %s: malformed request", what, path);
-        return 0;
-    }
-    char why[700];
-    wd_decision_explain(&d, why, 600);
-    if (d.effect != WD_ALLOW && !wd_broker_overridden(b, what, path, ans, why, sizeof(why))) {
-        wd_broker_refuse(ans, EACCES, "%s %s: %s", what, path, why);
-        return 0;
-    }
-    snprintf(ans->reason, sizeof(ans->reason), "%s", why);
-    return 1;
+    return decide(b, &req, what, path, ans);
 }
 
 static long sys_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode,
@@ -154,19 +175,19 @@ static void open_step(const wd_broker *b, const char *path, int flags, unsigned 
     else
         snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
     if (!*base) {
-        wd_broker_refuse(ans, EISDIR, "open /: not a file a plugin may open");
+        refuse(ans, "open", EISDIR, "not a file a plugin may open");
         return;
     }
     int dir = (int)sys_openat2(AT_FDCWD, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
                                RESOLVE_NO_MAGICLINKS);
     if (dir < 0) {
-        wd_broker_refuse(ans, errno, "open %s: %s", path, strerror(errno));
+        refuse(ans, "open", errno, "%s", strerror(errno));
         return;
     }
     char real[WD_PATH_MAX + 256];
     if (fd_path(dir, real, WD_PATH_MAX) != 0) {
         close(dir);
-        wd_broker_refuse(ans, EACCES, "open %s: cannot tell where the directory really is", path);
+        refuse(ans, "open", EACCES, "cannot tell where the directory really is");
         return;
     }
     size_t rl = strlen(real);
@@ -183,21 +204,20 @@ static void open_step(const wd_broker *b, const char *path, int flags, unsigned 
     if (exists && (flags & O_CREAT) && (flags & O_EXCL)) {
         /* As open(2): O_EXCL fails on any existing name, a symbolic link included. */
         close(dir);
-        wd_broker_refuse(ans, EEXIST, "open %s: exists, and O_CREAT|O_EXCL was asked", real);
+        refuse(ans, "open", EEXIST, "exists, and O_CREAT|O_EXCL was asked");
         return;
     }
     if (exists && S_ISLNK(st.st_mode)) {
         if (flags & O_NOFOLLOW) {
             close(dir);
-            wd_broker_refuse(ans, ELOOP, "open %s: a symbolic link, and O_NOFOLLOW was asked",
-                             real);
+            refuse(ans, "open", ELOOP, "a symbolic link, and O_NOFOLLOW was asked");
             return;
         }
         char target[WD_PATH_MAX];
         ssize_t n = readlinkat(dir, base, target, sizeof(target) - 1);
         close(dir);
         if (n <= 0 || (size_t)n >= sizeof(target) - 1) {
-            wd_broker_refuse(ans, ELOOP, "open %s: unreadable symbolic link", real);
+            refuse(ans, "open", ELOOP, "unreadable symbolic link");
             return;
         }
         target[n] = 0;
@@ -211,12 +231,12 @@ static void open_step(const wd_broker *b, const char *path, int flags, unsigned 
     }
     if (exists && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
         close(dir);
-        wd_broker_refuse(ans, EACCES, "open %s: not a regular file or directory", real);
+        refuse(ans, "open", EACCES, "not a regular file or directory");
         return;
     }
     if (!exists && !(flags & O_CREAT)) {
         close(dir);
-        wd_broker_refuse(ans, ENOENT, "open %s: no such file", real);
+        refuse(ans, "open", ENOENT, "no such file");
         return;
     }
     if (!exists && !decide_path(b, real, WD_ACCESS_CREATE, "create", ans)) {
@@ -231,12 +251,12 @@ static void open_step(const wd_broker *b, const char *path, int flags, unsigned 
     int e = errno;
     close(dir);
     if (fd < 0) {
-        wd_broker_refuse(ans, e, "open %s: %s", real, strerror(e));
+        refuse(ans, "open", e, "%s", strerror(e));
         return;
     }
     ans->fd = (int)fd;
     if (fstat(ans->fd, &st) != 0 || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))) {
-        wd_broker_refuse(ans, EACCES, "open %s: not a regular file or directory", real);
+        refuse(ans, "open", EACCES, "not a regular file or directory");
         return;
     }
     if (!(flags & O_NONBLOCK))
@@ -249,17 +269,17 @@ void wd_broker_open(const wd_broker *b, const char *path, int flags, wd_broker_a
     *ans = (wd_broker_answer){.fd = -1};
     snprintf(ans->target, sizeof(ans->target), "%s", path);
     if (b->pure) {
-        wd_broker_refuse(ans, EACCES, "open %s: policy plugins get no storage", path);
+        refuse(ans, "open", EACCES, "policy plugins get no storage");
         return;
     }
     if (flags & ~ALLOWED_FLAGS) {
-        wd_broker_refuse(ans, EINVAL, "open %s: flags 0x%x are not offered by the broker", path,
-                         (unsigned)(flags & ~ALLOWED_FLAGS));
+        refuse(ans, "open", EINVAL, "flags 0x%x are not offered by the broker",
+               (unsigned)(flags & ~ALLOWED_FLAGS));
         return;
     }
     int mode = flags & O_ACCMODE;
     if (mode == O_ACCMODE) {
-        wd_broker_refuse(ans, EINVAL, "open %s: invalid access mode", path);
+        refuse(ans, "open", EINVAL, "invalid access mode");
         return;
     }
     unsigned need = 0;
@@ -272,12 +292,14 @@ void wd_broker_open(const wd_broker *b, const char *path, int flags, wd_broker_a
     for (int hop = 0; hop <= MAX_SYMLINK_HOPS; hop++) {
         bool escapes = false;
         if (wd_path_normalize(next, cur, sizeof(cur), &escapes) != 0) {
-            wd_broker_refuse(ans, EINVAL, "open %s: not an absolute path of at most %d bytes", next,
-                             WD_PATH_MAX - 1);
+            snprintf(ans->target, sizeof(ans->target), "%s", next);
+            refuse(ans, "open", EINVAL, "not an absolute path of at most %d bytes",
+                   WD_PATH_MAX - 1);
             return;
         }
         if (escapes) {
-            wd_broker_refuse(ans, EACCES, "open %s: the path climbs above /", next);
+            snprintf(ans->target, sizeof(ans->target), "%s", next);
+            refuse(ans, "open", EACCES, "the path climbs above /");
             return;
         }
         snprintf(ans->target, sizeof(ans->target), "%s", cur);
@@ -289,7 +311,8 @@ void wd_broker_open(const wd_broker *b, const char *path, int flags, wd_broker_a
         if (!next[0] || ans->err)
             return;
     }
-    wd_broker_refuse(ans, ELOOP, "open %s: more than %d symbolic links", path, MAX_SYMLINK_HOPS);
+    snprintf(ans->target, sizeof(ans->target), "%s", path);
+    refuse(ans, "open", ELOOP, "more than %d symbolic links", MAX_SYMLINK_HOPS);
 }
 
 void wd_broker_getenv(const wd_broker *b, const char *key, wd_broker_answer *ans)
@@ -297,23 +320,13 @@ void wd_broker_getenv(const wd_broker *b, const char *key, wd_broker_answer *ans
     *ans = (wd_broker_answer){.fd = -1};
     snprintf(ans->target, sizeof(ans->target), "%s", key);
     if (b->pure) {
-        wd_broker_refuse(ans, EACCES, "env %s: policy plugins get no environment", key);
-        return;
-    }
-    if (!b->policy) {
-        wd_broker_refuse(ans, EACCES, "env %s: no policy grants anything", key);
+        refuse(ans, "env", EACCES, "policy plugins get no environment");
         return;
     }
     wd_request req = {.kind = WD_REQ_ENVIRONMENT, .key = key};
-    wd_decision d;
-    if (wd_policy_decide(b->policy, &req, &d) != 0) {
-        wd_broker_refuse(ans, EINVAL, "env %s: not a valid key", key);
-        return;
-    }
-    char why[700];
-    wd_decision_explain(&d, why, 600);
-    if (d.effect != WD_ALLOW && !wd_broker_overridden(b, "env", key, ans, why, sizeof(why))) {
-        wd_broker_refuse(ans, EACCES, "env %s: %s", key, why);
+    if (!decide(b, &req, "env", key, ans)) {
+        if (ans->err == EINVAL)
+            snprintf(ans->reason, sizeof(ans->reason), "not a valid key");
         return;
     }
     size_t n = strlen(key);
@@ -321,10 +334,9 @@ void wd_broker_getenv(const wd_broker *b, const char *key, wd_broker_answer *ans
         if (strncmp(*e, key, n) == 0 && (*e)[n] == '=') {
             ans->value = *e + n + 1;
             ans->allowed = 1;
-            snprintf(ans->reason, sizeof(ans->reason), "%s", why);
             return;
         }
-    wd_broker_refuse(ans, ENOENT, "env %s: allowed, but not set", key);
+    refuse(ans, "env", ENOENT, "allowed, but not set");
 }
 
 /* ---- Landlock plan ----------------------------------------------------------------------- */
@@ -369,6 +381,12 @@ static int related(const char *a, size_t na, const char *b, size_t nb)
     return na == nb || longer[n] == '/';
 }
 
+/* Whether a protected path is path, lies beneath it, or holds it (anything but a clear "no"). */
+static bool changes_protected(const struct wd_protected *p, const char *path)
+{
+    return p && wd_protected_match_tree(p, path, NULL, NULL, 0) != 0;
+}
+
 long wd_broker_plan_fs(const wd_broker *b, wd_fs_grant **out)
 {
     *out = NULL;
@@ -406,8 +424,8 @@ long wd_broker_plan_fs(const wd_broker *b, wd_fs_grant **out)
         char *path = access ? (lit ? strndup(r->pattern, lit) : strdup("/")) : NULL;
         /* Beneath or above a path no one may change: the kernel may let the plugin read
          * there, but every change goes through the broker, which refuses it. */
-        if (path && b->protect_changes &&
-            wd_protected_match_tree(b->protect_changes, path, NULL, NULL, 0) != 0)
+        if (path && (changes_protected(b->protect_changes, path) ||
+                     changes_protected(b->protect_own, path)))
             access &= ~(WD_LL_WRITE_FILE | WD_LL_TRUNCATE | WD_LL_MAKE_REG | WD_LL_MAKE_DIR |
                         WD_LL_MAKE_SYM | WD_LL_MAKE_CHAR | WD_LL_MAKE_SOCK | WD_LL_MAKE_FIFO |
                         WD_LL_MAKE_BLOCK | WD_LL_REMOVE_FILE | WD_LL_REMOVE_DIR | WD_LL_REFER);

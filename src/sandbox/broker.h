@@ -24,6 +24,9 @@ typedef struct {
     /* Optional: globs beneath which nothing is written, created or deleted (warden's own
      * files), whatever the policy grants; Landlock never exposes change beneath them either. */
     const struct wd_protected *protect_changes;
+    /* Optional, applied as protect_changes: warden's own programs and libraries (the instance
+     * builds it with wd_protected_new_own, whoever started it). */
+    const struct wd_protected *protect_own;
     const char *const *environ; /* KEY=VALUE, NULL-terminated */
     int timeout_ms;             /* longest a connect may take */
     /* Optional: a denied request whose operation (component, verb, target: the ids
@@ -37,13 +40,18 @@ typedef struct {
 } wd_broker;
 
 typedef struct {
-    int fd;               /* the descriptor handed over, or -1 */
-    int err;              /* 0, or the errno the plugin sees */
-    int allowed;          /* the decision */
-    const char *value;    /* getenv: the value (points into environ) */
-    char target[4400];    /* what was decided, as resolved ("/srv/a/b", "1.2.3.4:443") */
-    char reason[768];     /* why: the rule that decided, or what refused it */
+    int fd;            /* the descriptor handed over, or -1 */
+    int err;           /* 0, or the errno the plugin sees */
+    int allowed;       /* the decision */
+    const char *value; /* getenv: the value (points into environ) */
+    char target[4400]; /* what was decided, as resolved ("/srv/a/b", "1.2.3.4:443") */
+    /* Why: the rule that decided, or what refused it. It never repeats the target: a record
+     * carries the target beside it, and the plugin is told "WHAT TARGET: REASON". */
+    char reason[768];
     char override_op[33]; /* the approval this request used, if any */
+    /* The verb a refusal is about ("read", "write", "create", "open", "env"); "" when the
+     * reason still names the target itself. */
+    char what[16];
 } wd_broker_answer;
 
 void wd_broker_open(const wd_broker *b, const char *path, int flags, wd_broker_answer *ans);

@@ -7,13 +7,24 @@
 #include <stddef.h>
 
 #include "sandbox/broker.h"
+#include "verdict/verdict.h"
 
 /* Fills ans as a refusal with errno err and a reason; closes any descriptor it held. */
 void wd_broker_refuse(wd_broker_answer *ans, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* A policy's denial of operation (verb, target) that a human approved: the approval is used
- * (once) and true returned, with why saying so; otherwise why names the operation id. */
+/* The final verdict (verdict.h: lockdown > protected > policy > one-shot approval) on req,
+ * under the broker's policy, watch, private and protected paths and overrides. verb and target
+ * name the operation an approval is for (wd_operation_id). An approval this request already
+ * used (ans->override_op) covers it again without being consumed twice. Returns 0 (out says
+ * allow or deny, and why, without the target), WD_EINVAL for a malformed request, or the
+ * error of consuming an approval (out then denies). */
+int wd_broker_verdict(const wd_broker *b, wd_broker_answer *ans, const wd_request *req,
+                      const char *verb, const char *target, wd_final *out);
+
+/* Transitional, for connects until they use wd_broker_verdict: a policy's denial of operation
+ * (verb, target) that a human approved: the approval is used (once) and true returned, with why
+ * saying so; otherwise why names the operation id. */
 bool wd_broker_overridden(const wd_broker *b, const char *verb, const char *target,
                           wd_broker_answer *ans, char *why, size_t size);
 

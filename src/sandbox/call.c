@@ -20,6 +20,7 @@
 #include "sandbox/proto.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/secure.h"
 #include "util/timeutil.h"
 #include "util/utf8.h"
 #include "warden/audit.h"
@@ -73,6 +74,75 @@ static const char *printable(const char *in, size_t len, char *out, size_t size)
     return out;
 }
 
+/* The longest a BROKER_DECISION record keeps of the target and of the reason, after escaping
+ * (docs/sandbox.md states what that bounds a record and a call to). A longer target is kept as
+ * this prefix plus its length and the SHA-256 of all of it. */
+enum { TARGET_KEEP = 256, REASON_KEEP = 512 };
+
+/* As printable(), but at most keep bytes of output, cut only between whole characters and
+ * whole escapes; *cut says whether anything was left out. */
+static const char *printable_prefix(const char *in, size_t len, size_t keep, char *out, bool *cut)
+{
+    size_t bad, o = 0, i = 0;
+    bool utf8 = wd_utf8_valid(in, len, &bad);
+    while (i < len) {
+        unsigned char c = (unsigned char)in[i];
+        size_t take = 1, need = 1;
+        if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8))
+            need = 4;
+        else if (c >= 0x80)
+            take = need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+        if (o + need > keep)
+            break;
+        if (need == 4 && take == 1)
+            snprintf(out + o, 5, "\\x%02x", c);
+        else
+            memcpy(out + o, in + i, take);
+        o += need;
+        i += take;
+    }
+    out[o] = 0;
+    *cut = i < len;
+    return out;
+}
+
+/* One BROKER_DECISION record's details: the target and the reason each bounded. */
+static json_t *decision_details(const char *op, const wd_msg *m, const wd_broker_answer *ans)
+{
+    char target[TARGET_KEEP + 1], reason[REASON_KEEP + 1];
+    bool target_cut, reason_cut;
+    size_t tlen = strlen(ans->target);
+    printable_prefix(ans->target, tlen, TARGET_KEEP, target, &target_cut);
+    printable_prefix(ans->reason, strlen(ans->reason), REASON_KEEP, reason, &reason_cut);
+    json_t *d = json_pack("{s:s, s:s}", "op", op, "target", target);
+    if (d && target_cut) {
+        /* Without its hash a cut target would be lost: no hash, no record, no grant. */
+        uint8_t digest[WD_SHA256_LEN];
+        char hex[2 * WD_SHA256_LEN + 1];
+        wd_hasher *h = NULL;
+        int rc = wd_hasher_new(&h);
+        if (!rc)
+            rc = wd_sha256(h, ans->target, tlen, digest);
+        wd_hasher_free(h);
+        if (rc) {
+            json_decref(d);
+            return NULL;
+        }
+        wd_hex_encode(digest, sizeof(digest), hex);
+        json_object_set_new(d, "target_bytes", json_integer((json_int_t)tlen));
+        json_object_set_new(d, "target_sha256", json_string(hex));
+    }
+    if (d) {
+        json_object_set_new(d, "decision", json_string(ans->allowed ? "allow" : "deny"));
+        if (!ans->allowed && ans->what[0])
+            json_object_set_new(d, "verb", json_string(ans->what));
+        json_object_set_new(d, "reason", json_string(reason));
+        if (m->type == WD_MSG_OPEN)
+            json_object_set_new(d, "flags", json_integer(m->a));
+    }
+    return d;
+}
+
 static int broker_request(wd_instance *in, call_state *cs, const wd_msg *m, uint64_t deadline)
 {
     /* A connect may take what is left of the call, and at most 5 s. */
@@ -90,15 +160,8 @@ static int broker_request(wd_instance *in, call_state *cs, const wd_msg *m, uint
     else
         op = "env", wd_broker_getenv(&in->broker, arg, &ans);
     cs->res->requests++;
-    char target[sizeof(ans.target) * 4], reason[sizeof(ans.reason) * 4];
-    json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "op", op, "target",
-                          printable(ans.target, strlen(ans.target), target, sizeof(target)),
-                          "decision", ans.allowed ? "allow" : "deny", "reason",
-                          printable(ans.reason, strlen(ans.reason), reason, sizeof(reason)));
-    if (d && m->type == WD_MSG_OPEN)
-        json_object_set_new(d, "flags", json_integer(m->a));
     if (audit(in, "BROKER_DECISION", ans.allowed ? WD_SEVERITY_LOW : WD_SEVERITY_MEDIUM,
-              cs->res->correlation_id, d) != 0 &&
+              cs->res->correlation_id, decision_details(op, m, &ans)) != 0 &&
         ans.allowed) {
         /* What cannot be recorded is not granted. */
         if (ans.fd >= 0)
@@ -106,16 +169,21 @@ static int broker_request(wd_instance *in, call_state *cs, const wd_msg *m, uint
         ans.fd = -1;
         ans.allowed = 0;
         ans.err = EACCES;
-        snprintf(ans.reason, sizeof(ans.reason), "%s %.300s: the audit log cannot record it", op,
-                 ans.target);
+        snprintf(ans.what, sizeof(ans.what), "%s", op);
+        snprintf(ans.reason, sizeof(ans.reason), "the audit log cannot record it");
     }
     if (!ans.allowed)
         cs->res->denied++;
     int rc;
-    if (!ans.allowed)
-        rc = wd_proto_send(in->sock, WD_MSG_REPLY, -(ans.err ? ans.err : EACCES), 0, ans.reason,
-                           strlen(ans.reason), -1);
-    else if (m->type == WD_MSG_GETENV)
+    if (!ans.allowed) {
+        /* The plugin is told what was refused and why; the record keeps those apart. */
+        char told[sizeof(ans.what) + sizeof(ans.target) + sizeof(ans.reason) + 4];
+        int n = ans.what[0]
+                    ? snprintf(told, sizeof(told), "%s %s: %s", ans.what, ans.target, ans.reason)
+                    : snprintf(told, sizeof(told), "%s", ans.reason);
+        rc = wd_proto_send(in->sock, WD_MSG_REPLY, -(ans.err ? ans.err : EACCES), 0, told,
+                           n < 0 ? 0 : strnlen(told, sizeof(told)), -1);
+    } else if (m->type == WD_MSG_GETENV)
         rc = wd_proto_send(in->sock, WD_MSG_REPLY, 0, 0, ans.value,
                            strnlen(ans.value, WD_PROTO_MAX_DATA), -1);
     else

@@ -9,6 +9,7 @@
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,6 +238,46 @@ static int build_setup(wd_instance *in)
     return 0;
 }
 
+/* Whether a file or directory only root or the host's user can change. */
+static bool trusted_mode(const struct stat *st)
+{
+    return (st->st_uid == 0 || st->st_uid == geteuid()) && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* The runner runs as the host's user before it confines itself, so it is opened once, here,
+ * and checked: a regular file that no one but root or this user can change, in a directory
+ * the same holds for. spawn.c executes that descriptor, so a runner replaced afterwards is not
+ * what runs. A runner missing at start fails the first call (WD-S013), as before. */
+static int open_runner(wd_instance *in)
+{
+    in->runner_fd = open(in->runner, O_PATH | O_CLOEXEC);
+    if (in->runner_fd < 0)
+        return errno == ENOENT || errno == ENOTDIR
+                   ? 0
+                   : wd_error_set(WD_EPERM, "WD-S013", NULL, 0, 0, "cannot open the runner %s: %s",
+                                  in->runner, strerror(errno));
+    struct stat st, dst;
+    char real[WD_PATH_MAX], link[64];
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", in->runner_fd);
+    ssize_t n = readlink(link, real, sizeof(real) - 1);
+    char *slash = n > 0 ? memrchr(real, '/', (size_t)n) : NULL;
+    int dir = -1;
+    if (slash) {
+        *slash = '\0';
+        dir = open(slash == real ? "/" : real, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
+    bool ok = fstat(in->runner_fd, &st) == 0 && S_ISREG(st.st_mode) && trusted_mode(&st) &&
+              dir >= 0 && fstat(dir, &dst) == 0 && trusted_mode(&dst);
+    if (dir >= 0)
+        close(dir);
+    if (ok)
+        return 0;
+    return wd_error_set(WD_EPERM, "WD-S013", NULL, 0, 0,
+                        "refusing the runner %s: it (or its directory) is not a regular file that "
+                        "only root or this user can change",
+                        in->runner);
+}
+
 static char *runner_path(const wd_sandbox_options *o)
 {
     const char *p = o->runner_path;
@@ -274,13 +315,17 @@ int wd_instance_start(wd_instance **out, const wd_contract *contract,
     if (!contract)
         return wd_fail(WD_EINVAL, "wd_instance_start needs a contract");
     wd_sandbox_options def = WD_SANDBOX_OPTIONS_INIT;
-    if (opts && opts->version != WD_SANDBOX_OPTIONS_VERSION)
+    if (opts && opts->version != 1 && opts->version != WD_SANDBOX_OPTIONS_VERSION)
         return wd_fail(WD_EINVAL, "unknown wd_sandbox_options version %u", opts->version);
     wd_instance *in = calloc(1, sizeof(*in));
     if (!in)
         return wd_fail(WD_ENOMEM, "out of memory");
     in->contract = contract;
-    in->opts = opts ? *opts : def;
+    in->opts = def;
+    /* A version 1 caller's struct ends before watch. */
+    if (opts)
+        memcpy(&in->opts, opts,
+               opts->version == 1 ? offsetof(wd_sandbox_options, watch) : sizeof(*opts));
     in->memfd = in->sock = -1;
     in->pid = in->retired = -1;
     in->held = in->opts.policy ? wd_policy_ref(in->opts.policy) : NULL;
@@ -290,8 +335,17 @@ int wd_instance_start(wd_instance **out, const wd_contract *contract,
     in->broker.component = wd_contract_id(contract);
     in->broker.audit = in->opts.audit;
     in->broker.protect_changes = in->opts.protect_changes;
+    in->broker.watch = in->opts.watch;
+    in->runner_fd = -1;
     in->runner = runner_path(&in->opts);
     int rc = in->runner ? 0 : wd_fail(WD_ENOMEM, "out of memory");
+    if (!rc)
+        rc = open_runner(in);
+    /* warden's own programs and libraries, whoever started the instance and whatever the
+     * policy grants: a plugin that rewrote the runner would run outside every sandbox next. */
+    if (!rc)
+        rc = wd_protected_new_own(&in->own, in->runner, NULL, 0);
+    in->broker.protect_own = in->own;
     if (!rc)
         rc = add_protected(in, wd_contract_path(contract));
     if (!rc)
@@ -338,6 +392,9 @@ void wd_instance_stop(wd_instance *in)
     wd_runner_finish_retired(in, 100);
     if (in->memfd >= 0)
         close(in->memfd);
+    if (in->runner_fd >= 0)
+        close(in->runner_fd);
+    wd_protected_free(in->own);
     for (size_t i = 0; i < in->broker.protected_count; i++)
         free(in->broker.protected_paths[i]);
     free(in->broker.protected_paths);

@@ -12,6 +12,7 @@
 #include "sandbox/proto.h"
 #include "util/buf.h"
 #include "warden/contract.h"
+#include "warden/integrity.h"
 #include "warden/policy.h"
 #include "warden/sandbox.h"
 
@@ -46,6 +47,11 @@ struct wd_instance {
     char *describe;
     wd_buf notes;
     wd_policy *held; /* opts.policy, referenced for the instance's lifetime */
+    /* The runner, opened (O_PATH) and checked once at start: a regular file that only root or
+     * the host's user can change, in a directory the same holds for. spawn.c executes this
+     * descriptor, never the path again. -1: the runner did not exist at start. */
+    int runner_fd;
+    wd_protected *own; /* warden's own files (wd_protected_new_own), never changed by a plugin */
     uint8_t buf[WD_PROTO_MAX_MSG];
 };
 

@@ -63,6 +63,116 @@ int wd_protected_new(wd_protected **out, const char *const *globs, size_t n)
     return 0;
 }
 
+/* A growing list of absolute paths, without repeats. */
+typedef struct {
+    char **v;
+    size_t n, cap;
+    int rc;
+} path_list;
+
+static void list_add(path_list *l, const char *path)
+{
+    if (l->rc || !path || path[0] != '/')
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        if (!strcmp(l->v[i], path))
+            return;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        char **v = realloc(l->v, cap * sizeof(*v));
+        if (!v) {
+            l->rc = wd_fail(WD_ENOMEM, "out of memory");
+            return;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    if (!(l->v[l->n] = strdup(path)))
+        l->rc = wd_fail(WD_ENOMEM, "out of memory");
+    else
+        l->n++;
+}
+
+/* A file as given and as resolved, and warden's programs and library beside it. */
+static void add_with_siblings(path_list *l, const char *file)
+{
+    static const char *const names[] = {"warden", "wardend", "warden-runner", "libwarden.so*"};
+    char real[PATH_MAX], dir[PATH_MAX + 32];
+    list_add(l, file);
+    if (!file || !realpath(file, real))
+        return;
+    list_add(l, real);
+    char *slash = strrchr(real, '/');
+    *slash = '\0';
+    for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+        snprintf(dir, sizeof(dir), "%s/%s", real, names[i]);
+        list_add(l, dir);
+    }
+    /* An installed library lives in ../lib beside ../bin. */
+    slash = strrchr(real, '/');
+    if (slash && slash != real) {
+        *slash = '\0';
+        snprintf(dir, sizeof(dir), "%s/lib/libwarden.so*", real);
+        list_add(l, dir);
+    }
+}
+
+/* Every file this process has mapped: libwarden, each shared object, the executable. */
+static void add_mapped(path_list *l)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    if (!f) {
+        l->rc = wd_error_set(WD_EIO, WD_T_IO, NULL, 0, 0,
+                             "cannot read /proc/self/maps to protect warden's own files: %s",
+                             strerror(errno));
+        return;
+    }
+    char line[PATH_MAX + 256];
+    while (!l->rc && fgets(line, sizeof(line), f)) {
+        size_t len = strlen(line);
+        if (len && line[len - 1] == '\n')
+            line[--len] = '\0';
+        /* "start-end perms offset dev inode   /path/name (deleted)" */
+        int skip = 0;
+        unsigned long inode = 0;
+        if (sscanf(line, "%*s %*s %*s %*s %lu %n", &inode, &skip) < 1 || !skip || !inode)
+            continue;
+        char *path = line + skip;
+        static const char deleted[] = " (deleted)";
+        size_t pl = strlen(path), dl = sizeof(deleted) - 1;
+        if (pl > dl && !strcmp(path + pl - dl, deleted))
+            path[pl - dl] = '\0';
+        if (path[0] == '/' && strncmp(path, "/memfd:", 7) != 0)
+            list_add(l, path);
+    }
+    fclose(f);
+}
+
+int wd_protected_new_own(wd_protected **out, const char *runner, const char *const *globs, size_t n)
+{
+    *out = NULL;
+    path_list l = {0};
+    for (size_t i = 0; i < n; i++) {
+        if (!globs[i] || globs[i][0] != '/')
+            l.rc = wd_error_set(WD_EINVAL, WD_T_INPUT, NULL, 0, 0,
+                                "a protected path is absolute: \"%s\"", globs[i] ? globs[i] : "");
+        list_add(&l, globs[i]);
+    }
+    char self[PATH_MAX];
+    ssize_t sn = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (sn > 0) {
+        self[sn] = '\0';
+        add_with_siblings(&l, self);
+    }
+    add_with_siblings(&l, runner);
+    add_mapped(&l);
+    int rc = l.rc ? l.rc : wd_protected_new(out, (const char *const *)l.v, l.n);
+    for (size_t i = 0; i < l.n; i++)
+        free(l.v[i]);
+    free(l.v);
+    return rc;
+}
+
 void wd_protected_free(wd_protected *p)
 {
     if (!p)

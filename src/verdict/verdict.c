@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "verdict/verdict.h"
+#include "util/path.h"
 #include "util/utf8.h"
 
 const char *wd_reason_name(wd_reason r)
@@ -39,53 +40,103 @@ static void explain(wd_explain_memo *m, const wd_decision *d, char *why, size_t 
     }
 }
 
+bool wd_verdict_is_private(const wd_verdict_rules *rules, const char *path)
+{
+    for (size_t i = 0; path && i < rules->nprivate; i++) {
+        const char *p = rules->private_paths[i];
+        size_t n = p ? strlen(p) : 0;
+        while (n > 1 && p[n - 1] == '/')
+            n--;
+        if (n && strncmp(path, p, n) == 0 && (path[n] == 0 || path[n] == '/' || n == 1))
+            return true;
+    }
+    return false;
+}
+
+static void deny(wd_final *out, const char *reason)
+{
+    out->d.effect = WD_DENY;
+    out->reason = reason;
+}
+
+/* Warden's own files: a change there is denied whatever the policy says, and no approval can
+ * lift it. Matching resolves the path through the file system, so it is done only where it can
+ * change the answer: an allow, or a denial that names an operation (which must never be one of
+ * warden's own files). */
+static bool protected_change(const wd_verdict_rules *rules, const wd_request *req, wd_final *out)
+{
+    if (!changes(req) || (out->d.effect != WD_ALLOW && !rules->overrides))
+        return false;
+    const wd_protected *sets[2] = {rules->protect, rules->protect_own};
+    for (int i = 0; i < 2; i++) {
+        const char *glob = NULL;
+        if (!sets[i] || (req->access == WD_ACCESS_DELETE
+                             ? wd_protected_match_tree(sets[i], req->path, &glob, NULL, 0)
+                             : wd_protected_match(sets[i], req->path, &glob, NULL, 0)) == 0)
+            continue;
+        deny(out, "protected");
+        snprintf(out->why, sizeof(out->why),
+                 "a protected path (%.2000s): no policy grants changing warden's own files",
+                 glob ? glob : "unresolvable path");
+        return true;
+    }
+    return false;
+}
+
 int wd_verdict_decide(const wd_verdict_rules *rules, const wd_policy *policy, const wd_request *req,
                       const char *verb, const char *target, wd_final *out)
 {
     out->operation[0] = '\0';
     out->overridden = false;
-    int rc = wd_policy_decide(policy, req, &out->d);
-    if (rc)
-        return rc;
-    out->reason = wd_reason_name(out->d.reason);
-    explain(rules->memo, &out->d, out->why, sizeof(out->why));
+    if (policy) {
+        int rc = wd_policy_decide(policy, req, &out->d);
+        if (rc)
+            return rc;
+        out->reason = wd_reason_name(out->d.reason);
+        explain(rules->memo, &out->d, out->why, sizeof(out->why));
+    } else {
+        out->d = (wd_decision){WD_DENY, WD_REASON_NO_RULE, NULL, NULL};
+        out->reason = wd_reason_name(WD_REASON_NO_RULE);
+        snprintf(out->why, sizeof(out->why), "no policy grants anything");
+    }
 
     const char *locked = wd_watch_lockdown(rules->watch);
     if (locked) {
         /* Lockdown outranks every rule and every override. */
-        out->d.effect = WD_DENY;
-        out->reason = "lockdown";
+        deny(out, "lockdown");
         snprintf(out->why, sizeof(out->why), "%s", locked);
         return 0;
     }
-    /* A change to warden's own files is denied whatever the policy says, and no approval can
-     * lift it: such a denial carries no operation id. */
-    /* Matching resolves the path through the file system, so it is done only where it can
-     * change the answer: an allow, or a denial that names an operation (which must never be
-     * one of warden's own files: no approval may lift those). */
-    bool can_lift = rules->overrides != NULL; /* its denial would carry an operation id */
-    const char *glob = NULL;
-    if (rules->protect && changes(req) && (out->d.effect == WD_ALLOW || can_lift) &&
-        (req->access == WD_ACCESS_DELETE
-             ? wd_protected_match_tree(rules->protect, req->path, &glob, NULL, 0)
-             : wd_protected_match(rules->protect, req->path, &glob, NULL, 0)) != 0) {
-        out->d.effect = WD_DENY;
-        out->reason = "protected";
-        snprintf(out->why, sizeof(out->why),
-                 "a protected path (%.2000s): no policy grants changing warden's own files",
-                 glob ? glob : "unresolvable path");
-        return 0;
+    if (req->kind == WD_REQ_STORAGE && rules->nprivate) {
+        char norm[WD_PATH_MAX];
+        bool escapes = false;
+        if (wd_path_normalize(req->path, norm, sizeof(norm), &escapes) == 0 && !escapes &&
+            wd_verdict_is_private(rules, norm)) {
+            deny(out, "protected");
+            snprintf(out->why, sizeof(out->why),
+                     "a protected path (warden's own files are never granted)");
+            return 0;
+        }
     }
+    if (protected_change(rules, req, out))
+        return 0;
     if (!rules->overrides || out->d.effect == WD_ALLOW ||
         wd_operation_id(rules->component, verb, target, out->operation) != 0)
         return 0;
-    if (rules->none_pending)
+    bool used =
+        rules->consumed && rules->consumed[0] && strcmp(rules->consumed, out->operation) == 0;
+    if (!used && rules->none_pending)
         return 0;
-    rc = wd_override_consume(rules->overrides, out->operation, rules->component, 0, rules->audit);
-    if (rc == WD_ENOTFOUND)
-        return 0;
-    if (rc)
-        return rc;
+    if (!used) {
+        int rc = wd_override_consume(rules->overrides, out->operation, rules->component, 0,
+                                     rules->audit);
+        if (rc == WD_ENOTFOUND)
+            return 0;
+        if (rc)
+            return rc;
+        if (rules->consumed)
+            memcpy(rules->consumed, out->operation, sizeof(out->operation));
+    }
     char was[3000];
     snprintf(was, sizeof(was), "%.2900s", out->why);
     out->overridden = true;

@@ -35,6 +35,18 @@ typedef struct {
     wd_audit *audit;             /* OVERRIDE_USED goes here */
     bool none_pending;           /* overrides holds no approval: ids only, no lookups */
     wd_explain_memo *memo;       /* may be NULL */
+    /* A second change-protected set (warden's own programs and libraries, wd_protected_new_own),
+     * applied exactly as protect; may be NULL. */
+    const wd_protected *protect_own;
+    /* Absolute paths (each covering everything beneath it) never granted at all, not even for
+     * reading: keys, logs, configuration, a plugin's contract and library. Matched against the
+     * lexically normalised path; the broker passes paths it resolved itself. */
+    const char *const *private_paths;
+    size_t nprivate;
+    /* In and out (WD_OPERATION_ID_LEN + 1 bytes, "" at first; may be NULL): the approval this
+     * request already used. One request may decide the same operation more than once (as
+     * asked, then as resolved): one approval covers all of them and is consumed once. */
+    char *consumed;
 } wd_verdict_rules;
 
 typedef struct {
@@ -45,11 +57,16 @@ typedef struct {
     bool overridden;
 } wd_final;
 
-/* Decides req under policy and applies the rules. Returns 0, WD_EINVAL for a malformed request
- * (wd_error_last says why), or the error of consuming an approval (the decision then stays a
- * denial). */
+/* Decides req under policy (NULL: a policy that grants nothing) and applies the rules, in this
+ * order: lockdown, private and protected paths, the policy, an approval. out->why never repeats
+ * verb or target (callers print or record those beside it). Returns 0, WD_EINVAL for a
+ * malformed request (wd_error_last says why), or the error of consuming an approval (the
+ * decision then stays a denial). */
 int wd_verdict_decide(const wd_verdict_rules *rules, const wd_policy *policy, const wd_request *req,
                       const char *verb, const char *target, wd_final *out);
+
+/* Whether path (absolute) is, or lies beneath, one of the rules' private paths. */
+bool wd_verdict_is_private(const wd_verdict_rules *rules, const char *path);
 
 /* The reason name of a policy decision ("rule", "tie", "no_rule", "escapes_root"). */
 const char *wd_reason_name(wd_reason r);

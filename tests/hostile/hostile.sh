@@ -287,7 +287,7 @@ case_02_path_escape() {
     else
         skip_part "no Landlock: open(2) through a symlink in a granted directory is not refused (not tried)"
     fi
-    expect_eq "$(audit_denials open /etc/passwd "read /etc/passwd: no rule matched (default deny)")" 3 \
+    expect_eq "$(audit_denials open /etc/passwd "no rule matched (default deny)")" 3 \
         "audit: three denials name the resolved /etc/passwd (dotdot, symlink, symlinked dir)"
     expect_audit_deny open "$d/../../" "the path climbs above /"
     expect_audit_deny open "$s/policy.yaml" "a protected path"
@@ -771,6 +771,112 @@ case_21_rename_past_deny() {
     [ -f "$dir/data/a.secret" ] && [ ! -e "$dir/data/a.txt" ]
     wd_check $? "a.secret keeps its name"
     expect_audit_call WD-S011
+}
+
+# 30. A policy that grants read and write on the directory warden runs from (here a copy of the
+#     build's warden, warden-runner and libwarden, and a shared object the host maps, put there
+#     with LD_LIBRARY_PATH): every attempt to replace them, through the broker and directly, is
+#     refused and audited, nothing changes, and the next call runs the real runner. A runner (or
+#     its directory) that others could change is refused before anything runs.
+case_30_own_files() {
+    local s bin lib before after in f so
+    s=$(stage own_files)
+    bin="$s/bin"
+    mkdir -p "$bin/lib"
+    cp "$WARDEN" "$bin/warden"
+    cp "$(dirname "$WARDEN")/warden-runner" "$bin/warden-runner"
+    cp "$(dirname "$WARDEN")/libwarden.so" "$bin/libwarden.so"
+    so=$(ldd "$WARDEN" | awk '$1 == "libjansson.so.4" { print $3 }')
+    if [ -z "$so" ]; then
+        skip_case "warden does not map libjansson.so.4 from a file ldd names"
+        return
+    fi
+    cp "$so" "$bin/lib/libjansson.so.4"
+    lib="lib/libjansson.so.4"
+    chmod 755 "$bin" "$bin/lib"
+    before=$(cd "$bin" && sha256sum warden warden-runner libwarden.so "$lib")
+    in=$(printf '{"bin": "%s", "files": "warden-runner,warden,libwarden.so,%s", "direct": %d}' \
+        "$bin" "$lib" $((ABI > 0)))
+    run env LD_LIBRARY_PATH="$bin/lib" "$bin/warden" run "$s/contract.yaml" --json --keys "$KEYS" \
+        --log "$LOG" --input "$in" "${MIN[@]}"
+    load_result
+    expect_contained WD-S011
+    expect_output_contains "control: wrote 8 bytes"
+    expect_output_lacks "BREACH"
+    local why="no policy grants changing warden's own files"
+    for f in warden-runner warden libwarden.so "$lib"; do
+        expect_output_contains "broker write $f: refused: write $bin/$f: a protected path ("
+        expect_output_contains "broker append $f: refused: write $bin/$f: a protected path ("
+        expect_audit_deny open "$bin/$f" "$why"
+        if [ "$ABI" -gt 0 ]; then
+            # A running program's file may be refused as busy before Landlock is asked.
+            expect_output_matches "^direct write $f: refused errno=(13 \(EACCES\)|26 \(ETXTBSY\))$"
+            expect_output_contains "direct unlink $f: refused errno=13 (EACCES)"
+            expect_output_matches "^direct rename over $f: refused errno=(13 \(EACCES\)|18 \(EXDEV\))$"
+        fi
+    done
+    [ "$ABI" -gt 0 ] || skip_part "no Landlock: open(2), unlink(2) and rename(2) there are not refused by the kernel (not tried)"
+    expect_eq "$(audit_denials open "" "$why")" 8 "audit: 8 broker denials name warden's own files"
+    expect_audit_call WD-S011
+    after=$(cd "$bin" && sha256sum warden warden-runner libwarden.so "$lib")
+    expect_eq "$after" "$before" "warden, warden-runner, libwarden.so and $lib are unchanged"
+    # The next call runs the real runner and succeeds.
+    run env LD_LIBRARY_PATH="$bin/lib" "$bin/warden" run "$s/contract.yaml" --json --keys "$KEYS" \
+        --log "$LOG" --input '{"mode": "noop"}' "${MIN[@]}"
+    load_result
+    expect_eq "$WD_LAST_RC/$R_OK" 0/true "the next call succeeds"
+    expect_output_contains "noop: ran"
+    # A runner, or a runner's directory, that others could change is not run at all.
+    chmod g+w "$bin/warden-runner"
+    expect_exit 1 -- "$bin/warden" run "$s/contract.yaml" --json --input '{"mode": "noop"}' "${MIN[@]}"
+    expect_stderr_contains "WD-S013"
+    expect_stderr_contains "refusing the runner $bin/warden-runner"
+    chmod g-w "$bin/warden-runner"
+    chmod o+w "$bin"
+    expect_exit 1 -- "$bin/warden" run "$s/contract.yaml" --json --input '{"mode": "noop"}' "${MIN[@]}"
+    expect_stderr_contains "WD-S013"
+    chmod o-w "$bin"
+    expect_audit_intact
+}
+
+# 31. 4 KiB paths that are not UTF-8 (each byte escapes to \xNN): every BROKER_DECISION record
+#     stays under the bound docs/sandbox.md states (4 KiB), keeps a 256-byte prefix of the
+#     target, its length and the SHA-256 of all of it, and a reason that does not repeat it.
+case_31_audit_volume() {
+    call "$WD_HOSTILE_DIR/audit_volume" '{"count": 6, "bytes": 4000}'
+    expect_contained WD-S011
+    expect_output_contains "refused 6 of 6"
+    expect_audit_denials 6
+    "$WARDEN" audit show --log "$LOG" --json >"$WD_TMP/.audit.json" 2>/dev/null
+    python3 - "$WD_TMP/.audit.json" "$R_CORRELATION_ID" "$(ls "$LOG"/audit-*.jsonl)" <<'PY'
+import hashlib, json, sys
+shown, corr, segments = sys.argv[1], sys.argv[2], sys.argv[3].split()
+raw = [l for seg in segments for l in open(seg, "rb") if b'"BROKER_DECISION"' in l and corr.encode() in l]
+assert len(raw) == 6, "6 raw records, got %d" % len(raw)
+for line in raw:
+    assert len(line) <= 4096, "a record of %d bytes, over the 4 KiB bound" % len(line)
+recs = [json.loads(l) for l in open(shown) if l.strip()]
+recs = [r for r in recs if r["type"] == "BROKER_DECISION" and r.get("correlation_id") == corr]
+want = {}
+for i in range(6):
+    p = bytearray(b"/hv%03d/" % i)
+    while len(p) < 4000:
+        j = len(p)
+        p.append(ord("/") if j % 200 == 0 else 0x80 | (j % 64))
+    want[hashlib.sha256(bytes(p)).hexdigest()] = i
+seen = set()
+for r in recs:
+    d = r["details"]
+    assert d["target_bytes"] == 4000, d
+    assert d["target_sha256"] in want, "the hash of a full target: %s" % d["target_sha256"]
+    seen.add(d["target_sha256"])
+    assert len(d["target"]) <= 256 and d["target"].startswith("/hv"), d["target"]
+    assert "\\x" not in d["reason"] and "/hv" not in d["reason"], d["reason"]
+assert len(seen) == 6, "6 different targets hashed"
+print("6 records, each at most 4096 bytes, each with the SHA-256 of its whole target")
+PY
+    wd_check $? "audit: bounded records that keep the hash of each 4 KiB target"
+    expect_audit_intact
 }
 
 # 40. The host's own addresses. Under a policy that allows every host ("*"), a service the host

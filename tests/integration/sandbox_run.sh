@@ -143,6 +143,32 @@ else
     echo "note: skipping the ordinary-user run (not root, no setpriv, or no user namespaces)"
 fi
 
+# ---- warden check and the broker give the same verdict, for the same reason ---------------------
+PROBE_DIR="$WD_BINARY_DIR/tests/hostile/lockdown_probe"
+if [ -f "$PROBE_DIR/contract.yaml" ]; then
+    rows=("read $PROBE_DIR/data/probe.txt" "write $PROBE_DIR/data/probe.txt"
+        "read $PROBE_DIR/data/x.secret" "read /etc/passwd" "env LANG" "env HOME")
+    table=$(IFS=,; echo "${rows[*]}")
+    run env LANG=C.UTF-8 "${WRUN[@]}" "$PROBE_DIR/contract.yaml" --json --input "{\"table\": \"$table\"}"
+    expect_json_stdout
+    broker="$WD_TMP/broker-table"
+    wd_json_eval 'd["output"]' >"$broker"
+    for row in "${rows[@]}"; do
+        verb=${row%% *} target=${row#* }
+        run "$WARDEN" check --policy "$PROBE_DIR/policy.yaml" "$verb" "$target"
+        decision=$(head -1 "$WD_OUT" | cut -d' ' -f1)
+        why=$(head -1 "$WD_OUT" | cut -d: -f2- | sed 's/^ //')
+        if [ "$decision" = allow ]; then
+            grep -qxF -- "$row: allow" "$broker"
+        else
+            grep -qxF -- "$row: deny: $row: $why" "$broker"
+        fi
+        wd_check $? "warden check and the broker agree on $row ($decision: $why)" "broker: $(cat "$broker")"
+    done
+else
+    echo "note: the hostile plugins are not built: the check/broker table is left out"
+fi
+
 # ---- a kernel below the configured minimum: refused before any plugin code runs ------------------
 expect_exit 1 -- "$WARDEN" run "$WC" --min-landlock 64
 expect_stderr_contains "WD-S001: Landlock ABI"

@@ -251,14 +251,26 @@ static wd_broker_answer open_ok(const fx *f, const char *path, int flags, const 
     return a;
 }
 
-/* Opens and expects a refusal with err (0: any errno) and a reason containing reason_has. */
+/* What the plugin is told of a refusal: "WHAT TARGET: REASON" (the reason alone never names
+ * the target, so a record keeps the two apart and a long target is not written twice; only a
+ * protected path's glob, warden's own text, may happen to spell it). */
+static const char *told(const wd_broker_answer *a)
+{
+    static char buf[sizeof(a->what) + sizeof(a->target) + sizeof(a->reason) + 4];
+    snprintf(buf, sizeof(buf), "%s %s: %s", a->what, a->target, a->reason);
+    return buf;
+}
+
+/* Opens and expects a refusal with err (0: any errno) and a reason containing reason_has
+ * (matched against what the plugin is told). */
 static wd_broker_answer open_refused(const fx *f, const char *path, int flags, int err,
                                      const char *reason_has, int line)
 {
     wd_broker_answer a;
     wd_broker_open(&f->b, path, flags, &a);
-    if (a.allowed || a.fd != -1 || a.err == 0 || (err && a.err != err) ||
-        (reason_has && !strstr(a.reason, reason_has))) {
+    if (a.allowed || a.fd != -1 || a.err == 0 || (err && a.err != err) || !a.what[0] ||
+        (a.target[0] && strstr(a.reason, a.target) && !strstr(a.reason, "a protected path (")) ||
+        (reason_has && !strstr(told(&a), reason_has))) {
         dump("expected a refusal", path, flags, &a, line);
         print_error("  want err %d (%s), reason containing \"%s\"\n", err, strerror(err),
                     reason_has ? reason_has : "");
@@ -1565,6 +1577,139 @@ static void test_plan_fs_deny_and_protected(void **state)
     wd_broker_plan_free(g, 0);
 }
 
+/* ---- the final verdict: lockdown, warden's own files ---------------------------------------- */
+
+/* A lockdown that begins while requests are being served denies the next one, whatever the
+ * policy grants, with the lockdown's reason; it outranks approvals too. */
+static void test_lockdown_denies_next_request(void **state)
+{
+    fx *f = *state;
+    char keys[PATH_MAX], log[PATH_MAX], manifest[PATH_MAX + 16], pub[PATH_MAX + 16];
+    wd_audit *audit = wd_test_audit_open(f->root, keys, log, sizeof(keys));
+    assert_non_null(audit);
+    snprintf(manifest, sizeof(manifest), "%s/baseline", f->root);
+    snprintf(pub, sizeof(pub), "%s/signing.pub", keys);
+    mk_dir(f, "watched");
+    mk_file(f, "watched/rules", "rules\n");
+    const char *paths[] = {P(f, "watched")};
+    assert_int_equal(wd_baseline_create(paths, 1, keys, manifest, NULL, NULL), 0);
+    wd_watch *w = NULL;
+    assert_int_equal(wd_watch_start(&w, manifest, pub, audit), 0);
+    f->b.watch = w;
+    OPEN_OK(f, P(f, "data/hello.txt"), O_RDONLY, "hello world");
+    wd_broker_answer a;
+    wd_broker_getenv(&f->b, "LANG", &a);
+
+    FILE *fp = fopen(P(f, "watched/rules"), "a");
+    assert_non_null(fp);
+    fputs("loosened\n", fp);
+    fclose(fp);
+    for (int i = 0; i < 2000 && !wd_watch_lockdown(w); i++)
+        usleep(1000);
+    const char *locked = wd_watch_lockdown(w);
+    assert_non_null(locked);
+    a = OPEN_REFUSED(f, P(f, "data/hello.txt"), O_RDONLY, EACCES, locked);
+    assert_string_equal(a.reason, locked);
+    assert_string_equal(a.what, "read");
+    OPEN_REFUSED(f, P(f, "data/new.txt"), O_WRONLY | O_CREAT, EACCES, "lockdown: ");
+    f->env[0] = "LANG=C";
+    f->env[1] = NULL;
+    use_policy(f, "version: \"1.0\"\npermissions:\n  environment:\n    allow:\n"
+                  "      - key: LANG\n");
+    wd_broker_getenv(&f->b, "LANG", &a);
+    assert_false(a.allowed);
+    assert_null(a.value);
+    assert_string_equal(a.reason, locked);
+    f->b.watch = NULL;
+    wd_watch_free(w);
+    assert_int_equal(wd_audit_close(audit), 0);
+}
+
+/* warden's own programs and libraries (wd_protected_new_own): never changed through the broker
+ * and never changeable under Landlock, whatever the policy grants on their directory. */
+static void test_own_files_never_changed(void **state)
+{
+    fx *f = *state;
+    mk_dir(f, "bin");
+    mk_file(f, "bin/warden-runner", "RUNNER");
+    mk_file(f, "bin/libwarden.so.0", "LIB");
+    mk_file(f, "bin/other.txt", "other");
+    wd_protected *own = NULL;
+    assert_int_equal(wd_protected_new_own(&own, P(f, "bin/warden-runner"), NULL, 0), 0);
+    f->b.protect_own = own;
+    use_policy(f, "version: \"1.0\"\npermissions:\n  storage:\n    allow:\n"
+                  "      - uri: \"fs://bin/**\"\n        access: [read, write]\n"
+                  "      - uri: \"fs://pub/**\"\n        access: [read, write]\n");
+    /* Through the broker: reading is fine, no change is. */
+    OPEN_OK(f, P(f, "bin/warden-runner"), O_RDONLY, "RUNNER");
+    static const int changes[] = {O_WRONLY, O_WRONLY | O_TRUNC, O_RDWR, O_WRONLY | O_APPEND};
+    for (size_t i = 0; i < sizeof(changes) / sizeof(*changes); i++) {
+        OPEN_REFUSED(f, P(f, "bin/warden-runner"), changes[i], EACCES, "a protected path (");
+        OPEN_REFUSED(f, P(f, "bin/libwarden.so.0"), changes[i], EACCES,
+                     "no policy grants changing warden's own files");
+    }
+    OPEN_OK(f, P(f, "bin/other.txt"), O_WRONLY | O_APPEND, NULL);
+    OPEN_OK(f, P(f, "bin/new.txt"), O_WRONLY | O_CREAT, NULL);
+    file_is(f, "bin/warden-runner", "RUNNER");
+
+    /* The Landlock plan: the directory that holds them is readable, never changeable; a
+     * subtree without them keeps its rights. */
+    wd_fs_grant *g;
+    long n = plan(f, &g);
+    const wd_fs_grant *bin = grant_for(g, n, P(f, "bin"));
+    assert_non_null(bin);
+    assert_int_equal(bin->access, LL_R);
+    const wd_fs_grant *pub = grant_for(g, n, P(f, "pub"));
+    assert_non_null(pub);
+    assert_int_equal(pub->access, LL_R | LL_W | LL_C | LL_D);
+    wd_broker_plan_free(g, (size_t)n);
+
+    /* The same for what this process runs from: its executable's directory and the directory
+     * of a shared object it has mapped (here libc's), and anything above them. */
+    char exe[PATH_MAX], libc_dir[PATH_MAX] = "";
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    assert_true(len > 0);
+    exe[len] = '\0';
+    *strrchr(exe, '/') = '\0';
+    FILE *maps = fopen("/proc/self/maps", "r");
+    assert_non_null(maps);
+    char line[PATH_MAX + 128];
+    while (!libc_dir[0] && fgets(line, sizeof(line), maps)) {
+        char *path = strchr(line, '/');
+        if (path && strstr(path, "/libc.so")) {
+            path[strcspn(path, "\n")] = '\0';
+            assert_non_null(realpath(path, libc_dir));
+            *strrchr(libc_dir, '/') = '\0';
+        }
+    }
+    fclose(maps);
+    assert_true(libc_dir[0] != '\0');
+    char *parent = strdup(exe);
+    assert_non_null(parent);
+    *strrchr(parent, '/') = '\0';
+    const char *dirs[] = {exe, libc_dir, parent};
+    for (size_t i = 0; i < 3; i++) {
+        char yaml[PATH_MAX + 200];
+        snprintf(yaml, sizeof(yaml),
+                 "version: \"1.0\"\npermissions:\n  storage:\n    allow:\n"
+                 "      - uri: \"fs://%s/**\"\n        access: [read, write]\n",
+                 dirs[i]);
+        use_policy(f, yaml);
+        n = wd_broker_plan_fs(&f->b, &g);
+        assert_true(n >= 0);
+        for (long k = 0; k < n; k++)
+            if (g[k].access & (LL_W | LL_C | LL_D | WD_LL_REFER | WD_LL_MAKE_SYM)) {
+                print_error("%s: change rights %llx granted\n", g[k].path,
+                            (unsigned long long)g[k].access);
+                fail();
+            }
+        wd_broker_plan_free(g, (size_t)n);
+    }
+    free(parent);
+    f->b.protect_own = NULL;
+    wd_protected_free(own);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1600,6 +1745,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_getenv, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plan_fs_subtrees, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plan_fs_deny_and_protected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lockdown_denies_next_request, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_own_files_never_changed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

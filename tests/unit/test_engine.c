@@ -5,6 +5,7 @@
  * (validated, never half-applied, contract-relative URIs keeping their meaning), protected paths,
  * one-time overrides, lockdown on a changed baseline, plugin invocation, and decisions from
  * several threads while the policy changes underneath them (run under ThreadSanitizer too). */
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -755,9 +756,11 @@ static void test_policy_put_protected(void **state)
         assert_non_null(strstr(g.explanation, "protected path"));
         assert_string_equal(g.operation, ""); /* no approval can lift it */
     }
-    /* Reading is no change; elsewhere the grant holds. */
+    /* Not even reading: the policy store is private to warden, and a check answers as the
+     * broker would (it refuses a plugin that asks). Elsewhere the grant holds. */
     got g = check1(f->e, READER, "read", target);
-    expect(&g, WD_ALLOW, "rule");
+    expect(&g, WD_DENY, "protected");
+    assert_string_equal(g.explanation, "a protected path (warden's own files are never granted)");
     char other[800];
     snprintf(other, sizeof(other), "%s/elsewhere/x", f->tmp);
     g = check1(f->e, READER, "write", other);
@@ -909,7 +912,7 @@ static void make_baseline(fx *f, char *watched, size_t size)
     const char *paths[] = {f->policies};
     size_t count = 0;
     assert_int_equal(wd_baseline_create(paths, 1, f->keys, f->manifest, NULL, &count), 0);
-    assert_int_equal(count, 1);
+    assert_true(count >= 1); /* and any component policy a test put there first */
 }
 
 static int open_with_baseline(fx *f, const char *manifest, wd_engine **out)
@@ -1093,6 +1096,209 @@ static void test_invoke(void **state)
     free(desc);
 }
 
+/* ---- the broker's verdict is the engine's ------------------------------------------------- */
+
+#define PROBE "hostile.lockdown_probe"
+
+typedef struct {
+    char dir[700];  /* the contract directory: a copy of the built plugin */
+    char work[700]; /* what the component's policy grants */
+} probe_fx;
+
+/* Stages the lockdown_probe plugin (tests/hostile) as the only contract, with a component
+ * policy in the store granting read and write on WORK (but *.secret), and LANG. Skips when the
+ * hostile plugins are not built or no plugin can run here. */
+static void stage_probe(fx *f, probe_fx *p, const char *test)
+{
+    wd_test_need_runner(test);
+    char built[700], cmd[8000];
+    snprintf(built, sizeof(built), "%s/tests/hostile/lockdown_probe/contract.yaml", WD_BINARY_DIR);
+    if (access(built, R_OK) != 0) {
+        print_message("%s: the hostile plugins are not built: skipped\n", test);
+        skip();
+    }
+    snprintf(p->dir, sizeof(p->dir), "%s/probe", f->tmp);
+    snprintf(p->work, sizeof(p->work), "%s/work", f->tmp);
+    cmd[0] = '\0';
+    wd_test_append(
+        cmd, sizeof(cmd),
+        "mkdir -p '%s' '%s/guarded' '%s/keys' '%s/components' && cp -a '%s/tests/hostile/"
+        "lockdown_probe' '%s/' && echo hello > '%s/hello.txt' && echo no > '%s/x.secret' && "
+        "echo g > '%s/guarded/g.txt' && echo k > '%s/keys/k'",
+        p->dir, p->work, p->work, f->policies, WD_BINARY_DIR, p->dir, p->work, p->work, p->work,
+        p->work);
+    assert_int_equal(wd_test_run(cmd), 0);
+    char yaml[2000] = "", dir[700];
+    wd_test_append(yaml, sizeof(yaml),
+                   "version: \"1.0\"\npermissions:\n  storage:\n    allow:\n"
+                   "      - {uri: \"fs://%s/**\", access: [read, write]}\n"
+                   "    deny:\n      - {uri: \"fs://%s/**/*.secret\", access: [read]}\n"
+                   "  environment:\n    allow:\n      - key: LANG\n",
+                   p->work, p->work);
+    snprintf(dir, sizeof(dir), "%s/components", f->policies);
+    free(wd_test_write(dir, PROBE ".yaml", yaml, strlen(yaml)));
+}
+
+static wd_engine_options probe_options(fx *f, probe_fx *p, const char *const *dirs)
+{
+    wd_engine_options o = options(f, WD_ENGINE_AUDIT_ALL);
+    o.contract_dirs = dirs;
+    (void)p;
+    return o;
+}
+
+typedef struct {
+    wd_engine *e;
+    const char *input;
+    int rc;
+    wd_call_result r;
+} invoke_ctx;
+
+static void *invoke_thread(void *arg)
+{
+    invoke_ctx *c = arg;
+    c->rc = wd_engine_invoke(c->e, PROBE, c->input, strlen(c->input), "corr-lockdown", &c->r);
+    return NULL;
+}
+
+/* A lockdown that begins while a plugin runs reaches that call's next broker request: the
+ * broker decides by the engine's watch, not only the engine before the call. */
+static void test_lockdown_during_call(void **state)
+{
+    fx *f = *state;
+    probe_fx p;
+    stage_probe(f, &p, "test_lockdown_during_call");
+    char watched[800];
+    make_baseline(f, watched, sizeof(watched));
+    const char *dirs[] = {p.dir};
+    wd_engine_options o = probe_options(f, &p, dirs);
+    o.baseline = f->manifest;
+    o.baseline_pubkey = f->pub;
+    assert_int_equal(wd_engine_open(&f->e, &o, NULL), 0);
+
+    char flag[800], input[4000];
+    snprintf(flag, sizeof(flag), "%s/started", p.work);
+    snprintf(input, sizeof(input),
+             "{\"flag\": \"%s\", \"probe\": \"%s/hello.txt\", \"max_ms\": 6000}", flag, p.work);
+    invoke_ctx c = {.e = f->e, .input = input};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, invoke_thread, &c), 0);
+    /* The plugin made its first request: the call is under way. */
+    for (int i = 0; i < 5000 && access(flag, F_OK) != 0; i++)
+        usleep(1000);
+    bool started = access(flag, F_OK) == 0;
+    if (started) {
+        FILE *fp = fopen(watched, "a");
+        assert_non_null(fp);
+        fputs("# loosened during a call\n", fp);
+        fclose(fp);
+    }
+    assert_int_equal(pthread_join(t, NULL), 0);
+    if (c.rc == WD_ESANDBOX && strcmp(c.r.code, "WD-S001") == 0) {
+        print_message("the sandbox cannot run here (%s): skipped\n", c.r.message);
+        wd_call_result_clear(&c.r);
+        skip();
+    }
+    if (!started)
+        fail_msg("the plugin never signalled: %s %s %s", c.r.code, c.r.message,
+                 c.r.output ? c.r.output : "");
+    char want[2000];
+    snprintf(want, sizeof(want), "then refused: read %s/hello.txt: lockdown: %s changed", p.work,
+             watched);
+    if (!c.r.output || !strstr(c.r.output, want))
+        fail_msg("want \"%s\" in the output, got %s: %s", want, c.r.code,
+                 c.r.output ? c.r.output : "");
+    assert_string_equal(c.r.code, "WD-S011"); /* execute() returned 1: refused */
+    wd_call_result_clear(&c.r);
+    /* Recorded as a broker denial with the lockdown's reason, under the call. */
+    char reason[1000];
+    snprintf(reason, sizeof(reason), "\"reason\":\"lockdown: %s changed\"", watched);
+    assert_true(count_records(f, "BROKER_DECISION", PROBE, reason) >= 1);
+    /* And the requests before it were allowed (the flag, at least). */
+    assert_true(count_records(f, "BROKER_DECISION", PROBE, "\"decision\":\"allow\"") >= 1);
+}
+
+/* The engine's checks and the broker answer every request the same way: allow or deny, and
+ * with the same explanation. */
+static void test_check_agrees_with_broker(void **state)
+{
+    fx *f = *state;
+    probe_fx p;
+    stage_probe(f, &p, "test_check_agrees_with_broker");
+    const char *dirs[] = {p.dir};
+    wd_engine_options o = probe_options(f, &p, dirs);
+    char guarded[800], keys[800];
+    snprintf(guarded, sizeof(guarded), "%s/guarded", p.work);
+    snprintf(keys, sizeof(keys), "%s/keys", p.work);
+    const char *globs[] = {guarded}, *priv[] = {keys};
+    o.protected_globs = globs;
+    o.nprotected = 1;
+    o.private_paths = priv;
+    o.nprivate = 1;
+    setenv("LANG", "C.UTF-8", 1);
+    assert_int_equal(wd_engine_open(&f->e, &o, NULL), 0);
+
+    char contract[800], runner[PATH_MAX];
+    snprintf(contract, sizeof(contract), "%s/lockdown_probe/contract.yaml", p.dir);
+    assert_non_null(realpath(WD_RUNNER, runner));
+    const char *rows[][2] = {
+        {"read", "hello.txt"},      /* allowed */
+        {"write", "hello.txt"},     /* allowed */
+        {"read", "x.secret"},       /* a deny rule */
+        {"read", "guarded/g.txt"},  /* protected from change, not from reading */
+        {"write", "guarded/g.txt"}, /* protected */
+        {"read", "keys/k"},         /* private: not even read */
+        {"write", "keys/k"},        /* private */
+        {"read", "/etc/passwd"},    /* no rule */
+        {"read", contract},         /* the plugin's own contract: private */
+        {"write", runner},          /* warden's runner: never changed */
+        {"env", "LANG"},            /* allowed */
+        {"env", "HOME"},            /* no rule */
+    };
+    enum { N = sizeof(rows) / sizeof(*rows) };
+    char targets[N][900], table[16000] = "";
+    wd_check_query q[N];
+    for (size_t i = 0; i < N; i++) {
+        const char *t = rows[i][1];
+        if (strcmp(rows[i][0], "env") && t[0] != '/')
+            snprintf(targets[i], sizeof(targets[i]), "%s/%s", p.work, t);
+        else
+            snprintf(targets[i], sizeof(targets[i]), "%s", t);
+        q[i] = (wd_check_query){rows[i][0], targets[i]};
+        wd_test_append(table, sizeof(table), "%s%s %s", i ? "," : "", rows[i][0], targets[i]);
+    }
+    got g[N];
+    assert_int_equal(check_n(f->e, PROBE, q, N, g), 0);
+
+    char input[17000];
+    snprintf(input, sizeof(input), "{\"table\": \"%s\"}", table);
+    wd_call_result r;
+    int rc = wd_engine_invoke(f->e, PROBE, input, strlen(input), NULL, &r);
+    if (rc == WD_ESANDBOX && strcmp(r.code, "WD-S001") == 0) {
+        print_message("the sandbox cannot run here (%s): skipped\n", r.message);
+        wd_call_result_clear(&r);
+        skip();
+    }
+    if (rc)
+        fail_msg("invoke: %s %s", r.code, r.message);
+    static const char *const want[N] = {"rule",      "rule",      "rule",      "rule",
+                                        "protected", "protected", "protected", "no_rule",
+                                        "protected", "protected", "rule",      "no_rule"};
+    for (size_t i = 0; i < N; i++) {
+        char line[5000];
+        const char *eff = wd_effect_name(g[i].effect);
+        if (g[i].effect == WD_ALLOW)
+            snprintf(line, sizeof(line), "%s %s: allow\n", q[i].verb, q[i].target);
+        else
+            snprintf(line, sizeof(line), "%s %s: deny: %s %s: %s", q[i].verb, q[i].target,
+                     q[i].verb, q[i].target, g[i].explanation);
+        if (strcmp(g[i].reason, want[i]) || !strstr(r.output, line))
+            fail_msg("row %zu: the check says %s/%s (%s), want %s; the broker's answers:\n%s", i,
+                     eff, g[i].reason, g[i].explanation, want[i], r.output);
+    }
+    wd_call_result_clear(&r);
+}
+
 /* ---- several threads ---------------------------------------------------------------------- */
 
 typedef struct {
@@ -1271,6 +1477,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tampered_baseline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_changed_before_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invoke, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lockdown_during_call, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_check_agrees_with_broker, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_checks_and_changes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
