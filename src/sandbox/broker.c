@@ -64,30 +64,6 @@ int wd_broker_verdict(const wd_broker *b, wd_broker_answer *ans, const wd_reques
     return wd_verdict_decide(&r, b->policy, req, verb, target, out);
 }
 
-/* Transitional (connects): a policy's denial of operation (verb, target) that a human approved
- * is let through once, with why saying so; otherwise why gets the operation id appended, so
- * the denial says what to approve. */
-bool wd_broker_overridden(const wd_broker *b, const char *verb, const char *target,
-                          wd_broker_answer *ans, char *why, size_t size)
-{
-    char op[WD_OPERATION_ID_LEN + 1];
-    if (!b->overrides || !b->component || wd_operation_id(b->component, verb, target, op) != 0)
-        return false;
-    size_t n = strlen(why);
-    if (strcmp(ans->override_op, op) == 0 ||
-        wd_override_consume(b->overrides, op, b->component, 0, b->audit) == 0) {
-        char was[600];
-        snprintf(was, sizeof(was), "%.500s", why);
-        memcpy(ans->override_op, op, sizeof(op));
-        snprintf(why, size, "override %s approved by a human, used once (the policy says: %s)", op,
-                 was);
-        return true;
-    }
-    if (n < size)
-        snprintf(why + n, size - n, " [operation %s]", op);
-    return false;
-}
-
 /* A refusal of verb `what` on ans->target (which the reason does not repeat). */
 static void refuse(wd_broker_answer *ans, const char *what, int err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -22,10 +22,4 @@ void wd_broker_refuse(wd_broker_answer *ans, int err, const char *fmt, ...)
 int wd_broker_verdict(const wd_broker *b, wd_broker_answer *ans, const wd_request *req,
                       const char *verb, const char *target, wd_final *out);
 
-/* Transitional, for connects until they use wd_broker_verdict: a policy's denial of operation
- * (verb, target) that a human approved: the approval is used (once) and true returned, with why
- * saying so; otherwise why names the operation id. */
-bool wd_broker_overridden(const wd_broker *b, const char *verb, const char *target,
-                          wd_broker_answer *ans, char *why, size_t size);
-
 #endif

@@ -174,6 +174,8 @@ static int broker_request(wd_instance *in, call_state *cs, const wd_msg *m, uint
     }
     if (!ans.allowed)
         cs->res->denied++;
+    if (!ans.allowed && !ans.what[0]) /* every refusal names what it refused, connects too */
+        snprintf(ans.what, sizeof(ans.what), "%s", op);
     int rc;
     if (!ans.allowed) {
         /* The plugin is told what was refused and why; the record keeps those apart. */

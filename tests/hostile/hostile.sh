@@ -368,13 +368,13 @@ case_05_net_escape() {
     call "$WD_HOSTILE_DIR/net_escape" \
         '{"targets": "203.0.113.7/80,localhost/9,127.0.0.1/9,localhost/80,127.1/9,[::1]/9"}'
     expect_contained WD-S011
-    expect_output_contains "connect 203.0.113.7 port 80: refused: no rule matched (default deny)"
-    expect_output_contains "connect localhost port 9: refused: resolves to "
+    expect_output_contains "connect 203.0.113.7 port 80: refused: connect 203.0.113.7:80: no rule matched (default deny)"
+    expect_output_contains "connect localhost port 9: refused: connect localhost:9: resolves to "
     expect_output_matches "^connect localhost port 9: .*a loopback, link-local or otherwise local address, which no rule names$"
-    expect_output_contains "connect 127.0.0.1 port 9: refused: no rule matched (default deny)"
-    expect_output_contains "connect localhost port 80: refused: no rule matched (default deny)"
-    expect_output_contains "connect 127.1 port 9: refused: not a host name or IP literal"
-    expect_output_contains "connect [::1] port 9: refused: no rule matched (default deny)"
+    expect_output_contains "connect 127.0.0.1 port 9: refused: connect 127.0.0.1:9: no rule matched (default deny)"
+    expect_output_contains "connect localhost port 80: refused: connect localhost:80: no rule matched (default deny)"
+    expect_output_contains "connect 127.1 port 9: refused: connect 127.1:9: not a host name or IP literal"
+    expect_output_contains "connect [::1] port 9: refused: connect [::1]:9: no rule matched (default deny)"
     expect_output_lacks "BREACH"
     expect_eq "$R_DENIED" 6 "6 connects denied"
     expect_audit_deny connect "203.0.113.7:80" "no rule matched (default deny)"
@@ -936,17 +936,17 @@ case_40_net_own_address() {
     expect_contained WD-S011
     local own="an address of this host, which no rule names"
     if [ -n "$v4" ]; then
-        expect_output_contains "connect $v4 port $port: refused: $own"
-        expect_output_contains "connect ::ffff:$v4 port $port: refused: $own"
+        expect_output_contains "connect $v4 port $port: refused: connect $v4:$port: $own"
+        expect_output_matches "^connect ::ffff:$v4 port $port: refused: connect .*:$port: $own$"
         expect_audit_deny connect "$v4:$port" "$own"
     fi
     if [ -n "$v6" ]; then
-        expect_output_contains "connect [$v6] port $port: refused: $own"
+        expect_output_matches "^connect \\[$v6\\] port $port: refused: connect .*:$port: $own$"
     fi
     if [ -n "$name" ]; then
-        expect_output_matches "^connect $name port $port: refused: resolves to .*, $own$"
+        expect_output_matches "^connect $name port $port: refused: connect $name:$port: resolves to .*, $own$"
     fi
-    expect_output_contains "connect 0.0.0.0 port $port: refused: a loopback, link-local or otherwise local address, which no rule names"
+    expect_output_contains "connect 0.0.0.0 port $port: refused: connect 0.0.0.0:$port: a loopback, link-local or otherwise local address, which no rule names"
     expect_output_lacks "BREACH"
     expect_output_lacks "$banner"
     expect_eq "$(wc -l <"$WD_TMP/.contacts")" 1 "the service saw only the test's own connection"
@@ -999,7 +999,7 @@ SH
     WARDEN=$real
     expect_contained WD-S011 WD-S003
     if [ "$R_CODE" = WD-S011 ]; then
-        expect_output_contains "connect never.example port 443: refused: cannot resolve: no answer"
+        expect_output_contains "connect never.example port 443: refused: connect never.example:443: cannot resolve: no answer"
         expect_audit_deny connect "never.example:443" "cannot resolve"
     fi
     local ms

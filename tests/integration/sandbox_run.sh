@@ -125,7 +125,7 @@ else
     expect_stdout_contains "HTTP/1.0 200"
     # A port the policy does not list.
     expect_exit 1 -- "${WRUN[@]}" "$FETCH/contract.yaml" --input '{"host": "127.0.0.1", "port": "9"}' --json
-    expect_json_eq '"refused: no rule matched" in d["output"]' true
+    expect_json_eq '"refused: connect 127.0.0.1:9: no rule matched" in d["output"]' true
     # A name the policy allows but that resolves to loopback: refused, and said why (the
     # policy now names localhost, not the address).
     sed -i "s/host: \"127.0.0.1\"/host: \"localhost\"/" "$FETCH/policy.yaml"
