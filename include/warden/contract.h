@@ -68,6 +68,11 @@ WD_EXPORT wd_security_level wd_contract_level(const wd_contract *c);
 WD_EXPORT int wd_contract_allow_downgrade(const wd_contract *c);
 /* The compiled policy (from the file it names, or inline); NULL for none. */
 WD_EXPORT const wd_policy *wd_contract_policy(const wd_contract *c);
+/* SHA-256 (32 bytes) of the policy file's bytes exactly as they were read and compiled, or NULL
+ * when the policy is inline (then it is part of the contract's own bytes) or absent. A contract
+ * may pin it with `policy_sha256:`; a file that no longer hashes to the pin does not load
+ * (WD-L024). */
+WD_EXPORT const uint8_t *wd_contract_policy_sha256(const wd_contract *c);
 /* The validated operator config as compact JSON text ("{}" when none). */
 WD_EXPORT const char *wd_contract_config(const wd_contract *c);
 WD_EXPORT size_t wd_contract_tag_count(const wd_contract *c);
@@ -85,19 +90,35 @@ WD_EXPORT int wd_security_level_parse(const char *name, wd_security_level *out);
  * (WD-L008), WD_EPOLICY (WD-L009, hash mismatch), WD_EPERM (WD-L018) or WD_EIO. */
 WD_EXPORT int wd_contract_open_library(const wd_contract *c, int *fd);
 
+/* Refuses a contract whose files another user could change (WD_EPERM, WD-L025, naming the
+ * file): the contract, its library, its policy file, and every directory from root down to
+ * each of them, must be owned by root or by the user warden runs as and be writable by neither
+ * group nor others; a symbolic link on the way is WD-L018. root: the directory discovery
+ * started from (NULL: the contract's own directory). A policy file outside root is checked up
+ * to "/", where a sticky directory (such as /tmp) owned by root or warden's user is accepted:
+ * others cannot rename or remove what they do not own there. Returns 0, WD_EPERM, WD_EIO. */
+WD_EXPORT int wd_contract_check_files(const wd_contract *c, const char *root);
+
 /* ---- review (the gate a contract passes before it may register) --------------------------
- * A reviewer signs a contract with Ed25519 over "warden-contract-v1\n" + hex SHA-256 of the
- * contract's bytes + "\n" + the library's hex SHA-256 + "\n"; the signature lives beside the
- * contract in CONTRACT.sig. A trust directory holds reviewers' public keys (*.pub). */
+ * A reviewer signs a contract with Ed25519 over "warden-contract-v2\n" + hex SHA-256 of the
+ * contract's bytes + "\n" + the library's hex SHA-256 + "\n" + the policy file's hex SHA-256
+ * (or "none" when the policy is inline or absent) + "\n"; the signature lives beside the
+ * contract in CONTRACT.sig. So a reviewed contract stays reviewed only with exactly the policy
+ * the reviewer read: a policy file changed afterwards is WD-L024 until re-signed. A signature
+ * made before policies were covered ("warden-contract-v1", contract and library only) is
+ * accepted only for a contract without a policy file; with one, it is WD-L024 (re-sign). A
+ * trust directory holds reviewers' public keys (*.pub). */
 
 /* Creates reviewer.key (0600) and reviewer.pub in dir; never overwrites. */
 WD_EXPORT int wd_review_keygen(const char *dir);
 /* Writes CONTRACT.sig (atomically) signed with the reviewer key at key_path. */
 WD_EXPORT int wd_contract_sign(const wd_contract *c, const char *key_path);
 /* Checks CONTRACT.sig against the keys in trust_dir. 0 when a trusted reviewer signed exactly
- * this contract; WD_ENOTFOUND (WD-L013) without a signature; WD_EPERM (WD-L014) when the
- * signature is malformed, by an untrusted key, or does not verify. signer (65 bytes, may be
- * NULL) receives the reviewer's public key in hex. */
+ * this contract, library and policy; WD_ENOTFOUND (WD-L013) without a signature; WD_EPERM
+ * (WD-L014) when the signature is malformed, by an untrusted key, or does not verify; WD_EPERM
+ * (WD-L024) when a trusted reviewer signed this contract with another policy file, or signed
+ * it before signatures covered policy files. signer (65 bytes, may be NULL) receives the
+ * reviewer's public key in hex. */
 WD_EXPORT int wd_contract_verify_signature(const wd_contract *c, const char *trust_dir,
                                            char *signer);
 /* Checks the library hash against a list of approved hashes (one hex SHA-256 per line, '#'

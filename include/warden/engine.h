@@ -63,18 +63,30 @@ typedef struct {
     const char *runner_path; /* NULL: as wd_sandbox_options */
     uint64_t invoke_timeout_ms;
     int min_landlock_abi; /* as wd_sandbox_options; -1 default */
+    /* ---- version 2: the rest of the review gate, as wd_discover_options has it ---- */
+    /* With trust_dir: 0 (the default) refuses unsigned contracts; 1 lets an unsigned contract
+     * load (a signature that is there must still verify). */
+    int review_optional;
+    const char *approved_path;       /* approved library hashes; NULL: not checked */
+    const char *const *deny_imports; /* symbols a library may not import (NULL-terminated) */
 } wd_engine_options;
 
-#define WD_ENGINE_OPTIONS_VERSION 1
+/* Version 1 callers (built before the review gate fields) are accepted: their options end at
+ * review_optional, and the gate then is what version 1 promised (trust_dir: signed only). */
+#define WD_ENGINE_OPTIONS_VERSION 2
+#define WD_ENGINE_OPTIONS_V1_SIZE offsetof(wd_engine_options, review_optional)
 #define WD_ENGINE_OPTIONS_INIT                                                                     \
     {                                                                                              \
         WD_ENGINE_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, 0, 0, NULL, NULL,                    \
-            WD_ENGINE_AUDIT_ALL, NULL, NULL, NULL, NULL, 0, NULL, 0, NULL, 0, -1                   \
+            WD_ENGINE_AUDIT_ALL, NULL, NULL, NULL, NULL, 0, NULL, 0, NULL, 0, -1, 0, NULL, NULL    \
     }
 
 /* Returns 0; WD_ESTATE when the baseline does not verify (refusing to start); WD_EPOLICY when a
  * component's stored policy does not load; WD_EINVAL, WD_EIO, WD_ENOMEM. Contracts that fail
- * review are refused (PLUGIN_REFUSED records), not fatal: *refused (may be NULL) counts them. */
+ * review are refused (PLUGIN_REFUSED records), not fatal: *refused (may be NULL) counts them.
+ * All or nothing: when the audit log does not take a registration or refusal record, the
+ * engine does not open (WD_EIO, with the log's id, WD-A010): a plugin whose registration was
+ * not recorded is not registered, and an engine missing plugins it should have is no engine. */
 WD_EXPORT int wd_engine_open(wd_engine **out, const wd_engine_options *opts, size_t *refused);
 WD_EXPORT void wd_engine_close(wd_engine *e);
 

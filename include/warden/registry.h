@@ -96,16 +96,24 @@ typedef struct {
 typedef struct wd_load_report wd_load_report;
 
 /* Finds every contract.yaml under root (recursively, in name order, never following symlinks),
- * loads, verifies (library hash through its descriptor; signature and approved hash when
- * configured; denied imports) and registers each. Any failure of one contract is an entry in the
- * report and the rest go on. Returns 0 with *report set (even when some were refused), or an
- * error when root itself cannot be read (WD-L017). */
+ * loads, verifies (library hash through its descriptor; the contract, library, policy file and
+ * every directory from root down to them changeable by no user but root and warden's own,
+ * WD-L025; signature and approved hash when configured; denied imports) and registers each.
+ * Any failure of one contract is an entry in the report and the rest go on. Returns 0 with
+ * *report set (even when some were refused), or an error when root itself cannot be read
+ * (WD-L017). */
 WD_EXPORT int wd_registry_discover(wd_registry *reg, const char *root,
                                    const wd_discover_options *opts, wd_load_report **report);
 WD_EXPORT const char *wd_load_report_correlation_id(const wd_load_report *r);
 WD_EXPORT size_t wd_load_report_count(const wd_load_report *r);
 WD_EXPORT const wd_load_entry *wd_load_report_get(const wd_load_report *r, size_t i);
 WD_EXPORT size_t wd_load_report_refused(const wd_load_report *r);
+/* How many audit records of the run (registrations and refusals) could not be written; with
+ * the first failure's id ("WD-A010") and message in *id and *why (either may be NULL; valid
+ * while the report is). A registration that could not be recorded did not happen, so a
+ * caller that must have every plugin or none (a daemon loading a tenant) refuses the run. */
+WD_EXPORT size_t wd_load_report_unrecorded(const wd_load_report *r, const char **id,
+                                           const char **why);
 WD_EXPORT void wd_load_report_free(wd_load_report *r);
 
 /* The dynamic symbols the contract's library imports, read from the verified descriptor, one

@@ -24,11 +24,13 @@ static void plugin_usage(FILE *out)
         "  policy reports WD-Pnnn); exit 0 all valid, 1 any invalid, 2 unreadable.\n"
         "pipeline: the level the plugins would run at together (the lowest clearance),\n"
         "  or the plugin that refuses to run below its own; exit 0 or 1.\n"
-        "keygen/sign: a reviewer's key pair; a signature over the contract's bytes and\n"
-        "  its library hash, written to CONTRACT.sig.\n"
+        "keygen/sign: a reviewer's key pair; a signature over the contract's bytes, its\n"
+        "  library hash and its policy file's hash, written to CONTRACT.sig.\n"
         "verify: the library hashes to the contract's sha256 (read from the descriptor\n"
-        "  a loader would use), a trusted reviewer signed it, and (with --approved) the\n"
-        "  library hash is approved; exit 0 reviewed, 1 refused, 2 error.\n"
+        "  a loader would use), no other user can change the contract, library, policy\n"
+        "  or their directories, a trusted reviewer signed exactly this contract, library\n"
+        "  and policy, and (with --approved) the library hash is approved; exit 0\n"
+        "  reviewed, 1 refused, 2 error.\n"
         "inspect: the library's dynamic imports; with --deny-imports, refused (exit 1)\n"
         "  naming the denied ones it imports.\n"
         "list: load every contract.yaml under DIR into a registry and print the load\n"
@@ -166,7 +168,8 @@ static int sign_or_verify(int argc, char **argv, bool sign)
         }
     } else {
         char signer[65];
-        if (wd_contract_verify_signature(c, trust, signer) != 0 ||
+        if (wd_contract_check_files(c, NULL) != 0 ||
+            wd_contract_verify_signature(c, trust, signer) != 0 ||
             (approved && wd_contract_check_approved(c, approved) != 0)) {
             const wd_error *e = wd_error_last();
             printf("%s: refused: %s %s\n", argv[1], e->id, e->message);

@@ -36,7 +36,11 @@ typedef struct {
     char *name;       /* [a-z0-9][a-z0-9_-]{0,63} */
     char **contracts; /* contract directories (absolute) */
     size_t ncontracts;
-    char *trust;      /* reviewer keys; NULL: contracts need no review signature */
+    char *trust;          /* reviewer keys; NULL: contracts need no review signature */
+    bool review_optional; /* review_required: false (only with trust): unsigned may load */
+    char *approved;       /* approved library hashes (one hex SHA-256 a line); NULL: none */
+    char **deny_imports;  /* symbols a library may not import, NULL-terminated; NULL: none */
+    size_t ndeny_imports;
     char **allowlist; /* id prefixes; allowlist_set false: no allowlist */
     size_t nallowlist;
     bool allowlist_set;

@@ -50,6 +50,7 @@ enum {
     NAME_MAX_LEN = 64,
     GROUP_MAX_LEN = 32,
     ID_PREFIX_MAX = 128,
+    SYMBOL_MAX_LEN = 256, /* a deny_imports entry */
 };
 
 /* The public struct first, so wdd_config_free can find the arena that owns every field. */

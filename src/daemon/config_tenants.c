@@ -49,6 +49,30 @@ static char *prefix_item(parser *p, const wd_yaml_node *v, const char *what)
     return wdd_config_cdup(p, v->str, v->len);
 }
 
+/* A symbol a plugin's library may not import: an ELF symbol name as C and the linker write them
+ * (letters, digits, '_', '.', '@' for versions, '$'). */
+static char *symbol_item(parser *p, const wd_yaml_node *v, const char *what)
+{
+    (void)what;
+    if (!wdd_config_text(p, v, "a deny_imports entry"))
+        return NULL;
+    bool ok = v->len <= SYMBOL_MAX_LEN && !wd_is_digit(v->str[0]);
+    for (size_t i = 0; ok && i < v->len; i++) {
+        char ch = v->str[i];
+        ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || wd_is_digit(ch) || ch == '_' ||
+             ch == '.' || ch == '@' || ch == '$';
+    }
+    if (!ok) {
+        char shown[80];
+        ERR(p, v, WDD_C_VALUE,
+            "deny_imports entry %s must be a symbol name: 1-256 of [A-Za-z0-9_.@$], not starting "
+            "with a digit",
+            wd_yaml_shown(v, shown, sizeof(shown)));
+        return NULL;
+    }
+    return wdd_config_cdup(p, v->str, v->len);
+}
+
 /* A glob for wd_protected_new: "." and ".." are refused as written (normalising them away
  * would change what "*" and "**" next to them match). */
 static char *glob_item(parser *p, const wd_yaml_node *v, const char *what)
@@ -262,6 +286,43 @@ static void baseline_field(parser *p, const wd_yaml_node *t, wdd_tenant *out)
     }
 }
 
+/* The review gate beyond trust: the same one `warden plugin list` applies. review_required
+ * defaults to true with trust (what trust always meant) and means nothing without it. */
+static void review_fields(parser *p, const wd_yaml_node *t, wdd_tenant *out)
+{
+    const wd_yaml_node *v;
+    if ((v = wd_yaml_get(t, "review_required")) && wdd_config_text(p, v, "review_required")) {
+        char shown[80];
+        if (wdd_config_is_word(v, "false"))
+            out->review_optional = true;
+        else if (!wdd_config_is_word(v, "true"))
+            ERR(p, v, WDD_C_VALUE, "review_required %s must be true or false",
+                wd_yaml_shown(v, shown, sizeof(shown)));
+        else if (!wd_yaml_get(t, "trust"))
+            ERR(p, v, WDD_C_MISSING,
+                "review_required needs trust: the directory of the reviewers' keys");
+        if (out->review_optional && !wd_yaml_get(t, "trust"))
+            ERR(p, v, WDD_C_MISSING,
+                "review_required: false needs trust: without reviewers' keys there is no "
+                "review to make optional");
+    }
+    if ((v = wd_yaml_get(t, "approved")))
+        out->approved = wdd_config_path_value(p, v, "approved");
+    if ((v = wd_yaml_get(t, "deny_imports"))) {
+        char **list = wdd_config_list_value(p, v, "deny_imports", &out->ndeny_imports, symbol_item);
+        /* NULL-terminated, as discovery takes it. */
+        char **terminated =
+            list ? wd_arena_array(&p->box->arena, out->ndeny_imports + 1, sizeof(*terminated))
+                 : NULL;
+        if (list && !terminated)
+            p->ck.oom = true;
+        for (size_t i = 0; terminated && i < out->ndeny_imports; i++)
+            terminated[i] = list[i];
+        /* An empty list denies nothing: no reason to demand readable imports. */
+        out->deny_imports = out->ndeny_imports ? terminated : NULL;
+    }
+}
+
 static void tenant_entry(parser *p, const wd_yaml_node *t, wdd_tenant *out, tenant_nodes *tn)
 {
     out->line = t->line;
@@ -271,9 +332,10 @@ static void tenant_entry(parser *p, const wd_yaml_node *t, wdd_tenant *out, tena
         ERR(p, t, WDD_C_MISSING, "a tenant is empty");
     if (k <= 0)
         return;
-    static const char *const keys[] = {"name",      "contracts", "trust",     "allowlist",
-                                       "policies",  "audit",     "overrides", "baseline",
-                                       "protected", "clients",   NULL};
+    static const char *const keys[] = {
+        "name",      "contracts", "trust", "review_required", "approved", "deny_imports",
+        "allowlist", "policies",  "audit", "overrides",       "baseline", "protected",
+        "clients",   NULL};
     wd_ycheck_keys(&p->ck, t, keys, "a tenant");
     const wd_yaml_node *v;
     name_field(p, t, out);
@@ -281,6 +343,7 @@ static void tenant_entry(parser *p, const wd_yaml_node *t, wdd_tenant *out, tena
         out->contracts = wdd_config_list_value(p, v, "contracts", &out->ncontracts, dir_item);
     if ((v = wd_yaml_get(t, "trust")))
         out->trust = wdd_config_path_value(p, v, "trust");
+    review_fields(p, t, out);
     if ((v = wd_yaml_get(t, "allowlist"))) {
         /* Present means an allowlist, even empty (then nothing may register): fail closed. */
         out->allowlist = wdd_config_list_value(p, v, "allowlist", &out->nallowlist, prefix_item);

@@ -125,6 +125,7 @@ static int open_tenant(wdd_daemon *d, const wdd_config *cfg, const wdd_tenant *t
         const wdd_tenant *u = &cfg->tenants[k];
         PRIV(u->audit_log);
         PRIV(u->audit_keys);
+        PRIV(u->approved); /* the engine lists trust, not the approved hashes */
         for (size_t i = 0; i < u->nclients; i++)
             PRIV(u->clients[i].token_file);
         if (u != t) { /* this tenant's own are the engine's to list */
@@ -172,6 +173,9 @@ static int open_tenant(wdd_daemon *d, const wdd_config *cfg, const wdd_tenant *t
     o.contract_dirs = (const char *const *)t->contracts;
     o.ncontract_dirs = t->ncontracts;
     o.trust_dir = t->trust;
+    o.review_optional = t->review_optional;
+    o.approved_path = t->approved;
+    o.deny_imports = (const char *const *)t->deny_imports;
     o.allowlist = (const char *const *)t->allowlist;
     o.allowlist_len = t->nallowlist;
     o.allowlist_set = t->allowlist_set;
@@ -295,31 +299,50 @@ void wdd_daemon_free(wdd_daemon *d)
     free(d);
 }
 
+/* A reload that did not happen: recorded in each running tenant's log that takes it (a log
+ * that is failing is why, often), the running state kept, the error of the failure returned. */
+static int reload_failed(wdd_daemon *d, wdd_state *old, int rc)
+{
+    wd_error saved = *wd_error_last();
+    char msg[512];
+    snprintf(msg, sizeof(msg), "%s", saved.message);
+    for (size_t i = 0; i < old->ntenants; i++)
+        wd_audit_json(old->tenants[i].audit, "RELOAD_FAILED", WD_SEVERITY_HIGH, NULL, NULL,
+                      json_pack("{s:s, s:s, s:s}", "config", d->config_path, "error", msg, "kept",
+                                "the running configuration"));
+    wdd_state_release(d, old);
+    pthread_mutex_unlock(&d->change_mu);
+    wdd_metrics_reload(d->metrics, false);
+    return wd_error_set(rc, saved.id, saved.file, saved.line, saved.column, "%s", msg);
+}
+
 int wdd_daemon_reload(wdd_daemon *d, wd_diagnostics *diags)
 {
     pthread_mutex_lock(&d->change_mu);
     wdd_state *old = wdd_state_acquire(d);
     wdd_state *next = NULL;
     int rc = build(d, old, &next, diags);
+    if (rc)
+        return reload_failed(d, old, rc);
+    /* All or nothing, the record of it included: a reload a tenant's log does not take is not
+     * made (the running state stays, and says so where it can). */
+    uint64_t generation = d->generation + 1;
+    for (size_t i = 0; !rc && i < next->ntenants; i++)
+        rc = wd_audit_json(
+            next->tenants[i].audit, "CONFIG_RELOADED", WD_SEVERITY_MEDIUM, NULL, NULL,
+            json_pack("{s:s, s:I, s:I}", "config", d->config_path, "generation",
+                      (json_int_t)generation, "components",
+                      (json_int_t)wd_engine_component_count(next->tenants[i].engine)));
     if (rc) {
         wd_error saved = *wd_error_last();
         char msg[512];
         snprintf(msg, sizeof(msg), "%s", saved.message);
-        for (size_t i = 0; i < old->ntenants; i++)
-            wd_audit_json(old->tenants[i].audit, "RELOAD_FAILED", WD_SEVERITY_HIGH, NULL, NULL,
-                          json_pack("{s:s, s:s, s:s}", "config", d->config_path, "error", msg,
-                                    "kept", "the running configuration"));
-        wdd_state_release(d, old);
-        pthread_mutex_unlock(&d->change_mu);
-        wdd_metrics_reload(d->metrics, false);
-        return wd_error_set(rc, saved.id, saved.file, saved.line, saved.column, "%s", msg);
+        wdd_state_release(d, next);
+        wd_error_set(rc, saved.id, saved.file, saved.line, saved.column,
+                     "the reload could not be recorded: %s", msg);
+        return reload_failed(d, old, rc);
     }
-    next->generation = ++d->generation;
-    for (size_t i = 0; i < next->ntenants; i++)
-        wd_audit_json(next->tenants[i].audit, "CONFIG_RELOADED", WD_SEVERITY_MEDIUM, NULL, NULL,
-                      json_pack("{s:s, s:I, s:I}", "config", d->config_path, "generation",
-                                (json_int_t)next->generation, "components",
-                                (json_int_t)wd_engine_component_count(next->tenants[i].engine)));
+    next->generation = d->generation = generation;
     pthread_mutex_lock(&d->state_mu);
     wdd_state *prev = d->current;
     d->current = next;

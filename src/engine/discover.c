@@ -1,5 +1,11 @@
 /* discover.c: the engine's components: each configured contract directory discovered into the
- * tenant's registry through the review gate, then each id's highest version collected. */
+ * tenant's registry through the review gate, then each id's highest version collected.
+ *
+ * All or nothing: a contract refused on its merits is a refusal, recorded, and the engine opens
+ * without it; a run whose records the audit log did not take is no run at all (a registration
+ * that was not recorded did not happen, so the engine would open with plugins silently missing).
+ * Then the engine does not open, and whoever opened it (a reload) keeps what it had. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,12 +46,25 @@ int wd_engine_discover(wd_engine *e, const wd_engine_options *o, size_t *refused
         ro.allowlist = none;
     ro.audit = o->audit;
     int rc = wd_registry_new(&e->registry, &ro, NULL);
+    /* Version 1 options end before the rest of the gate: signatures only, as they promised. */
+    bool v2 = o->version >= 2;
     for (size_t i = 0; !rc && i < o->ncontract_dirs; i++) {
         wd_discover_options d = WD_DISCOVER_OPTIONS_INIT;
         d.trust_dir = o->trust_dir;
-        d.review_required = o->trust_dir != NULL;
+        d.review_required = o->trust_dir != NULL && !(v2 && o->review_optional);
+        d.approved_path = v2 ? o->approved_path : NULL;
+        d.deny_imports = v2 ? o->deny_imports : NULL;
         wd_load_report *rep = NULL;
         rc = wd_registry_discover(e->registry, o->contract_dirs[i], &d, &rep);
+        const char *id = NULL, *why = NULL;
+        size_t unrecorded = rc ? 0 : wd_load_report_unrecorded(rep, &id, &why);
+        if (unrecorded)
+            rc = wd_error_set(WD_EIO, id && id[0] ? id : "WD-A010", o->contract_dirs[i], 0, 0,
+                              "%s: %zu record%s of loading the contracts in %s could not be "
+                              "written to the audit log (%s): not opened, rather than open "
+                              "without them",
+                              e->name, unrecorded, unrecorded == 1 ? "" : "s", o->contract_dirs[i],
+                              why);
         if (!rc && refused)
             *refused += wd_load_report_refused(rep);
         wd_load_report_free(rep);

@@ -20,8 +20,8 @@ static int by_id(const void *a, const void *b)
 
 wd_component *wd_engine_find(const wd_engine *e, const char *id)
 {
-    if (!id)
-        return NULL;
+    if (!id || !e->ncomps)
+        return NULL; /* bsearch may not be given a NULL array */
     wd_component key = {.id = (char *)id};
     return bsearch(&key, e->comps, e->ncomps, sizeof(*e->comps), by_id);
 }
@@ -169,7 +169,7 @@ int wd_engine_open(wd_engine **out, const wd_engine_options *opts, size_t *refus
     *out = NULL;
     if (refused)
         *refused = 0;
-    if (!opts || opts->version != WD_ENGINE_OPTIONS_VERSION)
+    if (!opts || opts->version < 1 || opts->version > WD_ENGINE_OPTIONS_VERSION)
         return wd_fail(WD_EINVAL, "wd_engine_open needs options of version %d",
                        WD_ENGINE_OPTIONS_VERSION);
     if (!opts->policies_dir || opts->policies_dir[0] != '/')
@@ -181,7 +181,7 @@ int wd_engine_open(wd_engine **out, const wd_engine_options *opts, size_t *refus
         return wd_fail(WD_ENOMEM, "out of memory");
     pthread_rwlock_init(&e->lock, NULL);
     pthread_mutex_init(&e->change_mu, NULL);
-    e->opts = *opts;
+    memcpy(&e->opts, opts, opts->version == 1 ? WD_ENGINE_OPTIONS_V1_SIZE : sizeof(*opts));
     e->name = strdup(opts->name ? opts->name : "default");
     e->policies_dir = strdup(opts->policies_dir);
     e->overrides_dir = opts->overrides_dir ? strdup(opts->overrides_dir) : NULL;
@@ -198,6 +198,8 @@ int wd_engine_open(wd_engine **out, const wd_engine_options *opts, size_t *refus
     e->opts.contract_dirs = e->opts.allowlist = e->opts.protected_globs = NULL;
     e->opts.private_paths = NULL;
     e->opts.trust_dir = e->opts.baseline = e->opts.baseline_pubkey = NULL;
+    e->opts.approved_path = NULL;
+    e->opts.deny_imports = NULL;
     if (!e->opts.decisions)
         e->opts.decisions = WD_ENGINE_AUDIT_ALL;
 

@@ -25,5 +25,7 @@
 #define WD_L_NOT_APPROVED "WD-L021" /* the library hash is not in the approved list */
 #define WD_L_IMPORTS "WD-L022"      /* the library imports a denied symbol, or cannot be read */
 #define WD_L_DUPLICATE "WD-L023"    /* id, type and version already registered; no replace asked */
+#define WD_L_POLICY_CHANGED "WD-L024" /* the policy file is not the one pinned or signed */
+#define WD_L_WRITABLE "WD-L025"       /* a file or directory another user could change */
 
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "crypto/crypto.h"
+#include "policy/codes.h"
 #include "policy/policy_int.h"
 #include "policy/yaml_check.h"
 #include "policy/yaml_tree.h"
@@ -43,7 +44,11 @@ struct wd_contract {
     wd_security_level level;
     int allow_downgrade;
     wd_policy *policy;
-    char *policy_path; /* the policy file, when not inline */
+    char *policy_path; /* the policy file, when not inline (absolute, normalised) */
+    /* Of the policy file's bytes exactly as read and compiled: what a signature covers. */
+    uint8_t policy_sha256[32];
+    bool pinned; /* policy_sha256: in the contract, checked against the bytes at load */
+    uint8_t policy_pin[32];
     const char **tags;
     size_t tag_count;
 };
@@ -456,43 +461,201 @@ static void config_field(loader *l, const wd_yaml_node *cfg, const wd_yaml_node 
 
 /* ---- policy ------------------------------------------------------------------------------ */
 
+/* The policy file's bytes, read once through one descriptor that never follows a final symbolic
+ * link: the bytes hashed (for a signature and policy_sha256) are the bytes compiled, so a file
+ * swapped between a check and a use cannot exist. Errors carry WD-P001 / WD-P002 as a policy
+ * load would, or WD-L018 for a link. */
+static int read_policy(const char *path, char **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+    if (fd < 0) {
+        int e = errno;
+        if (e == ELOOP)
+            return wd_error_set(WD_EPERM, WD_L_PERMISSION, path, 0, 0,
+                                "a symbolic link: a contract's policy is never read through a "
+                                "link");
+        return wd_error_set(e == ENOENT ? WD_ENOTFOUND : WD_EIO, WD_P_IO, path, 0, 0,
+                            "cannot open: %s", strerror(e));
+    }
+    struct stat st;
+    int rc = 0;
+    if (fstat(fd, &st) != 0)
+        rc = wd_error_set(WD_EIO, WD_P_IO, path, 0, 0, "cannot stat: %s", strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        rc = wd_error_set(WD_EIO, WD_P_IO, path, 0, 0, "not a regular file");
+    else if ((unsigned long long)st.st_size > WD_POLICY_MAX_FILE_SIZE)
+        rc = wd_error_set(WD_ERANGE, WD_P_TOO_LARGE, path, 0, 0,
+                          "file is %llu bytes; the limit is %u bytes",
+                          (unsigned long long)st.st_size, WD_POLICY_MAX_FILE_SIZE);
+    /* Up to one byte past the size (a file that grew shows it) and never past the limit. */
+    size_t have = rc ? 0 : (size_t)st.st_size + 1, n = 0;
+    char *data = rc ? NULL : malloc(have + 1);
+    if (!rc && !data)
+        rc = wd_fail(WD_ENOMEM, "out of memory reading %s", path);
+    while (!rc) {
+        if (n == have) {
+            if (have > WD_POLICY_MAX_FILE_SIZE) {
+                rc =
+                    wd_error_set(WD_ERANGE, WD_P_TOO_LARGE, path, 0, 0,
+                                 "file grew beyond the limit of %u bytes", WD_POLICY_MAX_FILE_SIZE);
+                break;
+            }
+            size_t grown = have * 2 > (size_t)WD_POLICY_MAX_FILE_SIZE + 1
+                               ? (size_t)WD_POLICY_MAX_FILE_SIZE + 1
+                               : have * 2;
+            char *p = realloc(data, grown + 1);
+            if (!p) {
+                rc = wd_fail(WD_ENOMEM, "out of memory reading %s", path);
+                break;
+            }
+            data = p;
+            have = grown;
+        }
+        ssize_t got = read(fd, data + n, have - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            rc = wd_error_set(WD_EIO, WD_P_IO, path, 0, 0, "cannot read: %s", strerror(errno));
+        else if (got == 0)
+            break;
+        else
+            n += (size_t)got;
+    }
+    close(fd);
+    if (rc) {
+        free(data);
+        return rc;
+    }
+    data[n] = '\0';
+    *out = data;
+    *len = n;
+    return 0;
+}
+
+/* A policy in its own file: read once, hashed, compiled from those same bytes. */
+static int policy_file(loader *l, const wd_yaml_node *v)
+{
+    wd_contract *c = l->c;
+    char joined[WD_PATH_MAX + 1], path[WD_PATH_MAX];
+    bool escapes = false;
+    int n = snprintf(joined, sizeof(joined), "%s%s%s", v->str[0] == '/' ? "" : c->dir,
+                     v->str[0] == '/' ? "" : "/", v->str);
+    /* Normalised, so the path that is checked (owners, modes) is the path that is opened. */
+    if (n < 0 || (size_t)n >= WD_PATH_MAX || memchr(v->str, '\0', v->len) ||
+        wd_path_normalize(joined, path, sizeof(path), &escapes) != 0 || escapes) {
+        ERR(l, v, WD_L_SCHEMA, "policy path is too long");
+        return WD_EPOLICY;
+    }
+    free(c->policy_path);
+    if (!(c->policy_path = strdup(path)))
+        return WD_ENOMEM;
+    char *data = NULL;
+    size_t len = 0;
+    int rc = read_policy(path, &data, &len);
+    if (rc) {
+        const wd_error *e = wd_error_last();
+        if (rc == WD_ENOMEM)
+            return rc;
+        if (!strcmp(e->id, WD_L_PERMISSION)) {
+            ERR(l, v, WD_L_PERMISSION, "policy %s is %s", v->str, e->message);
+            return WD_EPOLICY;
+        }
+        /* As a policy load reports it (WD-P001 / WD-P002), and for the contract: a policy too
+         * large is invalid, one that cannot be read is WD-L003. */
+        wd_diag_add(l->ck.diags, WD_DIAG_ERROR, e->id, path, 0, 0, "%s", e->message);
+        if (rc == WD_ERANGE) {
+            l->ck.errors++;
+            return WD_EPOLICY;
+        }
+        char why[300];
+        snprintf(why, sizeof(why), "%s", e->message);
+        ERR(l, v, WD_L_READ, "cannot read the policy %s: %s", v->str, why);
+        return WD_EPOLICY;
+    }
+    wd_hasher *h = NULL;
+    rc = wd_hasher_new(&h);
+    if (!rc)
+        rc = wd_sha256(h, data, len, c->policy_sha256);
+    wd_hasher_free(h);
+    if (!rc) {
+        wd_policy_options po = WD_POLICY_OPTIONS_INIT;
+        po.diagnostics = l->ck.diags;
+        po.data_dir = c->dir;
+        po.display_name = path;
+        rc = wd_policy_load_buffer(&c->policy, data, len, &po);
+    }
+    free(data);
+    if (rc == WD_ENOMEM)
+        return rc;
+    if (rc)
+        l->ck.errors++;
+    return rc ? WD_EPOLICY : 0;
+}
+
 static void policy_field(loader *l, const wd_yaml_node *v)
 {
     wd_contract *c = l->c;
     int rc;
     if (v->kind == WD_YAML_MAP) {
         rc = wd_policy_load_node(&c->policy, v, c->file, c->dir, l->ck.diags);
+        if (rc == WD_ENOMEM)
+            l->ck.oom = true;
+        else if (rc)
+            l->ck.errors++;
     } else if (wd_ycheck_scalar(&l->ck, v, "policy")) {
-        char path[WD_PATH_MAX + 1];
-        int n = snprintf(path, sizeof(path), "%s%s%s", v->str[0] == '/' ? "" : c->dir,
-                         v->str[0] == '/' ? "" : "/", v->str);
-        if (n < 0 || (size_t)n >= sizeof(path)) {
-            ERR(l, v, WD_L_SCHEMA, "policy path is too long");
-            return;
-        }
-        wd_policy_options po = WD_POLICY_OPTIONS_INIT;
-        po.diagnostics = l->ck.diags;
-        po.data_dir = c->dir;
-        rc = wd_policy_load(&c->policy, path, &po);
-        free(c->policy_path);
-        c->policy_path = strdup(path);
-        if (!c->policy_path)
-            rc = WD_ENOMEM;
-        if (rc && rc != WD_EPOLICY)
-            ERR(l, v, WD_L_READ, "cannot read the policy %s: %s", v->str, wd_error_last()->message);
+        rc = policy_file(l, v);
+        if (rc == WD_ENOMEM)
+            l->ck.oom = true;
     } else {
         return;
     }
-    if (rc) {
-        l->ck.errors++;
+    if (rc)
         return;
-    }
     /* Policy plugins decide; they never act. They get no filesystem, network or environment. */
     if (wd_plugin_type_is_policy(c->type) && wd_policy_rule_count(c->policy) > 0)
         ERR(l, v, WD_L_SCHEMA,
             "%s %s is a policy plugin and gets no storage, network or environment access: its "
             "policy must grant nothing",
             c->type == WD_PLUGIN_ORCHESTRATOR ? "an" : "a", wd_plugin_type_name(c->type));
+}
+
+static void pin_field(loader *l, const wd_yaml_node *v)
+{
+    if (!wd_ycheck_scalar(&l->ck, v, "policy_sha256"))
+        return;
+    wd_cursor cur = wd_cursor_make(v->str, v->len);
+    if (v->len != 64 || !wd_cursor_hex(&cur, l->c->policy_pin, 32))
+        ERR(l, v, WD_L_SCHEMA, "policy_sha256 must be 64 lowercase hex digits");
+    else
+        l->c->pinned = true;
+}
+
+/* policy_sha256 pins the policy file's bytes the way sha256 pins the library's: a contract
+ * whose policy file was changed (widened) does not load, signed or not. */
+static void pin_check(loader *l, const wd_yaml_node *pin, const wd_yaml_node *policy)
+{
+    wd_contract *c = l->c;
+    if (!pin || !c->pinned)
+        return;
+    if (!policy || policy->kind == WD_YAML_MAP || wd_yaml_is_null(policy)) {
+        ERR(l, pin, WD_L_SCHEMA, "policy_sha256 pins a policy file, and this contract %s",
+            policy && policy->kind == WD_YAML_MAP
+                ? "has its policy inline (already part of the contract's own bytes)"
+                : "names no policy file");
+        return;
+    }
+    if (!c->policy_path || !c->policy)
+        return; /* the policy itself was refused, and said why */
+    if (!wd_ct_equal(c->policy_pin, c->policy_sha256, 32)) {
+        char got[65];
+        wd_hex_encode(c->policy_sha256, 32, got);
+        ERR(l, pin, WD_L_POLICY_CHANGED,
+            "the policy file %s hashes to %s, not to policy_sha256: it changed since the contract "
+            "pinned it",
+            c->policy_path, got);
+    }
 }
 
 static void tags_field(loader *l, const wd_yaml_node *v)
@@ -583,9 +746,9 @@ static int load_text(wd_contract *c, const char *data, size_t len, wd_diagnostic
                        .id_unknown_key = WD_L_SCHEMA},
                 .c = c,
                 .json = WD_BUF_INIT};
-    static const char *const keys[] = {"name",   "type",   "version",  "library",
-                                       "sha256", "abi",    "security", "config_schema",
-                                       "config", "policy", "tags",     NULL};
+    static const char *const keys[] = {
+        "name",          "type",   "version", "library", "sha256",        "abi", "security",
+        "config_schema", "config", "policy",  "tags",    "policy_sha256", NULL};
     wd_ycheck_keys(&l.ck, root, keys, "contract");
     static const char *const required[] = {"name", "type", "version", "library", "sha256", "abi"};
     for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
@@ -606,8 +769,11 @@ static int load_text(wd_contract *c, const char *data, size_t len, wd_diagnostic
         abi_field(&l, v);
     security_field(&l, wd_yaml_get(root, "security"), root);
     config_field(&l, wd_yaml_get(root, "config"), wd_yaml_get(root, "config_schema"), root);
+    if ((v = wd_yaml_get(root, "policy_sha256")))
+        pin_field(&l, v);
     if ((v = wd_yaml_get(root, "policy")))
         policy_field(&l, v);
+    pin_check(&l, wd_yaml_get(root, "policy_sha256"), wd_yaml_get(root, "policy"));
     if ((v = wd_yaml_get(root, "tags")))
         tags_field(&l, v);
     wd_buf_free(&l.json);
@@ -740,6 +906,10 @@ int wd_contract_allow_downgrade(const wd_contract *c)
 const char *wd_contract_policy_path(const wd_contract *c)
 {
     return c->policy_path;
+}
+const uint8_t *wd_contract_policy_sha256(const wd_contract *c)
+{
+    return c->policy_path && c->policy ? c->policy_sha256 : NULL;
 }
 
 const wd_policy *wd_contract_policy(const wd_contract *c)

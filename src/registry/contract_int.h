@@ -19,5 +19,8 @@ int wd_registry_add_in(struct wd_registry *reg, wd_contract *c, unsigned flags, 
                        const char *correlation_id);
 int wd_registry_audit_refusal(struct wd_registry *reg, const char *path, const char *code,
                               const char *message, const char *correlation_id);
+/* How many of the registry's audit records could not be written so far, with the first
+ * failure's id and message (empty when none). */
+size_t wd_registry_unrecorded(struct wd_registry *reg, char id[static 16], char why[static 256]);
 
 #endif

@@ -27,6 +27,9 @@ enum { DEFAULT_MAX = 10000, MAX_DEPTH = 32 };
 struct wd_load_report {
     char correlation_id[64];
     wd_registry *reg; /* refusals are recorded in its audit log */
+    const char *root; /* during the walk: where the owner checks start */
+    size_t unrecorded;
+    char unrecorded_id[16], unrecorded_why[256];
     wd_load_entry *entries;
     size_t count, cap, refused;
     struct {
@@ -165,6 +168,8 @@ static int consider(wd_registry *reg, const wd_discover_options *o, wd_load_repo
         rc = wd_contract_open_library(c, &fd);
     if (fd >= 0)
         close(fd);
+    if (!rc)
+        rc = wd_contract_check_files(c, r->root);
     if (!rc && o->trust_dir) {
         rc = wd_contract_verify_signature(c, o->trust_dir, NULL);
         if (rc == WD_ENOTFOUND && !o->review_required)
@@ -322,8 +327,19 @@ int wd_registry_discover(wd_registry *reg, const char *root, const wd_discover_o
     else
         rc = wd_uuid_v4(r->correlation_id);
     size_t considered = 0;
+    char id[16], why[256];
+    size_t unrecorded_before = wd_registry_unrecorded(reg, id, why);
+    r->root = root;
     if (!rc)
         rc = walk(reg, &o, r, root, 0, o.max ? o.max : DEFAULT_MAX, &considered);
+    r->root = NULL;
+    r->unrecorded = wd_registry_unrecorded(reg, id, why) - unrecorded_before;
+    if (r->unrecorded) {
+        /* The registry keeps its first failure; a batch that began after it may have seen
+         * only later ones, which carry the same kind of reason. */
+        snprintf(r->unrecorded_id, sizeof(r->unrecorded_id), "%s", id);
+        snprintf(r->unrecorded_why, sizeof(r->unrecorded_why), "%s", why);
+    }
     if (rc) {
         wd_load_report_free(r);
         return rc == WD_ENOMEM ? wd_fail(WD_ENOMEM, "out of memory") : rc;
@@ -350,6 +366,15 @@ const wd_load_entry *wd_load_report_get(const wd_load_report *r, size_t i)
 size_t wd_load_report_refused(const wd_load_report *r)
 {
     return r->refused;
+}
+
+size_t wd_load_report_unrecorded(const wd_load_report *r, const char **id, const char **why)
+{
+    if (id)
+        *id = r->unrecorded ? r->unrecorded_id : "";
+    if (why)
+        *why = r->unrecorded ? r->unrecorded_why : "";
+    return r->unrecorded;
 }
 
 void wd_load_report_free(wd_load_report *r)

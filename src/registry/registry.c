@@ -3,6 +3,7 @@
  * binary search with no pointer chasing. */
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,11 @@ struct wd_registry {
     size_t count, cap;
     char **allow; /* NULL: no allowlist configured */
     size_t allow_len;
+    /* Records that could not be written, and the first reason: a caller that must not act
+     * on an unrecorded change (a daemon opening a tenant) asks. Under unrecorded_mu. */
+    pthread_mutex_t unrecorded_mu;
+    size_t unrecorded;
+    char unrecorded_id[16], unrecorded_why[256];
 };
 
 static const char no_allowlist[] =
@@ -37,6 +43,11 @@ int wd_registry_new(wd_registry **out, const wd_registry_options *opts, const ch
     if (!r)
         return wd_fail(WD_ENOMEM, "out of memory");
     if (pthread_rwlock_init(&r->lock, NULL) != 0) {
+        free(r);
+        return wd_fail(WD_ENOMEM, "cannot create a lock");
+    }
+    if (pthread_mutex_init(&r->unrecorded_mu, NULL) != 0) {
+        pthread_rwlock_destroy(&r->lock);
         free(r);
         return wd_fail(WD_ENOMEM, "cannot create a lock");
     }
@@ -74,6 +85,7 @@ void wd_registry_free(wd_registry *r)
         free(r->allow[i]);
     free(r->allow);
     pthread_rwlock_destroy(&r->lock);
+    pthread_mutex_destroy(&r->unrecorded_mu);
     free(r);
 }
 
@@ -147,7 +159,26 @@ static int record(wd_registry *r, const char *type, wd_severity sev, const char 
     wd_audit_event ev = {type, sev, "registry", correlation_id, wd_buf_cstr(&d)};
     int rc = d.oom ? wd_fail(WD_ENOMEM, "out of memory") : wd_audit_append(r->audit, &ev, NULL);
     wd_buf_free(&d);
+    if (rc) {
+        const wd_error *e = wd_error_last();
+        pthread_mutex_lock(&r->unrecorded_mu);
+        if (r->unrecorded++ == 0) {
+            snprintf(r->unrecorded_id, sizeof(r->unrecorded_id), "%s", e->id);
+            snprintf(r->unrecorded_why, sizeof(r->unrecorded_why), "%s", e->message);
+        }
+        pthread_mutex_unlock(&r->unrecorded_mu);
+    }
     return rc;
+}
+
+size_t wd_registry_unrecorded(wd_registry *r, char id[static 16], char why[static 256])
+{
+    pthread_mutex_lock(&r->unrecorded_mu);
+    size_t n = r->unrecorded;
+    snprintf(id, 16, "%s", r->unrecorded_id);
+    snprintf(why, 256, "%s", r->unrecorded_why);
+    pthread_mutex_unlock(&r->unrecorded_mu);
+    return n;
 }
 
 int wd_registry_audit_refusal(wd_registry *r, const char *path, const char *code,

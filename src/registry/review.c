@@ -20,15 +20,33 @@
 
 #define REVIEWER_KEY_HEADER "warden-reviewer-key-v1"
 #define REVIEWER_PUB_HEADER "warden-reviewer-public-key-v1"
-#define SIG_HEADER "warden-contract-signature-v1"
+#define SIG_HEADER_V1 "warden-contract-signature-v1"
+#define SIG_HEADER "warden-contract-signature-v2"
 
-/* The message a reviewer signs: the contract's exact bytes and the library they vouch for. */
-static int signed_message(const wd_contract *c, char out[static 160])
+enum { MSG_MAX = 256, POLICY_TEXT = 65 };
+
+/* What a signature says about the policy file: its hex SHA-256, or "none" when the policy is
+ * inline (part of the contract's bytes) or absent. */
+static void policy_text(const wd_contract *c, char out[static POLICY_TEXT])
+{
+    const uint8_t *p = wd_contract_policy_sha256(c);
+    if (p)
+        wd_hex_encode(p, 32, out);
+    else
+        snprintf(out, POLICY_TEXT, "none");
+}
+
+/* The message a reviewer signs: the contract's exact bytes, the library and the policy file
+ * they vouch for. v1 (before policy files were covered) is only ever verified, never made. */
+static int signed_message(const wd_contract *c, int version, const char *policy,
+                          char out[static MSG_MAX])
 {
     char file_hex[65], lib_hex[65];
     wd_hex_encode(wd_contract_file_sha256(c), 32, file_hex);
     wd_hex_encode(wd_contract_sha256(c), 32, lib_hex);
-    return snprintf(out, 160, "warden-contract-v1\n%s\n%s\n", file_hex, lib_hex);
+    if (version == 1)
+        return snprintf(out, MSG_MAX, "warden-contract-v1\n%s\n%s\n", file_hex, lib_hex);
+    return snprintf(out, MSG_MAX, "warden-contract-v2\n%s\n%s\n%s\n", file_hex, lib_hex, policy);
 }
 
 static char *sig_path(const wd_contract *c)
@@ -66,8 +84,9 @@ int wd_contract_sign(const wd_contract *c, const char *key_path)
 {
     uint8_t priv[32], pk[32], sig[64];
     int rc = wd_keyfile_read(key_path, REVIEWER_KEY_HEADER, true, priv, sizeof(priv));
-    char msg[160];
-    int n = signed_message(c, msg);
+    char msg[MSG_MAX], policy[POLICY_TEXT];
+    policy_text(c, policy);
+    int n = signed_message(c, 2, policy, msg);
     if (!rc)
         rc = wd_ed25519_public(priv, pk);
     if (!rc)
@@ -75,10 +94,13 @@ int wd_contract_sign(const wd_contract *c, const char *key_path)
     wd_wipe(priv, sizeof(priv));
     if (rc)
         return rc;
-    char text[300], pk_hex[65], sig_hex[129];
+    /* The policy hash is written out too, so a verifier can tell "the policy changed" from
+     * "not this contract"; the signature, not this line, is what binds it. */
+    char text[400], pk_hex[65], sig_hex[129];
     wd_hex_encode(pk, 32, pk_hex);
     wd_hex_encode(sig, 64, sig_hex);
-    int tl = snprintf(text, sizeof(text), "%s\nkey %s\nsig %s\n", SIG_HEADER, pk_hex, sig_hex);
+    int tl = snprintf(text, sizeof(text), "%s\nkey %s\npolicy %s\nsig %s\n", SIG_HEADER, pk_hex,
+                      policy, sig_hex);
     char *path = sig_path(c);
     char tmp[4300];
     if (!path)
@@ -119,6 +141,47 @@ static bool trusted(const char *trust_dir, const uint8_t pk[32])
     return found;
 }
 
+typedef struct {
+    int version;
+    uint8_t pk[32], sig[64];
+    char policy[POLICY_TEXT]; /* v2: the policy the reviewer signed */
+} parsed_sig;
+
+static bool parse_sig(const char *data, size_t len, parsed_sig *out)
+{
+    wd_cursor cur = wd_cursor_make(data, len);
+    if (WD_CURSOR_LIT(&cur, SIG_HEADER_V1 "\nkey ")) {
+        out->version = 1;
+        snprintf(out->policy, sizeof(out->policy), "none");
+    } else if (WD_CURSOR_LIT(&cur, SIG_HEADER "\nkey ")) {
+        out->version = 2;
+    } else {
+        return false;
+    }
+    if (!wd_cursor_hex(&cur, out->pk, 32))
+        return false;
+    if (out->version == 2) {
+        uint8_t p[32];
+        if (!WD_CURSOR_LIT(&cur, "\npolicy "))
+            return false;
+        if (WD_CURSOR_LIT(&cur, "none"))
+            snprintf(out->policy, sizeof(out->policy), "none");
+        else if (wd_cursor_hex(&cur, p, 32))
+            wd_hex_encode(p, 32, out->policy);
+        else
+            return false;
+    }
+    return WD_CURSOR_LIT(&cur, "\nsig ") && wd_cursor_hex(&cur, out->sig, 64) &&
+           WD_CURSOR_LIT(&cur, "\n") && cur.p == cur.end;
+}
+
+static bool sig_verifies(const wd_contract *c, const parsed_sig *s, const char *policy)
+{
+    char msg[MSG_MAX];
+    int n = signed_message(c, s->version, policy, msg);
+    return n > 0 && n < MSG_MAX && wd_ed25519_verify(s->pk, msg, (size_t)n, s->sig);
+}
+
 int wd_contract_verify_signature(const wd_contract *c, const char *trust_dir, char *signer)
 {
     char *path = sig_path(c);
@@ -136,25 +199,36 @@ int wd_contract_verify_signature(const wd_contract *c, const char *trust_dir, ch
     free(path);
     if (rc)
         return rc;
-    uint8_t pk[32], sig[64];
-    wd_cursor cur = wd_cursor_make(data, len);
-    bool ok = WD_CURSOR_LIT(&cur, SIG_HEADER "\nkey ") && wd_cursor_hex(&cur, pk, 32) &&
-              WD_CURSOR_LIT(&cur, "\nsig ") && wd_cursor_hex(&cur, sig, 64) &&
-              WD_CURSOR_LIT(&cur, "\n") && cur.p == cur.end;
+    parsed_sig s = {0};
+    bool ok = parse_sig(data, len, &s);
     free(data);
-    char msg[160];
-    int n = signed_message(c, msg);
     if (!ok)
         return wd_error_set(WD_EPERM, WD_L_SIG_INVALID, wd_contract_id(c), 0, 0,
                             "signature file is malformed");
-    if (!trusted(trust_dir, pk))
+    if (!trusted(trust_dir, s.pk))
         return wd_error_set(WD_EPERM, WD_L_SIG_INVALID, wd_contract_id(c), 0, 0,
                             "signed by a key that is not in the trust directory");
-    if (!wd_ed25519_verify(pk, msg, (size_t)n, sig))
+    char now[POLICY_TEXT];
+    policy_text(c, now);
+    if (s.version == 1 && strcmp(now, "none") != 0)
+        /* A v1 signature never saw the policy file: whatever it says now is unreviewed. */
+        return wd_error_set(WD_EPERM, WD_L_POLICY_CHANGED, wd_contract_id(c), 0, 0,
+                            "the signature predates signatures that cover the policy file "
+                            "(warden-contract-v1): it does not vouch for %s; review it and "
+                            "re-sign (warden plugin sign)",
+                            wd_contract_policy_path(c));
+    if (strcmp(now, s.policy) != 0 && sig_verifies(c, &s, s.policy))
+        /* A trusted reviewer signed this contract and library, with another policy. */
+        return wd_error_set(WD_EPERM, WD_L_POLICY_CHANGED, wd_contract_id(c), 0, 0,
+                            "the policy file %s changed since it was signed (signed %s, now "
+                            "%s): refused until a reviewer signs it again",
+                            wd_contract_policy_path(c) ? wd_contract_policy_path(c) : "(none)",
+                            s.policy, now);
+    if (!sig_verifies(c, &s, now))
         return wd_error_set(WD_EPERM, WD_L_SIG_INVALID, wd_contract_id(c), 0, 0,
-                            "signature does not match this contract and library");
+                            "signature does not match this contract, library and policy");
     if (signer)
-        wd_hex_encode(pk, 32, signer);
+        wd_hex_encode(s.pk, 32, signer);
     return 0;
 }
 

@@ -667,7 +667,7 @@ sig_hex=$(sed -n 's/^sig //p' "$WD_TMP/sig.orig")
 flip=$(printf '%s' "${sig_hex:0:1}" | tr '0-9a-f' '1-9a-f0')
 sed "s/^sig ./sig $flip/" "$WD_TMP/sig.orig" >"$C.sig"
 expect_exit 1 -- "$WARDEN" plugin verify "$C" --trust "$K"
-expect_stdout_contains "$C: refused: WD-L014 signature does not match this contract and library"
+expect_stdout_contains "$C: refused: WD-L014 signature does not match this contract, library and policy"
 : >"$C.sig"
 expect_exit 1 -- "$WARDEN" plugin verify "$C" --trust "$K"
 expect_stdout_contains "WD-L014"
@@ -1015,5 +1015,183 @@ expect_stdout_line_matches 3 '^1 loaded, 1 refused'
 expect_exit 0 -- "$WARDEN" audit verify --log "$AL3" --mac-key "$AK3/mac.key"
 n=$(plugin_audit_records "$AL3" | awk '$2 == "PLUGIN_REFUSED"' | wc -l)
 expect_eq "$n" 1 "the refusal of a contract under a non-UTF-8 path is audited"
+
+# =================================================================================================
+# the signature covers the policy file (issue 12, item 7), and files another user can change are
+# refused (item 8)
+# =================================================================================================
+
+PB="$WD_TMP/policybind"
+PK="$WD_TMP/policybind-keys"
+mkdir -p "$PK"
+expect_exit 0 -- "$WARDEN" plugin keygen --dir "$PK/reviewer"
+cp "$PK/reviewer/reviewer.pub" "$PK/trust.pub"
+mkdir -p "$PK/trust" && mv "$PK/trust.pub" "$PK/trust/alice.pub"
+plugin_contract "$PB/tool" acme.bound libnone.so OFFICIAL "policy: policy.yaml"
+PC="$PB/tool/contract.yaml"
+cat >"$PB/tool/policy.yaml" <<'EOF2'
+version: "1.0"
+permissions:
+  storage:
+    allow:
+      - uri: fs://workspace/**
+        access: [read]
+EOF2
+cp "$PB/tool/policy.yaml" "$WD_TMP/policy.reviewed"
+expect_exit 0 -- "$WARDEN" plugin sign "$PC" --key "$PK/reviewer/reviewer.key"
+grep -q "^policy $(plugin_sha256 "$PB/tool/policy.yaml")$" "$PC.sig"
+wd_check $? "the signature file names the policy it covers" "$(cat "$PC.sig")"
+expect_exit 0 -- "$WARDEN" plugin verify "$PC" --trust "$PK/trust"
+expect_exit 0 -- "$WARDEN" plugin list "$PB" --trust "$PK/trust" --review-required
+# the reviewed policy widened to /etc: the contract's own bytes are unchanged, and still refused
+cat >>"$PB/tool/policy.yaml" <<'EOF2'
+      - uri: fs:///etc/**
+        access: [read]
+EOF2
+expect_exit 1 -- "$WARDEN" plugin verify "$PC" --trust "$PK/trust"
+expect_stdout_contains "$PC: refused: WD-L024 the policy file $PB/tool/policy.yaml changed since it was signed (signed $(plugin_sha256 "$WD_TMP/policy.reviewed"), now $(plugin_sha256 "$PB/tool/policy.yaml"))"
+expect_stdout_not_contains "reviewed"
+expect_exit 1 -- "$WARDEN" plugin list "$PB" --trust "$PK/trust" --review-required
+expect_stdout_line_matches 1 "^refused  WD-L024  $PB/tool/contract.yaml: the policy file"
+expect_stdout_contains "0 loaded, 1 refused"
+# without --review-required a present signature still counts: a bad one is never ignored
+expect_exit 1 -- "$WARDEN" plugin list "$PB" --trust "$PK/trust"
+expect_stdout_contains "WD-L024"
+# a signature file whose policy line was edited to match: the signature itself no longer holds
+sed "s/^policy .*/policy $(plugin_sha256 "$PB/tool/policy.yaml")/" "$PC.sig" >"$WD_TMP/forged.sig"
+cp "$PC.sig" "$WD_TMP/honest.sig"
+cp "$WD_TMP/forged.sig" "$PC.sig"
+expect_exit 1 -- "$WARDEN" plugin verify "$PC" --trust "$PK/trust"
+expect_stdout_contains "$PC: refused: WD-L014 signature does not match this contract, library and policy"
+cp "$WD_TMP/honest.sig" "$PC.sig"
+# reviewed again: re-signed over the new policy, accepted
+expect_exit 0 -- "$WARDEN" plugin sign "$PC" --key "$PK/reviewer/reviewer.key"
+expect_exit 0 -- "$WARDEN" plugin verify "$PC" --trust "$PK/trust"
+expect_exit 0 -- "$WARDEN" plugin list "$PB" --trust "$PK/trust" --review-required
+expect_stdout_contains "1 loaded, 0 refused"
+# an inline policy is part of the contract's bytes: editing it is WD-L014, as any contract edit
+plugin_contract "$PB/inline" acme.inline libnone.so OFFICIAL 'policy: {version: "1.0", permissions: {storage: {allow: [{uri: "fs://workspace/**", access: [read]}]}}}'
+expect_exit 0 -- "$WARDEN" plugin sign "$PB/inline/contract.yaml" --key "$PK/reviewer/reviewer.key"
+grep -q "^policy none$" "$PB/inline/contract.yaml.sig"
+wd_check $? "an inline policy's signature says policy none" "$(cat "$PB/inline/contract.yaml.sig")"
+expect_exit 0 -- "$WARDEN" plugin verify "$PB/inline/contract.yaml" --trust "$PK/trust"
+sed -i 's|fs://workspace/\*\*|fs:///etc/**|' "$PB/inline/contract.yaml"
+expect_exit 1 -- "$WARDEN" plugin verify "$PB/inline/contract.yaml" --trust "$PK/trust"
+expect_stdout_contains "WD-L014"
+rm -r "$PB/inline"
+# a signature made before signatures covered the policy (v1: contract and library only), by a
+# trusted reviewer: not enough for a contract with a policy file (re-sign); enough without one
+python3 - "$PC" "$PK/reviewer/reviewer.key" "$PC.sig" <<'EOF2'
+import hashlib, subprocess, sys
+contract, key, out = sys.argv[1:]
+lib = open(contract).read().split("sha256: ")[1].split()[0]
+msg = "warden-contract-v1\n%s\n%s\n" % (hashlib.sha256(open(contract, "rb").read()).hexdigest(), lib)
+seed = bytes.fromhex(open(key).read().split("\n")[1].strip())
+der = bytes.fromhex("302e020100300506032b657004220420") + seed
+pem = "-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----\n" % __import__("base64").b64encode(der).decode()
+open(out + ".pem", "w").write(pem)
+open(out + ".msg", "w").write(msg)
+sig = subprocess.run(["openssl", "pkeyutl", "-sign", "-inkey", out + ".pem", "-rawin", "-in", out + ".msg"], capture_output=True, check=True).stdout
+pub = subprocess.run(["openssl", "pkey", "-in", out + ".pem", "-pubout", "-outform", "DER"], capture_output=True, check=True).stdout[-32:]
+open(out, "w").write("warden-contract-signature-v1\nkey %s\nsig %s\n" % (pub.hex(), sig.hex()))
+EOF2
+wd_check $? "a v1 signature made with openssl"
+rm -f "$PC.sig.pem" "$PC.sig.msg"
+expect_exit 1 -- "$WARDEN" plugin verify "$PC" --trust "$PK/trust"
+expect_stdout_contains "$PC: refused: WD-L024 the signature predates signatures that cover the policy file (warden-contract-v1): it does not vouch for $PB/tool/policy.yaml"
+expect_exit 1 -- "$WARDEN" plugin list "$PB" --trust "$PK/trust" --review-required
+expect_stdout_contains "WD-L024"
+plugin_contract "$PB/nopolicy" acme.nopolicy libnone.so
+python3 - "$PB/nopolicy/contract.yaml" "$PK/reviewer/reviewer.key" "$PB/nopolicy/contract.yaml.sig" <<'EOF2'
+import base64, hashlib, os, subprocess, sys
+contract, key, out = sys.argv[1:]
+lib = open(contract).read().split("sha256: ")[1].split()[0]
+msg = "warden-contract-v1\n%s\n%s\n" % (hashlib.sha256(open(contract, "rb").read()).hexdigest(), lib)
+seed = bytes.fromhex(open(key).read().split("\n")[1].strip())
+der = bytes.fromhex("302e020100300506032b657004220420") + seed
+open(out + ".pem", "w").write("-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----\n" % base64.b64encode(der).decode())
+open(out + ".msg", "w").write(msg)
+sig = subprocess.run(["openssl", "pkeyutl", "-sign", "-inkey", out + ".pem", "-rawin", "-in", out + ".msg"], capture_output=True, check=True).stdout
+pub = subprocess.run(["openssl", "pkey", "-in", out + ".pem", "-pubout", "-outform", "DER"], capture_output=True, check=True).stdout[-32:]
+open(out, "w").write("warden-contract-signature-v1\nkey %s\nsig %s\n" % (pub.hex(), sig.hex()))
+os.remove(out + ".pem"); os.remove(out + ".msg")
+EOF2
+expect_exit 0 -- "$WARDEN" plugin verify "$PB/nopolicy/contract.yaml" --trust "$PK/trust"
+rm -r "$PB/nopolicy"
+expect_exit 0 -- "$WARDEN" plugin sign "$PC" --key "$PK/reviewer/reviewer.key"
+expect_exit 0 -- "$WARDEN" plugin verify "$PC" --trust "$PK/trust"
+
+# policy_sha256: the contract pins its policy file, so an unsigned setup is protected as well
+PIN="$WD_TMP/pinned"
+mkdir -p "$PIN/tool"
+cp "$WD_TMP/policy.reviewed" "$PIN/tool/policy.yaml"
+plugin_contract "$PIN/tool" acme.pinned libnone.so OFFICIAL "policy: policy.yaml
+policy_sha256: $(plugin_sha256 "$PIN/tool/policy.yaml")"
+expect_exit 0 -- "$WARDEN" plugin validate "$PIN/tool/contract.yaml"
+expect_exit 0 -- "$WARDEN" plugin list "$PIN"
+printf '      - uri: fs:///etc/**\n        access: [read]\n' >>"$PIN/tool/policy.yaml"
+expect_exit 1 -- "$WARDEN" plugin validate "$PIN/tool/contract.yaml"
+expect_stderr_contains "$PIN/tool/contract.yaml:9:16: error WD-L024: the policy file $PIN/tool/policy.yaml hashes to $(plugin_sha256 "$PIN/tool/policy.yaml"), not to policy_sha256"
+expect_exit 1 -- "$WARDEN" plugin list "$PIN"
+expect_stdout_contains "refused  WD-L024  $PIN/tool/contract.yaml"
+cp "$WD_TMP/policy.reviewed" "$PIN/tool/policy.yaml"
+# a pin with an inline policy, or none, is a mistake said as such
+plugin_contract "$PIN/bad" acme.pinbad libnone.so OFFICIAL "policy_sha256: $(plugin_sha256 "$PIN/tool/policy.yaml")"
+expect_exit 1 -- "$WARDEN" plugin validate "$PIN/bad/contract.yaml"
+expect_stderr_contains "error WD-L005: policy_sha256 pins a policy file, and this contract names no policy file"
+plugin_contract "$PIN/bad" acme.pinbad libnone.so OFFICIAL "policy_sha256: 12"
+expect_exit 1 -- "$WARDEN" plugin validate "$PIN/bad/contract.yaml"
+expect_stderr_contains "error WD-L005: policy_sha256 must be 64 lowercase hex digits"
+rm -r "$PIN/bad"
+# a policy file that is a symbolic link is never read through it
+mv "$PIN/tool/policy.yaml" "$PIN/tool/real.yaml"
+ln -s real.yaml "$PIN/tool/policy.yaml"
+expect_exit 1 -- "$WARDEN" plugin validate "$PIN/tool/contract.yaml"
+expect_stderr_contains "error WD-L018: policy policy.yaml is a symbolic link"
+rm "$PIN/tool/policy.yaml"
+mv "$PIN/tool/real.yaml" "$PIN/tool/policy.yaml"
+
+# files and directories another user can change: refused by verify and list, naming the file
+expect_exit 0 -- "$WARDEN" plugin verify "$PC" --trust "$PK/trust"
+for f in "$PC" "$PB/tool/libnone.so" "$PB/tool/policy.yaml" "$PB/tool" "$PB"; do
+    for mode in g+w o+w; do
+        chmod "$mode" "$f"
+        expect_exit 1 -- "$WARDEN" plugin list "$PB" --trust "$PK/trust" --review-required
+        expect_stdout_contains "refused  WD-L025  $PC: "
+        expect_stdout_contains " $f is writable by "
+        case "$f" in
+        "$PB") ;; # the root itself: verify starts from the contract's own directory
+        *)
+            expect_exit 1 -- "$WARDEN" plugin verify "$PC" --trust "$PK/trust"
+            expect_stdout_contains "$PC: refused: WD-L025 "
+            ;;
+        esac
+        chmod "${mode/+/-}" "$f"
+    done
+done
+expect_exit 0 -- "$WARDEN" plugin list "$PB" --trust "$PK/trust" --review-required
+if [ "$(id -u)" = 0 ]; then
+    chown 65534 "$PB/tool/policy.yaml"
+    expect_exit 1 -- "$WARDEN" plugin list "$PB" --trust "$PK/trust" --review-required
+    expect_stdout_contains "refused  WD-L025  $PC: policy file $PB/tool/policy.yaml is owned by uid 65534, a user other than root and warden's own (uid 0)"
+    chown 0 "$PB/tool/policy.yaml"
+    chown 65534 "$PB/tool"
+    expect_exit 1 -- "$WARDEN" plugin list "$PB"
+    expect_stdout_contains "the directory $PB/tool is owned by uid 65534"
+    chown 0 "$PB/tool"
+else
+    echo "note: not root: the other-owner cases are skipped"
+fi
+# a directory on the way that is a symbolic link (the walk never follows links; the library's
+# and policy's paths must not either)
+mkdir -p "$PB/tool/sub"
+mv "$PB/tool/policy.yaml" "$PB/tool/sub/policy.yaml"
+sed -i 's|^policy: policy.yaml|policy: sub/policy.yaml|' "$PC"
+expect_exit 0 -- "$WARDEN" plugin list "$PB"
+mv "$PB/tool/sub" "$WD_TMP/elsewhere"
+ln -s "$WD_TMP/elsewhere" "$PB/tool/sub"
+expect_exit 1 -- "$WARDEN" plugin list "$PB"
+expect_stdout_contains "refused  WD-L018  $PC: the directory $PB/tool/sub on the way to the policy file $PB/tool/sub/policy.yaml is a symbolic link"
+rm "$PB/tool/sub"
 
 finish

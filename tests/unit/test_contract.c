@@ -339,6 +339,119 @@ static void test_review_gate(void **state)
     wd_contract_free(c);
 }
 
+#define NARROW                                                                                     \
+    "version: \"1.0\"\npermissions:\n  storage:\n    allow:\n      - uri: fs://workspace/**\n"     \
+    "        access: [read]\n"
+#define WIDENED NARROW "      - uri: fs:///etc/**\n        access: [read]\n"
+/* sha256sum of NARROW and of WIDENED, computed independently */
+#define NARROW_SHA "f6f76c76b1671e7850ca993afac3871d687912c23447fe4ac508ceb20d1b8416"
+#define WIDENED_SHA "f5b7fa6134336acf2799b54a088566a9ec343fd73779ef125a1c6ae49f536d1c"
+
+static void hex(const uint8_t *b, char out[65])
+{
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+/* A reviewed contract stays reviewed only with the policy file the reviewer read: the signature
+ * and policy_sha256 bind its exact bytes, and the bytes bound are the bytes compiled. */
+static void test_policy_binding(void **state)
+{
+    (void)state;
+    char keys[4200], trust[4200], key[4300], pub[4300];
+    snprintf(keys, sizeof(keys), "%s/binder", dir);
+    snprintf(trust, sizeof(trust), "%s/binder-trust", dir);
+    assert_int_equal(wd_review_keygen(keys), 0);
+    assert_int_equal(mkdir(trust, 0755), 0);
+    snprintf(key, sizeof(key), "%s/reviewer.key", keys);
+    snprintf(pub, sizeof(pub), "%s/reviewer.pub", keys);
+    char buf[256];
+    FILE *fp = fopen(pub, "rb");
+    size_t len = fread(buf, 1, sizeof(buf), fp);
+    fclose(fp);
+    free(wd_test_write(trust, "alice.pub", buf, len));
+
+    free(wd_test_write(dir, "policy.yaml", NARROW, strlen(NARROW)));
+    wd_contract *c = NULL;
+    assert_int_equal(load_text(HEAD SEC "policy: policy.yaml\n", &c, NULL), 0);
+    char got[65];
+    assert_non_null(wd_contract_policy_sha256(c));
+    hex(wd_contract_policy_sha256(c), got);
+    assert_string_equal(got, NARROW_SHA);
+    assert_int_equal(wd_contract_sign(c, key), 0);
+    assert_int_equal(wd_contract_verify_signature(c, trust, NULL), 0);
+    wd_contract_free(c);
+
+    /* widened to /etc after review: the contract's bytes are the same, the review is not */
+    free(wd_test_write(dir, "policy.yaml", WIDENED, strlen(WIDENED)));
+    assert_int_equal(load_text(HEAD SEC "policy: policy.yaml\n", &c, NULL), 0);
+    assert_int_equal(wd_policy_rule_count(wd_contract_policy(c)), 2); /* what was read */
+    assert_int_equal(wd_contract_verify_signature(c, trust, NULL), WD_EPERM);
+    assert_string_equal(wd_error_last()->id, "WD-L024");
+    assert_non_null(strstr(wd_error_last()->message, "signed " NARROW_SHA ", now " WIDENED_SHA));
+    /* re-signed after review: accepted */
+    assert_int_equal(wd_contract_sign(c, key), 0);
+    assert_int_equal(wd_contract_verify_signature(c, trust, NULL), 0);
+    wd_contract_free(c);
+
+    /* pinned: the widened file does not even load, signed or not */
+    wd_diagnostics *d;
+    assert_int_equal(wd_diagnostics_new(&d), 0);
+    assert_int_equal(
+        load_text(HEAD SEC "policy: policy.yaml\npolicy_sha256: " NARROW_SHA "\n", &c, d),
+        WD_EPOLICY);
+    assert_null(c);
+    assert_string_equal(wd_error_last()->id, "WD-L024");
+    assert_int_equal(wd_error_last()->line, 10);
+    assert_non_null(strstr(wd_error_last()->message, "hashes to " WIDENED_SHA));
+    wd_diagnostics_free(d);
+    assert_int_equal(
+        load_text(HEAD SEC "policy: policy.yaml\npolicy_sha256: " WIDENED_SHA "\n", &c, NULL), 0);
+    wd_contract_free(c);
+    /* a pin needs a policy file */
+    assert_int_equal(load_text(HEAD SEC "policy_sha256: " NARROW_SHA "\n", &c, NULL), WD_EPOLICY);
+    assert_string_equal(wd_error_last()->id, "WD-L005");
+
+    /* inline: the policy is in the contract's bytes, and there is no file hash */
+    assert_int_equal(load_text(HEAD SEC "policy:\n  version: \"1.0\"\n", &c, NULL), 0);
+    assert_null(wd_contract_policy_sha256(c));
+    assert_int_equal(wd_contract_sign(c, key), 0);
+    assert_int_equal(wd_contract_verify_signature(c, trust, NULL), 0);
+    wd_contract_free(c);
+
+    /* the policy file, the contract and their directory: nobody else may change them */
+    assert_int_equal(load_text(HEAD SEC "policy: policy.yaml\n", &c, NULL), 0);
+    char *lib = wd_test_write(dir, "lib.so", "x", 1);
+    char policy[4300];
+    snprintf(policy, sizeof(policy), "%s/policy.yaml", dir);
+    assert_int_equal(wd_contract_check_files(c, NULL), 0);
+    static const mode_t loose[] = {0664, 0646, 0666};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(chmod(policy, loose[i]), 0);
+        assert_int_equal(wd_contract_check_files(c, NULL), WD_EPERM);
+        assert_string_equal(wd_error_last()->id, "WD-L025");
+        assert_non_null(strstr(wd_error_last()->message, policy));
+        assert_int_equal(chmod(lib, loose[i]), 0);
+        assert_int_equal(chmod(policy, 0644), 0);
+        assert_int_equal(wd_contract_check_files(c, NULL), WD_EPERM);
+        assert_non_null(strstr(wd_error_last()->message, lib));
+        assert_int_equal(chmod(lib, 0644), 0);
+    }
+    assert_int_equal(chmod(dir, 0770), 0);
+    assert_int_equal(wd_contract_check_files(c, NULL), WD_EPERM);
+    assert_string_equal(wd_error_last()->id, "WD-L025");
+    assert_int_equal(chmod(dir, 0700), 0);
+    assert_int_equal(wd_contract_check_files(c, NULL), 0);
+    if (geteuid() == 0) {
+        assert_int_equal(chown(policy, 65534, 0), 0);
+        assert_int_equal(wd_contract_check_files(c, NULL), WD_EPERM);
+        assert_non_null(strstr(wd_error_last()->message, "owned by uid 65534"));
+        assert_int_equal(chown(policy, 0, 0), 0);
+    }
+    free(lib);
+    wd_contract_free(c);
+}
+
 static wd_contract *with_level(const char *level, bool downgrade)
 {
     char yaml[1024];
@@ -387,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_each_error),     cmocka_unit_test(test_files),
         cmocka_unit_test(test_valid_contract), cmocka_unit_test(test_library_hash),
         cmocka_unit_test(test_review_gate),    cmocka_unit_test(test_pipelines),
+        cmocka_unit_test(test_policy_binding),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -271,7 +271,50 @@ static const bad_case bad[] = {
     {"glob two stars", HEAD "tenants:\n" TA "    protected: [/srv/*a*]\n", "WD-C022", 13, 17},
     {"contracts dir above /", HEAD "tenants:\n" TA "    contracts: [/c, /../..]\n", "WD-C022", 13,
      21},
+    /* the review gate (issue 12): what `warden plugin list` takes, per tenant */
+    {"review_required not a boolean",
+     HEAD "tenants:\n" TA "    trust: /t\n    review_required: maybe\n", "WD-C015", 14, 22},
+    {"review_required without trust", HEAD "tenants:\n" TA "    review_required: true\n", "WD-C007",
+     13, 22},
+    {"review optional without trust", HEAD "tenants:\n" TA "    review_required: false\n",
+     "WD-C007", 13, 22},
+    {"deny_imports not a symbol", HEAD "tenants:\n" TA "    deny_imports: [system, \"a b\"]\n",
+     "WD-C015", 13, 28},
+    {"deny_imports leading digit", HEAD "tenants:\n" TA "    deny_imports: [1abc]\n", "WD-C015", 13,
+     20},
+    {"deny_imports not a list", HEAD "tenants:\n" TA "    deny_imports: system\n", "WD-C006", 13,
+     19},
+    {"approved above /", HEAD "tenants:\n" TA "    approved: ../../..\n", "WD-C022", 13, 15},
 };
+
+/* The tenant's review gate: trust with review required (the default), or optional; approved
+ * library hashes; a deny list of imports (NULL-terminated, as discovery takes it). */
+static void test_review_gate(void **state)
+{
+    (void)state;
+    wdd_config *c = parse_ok(HEAD "tenants:\n" TA "    trust: trust\n    approved: approved.txt\n"
+                                  "    deny_imports: [system, execve, dlopen@GLIBC_2.34]\n" TB
+                                  "    trust: /t\n    review_required: false\n"
+                                  "    deny_imports: []\n");
+    const wdd_tenant *a = &c->tenants[0], *b = &c->tenants[1];
+    assert_string_equal(a->trust, "/etc/warden/trust");
+    assert_false(a->review_optional);
+    assert_string_equal(a->approved, "/etc/warden/approved.txt");
+    assert_int_equal(a->ndeny_imports, 3);
+    assert_string_equal(a->deny_imports[0], "system");
+    assert_string_equal(a->deny_imports[2], "dlopen@GLIBC_2.34");
+    assert_null(a->deny_imports[3]);
+    assert_true(b->review_optional);
+    assert_null(b->approved);
+    assert_null(b->deny_imports); /* an empty list denies nothing */
+    wdd_config_free(c);
+    c = parse_ok(VALID);
+    assert_null(c->tenants[0].trust);
+    assert_false(c->tenants[0].review_optional);
+    assert_null(c->tenants[0].approved);
+    assert_null(c->tenants[0].deny_imports);
+    wdd_config_free(c);
+}
 
 static void test_rejections(void **state)
 {
@@ -892,6 +935,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rejections),
+        cmocka_unit_test(test_review_gate),
         cmocka_unit_test(test_sizes_and_counts),
         cmocka_unit_test(test_minimal_defaults),
         cmocka_unit_test(test_full),

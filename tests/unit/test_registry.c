@@ -1,9 +1,12 @@
 /* test_registry.c: keys, precedence, replacement, "latest", allowlists and concurrency. */
+#include <fcntl.h>
+#include <linux/fs.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -392,13 +395,94 @@ static void test_audited(void **state)
     assert_int_equal(batch.other_corr, 3);
 }
 
+/* Files another user can change are refused by discovery itself, naming the file (WD-L025). */
+static void test_discovery_owners(void **state)
+{
+    (void)state;
+    plant("owners/a-ok", "acme.ownok", "libnone.so");
+    plant("owners/b-loose", "acme.loose", "libnone.so");
+    plant("owners/c-loose-dir/x", "acme.loosedir", "libnone.so");
+    char root[4300], path[4400];
+    snprintf(root, sizeof(root), "%s/tree/owners", dir);
+    snprintf(path, sizeof(path), "%s/b-loose/lib.so", root);
+    assert_int_equal(chmod(path, 0666), 0);
+    snprintf(path, sizeof(path), "%s/c-loose-dir", root);
+    assert_int_equal(chmod(path, 0775), 0);
+    wd_registry *r;
+    assert_int_equal(wd_registry_new(&r, NULL, NULL), 0);
+    wd_load_report *rep;
+    assert_int_equal(wd_registry_discover(r, root, NULL, &rep), 0);
+    assert_int_equal(wd_load_report_count(rep), 3);
+    assert_int_equal(wd_load_report_refused(rep), 2);
+    assert_string_equal(wd_load_report_get(rep, 0)->id, "");
+    const wd_load_entry *e = wd_load_report_get(rep, 1);
+    assert_string_equal(e->id, "WD-L025");
+    snprintf(path, sizeof(path), "library %s/b-loose/lib.so is writable by its group and others",
+             root);
+    assert_non_null(strstr(e->message, path));
+    e = wd_load_report_get(rep, 2);
+    assert_string_equal(e->id, "WD-L025");
+    snprintf(path, sizeof(path), "the directory %s/c-loose-dir is writable by its group", root);
+    assert_non_null(strstr(e->message, path));
+    assert_int_equal(wd_load_report_unrecorded(rep, NULL, NULL), 0);
+    wd_load_report_free(rep);
+    wd_registry_free(r);
+}
+
+/* A registration the audit log does not take did not happen, and the report says so: a caller
+ * that needs all or nothing can refuse the run instead of carrying on with plugins missing. */
+static void test_discovery_unrecorded(void **state)
+{
+    (void)state;
+    plant("unrec/a", "acme.unrecorded", "libnone.so");
+    char sub[4300], keys[4300], logdir[4300], seg[4400];
+    snprintf(sub, sizeof(sub), "%s/unrec-audit", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    wd_audit *log = wd_test_audit_open(sub, keys, logdir, sizeof(keys));
+    snprintf(seg, sizeof(seg), "%s/audit-00000001.jsonl", logdir);
+    int fd = open(seg, O_RDONLY);
+    assert_true(fd >= 0);
+    int flags = 0;
+    if (ioctl(fd, FS_IOC_GETFLAGS, &flags) != 0 ||
+        (flags |= FS_IMMUTABLE_FL, ioctl(fd, FS_IOC_SETFLAGS, &flags) != 0)) {
+        close(fd);
+        wd_audit_close(log);
+        skip(); /* not root, or a file system without the attribute */
+    }
+    wd_registry_options ro = WD_REGISTRY_OPTIONS_INIT;
+    ro.audit = log;
+    wd_registry *r;
+    assert_int_equal(wd_registry_new(&r, &ro, NULL), 0);
+    char root[4300];
+    snprintf(root, sizeof(root), "%s/tree/unrec", dir);
+    wd_load_report *rep;
+    assert_int_equal(wd_registry_discover(r, root, NULL, &rep), 0);
+    const char *id = NULL, *why = NULL;
+    assert_true(wd_load_report_unrecorded(rep, &id, &why) >= 1);
+    assert_string_equal(id, "WD-A010");
+    assert_true(why[0] != '\0');
+    assert_int_equal(wd_registry_count(r), 0); /* not recorded, not registered */
+    assert_int_equal(wd_load_report_refused(rep), 1);
+    wd_load_report_free(rep);
+    wd_registry_free(r);
+    flags &= ~FS_IMMUTABLE_FL;
+    assert_int_equal(ioctl(fd, FS_IOC_SETFLAGS, &flags), 0);
+    close(fd);
+    wd_audit_close(log); /* the writer stopped at the failure: its close may report it */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_keys_and_latest), cmocka_unit_test(test_listing_order),
-        cmocka_unit_test(test_allowlist),       cmocka_unit_test(test_abi),
-        cmocka_unit_test(test_many_threads),    cmocka_unit_test(test_discovery),
+        cmocka_unit_test(test_keys_and_latest),
+        cmocka_unit_test(test_listing_order),
+        cmocka_unit_test(test_allowlist),
+        cmocka_unit_test(test_abi),
+        cmocka_unit_test(test_many_threads),
+        cmocka_unit_test(test_discovery),
         cmocka_unit_test(test_audited),
+        cmocka_unit_test(test_discovery_owners),
+        cmocka_unit_test(test_discovery_unrecorded),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
