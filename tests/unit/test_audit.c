@@ -1112,6 +1112,182 @@ static void test_append_only_attribute(void **state)
     fixture_free(&f);
 }
 
+/* ---- a full filesystem (a child process with its own mount namespace and a small tmpfs) ---- */
+
+#define CHILD_CHECK(cond)                                                                          \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "full disk: line %d: %s (%s)\n", __LINE__, #cond,                      \
+                    wd_error_last()->message);                                                     \
+            _exit(1);                                                                              \
+        }                                                                                          \
+    } while (0)
+
+static bool write_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY);
+    bool ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* A private mount namespace (as root; otherwise inside a user namespace mapping this user to
+ * root) with a 256 KiB tmpfs on dir. false when this system does not allow it. */
+static bool mount_small_tmpfs(const char *dir)
+{
+    if (geteuid() != 0) {
+        char map[64];
+        uid_t uid = geteuid();
+        gid_t gid = getegid();
+        if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0 ||
+            !write_file("/proc/self/setgroups", "deny"))
+            return false;
+        snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
+        if (!write_file("/proc/self/uid_map", map))
+            return false;
+        snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
+        if (!write_file("/proc/self/gid_map", map))
+            return false;
+    } else if (unshare(CLONE_NEWNS) != 0) {
+        return false;
+    }
+    return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+           mount("tmpfs", dir, "tmpfs", 0, "size=256k") == 0;
+}
+
+static bool append_i(wd_audit *log, int i, uint64_t *seq)
+{
+    char details[96];
+    snprintf(details, sizeof(details), "{\"i\":%d,\"pad\":\"%s\"}", i,
+             "0123456789abcdef0123456789abcdef0123456789abcdef");
+    wd_audit_event ev = {"FULL", WD_SEVERITY_LOW, "test", NULL, details};
+    return wd_audit_append(log, &ev, seq) == 0;
+}
+
+static void full_disk_child(fixture *f, const char *mnt)
+{
+    if (!mount_small_tmpfs(mnt)) {
+        fprintf(stderr, "full disk: cannot mount a tmpfs here (%s): skipped\n", strerror(errno));
+        _exit(77);
+    }
+    char log_dir[4300], filler[4300];
+    snprintf(log_dir, sizeof(log_dir), "%s/log", mnt);
+    snprintf(filler, sizeof(filler), "%s/filler", mnt);
+    wd_audit_options o = test_opts();
+    o.durability = WD_DURABILITY_ALWAYS;
+    o.checkpoint_ms = 200;
+    wd_audit *log;
+    CHILD_CHECK(wd_audit_open(&log, log_dir, f->keys, &o) == 0);
+    uint64_t acked[400];
+    int nacked = 0, i = 0, broken = 0;
+    for (; i < 5; i++)
+        CHILD_CHECK(append_i(log, i, &acked[nacked++]));
+    /* fill the filesystem */
+    int fd = open(filler, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    CHILD_CHECK(fd >= 0);
+    static const char block[4096];
+    while (write(fd, block, sizeof(block)) > 0)
+        ;
+    while (write(fd, block, 1) > 0)
+        ;
+    close(fd);
+    /* appends fill what is left of the segment's last page, then fail: fail closed */
+    bool failed = false;
+    for (; i < 300 && !failed; i++) {
+        uint64_t seq;
+        if (append_i(log, i, &seq))
+            acked[nacked++] = seq;
+        else
+            failed = true;
+    }
+    CHILD_CHECK(failed);
+    CHILD_CHECK(!strcmp(wd_error_last()->id, "WD-A010"));
+    wd_audit_next_seq(log, &broken);
+    CHILD_CHECK(broken != 0);
+    wd_audit_writer_status st;
+    CHILD_CHECK(wd_audit_status(log, &st) == 0);
+    CHILD_CHECK(st.broken && st.broken_since_ns > 0 && strstr(st.broken_reason, "No space"));
+    CHILD_CHECK(!append_i(log, i++, NULL)); /* still refusing while full */
+    /* space returns: the writer recovers by itself (an append, or the heartbeat) */
+    CHILD_CHECK(unlink(filler) == 0);
+    bool ok = false;
+    for (int tries = 0; tries < 500 && !ok; tries++) {
+        uint64_t seq;
+        ok = append_i(log, i, &seq);
+        if (ok)
+            acked[nacked++] = seq;
+        else
+            nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+    }
+    CHILD_CHECK(ok);
+    i++;
+    wd_audit_next_seq(log, &broken);
+    CHILD_CHECK(broken == 0);
+    CHILD_CHECK(wd_audit_status(log, &st) == 0 && st.recoveries == 1 && !st.broken);
+    for (int k = 0; k < 3; k++, i++)
+        CHILD_CHECK(append_i(log, i, &acked[nacked++]));
+    CHILD_CHECK(wd_audit_close(log) == 0);
+    /* the log verifies, declares the failure, and holds every acknowledged record */
+    wd_audit_verify_options vo = WD_AUDIT_VERIFY_OPTIONS_INIT;
+    vo.mac_key_path = f->mac;
+    vo.pubkey_path = f->pub;
+    wd_audit_verify_result r;
+    CHILD_CHECK(wd_audit_verify(log_dir, &vo, &r) == 0);
+    if (r.problem != WD_AUDIT_OK)
+        fprintf(stderr, "full disk: %s\n", r.message);
+    CHILD_CHECK(r.problem == WD_AUDIT_OK);
+    CHILD_CHECK(r.recoveries >= 1);
+    wd_audit_query q = WD_AUDIT_QUERY_INIT;
+    q.type = "FULL";
+    tally t = {0, 0, true};
+    CHILD_CHECK(wd_audit_query_run(log_dir, &q, count_cb, &t) == 0);
+    CHILD_CHECK(t.count >= (uint64_t)nacked);
+    char seg[4400];
+    snprintf(seg, sizeof(seg), "%s/audit-00000001.jsonl", log_dir);
+    size_t len;
+    char *data = slurp(seg, &len);
+    CHILD_CHECK(strstr(data, "\"type\":\"RECOVERY\""));
+    CHILD_CHECK(strstr(data, "\"reason\":\"write_failed\""));
+    CHILD_CHECK(strstr(data, "No space left on device"));
+    for (int k = 0; k < nacked; k++) {
+        char want[40];
+        snprintf(want, sizeof(want), "{\"seq\":%llu,", (unsigned long long)acked[k]);
+        CHILD_CHECK(strstr(data, want));
+    }
+    free(data);
+    fprintf(stderr, "full disk: %d records acknowledged, %d refused or failed, recovered\n", nacked,
+            i - nacked);
+    _exit(0);
+}
+
+/* Disk full: the writer fails closed (every append refused, reported broken), and once space
+ * returns it recovers by itself, declaring the failure in a RECOVERY record, losing nothing it
+ * acknowledged. Before, it refused until the process restarted. */
+static void test_full_disk_recovers(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    char mnt[4100];
+    snprintf(mnt, sizeof(mnt), "%s/mnt", f.root);
+    assert_int_equal(mkdir(mnt, 0700), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        full_disk_child(&f, mnt);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77) {
+        fixture_free(&f);
+        skip();
+    }
+    assert_int_equal(WEXITSTATUS(status), 0);
+    fixture_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1136,6 +1312,7 @@ int main(void)
         cmocka_unit_test(test_unsynced_chunks_then_one_sync),
         cmocka_unit_test(test_query),
         cmocka_unit_test(test_append_only_attribute),
+        cmocka_unit_test(test_full_disk_recovers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
