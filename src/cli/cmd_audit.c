@@ -93,7 +93,7 @@ static const struct option longopts[] = {
 
 typedef struct {
     const char *log, *keys, *dir, *type, *severity, *component, *details, *corr, *export_path;
-    const char *mac_key, *pubkey, *anchor, *since, *until;
+    const char *mac_key, *pubkey, *anchor, *since, *until, *fresh;
     uint64_t limit;
     int64_t fresh_ns;
     bool stdin_mode, json, follow, help;
@@ -197,6 +197,7 @@ static int parse_args(int argc, char **argv, args *a)
             a->wopts.append_only = 0;
             break;
         case O_FRESH:
+            a->fresh = optarg;
             if (!parse_duration(optarg, &a->fresh_ns)) {
                 fprintf(stderr, "warden: --fresh takes a duration such as 30s, 15m, 2h or 1d\n");
                 return EXIT_USAGE;
@@ -456,8 +457,11 @@ static int do_verify(args *a)
                r.unsealed ? " since " : "", unsealed_since);
     else
         printf("sealed: not at all (no checkpoint); %" PRIu64 " records unsealed\n", r.unsealed);
+    if (a->fresh_ns)
+        printf("fresh: sealed within %s\n", a->fresh);
     if (r.recoveries)
-        printf("note: %" PRIu64 " RECOVERY records declare crash damage (see warden audit show "
+        printf("note: %" PRIu64 " RECOVERY records declare crash or write-failure damage "
+               "(see warden audit show "
                "--type RECOVERY)\n",
                r.recoveries);
     if (r.unsealed && !a->mac_key)
