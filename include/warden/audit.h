@@ -50,25 +50,36 @@ typedef struct {
     unsigned batch_ms;         /* batch: the longest a record may wait for its sync to start
                               (default 10; group commit starts syncs at once) */
     unsigned batch_records;    /* reserved (default 1024) */
-    uint64_t checkpoint_every; /* records between checkpoints; default 10000; 0 = never */
-    unsigned checkpoint_secs;  /* seconds between checkpoints; default 300; 0 = never */
+    uint64_t checkpoint_every; /* records between checkpoints; default 10000; 0 = never. The
+                                  count lives in the writer state: it survives restarts */
+    unsigned checkpoint_secs;  /* the heartbeat: records are sealed by a checkpoint at most this
+                                  many seconds after the last one (or the open), even when no
+                                  further append comes; default 10; 0 = never by time */
     uint64_t segment_bytes;    /* rotate past this size; default 64 MiB */
     int exclusive;             /* hold the file lock from open to close (one writer process) */
     int append_only;           /* set the append-only attribute on segments; default 1 */
-    wd_diagnostics *notes;     /* optional: recovery and attribute notes (WD-A ids) */
+    wd_diagnostics *notes;     /* optional: recovery and attribute notes (WD-A ids), added
+                                  while wd_audit_open runs */
+    /* version 2 */
+    unsigned checkpoint_ms; /* when non-zero, the heartbeat interval in milliseconds instead of
+                               checkpoint_secs */
 } wd_audit_options;
 
-#define WD_AUDIT_OPTIONS_VERSION 1
+/* Version 1 (without checkpoint_ms) is still accepted. */
+#define WD_AUDIT_OPTIONS_VERSION 2
 #define WD_AUDIT_OPTIONS_INIT                                                                      \
     {                                                                                              \
-        WD_AUDIT_OPTIONS_VERSION, WD_DURABILITY_ALWAYS, 10, 1024, 10000, 300, 64u << 20, 0, 1,     \
-            NULL                                                                                   \
+        WD_AUDIT_OPTIONS_VERSION, WD_DURABILITY_ALWAYS, 10, 1024, 10000, 10, 64u << 20, 0, 1,      \
+            NULL, 0                                                                                \
     }
 
 /* Opens (creating when missing) the log directory log_dir with the keys in keys_dir. Recovers
  * what a crash left: a torn last line is moved aside and a RECOVERY record continues the chain.
- * Refuses loose key permissions, keys of another log, and a log the state does not account
- * for. */
+ * A log that ends before a record the writer state says was made durable was cut, not crashed:
+ * a CRITICAL TAMPERING record continues the chain and the missing seqs stay a gap that
+ * verification reports (WD-A016). Refuses loose key permissions, keys of another log, and a
+ * log the state does not account for. Starts the writer's heartbeat thread (joined by
+ * wd_audit_close). */
 WD_EXPORT int wd_audit_open(wd_audit **out, const char *log_dir, const char *keys_dir,
                             const wd_audit_options *opts);
 
@@ -87,8 +98,30 @@ WD_EXPORT int wd_audit_append(wd_audit *log, const wd_audit_event *event, uint64
 WD_EXPORT int wd_audit_append_many(wd_audit *log, const wd_audit_event *events, size_t n,
                                    uint64_t *first_seq);
 /* The sequence number the next record will get (records so far + 1), and whether the log has
- * stopped accepting records after a write failure (then non-zero). Thread-safe. */
+ * stopped accepting records after a write failure (then non-zero). Thread-safe.
+ * A broken writer recovers by itself: the next append (or the heartbeat), at most once a
+ * second (or once a heartbeat interval when that is shorter), reconciles log and state as an
+ * open does and continues the chain with a RECOVERY record {"reason":"write_failed",
+ * "failed_at",...}; only then does it accept records again and report not broken. */
 WD_EXPORT uint64_t wd_audit_next_seq(wd_audit *log, int *broken);
+
+typedef struct {
+    uint64_t next_seq;
+    int broken;              /* 0, or the WD_E* code of the failure: records are refused */
+    int64_t broken_since_ns; /* when the writer stopped accepting records (0 when not broken) */
+    char broken_reason[160]; /* "writing the audit log: No space left on device" */
+    uint64_t refused;        /* appends refused since then */
+    uint64_t recoveries;     /* times this writer recovered by itself since it was opened */
+    int64_t recovered_ns;    /* the last such recovery (0: none) */
+    uint64_t sealed_seq;     /* the last checkpoint (0: none) */
+    int64_t sealed_ns;       /* its time (0: none or unknown) */
+    uint64_t unsealed;       /* records after it */
+    uint64_t durable_seq;    /* the writer state's mark: records up to here were synced */
+} wd_audit_writer_status;
+
+/* A consistent snapshot of the writer's health, for readiness probes and metrics.
+ * Thread-safe. */
+WD_EXPORT int wd_audit_status(wd_audit *log, wd_audit_writer_status *status);
 /* The same records written without waiting for their sync; wd_audit_sync_to(last seq) then
  * returns once they are as durable as the mode promises. For a caller with many chunks to
  * write before it may answer any of them: one wait instead of one a chunk. */
@@ -114,7 +147,8 @@ typedef enum {
     WD_AUDIT_BAD_CHECKPOINT, /* wrong count/head, or a signature that does not verify */
     WD_AUDIT_TRUNCATED,      /* the log ends before an anchor's record */
     WD_AUDIT_TORN,           /* the last line was cut mid-write */
-    WD_AUDIT_WRONG_KEY       /* the log names another public key or log id */
+    WD_AUDIT_WRONG_KEY,      /* the log names another public key or log id */
+    WD_AUDIT_STALE           /* with fresh_ns: not sealed recently enough */
 } wd_audit_problem;
 
 typedef struct {
@@ -122,12 +156,17 @@ typedef struct {
     const char *mac_key_path; /* mac.key: check every MAC */
     const char *pubkey_path;  /* signing.pub: check every checkpoint signature */
     const char *anchor_path;  /* an exported anchor: the log must still contain it */
+    /* version 2 */
+    int64_t fresh_ns; /* > 0: the log must be sealed within this long before now: its last
+                         checkpoint no older, and no record after it older (else STALE) */
+    int64_t now_ns;   /* "now" for fresh_ns; 0: the current time */
 } wd_audit_verify_options;
 
-#define WD_AUDIT_VERIFY_OPTIONS_VERSION 1
+/* Version 1 (without fresh_ns and now_ns) is still accepted. */
+#define WD_AUDIT_VERIFY_OPTIONS_VERSION 2
 #define WD_AUDIT_VERIFY_OPTIONS_INIT                                                               \
     {                                                                                              \
-        WD_AUDIT_VERIFY_OPTIONS_VERSION, NULL, NULL, NULL                                          \
+        WD_AUDIT_VERIFY_OPTIONS_VERSION, NULL, NULL, NULL, 0, 0                                    \
     }
 
 typedef struct {
@@ -140,6 +179,10 @@ typedef struct {
     uint64_t unsealed;   /* records after the last checkpoint */
     uint64_t recoveries; /* RECOVERY records (declared crash damage) */
     int macs_checked, signatures_checked;
+    /* How far the log is sealed (as far as it was read): the last valid checkpoint's seq and
+     * time (0: none), the time of the first record after it (0: none) and of the last record. */
+    uint64_t sealed_seq;
+    int64_t sealed_ns, unsealed_since_ns, last_ns;
 } wd_audit_verify_result;
 
 WD_EXPORT const char *wd_audit_problem_name(wd_audit_problem p);

@@ -17,5 +17,6 @@
 #define WD_A_LOCK "WD-A013"          /* the log lock could not be taken */
 #define WD_A_LOG_IO "WD-A014"        /* the log directory or a segment cannot be read */
 #define WD_A_ANCHOR "WD-A015"        /* an anchor file is unreadable or malformed */
+#define WD_A_TAMPERED "WD-A016"      /* note: the log ends before what the state says was durable */
 
 #endif

@@ -113,36 +113,47 @@ int wd_ratchet(wd_hasher *h, const uint8_t k[static WD_HMAC_KEY_LEN],
 
 /* ---- state ---- */
 
-enum { STATE_BODY = 22 + 40 + 25 + 17 + 69 + 70, STATE_LEN = STATE_BODY + 69 };
+/* Version 1: the six lines up to head. Version 2 adds three fixed-width lines after head, so
+ * both have one length each and a block is either wholly one or the other. */
+enum {
+    STATE_V1_BODY = 22 + 40 + 25 + 17 + 69 + 70,
+    STATE_V1_LEN = STATE_V1_BODY + 69,
+    STATE_V2_BODY = STATE_V1_BODY + 29 + 32 + 35,
+    STATE_V2_LEN = STATE_V2_BODY + 69
+};
 
-/* Fills the fixed-width state text by hand (it is rewritten after every record). */
+static char *put_lit(char *o, const char *s)
+{
+    size_t n = strlen(s);
+    memcpy(o, s, n);
+    return o + n;
+}
+
+static char *put_digits(char *o, uint64_t v, int width)
+{
+    for (int i = width - 1; i >= 0; i--, v /= 10)
+        o[i] = (char)('0' + v % 10);
+    return o + width;
+}
+
+static char *put_hex(char *o, const uint8_t *b, size_t n)
+{
+    wd_hex_encode(b, n, o);
+    return o + 2 * n;
+}
+
+/* Fills the fixed-width version-2 text by hand (it is rewritten after every record). */
 static size_t state_format(const wd_audit_state *st, char *out)
 {
-    char *o = out;
-    memcpy(o, "warden-audit-state-v1\nlog_id ", 29);
-    o += 29;
-    wd_hex_encode(st->log_id, sizeof(st->log_id), o);
-    o += 32;
-    memcpy(o, "\nseq ", 5);
-    o += 5;
-    uint64_t v = st->seq;
-    for (int i = 19; i >= 0; i--, v /= 10)
-        o[i] = (char)('0' + v % 10);
-    o += 20;
-    memcpy(o, "\nsegment ", 9);
-    o += 9;
-    uint32_t g = st->segment;
-    for (int i = 7; i >= 0; i--, g /= 10)
-        o[i] = (char)('0' + g % 10);
-    o += 8;
-    memcpy(o, "\nkey ", 5);
-    o += 5;
-    wd_hex_encode(st->key, sizeof(st->key), o);
-    o += 64;
-    memcpy(o, "\nhead ", 6);
-    o += 6;
-    wd_hex_encode(st->head, sizeof(st->head), o);
-    o += 64;
+    char *o = put_lit(out, "warden-audit-state-v2\nlog_id ");
+    o = put_hex(o, st->log_id, sizeof(st->log_id));
+    o = put_digits(put_lit(o, "\nseq "), st->seq, 20);
+    o = put_digits(put_lit(o, "\nsegment "), st->segment, 8);
+    o = put_hex(put_lit(o, "\nkey "), st->key, sizeof(st->key));
+    o = put_hex(put_lit(o, "\nhead "), st->head, sizeof(st->head));
+    o = put_digits(put_lit(o, "\ndurable "), st->durable, 20);
+    o = put_digits(put_lit(o, "\ncheckpoint "), st->cp_seq, 20);
+    o = put_digits(put_lit(o, "\ncheckpoint_ts "), st->cp_ns > 0 ? (uint64_t)st->cp_ns : 0, 20);
     *o++ = '\n';
     return (size_t)(o - out);
 }
@@ -154,16 +165,16 @@ int wd_state_open(const char *path, int *fd)
 
 int wd_state_store(int fd, wd_hasher *h, const wd_audit_state *st)
 {
-    char text[STATE_LEN + 1];
+    char text[STATE_V2_LEN + 1];
     size_t n = state_format(st, text);
     uint8_t sum[WD_SHA256_LEN];
-    int rc = n == STATE_BODY ? wd_sha256(h, text, n, sum) : WD_EINVAL;
+    int rc = n == STATE_V2_BODY ? wd_sha256(h, text, n, sum) : WD_EINVAL;
     if (rc == 0) {
         memcpy(text + n, "sum ", 4);
         wd_hex_encode(sum, sizeof(sum), text + n + 4);
         text[n + 68] = '\n';
-        ssize_t w = pwrite(fd, text, STATE_LEN, 0);
-        rc = w == STATE_LEN ? 0 : WD_EIO;
+        ssize_t w = pwrite(fd, text, STATE_V2_LEN, 0);
+        rc = w == STATE_V2_LEN ? 0 : WD_EIO;
     }
     wd_wipe(text, sizeof(text));
     return rc;
@@ -187,22 +198,31 @@ static bool fixed_digits(wd_cursor *c, int n, uint64_t *out)
 
 int wd_state_load(int fd, wd_hasher *h, wd_audit_state *st, const char *path)
 {
-    char text[STATE_LEN + 8];
+    char text[STATE_V2_LEN + 8];
     ssize_t n = pread(fd, text, sizeof(text), 0);
     if (n < 0)
         return wd_error_set(WD_EIO, WD_A_KEY_IO, path, 0, 0, "cannot read: %s", strerror(errno));
+    memset(st, 0, sizeof(*st));
     uint8_t sum[WD_SHA256_LEN], want[WD_SHA256_LEN];
-    uint64_t seq = 0, segment = 0;
+    uint64_t seq = 0, segment = 0, cp_ns = 0;
     wd_cursor c = wd_cursor_make(text, (size_t)n);
-    bool ok = n == STATE_LEN && WD_CURSOR_LIT(&c, "warden-audit-state-v1\nlog_id ") &&
-              wd_cursor_hex(&c, st->log_id, 16) && WD_CURSOR_LIT(&c, "\nseq ") &&
+    bool v1 = n == STATE_V1_LEN && WD_CURSOR_LIT(&c, "warden-audit-state-v1\nlog_id ");
+    bool v2 = !v1 && n == STATE_V2_LEN && WD_CURSOR_LIT(&c, "warden-audit-state-v2\nlog_id ");
+    bool ok = (v1 || v2) && wd_cursor_hex(&c, st->log_id, 16) && WD_CURSOR_LIT(&c, "\nseq ") &&
               fixed_digits(&c, 20, &seq) && WD_CURSOR_LIT(&c, "\nsegment ") &&
               fixed_digits(&c, 8, &segment) && WD_CURSOR_LIT(&c, "\nkey ") &&
               wd_cursor_hex(&c, st->key, 32) && WD_CURSOR_LIT(&c, "\nhead ") &&
-              wd_cursor_hex(&c, st->head, 32) && WD_CURSOR_LIT(&c, "\nsum ") &&
-              wd_cursor_hex(&c, want, 32) && WD_CURSOR_LIT(&c, "\n") && c.p == c.end;
-    ok = ok && wd_sha256(h, text, STATE_BODY, sum) == 0 && wd_ct_equal(sum, want, sizeof(sum)) &&
-         seq > 0 && segment > 0;
+              wd_cursor_hex(&c, st->head, 32);
+    if (ok && v2)
+        ok = WD_CURSOR_LIT(&c, "\ndurable ") && fixed_digits(&c, 20, &st->durable) &&
+             WD_CURSOR_LIT(&c, "\ncheckpoint ") && fixed_digits(&c, 20, &st->cp_seq) &&
+             WD_CURSOR_LIT(&c, "\ncheckpoint_ts ") && fixed_digits(&c, 20, &cp_ns) &&
+             cp_ns <= INT64_MAX;
+    ok = ok && WD_CURSOR_LIT(&c, "\nsum ") && wd_cursor_hex(&c, want, 32) &&
+         WD_CURSOR_LIT(&c, "\n") && c.p == c.end;
+    ok = ok && wd_sha256(h, text, v1 ? STATE_V1_BODY : STATE_V2_BODY, sum) == 0 &&
+         wd_ct_equal(sum, want, sizeof(sum)) && seq > 0 && segment > 0 && st->durable < seq &&
+         st->cp_seq < seq;
     wd_wipe(text, sizeof(text));
     if (!ok) {
         wd_wipe(st, sizeof(*st));
@@ -212,5 +232,7 @@ int wd_state_load(int fd, wd_hasher *h, wd_audit_state *st, const char *path)
     }
     st->seq = seq;
     st->segment = (uint32_t)segment;
+    st->cp_ns = (int64_t)cp_ns;
+    st->v1 = v1;
     return 0;
 }

@@ -4,7 +4,9 @@
  * unless they are regular files owned by the caller with no group or other permissions: a key
  * anyone else can read is no key. The state is one fixed-size text block with a SHA-256
  * checksum, rewritten in place after every record (pwrite), so the previous key is overwritten
- * on disk as well as in memory. */
+ * on disk as well as in memory. Version 2 of the block adds what must survive a restart: how far
+ * the log is known durable and where the last checkpoint is; a version-1 block still loads and
+ * is rewritten as version 2 by the next store. */
 #ifndef WD_AUDIT_KEYS_H
 #define WD_AUDIT_KEYS_H
 
@@ -29,6 +31,11 @@ typedef struct {
     uint32_t segment;             /* the segment the next record goes to */
     uint8_t key[WD_HMAC_KEY_LEN]; /* k_seq */
     uint8_t head[WD_SHA256_LEN];  /* chain hash of record seq - 1 (zeros before record 1) */
+    /* Version 2. A version-1 block loads with these zero and v1 set: unknown, never guessed. */
+    uint64_t durable; /* every record up to this seq was covered by a successful fdatasync */
+    uint64_t cp_seq;  /* the last checkpoint's seq (0: none yet) */
+    int64_t cp_ns;    /* its time, ns since the epoch (0: none or unknown) */
+    bool v1;
 } wd_audit_state;
 
 /* Reads "HEADER\nHEX\n" into out (len bytes). secret: enforce the permission rules above. */

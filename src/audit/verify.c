@@ -2,6 +2,7 @@
  * "Verification"). Everything read is hostile: lines are parsed by the strict canonical
  * reader, and nothing is trusted that the verifier's own keys do not vouch for. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +15,11 @@
 #include "util/file.h"
 #include "util/json.h"
 #include "util/secure.h"
+#include "util/timeutil.h"
 
 static const char *const problem_names[] = {
-    "intact",    "malformed",  "modified",       "bad MAC",   "missing", "inserted",
-    "reordered", "duplicated", "bad checkpoint", "truncated", "torn",    "wrong key"};
+    "intact",     "malformed",      "modified",  "bad MAC", "missing",   "inserted", "reordered",
+    "duplicated", "bad checkpoint", "truncated", "torn",    "wrong key", "stale"};
 
 const char *wd_audit_problem_name(wd_audit_problem p)
 {
@@ -209,6 +211,12 @@ static void walk(verifier *v, wd_lines *it)
                 else if (e == 1)
                     flag(v, WD_AUDIT_MISSING, e, "the log starts at seq %llu",
                          (unsigned long long)r.seq);
+                else if (is_type(&r, "TAMPERING"))
+                    flag(v, WD_AUDIT_MISSING, e,
+                         "records %llu..%llu are gone; the writer found them gone and recorded "
+                         "tampering (CRITICAL, seq %llu)",
+                         (unsigned long long)e, (unsigned long long)r.seq - 1,
+                         (unsigned long long)r.seq);
                 else
                     flag(v, WD_AUDIT_MISSING, e, "records %llu..%llu are gone",
                          (unsigned long long)e, (unsigned long long)r.seq - 1);
@@ -268,9 +276,20 @@ static void walk(verifier *v, wd_lines *it)
             if (!check_checkpoint(v, &r, head))
                 return;
             since_checkpoint = 0;
+            res->sealed_seq = r.seq;
+            res->sealed_ns = r.ts_ns;
+            res->unsealed_since_ns = 0;
         } else if (is_type(&r, "RECOVERY")) {
             res->recoveries++;
+        } else if (is_type(&r, "TAMPERING")) {
+            /* The writer only writes one after a gap, which stops the walk above: one without
+             * a gap is no writer's, and says the log is not what it was either way. */
+            flag(v, WD_AUDIT_TRUNCATED, r.seq, "a TAMPERING record: the writer found its log cut");
+            return;
         }
+        if (!is_type(&r, "CHECKPOINT") && !res->unsealed_since_ns)
+            res->unsealed_since_ns = r.ts_ns;
+        res->last_ns = r.ts_ns;
         if (v->have_anchor && r.seq == v->anchor_count && memcmp(h, v->anchor_head, 32)) {
             flag(v, WD_AUDIT_MODIFIED, r.seq, "the record differs from the one the anchor signed");
             return;
@@ -299,11 +318,59 @@ static void walk(verifier *v, wd_lines *it)
     res->unsealed = since_checkpoint;
 }
 
+static void age_text(int64_t ns, char *out, size_t size)
+{
+    int64_t s = ns / 1000000000;
+    if (s < 120)
+        snprintf(out, size, "%llds", (long long)s);
+    else if (s < 7200)
+        snprintf(out, size, "%lldm", (long long)(s / 60));
+    else
+        snprintf(out, size, "%lldh", (long long)(s / 3600));
+}
+
+/* An intact log is fresh when it was sealed within fresh_ns: its last checkpoint is no older,
+ * and no record after it is older either (a writer seals within its heartbeat interval, so a
+ * record left unsealed that long means the seals stopped, or were cut off). */
+static void check_fresh(verifier *v, int64_t fresh_ns, int64_t now)
+{
+    wd_audit_verify_result *res = v->res;
+    char when[WD_TIME_TEXT_LEN + 1], age[32], limit[32];
+    age_text(fresh_ns, limit, sizeof(limit));
+    if (!res->sealed_seq) {
+        flag(v, WD_AUDIT_STALE, 1, "the log has no checkpoint: nothing is sealed");
+        return;
+    }
+    wd_time_format(res->sealed_ns, when);
+    if (now - res->sealed_ns > fresh_ns) {
+        age_text(now - res->sealed_ns, age, sizeof(age));
+        flag(v, WD_AUDIT_STALE, res->sealed_seq + 1,
+             "the last seal (seq %llu, %s) is %s old, more than %s",
+             (unsigned long long)res->sealed_seq, when, age, limit);
+        return;
+    }
+    if (res->unsealed && now - res->unsealed_since_ns > fresh_ns) {
+        age_text(now - res->unsealed_since_ns, age, sizeof(age));
+        flag(v, WD_AUDIT_STALE, res->sealed_seq + 1,
+             "%llu records after the last seal (seq %llu, %s) have waited %s unsealed, more "
+             "than %s",
+             (unsigned long long)res->unsealed, (unsigned long long)res->sealed_seq, when, age,
+             limit);
+    }
+}
+
 int wd_audit_verify(const char *log_dir, const wd_audit_verify_options *opts,
                     wd_audit_verify_result *res)
 {
-    if (!log_dir || !opts || !res || opts->version != WD_AUDIT_VERIFY_OPTIONS_VERSION)
+    if (!log_dir || !opts || !res ||
+        (opts->version != 1 && opts->version != WD_AUDIT_VERIFY_OPTIONS_VERSION))
         return wd_fail(WD_EINVAL, "wd_audit_verify needs a log, options and a result");
+    /* Version 1 of the options ends before fresh_ns. */
+    wd_audit_verify_options o = WD_AUDIT_VERIFY_OPTIONS_INIT;
+    memcpy(&o, opts, opts->version == 1 ? offsetof(wd_audit_verify_options, fresh_ns) : sizeof(o));
+    opts = &o;
+    if (opts->fresh_ns < 0)
+        return wd_fail(WD_EINVAL, "a freshness bound must not be negative");
     if (!opts->mac_key_path && !opts->pubkey_path)
         return wd_fail(WD_EINVAL, "verification needs the MAC key, the public key, or both");
     memset(res, 0, sizeof(*res));
@@ -325,6 +392,8 @@ int wd_audit_verify(const char *log_dir, const wd_audit_verify_options *opts,
         rc = wd_lines_open(&it, log_dir);
     if (!rc) {
         walk(&v, &it);
+        if (!res->problem && opts->fresh_ns > 0)
+            check_fresh(&v, opts->fresh_ns, opts->now_ns ? opts->now_ns : wd_time_now_ns());
         snprintf(res->message + (res->problem ? sizeof(res->message) : 0),
                  res->problem ? 0 : sizeof(res->message),
                  "intact: %llu records, %llu checkpoints verified",

@@ -4,17 +4,31 @@
  * flock: format BODY with the next sequence number and the current chain head, MAC it with
  * k_seq, write the line with one O_APPEND write, advance the chain head, ratchet the key (the
  * old one is wiped) and rewrite the state block in place. Durability decides when the line is
- * fdatasync'ed. The order matters for crash recovery (reconcile() at open):
+ * fdatasync'ed; once a sync has covered record N the state says so ("durable N"). The order
+ * matters for crash recovery (reconcile() at open):
  *   - a crash mid-write leaves a torn line and a state still at seq: the fragment is moved
  *     aside and a RECOVERY record takes seq;
  *   - a crash after the write but before the state store leaves the state behind the log: the
  *     writer re-derives the keys forward, checking each record's MAC, and carries on;
  *   - a power loss that keeps the state but not the log (modes none and batch) leaves records
- *     missing: a RECOVERY record declares exactly which. */
+ *     missing: a RECOVERY record declares exactly which;
+ *   - a log that ends before a record the state says was durable lost it to no crash: a
+ *     CRITICAL TAMPERING record says so, and the missing numbers stay a gap every verifier
+ *     reports.
+ * A write or sync that fails stops the writer (fail closed: every append is refused). It is not
+ * final: the next append, or the heartbeat, at most once per retry interval, reconciles log and
+ * state exactly as an open would and continues the chain with a RECOVERY record naming when
+ * writes failed; only then are records accepted again.
+ *
+ * The heartbeat is one thread per open writer. It seals by time even when no append comes: a
+ * checkpoint once records have waited an interval since the last one (or since the open). The
+ * count and time of the last checkpoint live in the state block, so they survive restarts. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,9 +49,18 @@
 #include "util/secure.h"
 #include "util/timeutil.h"
 
+#define NS_PER_MS UINT64_C(1000000)
+#define NS_PER_S UINT64_C(1000000000)
+#define RETRY_MAX_NS NS_PER_S /* a broken writer retries at least this often */
+#define SEGMENT_READ_MAX ((size_t)1 << 30)
+#define REASON_MAX 160
+
 struct wd_audit {
     pthread_mutex_t mu;
     pthread_cond_t synced; /* batch: an fdatasync finished */
+    pthread_cond_t wake;   /* the heartbeat: stop, or the writer broke */
+    pthread_t heart;
+    bool heart_running, stopping;
     char *dir;
     int dirfd, lockfd, statefd, segfd;
     char *state_path;
@@ -45,24 +68,60 @@ struct wd_audit {
     uint8_t sign_priv[WD_ED25519_KEY_LEN], sign_pub[WD_ED25519_KEY_LEN];
     wd_hasher *h;
     wd_audit_options o;
+    uint64_t interval_ns; /* seal at most this long after a record; 0 = by time never */
     wd_buf line, details, batch;
     uint64_t seg_size;
-    int broken; /* the first fatal error: the writer then refuses everything */
-    uint64_t since_checkpoint, checkpoint_mono_ns;
-    uint64_t checkpoint_seq;                 /* seq of the last checkpoint this writer wrote */
+    /* Failure and recovery. broken is the first error's code; the writer then refuses records
+     * until a recovery succeeds. */
+    int broken;
+    int64_t broken_ns;
+    char broken_why[REASON_MAX];
+    uint64_t refused, recoveries, next_retry_mono;
+    int64_t recovered_ns;
+    uint64_t cp_mono;        /* when the last checkpoint this writer saw was made (or the open) */
+    uint64_t last_poll_mono; /* heartbeat, shared lock: when it last looked at the disk state */
     uint64_t written, durable, last_sync_ns; /* batch group commit, by sequence number */
     bool syncing;
 };
 
-static int fail_closed(wd_audit *a, int rc, const char *what)
+static uint64_t unsealed(const wd_audit *a)
 {
-    if (!a->broken)
-        a->broken = rc ? rc : WD_EIO;
-    return wd_error_set(a->broken, WD_A_WRITE, a->dir, 0, 0,
-                        "%s failed (%s): the audit log stopped accepting records", what,
-                        strerror(errno));
+    return a->st.seq - 1 - a->st.cp_seq;
 }
 
+static uint64_t retry_ns(const wd_audit *a)
+{
+    return a->interval_ns && a->interval_ns < RETRY_MAX_NS ? a->interval_ns : RETRY_MAX_NS;
+}
+
+/* Stops the writer: from now on every append is refused until a recovery succeeds. */
+static int fail_closed(wd_audit *a, int rc, const char *what)
+{
+    int e = errno;
+    if (!a->broken) {
+        a->broken = rc ? rc : WD_EIO;
+        a->broken_ns = wd_time_now_ns();
+        snprintf(a->broken_why, sizeof(a->broken_why), "%s: %s", what, strerror(e));
+        a->refused = 0;
+        a->next_retry_mono = wd_time_mono_ns() + retry_ns(a);
+        pthread_cond_broadcast(&a->wake);
+    }
+    return wd_error_set(a->broken, WD_A_WRITE, a->dir, 0, 0,
+                        "%s failed (%s): the audit log stopped accepting records", what,
+                        strerror(e));
+}
+
+static int refuse(wd_audit *a)
+{
+    char when[WD_TIME_TEXT_LEN + 1];
+    wd_time_format(a->broken_ns, when);
+    return wd_error_set(a->broken, WD_A_WRITE, a->dir, 0, 0,
+                        "the audit log stopped accepting records at %s (%s); it retries by "
+                        "itself",
+                        when, a->broken_why);
+}
+
+/* Notes go to the caller's list only while wd_audit_open runs (o.notes is cleared after). */
 static void note(wd_audit *a, const char *id, const char *msg)
 {
     if (a->o.notes)
@@ -123,8 +182,8 @@ static int open_segment(wd_audit *a, uint32_t n, bool create)
 }
 
 /* Formats record st.seq into a->line (appending), MACs it, advances head and key in memory. */
-static int format_record(wd_audit *a, const char *type, wd_severity sev, const char *corr,
-                         const char *comp, const char *details, size_t dlen)
+static int format_record(wd_audit *a, int64_t ts, const char *type, wd_severity sev,
+                         const char *corr, const char *comp, const char *details, size_t dlen)
 {
     size_t start = a->line.len;
     char uuid[37];
@@ -134,8 +193,8 @@ static int format_record(wd_audit *a, const char *type, wd_severity sev, const c
             return rc;
         corr = uuid;
     }
-    wd_record_body(&a->line, a->st.seq, wd_time_now_ns(), type, sev, corr, comp ? comp : "",
-                   details, dlen, a->st.head);
+    wd_record_body(&a->line, a->st.seq, ts, type, sev, corr, comp ? comp : "", details, dlen,
+                   a->st.head);
     if (a->line.oom)
         return wd_fail(WD_ENOMEM, "out of memory formatting an audit record");
     uint8_t mac[WD_SHA256_LEN], next[WD_HMAC_KEY_LEN];
@@ -156,29 +215,59 @@ static int format_record(wd_audit *a, const char *type, wd_severity sev, const c
     return 0;
 }
 
-/* Writes what format_record() put in a->line and stores the advanced state. */
-static int commit_lines(wd_audit *a, uint64_t records)
+/* Writes what format_record() put in a->line and stores the advanced state. The line buffer is
+ * emptied either way: after a failure its records are not ours to write again (a recovery
+ * reconciles with what reached the file). */
+static int commit_lines(wd_audit *a)
 {
-    if (wd_write_all(a->segfd, a->line.data, a->line.len) != 0)
-        return fail_closed(a, WD_EIO, "writing the audit log");
-    a->seg_size += a->line.len;
+    int rc = wd_write_all(a->segfd, a->line.data, a->line.len);
+    size_t n = a->line.len;
     wd_buf_clear(&a->line);
+    if (rc != 0)
+        return fail_closed(a, WD_EIO, "writing the audit log");
+    a->seg_size += n;
     if (wd_state_store(a->statefd, a->h, &a->st) != 0)
         return fail_closed(a, WD_EIO, "storing the writer state");
     a->written = a->st.seq - 1;
-    a->since_checkpoint += records;
     return 0;
 }
 
 static int append_one(wd_audit *a, const char *type, wd_severity sev, const char *corr,
                       const char *comp, const char *details, size_t dlen)
 {
-    int rc = format_record(a, type, sev, corr, comp, details, dlen);
+    int rc = format_record(a, wd_time_now_ns(), type, sev, corr, comp, details, dlen);
     if (rc) {
         wd_buf_clear(&a->line);
         return rc;
     }
-    return commit_lines(a, 1);
+    return commit_lines(a);
+}
+
+static int write_anchor(const char *path, const char *id, uint64_t count, const char *head,
+                        const char *sig_hex, const char *pub)
+{
+    /* Written beside its final name, synced, then renamed into place. */
+    wd_buf anchor = WD_BUF_INIT;
+    wd_buf_printf(&anchor,
+                  "{\"format\":\"warden-audit-anchor-v1\",\"log_id\":\"%s\",\"count\":%llu,"
+                  "\"head\":\"%s\",\"signature\":\"%s\",\"public_key\":\"%s\"}\n",
+                  id, (unsigned long long)count, head, sig_hex, pub);
+    char tmp[4200];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    int rc =
+        fd < 0 || anchor.oom || wd_write_all(fd, anchor.data, anchor.len) || fsync(fd) ? WD_EIO : 0;
+    if (fd >= 0)
+        close(fd);
+    if (!rc && rename(tmp, path) != 0)
+        rc = WD_EIO;
+    wd_buf_free(&anchor);
+    if (rc) {
+        unlink(tmp);
+        return wd_error_set(WD_EIO, WD_A_ANCHOR, path, 0, 0, "cannot write the anchor: %s",
+                            strerror(errno));
+    }
+    return 0;
 }
 
 static int checkpoint_locked(wd_audit *a, const char *export_path)
@@ -199,47 +288,29 @@ static int checkpoint_locked(wd_audit *a, const char *export_path)
     wd_buf_printf(&a->details,
                   "{\"count\":%llu,\"head\":\"%s\",\"log_id\":\"%s\",\"signature\":\"%s\"}",
                   (unsigned long long)count, head, id, sig_hex);
-    rc = append_one(a, "CHECKPOINT", WD_SEVERITY_LOW, NULL, "audit", a->details.data,
-                    a->details.len);
-    if (rc)
-        return rc;
-    a->since_checkpoint = 0;
-    a->checkpoint_seq = a->st.seq - 1;
-    a->checkpoint_mono_ns = wd_time_mono_ns();
-    if (!export_path)
-        return 0;
-
-    /* The anchor: written beside its final name, synced, then renamed into place. */
-    wd_buf anchor = WD_BUF_INIT;
-    wd_buf_printf(&anchor,
-                  "{\"format\":\"warden-audit-anchor-v1\",\"log_id\":\"%s\",\"count\":%llu,"
-                  "\"head\":\"%s\",\"signature\":\"%s\",\"public_key\":\"%s\"}\n",
-                  id, (unsigned long long)count, head, sig_hex, pub);
-    char tmp[4200];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", export_path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    rc =
-        fd < 0 || anchor.oom || wd_write_all(fd, anchor.data, anchor.len) || fsync(fd) ? WD_EIO : 0;
-    if (fd >= 0)
-        close(fd);
-    if (!rc && rename(tmp, export_path) != 0)
-        rc = WD_EIO;
-    wd_buf_free(&anchor);
+    /* The state stored with the record already names it as the last checkpoint. */
+    int64_t now = wd_time_now_ns();
+    rc = format_record(a, now, "CHECKPOINT", WD_SEVERITY_LOW, NULL, "audit", a->details.data,
+                       a->details.len);
     if (rc) {
-        unlink(tmp);
-        return wd_error_set(WD_EIO, WD_A_ANCHOR, export_path, 0, 0, "cannot write the anchor: %s",
-                            strerror(errno));
+        wd_buf_clear(&a->line);
+        return rc;
     }
-    return 0;
+    a->st.cp_seq = a->st.seq - 1;
+    a->st.cp_ns = now;
+    a->cp_mono = wd_time_mono_ns();
+    rc = commit_lines(a);
+    if (rc || !export_path)
+        return rc;
+    return write_anchor(export_path, id, count, head, sig_hex, pub);
 }
 
 /* Periodic checkpoints and rotation, after an append. */
 static int housekeeping(wd_audit *a)
 {
-    bool by_count = a->o.checkpoint_every && a->since_checkpoint >= a->o.checkpoint_every;
-    bool by_time =
-        a->o.checkpoint_secs && a->since_checkpoint &&
-        wd_time_mono_ns() - a->checkpoint_mono_ns >= (uint64_t)a->o.checkpoint_secs * 1000000000u;
+    uint64_t open = unsealed(a);
+    bool by_count = a->o.checkpoint_every && open >= a->o.checkpoint_every;
+    bool by_time = a->interval_ns && open && wd_time_mono_ns() - a->cp_mono >= a->interval_ns;
     bool rotate = a->seg_size >= a->o.segment_bytes;
     int rc = 0;
     if (by_count || by_time || rotate)
@@ -249,6 +320,9 @@ static int housekeeping(wd_audit *a)
     /* The old segment is complete: make it durable before the state points past it. */
     if (fdatasync(a->segfd) != 0)
         return fail_closed(a, WD_EIO, "syncing the finished segment");
+    a->st.durable = a->st.seq - 1;
+    if (a->durable < a->st.durable)
+        a->durable = a->st.durable;
     rc = open_segment(a, a->st.segment + 1, true);
     if (rc)
         return fail_closed(a, rc, "starting a new segment");
@@ -258,23 +332,25 @@ static int housekeeping(wd_audit *a)
     return 0;
 }
 
-/* Another process may have appended since we last held the lock: adopt its state. */
+/* Another process may have appended since we last held the lock: adopt its state (the whole
+ * block: its checkpoint and durability marks are as much the log's as the chain head). */
 static int refresh_from_disk(wd_audit *a)
 {
     wd_audit_state disk;
     int rc = wd_state_load(a->statefd, a->h, &disk, a->state_path);
     if (rc)
         return fail_closed(a, rc, "reading the writer state");
-    if (disk.seq != a->st.seq || disk.segment != a->st.segment) {
-        bool new_segment = disk.segment != a->st.segment;
-        a->st = disk;
-        if (new_segment && (rc = open_segment(a, disk.segment, false)) != 0)
-            return fail_closed(a, rc, "opening the current segment");
-        struct stat sb;
-        if (fstat(a->segfd, &sb) == 0)
-            a->seg_size = (uint64_t)sb.st_size;
-    }
+    bool new_segment = disk.segment != a->st.segment;
+    bool moved = new_segment || disk.seq != a->st.seq;
+    if (disk.cp_seq != a->st.cp_seq)
+        a->cp_mono = wd_time_mono_ns();
+    a->st = disk;
     wd_wipe(&disk, sizeof(disk));
+    if (new_segment && (rc = open_segment(a, a->st.segment, false)) != 0)
+        return fail_closed(a, rc, "opening the current segment");
+    struct stat sb;
+    if (moved && fstat(a->segfd, &sb) == 0)
+        a->seg_size = (uint64_t)sb.st_size;
     return 0;
 }
 
@@ -293,6 +369,22 @@ static void unlock_log(wd_audit *a)
 {
     if (!a->o.exclusive)
         flock(a->lockfd, LOCK_UN);
+}
+
+/* A sync covered every record up to seq: say so in the state, so that a later open can tell a
+ * log cut short from a crash (called with the mutex held). */
+static void note_durable(wd_audit *a, uint64_t seq)
+{
+    if (seq <= a->st.durable || a->broken)
+        return;
+    if (lock_log(a) != 0)
+        return;
+    if (seq > a->st.durable && seq < a->st.seq) {
+        a->st.durable = seq;
+        if (wd_state_store(a->statefd, a->h, &a->st) != 0)
+            fail_closed(a, WD_EIO, "storing the writer state");
+    }
+    unlock_log(a);
 }
 
 /* Returns once an fdatasync covers record seq (called with the mutex held; syncs run without
@@ -317,19 +409,38 @@ static int wait_durable(wd_audit *a, uint64_t seq)
         if (fd >= 0)
             close(fd);
         pthread_mutex_lock(&a->mu);
-        if (rc != 0)
+        if (rc != 0) {
             fail_closed(a, WD_EIO, "syncing the audit log");
-        else if (target > a->durable)
-            a->durable = target;
+        } else {
+            if (target > a->durable)
+                a->durable = target;
+            note_durable(a, target);
+        }
         a->last_sync_ns = wd_time_mono_ns();
         a->syncing = false;
         pthread_cond_broadcast(&a->synced);
         if (a->o.durability == WD_DURABILITY_ALWAYS)
             break; /* its own sync covered it */
     }
-    return a->broken ? wd_error_set(a->broken, WD_A_WRITE, a->dir, 0, 0,
-                                    "the audit log stopped accepting records after an error")
-                     : 0;
+    return a->broken ? refuse(a) : 0;
+}
+
+static void try_recover(wd_audit *a);
+
+/* With the mutex held: 0 when the writer accepts records, possibly after recovering now. */
+static int ensure_writable(wd_audit *a, bool force)
+{
+    if (!a->broken)
+        return 0;
+    uint64_t now = wd_time_mono_ns();
+    if (force || now >= a->next_retry_mono) {
+        a->next_retry_mono = now + retry_ns(a);
+        try_recover(a);
+        if (!a->broken)
+            return 0;
+    }
+    a->refused++;
+    return refuse(a);
 }
 
 static int append_many(wd_audit *a, const wd_audit_event *evs, size_t n, uint64_t *first_seq,
@@ -360,18 +471,18 @@ static int append_many(wd_audit *a, const wd_audit_event *evs, size_t n, uint64_
     if (!a || (!evs && n))
         return wd_fail(WD_EINVAL, "wd_audit_append_many needs a log and events");
     pthread_mutex_lock(&a->mu);
-    int rc = a->broken ? wd_error_set(a->broken, WD_A_WRITE, a->dir, 0, 0,
-                                      "the audit log stopped accepting records after an error")
-                       : 0;
+    int rc = 0;
     /* Check every event before writing any: a batch is all or nothing. */
     wd_buf_clear(&a->batch);
     size_t *offsets = n ? malloc(n * sizeof(*offsets)) : NULL;
-    if (!rc && n && !offsets)
+    if (n && !offsets)
         rc = wd_fail(WD_ENOMEM, "out of memory");
     for (size_t i = 0; i < n && !rc; i++) {
         offsets[i] = a->batch.len;
         rc = wd_record_check_event(&evs[i], &a->batch);
     }
+    if (!rc)
+        rc = ensure_writable(a, false);
     if (!rc)
         rc = lock_log(a);
     uint64_t first = a->st.seq, last = 0;
@@ -379,15 +490,16 @@ static int append_many(wd_audit *a, const wd_audit_event *evs, size_t n, uint64_
         wd_audit_state saved = a->st;
         for (size_t i = 0; i < n && !rc; i++) {
             size_t end = i + 1 < n ? offsets[i + 1] : a->batch.len;
-            rc = format_record(a, evs[i].type, evs[i].severity, evs[i].correlation_id,
-                               evs[i].component, a->batch.data + offsets[i], end - offsets[i]);
+            rc = format_record(a, wd_time_now_ns(), evs[i].type, evs[i].severity,
+                               evs[i].correlation_id, evs[i].component, a->batch.data + offsets[i],
+                               end - offsets[i]);
         }
         if (rc) { /* nothing was written: roll the in-memory state back */
             a->st = saved;
             wd_buf_clear(&a->line);
         } else {
             last = a->st.seq - 1;
-            rc = n ? commit_lines(a, n) : 0;
+            rc = n ? commit_lines(a) : 0;
         }
         wd_wipe(&saved, sizeof(saved));
         if (!rc)
@@ -410,26 +522,33 @@ int wd_audit_append(wd_audit *a, const wd_audit_event *ev, uint64_t *seq)
     return wd_audit_append_many(a, ev, 1, seq);
 }
 
+/* A checkpoint now, as durable as the mode promises (mutex held, writer not broken). */
+static int seal_now(wd_audit *a, const char *export_path)
+{
+    int rc = lock_log(a);
+    if (rc)
+        return rc;
+    rc = checkpoint_locked(a, export_path);
+    uint64_t seq = a->st.seq - 1;
+    unlock_log(a);
+    if (!rc && a->o.durability != WD_DURABILITY_NONE)
+        rc = wait_durable(a, seq);
+    return rc;
+}
+
 int wd_audit_checkpoint(wd_audit *a, const char *export_path)
 {
     if (!a)
         return wd_fail(WD_EINVAL, "wd_audit_checkpoint needs a log");
     pthread_mutex_lock(&a->mu);
-    int rc = a->broken ? wd_error_set(a->broken, WD_A_WRITE, a->dir, 0, 0,
-                                      "the audit log stopped accepting records after an error")
-                       : lock_log(a);
-    if (!rc) {
-        rc = checkpoint_locked(a, export_path);
-        if (!rc && a->o.durability != WD_DURABILITY_NONE && fdatasync(a->segfd) != 0)
-            rc = fail_closed(a, WD_EIO, "syncing the audit log");
-        a->durable = a->written;
-        unlock_log(a);
-    }
+    int rc = ensure_writable(a, false);
+    if (!rc)
+        rc = seal_now(a, export_path);
     pthread_mutex_unlock(&a->mu);
     return rc;
 }
 
-/* ---- opening and crash recovery -------------------------------------------------------- */
+/* ---- opening, crash recovery and recovery after a write failure --------------------------- */
 
 /* The start of the last complete line in data[0..len) (len ends after a '\n'), or -1. */
 static long last_line_start(const char *data, size_t len)
@@ -446,7 +565,7 @@ static int check_log_id(wd_audit *a, uint32_t first_segment)
 {
     char *data;
     size_t len;
-    int rc = wd_segment_read(a->dirfd, first_segment, (size_t)1 << 30, &data, &len);
+    int rc = wd_segment_read(a->dirfd, first_segment, SEGMENT_READ_MAX, &data, &len);
     if (rc)
         return rc;
     const char *nl = memchr(data, '\n', len);
@@ -541,8 +660,232 @@ static int write_log_start(wd_audit *a)
                       a->details.len);
 }
 
-/* Makes log and state agree after whatever the last writer went through. */
-static int reconcile(wd_audit *a)
+/* The end of the log as reconcile() finds it. */
+typedef struct {
+    uint32_t active; /* the last segment present */
+    char *data;      /* the segment holding the last complete record */
+    size_t len;
+    long at;     /* where its last line starts, -1 when no segment holds a complete record */
+    size_t torn; /* bytes of a torn last line moved aside */
+    char saved[WD_SEGMENT_NAME_LEN + 32];
+} log_tail;
+
+/* The failure a recovery at run time follows (NULL at open). */
+typedef struct {
+    int64_t failed_ns;
+    const char *error;
+    uint64_t refused;
+} write_failure;
+
+/* Finds the last complete record: in the active segment, or (if it is still empty) earlier.
+ * A torn last line of the active segment is moved aside first. */
+static int read_tail(wd_audit *a, const uint32_t *segs, size_t nsegs, log_tail *t)
+{
+    t->active = segs[nsegs - 1];
+    t->at = -1;
+    int rc = 0;
+    for (size_t k = nsegs; k-- > 0 && t->at < 0;) {
+        free(t->data);
+        t->data = NULL;
+        uint32_t where = segs[k];
+        rc = wd_segment_read(a->dirfd, where, SEGMENT_READ_MAX, &t->data, &t->len);
+        if (rc)
+            break;
+        if (where == t->active && t->len && t->data[t->len - 1] != '\n') {
+            size_t keep = t->len;
+            while (keep > 0 && t->data[keep - 1] != '\n')
+                keep--;
+            t->torn = t->len - keep;
+            rc = set_torn_aside(a, where, t->data, keep, t->len, t->saved, sizeof(t->saved));
+            if (rc)
+                break;
+            t->len = keep;
+            char msg[160];
+            snprintf(msg, sizeof(msg), "a torn last record (%zu bytes) was moved aside to %s",
+                     t->torn, t->saved);
+            note(a, WD_A_TORN, msg);
+        }
+        t->at = last_line_start(t->data, t->len);
+    }
+    return rc;
+}
+
+static bool is_checkpoint(const wd_record_view *r)
+{
+    return r->type_len == 10 && !memcmp(r->type, "CHECKPOINT", 10);
+}
+
+/* The last checkpoint at or before seq upto in data[0..len), read from the log itself: for a
+ * version-1 state, which did not record it, and when the one the state names was lost. */
+static void find_checkpoint(wd_audit *a, const char *data, size_t len, uint64_t upto)
+{
+    a->st.cp_seq = 0;
+    a->st.cp_ns = 0;
+    for (long pos = last_line_start(data, len); pos >= 0;) {
+        wd_record_view r;
+        if (wd_record_parse(data + pos, len - (size_t)pos - 1, &r) && r.seq <= upto &&
+            is_checkpoint(&r)) {
+            a->st.cp_seq = r.seq;
+            a->st.cp_ns = r.ts_ns;
+            return;
+        }
+        len = (size_t)pos;
+        pos = last_line_start(data, len);
+    }
+}
+
+/* The state fell behind (a crash between write and state store): walks forward over the
+ * records it missed, checking each is ours, and adopts the end. */
+static int roll_forward(wd_audit *a, const char *data, size_t len, long at)
+{
+    long pos = at;
+    while (pos > 0) {
+        long prev = last_line_start(data, (size_t)pos);
+        wd_record_view r;
+        if (prev < 0 || !wd_record_parse(data + prev, (size_t)(pos - prev - 1), &r) ||
+            r.seq < a->st.seq)
+            break;
+        pos = prev;
+    }
+    for (long p = pos; p < (long)len;) {
+        const char *nl = memchr(data + p, '\n', len - (size_t)p);
+        wd_record_view r;
+        uint8_t mac[WD_SHA256_LEN], next[WD_HMAC_KEY_LEN];
+        if (!nl || !wd_record_parse(data + p, (size_t)(nl - data - p), &r) || r.seq != a->st.seq ||
+            memcmp(r.prev, a->st.head, WD_SHA256_LEN) ||
+            wd_hmac_sha256(a->h, a->st.key, data + p, r.body_len, mac) ||
+            !wd_ct_equal(mac, r.mac, sizeof(mac)))
+            return wd_error_set(WD_ESTATE, WD_A_INCONSISTENT, a->dir, 0, 0,
+                                "the log holds records the writer state cannot account for "
+                                "(from seq %llu): refusing to continue it",
+                                (unsigned long long)a->st.seq);
+        if (is_checkpoint(&r)) {
+            a->st.cp_seq = r.seq;
+            a->st.cp_ns = r.ts_ns;
+        }
+        wd_sha256(a->h, data + p, (size_t)(nl - data - p), a->st.head);
+        wd_ratchet(a->h, a->st.key, next);
+        memcpy(a->st.key, next, sizeof(next));
+        wd_wipe(next, sizeof(next));
+        a->st.seq++;
+        p = (long)(nl - data) + 1;
+    }
+    return 0;
+}
+
+/* Continues the chain after damage with the record that declares it, and makes it durable.
+ *   tampered: the log ends (at log_end) before a record the state says a sync covered. No
+ *             crash does that: a CRITICAL TAMPERING record, whose missing range is no declared
+ *             loss, so verifiers still report the gap;
+ *   otherwise a RECOVERY record: after a write failure (f), a torn line, records lost. */
+static int write_damage(wd_audit *a, const log_tail *t, uint64_t log_end, bool tampered,
+                        const write_failure *f)
+{
+    wd_buf *d = &a->details;
+    uint64_t lost_from = log_end + 1, lost_to = a->st.seq - 1;
+    bool lost = lost_from <= lost_to;
+    char msg[240];
+    wd_buf_clear(d);
+    wd_buf_putc(d, '{');
+    if (tampered) {
+        snprintf(msg, sizeof(msg),
+                 "the log ends at seq %llu but the writer state says records up to %llu were "
+                 "made durable: records %llu..%llu were removed, which no crash does; a CRITICAL "
+                 "TAMPERING record says so",
+                 (unsigned long long)log_end, (unsigned long long)a->st.durable,
+                 (unsigned long long)lost_from, (unsigned long long)lost_to);
+        note(a, WD_A_TAMPERED, msg);
+        wd_buf_printf(d,
+                      "\"durable_to\":%llu,\"log_ends_at\":%llu,\"missing_from\":%llu,"
+                      "\"missing_to\":%llu,\"reason\":\"log_shorter_than_state\"",
+                      (unsigned long long)a->st.durable, (unsigned long long)log_end,
+                      (unsigned long long)lost_from, (unsigned long long)lost_to);
+    } else {
+        if (f) {
+            char when[WD_TIME_TEXT_LEN + 1];
+            wd_time_format(f->failed_ns, when);
+            wd_buf_puts(d, "\"error\":");
+            wd_json_quote(d, f->error, strlen(f->error));
+            wd_buf_printf(d, ",\"failed_at\":\"%s\",", when);
+        }
+        if (lost) {
+            snprintf(msg, sizeof(msg),
+                     "records %llu..%llu never reached the disk; a RECOVERY record declares them",
+                     (unsigned long long)lost_from, (unsigned long long)lost_to);
+            note(a, WD_A_LOST, msg);
+            wd_buf_printf(d, "\"lost_from\":%llu,\"lost_to\":%llu,", (unsigned long long)lost_from,
+                          (unsigned long long)lost_to);
+        }
+        wd_buf_printf(d, "\"reason\":\"%s\"", f ? "write_failed" : t->torn ? "torn" : "lost");
+        if (f)
+            wd_buf_printf(d, ",\"refused\":%llu", (unsigned long long)f->refused);
+    }
+    if (t->torn)
+        wd_buf_printf(d, ",\"saved_to\":\"%s\",\"torn_bytes\":%zu", t->saved, t->torn);
+    wd_buf_putc(d, '}');
+    if (d->oom)
+        return wd_fail(WD_ENOMEM, "out of memory");
+    int rc = append_one(a, tampered ? "TAMPERING" : "RECOVERY",
+                        tampered ? WD_SEVERITY_CRITICAL : WD_SEVERITY_HIGH, NULL, "audit", d->data,
+                        d->len);
+    if (!rc && fdatasync(a->segfd) != 0)
+        rc = fail_closed(a, WD_EIO, "syncing the audit log");
+    if (!rc) {
+        a->st.durable = a->st.seq - 1;
+        if (wd_state_store(a->statefd, a->h, &a->st) != 0)
+            rc = fail_closed(a, WD_EIO, "storing the writer state");
+    }
+    return rc;
+}
+
+/* Makes log and state agree after whatever the last writer (or this one, f) went through. */
+static int reconcile_tail(wd_audit *a, log_tail *t, bool segments_gone, const write_failure *f)
+{
+    if (t->at < 0 && a->st.seq == 1) {
+        /* The first writer died before LOG_START was complete (any fragment was saved): start
+         * the log now. */
+        a->st.segment = t->active;
+        int rc = open_segment(a, t->active, false);
+        return rc ? rc : write_log_start(a);
+    }
+    wd_record_view last;
+    if (t->at < 0 || !wd_record_parse(t->data + t->at, t->len - (size_t)t->at - 1, &last))
+        return wd_error_set(WD_ESTATE, WD_A_INCONSISTENT, a->dir, 0, 0,
+                            "the last line of the log is not a record");
+    uint8_t last_hash[WD_SHA256_LEN];
+    wd_sha256(a->h, t->data + t->at, t->len - (size_t)t->at - 1, last_hash);
+    if (a->st.v1)
+        find_checkpoint(a, t->data, t->len, last.seq);
+    int rc = 0;
+    if (last.seq >= a->st.seq)
+        rc = roll_forward(a, t->data, t->len, t->at);
+    else if (last.seq + 1 == a->st.seq && memcmp(last_hash, a->st.head, WD_SHA256_LEN) != 0)
+        rc = wd_error_set(WD_ESTATE, WD_A_INCONSISTENT, a->dir, 0, 0,
+                          "the last record (seq %llu) is not the one the writer wrote",
+                          (unsigned long long)last.seq);
+    if (rc)
+        return rc;
+    bool tampered = last.seq < a->st.durable;
+    if (segments_gone && !tampered)
+        return wd_error_set(WD_ESTATE, WD_A_INCONSISTENT, a->dir, 0, 0,
+                            "the writer state names segment %u, which does not exist",
+                            (unsigned)a->st.segment);
+    bool lost = a->st.seq > last.seq + 1;
+    if (lost) {
+        memcpy(a->st.head, last_hash, WD_SHA256_LEN); /* continue from the last intact record */
+        if (a->st.cp_seq > last.seq)
+            find_checkpoint(a, t->data, t->len, last.seq);
+    }
+    a->st.segment = t->active;
+    rc = open_segment(a, t->active, false);
+    if (rc)
+        return rc;
+    if (!t->torn && !lost && !f)
+        return wd_state_store(a->statefd, a->h, &a->st) ? WD_EIO : 0;
+    return write_damage(a, t, last.seq, tampered, f);
+}
+
+static int reconcile(wd_audit *a, const write_failure *f)
 {
     uint32_t *segs;
     size_t nsegs;
@@ -557,153 +900,154 @@ static int reconcile(wd_audit *a)
                                 "the log was removed, or the keys belong to another log",
                                 (unsigned long long)a->st.seq);
         rc = open_segment(a, a->st.segment, true);
-        if (rc)
-            return rc;
-        return write_log_start(a);
+        return rc ? rc : write_log_start(a);
     }
-    uint32_t active = segs[nsegs - 1], first = segs[0];
-    rc = check_log_id(a, first);
-    if (rc) {
-        free(segs);
-        return rc;
-    }
-    if (a->st.segment > active) {
-        free(segs);
-        return wd_error_set(WD_ESTATE, WD_A_INCONSISTENT, a->dir, 0, 0,
-                            "the writer state names segment %u, which does not exist",
-                            (unsigned)a->st.segment);
-    }
-
-    /* Find the last record: in the active segment, or (if it is still empty) earlier. */
-    char *data = NULL;
-    size_t len = 0, torn = 0;
-    char saved[WD_SEGMENT_NAME_LEN + 32] = "";
-    long at = -1;
-    uint32_t where = active;
-    for (size_t k = nsegs; k-- > 0 && at < 0;) {
-        free(data);
-        where = segs[k];
-        rc = wd_segment_read(a->dirfd, where, (size_t)1 << 30, &data, &len);
-        if (rc)
-            break;
-        if (where == active && len && data[len - 1] != '\n') {
-            size_t keep = len;
-            while (keep > 0 && data[keep - 1] != '\n')
-                keep--;
-            torn = len - keep;
-            rc = set_torn_aside(a, where, data, keep, len, saved, sizeof(saved));
-            if (rc)
-                break;
-            len = keep;
-            char msg[160];
-            snprintf(msg, sizeof(msg), "a torn last record (%zu bytes) was moved aside to %s", torn,
-                     saved);
-            note(a, WD_A_TORN, msg);
-        }
-        at = last_line_start(data, len);
-    }
+    log_tail t = {.at = -1};
+    bool segments_gone = a->st.segment > segs[nsegs - 1];
+    rc = check_log_id(a, segs[0]);
+    if (!rc && segments_gone && a->st.durable == 0)
+        rc = wd_error_set(WD_ESTATE, WD_A_INCONSISTENT, a->dir, 0, 0,
+                          "the writer state names segment %u, which does not exist",
+                          (unsigned)a->st.segment);
+    if (!rc)
+        rc = read_tail(a, segs, nsegs, &t);
     free(segs);
-    if (rc) {
-        free(data);
-        return rc;
-    }
-    if (at < 0 && a->st.seq == 1) {
-        /* The first writer died before LOG_START was complete (any fragment was saved above):
-         * start the log now. */
-        free(data);
-        a->st.segment = active;
-        rc = open_segment(a, active, false);
-        if (rc)
-            return rc;
-        return write_log_start(a);
-    }
-    wd_record_view last;
-    if (at < 0 || !wd_record_parse(data + at, len - (size_t)at - 1, &last)) {
-        free(data);
-        return wd_error_set(WD_ESTATE, WD_A_INCONSISTENT, a->dir, 0, 0,
-                            "the last line of the log is not a record");
-    }
-    uint8_t last_hash[WD_SHA256_LEN];
-    wd_sha256(a->h, data + at, len - (size_t)at - 1, last_hash);
-    if (last.type_len == 10 && !memcmp(last.type, "CHECKPOINT", 10))
-        a->checkpoint_seq = last.seq; /* already sealed: closing needs no new checkpoint */
-
-    if (last.seq >= a->st.seq) {
-        /* The state fell behind (a crash between write and state store): walk forward over the
-         * records it missed, checking each is ours, and adopt the end. */
-        long pos = at;
-        while (pos > 0) {
-            long prev = last_line_start(data, (size_t)pos);
-            wd_record_view r;
-            if (prev < 0 || !wd_record_parse(data + prev, (size_t)(pos - prev - 1), &r) ||
-                r.seq < a->st.seq)
-                break;
-            pos = prev;
-        }
-        for (long p = pos; p < (long)len;) {
-            const char *nl = memchr(data + p, '\n', len - (size_t)p);
-            wd_record_view r;
-            uint8_t mac[WD_SHA256_LEN], next[WD_HMAC_KEY_LEN];
-            if (!nl || !wd_record_parse(data + p, (size_t)(nl - data - p), &r) ||
-                r.seq != a->st.seq || memcmp(r.prev, a->st.head, WD_SHA256_LEN) ||
-                wd_hmac_sha256(a->h, a->st.key, data + p, r.body_len, mac) ||
-                !wd_ct_equal(mac, r.mac, sizeof(mac))) {
-                free(data);
-                return wd_error_set(WD_ESTATE, WD_A_INCONSISTENT, a->dir, 0, 0,
-                                    "the log holds records the writer state cannot account for "
-                                    "(from seq %llu): refusing to continue it",
-                                    (unsigned long long)a->st.seq);
-            }
-            wd_sha256(a->h, data + p, (size_t)(nl - data - p), a->st.head);
-            wd_ratchet(a->h, a->st.key, next);
-            memcpy(a->st.key, next, sizeof(next));
-            wd_wipe(next, sizeof(next));
-            a->st.seq++;
-            p = (long)(nl - data) + 1;
-        }
-    } else if (last.seq + 1 == a->st.seq && memcmp(last_hash, a->st.head, WD_SHA256_LEN) != 0) {
-        free(data);
-        return wd_error_set(WD_ESTATE, WD_A_INCONSISTENT, a->dir, 0, 0,
-                            "the last record (seq %llu) is not the one the writer wrote",
-                            (unsigned long long)last.seq);
-    }
-    free(data);
-    uint64_t lost_from = last.seq + 1, lost_to = a->st.seq - 1;
-    bool lost = a->st.seq > last.seq + 1;
-    if (lost)
-        memcpy(a->st.head, last_hash, WD_SHA256_LEN); /* continue from the last intact record */
-
-    a->st.segment = active;
-    rc = open_segment(a, active, false);
-    if (rc || (!torn && !lost))
-        return rc ? rc : wd_state_store(a->statefd, a->h, &a->st) ? WD_EIO : 0;
-
-    wd_buf_clear(&a->details);
-    wd_buf_printf(&a->details, "{");
-    if (lost) {
-        char msg[160];
-        snprintf(msg, sizeof(msg),
-                 "records %llu..%llu never reached the disk; a RECOVERY record declares them",
-                 (unsigned long long)lost_from, (unsigned long long)lost_to);
-        note(a, WD_A_LOST, msg);
-        wd_buf_printf(&a->details, "\"lost_from\":%llu,\"lost_to\":%llu,",
-                      (unsigned long long)lost_from, (unsigned long long)lost_to);
-    }
-    wd_buf_printf(&a->details, "\"reason\":\"%s\"", torn ? "torn" : "lost");
-    if (torn)
-        wd_buf_printf(&a->details, ",\"saved_to\":\"%s\",\"torn_bytes\":%zu", saved, torn);
-    wd_buf_putc(&a->details, '}');
-    rc =
-        append_one(a, "RECOVERY", WD_SEVERITY_HIGH, NULL, "audit", a->details.data, a->details.len);
-    if (!rc && fdatasync(a->segfd) != 0)
-        rc = fail_closed(a, WD_EIO, "syncing the audit log");
+    if (!rc)
+        rc = reconcile_tail(a, &t, segments_gone, f);
+    free(t.data);
     return rc;
 }
 
+/* Runs with the mutex held on a broken writer: reloads the state from disk and reconciles it
+ * with the log exactly as an open does (a torn fragment of the failed write moved aside, records
+ * that did reach the file adopted after their MACs check), then continues the chain with a
+ * RECOVERY record saying when writes failed. The writer accepts records again only when all of
+ * that, and the sync after it, succeeded. */
+static void try_recover(wd_audit *a)
+{
+    char why[REASON_MAX];
+    snprintf(why, sizeof(why), "%s", a->broken_why);
+    write_failure f = {.failed_ns = a->broken_ns, .error = why, .refused = a->refused};
+    wd_audit_state disk;
+    memset(&disk, 0, sizeof(disk));
+    int rc = 0;
+    if (!a->o.exclusive)
+        while (flock(a->lockfd, LOCK_EX) != 0 && !rc)
+            if (errno != EINTR)
+                rc = WD_EIO;
+    if (!rc)
+        rc = wd_state_load(a->statefd, a->h, &disk, a->state_path);
+    if (!rc) {
+        a->st = disk;
+        rc = reconcile(a, &f);
+    }
+    wd_wipe(&disk, sizeof(disk));
+    if (!a->o.exclusive)
+        flock(a->lockfd, LOCK_UN);
+    if (rc)
+        return;
+    a->broken = 0;
+    a->broken_ns = 0;
+    a->broken_why[0] = '\0';
+    a->refused = 0;
+    a->recoveries++;
+    a->recovered_ns = wd_time_now_ns();
+    a->written = a->durable = a->st.seq - 1;
+    pthread_cond_broadcast(&a->synced);
+}
+
+/* ---- the heartbeat ------------------------------------------------------------------------ */
+
+/* One look, with the mutex held: retry a broken writer, seal records that have waited an
+ * interval, and (with a shared lock) look at least once an interval for records other
+ * processes left unsealed. */
+static void heartbeat_tick(wd_audit *a)
+{
+    uint64_t now = wd_time_mono_ns();
+    if (a->broken) {
+        if (now >= a->next_retry_mono) {
+            a->next_retry_mono = now + retry_ns(a);
+            try_recover(a);
+        }
+        return;
+    }
+    if (!a->interval_ns)
+        return;
+    bool due = unsealed(a) && now - a->cp_mono >= a->interval_ns;
+    bool poll = !a->o.exclusive && now - a->last_poll_mono >= a->interval_ns;
+    if (!due && !poll)
+        return;
+    a->last_poll_mono = now;
+    if (lock_log(a) != 0)
+        return;
+    due = unsealed(a) && wd_time_mono_ns() - a->cp_mono >= a->interval_ns;
+    int rc = due ? checkpoint_locked(a, NULL) : 0;
+    uint64_t seq = a->st.seq - 1;
+    unlock_log(a);
+    if (due && !rc && a->o.durability != WD_DURABILITY_NONE)
+        wait_durable(a, seq);
+}
+
+static struct timespec next_wake(const wd_audit *a)
+{
+    uint64_t now = wd_time_mono_ns(), at;
+    if (a->broken)
+        at = a->next_retry_mono;
+    else if (!a->interval_ns)
+        at = now + 3600 * NS_PER_S; /* nothing to time: woken when the writer breaks */
+    else if (unsealed(a))
+        at = a->cp_mono + a->interval_ns;
+    else
+        at = now + a->interval_ns;
+    if (at < now + NS_PER_MS)
+        at = now + NS_PER_MS; /* never spin, whatever failed */
+    return (struct timespec){.tv_sec = (time_t)(at / NS_PER_S), .tv_nsec = (long)(at % NS_PER_S)};
+}
+
+static void *heartbeat(void *p)
+{
+    wd_audit *a = p;
+    pthread_mutex_lock(&a->mu);
+    while (!a->stopping) {
+        heartbeat_tick(a);
+        if (a->stopping)
+            break;
+        struct timespec ts = next_wake(a);
+        pthread_cond_timedwait(&a->wake, &a->mu, &ts);
+    }
+    pthread_mutex_unlock(&a->mu);
+    return NULL;
+}
+
+/* The heartbeat blocks every signal: they belong to the threads the host chose. */
+static int start_heartbeat(wd_audit *a)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&a->heart, NULL, heartbeat, a);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc)
+        return wd_fail(WD_ENOMEM, "cannot start the audit heartbeat: %s", strerror(rc));
+    a->heart_running = true;
+    return 0;
+}
+
+static void stop_heartbeat(wd_audit *a)
+{
+    pthread_mutex_lock(&a->mu);
+    a->stopping = true;
+    pthread_cond_broadcast(&a->wake);
+    pthread_mutex_unlock(&a->mu);
+    if (a->heart_running)
+        pthread_join(a->heart, NULL);
+    a->heart_running = false;
+}
+
+/* ---- open and close ----------------------------------------------------------------------- */
+
 static int check_options(const wd_audit_options *o)
 {
-    if (o->version != WD_AUDIT_OPTIONS_VERSION)
-        return wd_fail(WD_EINVAL, "wd_audit_options version %u is not supported", o->version);
     if (o->durability < WD_DURABILITY_ALWAYS || o->durability > WD_DURABILITY_NONE)
         return wd_fail(WD_EINVAL, "unknown durability mode %d", (int)o->durability);
     if (o->durability == WD_DURABILITY_BATCH && (o->batch_ms == 0 || o->batch_records == 0))
@@ -711,6 +1055,25 @@ static int check_options(const wd_audit_options *o)
     if (o->segment_bytes < 4096)
         return wd_fail(WD_EINVAL, "segment_bytes must be at least 4096");
     return 0;
+}
+
+/* Version 1 of the options ends before checkpoint_ms: read only what such a caller gave. */
+static int read_options(const wd_audit_options *opts, wd_audit_options *o)
+{
+    wd_audit_options init = WD_AUDIT_OPTIONS_INIT;
+    *o = init;
+    if (!opts)
+        return 0;
+    if (opts->version == 1) {
+        memcpy(o, opts, offsetof(wd_audit_options, checkpoint_ms));
+        o->checkpoint_ms = 0;
+    } else if (opts->version == WD_AUDIT_OPTIONS_VERSION) {
+        *o = *opts;
+    } else {
+        return wd_fail(WD_EINVAL, "wd_audit_options version %u is not supported", opts->version);
+    }
+    o->version = WD_AUDIT_OPTIONS_VERSION;
+    return check_options(o);
 }
 
 static char *join(const char *dir, const char *name)
@@ -740,42 +1103,21 @@ static void free_writer(wd_audit *a)
     free(a->state_path);
     pthread_mutex_destroy(&a->mu);
     pthread_cond_destroy(&a->synced);
+    pthread_cond_destroy(&a->wake);
     wd_wipe(a, sizeof(*a));
     free(a);
 }
 
-int wd_audit_open(wd_audit **out, const char *log_dir, const char *keys_dir,
-                  const wd_audit_options *opts)
+static int open_files(wd_audit *a, const char *log_dir, const char *keys_dir)
 {
-    if (!out || !log_dir || !keys_dir)
-        return wd_fail(WD_EINVAL, "wd_audit_open needs a log directory and a key directory");
-    *out = NULL;
-    wd_audit_options o = WD_AUDIT_OPTIONS_INIT;
-    if (opts)
-        o = *opts;
-    int rc = check_options(&o);
-    if (rc)
-        return rc;
-    wd_audit *a = calloc(1, sizeof(*a));
-    if (!a)
-        return wd_fail(WD_ENOMEM, "out of memory");
-    a->dirfd = a->lockfd = a->statefd = a->segfd = -1;
-    a->o = o;
-    pthread_mutex_init(&a->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&a->synced, &ca);
-    pthread_condattr_destroy(&ca);
     a->dir = strdup(log_dir);
     a->state_path = join(keys_dir, WD_AUDIT_STATE);
     char *sign_path = join(keys_dir, WD_AUDIT_SIGNING_KEY);
     if (!a->dir || !a->state_path || !sign_path || wd_hasher_new(&a->h)) {
         free(sign_path);
-        free_writer(a);
         return wd_fail(WD_ENOMEM, "out of memory");
     }
-    rc =
+    int rc =
         wd_keyfile_read(sign_path, WD_SIGNING_KEY_HEADER, true, a->sign_priv, sizeof(a->sign_priv));
     free(sign_path);
     if (!rc)
@@ -791,7 +1133,7 @@ int wd_audit_open(wd_audit **out, const char *log_dir, const char *keys_dir,
         rc = wd_error_set(WD_EIO, WD_A_LOCK, log_dir, 0, 0, "cannot open the lock file: %s",
                           strerror(errno));
     if (!rc) {
-        int how = o.exclusive ? LOCK_EX | LOCK_NB : LOCK_EX;
+        int how = a->o.exclusive ? LOCK_EX | LOCK_NB : LOCK_EX;
         while (flock(a->lockfd, how) != 0 && !rc)
             if (errno != EINTR)
                 rc = wd_error_set(errno == EWOULDBLOCK ? WD_EBUSY : WD_EIO, WD_A_LOCK, log_dir, 0,
@@ -799,18 +1141,48 @@ int wd_audit_open(wd_audit **out, const char *log_dir, const char *keys_dir,
                                   errno == EWOULDBLOCK ? "another writer holds it"
                                                        : strerror(errno));
     }
+    return rc;
+}
+
+int wd_audit_open(wd_audit **out, const char *log_dir, const char *keys_dir,
+                  const wd_audit_options *opts)
+{
+    if (!out || !log_dir || !keys_dir)
+        return wd_fail(WD_EINVAL, "wd_audit_open needs a log directory and a key directory");
+    *out = NULL;
+    wd_audit_options o;
+    int rc = read_options(opts, &o);
+    if (rc)
+        return rc;
+    wd_audit *a = calloc(1, sizeof(*a));
+    if (!a)
+        return wd_fail(WD_ENOMEM, "out of memory");
+    a->dirfd = a->lockfd = a->statefd = a->segfd = -1;
+    a->o = o;
+    a->interval_ns = o.checkpoint_ms ? o.checkpoint_ms * NS_PER_MS : o.checkpoint_secs * NS_PER_S;
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&a->synced, &ca);
+    pthread_cond_init(&a->wake, &ca);
+    pthread_condattr_destroy(&ca);
+    rc = open_files(a, log_dir, keys_dir);
     if (!rc)
         rc = wd_state_load(a->statefd, a->h, &a->st, a->state_path);
     if (!rc)
-        rc = reconcile(a);
+        rc = reconcile(a, NULL);
     if (!o.exclusive && a->lockfd >= 0)
         flock(a->lockfd, LOCK_UN);
+    a->o.notes = NULL; /* the caller's list is for the open only */
+    a->written = a->durable = a->st.seq - 1;
+    a->cp_mono = a->last_sync_ns = a->last_poll_mono = wd_time_mono_ns();
+    if (!rc)
+        rc = start_heartbeat(a);
     if (rc) {
         free_writer(a);
         return rc;
     }
-    a->written = a->durable = a->st.seq - 1;
-    a->checkpoint_mono_ns = a->last_sync_ns = wd_time_mono_ns();
     *out = a;
     return 0;
 }
@@ -819,16 +1191,22 @@ int wd_audit_close(wd_audit *a)
 {
     if (!a)
         return 0;
+    stop_heartbeat(a);
     pthread_mutex_lock(&a->mu);
-    int rc = a->broken;
+    int rc = ensure_writable(a, true); /* one last try: a writer that can recover, seals */
     if (!rc)
         rc = lock_log(a);
     if (!rc) {
         /* Seal what came since the last checkpoint (ours, or another process's records). */
-        if (a->st.seq != a->checkpoint_seq + 1)
+        if (unsealed(a))
             rc = checkpoint_locked(a, NULL);
-        if (!rc && (fdatasync(a->segfd) != 0 || fsync(a->statefd) != 0))
+        if (!rc && fdatasync(a->segfd) != 0)
             rc = fail_closed(a, WD_EIO, "syncing the audit log");
+        if (!rc) {
+            a->st.durable = a->st.seq - 1;
+            if (wd_state_store(a->statefd, a->h, &a->st) != 0 || fsync(a->statefd) != 0)
+                rc = fail_closed(a, WD_EIO, "storing the writer state");
+        }
         unlock_log(a);
     }
     pthread_mutex_unlock(&a->mu);
@@ -899,4 +1277,25 @@ uint64_t wd_audit_next_seq(wd_audit *a, int *broken)
         *broken = a->broken;
     pthread_mutex_unlock(&a->mu);
     return seq;
+}
+
+int wd_audit_status(wd_audit *a, wd_audit_writer_status *st)
+{
+    if (!a || !st)
+        return wd_fail(WD_EINVAL, "wd_audit_status needs a log and a status");
+    memset(st, 0, sizeof(*st));
+    pthread_mutex_lock(&a->mu);
+    st->next_seq = a->st.seq;
+    st->broken = a->broken;
+    st->broken_since_ns = a->broken_ns;
+    snprintf(st->broken_reason, sizeof(st->broken_reason), "%s", a->broken_why);
+    st->refused = a->refused;
+    st->recoveries = a->recoveries;
+    st->recovered_ns = a->recovered_ns;
+    st->sealed_seq = a->st.cp_seq;
+    st->sealed_ns = a->st.cp_ns;
+    st->unsealed = unsealed(a);
+    st->durable_seq = a->st.durable;
+    pthread_mutex_unlock(&a->mu);
+    return 0;
 }

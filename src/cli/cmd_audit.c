@@ -20,11 +20,14 @@ static void audit_usage(FILE *out)
         "       warden audit checkpoint --log LOG --keys DIR [--export FILE]\n"
         "       warden audit verify --log LOG (--mac-key FILE | --pubkey FILE)... [--anchor "
         "FILE]\n"
+        "                           [--fresh DURATION] [--json]\n"
         "       warden audit show --log LOG [--type T] [--severity MIN] [--component C]\n"
         "                         [--since T] [--until T] [--limit N] [--json]\n"
         "       warden audit tail --log LOG [-n N] [-f]\n\n"
         "Writers also take --durability always|batch|none (default always), --batch-ms N,\n"
         "--checkpoint-every N, --checkpoint-secs N, --segment-bytes N, --no-append-only.\n"
+        "verify --fresh 30s|15m|2h|1d fails (exit 1) unless the log was sealed within DURATION:\n"
+        "its last checkpoint no older, and no record after it older.\n"
         "--stdin reads JSON lines {\"type\",\"severity\",\"component\",\"details\"} and prints\n"
         "each record's seq once it is as durable as the mode promises.\n"
         "Times: 2026-11-22T10:00:00Z, 2026-11-22, @EPOCH, or an age like 15m, 2h, 3d.\n"
@@ -55,6 +58,7 @@ enum {
     O_CPSECS,
     O_SEGBYTES,
     O_NOAPPEND,
+    O_FRESH,
     O_HELP
 };
 
@@ -82,14 +86,16 @@ static const struct option longopts[] = {
     {"checkpoint-secs", required_argument, NULL, O_CPSECS},
     {"segment-bytes", required_argument, NULL, O_SEGBYTES},
     {"no-append-only", no_argument, NULL, O_NOAPPEND},
+    {"fresh", required_argument, NULL, O_FRESH},
     {"help", no_argument, NULL, O_HELP},
     {NULL, 0, NULL, 0},
 };
 
 typedef struct {
     const char *log, *keys, *dir, *type, *severity, *component, *details, *corr, *export_path;
-    const char *mac_key, *pubkey, *anchor, *since, *until;
+    const char *mac_key, *pubkey, *anchor, *since, *until, *fresh;
     uint64_t limit;
+    int64_t fresh_ns;
     bool stdin_mode, json, follow, help;
     wd_audit_options wopts;
 } args;
@@ -103,6 +109,29 @@ static bool parse_u64(const char *s, uint64_t *out)
     if (*end)
         return false;
     *out = v;
+    return true;
+}
+
+/* A duration: digits and one unit of s, m, h or d ("30s", "15m"), at most ten years. */
+static bool parse_duration(const char *s, int64_t *ns)
+{
+    size_t len = s ? strlen(s) : 0;
+    if (len < 2 || len > 12)
+        return false;
+    int64_t unit = s[len - 1] == 's'   ? 1
+                   : s[len - 1] == 'm' ? 60
+                   : s[len - 1] == 'h' ? 3600
+                   : s[len - 1] == 'd' ? 86400
+                                       : 0;
+    int64_t v = 0;
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    if (!unit || v == 0 || v * unit > 10 * 366 * 86400LL)
+        return false;
+    *ns = v * unit * 1000000000LL;
     return true;
 }
 
@@ -166,6 +195,13 @@ static int parse_args(int argc, char **argv, args *a)
             break;
         case O_NOAPPEND:
             a->wopts.append_only = 0;
+            break;
+        case O_FRESH:
+            a->fresh = optarg;
+            if (!parse_duration(optarg, &a->fresh_ns)) {
+                fprintf(stderr, "warden: --fresh takes a duration such as 30s, 15m, 2h or 1d\n");
+                return EXIT_USAGE;
+            }
             break;
         case 'f':
             a->follow = true;
@@ -378,19 +414,33 @@ static int do_verify(args *a)
     o.mac_key_path = a->mac_key;
     o.pubkey_path = a->pubkey;
     o.anchor_path = a->anchor;
+    o.fresh_ns = a->fresh_ns;
     wd_audit_verify_result r;
     if (wd_audit_verify(a->log, &o, &r) != 0) {
         cli_error("cannot verify");
         return EXIT_USAGE;
     }
+    char sealed_at[WD_TIME_TEXT_LEN + 1] = "", unsealed_since[WD_TIME_TEXT_LEN + 1] = "";
+    if (r.sealed_seq)
+        wd_time_format(r.sealed_ns, sealed_at);
+    if (r.unsealed)
+        wd_time_format(r.unsealed_since_ns, unsealed_since);
     if (a->json) {
-        cli_print_json(json_pack(
-            "{s:b, s:s, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:b, s:b}", "intact",
-            r.problem == WD_AUDIT_OK, "problem", wd_audit_problem_name(r.problem), "seq",
-            (json_int_t)r.seq, "message", r.message, "records", (json_int_t)r.records,
-            "checkpoints", (json_int_t)r.checkpoints, "last_seq", (json_int_t)r.last_seq,
-            "unsealed", (json_int_t)r.unsealed, "recoveries", (json_int_t)r.recoveries,
-            "macs_checked", r.macs_checked > 0, "signatures_checked", r.signatures_checked > 0));
+        json_t *j =
+            json_pack("{s:b, s:s, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:b, s:b, s:I}", "intact",
+                      r.problem == WD_AUDIT_OK, "problem", wd_audit_problem_name(r.problem), "seq",
+                      (json_int_t)r.seq, "message", r.message, "records", (json_int_t)r.records,
+                      "checkpoints", (json_int_t)r.checkpoints, "last_seq", (json_int_t)r.last_seq,
+                      "unsealed", (json_int_t)r.unsealed, "recoveries", (json_int_t)r.recoveries,
+                      "macs_checked", r.macs_checked > 0, "signatures_checked",
+                      r.signatures_checked > 0, "sealed_seq", (json_int_t)r.sealed_seq);
+        if (j) {
+            json_object_set_new(j, "sealed_at",
+                                r.sealed_seq ? json_string(sealed_at) : json_null());
+            json_object_set_new(j, "unsealed_since",
+                                r.unsealed ? json_string(unsealed_since) : json_null());
+        }
+        cli_print_json(j);
         return r.problem == WD_AUDIT_OK ? 0 : EXIT_DENY;
     }
     if (r.problem != WD_AUDIT_OK) {
@@ -401,14 +451,27 @@ static int do_verify(args *a)
            " checkpoint%s verified%s%s\n",
            r.records, r.last_seq, r.checkpoints, r.checkpoints == 1 ? "" : "s",
            a->mac_key ? ", every MAC checked" : "", a->pubkey ? ", every signature checked" : "");
+    if (r.sealed_seq)
+        printf("sealed: up to seq %" PRIu64 " at %s; %" PRIu64 " record%s after it unsealed%s%s\n",
+               r.sealed_seq, sealed_at, r.unsealed, r.unsealed == 1 ? "" : "s",
+               r.unsealed ? " since " : "", unsealed_since);
+    else
+        printf("sealed: not at all (no checkpoint); %" PRIu64 " records unsealed\n", r.unsealed);
+    if (a->fresh_ns)
+        printf("fresh: sealed within %s\n", a->fresh);
     if (r.recoveries)
-        printf("note: %" PRIu64 " RECOVERY records declare crash damage (see warden audit show "
+        printf("note: %" PRIu64 " RECOVERY records declare crash or write-failure damage "
+               "(see warden audit show "
                "--type RECOVERY)\n",
                r.recoveries);
     if (r.unsealed && !a->mac_key)
         printf("note: the last %" PRIu64 " records come after the last checkpoint: only the MAC "
                "key or an anchor covers them\n",
                r.unsealed);
+    if (!a->fresh_ns && !a->anchor)
+        printf("note: records cut after the last seal, or a whole log rolled back, verify as "
+               "intact without --fresh or --anchor (docs/audit-format.md, \"What each check "
+               "detects\")\n");
     return 0;
 }
 

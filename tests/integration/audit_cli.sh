@@ -227,7 +227,10 @@ expect_json_eq 'd["unsealed"]' 0
 expect_json_eq 'd["recoveries"]' 0
 expect_json_eq 'd["macs_checked"]' true
 expect_json_eq 'd["signatures_checked"]' true
-expect_json_eq 'sorted(d)' "['checkpoints', 'intact', 'last_seq', 'macs_checked', 'message', 'problem', 'records', 'recoveries', 'seq', 'signatures_checked', 'unsealed']"
+expect_json_eq 'd["sealed_seq"]' "$N"
+expect_json_eq 'd["sealed_at"] is not None and len(d["sealed_at"]) == 30' true
+expect_json_eq 'd["unsealed_since"]' null
+expect_json_eq 'sorted(d)' "['checkpoints', 'intact', 'last_seq', 'macs_checked', 'message', 'problem', 'records', 'recoveries', 'sealed_at', 'sealed_seq', 'seq', 'signatures_checked', 'unsealed', 'unsealed_since']"
 expect_exit 0 -- "$WARDEN" audit verify --log "$L" --pubkey "$K/signing.pub" --json
 expect_json_eq 'd["macs_checked"]' false
 expect_json_eq 'd["signatures_checked"]' true
@@ -451,6 +454,54 @@ expect_exit 1 -- "$WARDEN" audit verify --log "$L" --pubkey "$K2/signing.pub"
 expect_stdout_matches '^seq 1: wrong key:'
 expect_exit 1 -- "$WARDEN" audit verify --log "$L" --mac-key "$K2/mac.key"
 expect_stdout_matches '^seq 1: bad MAC:'
+
+# ---- how far a log is sealed, and --fresh ---------------------------------------------------
+# Records cut after the last checkpoint, or the last checkpoint removed, verify intact with every
+# key: the log says nothing about what came after it. --fresh says whether the log was sealed
+# recently; the cut log was not.
+
+KF="$WD_TMP/kfresh"
+LF="$WD_TMP/lfresh"
+audit_keygen "$KF"
+expect_exit 0 -- "$WARDEN" audit append --log "$LF" --keys "$KF" $NA --stdin < <(audit_events 3) # 1..5
+cp -a "$LF" "$WD_TMP/lfresh.early"
+sleep 2.2
+expect_exit 0 -- "$WARDEN" audit append --log "$LF" --keys "$KF" $NA --stdin < <(audit_events 3 EV LOW 4) # 6..9
+expect_exit 0 -- "$WARDEN" audit verify --log "$LF" --pubkey "$KF/signing.pub"
+expect_stdout_matches "^sealed: up to seq 9 at [0-9-]{10}T[0-9:.]{18}Z; 0 records after it unsealed$"
+expect_exit 0 -- "$WARDEN" audit verify --log "$LF" --pubkey "$KF/signing.pub" --mac-key "$KF/mac.key" --fresh 1m
+expect_stdout_first_word "intact:"
+expect_exit 0 -- "$WARDEN" audit verify --log "$LF" --pubkey "$KF/signing.pub" --fresh 2s --json
+expect_json_eq 'd["sealed_seq"]' 9
+# cut after the last checkpoint (back to the one 2 s older): intact, but not fresh
+cp -a "$LF" "$WD_TMP/lfresh.cut"
+cp "$WD_TMP/lfresh.early/audit-00000001.jsonl" "$WD_TMP/lfresh.cut/audit-00000001.jsonl"
+expect_exit 0 -- "$WARDEN" audit verify --log "$WD_TMP/lfresh.cut" --mac-key "$KF/mac.key" --pubkey "$KF/signing.pub"
+expect_stdout_contains "sealed: up to seq 5 at"
+expect_exit 1 -- "$WARDEN" audit verify --log "$WD_TMP/lfresh.cut" --mac-key "$KF/mac.key" --pubkey "$KF/signing.pub" --fresh 2s
+expect_stdout_matches "^seq 6: stale: the last seal \(seq 5, [0-9T:.Z-]+\) is [0-9]+s old, more than 2s$"
+expect_stdout_not_contains "intact"
+expect_exit 1 -- "$WARDEN" audit verify --log "$WD_TMP/lfresh.cut" --pubkey "$KF/signing.pub" --fresh 2s --json
+expect_json_eq 'd["intact"]' false
+expect_json_eq 'd["problem"]' stale
+expect_json_eq 'd["sealed_seq"]' 5
+# the last checkpoint removed: 3 records follow the older seal, unsealed; not fresh either
+cp -a "$LF" "$WD_TMP/lfresh.nocp"
+sed -i '$d' "$WD_TMP/lfresh.nocp/audit-00000001.jsonl"
+expect_exit 0 -- "$WARDEN" audit verify --log "$WD_TMP/lfresh.nocp" --mac-key "$KF/mac.key" --pubkey "$KF/signing.pub"
+expect_stdout_matches "^sealed: up to seq 5 at .*; 3 records after it unsealed since "
+expect_exit 1 -- "$WARDEN" audit verify --log "$WD_TMP/lfresh.nocp" --pubkey "$KF/signing.pub" --fresh 2s
+expect_stdout_matches "^seq 6: stale:"
+# a checkpoint removed from the middle is a gap, whatever --fresh says
+cp -a "$LF" "$WD_TMP/lfresh.mid"
+sed -i 5d "$WD_TMP/lfresh.mid/audit-00000001.jsonl"
+expect_exit 1 -- "$WARDEN" audit verify --log "$WD_TMP/lfresh.mid" --pubkey "$KF/signing.pub"
+expect_stdout_matches "^seq 5: missing:"
+# --fresh takes a duration with a unit
+for bad in 10 0s -5s 5w 1.5h s ""; do
+    expect_exit 2 -- "$WARDEN" audit verify --log "$LF" --pubkey "$KF/signing.pub" --fresh "$bad"
+    expect_stderr_contains "--fresh"
+done
 
 # ---- durability modes ------------------------------------------------------------------------
 

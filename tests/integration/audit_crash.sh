@@ -6,9 +6,14 @@
 #   (c) a torn last line: verify says torn; the next writer moves it aside (WD-A007, a .torn-
 #       file that is never deleted) and declares it in a RECOVERY record;
 #   (d) a crash between writing a line and storing the state: the writer walks forward;
-#   (e) a power loss that keeps the state but not the last records (durability none): a
-#       RECOVERY record declares exactly the lost seqs and the log verifies;
-#   (f) a crash before the first record was complete (empty first segment, torn LOG_START).
+#   (e) a power loss that keeps the state but not the last records (durability none, records
+#       never synced): a RECOVERY record declares exactly the lost seqs and the log verifies;
+#   (f) a crash before the first record was complete (empty first segment, torn LOG_START);
+#   (g) under durability always, a log cut below what the writer state says was durable (cut
+#       after the last checkpoint, or a rolled-back copy) is tampering: a CRITICAL TAMPERING
+#       record, and verify reports the gap;
+#   (h) the count behind --checkpoint-every survives kill -9 restarts;
+#   (i) the heartbeat seals an idle writer's records without an append or a close.
 # Every writer here runs with --no-append-only (audit_cli.sh has the append-only test).
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -191,19 +196,45 @@ expect_exit 0 -- "$WARDEN" audit verify --log "$LD" --mac-key "$KD/mac.key" --pu
 expect_json_eq 'd["intact"]' true
 expect_json_eq 'd["recoveries"]' 0
 
+# crash_writer LOG KEYS N FIRST [WRITER-ARGS...]: a writer appends N events (details n = FIRST..)
+# read from --stdin, acknowledges them all, and is killed with SIGKILL while it still runs.
+crash_writer() {
+    local log=$1 keys=$2 n=$3 first=$4 fifo="$WD_TMP/cw.fifo" ack="$WD_TMP/cw.ack" i writer rc
+    shift 4
+    rm -f "$fifo" && mkfifo "$fifo"
+    "$WARDEN" audit append --log "$log" --keys "$keys" $NA --stdin "$@" <"$fifo" >"$ack" 2>"$WD_TMP/cw.err" &
+    writer=$!
+    exec 3>"$fifo"
+    audit_events "$n" CRASHED LOW "$first" >&3
+    for ((i = 0; i < 1000; i++)); do
+        [ "$(wc -l <"$ack")" -ge "$n" ] && break
+        sleep 0.02
+    done
+    kill -9 "$writer" 2>/dev/null
+    wait "$writer" 2>/dev/null
+    rc=$?
+    exec 3>&-
+    expect_eq "$(wc -l <"$ack")/$rc" "$n/137" "crashed writer: $n records acknowledged, then SIGKILL"
+}
+
 # ---- (e) power loss: the state survived, the last records did not -------------------------------
+# A process crash keeps the page cache: only a power loss loses written records, and only those
+# no sync covered (durability none here). Simulated: a writer that is killed (never closes, never
+# syncs), then the log as it was on disk before it.
 
 KE="$WD_TMP/ke"
 LE="$WD_TMP/le"
 audit_keygen "$KE"
 expect_exit 0 -- "$WARDEN" audit append --log "$LE" --keys "$KE" $NA --durability none --type A --severity LOW
-cp -a "$LE" "$WD_TMP/le.disk" # what reached the disk
+cp -a "$LE" "$WD_TMP/le.disk" # what reached the disk (the close synced it)
 n=$(audit_count "$LE")
-expect_exit 0 -- "$WARDEN" audit append --log "$LE" --keys "$KE" $NA --durability none --stdin < <(audit_events 3)
+crash_writer "$LE" "$KE" 3 1 --durability none --checkpoint-secs 0
 lost_to=$(audit_count "$LE")
+expect_eq "$lost_to" $((n + 3)) "power loss: the killed writer wrote 3 records"
 rm -rf "$LE" && cp -a "$WD_TMP/le.disk" "$LE"
 expect_exit 0 -- "$WARDEN" audit append --log "$LE" --keys "$KE" $NA --durability none --type AFTER --severity LOW
 expect_stderr_contains "WD-A008"
+expect_stderr_not_contains "WD-A016"
 expect_stdout_line 1 $((lost_to + 2))
 expect_exit 0 -- "$WARDEN" audit show --log "$LE" --type RECOVERY --json
 expect_stdout_lines 1
@@ -241,5 +272,107 @@ wd_check $? "torn LOG_START: the fragment was saved as audit-00000001.jsonl.torn
 expect_exit 0 -- "$WARDEN" audit verify --log "$LG" --mac-key "$KG/mac.key" --pubkey "$KG/signing.pub"
 expect_eq "$(audit_line "$LG" 1 | sed -nE 's/^\{"seq":1,.*"type":"([A-Z_]+)".*/\1/p')" LOG_START \
     "torn LOG_START: the log starts with LOG_START"
+
+# ---- (g) durability always: a log shorter than the writer state is tampering --------------------
+
+KW="$WD_TMP/kw"
+LW="$WD_TMP/lw"
+SEGW="$LW/audit-00000001.jsonl"
+audit_keygen "$KW"
+expect_exit 0 -- "$WARDEN" audit append --log "$LW" --keys "$KW" $NA --stdin < <(audit_events 3) # 1..5
+cp -a "$LW" "$WD_TMP/lw.sealed"
+crash_writer "$LW" "$KW" 4 10 --durability always # 6..9: each acknowledged after its fdatasync
+# a crash under always loses nothing: the next writer needs no recovery
+cp -a "$LW" "$WD_TMP/lw.crashed"
+cp -a "$KW" "$WD_TMP/kw.crashed"
+expect_exit 0 -- "$WARDEN" audit append --log "$WD_TMP/lw.crashed" --keys "$WD_TMP/kw.crashed" $NA --type AFTER --severity LOW
+expect_stdout_line 1 10
+expect_stderr_empty
+# records cut after the last checkpoint: with the log alone, intact with every key
+cp "$WD_TMP/lw.sealed/audit-00000001.jsonl" "$SEGW"
+expect_exit 0 -- "$WARDEN" audit verify --log "$LW" --mac-key "$KW/mac.key" --pubkey "$KW/signing.pub"
+expect_stdout_first_word "intact:"
+# the writer's state knows better: not a crash recovery, a CRITICAL record
+expect_exit 0 -- "$WARDEN" audit append --log "$LW" --keys "$KW" $NA --type AFTER --severity LOW
+expect_stderr_contains "WD-A016"
+expect_stderr_not_contains "WD-A008"
+expect_stdout_line 1 11
+expect_exit 0 -- "$WARDEN" audit show --log "$LW" --type TAMPERING --json
+expect_stdout_lines 1
+expect_stdout_line_matches 1 '^\{"seq":10,.*"type":"TAMPERING","severity":"CRITICAL",.*"details":\{"durable_to":9,"log_ends_at":5,"missing_from":6,"missing_to":9,"reason":"log_shorter_than_state"\}'
+expect_exit 0 -- "$WARDEN" audit show --log "$LW" --type RECOVERY
+expect_stdout_empty
+for key in "--mac-key $KW/mac.key" "--pubkey $KW/signing.pub"; do
+    # shellcheck disable=SC2086
+    expect_exit 1 -- "$WARDEN" audit verify --log "$LW" $key
+    expect_stdout_matches "^seq 6: missing: records 6\.\.9 are gone; the writer found them gone and recorded tampering"
+    expect_stdout_not_contains "intact"
+done
+# a rolled-back copy of the log (the state kept): the same
+expect_exit 0 -- "$WARDEN" audit append --log "$LW" --keys "$KW" $NA --stdin < <(audit_events 2)
+rm -rf "$LW" && cp -a "$WD_TMP/lw.sealed" "$LW"
+expect_exit 0 -- "$WARDEN" audit append --log "$LW" --keys "$KW" $NA --type AFTER_ROLLBACK --severity LOW
+expect_stderr_contains "WD-A016"
+expect_exit 1 -- "$WARDEN" audit verify --log "$LW" --pubkey "$KW/signing.pub"
+expect_stdout_matches "^seq 6: missing: .*tampering"
+# a batch or none writer that crashed (the page cache kept): recovered as before, no tampering
+for mode in batch none; do
+    KM="$WD_TMP/km-$mode"
+    LM="$WD_TMP/lm-$mode"
+    audit_keygen "$KM"
+    crash_writer "$LM" "$KM" 5 1 --durability "$mode"
+    expect_exit 0 -- "$WARDEN" audit append --log "$LM" --keys "$KM" $NA --durability "$mode" --type AFTER --severity LOW
+    expect_stderr_empty
+    expect_exit 0 -- "$WARDEN" audit verify --log "$LM" --mac-key "$KM/mac.key" --pubkey "$KM/signing.pub" --json
+    expect_json_eq 'd["intact"]' true
+    expect_json_eq 'd["recoveries"]' 0
+done
+
+# ---- (h) the checkpoint count survives restarts ------------------------------------------------
+# Five writers killed after 8 records each, --checkpoint-every 20: checkpoints at 21 and 42 (the
+# count since the last checkpoint lives in the writer state). Before, each process counted from
+# zero and this log had no checkpoint at all.
+
+KH="$WD_TMP/kh"
+LH="$WD_TMP/lh"
+audit_keygen "$KH"
+for round in 1 2 3 4 5; do
+    crash_writer "$LH" "$KH" 8 $((round * 100)) --checkpoint-every 20 --checkpoint-secs 0
+done
+expect_eq "$(audit_cat "$LH" | grep -n '"type":"CHECKPOINT"' | cut -d: -f1 | tr '\n' ' ')" "21 42 " \
+    "restarts: a checkpoint every 20 records across 5 kill -9 restarts"
+expect_exit 0 -- "$WARDEN" audit verify --log "$LH" --mac-key "$KH/mac.key" --pubkey "$KH/signing.pub" --json
+expect_json_eq 'd["intact"]' true
+expect_json_eq 'd["sealed_seq"]' 42
+expect_json_eq 'd["unsealed"]' 1
+
+# ---- (i) the heartbeat seals an idle writer ---------------------------------------------------
+# One record, then the writer waits for more input: within its interval (--checkpoint-secs 1) it
+# seals the record by itself, while it still runs.
+
+KI="$WD_TMP/ki"
+LI="$WD_TMP/li"
+audit_keygen "$KI"
+rm -f "$WD_TMP/hb.fifo" && mkfifo "$WD_TMP/hb.fifo"
+"$WARDEN" audit append --log "$LI" --keys "$KI" $NA --stdin --checkpoint-secs 1 <"$WD_TMP/hb.fifo" >"$WD_TMP/hb.ack" 2>"$WD_TMP/hb.err" &
+hb=$!
+exec 3>"$WD_TMP/hb.fifo"
+audit_events 1 IDLE >&3
+sealed=no
+for ((i = 0; i < 750; i++)); do
+    if [ "$(audit_count "$LI")" -ge 3 ] && audit_line "$LI" 3 | grep -q '"type":"CHECKPOINT"'; then
+        sealed=yes
+        break
+    fi
+    sleep 0.02
+done
+kill -0 "$hb" 2>/dev/null && alive=yes || alive=no
+expect_eq "$sealed/$alive" yes/yes "heartbeat: record 2 sealed by CHECKPOINT 3 while the writer still ran"
+expect_exit 0 -- "$WARDEN" audit verify --log "$LI" --pubkey "$KI/signing.pub" --fresh 1m
+exec 3>&-
+wait "$hb"
+expect_eq "$?" 0 "heartbeat: the writer exits 0 at the end of its input"
+expect_eq "$(audit_count "$LI")" 3 "heartbeat: nothing left to seal at close"
+expect_exit 0 -- "$WARDEN" audit verify --log "$LI" --mac-key "$KI/mac.key" --pubkey "$KI/signing.pub"
 
 finish

@@ -4,7 +4,8 @@
 # random point, restart it. After every restart: the component's policy file parses and holds
 # only whole grants, every grant acknowledged with 200 before the kill is there (and audited),
 # nothing appears that was never asked for, and the audit log verifies intact (a torn last line
-# is recovered with a RECOVERY record). Finally a clean stop closes the log intact.
+# is recovered with a RECOVERY record). Then, idle, wardend seals its log by itself (the audit
+# heartbeat), and a clean stop closes the log intact.
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/audit.sh
@@ -189,6 +190,23 @@ for round in $(seq 1 "$ROUNDS"); do
     run curl -sS -m 10 --unix-socket "$SOCK" -d "{\"component\":\"examples.reader\",\"verb\":\"read\",\"target\":\"/data/$last\"}" http://wardend/v1/check
     expect_json_eq 'd["decision"]' allow
 done
+
+# ---- an idle wardend seals its log by itself -------------------------------------------------------
+# The records since the last restart are sealed by the writer's heartbeat (default: within 10 s)
+# with no further request and no stop: before, wardend wrote checkpoints only every 10,000
+# records or at a clean stop, and a crash-restarting one none at all.
+if [ -n "$WPID" ] && kill -0 "$WPID" 2>/dev/null; then
+    sealed=no
+    for _ in $(seq 300); do
+        if "$WARDEN" audit tail --log "$LOG" -n 1 2>/dev/null | grep -q '"type":"CHECKPOINT"'; then
+            sealed=yes
+            break
+        fi
+        sleep 0.1
+    done
+    expect_eq "$sealed" yes "an idle wardend sealed its log with a checkpoint while running"
+    expect_exit 0 -- "$WARDEN" audit verify --log "$LOG" --pubkey "$KEYS/signing.pub" --fresh 1m
+fi
 
 # ---- a clean stop at the end ---------------------------------------------------------------------
 if [ -n "$WPID" ] && kill -0 "$WPID" 2>/dev/null; then

@@ -7,8 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit/keys.h"
@@ -61,6 +65,32 @@ static void append_n(fixture *f, const wd_audit_options *o, int n, const char *t
         assert_int_equal(wd_audit_append(log, &ev, NULL), 0);
     }
     assert_int_equal(wd_audit_close(log), 0);
+}
+
+/* A writer that dies without closing: a child process opens the log, appends n records and
+ * exits at once, as kill -9 would stop it (its page cache stays, as after any process crash). */
+static void crash_after(fixture *f, const wd_audit_options *o, int n, const char *type)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        wd_audit *log;
+        if (wd_audit_open(&log, f->log, f->keys, o) != 0)
+            _exit(1);
+        for (int i = 0; i < n; i++) {
+            char details[64];
+            snprintf(details, sizeof(details), "{\"i\":%d,\"crash\":true}", i);
+            wd_audit_event ev = {type, WD_SEVERITY_LOW, "test", NULL, details};
+            if (wd_audit_append(log, &ev, NULL) != 0)
+                _exit(2);
+        }
+        _exit(0);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -532,27 +562,342 @@ static void test_state_behind_log_rolls_forward(void **state)
     fixture_free(&f);
 }
 
-/* A power loss that keeps the state but not the log's tail: the gap is declared, not hidden. */
+/* A power loss that keeps the state but not the log's tail: the gap is declared, not hidden.
+ * The records lost were never synced (mode none, a writer that died before closing): only
+ * those may go missing without it being tampering. */
 static void test_lost_records_are_declared(void **state)
 {
     (void)state;
     fixture f;
     fixture_init(&f);
     wd_audit_options o = test_opts();
-    append_n(&f, &o, 2, "DECISION"); /* 1..4 */
+    append_n(&f, &o, 2, "DECISION"); /* 1..4, closed: synced */
     size_t len;
     char *saved = slurp(f.seg, &len);
-    append_n(&f, &o, 3, "DECISION"); /* 5..8 lost */
-    spit(f.seg, saved, len);
-    append_n(&f, &o, 1, "DECISION"); /* RECOVERY 9, then 10, 11 */
+    crash_after(&f, &o, 3, "DECISION"); /* 5..7 written, never synced */
+    spit(f.seg, saved, len);            /* the power loss */
+    append_n(&f, &o, 1, "DECISION");    /* RECOVERY 8, then 9, CHECKPOINT 10 */
     wd_audit_verify_result r = verify(&f, true, true);
     assert_int_equal(r.problem, WD_AUDIT_OK);
     assert_int_equal(r.recoveries, 1);
-    assert_int_equal(r.last_seq, 11);
+    assert_int_equal(r.last_seq, 10);
     char *data = slurp(f.seg, &len);
-    assert_non_null(strstr(data, "\"lost_from\":5,\"lost_to\":8"));
+    assert_non_null(strstr(data, "\"lost_from\":5,\"lost_to\":7,\"reason\":\"lost\""));
+    assert_null(strstr(data, "TAMPERING"));
     free(data);
     free(saved);
+    fixture_free(&f);
+}
+
+/* The k-th line of the log (1-based) in buf, without its newline; false past the end. */
+static bool log_line(const char *path, int k, char *buf, size_t size)
+{
+    size_t len;
+    char *data = slurp(path, &len);
+    char *p = data;
+    for (int i = 1; i < k && p; i++) {
+        p = strchr(p, '\n');
+        p = p ? p + 1 : NULL;
+    }
+    bool ok = p && *p;
+    if (ok) {
+        size_t n = strcspn(p, "\n");
+        snprintf(buf, size, "%.*s", (int)n, p);
+    }
+    free(data);
+    return ok;
+}
+
+static bool line_is(const char *path, int k, const char *type)
+{
+    char line[4096], want[100];
+    snprintf(want, sizeof(want), "\"type\":\"%s\"", type);
+    return log_line(path, k, line, sizeof(line)) && strstr(line, want);
+}
+
+/* Under durability always every acknowledged record was synced, and the state says so: a log
+ * that ends before one of them was cut (records after the last checkpoint, the last segments,
+ * a rolled-back copy), which no crash does. The writer says so in a CRITICAL record and leaves
+ * the missing numbers a gap every verifier reports; before, it declared them "lost" and the log
+ * verified intact with every key. */
+static void test_truncation_below_durable_is_tampering(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    wd_audit_options o = test_opts();
+    o.durability = WD_DURABILITY_ALWAYS;
+    append_n(&f, &o, 3, "DECISION"); /* 1..5 */
+    size_t len;
+    char *sealed = slurp(f.seg, &len);
+    crash_after(&f, &o, 4, "DECISION"); /* 6..9 acknowledged, synced; no checkpoint */
+    /* a crash under always loses nothing: the next writer carries on without recovery */
+    wd_audit *log;
+    assert_int_equal(wd_audit_open(&log, f.log, f.keys, &o), 0);
+    assert_int_equal(wd_audit_close(log), 0); /* CHECKPOINT 10 */
+    assert_int_equal(verify(&f, true, true).recoveries, 0);
+    /* cut back to the last checkpoint before the crash: verifies intact with every key */
+    spit(f.seg, sealed, len);
+    wd_audit_verify_result r = verify(&f, true, true);
+    assert_int_equal(r.problem, WD_AUDIT_OK);
+    wd_diagnostics *notes;
+    assert_int_equal(wd_diagnostics_new(&notes), 0);
+    o.notes = notes;
+    assert_int_equal(wd_audit_open(&log, f.log, f.keys, &o), 0);
+    bool said = false;
+    for (size_t i = 0; i < wd_diagnostics_count(notes); i++)
+        said = said || !strcmp(wd_diagnostics_get(notes, i)->id, "WD-A016");
+    assert_true(said);
+    wd_diagnostics_free(notes);
+    o.notes = NULL;
+    wd_audit_event ev = {"AFTER", WD_SEVERITY_LOW, "test", NULL, NULL};
+    assert_int_equal(wd_audit_append(log, &ev, NULL), 0);
+    assert_int_equal(wd_audit_close(log), 0);
+    char line[4096];
+    assert_true(log_line(f.seg, 6, line, sizeof(line)));
+    assert_non_null(strstr(line, "{\"seq\":11,"));
+    assert_non_null(strstr(line, "\"type\":\"TAMPERING\",\"severity\":\"CRITICAL\""));
+    assert_non_null(strstr(line, "\"durable_to\":10,\"log_ends_at\":5,\"missing_from\":6,"
+                                 "\"missing_to\":10,\"reason\":\"log_shorter_than_state\""));
+    for (int mac = 0; mac <= 1; mac++) {
+        r = verify(&f, mac, !mac);
+        assert_int_equal(r.problem, WD_AUDIT_MISSING);
+        assert_int_equal(r.seq, 6);
+        assert_non_null(strstr(r.message, "tampering"));
+    }
+    free(sealed);
+    fixture_free(&f);
+}
+
+/* The same for whole segments deleted from the end of the log. */
+static void test_deleted_segments_are_tampering(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    wd_audit_options o = test_opts();
+    o.durability = WD_DURABILITY_BATCH;
+    o.segment_bytes = 4096;
+    append_n(&f, &o, 40, "DECISION");
+    char seg2[4300], seg3[4300];
+    snprintf(seg2, sizeof(seg2), "%s/audit-00000002.jsonl", f.log);
+    snprintf(seg3, sizeof(seg3), "%s/audit-00000003.jsonl", f.log);
+    assert_int_equal(access(seg3, F_OK), 0);
+    for (int i = 4; i < 100; i++) {
+        char seg[4300];
+        snprintf(seg, sizeof(seg), "%s/audit-%08d.jsonl", f.log, i);
+        unlink(seg);
+    }
+    assert_int_equal(unlink(seg3), 0);
+    /* every finished segment ends with a checkpoint: the rest verifies intact */
+    assert_int_equal(verify(&f, true, true).problem, WD_AUDIT_OK);
+    append_n(&f, &o, 1, "AFTER");
+    wd_audit_verify_result r = verify(&f, false, true);
+    assert_int_equal(r.problem, WD_AUDIT_MISSING);
+    assert_non_null(strstr(r.message, "tampering"));
+    size_t len;
+    char *data = slurp(seg2, &len);
+    assert_non_null(strstr(data, "\"type\":\"TAMPERING\",\"severity\":\"CRITICAL\""));
+    free(data);
+    fixture_free(&f);
+}
+
+/* The records since the last checkpoint are counted in the writer state: a writer that dies
+ * and restarts still checkpoints every N records (wardend once wrote 11,518 records across 10
+ * crash-restarts without a checkpoint). */
+static void test_checkpoint_count_survives_restart(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    wd_audit_options o = test_opts();
+    o.checkpoint_every = 10;
+    crash_after(&f, &o, 6, "DECISION"); /* 1 LOG_START, 2..7 */
+    crash_after(&f, &o, 2, "DECISION"); /* 8, 9 */
+    wd_audit *log;
+    assert_int_equal(wd_audit_open(&log, f.log, f.keys, &o), 0);
+    wd_audit_event ev = {"DECISION", WD_SEVERITY_LOW, "test", NULL, NULL};
+    assert_int_equal(wd_audit_append(log, &ev, NULL), 0); /* 10: the tenth record */
+    wd_audit_writer_status st;
+    assert_int_equal(wd_audit_status(log, &st), 0);
+    assert_int_equal(st.sealed_seq, 11);
+    assert_int_equal(st.unsealed, 0);
+    assert_int_equal(st.next_seq, 12);
+    assert_true(line_is(f.seg, 11, "CHECKPOINT"));
+    assert_int_equal(wd_audit_close(log), 0); /* nothing new to seal */
+    assert_false(log_line(f.seg, 12, (char[8]){0}, 8));
+    wd_audit_verify_result r = verify(&f, true, true);
+    assert_int_equal(r.problem, WD_AUDIT_OK);
+    assert_int_equal(r.checkpoints, 1);
+    fixture_free(&f);
+}
+
+/* Waits (generously) until the writer has sealed everything; false if it never does. */
+static bool wait_sealed(wd_audit *log, wd_audit_writer_status *st)
+{
+    for (int i = 0; i < 1000; i++) {
+        assert_int_equal(wd_audit_status(log, st), 0);
+        if (st->unsealed == 0)
+            return true;
+        nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+    }
+    return false;
+}
+
+/* An idle writer seals by itself: the heartbeat writes a checkpoint once records have waited
+ * the interval, with no append or close to prompt it, and writes none while nothing is new. */
+static void test_heartbeat_seals_idle_writer(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    wd_audit_options o = test_opts();
+    o.durability = WD_DURABILITY_BATCH;
+    o.checkpoint_ms = 200;
+    wd_audit *log;
+    assert_int_equal(wd_audit_open(&log, f.log, f.keys, &o), 0);
+    wd_audit_event ev = {"DECISION", WD_SEVERITY_LOW, "test", NULL, NULL};
+    for (int round = 0; round < 2; round++) {
+        uint64_t first;
+        assert_int_equal(wd_audit_append_many(log, (wd_audit_event[]){ev, ev, ev}, 3, &first), 0);
+        wd_audit_writer_status st;
+        assert_true(wait_sealed(log, &st));
+        assert_int_equal(st.sealed_seq, first + 3);
+        assert_true(line_is(f.seg, (int)first + 3, "CHECKPOINT"));
+        wd_audit_verify_result r = verify(&f, true, true);
+        assert_int_equal(r.problem, WD_AUDIT_OK);
+        assert_int_equal(r.unsealed, 0);
+        assert_int_equal(r.sealed_seq, first + 3);
+        /* idle and sealed: three more intervals write nothing */
+        nanosleep(&(struct timespec){0, 600 * 1000 * 1000}, NULL);
+        assert_int_equal(wd_audit_next_seq(log, NULL), first + 4);
+    }
+    assert_int_equal(wd_audit_close(log), 0);
+    assert_int_equal(verify(&f, true, true).records, 9);
+    fixture_free(&f);
+}
+
+/* A version-1 state block (before durability and checkpoint marks) still opens; the next store
+ * makes it version 2. */
+static void test_version1_state_opens(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    wd_audit_options o = test_opts();
+    append_n(&f, &o, 2, "DECISION");    /* 1..4 */
+    crash_after(&f, &o, 2, "DECISION"); /* 5, 6 unsealed */
+    int fd;
+    wd_hasher *h;
+    assert_int_equal(wd_hasher_new(&h), 0);
+    assert_int_equal(wd_state_open(f.state, &fd), 0);
+    wd_audit_state st;
+    assert_int_equal(wd_state_load(fd, h, &st, f.state), 0);
+    char text[400], id[33], key[65], head[65], sum[65];
+    uint8_t digest[32];
+    wd_hex_encode(st.log_id, 16, id);
+    wd_hex_encode(st.key, 32, key);
+    wd_hex_encode(st.head, 32, head);
+    int n = snprintf(text, sizeof(text),
+                     "warden-audit-state-v1\nlog_id %s\nseq %020llu\nsegment %08u\nkey %s\n"
+                     "head %s\n",
+                     id, (unsigned long long)st.seq, (unsigned)st.segment, key, head);
+    assert_int_equal(wd_sha256(h, text, (size_t)n, digest), 0);
+    wd_hex_encode(digest, 32, sum);
+    n += snprintf(text + n, sizeof(text) - (size_t)n, "sum %s\n", sum);
+    assert_int_equal(ftruncate(fd, 0), 0);
+    assert_int_equal(pwrite(fd, text, (size_t)n, 0), n);
+    assert_int_equal(wd_state_load(fd, h, &st, f.state), 0);
+    assert_true(st.v1);
+    o.checkpoint_every = 8;
+    append_n(&f, &o, 1, "DECISION"); /* 7, then the count reaches 8: CHECKPOINT 8 (read from the
+                                         log: the last checkpoint is 4) */
+    assert_true(line_is(f.seg, 8, "CHECKPOINT"));
+    assert_int_equal(wd_state_load(fd, h, &st, f.state), 0);
+    assert_false(st.v1);
+    assert_int_equal(st.cp_seq, 8);
+    assert_int_equal(st.durable, 8);
+    close(fd);
+    wd_hasher_free(h);
+    assert_int_equal(verify(&f, true, true).problem, WD_AUDIT_OK);
+    fixture_free(&f);
+}
+
+static wd_audit_verify_result verify_fresh(fixture *f, int64_t fresh_ns, int64_t now_ns)
+{
+    wd_audit_verify_options o = WD_AUDIT_VERIFY_OPTIONS_INIT;
+    o.pubkey_path = f->pub;
+    o.fresh_ns = fresh_ns;
+    o.now_ns = now_ns;
+    wd_audit_verify_result r;
+    assert_int_equal(wd_audit_verify(f->log, &o, &r), 0);
+    return r;
+}
+
+/* How far a log is sealed, and freshness: records cut after the last checkpoint, or the last
+ * checkpoint removed, verify intact with every key, but not as fresh. */
+static void test_freshness(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    wd_audit_options o = test_opts();
+    const int64_t ms = 1000000;
+    append_n(&f, &o, 3, "DECISION"); /* 1..5 */
+    nanosleep(&(struct timespec){0, 300 * 1000 * 1000}, NULL);
+    append_n(&f, &o, 3, "DECISION"); /* 6..9 */
+    size_t len;
+    char *full = slurp(f.seg, &len);
+    char *lines[16];
+    size_t lens[16];
+    assert_int_equal(split_lines(full, len, lines, lens, 16), 9);
+    wd_audit_verify_result r = verify_fresh(&f, 0, 0);
+    assert_int_equal(r.problem, WD_AUDIT_OK);
+    assert_int_equal(r.sealed_seq, 9);
+    assert_true(r.sealed_ns > 0 && r.sealed_ns == r.last_ns);
+    int64_t now = r.sealed_ns + 50 * ms;
+    assert_int_equal(verify_fresh(&f, 200 * ms, now).problem, WD_AUDIT_OK);
+    /* the same log much later: the seal is too old */
+    r = verify_fresh(&f, 200 * ms, now + 1000 * ms);
+    assert_int_equal(r.problem, WD_AUDIT_STALE);
+    assert_int_equal(r.seq, 10);
+    /* the last checkpoint removed: intact, 3 records follow the older seal unsealed */
+    spit(f.seg, full, len - lens[8]);
+    r = verify_fresh(&f, 0, 0);
+    assert_int_equal(r.problem, WD_AUDIT_OK);
+    assert_int_equal(r.sealed_seq, 5);
+    assert_int_equal(r.unsealed, 3);
+    assert_true(r.unsealed_since_ns > r.sealed_ns);
+    r = verify_fresh(&f, 200 * ms, now);
+    assert_int_equal(r.problem, WD_AUDIT_STALE);
+    assert_int_equal(r.seq, 6);
+    assert_non_null(strstr(r.message, "the last seal (seq 5,"));
+    /* cut back to record 5 (the older checkpoint): intact, stale */
+    spit(f.seg, full, (size_t)(lines[5] - full));
+    assert_int_equal(verify_fresh(&f, 0, 0).problem, WD_AUDIT_OK);
+    r = verify_fresh(&f, 200 * ms, now);
+    assert_int_equal(r.problem, WD_AUDIT_STALE);
+    assert_int_equal(r.seq, 6);
+    /* a checkpoint removed from the middle is a gap, fresh or not */
+    FILE *fp = fopen(f.seg, "wb");
+    for (int k = 0; k < 9; k++)
+        if (k != 4)
+            fwrite(lines[k], 1, lens[k], fp);
+    fclose(fp);
+    r = verify_fresh(&f, 200 * ms, now);
+    assert_int_equal(r.problem, WD_AUDIT_MISSING);
+    assert_int_equal(r.seq, 5);
+    /* nothing sealed at all */
+    spit(f.seg, full, lens[0]);
+    r = verify_fresh(&f, 200 * ms, now);
+    assert_int_equal(r.problem, WD_AUDIT_STALE);
+    assert_int_equal(r.seq, 1);
+    assert_int_equal(r.sealed_seq, 0);
+    /* a version-1 options block still works (and checks no freshness) */
+    wd_audit_verify_options v1 = {1, NULL, f.pub, NULL, 0, 0};
+    assert_int_equal(wd_audit_verify(f.log, &v1, &r), 0);
+    assert_int_equal(r.problem, WD_AUDIT_OK);
+    free(full);
     fixture_free(&f);
 }
 
@@ -767,6 +1112,182 @@ static void test_append_only_attribute(void **state)
     fixture_free(&f);
 }
 
+/* ---- a full filesystem (a child process with its own mount namespace and a small tmpfs) ---- */
+
+#define CHILD_CHECK(cond)                                                                          \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "full disk: line %d: %s (%s)\n", __LINE__, #cond,                      \
+                    wd_error_last()->message);                                                     \
+            _exit(1);                                                                              \
+        }                                                                                          \
+    } while (0)
+
+static bool write_file(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY);
+    bool ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* A private mount namespace (as root; otherwise inside a user namespace mapping this user to
+ * root) with a 256 KiB tmpfs on dir. false when this system does not allow it. */
+static bool mount_small_tmpfs(const char *dir)
+{
+    if (geteuid() != 0) {
+        char map[64];
+        uid_t uid = geteuid();
+        gid_t gid = getegid();
+        if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0 ||
+            !write_file("/proc/self/setgroups", "deny"))
+            return false;
+        snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
+        if (!write_file("/proc/self/uid_map", map))
+            return false;
+        snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
+        if (!write_file("/proc/self/gid_map", map))
+            return false;
+    } else if (unshare(CLONE_NEWNS) != 0) {
+        return false;
+    }
+    return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+           mount("tmpfs", dir, "tmpfs", 0, "size=256k") == 0;
+}
+
+static bool append_i(wd_audit *log, int i, uint64_t *seq)
+{
+    char details[96];
+    snprintf(details, sizeof(details), "{\"i\":%d,\"pad\":\"%s\"}", i,
+             "0123456789abcdef0123456789abcdef0123456789abcdef");
+    wd_audit_event ev = {"FULL", WD_SEVERITY_LOW, "test", NULL, details};
+    return wd_audit_append(log, &ev, seq) == 0;
+}
+
+static void full_disk_child(fixture *f, const char *mnt)
+{
+    if (!mount_small_tmpfs(mnt)) {
+        fprintf(stderr, "full disk: cannot mount a tmpfs here (%s): skipped\n", strerror(errno));
+        _exit(77);
+    }
+    char log_dir[4300], filler[4300];
+    snprintf(log_dir, sizeof(log_dir), "%s/log", mnt);
+    snprintf(filler, sizeof(filler), "%s/filler", mnt);
+    wd_audit_options o = test_opts();
+    o.durability = WD_DURABILITY_ALWAYS;
+    o.checkpoint_ms = 200;
+    wd_audit *log;
+    CHILD_CHECK(wd_audit_open(&log, log_dir, f->keys, &o) == 0);
+    uint64_t acked[400];
+    int nacked = 0, i = 0, broken = 0;
+    for (; i < 5; i++)
+        CHILD_CHECK(append_i(log, i, &acked[nacked++]));
+    /* fill the filesystem */
+    int fd = open(filler, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    CHILD_CHECK(fd >= 0);
+    static const char block[4096];
+    while (write(fd, block, sizeof(block)) > 0)
+        ;
+    while (write(fd, block, 1) > 0)
+        ;
+    close(fd);
+    /* appends fill what is left of the segment's last page, then fail: fail closed */
+    bool failed = false;
+    for (; i < 300 && !failed; i++) {
+        uint64_t seq;
+        if (append_i(log, i, &seq))
+            acked[nacked++] = seq;
+        else
+            failed = true;
+    }
+    CHILD_CHECK(failed);
+    CHILD_CHECK(!strcmp(wd_error_last()->id, "WD-A010"));
+    wd_audit_next_seq(log, &broken);
+    CHILD_CHECK(broken != 0);
+    wd_audit_writer_status st;
+    CHILD_CHECK(wd_audit_status(log, &st) == 0);
+    CHILD_CHECK(st.broken && st.broken_since_ns > 0 && strstr(st.broken_reason, "No space"));
+    CHILD_CHECK(!append_i(log, i++, NULL)); /* still refusing while full */
+    /* space returns: the writer recovers by itself (an append, or the heartbeat) */
+    CHILD_CHECK(unlink(filler) == 0);
+    bool ok = false;
+    for (int tries = 0; tries < 500 && !ok; tries++) {
+        uint64_t seq;
+        ok = append_i(log, i, &seq);
+        if (ok)
+            acked[nacked++] = seq;
+        else
+            nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+    }
+    CHILD_CHECK(ok);
+    i++;
+    wd_audit_next_seq(log, &broken);
+    CHILD_CHECK(broken == 0);
+    CHILD_CHECK(wd_audit_status(log, &st) == 0 && st.recoveries == 1 && !st.broken);
+    for (int k = 0; k < 3; k++, i++)
+        CHILD_CHECK(append_i(log, i, &acked[nacked++]));
+    CHILD_CHECK(wd_audit_close(log) == 0);
+    /* the log verifies, declares the failure, and holds every acknowledged record */
+    wd_audit_verify_options vo = WD_AUDIT_VERIFY_OPTIONS_INIT;
+    vo.mac_key_path = f->mac;
+    vo.pubkey_path = f->pub;
+    wd_audit_verify_result r;
+    CHILD_CHECK(wd_audit_verify(log_dir, &vo, &r) == 0);
+    if (r.problem != WD_AUDIT_OK)
+        fprintf(stderr, "full disk: %s\n", r.message);
+    CHILD_CHECK(r.problem == WD_AUDIT_OK);
+    CHILD_CHECK(r.recoveries >= 1);
+    wd_audit_query q = WD_AUDIT_QUERY_INIT;
+    q.type = "FULL";
+    tally t = {0, 0, true};
+    CHILD_CHECK(wd_audit_query_run(log_dir, &q, count_cb, &t) == 0);
+    CHILD_CHECK(t.count >= (uint64_t)nacked);
+    char seg[4400];
+    snprintf(seg, sizeof(seg), "%s/audit-00000001.jsonl", log_dir);
+    size_t len;
+    char *data = slurp(seg, &len);
+    CHILD_CHECK(strstr(data, "\"type\":\"RECOVERY\""));
+    CHILD_CHECK(strstr(data, "\"reason\":\"write_failed\""));
+    CHILD_CHECK(strstr(data, "No space left on device"));
+    for (int k = 0; k < nacked; k++) {
+        char want[40];
+        snprintf(want, sizeof(want), "{\"seq\":%llu,", (unsigned long long)acked[k]);
+        CHILD_CHECK(strstr(data, want));
+    }
+    free(data);
+    fprintf(stderr, "full disk: %d records acknowledged, %d refused or failed, recovered\n", nacked,
+            i - nacked);
+    _exit(0);
+}
+
+/* Disk full: the writer fails closed (every append refused, reported broken), and once space
+ * returns it recovers by itself, declaring the failure in a RECOVERY record, losing nothing it
+ * acknowledged. Before, it refused until the process restarted. */
+static void test_full_disk_recovers(void **state)
+{
+    (void)state;
+    fixture f;
+    fixture_init(&f);
+    char mnt[4100];
+    snprintf(mnt, sizeof(mnt), "%s/mnt", f.root);
+    assert_int_equal(mkdir(mnt, 0700), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        full_disk_child(&f, mnt);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77) {
+        fixture_free(&f);
+        skip();
+    }
+    assert_int_equal(WEXITSTATUS(status), 0);
+    fixture_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -780,11 +1301,18 @@ int main(void)
         cmocka_unit_test(test_torn_line_is_recovered),
         cmocka_unit_test(test_state_behind_log_rolls_forward),
         cmocka_unit_test(test_lost_records_are_declared),
+        cmocka_unit_test(test_truncation_below_durable_is_tampering),
+        cmocka_unit_test(test_deleted_segments_are_tampering),
+        cmocka_unit_test(test_checkpoint_count_survives_restart),
+        cmocka_unit_test(test_heartbeat_seals_idle_writer),
+        cmocka_unit_test(test_version1_state_opens),
+        cmocka_unit_test(test_freshness),
         cmocka_unit_test(test_declared_gap_cannot_stall_the_verifier),
         cmocka_unit_test(test_threads_batch_mode),
         cmocka_unit_test(test_unsynced_chunks_then_one_sync),
         cmocka_unit_test(test_query),
         cmocka_unit_test(test_append_only_attribute),
+        cmocka_unit_test(test_full_disk_recovers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
