@@ -287,6 +287,91 @@ static void test_library_changed_after_review(void **state)
     wd_test_rmtree(dir);
 }
 
+/* ---- who the plugin is ------------------------------------------------------------------ */
+
+#define IDENTITY WD_BINARY_DIR "/tests/hostile/identity/contract.yaml"
+
+/* One call of the identity plugin; its code, and its output in out. */
+static const char *identity_call(wd_instance *in, const char *input, char *out, size_t size)
+{
+    static char code[16];
+    wd_call_result r;
+    wd_instance_call(in, input, strlen(input), NULL, &r);
+    snprintf(code, sizeof(code), "%s", r.code);
+    snprintf(out, size, "%s", r.output ? r.output : "");
+    if (r.code[0] == 0 || strcmp(r.code, "WD-S011") != 0)
+        snprintf(out, size, "%s", r.message);
+    wd_call_result_clear(&r);
+    return code;
+}
+
+static void test_plugin_is_never_root(void **state)
+{
+    (void)state;
+    unsetenv("WARDEN_PLUGIN_UID");
+    wd_contract *c = load(IDENTITY);
+    wd_sandbox_options o = options(1);
+    wd_instance *in = NULL;
+    assert_int_equal(wd_instance_start(&in, c, &o), 0);
+    char out[1024];
+    assert_string_equal(identity_call(in, "{\"mode\": \"ids\"}", out, sizeof(out)), "WD-S011");
+    unsigned uid, euid, gid, egid;
+    int groups;
+    assert_int_equal(sscanf(out, "ids: uid=%u euid=%u gid=%u egid=%u groups=%d", &uid, &euid, &gid,
+                            &egid, &groups),
+                     5);
+    assert_true(uid != 0 && euid != 0 && gid != 0 && egid != 0);
+    if (geteuid() == 0) { /* a root host: nobody, with no supplementary groups */
+        assert_int_equal(uid, 65534);
+        assert_int_equal(euid, 65534);
+        assert_int_equal(gid, 65534);
+        assert_int_equal(groups, 0);
+    } else { /* an ordinary user's plugin is that user */
+        assert_int_equal(uid, geteuid());
+        assert_int_equal(gid, getegid());
+    }
+    /* No way back: setuid(0) and chown are not system calls the plugin may make. */
+    assert_string_equal(identity_call(in, "{\"mode\": \"setuid\"}", out, sizeof(out)), "WD-S005");
+    assert_non_null(strstr(out, "SIGSYS"));
+    assert_string_equal(
+        identity_call(in, "{\"mode\": \"chown\", \"path\": \"/tmp\"}", out, sizeof(out)),
+        "WD-S005");
+    wd_instance_stop(in);
+    wd_contract_free(c);
+}
+
+/* A root host picks the plugin's ids with WARDEN_PLUGIN_UID=UID[:GID]; 0 or anything else that
+ * is not an id refuses to run the plugin. */
+static void test_plugin_uid_configured(void **state)
+{
+    (void)state;
+    if (geteuid() != 0) {
+        print_message("not root: WARDEN_PLUGIN_UID applies to root hosts only: skipped\n");
+        skip();
+    }
+    wd_contract *c = load(IDENTITY);
+    wd_sandbox_options o = options(1);
+    wd_instance *in = NULL;
+    assert_int_equal(wd_instance_start(&in, c, &o), 0);
+    char out[1024];
+    setenv("WARDEN_PLUGIN_UID", "4242:4343", 1);
+    assert_string_equal(identity_call(in, "{}", out, sizeof(out)), "WD-S011");
+    assert_non_null(strstr(out, "ids: uid=4242 euid=4242 gid=4343 egid=4343 groups=0"));
+    setenv("WARDEN_PLUGIN_UID", "4242", 1);
+    assert_string_equal(identity_call(in, "{}", out, sizeof(out)), "WD-S011");
+    assert_non_null(strstr(out, "ids: uid=4242 euid=4242 gid=4242 egid=4242 groups=0"));
+    static const char *const bad[] = {"0",     "0:5",        "5:0",         "abc", "12:", ":12",
+                                      "1:2:3", "4294967295", "99999999999", "-1",  " 12"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        setenv("WARDEN_PLUGIN_UID", bad[i], 1);
+        assert_string_equal(identity_call(in, "{}", out, sizeof(out)), "WD-S001");
+        assert_non_null(strstr(out, "WARDEN_PLUGIN_UID="));
+    }
+    unsetenv("WARDEN_PLUGIN_UID");
+    wd_instance_stop(in);
+    wd_contract_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +382,8 @@ int main(void)
         cmocka_unit_test(test_policy_plugin_gets_nothing),
         cmocka_unit_test(test_refusals_to_start),
         cmocka_unit_test(test_library_changed_after_review),
+        cmocka_unit_test(test_plugin_is_never_root),
+        cmocka_unit_test(test_plugin_uid_configured),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
