@@ -72,11 +72,14 @@ static int map_ids(pid_t pid, uid_t uid, gid_t gid)
  * unprivileged users still gives one; only a process in the parent namespace with CAP_SETUID
  * may map another uid, so a short-lived child does it. The kernel counts RLIMIT_NPROC per user
  * namespace and uid (Linux 5.14), so plugins sharing a uid never share its count. */
-static int user_namespace_as_root(uid_t uid, gid_t gid, char *why)
+static int user_namespace_as_root(uint64_t setup_uid, uint64_t setup_gid, char *why)
 {
-    if (uid == 0 || gid == 0)
+    /* (uid_t)-1 would mean "unchanged" to setresuid. */
+    if (setup_uid == 0 || setup_gid == 0 || setup_uid >= UINT32_MAX || setup_gid >= UINT32_MAX)
         return WHY("the setup names no unprivileged uid and gid for the plugin: refusing to run "
                    "it as root");
+    uid_t uid = (uid_t)setup_uid;
+    gid_t gid = (gid_t)setup_gid;
     /* Root's supplementary groups would stay with the plugin, unmapped but still granting. */
     if (setgroups(0, NULL) != 0)
         return WHY("cannot drop the supplementary groups: %s", strerror(errno));
@@ -163,8 +166,7 @@ int wd_confine_namespaces(const wd_runner_setup *s, char *why)
     close(WD_RUNNER_NETNS);
     if (root && !made)
         made = unshare(CLONE_NEWNET) == 0;
-    if ((root ? user_namespace_as_root((uid_t)s->uid, (gid_t)s->gid, why)
-              : user_namespace_as_user(why)) != 0)
+    if ((root ? user_namespace_as_root(s->uid, s->gid, why) : user_namespace_as_user(why)) != 0)
         return -1;
     /* Capable in the new user namespace until the capabilities go: a network namespace of its
      * own, owned by it, where the initial one gave none. */
