@@ -270,7 +270,7 @@ int wd_runner_outcome(const wd_instance *in, int own, int status, char *msg, siz
         uint64_t limit = memory_limit(in);
         snprintf(msg, size,
                  "the plugin reached its memory limit of %llu MiB (limits.memory, the address "
-                 "space): an allocation failed and it died of it",
+                 "space) and died of a fatal signal (the runner's log line says which)",
                  (unsigned long long)(limit >> 20));
         return WD_S_MEMORY;
     }
