@@ -2,11 +2,13 @@
  * environment of the allowed keys only; everything else arrives in the SETUP message.
  *
  * Order matters and is the point of this file: nothing of the plugin is mapped until the
- * process has no new privileges, its own network namespace, no capabilities, its limits,
- * Landlock and seccomp. Only then is the library loaded, from the sealed descriptor the host
- * copied the verified bytes into, so its constructors already run confined. */
+ * process has no new privileges, its own network namespace, its own user namespace with an
+ * unprivileged uid, no capabilities, its limits, Landlock and seccomp. Only then is the library
+ * loaded, from the sealed descriptor the host copied the verified bytes into, so its constructors
+ * already run confined. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,6 +45,19 @@ static void close_other_fds(void)
         close(fd);
 }
 
+/* Makes sure descriptor fd is open (on /dev/null when it was not). */
+static int hold_descriptor(int fd)
+{
+    if (fcntl(fd, F_GETFD) >= 0)
+        return 0;
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null < 0 || null == fd)
+        return null < 0 ? -1 : 0;
+    int rc = dup3(null, fd, O_CLOEXEC) < 0 ? -1 : 0;
+    close(null);
+    return rc;
+}
+
 static int parse_setup(const wd_msg *m, wd_runner_setup *s)
 {
     memcpy(setup_copy, m->data, m->len);
@@ -53,7 +68,7 @@ static int parse_setup(const wd_msg *m, wd_runner_setup *s)
     int rc;
     *s = (wd_runner_setup){.config = "{}"};
     while ((rc = wd_setup_next(&r, &tag, &v, &len)) == 1) {
-        if (tag >= WD_SETUP_RLIMIT_AS && tag <= WD_SETUP_NETNS_FD) {
+        if (tag >= WD_SETUP_RLIMIT_AS && tag <= WD_SETUP_GID) {
             if (len != 8)
                 return -1;
             uint64_t x = wd_setup_u64(v);
@@ -67,7 +82,9 @@ static int parse_setup(const wd_msg *m, wd_runner_setup *s)
                                &s->landlock_min,
                                &s->netns,
                                &s->host_pid,
-                               &s->netns_fd};
+                               &s->netns_fd,
+                               &s->uid,
+                               &s->gid};
             *dst[tag] = x;
         } else if (tag == WD_SETUP_CONFIG) {
             char *c = malloc(len + 1);
@@ -141,6 +158,7 @@ static int serve(const wd_plugin_descriptor *d, wd_host *host)
             have += m.len;
         }
         input[total] = 0;
+        wd_memory_call_start();
         output = (wd_output_state){.max = setup.output_max};
         int status = d->execute(host, input, total, &output);
         if (wd_services_flush(&output) != 0 || output.broken)
@@ -184,6 +202,12 @@ int main(void)
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     signal(SIGPIPE, SIG_IGN); /* a host gone mid-write is an error return, not a death */
     close_other_fds();
+    /* Descriptor 4 is closed once the namespaces are set up, whatever it is then; when the
+     * host left it free (an ordinary user's host has no namespace to pass), hold it, so that
+     * neither the library nor the Landlock ruleset is given that number in between. */
+    if (hold_descriptor(WD_RUNNER_NETNS) != 0)
+        return fail(WD_S_SETUP, "runner: cannot hold descriptor %d: %s", WD_RUNNER_NETNS,
+                    strerror(errno));
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
         return fail(WD_S_SETUP, "runner: cannot set no_new_privs: %s", strerror(errno));
 
@@ -197,9 +221,15 @@ int main(void)
         return fail(WD_S_SETUP, "runner: the host is gone");
 
     char why[256];
-    if (wd_confine_namespaces(&setup, why) != 0 || wd_confine_rlimits(&setup, why) != 0 ||
-        wd_confine_landlock(&setup, lib, why) != 0 || wd_confine_seccomp(&setup, why) != 0)
+    int ruleset = -1;
+    if (wd_confine_landlock_plan(&setup, &ruleset, why) != 0 ||
+        wd_confine_namespaces(&setup, why) != 0 || wd_confine_rlimits(&setup, why) != 0 ||
+        wd_memory_watch(setup.rlimit_as, why) != 0 || wd_confine_landlock(&ruleset, why) != 0 ||
+        wd_confine_seccomp(&setup, why) != 0) {
+        if (ruleset >= 0)
+            close(ruleset);
         return fail(WD_S_SETUP, "%s", why);
+    }
 
     /* From here on, everything runs confined, the library's constructors included. */
     char path[64];

@@ -29,6 +29,7 @@ typedef struct {
     uint64_t netns;
     uint64_t host_pid;
     uint64_t netns_fd;
+    uint64_t uid, gid;   /* a root host: who the plugin runs as */
     const char *config;  /* NUL-terminated copy */
     const void *seccomp; /* struct sock_filter[], seccomp_len bytes */
     size_t seccomp_len;
@@ -36,11 +37,22 @@ typedef struct {
     size_t fs_count;
 } wd_runner_setup;
 
-/* confine.c: each returns 0, or -1 with a one-line reason in why (size 256). */
+/* confine.c, called in this order: each returns 0, or -1 with a one-line reason in why (size
+ * 256). The Landlock rules are planned (their directories opened) with the host's identity,
+ * before the plugin's user exists; the ruleset is applied after the limits. *ruleset is -1
+ * when the kernel has no Landlock. */
+int wd_confine_landlock_plan(const wd_runner_setup *s, int *ruleset, char *why);
 int wd_confine_namespaces(const wd_runner_setup *s, char *why);
 int wd_confine_rlimits(const wd_runner_setup *s, char *why);
-int wd_confine_landlock(const wd_runner_setup *s, int library_fd, char *why);
+int wd_confine_landlock(int *ruleset, char *why); /* closes it, *ruleset = -1 */
 int wd_confine_seccomp(const wd_runner_setup *s, char *why);
+
+/* memory.c: telling a memory limit from a crash. The runner's malloc, calloc and realloc note
+ * a failed allocation; a fatal signal (SIGSEGV, SIGBUS, SIGABRT) after one, or with the address
+ * space within 1/16 of its limit, ends the runner with WD_RUNNER_EXIT_MEMORY. */
+int wd_memory_watch(uint64_t address_space_limit, char *why);
+/* A new call: allocation failures of earlier calls no longer count. */
+void wd_memory_call_start(void);
 
 /* services.c: the host table handed to the plugin, and the output of the current call. */
 typedef struct wd_output {

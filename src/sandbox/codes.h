@@ -18,8 +18,16 @@ enum {
     WD_S_FAILED = 11,    /* execute() returned an error */
     WD_S_INPUT = 12,     /* the input is not acceptable (too large) */
     WD_S_RUNNER = 13,    /* the runner executable could not be started */
-    WD_S_LIMIT_COUNT = 14 /* one past the last */
+    WD_S_MEMORY = 14,    /* the plugin reached its memory limit (an allocation failed, then it
+                            died) */
+    WD_S_LIMIT_COUNT = 15 /* one past the last */
 };
+
+/* The runner's exit status when the plugin died of a fatal signal (SIGSEGV, SIGBUS, SIGABRT)
+ * right after an allocation failed or with its address space all but used up: the host
+ * reports WD_S_MEMORY rather than a crash. The plugin shares the process and can exit with it
+ * too, which only changes how its own failure is named. */
+#define WD_RUNNER_EXIT_MEMORY 251
 
 /* "WD-S001".. for a number above; "WD-S000" for anything else. */
 const char *wd_sandbox_code_id(int code);

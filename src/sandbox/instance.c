@@ -47,7 +47,7 @@
 
 static const char *const code_ids[] = {"WD-S000", "WD-S001", "WD-S002", "WD-S003", "WD-S004",
                                        "WD-S005", "WD-S006", "WD-S007", "WD-S008", "WD-S009",
-                                       "WD-S010", "WD-S011", "WD-S012", "WD-S013"};
+                                       "WD-S010", "WD-S011", "WD-S012", "WD-S013", "WD-S014"};
 
 const char *wd_sandbox_code_id(int code)
 {

@@ -1,9 +1,12 @@
 /* probe.c: which kernel protections are available (sandbox.h). Every check asks the kernel
  * directly; none trusts a version number. */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -55,6 +58,34 @@ static bool can_unshare(int flags)
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+/* A user namespace as the runner makes one. Root's runner maps the plugin's uid through a
+ * helper left in the parent namespace, so the namespace is all it needs; an ordinary user's
+ * maps its own uid itself, which a kernel may refuse where it allows the namespace (AppArmor's
+ * restrict_unprivileged_userns), so the child maps too. */
+static bool can_run_in_user_namespace(void)
+{
+    bool root = geteuid() == 0;
+    char map[64];
+    snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)geteuid(), (unsigned)geteuid());
+    size_t len = strlen(map);
+    pid_t pid = fork();
+    if (pid < 0)
+        return false;
+    if (pid == 0) {
+        if (unshare(CLONE_NEWUSER) != 0)
+            _exit(1);
+        if (root)
+            _exit(0);
+        int fd = open("/proc/self/uid_map", O_WRONLY | O_CLOEXEC);
+        _exit(fd >= 0 && write(fd, map, len) == (ssize_t)len ? 0 : 1);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return false;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 int wd_sandbox_probe(wd_sandbox_caps *caps)
 {
     if (!caps)
@@ -65,7 +96,7 @@ int wd_sandbox_probe(wd_sandbox_caps *caps)
     caps->seccomp_active = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 2;
     caps->no_new_privs = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) >= 0;
     caps->root = geteuid() == 0;
-    caps->user_namespaces = can_unshare(CLONE_NEWUSER);
+    caps->user_namespaces = can_run_in_user_namespace();
     caps->network_namespaces = can_unshare(CLONE_NEWNET) ||
                                (caps->user_namespaces && can_unshare(CLONE_NEWUSER | CLONE_NEWNET));
     return 0;

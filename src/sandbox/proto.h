@@ -68,6 +68,9 @@ enum {
     WD_SETUP_NETNS = 8,        /* u64: 1 require a new network namespace */
     WD_SETUP_HOST_PID = 9,     /* u64: the host's pid (never signalled, never traced) */
     WD_SETUP_NETNS_FD = 10,    /* u64: 1 when descriptor 4 is a network namespace to enter */
+    WD_SETUP_UID = 11,         /* u64: a root host: the uid the plugin runs as (never 0), mapped
+                                  into the runner's own user namespace */
+    WD_SETUP_GID = 12,         /* u64: its gid (never 0) */
     WD_SETUP_CONFIG = 20,      /* text: the operator config JSON */
     WD_SETUP_SECCOMP = 22,     /* the seccomp program: struct sock_filter[] */
     WD_SETUP_FS_RULE = 21      /* u64 Landlock access mask, then the directory path */

@@ -1,6 +1,6 @@
 /* spawn.c: the runner process of a plugin instance: started with nothing but the broker socket
- * (and the shared network namespace), reaped with its whole process group, and how it ended
- * turned into a WD-Snnn code. */
+ * (and the shared network namespace), told who the plugin runs as, reaped with its whole
+ * process group, and how it ended turned into a WD-Snnn code. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -103,9 +103,55 @@ void wd_runner_retire(wd_instance *in)
     }
 }
 
+#define PLUGIN_ID_DEFAULT 65534u  /* nobody, nogroup */
+#define PLUGIN_ID_MAX 4294967294u /* (uid_t)-1 means "unchanged" to the kernel */
+
+/* One id of WARDEN_PLUGIN_UID: digits only, 1 to PLUGIN_ID_MAX. */
+static int parse_id(const char *p, const char *end, uint32_t *id)
+{
+    uint64_t v = 0;
+    if (p == end || end - p > 10)
+        return -1;
+    for (; p < end; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    if (v == 0 || v > PLUGIN_ID_MAX)
+        return -1;
+    *id = (uint32_t)v;
+    return 0;
+}
+
+/* Who the plugin runs as when the host is root: WARDEN_PLUGIN_UID ("UID" or "UID:GID", GID
+ * defaulting to UID), else nobody. Never 0. Read at each spawn, like the runner's path. An
+ * ordinary user's plugins run as that user: there is no other uid it could map. */
+static int plugin_identity(uint32_t *uid, uint32_t *gid, char *why, size_t size)
+{
+    *uid = *gid = PLUGIN_ID_DEFAULT;
+    const char *v = getenv("WARDEN_PLUGIN_UID");
+    if (!v || !*v)
+        return 0;
+    const char *colon = strchr(v, ':');
+    const char *end = v + strlen(v);
+    if (parse_id(v, colon ? colon : end, uid) != 0 ||
+        (colon ? parse_id(colon + 1, end, gid) : parse_id(v, end, gid)) != 0) {
+        snprintf(why, size,
+                 "WARDEN_PLUGIN_UID=\"%.64s\" is not UID or UID:GID with ids from 1 to %u: "
+                 "refusing to run the plugin",
+                 v, PLUGIN_ID_MAX);
+        return -1;
+    }
+    return 0;
+}
+
 int wd_runner_spawn(wd_instance *in, wd_call_result *res)
 {
     wd_runner_finish_retired(in, 0);
+    uint32_t uid = 0, gid = 0;
+    int root = geteuid() == 0;
+    if (root && plugin_identity(&uid, &gid, res->message, sizeof(res->message)) != 0)
+        return WD_S_SETUP;
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
         snprintf(res->message, sizeof(res->message), "cannot create the broker socket: %s",
@@ -174,7 +220,7 @@ int wd_runner_spawn(wd_instance *in, wd_call_result *res)
         snprintf(res->message, sizeof(res->message), "%s", why);
         return WD_S_SETUP;
     }
-    size_t total = in->setup_len + 6 + 8 + 6 + prog_len;
+    size_t total = in->setup_len + 3 * (6 + 8) + 6 + prog_len;
     uint8_t *msg = total <= WD_PROTO_MAX_DATA ? malloc(total) : NULL;
     int rc = -1;
     if (msg) {
@@ -182,6 +228,10 @@ int wd_runner_spawn(wd_instance *in, wd_call_result *res)
         memcpy(msg, in->setup, in->setup_len);
         tail.len = in->setup_len;
         wd_setup_put_u64(&tail, WD_SETUP_NETNS_FD, netns >= 0 ? 1 : 0);
+        if (root) {
+            wd_setup_put_u64(&tail, WD_SETUP_UID, uid);
+            wd_setup_put_u64(&tail, WD_SETUP_GID, gid);
+        }
         wd_setup_put(&tail, WD_SETUP_SECCOMP, prog, prog_len);
         if (!tail.failed)
             rc = wd_proto_send(in->sock, WD_MSG_SETUP, 0, 0, msg, tail.len, in->memfd);
@@ -197,11 +247,32 @@ int wd_runner_spawn(wd_instance *in, wd_call_result *res)
     return 0;
 }
 
+/* The address-space limit the runner was given (0: none), read back from the setup. */
+static uint64_t memory_limit(const wd_instance *in)
+{
+    wd_setup_reader r = {in->setup, in->setup + in->setup_len};
+    uint16_t tag;
+    const uint8_t *v;
+    size_t len;
+    while (wd_setup_next(&r, &tag, &v, &len) == 1)
+        if (tag == WD_SETUP_RLIMIT_AS && len == 8)
+            return wd_setup_u64(v);
+    return 0;
+}
+
 int wd_runner_outcome(const wd_instance *in, int own, int status, char *msg, size_t size)
 {
     if (!own) {
         snprintf(msg, size, "the plugin closed the broker connection mid-call");
         return WD_S_EXITED;
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == WD_RUNNER_EXIT_MEMORY) {
+        uint64_t limit = memory_limit(in);
+        snprintf(msg, size,
+                 "the plugin reached its memory limit of %llu MiB (limits.memory, the address "
+                 "space) and died of a fatal signal (the runner's log line says which)",
+                 (unsigned long long)(limit >> 20));
+        return WD_S_MEMORY;
     }
     if (!WIFSIGNALED(status)) {
         snprintf(msg, size, "the plugin exited with status %d mid-call", WEXITSTATUS(status));

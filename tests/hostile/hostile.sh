@@ -426,29 +426,27 @@ case_07_fork_bomb() {
     expect_audit_call WD-S005
 }
 
-# 7b. Threads, which seccomp allows, against limits.pids (8 in the policy, RLIMIT_NPROC).
+# 7b. Threads, which seccomp allows, against limits.pids (8 in the policy, RLIMIT_NPROC): the
+#     plugin runs as an unprivileged uid in a user namespace of its own, so the limit binds
+#     whether warden runs as root or not (case 50 runs it as an ordinary user).
 case_07b_thread_bomb() {
     call "$WD_HOSTILE_DIR/fork_bomb" '{"mode": "threads", "limit": 8}'
-    if [ "$ROOT" = True ] && grep -q BREACH "$R_OUTPUT"; then
-        # src/runner/confine.c wd_confine_rlimits() sets RLIMIT_NPROC, but the kernel never
-        # enforces it for root's user (copy_process() exempts INIT_USER), and as root the runner
-        # joins a network namespace without a user namespace: limits.pids does not hold. Seccomp
-        # allows clone(CLONE_THREAD), so only RLIMIT_AS and kernel.threads-max bound the threads.
-        known_gap "limits.pids is not enforced when warden runs as root: $(cat "$R_OUTPUT")"
-        return
-    fi
     expect_contained WD-S011
     expect_output_matches "^threads: [0-7] threads beside the runner's \(limit 8\), then EAGAIN$"
+    expect_output_lacks "BREACH"
     expect_audit_call WD-S011
 }
 
 # 8. A memory bomb: RLIMIT_AS (limits.memory 64Mi) makes malloc fail; touching the NULL it got
-#    crashes (WD-S002), or the plugin gives up (WD-S011).
+#    is reported as the memory limit (WD-S014), not as a crash; a plugin that gives up on its
+#    own returns its error (WD-S011).
 case_08_memory_bomb() {
     call "$WD_HOSTILE_DIR/memory_bomb" '{"mode": "crash"}'
-    expect_contained WD-S002
-    expect_message_contains "the plugin crashed: Segmentation fault"
-    expect_audit_call WD-S002
+    expect_contained WD-S014
+    expect_message_contains "the plugin reached its memory limit of 64 MiB (limits.memory"
+    expect_audit_call WD-S014
+    grep -q "^PLUGIN_LOG.*warden-runner: memory limit reached: an allocation of [0-9]* bytes failed (limit 67108864 bytes), then signal 11" "$A_RECORDS"
+    wd_check $? "audit: the runner's log line says which allocation failed, and the signal"
     call "$WD_HOSTILE_DIR/memory_bomb" '{"mode": "report"}'
     expect_contained WD-S011
     expect_output_matches "^malloc: failed after [0-9]+ MiB$"
@@ -544,8 +542,13 @@ case_11b_attack_host_sigio() {
 # 12. A constructor writes under /tmp before any input arrives: the runner loads the library
 #     only once confined, so Landlock refuses it and no file appears.
 case_12_ctor_write() {
-    local path
-    path="/tmp/warden-hostile-ctor-$(id -u)"
+    local path uid
+    uid=$(id -u)
+    if [ "$uid" = 0 ]; then # plugins of a root host run as WARDEN_PLUGIN_UID, else nobody
+        uid=${WARDEN_PLUGIN_UID:-65534}
+        uid=${uid%%:*}
+    fi
+    path="/tmp/warden-hostile-ctor-$uid"
     if [ "$ABI" = 0 ]; then
         skip_case "no Landlock: a constructor's open(2) under /tmp is stopped by file permissions only"
         return
@@ -1012,6 +1015,142 @@ SH
     kill -KILL "$BG_PID" 2>/dev/null
     wait "$BG_PID" 2>/dev/null
     BG_PID=""
+}
+
+# 50. The thread bomb (7b) and the memory bomb (8) with warden run by an ordinary user (as root:
+#     nobody, through setpriv): the plugin runs as that user in a user namespace of its own,
+#     and limits.pids and limits.memory hold as they do for root. Not audited: an ordinary
+#     user cannot open root's audit keys.
+case_50_thread_bomb_ordinary_user() {
+    local as=() who
+    who="uid $(id -u)"
+    if [ "$ROOT" = True ]; then
+        if ! command -v setpriv >/dev/null; then
+            skip_case "no setpriv to become an ordinary user"
+            return
+        fi
+        as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+        who="uid 65534 (nobody)"
+    fi
+    local userns
+    userns=$("${as[@]}" "$WARDEN" sandbox probe --json |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["user_namespaces"])')
+    if [ "$userns" != True ]; then
+        local f why=""
+        for f in /proc/sys/user/max_user_namespaces /proc/sys/kernel/unprivileged_userns_clone \
+            /proc/sys/kernel/apparmor_restrict_unprivileged_userns; do
+            [ -r "$f" ] && why="$why ${f#/proc/sys/}=$(cat "$f")"
+        done
+        skip_case "$who cannot create a user namespace (unprivileged user namespaces disabled:$why)"
+        return
+    fi
+    run "${as[@]}" "$WARDEN" run "$WD_HOSTILE_DIR/fork_bomb/contract.yaml" --json \
+        --input '{"mode": "threads", "limit": 8}' "${MIN[@]}"
+    load_result
+    expect_contained WD-S011
+    expect_output_matches "^threads: [0-7] threads beside the runner's \(limit 8\), then EAGAIN$"
+    expect_output_lacks "BREACH"
+    run "${as[@]}" "$WARDEN" run "$WD_HOSTILE_DIR/memory_bomb/contract.yaml" --json \
+        --input '{"mode": "crash"}' "${MIN[@]}"
+    load_result
+    expect_contained WD-S014
+    expect_message_contains "the plugin reached its memory limit of 64 MiB"
+}
+
+# 51. Plugins share a uid (as root: nobody), never a limits.pids: one holds its 7 threads while
+#     a second starts; the kernel counts RLIMIT_NPROC per user namespace, and each runner has
+#     its own, so the second gets its 7 too (sharing the count, it would get none).
+case_51_pids_per_plugin() {
+    local log="$WD_TMP/log-hold" keys="$WD_TMP/keys-hold" held="" i
+    audit_keygen "$keys"
+    "$WARDEN" run "$WD_HOSTILE_DIR/fork_bomb/contract.yaml" --json --keys "$keys" --log "$log" \
+        --timeout 30000 --input '{"mode": "threads", "limit": 8, "hold": 25000}' "${MIN[@]}" \
+        >"$WD_TMP/.bg.out" 2>&1 &
+    BG_PID=$!
+    for ((i = 0; i < 200; i++)); do # the first plugin logs once it holds its threads
+        held=$(cat "$log"/audit-*.jsonl 2>/dev/null | grep -o 'fork_bomb holding [0-9]* threads' | head -1)
+        [ -z "$held" ] || break
+        sleep 0.05
+    done
+    expect_eq "$held" "fork_bomb holding 7 threads" "the first plugin holds 7 threads beside its runner's"
+    call "$WD_HOSTILE_DIR/fork_bomb" '{"mode": "threads", "limit": 8}'
+    expect_contained WD-S011
+    expect_output_matches "^threads: 7 threads beside the runner's \(limit 8\), then EAGAIN$"
+    kill -0 "$BG_PID" 2>/dev/null
+    wd_check $? "the first plugin still held its threads meanwhile"
+    kill -KILL "$BG_PID" 2>/dev/null
+    wait "$BG_PID" 2>/dev/null
+    BG_PID=""
+}
+
+# 52. Who the plugin is: never root (as root: nobody, or WARDEN_PLUGIN_UID; as an ordinary user:
+#     that user), no supplementary groups as root, and setuid, setresuid, setgid and chown kill
+#     it (WD-S005). Its own open(2) meets file ownership: in a granted directory that root owns
+#     (0755) it cannot create, in a sticky world-writable one its file is its uid's; a file the
+#     broker creates is made by the host (the host's uid, mode 0600).
+case_52_identity() {
+    local s uid gid
+    s=$(stage identity)
+    mkdir "$s/data" "$s/data/owned" "$s/data/open"
+    chmod 755 "$s/data/owned"
+    chmod 1777 "$s/data/open"
+    chmod 711 "$WD_TMP" # the plugin's uid must reach the directories
+    uid=$(id -u)
+    gid=$(id -g)
+    if [ "$ROOT" = True ]; then
+        uid=65534 gid=65534
+    fi
+    call "$s" '{"mode": "ids"}'
+    expect_contained WD-S011
+    if [ "$ROOT" = True ]; then
+        expect_output_contains "ids: uid=65534 euid=65534 gid=65534 egid=65534 groups=0"
+    else
+        expect_output_contains "ids: uid=$uid euid=$uid gid=$gid egid=$gid"
+    fi
+    expect_output_lacks "BREACH"
+    expect_audit_call WD-S011
+    call "$s" '{"mode": "setuid"}'
+    expect_contained WD-S005
+    expect_audit_call WD-S005
+    call "$s" "{\"mode\": \"chown\", \"path\": \"$s/data/open\"}"
+    expect_contained WD-S005
+    if [ "$ROOT" = True ]; then
+        call "$s" "{\"mode\": \"create\", \"dir\": \"$s/data/owned\"}"
+        expect_contained WD-S011
+        expect_output_contains "direct create $s/data/owned/direct.txt: refused errno=13 (EACCES)"
+        expect_output_contains "broker create $s/data/owned/broker.txt: created"
+        [ ! -e "$s/data/owned/direct.txt" ]
+        wd_check $? "no file made past the directory's owner"
+    else
+        skip_part "not root: the granted directories are the plugin's user's own"
+    fi
+    call "$s" "{\"mode\": \"create\", \"dir\": \"$s/data/open\"}"
+    expect_contained WD-S011
+    expect_output_contains "direct create $s/data/open/direct.txt: created"
+    expect_output_contains "broker create $s/data/open/broker.txt: created"
+    expect_eq "$(stat -c %u:%g "$s/data/open/direct.txt" 2>&1)" "$uid:$gid" \
+        "the plugin's own file belongs to its uid and gid"
+    expect_eq "$(stat -c %u:%a "$s/data/open/broker.txt" 2>&1)" "$(id -u):600" \
+        "a file the broker created belongs to the host, mode 0600"
+    chmod 700 "$WD_TMP"
+}
+
+# 53. Memory limits reached other ways than 1 MiB at a time: one allocation far past the limit
+#     (the address space stays nearly empty), and mmap(2) itself until the kernel refuses. Both
+#     end as WD-S014; a crash with memory to spare stays WD-S002 (case 13).
+case_53_memory_bomb_huge_and_mmap() {
+    local m
+    for m in huge mmap; do
+        call "$WD_HOSTILE_DIR/memory_bomb" "{\"mode\": \"$m\"}"
+        expect_contained WD-S014
+        expect_message_contains "the plugin reached its memory limit of 64 MiB"
+        expect_output_lacks "BREACH"
+        expect_audit_call WD-S014
+    done
+    grep -q "^PLUGIN_LOG.*memory limit reached: the address space is used up" "$A_RECORDS"
+    wd_check $? "audit: mmap: the runner's log line says the address space is used up"
+    call "$WD_HOSTILE_DIR/crasher" '{"mode": "segv"}'
+    expect_contained WD-S002
 }
 
 # ---- main -----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/landlock.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -33,6 +34,17 @@ static void ns_link(const char *name, char *out, size_t size)
     ssize_t n = readlink(path, out, size - 1);
     assert_true(n > 0);
     out[n] = '\0';
+}
+
+static bool unshare_works_in_child(void)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(unshare(CLONE_NEWUSER) == 0 ? 0 : 1);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 static void test_probe_changes_nothing(void **state)
@@ -111,12 +123,45 @@ static void test_namespaces_as_reported(void **state)
     }
 }
 
+/* Plugins run in a user namespace of their own. As an ordinary user (as root: a child that
+ * becomes nobody), the probe says so exactly when a child can make one and map its own uid
+ * there, as the runner does. */
+static void test_user_namespaces_as_reported(void **state)
+{
+    (void)state;
+    wd_sandbox_caps c;
+    assert_int_equal(wd_sandbox_probe(&c), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (geteuid() == 0 &&
+            (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0))
+            _exit(3);
+        wd_sandbox_caps user;
+        if (wd_sandbox_probe(&user) != 0 || user.root)
+            _exit(4);
+        char map[64];
+        snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)geteuid(), (unsigned)geteuid());
+        bool works = unshare(CLONE_NEWUSER) == 0;
+        int fd = works ? open("/proc/self/uid_map", O_WRONLY | O_CLOEXEC) : -1;
+        works = fd >= 0 && write(fd, map, strlen(map)) == (ssize_t)strlen(map);
+        _exit(works == user.user_namespaces ? 0 : 5);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    if (c.root) /* root's runner makes the namespace as root, and maps from outside it */
+        assert_int_equal(c.user_namespaces, unshare_works_in_child());
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_probe_changes_nothing),
         cmocka_unit_test(test_landlock_as_reported),
         cmocka_unit_test(test_namespaces_as_reported),
+        cmocka_unit_test(test_user_namespaces_as_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,9 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helpers.h"
+#include "sandbox/proto.h"
 #include "warden/warden.h"
 
 #define EXAMPLES WD_BINARY_DIR "/examples/plugins"
@@ -287,6 +291,153 @@ static void test_library_changed_after_review(void **state)
     wd_test_rmtree(dir);
 }
 
+/* ---- who the plugin is ------------------------------------------------------------------ */
+
+#define IDENTITY WD_BINARY_DIR "/tests/hostile/identity/contract.yaml"
+
+/* One call of the identity plugin; its code, and its output in out. */
+static const char *identity_call(wd_instance *in, const char *input, char *out, size_t size)
+{
+    static char code[16];
+    wd_call_result r;
+    wd_instance_call(in, input, strlen(input), NULL, &r);
+    snprintf(code, sizeof(code), "%s", r.code);
+    snprintf(out, size, "%s", r.output ? r.output : "");
+    if (r.code[0] == 0 || strcmp(r.code, "WD-S011") != 0)
+        snprintf(out, size, "%s", r.message);
+    wd_call_result_clear(&r);
+    return code;
+}
+
+static void test_plugin_is_never_root(void **state)
+{
+    (void)state;
+    unsetenv("WARDEN_PLUGIN_UID");
+    wd_contract *c = load(IDENTITY);
+    wd_sandbox_options o = options(1);
+    wd_instance *in = NULL;
+    assert_int_equal(wd_instance_start(&in, c, &o), 0);
+    char out[1024];
+    assert_string_equal(identity_call(in, "{\"mode\": \"ids\"}", out, sizeof(out)), "WD-S011");
+    unsigned uid, euid, gid, egid;
+    int groups;
+    assert_int_equal(sscanf(out, "ids: uid=%u euid=%u gid=%u egid=%u groups=%d", &uid, &euid, &gid,
+                            &egid, &groups),
+                     5);
+    assert_true(uid != 0 && euid != 0 && gid != 0 && egid != 0);
+    if (geteuid() == 0) { /* a root host: nobody, with no supplementary groups */
+        assert_int_equal(uid, 65534);
+        assert_int_equal(euid, 65534);
+        assert_int_equal(gid, 65534);
+        assert_int_equal(groups, 0);
+    } else { /* an ordinary user's plugin is that user */
+        assert_int_equal(uid, geteuid());
+        assert_int_equal(gid, getegid());
+    }
+    /* No way back: setuid(0) and chown are not system calls the plugin may make. */
+    assert_string_equal(identity_call(in, "{\"mode\": \"setuid\"}", out, sizeof(out)), "WD-S005");
+    assert_non_null(strstr(out, "SIGSYS"));
+    assert_string_equal(
+        identity_call(in, "{\"mode\": \"chown\", \"path\": \"/tmp\"}", out, sizeof(out)),
+        "WD-S005");
+    wd_instance_stop(in);
+    wd_contract_free(c);
+}
+
+/* A root host picks the plugin's ids with WARDEN_PLUGIN_UID=UID[:GID]; 0 or anything else that
+ * is not an id refuses to run the plugin. */
+static void test_plugin_uid_configured(void **state)
+{
+    (void)state;
+    if (geteuid() != 0) {
+        print_message("not root: WARDEN_PLUGIN_UID applies to root hosts only: skipped\n");
+        skip();
+    }
+    wd_contract *c = load(IDENTITY);
+    wd_sandbox_options o = options(1);
+    wd_instance *in = NULL;
+    assert_int_equal(wd_instance_start(&in, c, &o), 0);
+    char out[1024];
+    setenv("WARDEN_PLUGIN_UID", "4242:4343", 1);
+    assert_string_equal(identity_call(in, "{}", out, sizeof(out)), "WD-S011");
+    assert_non_null(strstr(out, "ids: uid=4242 euid=4242 gid=4343 egid=4343 groups=0"));
+    setenv("WARDEN_PLUGIN_UID", "4242", 1);
+    assert_string_equal(identity_call(in, "{}", out, sizeof(out)), "WD-S011");
+    assert_non_null(strstr(out, "ids: uid=4242 euid=4242 gid=4242 egid=4242 groups=0"));
+    static const char *const bad[] = {"0",     "0:5",        "5:0",         "abc", "12:", ":12",
+                                      "1:2:3", "4294967295", "99999999999", "-1",  " 12"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        setenv("WARDEN_PLUGIN_UID", bad[i], 1);
+        assert_string_equal(identity_call(in, "{}", out, sizeof(out)), "WD-S001");
+        assert_non_null(strstr(out, "WARDEN_PLUGIN_UID="));
+    }
+    unsetenv("WARDEN_PLUGIN_UID");
+    wd_instance_stop(in);
+    wd_contract_free(c);
+}
+
+/* The runner itself refuses to run a plugin as root when the setup names no unprivileged uid
+ * and gid (0, none, or (uid_t)-1): driven directly, with a setup the host never sends. */
+static int runner_answer(int with_ids, uint64_t uid, uint64_t gid, char *msg, size_t size)
+{
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
+    char *argv[] = {(char *)"warden-runner", NULL}, *envp[] = {NULL};
+    pid_t pid;
+    assert_int_equal(posix_spawn(&pid, WD_RUNNER, &fa, NULL, argv, envp), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    close(sv[1]);
+    wd_setup_writer w = {0};
+    wd_setup_put_u64(&w, WD_SETUP_LANDLOCK_MIN, 0);
+    if (with_ids) {
+        wd_setup_put_u64(&w, WD_SETUP_UID, uid);
+        wd_setup_put_u64(&w, WD_SETUP_GID, gid);
+    }
+    int lib = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    assert_int_equal(wd_proto_send(sv[0], WD_MSG_SETUP, 0, 0, w.data, w.len, lib), 0);
+    free(w.data);
+    close(lib);
+    static uint8_t buf[WD_PROTO_MAX_MSG];
+    int fd;
+    long n = wd_proto_recv(sv[0], buf, &fd);
+    wd_msg m = {0};
+    const char *why;
+    int code = -1;
+    if (n > 0 && wd_proto_decode(buf, (size_t)n, 1, &m, &why) == 0 && m.type == WD_MSG_FAIL) {
+        code = m.a;
+        snprintf(msg, size, "%.*s", (int)m.len, (const char *)m.data);
+    }
+    close(sv[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return code;
+}
+
+static void test_runner_refuses_root(void **state)
+{
+    (void)state;
+    if (geteuid() != 0) {
+        print_message("not root: the runner keeps its own user's uid: skipped\n");
+        skip();
+    }
+    char msg[512] = "";
+    const struct {
+        int with;
+        uint64_t uid, gid;
+    } bad[] = {{0, 0, 0}, {1, 0, 0}, {1, 0, 65534}, {1, 65534, 0}, {1, 4294967295u, 65534}};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        assert_int_equal(runner_answer(bad[i].with, bad[i].uid, bad[i].gid, msg, sizeof(msg)),
+                         1 /* WD_S_SETUP */);
+        assert_non_null(strstr(msg, "names no unprivileged uid and gid for the plugin"));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +448,9 @@ int main(void)
         cmocka_unit_test(test_policy_plugin_gets_nothing),
         cmocka_unit_test(test_refusals_to_start),
         cmocka_unit_test(test_library_changed_after_review),
+        cmocka_unit_test(test_plugin_is_never_root),
+        cmocka_unit_test(test_plugin_uid_configured),
+        cmocka_unit_test(test_runner_refuses_root),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,9 @@
  * broken sandbox fails this test instead of the machine.
  *
  * {"mode": "threads", "limit": N} starts up to 64 threads, which seccomp allows: limits.pids
- * (RLIMIT_NPROC, N in the policy) is what should stop them past N.
+ * (RLIMIT_NPROC, N in the policy) is what should stop them past N. With "hold": MS it keeps
+ * them MS milliseconds, having logged "fork_bomb holding K threads", so that another plugin of
+ * the same uid can be started meanwhile: each must have limits.pids of its own.
  *
  * The runner's pid goes to the host's log (PLUGIN_LOG) first, so the test can check that
  * nothing of it is left. */
@@ -29,7 +31,7 @@ static void *idle(void *arg)
     return NULL;
 }
 
-static int threads(wd_host *host, wd_output *out, unsigned long limit)
+static int threads(wd_host *host, wd_output *out, unsigned long limit, unsigned long hold_ms)
 {
     pthread_t t[MAX_THREADS];
     pthread_attr_t attr;
@@ -40,6 +42,13 @@ static int threads(wd_host *host, wd_output *out, unsigned long limit)
     while (made < MAX_THREADS && (err = pthread_create(&t[made], &attr, idle, NULL)) == 0)
         made++;
     pthread_attr_destroy(&attr);
+    if (hold_ms) {
+        char msg[64];
+        snprintf(msg, sizeof(msg), "fork_bomb holding %d threads", made);
+        wd_host_log(host, WD_LOG_INFO, msg);
+        struct timespec t_hold = {(time_t)(hold_ms / 1000), (long)(hold_ms % 1000) * 1000000L};
+        nanosleep(&t_hold, NULL);
+    }
     atomic_store(&stop, 1);
     for (int i = 0; i < made; i++)
         pthread_join(t[i], NULL);
@@ -56,12 +65,12 @@ static int execute(wd_host *host, const char *input, size_t len, wd_output *out)
     (void)len;
     char mode[16] = "fork";
     hs_str(input, "mode", mode, sizeof(mode));
-    if (strcmp(mode, "threads") == 0)
-        return threads(host, out, hs_num(input, "limit", 0));
     pid_t self = getpid();
     char msg[64];
     snprintf(msg, sizeof(msg), "fork_bomb pid=%d", (int)self);
     wd_host_log(host, WD_LOG_INFO, msg);
+    if (strcmp(mode, "threads") == 0)
+        return threads(host, out, hs_num(input, "limit", 0), hs_num(input, "hold", 0));
     int forked = 0;
     for (int round = 0; round < ROUNDS; round++) {
         pid_t pid = fork();
