@@ -200,6 +200,9 @@ int main(void)
 {
     /* The host's death ends the runner; never outlive it as an orphan holding grants. */
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    /* Executed through /proc/self/fd/N, the process would be named N: name it for ps and for
+     * whoever looks for runners by name. */
+    prctl(PR_SET_NAME, "warden-runner", 0, 0, 0);
     signal(SIGPIPE, SIG_IGN); /* a host gone mid-write is an error return, not a death */
     close_other_fds();
     /* Descriptor 4 is closed once the namespaces are set up, whatever it is then; when the

@@ -256,6 +256,16 @@ static int open_runner(wd_instance *in)
                    ? 0
                    : wd_error_set(WD_EPERM, "WD-S013", NULL, 0, 0, "cannot open the runner %s: %s",
                                   in->runner, strerror(errno));
+    /* Above the descriptors spawn.c gives the runner (0-4), which would replace it before
+     * the runner is executed through it. */
+    if (in->runner_fd < 10) {
+        int moved = fcntl(in->runner_fd, F_DUPFD_CLOEXEC, 10);
+        close(in->runner_fd);
+        in->runner_fd = moved;
+        if (moved < 0)
+            return wd_error_set(WD_EPERM, "WD-S013", NULL, 0, 0, "cannot hold the runner %s: %s",
+                                in->runner, strerror(errno));
+    }
     struct stat st, dst;
     char real[WD_PATH_MAX], link[64];
     snprintf(link, sizeof(link), "/proc/self/fd/%d", in->runner_fd);

@@ -193,7 +193,13 @@ int wd_runner_spawn(wd_instance *in, wd_call_result *res)
                                         POSIX_SPAWN_SETSIGDEF);
     char *argv[] = {(char *)"warden-runner", NULL};
     pid_t pid;
-    int e = sv[1] < 0 ? EMFILE : posix_spawn(&pid, in->runner, &fa, &attr, argv, in->envp);
+    /* The runner is executed through the descriptor checked when the instance started, never
+     * by its path again: a file put in its place afterwards is not what runs. */
+    char exe[40];
+    snprintf(exe, sizeof(exe), "/proc/self/fd/%d", in->runner_fd);
+    int e = sv[1] < 0           ? EMFILE
+            : in->runner_fd < 0 ? ENOENT
+                                : posix_spawn(&pid, exe, &fa, &attr, argv, in->envp);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     if (sv[1] >= 0)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -438,6 +439,44 @@ static void test_runner_refuses_root(void **state)
     }
 }
 
+/* The runner is executed through the descriptor checked when the instance started: a file
+ * renamed over it afterwards (here a script that would leave a mark) is never what runs. */
+static void test_runner_replaced_after_start(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/wd-runner-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char runner[256], fake[256], mark[256], cmd[1024];
+    snprintf(runner, sizeof(runner), "%s/warden-runner", dir);
+    snprintf(fake, sizeof(fake), "%s/fake", dir);
+    snprintf(mark, sizeof(mark), "%s/ran", dir);
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", WD_RUNNER, runner);
+    assert_int_equal(system(cmd), 0);
+    FILE *f = fopen(fake, "w");
+    assert_non_null(f);
+    fprintf(f, "#!/bin/sh\ntouch '%s'\n", mark);
+    fclose(f);
+    assert_int_equal(chmod(fake, 0755), 0);
+
+    wd_contract *c = load(EXAMPLES "/wordcount/contract.yaml");
+    wd_sandbox_options o = options(1);
+    o.runner_path = runner;
+    wd_instance *in = NULL;
+    assert_int_equal(wd_instance_start(&in, c, &o), 0);
+    assert_int_equal(rename(fake, runner), 0);
+    const char *input = "{\"text\": \"a b\"}";
+    wd_call_result r;
+    assert_int_equal(wd_instance_call(in, input, strlen(input), NULL, &r), 0);
+    assert_true(r.ok);
+    assert_non_null(strstr(r.output, "\"words\": 2"));
+    assert_int_equal(access(mark, F_OK), -1);
+    wd_call_result_clear(&r);
+    wd_instance_stop(in);
+    wd_contract_free(c);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -451,6 +490,7 @@ int main(void)
         cmocka_unit_test(test_plugin_is_never_root),
         cmocka_unit_test(test_plugin_uid_configured),
         cmocka_unit_test(test_runner_refuses_root),
+        cmocka_unit_test(test_runner_replaced_after_start),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
