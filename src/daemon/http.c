@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -47,7 +48,13 @@ struct wdd_server {
 typedef struct {
     wdd_front_conn *fc;
     wdd_guarded *g;
+    bool big; /* a body or answer past BIG_REQUEST: give the memory back at the end */
 } conn_ctx;
+
+/* A request this large leaves freed memory behind in the allocator's arenas (a batch's body,
+ * its parse, its answer): once its connection ends, free pages go back to the system, so a
+ * burst of big batches does not leave the daemon at its peak for good. */
+enum { BIG_REQUEST = 256 << 10 };
 
 typedef struct {
     wd_buf body;
@@ -127,12 +134,11 @@ static const char *identify(wdd_server *srv, listener *l, struct MHD_Connection 
     return t ? t->name : NULL;
 }
 
-static wdd_guarded *guarded(struct MHD_Connection *conn)
+static conn_ctx *ctx_of(struct MHD_Connection *conn)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    const conn_ctx *cc = ci ? ci->socket_context : NULL;
-    return cc ? cc->g : NULL;
+    return ci ? ci->socket_context : NULL;
 }
 
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
@@ -152,12 +158,15 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         *socket_context = cc;
     } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
         conn_ctx *cc = *socket_context;
+        bool big = cc && cc->big;
         if (cc) {
             wdd_guard_remove(srv->guard, cc->g);
             wdd_front_closed(srv->front, cc->fc);
             free(cc);
         }
         *socket_context = NULL;
+        if (big)
+            malloc_trim(0);
     }
 }
 
@@ -211,8 +220,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     /* The request is whole: it is handled without a deadline, and counted for draining. */
-    wdd_guarded *g = guarded(conn);
-    wdd_guard_busy(g);
+    conn_ctx *cc = ctx_of(conn);
+    wdd_guard_busy(cc ? cc->g : NULL);
     rc->counted = true;
     __atomic_add_fetch(&srv->inflight, 1, __ATOMIC_ACQ_REL);
     wdd_response resp = {500, "application/json", WD_BUF_INIT};
@@ -235,6 +244,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             wdd_state_release(srv->d, s);
         }
     }
+    if (cc && (rc->body.len > BIG_REQUEST || resp.body.len > BIG_REQUEST))
+        cc->big = true;
+    wd_buf_free(&rc->body); /* not needed while the answer is sent */
     enum MHD_Result ok = send_response(conn, &resp);
     wd_buf_free(&resp.body);
     return ok;
