@@ -10,11 +10,11 @@
  * second request hidden in a body is never parsed.
  *
  * Bounds, per peer (the uid on the Unix socket, the address on TCP) and in total: a new
- * connection over either bound displaces the oldest head-less connection of the peer holding
- * the most of them (a flood of idle connections cannot keep a good client out), or is answered
- * 503 when none is waiting. A head must be whole within head_timeout of the connection
- * opening. A request with a body from a peer that is no configured client is answered 401
- * here, before its body is read.
+ * connection over either bound displaces the oldest head-less connection (one that has waited
+ * at least a moment) of the peer holding the most of them, so a flood of idle connections
+ * cannot keep a good client out, or is answered 503 when there is none. A head must be whole within
+ * head_timeout of the connection opening. A request with a body from a peer that is no configured
+ * client is answered 401 here, before its body is read.
  *
  * Lifecycle: wdd_front_start() (a thread of its own) -> wdd_front_started()/wdd_front_closed()
  * from libmicrohttpd's connection notifications -> wdd_front_quiesce() (stop accepting, close
@@ -76,6 +76,10 @@ void wdd_front_free(wdd_front *f);
 wdd_front_conn *wdd_front_started(wdd_front *f, int fd);
 /* When the connection was accepted (monotonic ns). */
 uint64_t wdd_front_accepted_ns(const wdd_front_conn *c);
+/* Its request is over (answered, or ended): it no longer counts against its peer, before the
+ * client can see the connection end and open the next. */
+void wdd_front_done(wdd_front *f, wdd_front_conn *c);
+/* libmicrohttpd closed it: released if not already, and freed. */
 void wdd_front_closed(wdd_front *f, wdd_front_conn *c);
 
 /* Connections now waiting for their head and handed over (for tests and metrics). */

@@ -247,6 +247,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (cc && (rc->body.len > BIG_REQUEST || resp.body.len > BIG_REQUEST))
         cc->big = true;
     wd_buf_free(&rc->body); /* not needed while the answer is sent */
+    /* Released before the client can read the answer and open its next connection. */
+    if (cc)
+        wdd_front_done(srv->front, cc->fc);
     enum MHD_Result ok = send_response(conn, &resp);
     wd_buf_free(&resp.body);
     return ok;
@@ -255,9 +258,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)conn;
     (void)toe;
     listener *l = cls;
+    conn_ctx *cc = ctx_of(conn);
+    if (cc) /* before libmicrohttpd closes the socket: the client's next connection fits */
+        wdd_front_done(l->srv->front, cc->fc);
     request_ctx *rc = *con_cls;
     if (!rc)
         return;
@@ -365,15 +370,18 @@ static struct MHD_Daemon *start_mhd(wdd_server *srv, const wdd_config *cfg, bool
     /* A thread per connection: a request may wait on the audit log's group commit or on a
      * plugin call without holding up anyone else's. The front accepts and bounds connections
      * and hands over each one whose head passed; poll(), not select(): descriptors may be
-     * numbered past FD_SETSIZE. The front's bound comes first, this one is a backstop. */
+     * numbered past FD_SETSIZE. The front's bound is the only one: libmicrohttpd counts a closed
+     * connection until its thread is joined, and when a connection handed to it finds its own
+     * limit reached, 0.9.75 closes it without a word and keeps a lock it never releases (every
+     * later connection then hangs). Its limit is therefore out of reach. */
     struct MHD_Daemon *mhd = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
             MHD_USE_POLL | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG,
         0, NULL, NULL, on_request, l, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, l,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout_s, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)cfg->max_connections + 16u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory,
-        MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, l, MHD_OPTION_END);
+        (unsigned)INT_MAX, MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory, MHD_OPTION_STRICT_FOR_CLIENT,
+        (int)1, MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, l, MHD_OPTION_END);
     return mhd;
 }
 
