@@ -25,9 +25,6 @@ enum {
     MAX_CLOSING = 128,      /* lingering connections; beyond, closed at once */
     HANDING_MS = 2000,      /* a hand-over libmicrohttpd never started is looked at after this */
     PAUSE_MS = 100,         /* accepting paused when out of descriptors */
-    /* Only a connection that has waited this long for its head is displaced: a client's own
-     * head is usually there within a millisecond of its connect, an idle one never. */
-    DISPLACE_AFTER_MS = 100,
 };
 
 #define WAKE_TAG UINT64_MAX
@@ -304,20 +301,14 @@ static void answer(wdd_front *f, wdd_front_conn *c, wdd_front_outcome what, unsi
 
 /* The head-less connection to displace for a newcomer: the peer's own oldest when the peer is
  * at its bound, else the oldest of whichever peer holds the most. */
-static bool displaceable(const wdd_front_conn *c, uint64_t now)
-{
-    return c && now - c->accepted_ns >= (uint64_t)DISPLACE_AFTER_MS * 1000000u;
-}
-
 static wdd_front_conn *victim(wdd_front *f, peer *at_bound)
 {
-    uint64_t now = wd_time_mono_ns();
     if (at_bound)
-        return displaceable(at_bound->whead, now) ? at_bound->whead : NULL;
+        return at_bound->whead;
     peer *most = NULL;
     for (size_t b = 0; b < PEER_BUCKETS; b++)
         for (peer *p = f->buckets[b]; p; p = p->next)
-            if (displaceable(p->whead, now) && (!most || p->waiting > most->waiting))
+            if (p->waiting && (!most || p->waiting > most->waiting))
                 most = p;
     return most ? most->whead : NULL;
 }

@@ -10,8 +10,8 @@
  * second request hidden in a body is never parsed.
  *
  * Bounds, per peer (the uid on the Unix socket, the address on TCP) and in total: a new
- * connection over either bound displaces the oldest head-less connection (one that has waited
- * at least a moment) of the peer holding the most of them, so a flood of idle connections
+ * connection over either bound displaces the oldest head-less connection of the peer holding
+ * the most of them, so a flood of idle connections
  * cannot keep a good client out, or is answered 503 when there is none. A head must be whole within
  * head_timeout of the connection opening. A request with a body from a peer that is no configured
  * client is answered 401 here, before its body is read.
