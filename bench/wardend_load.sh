@@ -186,6 +186,7 @@ listen:
 limits:
   max_body: 64MiB           # a 100,000-query batch is ~13 MB
   max_connections: 1024
+  max_connections_per_peer: 1024   # every client here is 127.0.0.1: one peer
   max_batch: 100000
 tenants:
   - name: bench

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon/api_int.h"
 #include "util/json.h"
@@ -92,6 +93,33 @@ json_t *wdd_api_parse_json(const wdd_request *req, wdd_response *resp)
     return j;
 }
 
+size_t wdd_field_max(const char *key)
+{
+    if (strcmp(key, "component") == 0)
+        return WDD_COMPONENT_MAX;
+    if (strcmp(key, "verb") == 0)
+        return WDD_VERB_MAX;
+    return WDD_FIELD_MAX;
+}
+
+const char *wdd_check_bounds(const char *component, const char *verb, const char *target)
+{
+    if (strlen(component) > WDD_COMPONENT_MAX)
+        return "component";
+    if (strlen(verb) > WDD_VERB_MAX)
+        return "verb";
+    if (strlen(target) > WDD_FIELD_MAX)
+        return "target";
+    return NULL;
+}
+
+bool wdd_audit_failed(wd_audit *log)
+{
+    int broken = 0;
+    wd_audit_next_seq(log, &broken);
+    return broken != 0;
+}
+
 const char *wdd_api_string(json_t *obj, const char *key, bool required, wdd_response *resp)
 {
     json_t *v = json_object_get(obj, key);
@@ -100,6 +128,11 @@ const char *wdd_api_string(json_t *obj, const char *key, bool required, wdd_resp
     if (!json_is_string(v) || json_string_length(v) == 0 ||
         strlen(json_string_value(v)) != json_string_length(v)) {
         wdd_api_error(resp, 400, WDD_E_FIELD, "\"%s\" must be a non-empty string without NUL", key);
+        return NULL;
+    }
+    size_t max = wdd_field_max(key);
+    if (json_string_length(v) > max) {
+        wdd_api_error(resp, 400, WDD_E_FIELD_TOO_LONG, "\"%s\" is longer than %zu bytes", key, max);
         return NULL;
     }
     return json_string_value(v);
@@ -177,37 +210,81 @@ static void health(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_resp
                            "generation", (json_int_t)s->generation));
 }
 
-/* Ready: serving, and no tenant in lockdown (a load balancer or supervisor should know that
- * every decision is being denied). */
+/* Looks at the tenant's audit log now: whether it refuses records, noted in its metrics (the
+ * first look that finds it failing, and the first that finds it writing again). */
+static bool audit_broken(wdd_tenant_rt *t)
+{
+    int broken = 0;
+    wd_audit_next_seq(t->audit, &broken);
+    wdd_metrics_audit_state(t->metrics, broken != 0, (uint64_t)time(NULL));
+    return broken != 0;
+}
+
+static json_t *utc_or_null(uint64_t s)
+{
+    char text[32];
+    struct tm tm;
+    time_t t = (time_t)s;
+    if (!s || !gmtime_r(&t, &tm) || !strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm))
+        return json_null();
+    return json_string(text);
+}
+
+/* The asking client's own tenant, as /ready tells it: lockdown and the audit log's state. */
+static json_t *tenant_state(wdd_tenant_rt *t, const char *locked, bool broken)
+{
+    uint64_t since, recovered, recoveries;
+    wdd_metrics_audit_get(t->metrics, &since, &recovered, &recoveries);
+    return json_pack("{s:s, s:b, s:{s:s, s:o, s:o, s:I}}", "name", t->cfg->name, "lockdown",
+                     locked != NULL, "audit", "state", broken ? "failing" : "ok", "failing_since",
+                     utc_or_null(broken ? since : 0), "recovered_at", utc_or_null(recovered),
+                     "recoveries", (json_int_t)recoveries);
+}
+
+/* Ready: serving, no tenant in lockdown and every audit log writing (a load balancer or
+ * supervisor should know that every decision is being denied or refused). Each look asks the
+ * logs afresh: a log that writes again makes wardend ready again, with no restart. A client
+ * also gets its own tenant's state; anyone else only learns whether the service is ready. */
 static void ready(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_response *resp)
 {
     if (d->draining) {
         wdd_api_error(resp, 503, WDD_E_NOT_READY, "draining: wardend is stopping");
         return;
     }
+    const char *code = NULL;
+    char message[300] = "";
+    json_t *mine = NULL;
     for (size_t i = 0; i < s->ntenants; i++) {
-        const char *locked = wd_engine_lockdown(s->tenants[i].engine);
-        wdd_metrics_lockdown(s->tenants[i].metrics, locked != NULL);
+        wdd_tenant_rt *t = &s->tenants[i];
+        const char *locked = wd_engine_lockdown(t->engine);
+        wdd_metrics_lockdown(t->metrics, locked != NULL);
+        bool broken = audit_broken(t);
+        bool own = req->tenant && strcmp(req->tenant, t->cfg->name) == 0;
+        if (own)
+            mine = tenant_state(t, locked, broken);
+        if (code)
+            continue;
         if (locked) {
-            /* Which file changed is for the tenant's own clients; anyone may learn that the
-             * service is not ready. */
-            if (req->tenant && strcmp(req->tenant, s->tenants[i].cfg->name) == 0)
-                wdd_api_error(resp, 503, "WD-T006", "tenant %s: %s", s->tenants[i].cfg->name,
-                              locked);
+            /* Which file changed is for the tenant's own clients. */
+            code = "WD-T006";
+            if (own)
+                snprintf(message, sizeof(message), "tenant %s: %s", t->cfg->name, locked);
             else
-                wdd_api_error(resp, 503, "WD-T006", "a tenant is in lockdown");
-            return;
-        }
-        int broken = 0;
-        wd_audit_next_seq(s->tenants[i].audit, &broken);
-        if (broken) {
-            wdd_api_error(resp, 503, WDD_E_AUDIT,
-                          "a tenant's audit log stopped accepting records, so nothing it is "
-                          "asked can be decided");
-            return;
+                snprintf(message, sizeof(message), "a tenant is in lockdown");
+        } else if (broken) {
+            code = WDD_E_AUDIT;
+            snprintf(message, sizeof(message),
+                     "a tenant's audit log stopped accepting records, so nothing it is asked "
+                     "can be decided");
         }
     }
-    wdd_api_json(resp, 200, json_pack("{s:s}", "status", "ready"));
+    json_t *j = code ? json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message)
+                     : json_pack("{s:s}", "status", "ready");
+    if (j && mine)
+        json_object_set_new(j, "tenant", mine);
+    else
+        json_decref(mine);
+    wdd_api_json(resp, code ? 503 : 200, j);
 }
 
 static uint64_t audit_records(const char *tenant, void *ctx)
@@ -219,8 +296,10 @@ static uint64_t audit_records(const char *tenant, void *ctx)
 static void metrics(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_response *resp)
 {
     (void)req;
-    for (size_t i = 0; i < s->ntenants; i++)
+    for (size_t i = 0; i < s->ntenants; i++) {
         wdd_metrics_lockdown(s->tenants[i].metrics, wd_engine_lockdown(s->tenants[i].engine));
+        audit_broken(&s->tenants[i]);
+    }
     wd_buf_clear(&resp->body);
     /* A client sees its own tenant's figures, never another's. */
     wdd_metrics_render(d->metrics, &resp->body, audit_records, s, req->tenant);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon/api_int.h"
 #include "daemon/batch.h"
@@ -206,12 +207,19 @@ static void run(wdd_daemon *d, wdd_tenant_rt *t, const char *component,
         wd_buf_free(&parts[i].out);
     }
     if (rc) {
-        if (rc == WD_EIO)
+        /* The alarm is for the log failing, never for a record a client could make too big. */
+        bool log_failed = rc == WD_EIO && wdd_audit_failed(t->audit);
+        if (log_failed) {
             wdd_metrics_audit_error(t->metrics);
+            wdd_metrics_audit_state(t->metrics, true, (uint64_t)time(NULL));
+        }
         if (rc == WD_ENOTFOUND)
             wdd_api_error(resp, 404, WDD_E_NOT_FOUND, "no component \"%.128s\"", component);
-        else if (rc == WD_EIO)
+        else if (log_failed)
             wdd_api_error(resp, 503, WDD_E_AUDIT, "%s", message);
+        else if (rc == WD_EIO)
+            wdd_api_error(resp, 500, WDD_E_INTERNAL, "the decision could not be recorded: %s",
+                          message);
         else
             wdd_api_error(resp, rc == WD_ENOMEM ? 500 : 400,
                           rc == WD_ENOMEM ? WDD_E_INTERNAL : WDD_E_INVALID, "%s", message);
@@ -276,6 +284,10 @@ void wdd_api_check_batch(wdd_daemon *d, wdd_state *s, const wdd_request *req, wd
                              sizeof(why));
     if (rc == -2) {
         wdd_api_error(resp, 413, WDD_E_TOO_LARGE, "%s", why);
+        return;
+    }
+    if (rc == -4) {
+        wdd_api_error(resp, 400, WDD_E_FIELD_TOO_LONG, "malformed batch: %s", why);
         return;
     }
     if (rc) {

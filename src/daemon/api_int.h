@@ -22,6 +22,10 @@
 #define WDD_E_INTERNAL "WD-D011"        /* 500 */
 #define WDD_E_AUDIT "WD-D012"           /* 503: the audit log cannot record: nothing decided */
 #define WDD_E_RELOAD "WD-D013"          /* 409: the new configuration did not load */
+/* WD-D014 (400, a malformed or ambiguous request head), WD-D015 (431, a head too large),
+ * WD-D017 (503, too many connections) and WD-D018 (408, no whole head in time) are answered
+ * by the front (front.c) before a request reaches the API. */
+#define WDD_E_FIELD_TOO_LONG "WD-D016" /* 400: a field longer than its bound (api.h) */
 
 /* The engine's last error as an answer, with the status its code calls for. */
 void wdd_api_engine_error(wdd_response *resp, int rc);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/api.h"
 #include "daemon/batch.h"
 #include "util/buf.h"
 #include "util/json.h"
@@ -14,7 +15,8 @@ typedef struct {
     char *base; /* the mutable copy; c walks it */
     char *why;
     size_t why_size;
-    bool nul; /* a string held \u0000: not text, refused like malformed JSON */
+    bool nul;      /* a string held \u0000: not text, refused like malformed JSON */
+    bool too_long; /* a field over its bound (api.h) */
 } parser;
 
 static bool fail(parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -106,6 +108,11 @@ static bool query(parser *p, wd_check_query *q)
                 return false;
             if (n == 0)
                 return fail(p, "\"%s\" is empty", key);
+            size_t max = slot == &q->verb ? WDD_VERB_MAX : WDD_FIELD_MAX;
+            if (n > max) {
+                p->too_long = true;
+                return fail(p, "\"%s\" is longer than %zu bytes", key, max);
+            }
             *slot = value;
             if (peek(p, '}'))
                 break;
@@ -161,7 +168,7 @@ int wdd_batch_parse(const char *body, size_t len, size_t max, wdd_batch *b, char
     }
     memcpy(b->text, body, len);
     b->text[len] = '\0';
-    parser p = {wd_cursor_make(b->text, len), b->text, why, why_size, false};
+    parser p = {wd_cursor_make(b->text, len), b->text, why, why_size, false, false};
     bool have_component = false, have_queries = false;
     int too_many = 0;
     bool ok = expect(&p, '{');
@@ -177,6 +184,10 @@ int wdd_batch_parse(const char *body, size_t len, size_t max, wdd_batch *b, char
             ok = !have_component ? string(&p, &b->component, &n) : fail(&p, "\"component\" twice");
             if (ok && n == 0)
                 ok = fail(&p, "\"component\" is empty");
+            if (ok && n > WDD_COMPONENT_MAX) {
+                p.too_long = true;
+                ok = fail(&p, "\"component\" is longer than %d bytes", WDD_COMPONENT_MAX);
+            }
             have_component = true;
         } else if (strcmp(key, "queries") == 0) {
             ok = !have_queries ? queries(&p, b, max, &too_many) : fail(&p, "\"queries\" twice");
@@ -198,7 +209,7 @@ int wdd_batch_parse(const char *body, size_t len, size_t max, wdd_batch *b, char
     }
     if (!ok) {
         wdd_batch_free(b);
-        return too_many ? -2 : p.nul ? -3 : -1;
+        return too_many ? -2 : p.nul ? -3 : p.too_long ? -4 : -1;
     }
     return 0;
 }

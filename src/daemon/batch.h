@@ -23,7 +23,8 @@ typedef struct {
 } wdd_batch;
 
 /* 0, or a negative with a one-line reason in why: -2 more than max queries, -3 a string with
- * a NUL character, -1 anything else. */
+ * a NUL character, -4 a component, verb or target longer than its bound (api.h), -1 anything
+ * else. */
 int wdd_batch_parse(const char *body, size_t len, size_t max, wdd_batch *out, char *why,
                     size_t why_size);
 void wdd_batch_free(wdd_batch *b);

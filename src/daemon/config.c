@@ -276,11 +276,14 @@ typedef struct {
 
 static const limit_def limit_defs[] = {
     {"max_body", L_BYTES, 1024, UINT64_C(1) << 30, "1KiB to 1GiB"},
-    {"max_header", L_BYTES, 1024, UINT64_C(1) << 20, "1KiB to 1MiB"},
+    /* The head is examined while it still sits unread in the socket: it must fit there. */
+    {"max_header", L_BYTES, 1024, UINT64_C(64) << 10, "1KiB to 64KiB"},
     {"timeout", L_SECONDS, 1000, 3600000, "1s to 1h, whole seconds"},
     {"max_connections", L_COUNT, 1, 65536, "1 to 65536"},
     {"max_batch", L_COUNT, 1, 10000000, "1 to 10000000"},
     {"invoke_timeout", L_MS, 1000, 3600000, "1s to 1h"},
+    {"max_connections_per_peer", L_COUNT, 1, 65536, "1 to 65536"},
+    {"head_timeout", L_MS, 100, 3600000, "100ms to 1h"},
 };
 
 static bool limit_value(parser *p, const wd_yaml_node *v, const limit_def *d, uint64_t *out)
@@ -328,8 +331,15 @@ static void limits_section(parser *p, const wd_yaml_node *root)
     const wd_yaml_node *l = wd_yaml_get(root, "limits");
     if (!l || wd_ycheck_expect(&p->ck, l, WD_YAML_MAP, "limits") <= 0)
         return;
-    static const char *const keys[] = {"max_body",  "max_header",     "timeout", "max_connections",
-                                       "max_batch", "invoke_timeout", NULL};
+    static const char *const keys[] = {"max_body",
+                                       "max_header",
+                                       "timeout",
+                                       "max_connections",
+                                       "max_batch",
+                                       "invoke_timeout",
+                                       "max_connections_per_peer",
+                                       "head_timeout",
+                                       NULL};
     wd_ycheck_keys(&p->ck, l, keys, "limits");
     for (size_t i = 0; i < sizeof(limit_defs) / sizeof(limit_defs[0]); i++) {
         const wd_yaml_node *v = wd_yaml_get(l, limit_defs[i].key);
@@ -352,8 +362,14 @@ static void limits_section(parser *p, const wd_yaml_node *root)
         case 4:
             c->max_batch = (size_t)x;
             break;
-        default:
+        case 5:
             c->invoke_timeout_ms = (unsigned)x;
+            break;
+        case 6:
+            c->max_connections_per_peer = (unsigned)x;
+            break;
+        default:
+            c->head_timeout_ms = x;
         }
     }
 }

@@ -66,13 +66,15 @@ typedef struct {
     char *unix_group;   /* NULL: the daemon's group */
     char *tcp_host;     /* NULL: no TCP listener; else a loopback address */
     unsigned tcp_port;
-    size_t max_body;            /* default 1 MiB */
-    size_t max_header;          /* default 16 KiB */
-    unsigned timeout_s;         /* idle connection timeout, default 10 */
-    unsigned max_connections;   /* default 256 */
-    size_t max_batch;           /* requests in one /v1/check/batch, default 100000 */
-    unsigned invoke_timeout_ms; /* default 10000 */
-    char *runner;               /* NULL: beside wardend, else the installed one */
+    size_t max_body;          /* default 1 MiB */
+    size_t max_header;        /* default 16 KiB, at most 64 KiB */
+    unsigned timeout_s;       /* a whole request, from the connection opening; default 10 */
+    unsigned max_connections; /* default 256 */
+    unsigned max_connections_per_peer; /* per uid (Unix) or address (TCP); default 64 */
+    uint64_t head_timeout_ms;          /* a whole request head; default 5000 */
+    size_t max_batch;                  /* requests in one /v1/check/batch, default 100000 */
+    unsigned invoke_timeout_ms;        /* default 10000 */
+    char *runner;                      /* NULL: beside wardend, else the installed one */
     wdd_tenant *tenants;
     size_t ntenants;
 } wdd_config;

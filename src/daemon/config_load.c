@@ -78,6 +78,8 @@ static int parse_config(config_box **out, const char *data, size_t len, const ch
     c->max_header = 16u << 10;
     c->timeout_s = 10;
     c->max_connections = 256;
+    c->max_connections_per_peer = 64;
+    c->head_timeout_ms = 5000;
     c->max_batch = 10000; /* about 850 KB of queries: fits the default max_body */
     c->invoke_timeout_ms = 10000;
 

@@ -92,7 +92,7 @@ void wdd_guard_stop(wdd_guard *g)
     free(g);
 }
 
-wdd_guarded *wdd_guard_add(wdd_guard *g, int fd)
+wdd_guarded *wdd_guard_add(wdd_guard *g, int fd, uint64_t start_ns)
 {
     wdd_guarded *c = calloc(1, sizeof(*c));
     if (!c)
@@ -103,7 +103,7 @@ wdd_guarded *wdd_guard_add(wdd_guard *g, int fd)
         free(c);
         return NULL;
     }
-    c->deadline_ns = wd_time_mono_ns() + g->timeout_ns;
+    c->deadline_ns = start_ns + g->timeout_ns;
     pthread_mutex_lock(&g->mu);
     c->next = g->head;
     if (g->head)

@@ -1,11 +1,14 @@
-/* http.c: the HTTP front end on libmicrohttpd — listeners, who the peer is, bounded bodies —
- * handing each complete request to wdd_api_handle() (http.h). */
+/* http.c: the HTTP server — listeners, the connection front (front.h: bounds and the strict
+ * head check), libmicrohttpd for the rest of each request, who the peer is, bounded bodies —
+ * handing each complete request to wdd_api_handle() (http.h). One request per connection. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <grp.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <limits.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -15,8 +18,10 @@
 #include <unistd.h>
 
 #include "daemon/api_int.h"
+#include "daemon/front.h"
 #include "daemon/guard.h"
 #include "daemon/http.h"
+#include "util/timeutil.h"
 
 enum { MAX_ARGS = 32 };
 
@@ -36,7 +41,20 @@ struct wdd_server {
     size_t max_body;
     unsigned inflight; /* atomic: requests received whole and being handled */
     wdd_guard *guard;
+    wdd_front *front;
 };
+
+/* What a connection libmicrohttpd runs carries: its front record and its deadline. */
+typedef struct {
+    wdd_front_conn *fc;
+    wdd_guarded *g;
+    bool big; /* a body or answer past BIG_REQUEST: give the memory back at the end */
+} conn_ctx;
+
+/* A request this large leaves freed memory behind in the allocator's arenas (a batch's body,
+ * its parse, its answer): once its connection ends, free pages go back to the system, so a
+ * burst of big batches does not leave the daemon at its peak for good. */
+enum { BIG_REQUEST = 256 << 10 };
 
 typedef struct {
     wd_buf body;
@@ -46,13 +64,20 @@ typedef struct {
 
 __attribute__((format(printf, 2, 0))) static void log_mhd(void *cls, const char *fmt, va_list ap)
 {
-    (void)cls;
+    const listener *l = cls;
+    /* A connection handed over cannot tell libmicrohttpd it is a Unix socket: it tries TCP
+     * options on each and says so. Nothing waits on Nagle there; the noise is dropped. */
+    if (l && !l->tcp &&
+        (strncmp(fmt, "Setting %s option", 17) == 0 ||
+         strncmp(fmt, "Failed to push the data", 23) == 0))
+        return;
     fputs("wardend: http: ", stderr);
     vfprintf(stderr, fmt, ap);
 }
 
 /* Queues r, handing its body to libmicrohttpd (which frees it): a batch's answer can be tens
- * of megabytes, not worth a copy. */
+ * of megabytes, not worth a copy. Every answer closes its connection: the front checked this
+ * request's head, and no other head on the connection is ever parsed. */
 static enum MHD_Result send_response(struct MHD_Connection *conn, wdd_response *r)
 {
     struct MHD_Response *resp =
@@ -65,6 +90,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, wdd_response *
     MHD_add_response_header(resp, "Content-Type", r->content_type);
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ok = MHD_queue_response(conn, r->status, resp);
     MHD_destroy_response(resp);
     return ok;
@@ -108,7 +134,7 @@ static const char *identify(wdd_server *srv, listener *l, struct MHD_Connection 
     return t ? t->name : NULL;
 }
 
-static wdd_guarded *guarded(struct MHD_Connection *conn)
+static conn_ctx *ctx_of(struct MHD_Connection *conn)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
@@ -119,28 +145,41 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
                           enum MHD_ConnectionNotificationCode code)
 {
     listener *l = cls;
+    wdd_server *srv = l->srv;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        *socket_context = ci ? wdd_guard_add(l->srv->guard, ci->connect_fd) : NULL;
+        conn_ctx *cc = ci ? calloc(1, sizeof(*cc)) : NULL;
+        if (cc) {
+            cc->fc = wdd_front_started(srv->front, ci->connect_fd);
+            cc->g = wdd_guard_add(srv->guard, ci->connect_fd,
+                                  cc->fc ? wdd_front_accepted_ns(cc->fc) : wd_time_mono_ns());
+        }
+        *socket_context = cc;
     } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
-        wdd_guard_remove(l->srv->guard, *socket_context);
+        conn_ctx *cc = *socket_context;
+        bool big = cc && cc->big;
+        if (cc) {
+            wdd_guard_remove(srv->guard, cc->g);
+            wdd_front_closed(srv->front, cc->fc);
+            free(cc);
+        }
         *socket_context = NULL;
+        if (big)
+            malloc_trim(0);
     }
 }
 
-/* A body announced larger than the limit is refused before a byte of it is read (and before
- * "100 Continue" invites it). */
-static bool announced_too_large(struct MHD_Connection *conn, size_t max)
+/* The announced body length (the front let at most one, all digits, through); 0 when none. */
+static unsigned long long announced(struct MHD_Connection *conn)
 {
     const char *cl =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (!cl)
-        return false;
-    char *end = NULL;
+        return 0;
     errno = 0;
-    unsigned long long n = strtoull(cl, &end, 10);
-    return errno != 0 || end == cl || n > max;
+    unsigned long long n = strtoull(cl, NULL, 10);
+    return errno ? ULLONG_MAX : n;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -156,8 +195,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!rc)
             return MHD_NO;
         *con_cls = rc;
-        if (!announced_too_large(conn, srv->max_body))
+        /* A body announced larger than the limit is refused before a byte of it is read (and
+         * before "100 Continue" invites it); one within it is given its room at once, not
+         * grown by doubling. */
+        unsigned long long cl = announced(conn);
+        if (cl <= srv->max_body) {
+            if (cl)
+                wd_buf_reserve(&rc->body, (size_t)cl);
             return MHD_YES;
+        }
         wdd_response resp = {413, "application/json", WD_BUF_INIT};
         wdd_api_error(&resp, 413, WDD_E_TOO_LARGE, "the body is larger than %zu bytes",
                       srv->max_body);
@@ -174,8 +220,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     /* The request is whole: it is handled without a deadline, and counted for draining. */
-    wdd_guarded *g = guarded(conn);
-    wdd_guard_busy(g);
+    conn_ctx *cc = ctx_of(conn);
+    wdd_guard_busy(cc ? cc->g : NULL);
     rc->counted = true;
     __atomic_add_fetch(&srv->inflight, 1, __ATOMIC_ACQ_REL);
     wdd_response resp = {500, "application/json", WD_BUF_INIT};
@@ -198,18 +244,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             wdd_state_release(srv->d, s);
         }
     }
+    if (cc && (rc->body.len > BIG_REQUEST || resp.body.len > BIG_REQUEST))
+        cc->big = true;
+    wd_buf_free(&rc->body); /* not needed while the answer is sent */
+    /* Released before the client can read the answer and open its next connection. */
+    if (cc)
+        wdd_front_done(srv->front, cc->fc);
     enum MHD_Result ok = send_response(conn, &resp);
     wd_buf_free(&resp.body);
-    wdd_guard_rearm(g); /* the next request must arrive in time too */
     return ok;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)conn;
     (void)toe;
     listener *l = cls;
+    conn_ctx *cc = ctx_of(conn);
+    if (cc) /* before libmicrohttpd closes the socket: the client's next connection fits */
+        wdd_front_done(l->srv->front, cc->fc);
     request_ctx *rc = *con_cls;
     if (!rc)
         return;
@@ -308,23 +361,66 @@ static int bind_tcp(const wdd_config *cfg, int *out)
     return 0;
 }
 
-static struct MHD_Daemon *start_mhd(wdd_server *srv, const wdd_config *cfg, int fd, bool tcp)
+static struct MHD_Daemon *start_mhd(wdd_server *srv, const wdd_config *cfg, bool tcp)
 {
     listener *l = tcp ? &srv->tcp_l : &srv->unix_l;
     l->srv = srv;
     l->tcp = tcp;
-    size_t memory = cfg->max_header < 8192 ? 8192 : cfg->max_header;
+    size_t memory = cfg->max_header < 8192 ? 8192 : cfg->max_header * 2;
     /* A thread per connection: a request may wait on the audit log's group commit or on a
-     * plugin call without holding up anyone else's. */
+     * plugin call without holding up anyone else's. The front accepts and bounds connections
+     * and hands over each one whose head passed; poll(), not select(): descriptors may be
+     * numbered past FD_SETSIZE. The front's bound is the only one: libmicrohttpd counts a closed
+     * connection until its thread is joined, and when a connection handed to it finds its own
+     * limit reached, 0.9.75 closes it without a word and keeps a lock it never releases (every
+     * later connection then hangs). Its limit is therefore out of reach. */
     struct MHD_Daemon *mhd = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
-            MHD_USE_ERROR_LOG,
-        0, NULL, NULL, on_request, l, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
-        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)cfg->timeout_s, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory, MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, l, MHD_OPTION_END);
+            MHD_USE_POLL | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG,
+        0, NULL, NULL, on_request, l, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, l,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)INT_MAX, MHD_OPTION_CONNECTION_MEMORY_LIMIT, memory, MHD_OPTION_STRICT_FOR_CLIENT,
+        (int)1, MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, l, MHD_OPTION_END);
     return mhd;
+}
+
+/* ---- the front's hooks ------------------------------------------------------------------- */
+
+static bool hand_over(void *ctx, int which, int fd, const struct sockaddr *addr, socklen_t len)
+{
+    wdd_server *srv = ctx;
+    struct MHD_Daemon *mhd = which == 1 ? srv->tcp_mhd : srv->unix_mhd;
+    if (!mhd) {
+        close(fd);
+        return false;
+    }
+    return MHD_add_connection(mhd, fd, addr, len) == MHD_YES;
+}
+
+static bool is_client(void *ctx, int which, int fd, const char *auth, size_t auth_len)
+{
+    wdd_server *srv = ctx;
+    wdd_state *s = wdd_state_acquire(srv->d);
+    wdd_role role;
+    const wdd_tenant *t = NULL;
+    if (which == 0) {
+        struct ucred cred;
+        socklen_t len = sizeof(cred);
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+            t = wdd_config_by_uid(s->cfg, (long)cred.uid, &role);
+    } else if (auth && auth_len > 7 && strncmp(auth, "Bearer ", 7) == 0) {
+        t = wdd_config_by_token(s->cfg, auth + 7, auth_len - 7, &role);
+    }
+    wdd_state_release(srv->d, s);
+    return t != NULL;
+}
+
+static void answered(void *ctx, wdd_front_outcome what, unsigned status)
+{
+    wdd_server *srv = ctx;
+    wdd_metrics_http(srv->d->metrics, status);
+    wdd_metrics_front(srv->d->metrics, (int)what);
 }
 
 int wdd_server_start(wdd_server **out, wdd_daemon *d)
@@ -345,13 +441,29 @@ int wdd_server_start(wdd_server **out, wdd_daemon *d)
         rc = bind_unix(cfg, &srv->unix_fd);
     if (!rc && !(srv->unix_path = strdup(cfg->unix_path)))
         rc = wd_fail(WD_ENOMEM, "out of memory");
-    if (!rc && !(srv->unix_mhd = start_mhd(srv, cfg, srv->unix_fd, false)))
+    if (!rc && !(srv->unix_mhd = start_mhd(srv, cfg, false)))
         rc = wd_fail(WD_EIO, "cannot start the HTTP server on %s", cfg->unix_path);
     if (!rc && cfg->tcp_host) {
         rc = bind_tcp(cfg, &srv->tcp_fd);
-        if (!rc && !(srv->tcp_mhd = start_mhd(srv, cfg, srv->tcp_fd, true)))
+        if (!rc && !(srv->tcp_mhd = start_mhd(srv, cfg, true)))
             rc = wd_fail(WD_EIO, "cannot start the HTTP server on %s:%u", cfg->tcp_host,
                          cfg->tcp_port);
+    }
+    if (!rc) {
+        /* A head never takes longer than the whole request may. */
+        uint64_t head_ms = cfg->head_timeout_ms < (uint64_t)cfg->timeout_s * 1000u
+                               ? cfg->head_timeout_ms
+                               : (uint64_t)cfg->timeout_s * 1000u;
+        wdd_front_limits lim = {.max_header = cfg->max_header,
+                                .head_timeout_ms = head_ms,
+                                .max_connections = cfg->max_connections,
+                                .max_per_peer = cfg->max_connections_per_peer};
+        wdd_front_hooks hooks = {
+            .ctx = srv, .hand_over = hand_over, .is_client = is_client, .answered = answered};
+        int fds[WDD_FRONT_LISTENERS] = {srv->unix_fd, srv->tcp_fd};
+        bool tcp[WDD_FRONT_LISTENERS] = {false, true};
+        if (wdd_front_start(&srv->front, &lim, fds, tcp, WDD_FRONT_LISTENERS, &hooks) != 0)
+            rc = wd_fail(WD_ENOMEM, "cannot start the connection front");
     }
     wdd_state_release(d, s);
     if (rc) {
@@ -372,16 +484,15 @@ void wdd_server_stop(wdd_server *srv, unsigned drain_ms)
 {
     if (!srv)
         return;
-    /* Stop accepting, then let what is in flight finish (bounded), then close. */
-    if (srv->unix_mhd)
-        MHD_quiesce_daemon(srv->unix_mhd);
-    if (srv->tcp_mhd)
-        MHD_quiesce_daemon(srv->tcp_mhd);
+    /* Stop accepting (and drop what waits for its head), then let what is in flight finish
+     * (bounded), then close. */
+    wdd_front_quiesce(srv->front);
     for (unsigned waited = 0;
          waited < drain_ms && __atomic_load_n(&srv->inflight, __ATOMIC_ACQUIRE) > 0; waited += 5)
         nanosleep(&(struct timespec){0, 5000000}, NULL);
     stop_mhd(srv->unix_mhd);
     stop_mhd(srv->tcp_mhd);
+    wdd_front_free(srv->front);
     wdd_guard_stop(srv->guard);
     if (srv->unix_fd >= 0)
         close(srv->unix_fd);

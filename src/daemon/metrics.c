@@ -8,7 +8,11 @@
 #include "util/json.h"
 #include "warden/common.h"
 
-enum { MAX_TENANTS = 256, SANDBOX_CODES = 14, NBUCKETS = 12 };
+enum { MAX_TENANTS = 256, SANDBOX_CODES = 14, NBUCKETS = 12, FRONT_OUTCOMES = 6 };
+
+/* In the order of wdd_front_outcome (front.h). */
+static const char *const front_reasons[FRONT_OUTCOMES] = {"bad_head", "too_large", "no_client",
+                                                          "timeout",  "displaced", "busy"};
 
 typedef struct {
     uint64_t buckets[NBUCKETS]; /* cumulative at render time, per bucket here */
@@ -22,6 +26,7 @@ struct wdd_tenant_metrics {
     uint64_t sandbox_failures[SANDBOX_CODES];
     uint64_t overrides[2];
     uint64_t audit_errors;
+    uint64_t audit_failing_since, audit_recovered_at, audit_recoveries;
     uint64_t lockdown;
     histogram invoke_latency;
 };
@@ -33,6 +38,7 @@ struct wdd_metrics {
     histogram decision_latency;
     uint64_t reloads[2];
     uint64_t http[6]; /* by status class: 1xx..5xx */
+    uint64_t front[FRONT_OUTCOMES];
 };
 
 /* Upper bounds in seconds. */
@@ -140,6 +146,34 @@ void wdd_metrics_audit_error(wdd_tenant_metrics *t)
         ADD(&t->audit_errors, 1);
 }
 
+void wdd_metrics_front(wdd_metrics *m, int outcome)
+{
+    if (outcome >= 0 && outcome < FRONT_OUTCOMES)
+        ADD(&m->front[outcome], 1);
+}
+
+void wdd_metrics_audit_state(wdd_tenant_metrics *t, bool broken, uint64_t now_s)
+{
+    if (!t)
+        return;
+    if (broken) {
+        uint64_t none = 0;
+        __atomic_compare_exchange_n(&t->audit_failing_since, &none, now_s ? now_s : 1, false,
+                                    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+    } else if (__atomic_exchange_n(&t->audit_failing_since, 0, __ATOMIC_RELAXED)) {
+        __atomic_store_n(&t->audit_recovered_at, now_s, __ATOMIC_RELAXED);
+        ADD(&t->audit_recoveries, 1);
+    }
+}
+
+void wdd_metrics_audit_get(const wdd_tenant_metrics *t, uint64_t *failing_since,
+                           uint64_t *recovered_at, uint64_t *recoveries)
+{
+    *failing_since = t ? GET(&t->audit_failing_since) : 0;
+    *recovered_at = t ? GET(&t->audit_recovered_at) : 0;
+    *recoveries = t ? GET(&t->audit_recoveries) : 0;
+}
+
 void wdd_metrics_lockdown(wdd_tenant_metrics *t, bool locked)
 {
     if (t)
@@ -243,6 +277,23 @@ void wdd_metrics_render(wdd_metrics *m, wd_buf *b,
         wd_buf_printf(b, "warden_audit_write_errors_total{tenant=\"%s\"} %llu\n", shown[i]->name,
                       (unsigned long long)GET(&shown[i]->audit_errors));
 
+    wd_buf_puts(b, "# HELP warden_audit_failing 1 while a tenant's audit log refuses records.\n"
+                   "# TYPE warden_audit_failing gauge\n");
+    for (size_t i = 0; i < n; i++)
+        wd_buf_printf(b, "warden_audit_failing{tenant=\"%s\"} %d\n", shown[i]->name,
+                      GET(&shown[i]->audit_failing_since) != 0);
+    wd_buf_puts(b, "# HELP warden_audit_failing_since_seconds When the failure was first seen "
+                   "(unix time; 0 while the log writes).\n"
+                   "# TYPE warden_audit_failing_since_seconds gauge\n");
+    for (size_t i = 0; i < n; i++)
+        wd_buf_printf(b, "warden_audit_failing_since_seconds{tenant=\"%s\"} %llu\n", shown[i]->name,
+                      (unsigned long long)GET(&shown[i]->audit_failing_since));
+    wd_buf_puts(b, "# HELP warden_audit_recoveries_total Times the audit log was seen writing "
+                   "again after a failure.\n# TYPE warden_audit_recoveries_total counter\n");
+    for (size_t i = 0; i < n; i++)
+        wd_buf_printf(b, "warden_audit_recoveries_total{tenant=\"%s\"} %llu\n", shown[i]->name,
+                      (unsigned long long)GET(&shown[i]->audit_recoveries));
+
     wd_buf_puts(b, "# HELP warden_lockdown 1 while a tenant is in lockdown.\n"
                    "# TYPE warden_lockdown gauge\n");
     for (size_t i = 0; i < n; i++)
@@ -269,4 +320,11 @@ void wdd_metrics_render(wdd_metrics *m, wd_buf *b,
     for (int c = 1; c < 6; c++)
         wd_buf_printf(b, "warden_http_responses_total{code=\"%dxx\"} %llu\n", c,
                       (unsigned long long)GET(&m->http[c]));
+
+    wd_buf_puts(b, "# HELP warden_http_refused_total Connections answered and closed before "
+                   "their request was handled, by reason.\n"
+                   "# TYPE warden_http_refused_total counter\n");
+    for (int r = 0; r < FRONT_OUTCOMES; r++)
+        wd_buf_printf(b, "warden_http_refused_total{reason=\"%s\"} %llu\n", front_reasons[r],
+                      (unsigned long long)GET(&m->front[r]));
 }

@@ -34,6 +34,16 @@ void wdd_metrics_audit_error(wdd_tenant_metrics *t);
 void wdd_metrics_lockdown(wdd_tenant_metrics *t, bool locked);
 void wdd_metrics_reload(wdd_metrics *m, bool ok);
 void wdd_metrics_http(wdd_metrics *m, unsigned status);
+/* A connection the front answered itself (wdd_front_outcome). */
+void wdd_metrics_front(wdd_metrics *m, int outcome);
+/* What the tenant's audit log was seen to be now (broken: refusing records), at wall-clock
+ * now_s. Nothing is kept but the transitions: the next look that finds the log writing again
+ * records the recovery. */
+void wdd_metrics_audit_state(wdd_tenant_metrics *t, bool broken, uint64_t now_s);
+/* Since when the log has been failing (0: it is not), when it last recovered (0: never) and how
+ * often it has, as last seen. */
+void wdd_metrics_audit_get(const wdd_tenant_metrics *t, uint64_t *failing_since,
+                           uint64_t *recovered_at, uint64_t *recoveries);
 
 /* Appends the exposition text; audit_records gets each tenant's records written so far. With
  * only, the per-tenant series are that tenant's alone. */

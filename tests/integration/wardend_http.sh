@@ -485,8 +485,9 @@ api GET "/v1/audit?bogus=1"
 expect_error 400 WD-D002
 api GET "/v1/audit?severity=LOUD"
 expect_error 400 WD-D002
+# More than 31 query arguments: refused with the request head, before any handler (WD-D014).
 api GET "/v1/audit?$(seq -s '&' -f 'type=%g' 40)"
-expect_error 400 WD-D002
+expect_error 400 WD-D014
 api GET /v1/audit/verify
 expect_status 200
 expect_json_eq 'd["ok"]' true
@@ -728,8 +729,9 @@ expect_error 413 WD-D007
 head -c 8000000 /dev/zero >"$OUT/zeros"
 api PUT /v1/components/examples.wordcount/policy --data-binary @"$OUT/zeros"
 expect_error 413 WD-D007
+# Transfer-Encoding is refused outright (only Content-Length frames a body): 400 WD-D014.
 api POST /v1/check/batch -H 'Transfer-Encoding: chunked' --data-binary @"$OUT/zeros"
-expect_error 413 WD-D007
+expect_error 400 WD-D014
 # Exactly max_body is accepted (and then judged on its content).
 python3 -c 'import sys; b = "{\"component\":\"examples.reader\",\"verb\":\"read\",\"target\":\"/x\"}"; sys.stdout.write(b + " " * (65536 - len(b)))' >"$OUT/exact.json"
 api POST /v1/check --data-binary @"$OUT/exact.json"

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -518,13 +520,14 @@ static void test_check(void **state)
     check(f, READER, "teleport", "/x");
     expect_decision(f, "deny", "invalid");
     assert_int_equal(records(f), before + 7);
-    /* Longer than any path: invalid, answered and recorded as valid JSON. */
+    /* At the bound (4096 bytes, longer than any path): invalid, answered and recorded as valid
+     * JSON. */
     char *huge = malloc(20001);
     assert_non_null(huge);
     huge[0] = '/';
     for (size_t i = 1; i < 20000; i++)
         huge[i] = i % 50 == 0 ? '/' : (char)('a' + i % 26);
-    huge[20000] = '\0';
+    huge[4096] = '\0';
     check(f, READER, "read", huge);
     expect_decision(f, "deny", "invalid");
     check(f, FETCH, "connect", huge + 1);
@@ -1312,6 +1315,154 @@ static void test_reload_while_state_held(void **state)
 
 /* ---- lockdown ----------------------------------------------------------------------------- */
 
+/* ---- bounds before the log, and the audit log's state (issue 12, items 11 and 13) ---------- */
+
+static char *filled(size_t n, char first, char fill)
+{
+    char *t = malloc(n + 1);
+    assert_non_null(t);
+    memset(t, fill, n);
+    t[0] = first;
+    t[n] = '\0';
+    return t;
+}
+
+/* A field longer than its bound is refused with 400 WD-D016 before anything is decided or
+ * recorded: an oversize target can no longer fake the audit-write alarm (it used to answer 503
+ * WD-D012 and count an audit write error). */
+static void test_oversize_fields(void **state)
+{
+    fx *f = *state;
+    uint64_t before = records(f);
+    char *big = filled(70000, '/', 'a');
+    char *body = check_body(READER, "read", big);
+    EXPECT(f, call(f, WDD_ROLE_READER, "POST", "/v1/check", body), 400, "WD-D016");
+    free(body);
+    big[4097] = '\0'; /* one past the bound */
+    body = check_body(READER, "read", big);
+    EXPECT(f, call(f, WDD_ROLE_READER, "POST", "/v1/check", body), 400, "WD-D016");
+    free(body);
+    char *verb = filled(33, 'r', 'e');
+    body = check_body(READER, verb, "/x");
+    EXPECT(f, call(f, WDD_ROLE_READER, "POST", "/v1/check", body), 400, "WD-D016");
+    free(body);
+    char *comp = filled(129, 'e', 'x');
+    body = check_body(comp, "read", "/x");
+    EXPECT(f, call(f, WDD_ROLE_READER, "POST", "/v1/check", body), 400, "WD-D016");
+    free(body);
+    /* In a batch: one oversize query refuses the whole batch. */
+    const char *const q[][2] = {{"read", HELLO}, {"read", big}};
+    body = batch_body(READER, 2, q, 2);
+    EXPECT(f, call(f, WDD_ROLE_READER, "POST", "/v1/check/batch", body), 400, "WD-D016");
+    free(body);
+    const char *const qv[][2] = {{verb, "/x"}};
+    body = batch_body(READER, 1, qv, 1);
+    EXPECT(f, call(f, WDD_ROLE_READER, "POST", "/v1/check/batch", body), 400, "WD-D016");
+    free(body);
+    body = batch_body(comp, 1, q, 1);
+    EXPECT(f, call(f, WDD_ROLE_READER, "POST", "/v1/check/batch", body), 400, "WD-D016");
+    free(body);
+    /* Other fields that reach a record: a grant's URI, an approval's justification. */
+    json_t *o = json_pack("{s:s, s:s, s:[s]}", "kind", "storage", "uri", big, "access", "read");
+    body = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    EXPECT(f, call(f, WDD_ROLE_ADMIN, "POST", "/v1/components/examples.reader/grants", body), 400,
+           "WD-D016");
+    free(body);
+    o = json_pack("{s:s, s:s, s:s, s:s}", "operation", "4cb35fd8691b14df8d728f9f45287e2d", "code",
+                  "000000", "approver", "alice", "justification", big);
+    body = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    EXPECT(f, call(f, WDD_ROLE_ADMIN, "POST", "/v1/overrides", body), 400, "WD-D016");
+    free(body);
+    free(big);
+    free(verb);
+    free(comp);
+    assert_int_equal(records(f), before);
+    /* No alarm, and still ready. */
+    EXPECT(f, call(f, WDD_ROLE_OPERATOR, "GET", "/metrics", NULL), 200, NULL);
+    expect_line(f, "warden_audit_write_errors_total{tenant=\"demo\"} 0");
+    expect_line(f, "warden_audit_failing{tenant=\"demo\"} 0");
+    EXPECT(f, call(f, 0, "GET", "/ready", NULL), 200, NULL);
+}
+
+/* A log that really cannot write (the file size limit makes every write fail, as a full disk
+ * does): the check is refused 503 WD-D012 and counted, /ready says so and tells the tenant's own
+ * client since when, /metrics shows it. */
+static void test_audit_failure_shown(void **state)
+{
+    fx *f = *state;
+    EXPECT(f, call(f, WDD_ROLE_READER, "GET", "/ready", NULL), 200, NULL);
+    json_t *audit = json_object_get(json_object_get(f->j, "tenant"), "audit");
+    assert_string_equal(str(audit, "state"), "ok");
+    assert_true(json_is_null(json_object_get(audit, "failing_since")));
+
+    struct rlimit saved;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &saved), 0);
+    void (*old)(int) = signal(SIGXFSZ, SIG_IGN);
+    struct rlimit tiny = {1, saved.rlim_max};
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &tiny), 0);
+    char *body = check_body(READER, "read", HELLO);
+    unsigned st = call(f, WDD_ROLE_READER, "POST", "/v1/check", body);
+    free(body);
+    char code[16];
+    snprintf(code, sizeof(code), "%s", err_code(f));
+    unsigned ready = call(f, 0, "GET", "/ready", NULL);
+    char ready_code[16];
+    snprintf(ready_code, sizeof(ready_code), "%s", err_code(f));
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved), 0);
+    signal(SIGXFSZ, old);
+    assert_int_equal(st, 503);
+    assert_string_equal(code, "WD-D012");
+    assert_int_equal(ready, 503);
+    assert_string_equal(ready_code, "WD-D012");
+    /* An anonymous peer learns only that the service is not ready. */
+    assert_null(json_object_get(f->j, "tenant"));
+
+    EXPECT(f, call(f, WDD_ROLE_OPERATOR, "GET", "/metrics", NULL), 200, NULL);
+    expect_line(f, "warden_audit_write_errors_total{tenant=\"demo\"} 1");
+    int broken = 0;
+    wdd_state *s = wdd_state_acquire(f->d);
+    wd_audit_next_seq(s->tenants[0].audit, &broken);
+    wdd_state_release(f->d, s);
+    if (broken) { /* a writer that recovers by itself may already be writing again */
+        expect_line(f, "warden_audit_failing{tenant=\"demo\"} 1");
+        EXPECT(f, call(f, WDD_ROLE_READER, "GET", "/ready", NULL), 503, "WD-D012");
+        audit = json_object_get(json_object_get(f->j, "tenant"), "audit");
+        assert_string_equal(str(audit, "state"), "failing");
+        assert_true(json_is_string(json_object_get(audit, "failing_since")));
+    }
+}
+
+/* The audit state as the metrics keep it: the first failure seen is "since", a look that finds
+ * the log writing again is a recovery, and nothing sticks. */
+static void test_audit_state_transitions(void **state)
+{
+    (void)state;
+    wdd_metrics *m = NULL;
+    assert_int_equal(wdd_metrics_new(&m), 0);
+    wdd_tenant_metrics *t = wdd_metrics_tenant(m, "demo");
+    uint64_t since, recovered, n;
+    wdd_metrics_audit_state(t, false, 50);
+    wdd_metrics_audit_get(t, &since, &recovered, &n);
+    assert_true(since == 0 && recovered == 0 && n == 0);
+    wdd_metrics_audit_state(t, true, 100);
+    wdd_metrics_audit_state(t, true, 200);
+    wdd_metrics_audit_get(t, &since, &recovered, &n);
+    assert_true(since == 100 && recovered == 0 && n == 0);
+    wdd_metrics_audit_state(t, false, 300);
+    wdd_metrics_audit_get(t, &since, &recovered, &n);
+    assert_true(since == 0 && recovered == 300 && n == 1);
+    wdd_metrics_audit_state(t, true, 400);
+    wd_buf b = WD_BUF_INIT;
+    wdd_metrics_render(m, &b, NULL, NULL, NULL);
+    assert_non_null(strstr(b.data, "\nwarden_audit_failing{tenant=\"demo\"} 1\n"));
+    assert_non_null(strstr(b.data, "\nwarden_audit_failing_since_seconds{tenant=\"demo\"} 400\n"));
+    assert_non_null(strstr(b.data, "\nwarden_audit_recoveries_total{tenant=\"demo\"} 1\n"));
+    wd_buf_free(&b);
+    wdd_metrics_free(m);
+}
+
 static void test_ready_and_lockdown(void **state)
 {
     fx *f = *state;
@@ -1404,6 +1555,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reload_unloadable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reload_while_state_held, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ready_and_lockdown, setup_baseline, teardown),
+        cmocka_unit_test_setup_teardown(test_oversize_fields, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_failure_shown, setup, teardown),
+        cmocka_unit_test(test_audit_state_transitions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
