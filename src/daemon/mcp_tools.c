@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "daemon/args.h"
+#include "daemon/api.h"
 #include "daemon/mcp_int.h"
 #include "util/error.h"
 #include "util/timeutil.h"
@@ -84,6 +85,12 @@ static const char *arg_string(json_t *args, const char *key, bool required, char
     if (!json_is_string(v) || json_string_length(v) == 0 ||
         strlen(json_string_value(v)) != json_string_length(v)) {
         snprintf(why, size, "\"%s\" must be a non-empty string", key);
+        return NULL;
+    }
+    /* The bounds of the HTTP API: what reaches an audit record is never oversize, so a failure
+     * to record it is always the log's (WD-D016 there). */
+    if (json_string_length(v) > wdd_field_max(key)) {
+        snprintf(why, size, "\"%s\" is longer than %zu bytes (WD-D016)", key, wdd_field_max(key));
         return NULL;
     }
     return json_string_value(v);
@@ -262,7 +269,9 @@ static void tool_check(request *r, json_t *args)
             reply_structured(r, c.out, c.error != 0);
         } else {
             json_decref(c.out);
-            if (rc == WD_EIO) /* nothing is answered that the log could not record */
+            /* Nothing is answered that the log could not record; only a log that stopped
+             * taking records raises the alarm. */
+            if (rc == WD_EIO && wdd_audit_failed(t->audit))
                 wdd_metrics_audit_error(t->metrics);
             wdd_mcp_engine_failure(r, rc);
         }

@@ -151,6 +151,10 @@ step "$(call 20 warden_grant '{"component": "examples.reader", "kind": "storage"
 S_BAD_GRANT=$N
 step "$(call 21 warden_check '{"component": "no.such.component", "verb": "read", "target": "/x"}')"
 S_NO_COMPONENT=$N
+# A target over its bound is the caller's mistake, refused before anything is decided or
+# recorded: never an audit failure.
+step "$(call 24 warden_check "{\"component\": \"examples.reader\", \"verb\": \"read\", \"target\": \"/$(head -c 70000 /dev/zero | tr '\0' a)\"}")"
+S_OVERSIZE=$N
 step '{"raw": "[{\"jsonrpc\": \"2.0\", \"id\": 22, \"method\": \"ping\"}]"}'
 S_BATCH=$N
 step '{"raw_hex": "7b226a736f6e727063223a22322e30222c226964223a32332c226d6574686f64223a2270696e67222c2278223a22ff227d"}'
@@ -230,6 +234,8 @@ mcp_eq "$S_BAD_GRANT" 'r["result"]["isError"]' true
 mcp_eq "$S_BAD_GRANT" '"access" in text()' true
 mcp_eq "$S_NO_COMPONENT" 'r["result"]["isError"]' true
 mcp_eq "$S_NO_COMPONENT" '"no.such.component" in text()' true
+mcp_eq "$S_OVERSIZE" 'r["result"]["isError"]' true
+mcp_eq "$S_OVERSIZE" 'text()' 'invalid arguments: "target" is longer than 4096 bytes (WD-D016)'
 mcp_eq "$S_BATCH" 'r["error"]["code"]' -32600
 mcp_eq "$S_BATCH" '"batch" in r["error"]["message"]' true
 mcp_eq "$S_UTF8" 'r["error"]["code"]' -32700

@@ -1432,6 +1432,23 @@ static void test_audit_failure_shown(void **state)
         assert_string_equal(str(audit, "state"), "failing");
         assert_true(json_is_string(json_object_get(audit, "failing_since")));
     }
+
+    /* Space is back: the writer recovers by itself (it retries at most once a second), and
+     * wardend is ready again with no restart, saying when it recovered. */
+    unsigned again = 0;
+    for (int i = 0; i < 100 && again != 200; i++) {
+        body = check_body(READER, "read", HELLO);
+        again = call(f, WDD_ROLE_READER, "POST", "/v1/check", body);
+        free(body);
+        if (again != 200)
+            usleep(100 * 1000);
+    }
+    assert_int_equal(again, 200);
+    EXPECT(f, call(f, WDD_ROLE_READER, "GET", "/ready", NULL), 200, NULL);
+    audit = json_object_get(json_object_get(f->j, "tenant"), "audit");
+    assert_string_equal(str(audit, "state"), "ok");
+    assert_true(json_is_string(json_object_get(audit, "recovered_at")));
+    assert_true(json_integer_value(json_object_get(audit, "recoveries")) >= 1);
 }
 
 /* The audit state as the metrics keep it: the first failure seen is "since", a look that finds
