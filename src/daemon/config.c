@@ -12,7 +12,7 @@
 
 #include "daemon/config_int.h"
 #include "policy/netaddr.h"
-#include "policy/units.h"
+#include "util/units.h"
 #include "util/ascii.h"
 #include "util/path.h"
 

@@ -9,8 +9,8 @@
 #include <stddef.h>
 
 #include "daemon/config.h"
-#include "policy/yaml_check.h"
-#include "policy/yaml_tree.h"
+#include "yaml/yaml_check.h"
+#include "yaml/yaml_tree.h"
 #include "util/arena.h"
 
 /* Stable ids (docs/config.md): once released, an id keeps its meaning. */

@@ -15,8 +15,6 @@
 #include "crypto/crypto.h"
 #include "policy/codes.h"
 #include "policy/policy_int.h"
-#include "policy/yaml_check.h"
-#include "policy/yaml_tree.h"
 #include "registry/codes.h"
 #include "registry/contract_int.h"
 #include "registry/semver.h"
@@ -32,6 +30,8 @@
 #include "util/secure.h"
 #include "util/utf8.h"
 #include "warden/contract.h"
+#include "yaml/yaml_check.h"
+#include "yaml/yaml_tree.h"
 
 struct wd_contract {
     wd_arena arena;

@@ -1,7 +1,7 @@
 /* units.c: exact parsing of resource quantities. Integers only, never floating point, so that
  * "0.1" cores is exactly 100 millicores and every overflow is caught where it happens. A fraction
  * is kept as its digit text and scaled digit by digit, so its length never limits exactness. */
-#include "policy/units.h"
+#include "util/units.h"
 #include "util/ascii.h"
 
 #define CPU_MAX_MILLICORES UINT64_C(1000000000) /* one million cores */
