@@ -1,4 +1,5 @@
-/* policy.c: loading (read, check encoding, parse, compile), freeing, inspection and names. */
+/* policy.c: loading (read, check encoding, parse, compile), freeing and inspection. It calls
+ * down into parse.c and compile.c; the names of accesses and effects are names.c's. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,30 +13,6 @@
 #include "util/file.h"
 #include "util/path.h"
 #include "util/utf8.h"
-
-static const char *const access_names[WD_ACCESS_BITS] = {"read", "write", "execute", "create",
-                                                         "delete"};
-
-const char *wd_access_name(unsigned access)
-{
-    int i = wd_access_index(access);
-    return i < 0 ? "?" : access_names[i];
-}
-
-int wd_access_parse(const char *name, unsigned *out)
-{
-    for (int i = 0; i < WD_ACCESS_BITS; i++)
-        if (!strcmp(name, access_names[i])) {
-            *out = 1u << i;
-            return 0;
-        }
-    return wd_fail(WD_EINVAL, "unknown access \"%.64s\"", name);
-}
-
-const char *wd_effect_name(wd_effect effect)
-{
-    return effect == WD_ALLOW ? "allow" : "deny";
-}
 
 /* Sets the thread's last error from the first error this load added to diags. */
 static int fail_from_diags(const wd_diagnostics *diags, size_t first, int code)
