@@ -33,42 +33,25 @@ static void reply_structured(request *r, json_t *structured, bool is_error)
 
 /* ---- arguments -------------------------------------------------------------------------- */
 
-/* args[key] as a non-empty string without NUL; NULL (with why filled) when it is missing but
- * required, or of the wrong type. */
+/* The shared readers (args.h), worded as the tools word a refusal. */
 static const char *arg_string(json_t *args, const char *key, bool required, char *why, size_t size)
 {
-    json_t *v = args ? json_object_get(args, key) : NULL;
-    if (!v && !required)
-        return NULL;
-    if (!json_is_string(v) || json_string_length(v) == 0 ||
-        strlen(json_string_value(v)) != json_string_length(v)) {
+    wdd_arg_error e;
+    const char *v = wdd_arg_string(args, key, required, wdd_field_max(key), &e);
+    if (e.fault == WDD_ARG_TOO_LONG)
+        snprintf(why, size, "\"%s\" is longer than %zu bytes (WD-D016)", key, e.max);
+    else if (e.fault)
         snprintf(why, size, "\"%s\" must be a non-empty string", key);
-        return NULL;
-    }
-    /* The bounds of the HTTP API: what reaches an audit record is never oversize, so a failure
-     * to record it is always the log's (WD-D016 there). */
-    if (json_string_length(v) > wdd_field_max(key)) {
-        snprintf(why, size, "\"%s\" is longer than %zu bytes (WD-D016)", key, wdd_field_max(key));
-        return NULL;
-    }
-    return json_string_value(v);
+    return v;
 }
 
 static bool only_keys(json_t *args, const char *const *allowed, char *why, size_t size)
 {
-    const char *key;
-    json_t *v;
-    json_object_foreach(args, key, v)
-    {
-        bool ok = false;
-        for (size_t i = 0; allowed[i] && !ok; i++)
-            ok = strcmp(key, allowed[i]) == 0;
-        if (!ok) {
-            snprintf(why, size, "unknown argument \"%.64s\"", key);
-            return false;
-        }
-    }
-    return true;
+    wdd_arg_error e;
+    if (wdd_arg_only_keys(args, allowed, &e))
+        return true;
+    snprintf(why, size, "unknown argument \"%.64s\"", e.key);
+    return false;
 }
 
 /* ---- warden's own tools ----------------------------------------------------------------- */
