@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/mcp.h"
 #include "daemon/mcp_rpc.h"
 #include "daemon/mcp_tools.h"
 #include "util/error.h"

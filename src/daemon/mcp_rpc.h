@@ -12,7 +12,8 @@
 
 #include <jansson.h>
 
-#include "daemon/mcp.h"
+#include "daemon/config.h"
+#include "daemon/daemon.h"
 #include "warden/engine.h"
 
 /* JSON-RPC 2.0's codes, and MCP's for a revision the server does not speak. -32002 (used by
