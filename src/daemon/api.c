@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "daemon/api_int.h"
+#include "daemon/args.h"
 #include "util/json.h"
 #include "util/utf8.h"
 #include <stdlib.h>
@@ -122,39 +123,28 @@ bool wdd_audit_failed(wd_audit *log)
 
 const char *wdd_api_string(json_t *obj, const char *key, bool required, wdd_response *resp)
 {
-    json_t *v = json_object_get(obj, key);
-    if (!v && !required)
-        return NULL;
-    if (!json_is_string(v) || json_string_length(v) == 0 ||
-        strlen(json_string_value(v)) != json_string_length(v)) {
-        wdd_api_error(resp, 400, WDD_E_FIELD, "\"%s\" must be a non-empty string without NUL", key);
-        return NULL;
+    wdd_arg_error e;
+    const char *v = wdd_arg_string(obj, key, required, wdd_field_max(key), &e);
+    if (e.fault) {
+        if (e.fault == WDD_ARG_TOO_LONG)
+            wdd_api_error(resp, 400, WDD_E_FIELD_TOO_LONG, "\"%s\" is longer than %zu bytes", key,
+                          e.max);
+        else
+            wdd_api_error(resp, 400, WDD_E_FIELD, "\"%s\" must be a non-empty string without NUL",
+                          key);
     }
-    size_t max = wdd_field_max(key);
-    if (json_string_length(v) > max) {
-        wdd_api_error(resp, 400, WDD_E_FIELD_TOO_LONG, "\"%s\" is longer than %zu bytes", key, max);
-        return NULL;
-    }
-    return json_string_value(v);
+    return v;
 }
 
 bool wdd_api_only_keys(json_t *obj, const char *const *allowed, wdd_response *resp)
 {
-    const char *key;
-    json_t *v;
-    json_object_foreach(obj, key, v)
-    {
-        bool ok = false;
-        for (size_t i = 0; allowed[i] && !ok; i++)
-            ok = strcmp(key, allowed[i]) == 0;
-        if (!ok) {
-            char shown[80];
-            snprintf(shown, sizeof(shown), "%s", key);
-            wdd_api_error(resp, 400, WDD_E_FIELD, "unknown field \"%s\"", shown);
-            return false;
-        }
-    }
-    return true;
+    wdd_arg_error e;
+    if (wdd_arg_only_keys(obj, allowed, &e))
+        return true;
+    char shown[80];
+    snprintf(shown, sizeof(shown), "%s", e.key);
+    wdd_api_error(resp, 400, WDD_E_FIELD, "unknown field \"%s\"", shown);
+    return false;
 }
 
 void wdd_api_json(wdd_response *resp, unsigned status, json_t *j)

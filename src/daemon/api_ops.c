@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "daemon/api_int.h"
-#include "policy/units.h"
+#include "util/units.h"
 
 void wdd_api_invoke(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_response *resp)
 {

@@ -1,5 +1,6 @@
 /* args.c: request arguments shared by the HTTP API and MCP (args.h). */
 #include <stdio.h>
+#include <string.h>
 
 #include "daemon/args.h"
 #include "warden/policy.h"
@@ -23,6 +24,44 @@ bool wdd_args_access(json_t *access, bool required, unsigned *bits, char *why, s
             return false;
         }
         *bits |= bit;
+    }
+    return true;
+}
+
+const char *wdd_arg_string(json_t *obj, const char *key, bool required, size_t max,
+                           wdd_arg_error *err)
+{
+    json_t *v = json_object_get(obj, key);
+    *err = (wdd_arg_error){.key = key};
+    if (!v && !required)
+        return NULL;
+    if (!json_is_string(v) || json_string_length(v) == 0 ||
+        strlen(json_string_value(v)) != json_string_length(v)) {
+        *err = (wdd_arg_error){.fault = WDD_ARG_NOT_STRING, .key = key};
+        return NULL;
+    }
+    /* What reaches an audit record is never oversize, so a failure to record it is always the
+     * log's (WD-D016). */
+    if (json_string_length(v) > max) {
+        *err = (wdd_arg_error){.fault = WDD_ARG_TOO_LONG, .key = key, .max = max};
+        return NULL;
+    }
+    return json_string_value(v);
+}
+
+bool wdd_arg_only_keys(json_t *obj, const char *const *allowed, wdd_arg_error *err)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        bool ok = false;
+        for (size_t i = 0; allowed[i] && !ok; i++)
+            ok = strcmp(key, allowed[i]) == 0;
+        if (!ok) {
+            *err = (wdd_arg_error){.fault = WDD_ARG_UNKNOWN, .key = key};
+            return false;
+        }
     }
     return true;
 }

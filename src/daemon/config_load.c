@@ -20,7 +20,7 @@
 #include "util/file.h"
 #include "util/path.h"
 #include "util/secure.h"
-#include "util/utf8.h"
+#include "util/text.h"
 
 /* ---- loading --------------------------------------------------------------------------------- */
 
@@ -57,17 +57,9 @@ static int parse_config(config_box **out, const char *data, size_t len, const ch
                     "configuration is %zu bytes; the limit is %d bytes", len, MAX_FILE);
         return WD_EPOLICY;
     }
-    if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3))
-        data += 3, len -= 3;
-    size_t bad;
-    if (!wd_utf8_valid(data, len, &bad)) {
-        unsigned line, col;
-        wd_utf8_position(data, bad, &line, &col);
-        wd_diag_add(diags, WD_DIAG_ERROR, WDD_C_UTF8, display, line, col,
-                    data[bad] ? "not valid UTF-8 (byte 0x%02x)" : "NUL byte in the text%.0u",
-                    (unsigned)(unsigned char)data[bad]);
+    const wd_text_source src = {.id = WDD_C_UTF8, .display = display, .what = "the text"};
+    if (wd_text_check(&data, &len, &src, diags) != 0)
         return WD_EPOLICY;
-    }
     config_box *box = calloc(1, sizeof(*box));
     if (!box)
         return WD_ENOMEM;

@@ -1,4 +1,4 @@
-/* config_tenants.c: the tenants of wardend's configuration (config_int.h): each tenant's keys,
+/* config_tenants.c: the tenants of wardend's configuration (config_tenants.h): each tenant's keys,
  * its clients and its lists, then what no two tenants may share.
  *
  * Tenants are isolated by construction: no two may share a store, a log, keys or a client, and
@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/config_int.h"
+#include "daemon/config_tenants.h"
+#include "daemon/config_value.h"
 #include "util/ascii.h"
 #include "util/cursor.h"
 #include "util/path.h"

@@ -16,8 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon/mcp_int.h"
-#include "util/buf.h"
+#include "daemon/mcp.h"
+#include "daemon/mcp_rpc.h"
+#include "daemon/mcp_tools.h"
 #include "util/error.h"
 #include "util/utf8.h"
 
@@ -36,16 +37,6 @@ static const char *const legacy_versions[] = {"2025-11-25", "2025-06-18"};
 
 /* ---- the session ------------------------------------------------------------------------ */
 
-void wdd_mcp_note(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("wardend: mcp: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
 /* What the client sent, fit for a log line: control characters (an ESC could rewrite the
  * operator's terminal) become '?', and it is cut at size - 1 bytes. */
 static const char *shown(const char *s, char *buf, size_t size)
@@ -57,92 +48,6 @@ static const char *shown(const char *s, char *buf, size_t size)
         buf[n] = (unsigned char)s[n] < 0x20 || s[n] == 0x7f ? '?' : s[n];
     buf[n] = '\0';
     return buf;
-}
-
-/* A JSON string from bytes that may not be UTF-8 (file names, messages quoting them): bytes
- * that are not become "\xNN" rather than losing the whole string. */
-json_t *wdd_mcp_jstrn(const char *s, size_t len)
-{
-    size_t bad;
-    if (wd_utf8_valid(s, len, &bad))
-        return json_stringn(s, len);
-    wd_buf b = WD_BUF_INIT;
-    wd_utf8_escape(&b, s, len);
-    json_t *j = b.oom ? NULL : json_stringn(b.data, b.len);
-    wd_buf_free(&b);
-    return j;
-}
-
-json_t *wdd_mcp_jstr(const char *s)
-{
-    return wdd_mcp_jstrn(s ? s : "", s ? strlen(s) : 0);
-}
-
-static void write_all(session *s, const char *p, size_t n)
-{
-    while (n && !s->out_error) {
-        ssize_t w = write(s->out_fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            s->out_error = w < 0 ? errno : EIO;
-            return;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
-/* One message, one line: jansson escapes every control character inside strings, so the
- * compact form never holds a newline. */
-static void send_msg(session *s, json_t *msg)
-{
-    char *text = msg ? json_dumps(msg, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(msg);
-    if (!text) {
-        static const char oom[] = "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32603,"
-                                  "\"message\":\"out of memory\"}}\n";
-        write_all(s, oom, sizeof(oom) - 1);
-        return;
-    }
-    write_all(s, text, strlen(text));
-    write_all(s, "\n", 1);
-    free(text);
-}
-
-void wdd_mcp_reply_error(session *s, json_t *id, int code, json_t *data, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    json_t *err = json_pack("{s:i, s:o}", "code", code, "message", wdd_mcp_jstr(msg));
-    if (err && data)
-        json_object_set_new(err, "data", data);
-    else
-        json_decref(data);
-    send_msg(s, json_pack("{s:s, s:O?, s:o}", "jsonrpc", "2.0", "id", id, "error", err));
-}
-
-static json_t *server_info(void)
-{
-    return json_pack("{s:s, s:s, s:s}", "name", "wardend", "title", "warden", "version",
-                     WD_VERSION_STRING);
-}
-
-void wdd_mcp_reply(request *r, json_t *result)
-{
-    if (result && r->modern) {
-        json_object_set_new(result, "resultType", json_string("complete"));
-        json_t *meta = json_object_get(result, "_meta");
-        if (!meta) {
-            meta = json_object();
-            json_object_set_new(result, "_meta", meta);
-        }
-        json_object_set_new(meta, META_SERVER, server_info());
-    }
-    send_msg(r->s, json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", r->id, "result", result));
 }
 
 /* ---- methods ------------------------------------------------------------------------------ */
@@ -160,8 +65,8 @@ static void discover(request *r)
     r->modern = true;
     wdd_mcp_reply(r, json_pack("{s:o, s:{s:{}}, s:o, s:s, s:i, s:s}", "supportedVersions",
                                supported_versions(), "capabilities", "tools", "serverInfo",
-                               server_info(), "instructions", INSTRUCTIONS, "ttlMs", 3600000,
-                               "cacheScope", "public"));
+                               wdd_mcp_server_info(), "instructions", INSTRUCTIONS, "ttlMs",
+                               3600000, "cacheScope", "public"));
 }
 
 static void initialize(request *r, json_t *params)
@@ -195,8 +100,8 @@ static void initialize(request *r, json_t *params)
                  shown(json_string_value(json_object_get(info, "version")), b, sizeof(b)),
                  shown(json_string_value(want), c, sizeof(c)), s->legacy);
     wdd_mcp_reply(r, json_pack("{s:s, s:{s:{}}, s:o, s:s}", "protocolVersion", s->legacy,
-                               "capabilities", "tools", "serverInfo", server_info(), "instructions",
-                               INSTRUCTIONS));
+                               "capabilities", "tools", "serverInfo", wdd_mcp_server_info(),
+                               "instructions", INSTRUCTIONS));
 }
 
 /* A request in the stateless 2026-07-28 revision: everything it needs is in it. */

@@ -1,4 +1,4 @@
-/* mcp_plugins.c: the tenant's plugins as MCP tools (mcp_int.h): their tool names, their
+/* mcp_plugins.c: the tenant's plugins as MCP tools (mcp_plugins.h): their tool names, their
  * descriptions as describe() gives them, and a call run through the engine in a fresh sandbox.
  *
  * The plugins are read from the tenant's engine afresh for every request, never cached, so a
@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
-#include "daemon/mcp_int.h"
+#include "daemon/mcp_plugins.h"
+#include "daemon/mcp_rpc.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/utf8.h"

@@ -1,7 +1,6 @@
-/* mcp_tools.c: the MCP server's tools (mcp_int.h): tools/list and tools/call, the form of a
- * tool's result, and warden's own tools: warden_check, warden_policy_get, warden_grant and
- * warden_revoke. The plugins offered as tools are mcp_plugins.c's; both kinds share the result
- * form and the tenant and role checks kept here. */
+/* mcp_tools.c: the MCP server's tools (mcp_tools.h): tools/list and tools/call, and warden's
+ * own tools: warden_check, warden_policy_get, warden_grant and warden_revoke. The plugins
+ * offered as tools are mcp_plugins.c's; both answer through mcp_rpc.c. */
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,40 +9,13 @@
 
 #include "daemon/args.h"
 #include "daemon/api.h"
-#include "daemon/mcp_int.h"
+#include "daemon/mcp_plugins.h"
+#include "daemon/mcp_rpc.h"
+#include "daemon/mcp_tools.h"
 #include "util/error.h"
 #include "util/timeutil.h"
 
 /* ---- tool results ----------------------------------------------------------------------- */
-
-json_t *wdd_mcp_text_block(json_t *text)
-{
-    return json_pack("{s:s, s:o}", "type", "text", "text", text);
-}
-
-/* A tool result: the text blocks, structured content (may be NULL), and whether the tool
- * failed. Failures of the tool itself are results, not protocol errors, so the model sees
- * them and can correct its call. */
-static void reply_tool(request *r, json_t *content, json_t *structured, bool is_error)
-{
-    json_t *res = json_pack("{s:o, s:b}", "content", content, "isError", is_error);
-    if (res && structured)
-        json_object_set_new(res, "structuredContent", structured);
-    else
-        json_decref(structured);
-    wdd_mcp_reply(r, res);
-}
-
-static void tool_error(request *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tool_error(request *r, const char *fmt, ...)
-{
-    char msg[1200];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    reply_tool(r, json_pack("[o]", wdd_mcp_text_block(wdd_mcp_jstr(msg))), NULL, true);
-}
 
 /* Structured content and, as the specification asks, the same as serialized JSON text. */
 static void reply_structured(request *r, json_t *structured, bool is_error)
@@ -54,83 +26,31 @@ static void reply_structured(request *r, json_t *structured, bool is_error)
         wdd_mcp_reply_error(r->s, r->id, RPC_INTERNAL_ERROR, NULL, "out of memory");
         return;
     }
-    reply_tool(r, json_pack("[o]", wdd_mcp_text_block(json_string(text))), structured, is_error);
+    wdd_mcp_reply_tool(r, json_pack("[o]", wdd_mcp_text_block(json_string(text))), structured,
+                       is_error);
     free(text);
-}
-
-/* The engine's last error as a tool failure, except what only the server could fix (memory,
- * a log or store that cannot be written): those are the server's errors, not the call's. */
-void wdd_mcp_engine_failure(request *r, int rc)
-{
-    const wd_error *e = wd_error_last();
-    if (rc == WD_ENOMEM || rc == WD_EIO) {
-        wdd_mcp_reply_error(r->s, r->id, RPC_INTERNAL_ERROR, NULL, "%s", e->message);
-        return;
-    }
-    if (e->id && e->id[0])
-        tool_error(r, "%s: %s", e->id, e->message);
-    else
-        tool_error(r, "%s: %s", wd_strerror(rc), e->message);
 }
 
 /* ---- arguments -------------------------------------------------------------------------- */
 
-/* args[key] as a non-empty string without NUL; NULL (with why filled) when it is missing but
- * required, or of the wrong type. */
+/* The shared readers (args.h), worded as the tools word a refusal. */
 static const char *arg_string(json_t *args, const char *key, bool required, char *why, size_t size)
 {
-    json_t *v = args ? json_object_get(args, key) : NULL;
-    if (!v && !required)
-        return NULL;
-    if (!json_is_string(v) || json_string_length(v) == 0 ||
-        strlen(json_string_value(v)) != json_string_length(v)) {
+    wdd_arg_error e;
+    const char *v = wdd_arg_string(args, key, required, wdd_field_max(key), &e);
+    if (e.fault == WDD_ARG_TOO_LONG)
+        snprintf(why, size, "\"%s\" is longer than %zu bytes (WD-D016)", key, e.max);
+    else if (e.fault)
         snprintf(why, size, "\"%s\" must be a non-empty string", key);
-        return NULL;
-    }
-    /* The bounds of the HTTP API: what reaches an audit record is never oversize, so a failure
-     * to record it is always the log's (WD-D016 there). */
-    if (json_string_length(v) > wdd_field_max(key)) {
-        snprintf(why, size, "\"%s\" is longer than %zu bytes (WD-D016)", key, wdd_field_max(key));
-        return NULL;
-    }
-    return json_string_value(v);
+    return v;
 }
 
 static bool only_keys(json_t *args, const char *const *allowed, char *why, size_t size)
 {
-    const char *key;
-    json_t *v;
-    json_object_foreach(args, key, v)
-    {
-        bool ok = false;
-        for (size_t i = 0; allowed[i] && !ok; i++)
-            ok = strcmp(key, allowed[i]) == 0;
-        if (!ok) {
-            snprintf(why, size, "unknown argument \"%.64s\"", key);
-            return false;
-        }
-    }
-    return true;
-}
-
-/* ---- the tenant ------------------------------------------------------------------------- */
-
-wdd_tenant_rt *wdd_mcp_tenant_of(request *r, wdd_state *st)
-{
-    wdd_tenant_rt *t = wdd_state_tenant(st, r->s->tenant);
-    if (!t)
-        wdd_mcp_reply_error(r->s, r->id, RPC_INTERNAL_ERROR, NULL,
-                            "tenant %s is no longer configured (the configuration was reloaded)",
-                            r->s->tenant);
-    return t;
-}
-
-bool wdd_mcp_allowed(request *r, const char *tool, wdd_role need)
-{
-    if (r->s->role >= need)
+    wdd_arg_error e;
+    if (wdd_arg_only_keys(args, allowed, &e))
         return true;
-    tool_error(r, "forbidden: %s needs the %s role (this client is %s)", tool, wdd_role_name(need),
-               wdd_role_name(r->s->role));
+    snprintf(why, size, "unknown argument \"%.64s\"", e.key);
     return false;
 }
 
@@ -251,7 +171,7 @@ static void tool_check(request *r, json_t *args)
         !(comp = arg_string(args, "component", true, why, sizeof(why))) ||
         !(verb = arg_string(args, "verb", true, why, sizeof(why))) ||
         !(target = arg_string(args, "target", true, why, sizeof(why)))) {
-        tool_error(r, "invalid arguments: %s", why);
+        wdd_mcp_tool_error(r, "invalid arguments: %s", why);
         return;
     }
     wdd_daemon *d = r->s->d;
@@ -303,7 +223,7 @@ static void tool_policy_get(request *r, json_t *args)
     const char *comp = NULL;
     if (!only_keys(args, keys, why, sizeof(why)) ||
         !(comp = arg_string(args, "component", true, why, sizeof(why)))) {
-        tool_error(r, "invalid arguments: %s", why);
+        wdd_mcp_tool_error(r, "invalid arguments: %s", why);
         return;
     }
     wdd_state *st = wdd_state_acquire(r->s->d);
@@ -359,7 +279,7 @@ static void change(request *r, json_t *args, bool revoke)
     wd_grant g = {0, NULL, 0};
     const char *comp = NULL;
     if (!parse_grant(args, revoke, &g, &comp, why, sizeof(why))) {
-        tool_error(r, "invalid arguments: %s", why);
+        wdd_mcp_tool_error(r, "invalid arguments: %s", why);
         return;
     }
     wdd_daemon *d = r->s->d;

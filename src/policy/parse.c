@@ -12,12 +12,12 @@
 #include "policy/codes.h"
 #include "policy/netaddr.h"
 #include "policy/policy_int.h"
-#include "policy/units.h"
-#include "policy/yaml_check.h"
-#include "policy/yaml_tree.h"
 #include "util/buf.h"
 #include "util/diag.h"
 #include "util/path.h"
+#include "util/units.h"
+#include "yaml/yaml_check.h"
+#include "yaml/yaml_tree.h"
 
 typedef struct {
     wd_ycheck ck; /* diagnostics, error count, out-of-memory flag */

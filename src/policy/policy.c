@@ -1,4 +1,5 @@
-/* policy.c: loading (read, check encoding, parse, compile), freeing, inspection and names. */
+/* policy.c: loading (read, check encoding, parse, compile), freeing and inspection. It calls
+ * down into parse.c and compile.c; the names of accesses and effects are names.c's. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,31 +12,7 @@
 #include "util/error.h"
 #include "util/file.h"
 #include "util/path.h"
-#include "util/utf8.h"
-
-static const char *const access_names[WD_ACCESS_BITS] = {"read", "write", "execute", "create",
-                                                         "delete"};
-
-const char *wd_access_name(unsigned access)
-{
-    int i = wd_access_index(access);
-    return i < 0 ? "?" : access_names[i];
-}
-
-int wd_access_parse(const char *name, unsigned *out)
-{
-    for (int i = 0; i < WD_ACCESS_BITS; i++)
-        if (!strcmp(name, access_names[i])) {
-            *out = 1u << i;
-            return 0;
-        }
-    return wd_fail(WD_EINVAL, "unknown access \"%.64s\"", name);
-}
-
-const char *wd_effect_name(wd_effect effect)
-{
-    return effect == WD_ALLOW ? "allow" : "deny";
-}
+#include "util/text.h"
 
 /* Sets the thread's last error from the first error this load added to diags. */
 static int fail_from_diags(const wd_diagnostics *diags, size_t first, int code)
@@ -67,21 +44,9 @@ static int load(wd_policy **out, const char *data, size_t len, const char *displ
                     "policy is %zu bytes; the limit is %u bytes", len, WD_POLICY_MAX_FILE_SIZE);
         return fail_from_diags(diags, first, WD_EPOLICY);
     }
-    /* A UTF-8 byte order mark is allowed (YAML 1.2 permits it; editors write it) and is not
-     * part of the text: columns on line 1 count from after it. */
-    if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
-        data += 3;
-        len -= 3;
-    }
-    size_t bad;
-    if (!wd_utf8_valid(data, len, &bad)) {
-        unsigned line, col;
-        wd_utf8_position(data, bad, &line, &col);
-        wd_diag_add(diags, WD_DIAG_ERROR, WD_P_UTF8, display, line, col,
-                    data[bad] ? "not valid UTF-8 (byte 0x%02x)" : "NUL byte in policy text%.0u",
-                    (unsigned)(unsigned char)data[bad]);
+    const wd_text_source src = {.id = WD_P_UTF8, .display = display, .what = "policy text"};
+    if (wd_text_check(&data, &len, &src, diags) != 0)
         return fail_from_diags(diags, first, WD_EPOLICY);
-    }
 
     wd_policy *p = calloc(1, sizeof(*p));
     if (!p)

@@ -15,8 +15,6 @@
 #include "crypto/crypto.h"
 #include "policy/codes.h"
 #include "policy/policy_int.h"
-#include "policy/yaml_check.h"
-#include "policy/yaml_tree.h"
 #include "registry/codes.h"
 #include "registry/contract_int.h"
 #include "registry/semver.h"
@@ -30,8 +28,10 @@
 #include "util/json.h"
 #include "util/path.h"
 #include "util/secure.h"
-#include "util/utf8.h"
+#include "util/text.h"
 #include "warden/contract.h"
+#include "yaml/yaml_check.h"
+#include "yaml/yaml_tree.h"
 
 struct wd_contract {
     wd_arena arena;
@@ -713,16 +713,9 @@ static int fail_first(wd_diagnostics *diags, size_t first, int code)
 
 static int load_text(wd_contract *c, const char *data, size_t len, wd_diagnostics *diags)
 {
-    size_t bad;
-    if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3))
-        data += 3, len -= 3;
-    if (!wd_utf8_valid(data, len, &bad)) {
-        unsigned line, col;
-        wd_utf8_position(data, bad, &line, &col);
-        wd_diag_add(diags, WD_DIAG_ERROR, WD_L_YAML, c->file, line, col,
-                    "not valid UTF-8, or a NUL byte");
+    const wd_text_source src = {.id = WD_L_YAML, .display = c->file, .what = NULL};
+    if (wd_text_check(&data, &len, &src, diags) != 0)
         return WD_EPOLICY;
-    }
     wd_arena scratch = WD_ARENA_INIT;
     wd_diagnostics *yd = NULL;
     wd_yaml_node *root = NULL;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy/units.h"
+#include "util/units.h"
 
 typedef bool (*units_fn)(const char *s, size_t len, uint64_t *out, const char **why);
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "policy/yaml_tree.h"
+#include "yaml/yaml_tree.h"
 #include "warden/diag.h"
 
 static int parse(const char *text, wd_arena *arena, wd_diagnostics *d, wd_yaml_node **root)

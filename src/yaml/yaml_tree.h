@@ -1,10 +1,10 @@
-/* yaml_tree.h (internal): a YAML document as a tree of scalars, mappings and sequences that
+/* yaml_tree.h (yaml): a YAML document as a tree of scalars, mappings and sequences that
  * remembers where each node was written. Built from libyaml's event stream so that everything
  * "safe YAML" forbids is seen and refused: anchors, aliases, explicit tags, more than one
  * document, nesting deeper than WD_YAML_MAX_DEPTH, more than WD_YAML_MAX_NODES nodes, and
  * duplicate keys. */
-#ifndef WD_POLICY_YAML_TREE_H
-#define WD_POLICY_YAML_TREE_H
+#ifndef WD_YAML_YAML_TREE_H
+#define WD_YAML_YAML_TREE_H
 
 #include <stdbool.h>
 #include <stddef.h>

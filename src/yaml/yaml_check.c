@@ -1,5 +1,5 @@
 /* yaml_check.c: the checks every strict YAML format shares. */
-#include "policy/yaml_check.h"
+#include "yaml/yaml_check.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,8 +1,9 @@
 /* units.c: exact parsing of resource quantities. Integers only, never floating point, so that
  * "0.1" cores is exactly 100 millicores and every overflow is caught where it happens. A fraction
  * is kept as its digit text and scaled digit by digit, so its length never limits exactness. */
-#include "policy/units.h"
+#include "util/units.h"
 #include "util/ascii.h"
+#include "util/cursor.h"
 
 #define CPU_MAX_MILLICORES UINT64_C(1000000000) /* one million cores */
 #define CPU_FRAC_DIGITS 3
@@ -97,24 +98,20 @@ static const char *precheck(const char *s, size_t len)
     return NULL;
 }
 
-typedef struct {
-    const char *s;
-    size_t len;
-    size_t pos;
-} cursor;
-
-static bool at_end(const cursor *c)
+/* The texts are read through util/cursor.h's bounds-checked cursor; a quantity only needs to
+ * look at the next byte, with '\0' standing for the end. */
+static bool at_end(const wd_cursor *c)
 {
-    return c->pos >= c->len;
+    return wd_cursor_left(c) == 0;
 }
 
-static char peek(const cursor *c)
+static char peek(const wd_cursor *c)
 {
-    return at_end(c) ? '\0' : c->s[c->pos];
+    return at_end(c) ? '\0' : *c->p;
 }
 
 /* One or more decimal digits. */
-static bool read_uint(cursor *c, uint64_t *out, const char **why)
+static bool read_uint(wd_cursor *c, uint64_t *out, const char **why)
 {
     if (!wd_is_digit(peek(c)))
         return fail(why, peek(c) == '.' ? R_BEFORE_DOT : R_NUMBER);
@@ -122,7 +119,7 @@ static bool read_uint(cursor *c, uint64_t *out, const char **why)
     while (wd_is_digit(peek(c))) {
         if (!mul_u64(v, 10, &v) || !add_u64(v, (uint64_t)(peek(c) - '0'), &v))
             return fail(why, R_BIG);
-        c->pos++;
+        c->p++;
     }
     *out = v;
     return true;
@@ -136,7 +133,7 @@ typedef struct {
     bool has_dot;
 } decimal;
 
-static bool read_decimal(cursor *c, decimal *d, const char **why)
+static bool read_decimal(wd_cursor *c, decimal *d, const char **why)
 {
     if (!read_uint(c, &d->whole, why))
         return false;
@@ -145,12 +142,12 @@ static bool read_decimal(cursor *c, decimal *d, const char **why)
     d->has_dot = false;
     if (peek(c) != '.')
         return true;
-    c->pos++;
+    c->p++;
     d->has_dot = true;
-    d->frac = c->s + c->pos;
+    d->frac = c->p;
     while (wd_is_digit(peek(c)))
-        c->pos++;
-    d->frac_len = (size_t)(c->s + c->pos - d->frac);
+        c->p++;
+    d->frac_len = (size_t)(c->p - d->frac);
     if (d->frac_len == 0)
         return fail(why, R_AFTER_DOT);
     return true;
@@ -217,7 +214,7 @@ bool wd_units_cpu(const char *s, size_t len, uint64_t *millicores, const char **
     const char *bad = precheck(s, len);
     if (bad)
         return fail(why, bad);
-    cursor c = {s, len, 0};
+    wd_cursor c = wd_cursor_make(s, len);
     decimal d;
     const char *reason = NULL;
     if (!read_decimal(&c, &d, &reason))
@@ -225,7 +222,7 @@ bool wd_units_cpu(const char *s, size_t len, uint64_t *millicores, const char **
 
     uint64_t v;
     if (peek(&c) == 'm') {
-        c.pos++;
+        c.p++;
         if (!at_end(&c))
             return fail(why, R_SUFFIX);
         if (d.has_dot)
@@ -248,7 +245,7 @@ bool wd_units_cpu_legacy(const char *s, size_t len, uint64_t *millicores, const 
     const char *bad = precheck(s, len);
     if (bad)
         return fail(why, bad);
-    cursor c = {s, len, 0};
+    wd_cursor c = wd_cursor_make(s, len);
     decimal d;
     const char *reason = NULL;
     if (!read_decimal(&c, &d, &reason))
@@ -300,18 +297,18 @@ static const suffix *find_byte_suffix(const char *text, size_t len, const char *
 }
 
 /* The start every byte quantity shares: the text checks, then the number. */
-static bool start_decimal(const char *s, size_t len, cursor *c, decimal *d, const char **why)
+static bool start_decimal(const char *s, size_t len, wd_cursor *c, decimal *d, const char **why)
 {
     const char *bad = precheck(s, len);
     if (bad)
         return fail(why, bad);
-    *c = (cursor){s, len, 0};
+    *c = wd_cursor_make(s, len);
     return read_decimal(c, d, why);
 }
 
 bool wd_units_bytes(const char *s, size_t len, uint64_t *bytes, const char **why)
 {
-    cursor c;
+    wd_cursor c;
     decimal d;
     if (!start_decimal(s, len, &c, &d, why))
         return false;
@@ -325,7 +322,7 @@ bool wd_units_bytes(const char *s, size_t len, uint64_t *bytes, const char **why
         *bytes = v;
         return true;
     }
-    const suffix *suf = find_byte_suffix(s + c.pos, len - c.pos, why);
+    const suffix *suf = find_byte_suffix(c.p, wd_cursor_left(&c), why);
     if (suf == NULL)
         return false;
     if (!scale(&d, suf->base, suf->exp, &v, R_WHOLE_BYTES, why))
@@ -336,7 +333,7 @@ bool wd_units_bytes(const char *s, size_t len, uint64_t *bytes, const char **why
 
 bool wd_units_memory_legacy(const char *s, size_t len, uint64_t *bytes, const char **why)
 {
-    cursor c;
+    wd_cursor c;
     decimal d;
     if (!start_decimal(s, len, &c, &d, why))
         return false;
@@ -370,7 +367,7 @@ bool wd_units_duration_ms(const char *s, size_t len, uint64_t *ms, const char **
     const char *bad = precheck(s, len);
     if (bad)
         return fail(why, bad);
-    cursor c = {s, len, 0};
+    wd_cursor c = wd_cursor_make(s, len);
     uint64_t total = 0;
     unsigned last_rank = 0; /* 0: no part yet */
     while (!at_end(&c)) {
@@ -381,10 +378,10 @@ bool wd_units_duration_ms(const char *s, size_t len, uint64_t *ms, const char **
         if (peek(&c) == '.')
             return fail(why, R_DUR_FRACTION);
 
-        size_t start = c.pos;
+        const char *start = c.p;
         while (is_alpha(peek(&c)))
-            c.pos++;
-        size_t ulen = c.pos - start;
+            c.p++;
+        size_t ulen = (size_t)(c.p - start);
         if (ulen == 0) {
             if (!at_end(&c))
                 return fail(why, R_DUR_UNIT);
@@ -397,7 +394,7 @@ bool wd_units_duration_ms(const char *s, size_t len, uint64_t *ms, const char **
         }
         const duration_unit *unit = NULL;
         for (size_t i = 0; i < sizeof(duration_units) / sizeof(duration_units[0]); i++)
-            if (same_text(s + start, ulen, duration_units[i].name, false))
+            if (same_text(start, ulen, duration_units[i].name, false))
                 unit = &duration_units[i];
         if (unit == NULL)
             return fail(why, R_DUR_UNIT);
@@ -427,7 +424,7 @@ bool wd_units_count(const char *s, size_t len, uint64_t *out, const char **why)
             return fail(why, R_COUNT_DIGITS);
     if (s[0] == '0')
         return fail(why, len == 1 ? R_ZERO : R_COUNT_LEADING);
-    cursor c = {s, len, 0};
+    wd_cursor c = wd_cursor_make(s, len);
     uint64_t v;
     if (!read_uint(&c, &v, why))
         return false;

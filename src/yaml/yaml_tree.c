@@ -1,13 +1,13 @@
 /* yaml_tree.c: libyaml events -> wd_yaml_node tree, refusing unsafe YAML. */
-#include "policy/yaml_tree.h"
+#include "yaml/yaml_tree.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
-#include "policy/codes.h"
 #include "util/diag.h"
 #include "warden/common.h"
+#include "yaml/codes.h"
 
 typedef struct {
     wd_arena *arena;
@@ -85,18 +85,19 @@ static void close_container(builder *b, wd_yaml_node *n)
     if (n->count < 2) {
         for (wd_yaml_node *k = n->child; k; k = k->next ? k->next->next : NULL)
             if (k->kind != WD_YAML_SCALAR)
-                error_at(b, WD_P_TYPE, k->line, k->column, "mapping keys must be scalars", NULL);
+                error_at(b, WD_YAML_E_TYPE, k->line, k->column, "mapping keys must be scalars",
+                         NULL);
         return;
     }
     wd_yaml_node **keys = malloc(n->count * sizeof(*keys));
     if (!keys) {
-        error_at(b, WD_P_LIMIT, n->line, n->column, "out of memory checking keys", NULL);
+        error_at(b, WD_YAML_E_LIMIT, n->line, n->column, "out of memory checking keys", NULL);
         return;
     }
     size_t k = 0;
     for (wd_yaml_node *c = n->child; c && c->next; c = c->next->next) {
         if (c->kind != WD_YAML_SCALAR)
-            error_at(b, WD_P_TYPE, c->line, c->column, "mapping keys must be scalars", NULL);
+            error_at(b, WD_YAML_E_TYPE, c->line, c->column, "mapping keys must be scalars", NULL);
         else
             keys[k++] = c;
     }
@@ -104,7 +105,7 @@ static void close_container(builder *b, wd_yaml_node *n)
     for (size_t i = 1; i < k; i++)
         if (keys[i]->len == keys[i - 1]->len &&
             !memcmp(keys[i]->str, keys[i - 1]->str, keys[i]->len))
-            error_at(b, WD_P_DUPLICATE_KEY, keys[i]->line, keys[i]->column,
+            error_at(b, WD_YAML_E_DUPLICATE_KEY, keys[i]->line, keys[i]->column,
                      "duplicate key: ", keys[i]->str);
     free(keys);
 }
@@ -130,10 +131,10 @@ static bool has_anchor_or_tag(builder *b, const yaml_event_t *ev)
     }
     unsigned line = (unsigned)ev->start_mark.line + 1, col = (unsigned)ev->start_mark.column + 1;
     if (anchor)
-        error_at(b, WD_P_ANCHOR, line, col, "anchors and aliases are not allowed: &",
+        error_at(b, WD_YAML_E_ANCHOR, line, col, "anchors and aliases are not allowed: &",
                  (const char *)anchor);
     if (tag)
-        error_at(b, WD_P_TAG, line, col, "explicit tags are not allowed: ", (const char *)tag);
+        error_at(b, WD_YAML_E_TAG, line, col, "explicit tags are not allowed: ", (const char *)tag);
     return anchor || tag;
 }
 
@@ -141,20 +142,20 @@ static void scalar_node(builder *b, const yaml_event_t *ev)
 {
     wd_yaml_node *n = new_node(b, WD_YAML_SCALAR, &ev->start_mark);
     if (!n) {
-        error_at(b, WD_P_LIMIT, 0, 0, "out of memory", NULL);
+        error_at(b, WD_YAML_E_LIMIT, 0, 0, "out of memory", NULL);
         return;
     }
     n->len = ev->data.scalar.length;
     /* "\0" is a legal YAML escape, but every value is used as a C string: one with a NUL
      * inside would be read as something shorter than what was written. */
     if (memchr(ev->data.scalar.value, '\0', n->len)) {
-        error_at(b, WD_P_UTF8, n->line, n->column, "NUL character (\\0) in a value", NULL);
+        error_at(b, WD_YAML_E_UTF8, n->line, n->column, "NUL character (\\0) in a value", NULL);
         return;
     }
     n->str = wd_arena_strndup(b->arena, (const char *)ev->data.scalar.value, n->len);
     n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
     if (!n->str) {
-        error_at(b, WD_P_LIMIT, n->line, n->column, "out of memory", NULL);
+        error_at(b, WD_YAML_E_LIMIT, n->line, n->column, "out of memory", NULL);
         return;
     }
     /* libyaml marks count characters; map the value onto the source only when it sits on one
@@ -177,7 +178,7 @@ static void open_container(builder *b, const yaml_event_t *ev, wd_yaml_kind kind
 {
     if (b->depth == WD_YAML_MAX_DEPTH) {
         if (!b->too_deep_reported)
-            error_at(b, WD_P_LIMIT, (unsigned)ev->start_mark.line + 1,
+            error_at(b, WD_YAML_E_LIMIT, (unsigned)ev->start_mark.line + 1,
                      (unsigned)ev->start_mark.column + 1, "nesting deeper than 64 levels", NULL);
         b->too_deep_reported = true;
         b->depth++; /* keep counting so the matching end event balances */
@@ -189,7 +190,7 @@ static void open_container(builder *b, const yaml_event_t *ev, wd_yaml_kind kind
     }
     wd_yaml_node *n = new_node(b, kind, &ev->start_mark);
     if (!n) {
-        error_at(b, WD_P_LIMIT, 0, 0, "out of memory", NULL);
+        error_at(b, WD_YAML_E_LIMIT, 0, 0, "out of memory", NULL);
         b->stack[b->depth] = NULL;
         b->depth++;
         return;
@@ -214,7 +215,7 @@ int wd_yaml_parse(wd_arena *arena, const char *data, size_t len, const char *fil
     builder b = {.arena = arena, .file = file, .diags = diags};
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser))
-        return wd_diag_add(diags, WD_DIAG_ERROR, WD_P_LIMIT, file, 0, 0, "out of memory"),
+        return wd_diag_add(diags, WD_DIAG_ERROR, WD_YAML_E_LIMIT, file, 0, 0, "out of memory"),
                WD_EPOLICY;
     yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
     yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
@@ -228,18 +229,18 @@ int wd_yaml_parse(wd_arena *arena, const char *data, size_t len, const char *fil
             unsigned col = (unsigned)parser.problem_mark.column + 1;
             b.errors++;
             if (parser.context)
-                wd_diag_add(diags, WD_DIAG_ERROR, WD_P_SYNTAX, file, line, col,
+                wd_diag_add(diags, WD_DIAG_ERROR, WD_YAML_E_SYNTAX, file, line, col,
                             "invalid YAML: %s %s", parser.problem ? parser.problem : "error",
                             parser.context);
             else
-                wd_diag_add(diags, WD_DIAG_ERROR, WD_P_SYNTAX, file, line, col, "invalid YAML: %s",
-                            parser.problem ? parser.problem : "error");
+                wd_diag_add(diags, WD_DIAG_ERROR, WD_YAML_E_SYNTAX, file, line, col,
+                            "invalid YAML: %s", parser.problem ? parser.problem : "error");
             break;
         }
         if (ev.type != YAML_STREAM_START_EVENT && ev.type != YAML_STREAM_END_EVENT &&
             ev.type != YAML_DOCUMENT_END_EVENT && ev.type != YAML_SEQUENCE_END_EVENT &&
             ev.type != YAML_MAPPING_END_EVENT && ++b.nodes > WD_YAML_MAX_NODES) {
-            error_at(&b, WD_P_LIMIT, (unsigned)ev.start_mark.line + 1,
+            error_at(&b, WD_YAML_E_LIMIT, (unsigned)ev.start_mark.line + 1,
                      (unsigned)ev.start_mark.column + 1, "more than 1000000 YAML nodes", NULL);
             yaml_event_delete(&ev);
             break;
@@ -248,12 +249,12 @@ int wd_yaml_parse(wd_arena *arena, const char *data, size_t len, const char *fil
         switch (ev.type) {
         case YAML_DOCUMENT_START_EVENT:
             if (++documents == 2)
-                error_at(&b, WD_P_MULTI_DOC, (unsigned)ev.start_mark.line + 1,
+                error_at(&b, WD_YAML_E_MULTI_DOC, (unsigned)ev.start_mark.line + 1,
                          (unsigned)ev.start_mark.column + 1,
                          "a policy file holds exactly one YAML document", NULL);
             break;
         case YAML_ALIAS_EVENT:
-            error_at(&b, WD_P_ANCHOR, (unsigned)ev.start_mark.line + 1,
+            error_at(&b, WD_YAML_E_ANCHOR, (unsigned)ev.start_mark.line + 1,
                      (unsigned)ev.start_mark.column + 1, "anchors and aliases are not allowed: *",
                      (const char *)ev.data.alias.anchor);
             /* Stand in a null so the surrounding mapping stays balanced. */

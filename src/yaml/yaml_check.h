@@ -1,13 +1,14 @@
-/* yaml_check.h (internal): checking a YAML tree against what a format expects, shared by every
- * strict format warden reads (policies, contracts). The caller supplies its own stable ids, so
- * a policy reports WD-P codes and a contract WD-L codes through the same checks. */
-#ifndef WD_POLICY_YAML_CHECK_H
-#define WD_POLICY_YAML_CHECK_H
+/* yaml_check.h (yaml): checking a YAML tree against what a format expects, shared by every
+ * strict format warden reads (policies, contracts, wardend's configuration). The caller supplies
+ * its own stable ids, so a policy reports WD-P codes, a contract WD-L codes and the
+ * configuration WD-C codes through the same checks. */
+#ifndef WD_YAML_YAML_CHECK_H
+#define WD_YAML_YAML_CHECK_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "policy/yaml_tree.h"
+#include "yaml/yaml_tree.h"
 #include "warden/diag.h"
 
 typedef struct {

@@ -1,15 +1,19 @@
-/* mcp_int.h (daemon): what the MCP server's files share. mcp.c holds the session (framing,
- * JSON-RPC 2.0, the two protocol eras); mcp_tools.c the tools (tools/list, tools/call, the
- * result form, warden's own tools); mcp_plugins.c the plugins offered as tools. */
-#ifndef WDD_MCP_INT_H
-#define WDD_MCP_INT_H
+/* mcp_rpc.h (daemon): what the MCP server's parts answer with. The server is layered, each part
+ * calling only down:
+ *   mcp.c          the session: framing, JSON-RPC 2.0, the two protocol eras, dispatch
+ *   mcp_tools.c    tools/list and tools/call, warden's own tools
+ *   mcp_plugins.c  the tenant's plugins as tools
+ *   mcp_rpc.c      (this header) replies, tool results, the tenant and role checks */
+#ifndef WDD_MCP_RPC_H
+#define WDD_MCP_RPC_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
 
-#include "daemon/mcp.h"
+#include "daemon/config.h"
+#include "daemon/daemon.h"
 #include "warden/engine.h"
 
 /* JSON-RPC 2.0's codes, and MCP's for a revision the server does not speak. -32002 (used by
@@ -55,10 +59,17 @@ json_t *wdd_mcp_jstr(const char *s);
 void wdd_mcp_reply_error(session *s, json_t *id, int code, json_t *data, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 void wdd_mcp_reply(request *r, json_t *result);
+/* The server's identity, as initialize, server/discover and 2026-07-28 results give it. */
+json_t *wdd_mcp_server_info(void);
 
-/* ---- tools (mcp_tools.c) ---------------------------------------------------------------- */
+/* ---- tool results ----------------------------------------------------------------------- */
 
 json_t *wdd_mcp_text_block(json_t *text);
+/* A tool result: the content blocks, structured content (may be NULL), and whether the tool
+ * failed (a failure the model sees and can correct, not a protocol error). */
+void wdd_mcp_reply_tool(request *r, json_t *content, json_t *structured, bool is_error);
+/* A tool failure with one text block. */
+void wdd_mcp_tool_error(request *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The engine's last error as a tool failure, or as the server's error when only the server
  * could fix it. */
 void wdd_mcp_engine_failure(request *r, int rc);
@@ -66,31 +77,5 @@ void wdd_mcp_engine_failure(request *r, int rc);
 wdd_tenant_rt *wdd_mcp_tenant_of(request *r, wdd_state *st);
 /* Whether the client's role reaches need; false after answering with a tool failure. */
 bool wdd_mcp_allowed(request *r, const char *tool, wdd_role need);
-void wdd_mcp_tools_list(request *r, json_t *params);
-void wdd_mcp_tools_call(request *r, json_t *params);
-
-/* ---- plugins as tools (mcp_plugins.c) --------------------------------------------------- */
-
-enum { TOOL_NAME_MAX = 64 };
-#define PLUGIN_PREFIX "plugin_"
-
-typedef struct {
-    char *id, *version;
-    wd_plugin_type type;
-    wd_security_level level;
-    char name[TOOL_NAME_MAX + 1];
-    bool ambiguous;
-} plugin;
-
-typedef struct {
-    plugin *v;
-    size_t n, cap;
-} plugin_list;
-
-int wdd_mcp_plugins_load(wd_engine *e, plugin_list *l);
-void wdd_mcp_plugins_free(plugin_list *l);
-json_t *wdd_mcp_plugin_tool(wd_engine *e, const plugin *p);
-/* tools/call of a plugin_* name: found by name, checked against the role, then run. */
-void wdd_mcp_call_plugin(request *r, const char *name, json_t *args);
 
 #endif

@@ -1,11 +1,12 @@
-/* units.h (internal): resource quantities in policy files. Pure functions; on failure they
- * return false and set *why to a static one-line reason. Zero is refused everywhere (a limit of
- * zero is almost certainly a mistake, and 0 means "not set" in wd_resources); so are signs,
- * whitespace, empty strings, overflow past UINT64_MAX and trailing garbage.
+/* units.h (util): resource quantities, as policies, contracts and wardend's configuration write
+ * them. Pure functions; on failure they return false and set *why to a static one-line reason. Zero
+ * is refused everywhere (a limit of zero is almost certainly a mistake, and 0 means "not set" in
+ * wd_resources); so are signs, whitespace, empty strings, overflow past UINT64_MAX and trailing
+ * garbage.
  *
  * Inputs are YAML scalar texts exactly as written ("500m", "1.5", "512Mi", "50.0", "1024"). */
-#ifndef WD_POLICY_UNITS_H
-#define WD_POLICY_UNITS_H
+#ifndef WD_UTIL_UNITS_H
+#define WD_UTIL_UNITS_H
 
 #include <stdbool.h>
 #include <stddef.h>
