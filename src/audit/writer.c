@@ -164,14 +164,15 @@ static int open_segment(wd_audit *a, uint32_t n, bool create)
         return wd_error_set(WD_EIO, WD_A_LOG_IO, name, 0, 0, "cannot open segment: %s",
                             strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    int rc = 0;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        rc = wd_error_set(WD_EIO, WD_A_LOG_IO, name, 0, 0, "segment is not a regular file");
+    else if (create && fsync(a->dirfd) != 0)
+        rc = wd_error_set(WD_EIO, WD_A_LOG_IO, a->dir, 0, 0, "cannot sync directory: %s",
+                          strerror(errno));
+    if (rc) {
         close(fd);
-        return wd_error_set(WD_EIO, WD_A_LOG_IO, name, 0, 0, "segment is not a regular file");
-    }
-    if (create && fsync(a->dirfd) != 0) {
-        close(fd);
-        return wd_error_set(WD_EIO, WD_A_LOG_IO, a->dir, 0, 0, "cannot sync directory: %s",
-                            strerror(errno));
+        return rc;
     }
     if (a->o.append_only)
         make_append_only(a, fd, name);
@@ -1150,12 +1151,12 @@ static int open_files(wd_audit *a, const char *log_dir, const char *keys_dir)
     a->dir = strdup(log_dir);
     a->state_path = join(keys_dir, WD_AUDIT_STATE);
     char *sign_path = join(keys_dir, WD_AUDIT_SIGNING_KEY);
-    if (!a->dir || !a->state_path || !sign_path || wd_hasher_new(&a->h)) {
-        free(sign_path);
-        return wd_fail(WD_ENOMEM, "out of memory");
-    }
-    int rc =
-        wd_keyfile_read(sign_path, WD_SIGNING_KEY_HEADER, true, a->sign_priv, sizeof(a->sign_priv));
+    int rc = 0;
+    if (!a->dir || !a->state_path || !sign_path || wd_hasher_new(&a->h))
+        rc = wd_fail(WD_ENOMEM, "out of memory");
+    if (!rc)
+        rc = wd_keyfile_read(sign_path, WD_SIGNING_KEY_HEADER, true, a->sign_priv,
+                             sizeof(a->sign_priv));
     free(sign_path);
     if (!rc)
         rc = wd_ed25519_public(a->sign_priv, a->sign_pub);
