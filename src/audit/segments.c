@@ -83,18 +83,15 @@ int wd_segment_read(int dirfd, uint32_t n, size_t max, char **data, size_t *len)
     if (fd < 0)
         return wd_error_set(WD_EIO, WD_A_LOG_IO, name, 0, 0, "cannot open: %s", strerror(errno));
     off_t size = lseek(fd, 0, SEEK_END);
-    if (size < 0 || (uint64_t)size > max) {
-        close(fd);
-        return wd_error_set(size < 0 ? WD_EIO : WD_ERANGE, WD_A_LOG_IO, name, 0, 0,
-                            "segment is larger than %zu bytes", max);
-    }
-    char *buf = malloc((size_t)size + 1);
-    if (!buf) {
-        close(fd);
-        return wd_fail(WD_ENOMEM, "out of memory reading %s", name);
-    }
+    char *buf = NULL;
+    int rc = 0;
+    if (size < 0 || (uint64_t)size > max)
+        rc = wd_error_set(size < 0 ? WD_EIO : WD_ERANGE, WD_A_LOG_IO, name, 0, 0,
+                          "segment is larger than %zu bytes", max);
+    else if (!(buf = malloc((size_t)size + 1)))
+        rc = wd_fail(WD_ENOMEM, "out of memory reading %s", name);
     size_t got = 0;
-    while (got < (size_t)size) {
+    while (!rc && got < (size_t)size) {
         ssize_t r = pread(fd, buf + got, (size_t)size - got, (off_t)got);
         if (r < 0 && errno == EINTR)
             continue;
@@ -103,6 +100,8 @@ int wd_segment_read(int dirfd, uint32_t n, size_t max, char **data, size_t *len)
         got += (size_t)r;
     }
     close(fd);
+    if (rc)
+        return rc;
     buf[got] = '\0';
     *data = buf;
     *len = got;

@@ -157,165 +157,220 @@ static int load_anchor(verifier *v, const char *path)
     return 0;
 }
 
-static void walk(verifier *v, wd_lines *it)
+/* Where a walk stands: the seq the next record must have, the chain head so far, and how many
+ * records came after the last checkpoint. */
+typedef struct {
+    uint64_t e;
+    uint64_t since_checkpoint;
+    uint8_t head[WD_SHA256_LEN];
+} chain;
+
+static void ratchet(verifier *v)
+{
+    uint8_t next[WD_HMAC_KEY_LEN];
+    wd_ratchet(v->h, v->key, next);
+    memcpy(v->key, next, sizeof(next));
+    wd_wipe(next, sizeof(next));
+}
+
+/* A whole line that is a canonical record with a usable seq. */
+static bool read_record(verifier *v, const wd_lines *it, uint64_t e, const char *line, size_t len,
+                        bool torn, wd_record_view *r)
+{
+    if (torn) {
+        if (wd_lines_at_end(it))
+            flag(v, WD_AUDIT_TORN, e, "the last line was cut off mid-write (%zu bytes)", len);
+        else
+            flag(v, WD_AUDIT_MALFORMED, e, "a segment does not end with a newline");
+        return false;
+    }
+    if (!wd_record_parse(line, len, r)) {
+        flag(v, WD_AUDIT_MALFORMED, e, "a line that is not a canonical record (%zu bytes)", len);
+        return false;
+    }
+    v->res->records++;
+    if (r->seq == UINT64_MAX) { /* no writer gets here; e would wrap to 0 */
+        flag(v, WD_AUDIT_MALFORMED, e, "sequence number out of range");
+        return false;
+    }
+    return true;
+}
+
+/* The record has the seq expected, or follows a gap a RECOVERY record declares (whose lost
+ * keys are skipped). */
+static bool check_order(verifier *v, const wd_lines *it, chain *c, const wd_record_view *r,
+                        const uint8_t h[WD_SHA256_LEN])
+{
+    uint64_t e = c->e;
+    if (r->seq < e) {
+        if (r->seq == e - 1 && !memcmp(h, c->head, WD_SHA256_LEN))
+            flag(v, WD_AUDIT_DUPLICATED, r->seq, "the same record appears twice");
+        else
+            flag(v, WD_AUDIT_INSERTED, r->seq, "a second, different record claims this seq");
+        return false;
+    }
+    if (r->seq == e)
+        return true;
+    uint64_t from, to;
+    /* A crash can lose records but never LOG_START (the writer refuses that state), and no
+     * page cache holds 2^27 records: a larger "declared" gap is an attack on the verifier
+     * (each lost record costs a key ratchet), not damage to explain. */
+    bool declared = is_type(r, "RECOVERY") && e > 1 && r->seq - e <= WD_AUDIT_MAX_DECLARED_GAP &&
+                    wd_json_field_u64(r->details, r->details_len, "lost_from", &from) &&
+                    wd_json_field_u64(r->details, r->details_len, "lost_to", &to) && from == e &&
+                    to == r->seq - 1;
+    if (!declared) {
+        if (appears_later(it, e))
+            flag(v, WD_AUDIT_REORDERED, e, "appears after seq %llu", (unsigned long long)r->seq);
+        else if (e == 1)
+            flag(v, WD_AUDIT_MISSING, e, "the log starts at seq %llu", (unsigned long long)r->seq);
+        else if (is_type(r, "TAMPERING"))
+            flag(v, WD_AUDIT_MISSING, e,
+                 "records %llu..%llu are gone; the writer found them gone and recorded "
+                 "tampering (CRITICAL, seq %llu)",
+                 (unsigned long long)e, (unsigned long long)r->seq - 1, (unsigned long long)r->seq);
+        else
+            flag(v, WD_AUDIT_MISSING, e, "records %llu..%llu are gone", (unsigned long long)e,
+                 (unsigned long long)r->seq - 1);
+        return false;
+    }
+    for (uint64_t s = e; v->have_mac && s < r->seq; s++) /* skip the lost keys */
+        ratchet(v);
+    c->e = r->seq;
+    return true;
+}
+
+static bool check_mac(verifier *v, const char *line, const wd_record_view *r)
+{
+    if (!v->have_mac)
+        return true;
+    uint8_t mac[WD_SHA256_LEN];
+    wd_hmac_sha256(v->h, v->key, line, r->body_len, mac);
+    if (!wd_ct_equal(mac, r->mac, sizeof(mac))) {
+        flag(v, WD_AUDIT_BAD_MAC, r->seq, "the record was modified or forged");
+        return false;
+    }
+    ratchet(v);
+    v->res->macs_checked++;
+    return true;
+}
+
+/* The record links to the chain so far; record 1 is the LOG_START of the expected log and key,
+ * and no other is. */
+static bool check_link(verifier *v, const uint8_t head[WD_SHA256_LEN], const wd_record_view *r)
+{
+    if (memcmp(r->prev, head, WD_SHA256_LEN)) {
+        if (r->seq == 1)
+            flag(v, WD_AUDIT_MODIFIED, 1, "the first record does not start the chain");
+        else
+            flag(v, WD_AUDIT_MODIFIED, r->seq - 1,
+                 "its hash no longer matches the prev of seq %llu", (unsigned long long)r->seq);
+        return false;
+    }
+    if (r->seq != 1) {
+        if (is_type(r, "LOG_START")) {
+            flag(v, WD_AUDIT_INSERTED, r->seq, "a second LOG_START");
+            return false;
+        }
+        return true;
+    }
+    uint8_t pub[WD_ED25519_KEY_LEN];
+    if (!is_type(r, "LOG_START") ||
+        !wd_json_field_hex(r->details, r->details_len, "log_id", v->log_id, sizeof(v->log_id)) ||
+        !wd_json_field_hex(r->details, r->details_len, "public_key", pub, sizeof(pub))) {
+        flag(v, WD_AUDIT_MALFORMED, 1, "the log does not begin with LOG_START");
+        return false;
+    }
+    v->have_log_id = true;
+    if (v->have_pub && memcmp(pub, v->pub, sizeof(pub))) {
+        flag(v, WD_AUDIT_WRONG_KEY, 1, "the log was started for another signing key");
+        return false;
+    }
+    if (v->have_anchor && (memcmp(pub, v->anchor_pub, sizeof(pub)) ||
+                           memcmp(v->log_id, v->anchor_log_id, sizeof(v->log_id)))) {
+        flag(v, WD_AUDIT_WRONG_KEY, 1, "the anchor belongs to another log or key");
+        return false;
+    }
+    return true;
+}
+
+/* What the record's type adds: a checkpoint checked and counted as the seal, a recovery
+ * counted, a TAMPERING record reported. */
+static bool check_type(verifier *v, chain *c, const wd_record_view *r)
 {
     wd_audit_verify_result *res = v->res;
-    uint64_t e = 1, since_checkpoint = 0;
-    uint8_t head[WD_SHA256_LEN] = {0};
-    const char *line;
-    size_t len;
-    bool torn;
-    int got;
-    while ((got = wd_lines_next(it, &line, &len, &torn)) == 1) {
-        wd_record_view r;
-        if (torn) {
-            if (wd_lines_at_end(it))
-                flag(v, WD_AUDIT_TORN, e, "the last line was cut off mid-write (%zu bytes)", len);
-            else
-                flag(v, WD_AUDIT_MALFORMED, e, "a segment does not end with a newline");
-            return;
-        }
-        if (!wd_record_parse(line, len, &r)) {
-            flag(v, WD_AUDIT_MALFORMED, e, "a line that is not a canonical record (%zu bytes)",
-                 len);
-            return;
-        }
-        res->records++;
-        if (r.seq == UINT64_MAX) { /* no writer gets here; e would wrap to 0 */
-            flag(v, WD_AUDIT_MALFORMED, e, "sequence number out of range");
-            return;
-        }
-        uint8_t h[WD_SHA256_LEN];
-        wd_sha256(v->h, line, len, h);
-        if (r.seq < e) {
-            if (r.seq == e - 1 && !memcmp(h, head, 32))
-                flag(v, WD_AUDIT_DUPLICATED, r.seq, "the same record appears twice");
-            else
-                flag(v, WD_AUDIT_INSERTED, r.seq, "a second, different record claims this seq");
-            return;
-        }
-        if (r.seq > e) {
-            uint64_t from, to;
-            /* A crash can lose records but never LOG_START (the writer refuses that state), and
-             * no page cache holds 2^27 records: a larger "declared" gap is an attack on the
-             * verifier (each lost record costs a key ratchet), not damage to explain. */
-            bool declared = is_type(&r, "RECOVERY") && e > 1 &&
-                            r.seq - e <= WD_AUDIT_MAX_DECLARED_GAP &&
-                            wd_json_field_u64(r.details, r.details_len, "lost_from", &from) &&
-                            wd_json_field_u64(r.details, r.details_len, "lost_to", &to) &&
-                            from == e && to == r.seq - 1;
-            if (!declared) {
-                if (appears_later(it, e))
-                    flag(v, WD_AUDIT_REORDERED, e, "appears after seq %llu",
-                         (unsigned long long)r.seq);
-                else if (e == 1)
-                    flag(v, WD_AUDIT_MISSING, e, "the log starts at seq %llu",
-                         (unsigned long long)r.seq);
-                else if (is_type(&r, "TAMPERING"))
-                    flag(v, WD_AUDIT_MISSING, e,
-                         "records %llu..%llu are gone; the writer found them gone and recorded "
-                         "tampering (CRITICAL, seq %llu)",
-                         (unsigned long long)e, (unsigned long long)r.seq - 1,
-                         (unsigned long long)r.seq);
-                else
-                    flag(v, WD_AUDIT_MISSING, e, "records %llu..%llu are gone",
-                         (unsigned long long)e, (unsigned long long)r.seq - 1);
-                return;
-            }
-            for (uint64_t s = e; v->have_mac && s < r.seq; s++) { /* skip the lost keys */
-                uint8_t next[WD_HMAC_KEY_LEN];
-                wd_ratchet(v->h, v->key, next);
-                memcpy(v->key, next, sizeof(next));
-                wd_wipe(next, sizeof(next));
-            }
-            e = r.seq;
-        }
-        if (v->have_mac) {
-            uint8_t mac[WD_SHA256_LEN], next[WD_HMAC_KEY_LEN];
-            wd_hmac_sha256(v->h, v->key, line, r.body_len, mac);
-            if (!wd_ct_equal(mac, r.mac, sizeof(mac))) {
-                flag(v, WD_AUDIT_BAD_MAC, r.seq, "the record was modified or forged");
-                return;
-            }
-            wd_ratchet(v->h, v->key, next);
-            memcpy(v->key, next, sizeof(next));
-            wd_wipe(next, sizeof(next));
-            res->macs_checked++;
-        }
-        if (memcmp(r.prev, head, 32)) {
-            if (r.seq == 1)
-                flag(v, WD_AUDIT_MODIFIED, 1, "the first record does not start the chain");
-            else
-                flag(v, WD_AUDIT_MODIFIED, r.seq - 1,
-                     "its hash no longer matches the prev of seq %llu", (unsigned long long)r.seq);
-            return;
-        }
-        if (r.seq == 1) {
-            uint8_t pub[32];
-            if (!is_type(&r, "LOG_START") ||
-                !wd_json_field_hex(r.details, r.details_len, "log_id", v->log_id, 16) ||
-                !wd_json_field_hex(r.details, r.details_len, "public_key", pub, 32)) {
-                flag(v, WD_AUDIT_MALFORMED, 1, "the log does not begin with LOG_START");
-                return;
-            }
-            v->have_log_id = true;
-            if (v->have_pub && memcmp(pub, v->pub, 32)) {
-                flag(v, WD_AUDIT_WRONG_KEY, 1, "the log was started for another signing key");
-                return;
-            }
-            if (v->have_anchor &&
-                (memcmp(pub, v->anchor_pub, 32) || memcmp(v->log_id, v->anchor_log_id, 16))) {
-                flag(v, WD_AUDIT_WRONG_KEY, 1, "the anchor belongs to another log or key");
-                return;
-            }
-        } else if (is_type(&r, "LOG_START")) {
-            flag(v, WD_AUDIT_INSERTED, r.seq, "a second LOG_START");
-            return;
-        }
-        if (is_type(&r, "CHECKPOINT")) {
-            if (!check_checkpoint(v, &r, head))
-                return;
-            since_checkpoint = 0;
-            res->sealed_seq = r.seq;
-            res->sealed_ns = r.ts_ns;
-            res->unsealed_since_ns = 0;
-        } else if (is_type(&r, "RECOVERY")) {
-            res->recoveries++;
-        } else if (is_type(&r, "TAMPERING")) {
-            /* The writer only writes one after a gap, which stops the walk above: one without
-             * a gap is no writer's, and says the log is not what it was either way. */
-            flag(v, WD_AUDIT_TRUNCATED, r.seq, "a TAMPERING record: the writer found its log cut");
-            return;
-        }
-        if (!is_type(&r, "CHECKPOINT") && !res->unsealed_since_ns)
-            res->unsealed_since_ns = r.ts_ns;
-        res->last_ns = r.ts_ns;
-        if (v->have_anchor && r.seq == v->anchor_count && memcmp(h, v->anchor_head, 32)) {
-            flag(v, WD_AUDIT_MODIFIED, r.seq, "the record differs from the one the anchor signed");
-            return;
-        }
-        memcpy(head, h, 32);
-        if (!is_type(&r, "CHECKPOINT"))
-            since_checkpoint++;
-        res->last_seq = r.seq;
-        e = r.seq + 1;
+    if (is_type(r, "CHECKPOINT")) {
+        if (!check_checkpoint(v, r, c->head))
+            return false;
+        c->since_checkpoint = 0;
+        res->sealed_seq = r->seq;
+        res->sealed_ns = r->ts_ns;
+        res->unsealed_since_ns = 0;
+    } else if (is_type(r, "RECOVERY")) {
+        res->recoveries++;
+    } else if (is_type(r, "TAMPERING")) {
+        /* The writer only writes one after a gap, which stops the walk above: one without a
+         * gap is no writer's, and says the log is not what it was either way. */
+        flag(v, WD_AUDIT_TRUNCATED, r->seq, "a TAMPERING record: the writer found its log cut");
+        return false;
     }
-    if (got < 0) {
-        flag(v, WD_AUDIT_MALFORMED, e, "a segment could not be read: %s", wd_error_last()->message);
-        return;
+    if (!is_type(r, "CHECKPOINT") && !res->unsealed_since_ns)
+        res->unsealed_since_ns = r->ts_ns;
+    res->last_ns = r->ts_ns;
+    return true;
+}
+
+/* One line of the log, checked and added to the chain; false once something is wrong. */
+static bool step(verifier *v, const wd_lines *it, chain *c, const char *line, size_t len, bool torn)
+{
+    wd_record_view r;
+    if (!read_record(v, it, c->e, line, len, torn, &r))
+        return false;
+    uint8_t h[WD_SHA256_LEN];
+    wd_sha256(v->h, line, len, h);
+    if (!check_order(v, it, c, &r, h) || !check_mac(v, line, &r) || !check_link(v, c->head, &r) ||
+        !check_type(v, c, &r))
+        return false;
+    if (v->have_anchor && r.seq == v->anchor_count && memcmp(h, v->anchor_head, sizeof(h))) {
+        flag(v, WD_AUDIT_MODIFIED, r.seq, "the record differs from the one the anchor signed");
+        return false;
     }
-    if (res->records == 0) {
-        /* Nothing to check is not the same as nothing wrong: a log always has LOG_START. */
+    memcpy(c->head, h, sizeof(h));
+    if (!is_type(&r, "CHECKPOINT"))
+        c->since_checkpoint++;
+    v->res->last_seq = r.seq;
+    c->e = r.seq + 1;
+    return true;
+}
+
+/* After the last line: what a log that reads cleanly can still lack. */
+static void check_end(verifier *v, const chain *c, int got)
+{
+    wd_audit_verify_result *res = v->res;
+    if (got < 0)
+        flag(v, WD_AUDIT_MALFORMED, c->e, "a segment could not be read: %s",
+             wd_error_last()->message);
+    else if (res->records == 0) /* nothing to check is not nothing wrong: a log has LOG_START */
         flag(v, WD_AUDIT_MISSING, 1, "the log has no records");
-        return;
-    }
-    if (v->have_anchor && res->last_seq < v->anchor_count) {
+    else if (v->have_anchor && res->last_seq < v->anchor_count)
         flag(v, WD_AUDIT_TRUNCATED, res->last_seq + 1,
              "the log ends at seq %llu but the anchor covers seq %llu",
              (unsigned long long)res->last_seq, (unsigned long long)v->anchor_count);
-        return;
-    }
-    res->unsealed = since_checkpoint;
+    else
+        res->unsealed = c->since_checkpoint;
+}
+
+static void walk(verifier *v, wd_lines *it)
+{
+    chain c = {.e = 1};
+    const char *line;
+    size_t len;
+    bool torn, ok = true;
+    int got = 0;
+    while (ok && (got = wd_lines_next(it, &line, &len, &torn)) == 1)
+        ok = step(v, it, &c, line, len, torn);
+    if (ok)
+        check_end(v, &c, got);
 }
 
 static void age_text(int64_t ns, char *out, size_t size)
@@ -394,10 +449,10 @@ int wd_audit_verify(const char *log_dir, const wd_audit_verify_options *opts,
         walk(&v, &it);
         if (!res->problem && opts->fresh_ns > 0)
             check_fresh(&v, opts->fresh_ns, opts->now_ns ? opts->now_ns : wd_time_now_ns());
-        snprintf(res->message + (res->problem ? sizeof(res->message) : 0),
-                 res->problem ? 0 : sizeof(res->message),
-                 "intact: %llu records, %llu checkpoints verified",
-                 (unsigned long long)res->records, (unsigned long long)res->checkpoints);
+        if (!res->problem)
+            snprintf(res->message, sizeof(res->message),
+                     "intact: %llu records, %llu checkpoints verified",
+                     (unsigned long long)res->records, (unsigned long long)res->checkpoints);
         wd_lines_close(&it);
     }
     wd_wipe(v.key, sizeof(v.key));

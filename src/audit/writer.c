@@ -54,6 +54,7 @@
 #define RETRY_MAX_NS NS_PER_S /* a broken writer retries at least this often */
 #define SEGMENT_READ_MAX ((size_t)1 << 30)
 #define REASON_MAX 160
+#define NOTE_MAX 240 /* one note on what a recovery found */
 
 struct wd_audit {
     pthread_mutex_t mu;
@@ -163,14 +164,15 @@ static int open_segment(wd_audit *a, uint32_t n, bool create)
         return wd_error_set(WD_EIO, WD_A_LOG_IO, name, 0, 0, "cannot open segment: %s",
                             strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    int rc = 0;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        rc = wd_error_set(WD_EIO, WD_A_LOG_IO, name, 0, 0, "segment is not a regular file");
+    else if (create && fsync(a->dirfd) != 0)
+        rc = wd_error_set(WD_EIO, WD_A_LOG_IO, a->dir, 0, 0, "cannot sync directory: %s",
+                          strerror(errno));
+    if (rc) {
         close(fd);
-        return wd_error_set(WD_EIO, WD_A_LOG_IO, name, 0, 0, "segment is not a regular file");
-    }
-    if (create && fsync(a->dirfd) != 0) {
-        close(fd);
-        return wd_error_set(WD_EIO, WD_A_LOG_IO, a->dir, 0, 0, "cannot sync directory: %s",
-                            strerror(errno));
+        return rc;
     }
     if (a->o.append_only)
         make_append_only(a, fd, name);
@@ -662,13 +664,19 @@ static int write_log_start(wd_audit *a)
 
 /* The end of the log as reconcile() finds it. */
 typedef struct {
-    uint32_t active; /* the last segment present */
-    char *data;      /* the segment holding the last complete record */
+    uint32_t *segs; /* every segment present, ascending */
+    size_t nsegs;
+    bool segments_gone; /* the state names a segment after the last one present */
+    uint32_t active;    /* the last segment present */
+    char *data;         /* the segment holding the last complete record */
     size_t len;
     long at;     /* where its last line starts, -1 when no segment holds a complete record */
     size_t torn; /* bytes of a torn last line moved aside */
     char saved[WD_SEGMENT_NAME_LEN + 32];
-} log_tail;
+    uint64_t last_seq; /* the last complete record's, once adopt_or_verify has read it */
+    bool tampered;     /* records a sync covered are gone */
+    bool lost;         /* records after the last one never reached the disk */
+} log_end;
 
 /* The failure a recovery at run time follows (NULL at open). */
 typedef struct {
@@ -677,17 +685,25 @@ typedef struct {
     uint64_t refused;
 } write_failure;
 
+static void log_end_dispose(log_end *e)
+{
+    free(e->segs);
+    free(e->data);
+    e->segs = NULL;
+    e->data = NULL;
+}
+
 /* Finds the last complete record: in the active segment, or (if it is still empty) earlier.
  * A torn last line of the active segment is moved aside first. */
-static int read_tail(wd_audit *a, const uint32_t *segs, size_t nsegs, log_tail *t)
+static int read_tail(wd_audit *a, log_end *t)
 {
-    t->active = segs[nsegs - 1];
+    t->active = t->segs[t->nsegs - 1];
     t->at = -1;
     int rc = 0;
-    for (size_t k = nsegs; k-- > 0 && t->at < 0;) {
-        free(t->data);
+    for (size_t k = t->nsegs; k-- > 0 && t->at < 0;) {
+        free(t->data); /* an earlier segment's turn: the later one held no complete record */
         t->data = NULL;
-        uint32_t where = segs[k];
+        uint32_t where = t->segs[k];
         rc = wd_segment_read(a->dirfd, where, SEGMENT_READ_MAX, &t->data, &t->len);
         if (rc)
             break;
@@ -700,13 +716,31 @@ static int read_tail(wd_audit *a, const uint32_t *segs, size_t nsegs, log_tail *
             if (rc)
                 break;
             t->len = keep;
-            char msg[160];
+            char msg[NOTE_MAX];
             snprintf(msg, sizeof(msg), "a torn last record (%zu bytes) was moved aside to %s",
                      t->torn, t->saved);
             note(a, WD_A_TORN, msg);
         }
         t->at = last_line_start(t->data, t->len);
     }
+    return rc;
+}
+
+/* Lists the segments, checks the first belongs to these keys and finds the last complete
+ * record. A log with no segments is left to start_log. */
+static int find_log_end(wd_audit *a, log_end *e)
+{
+    int rc = wd_segments_list(a->dirfd, a->dir, &e->segs, &e->nsegs);
+    if (rc || e->nsegs == 0)
+        return rc;
+    e->segments_gone = a->st.segment > e->segs[e->nsegs - 1];
+    rc = check_log_id(a, e->segs[0]);
+    if (!rc && e->segments_gone && a->st.durable == 0)
+        rc = wd_error_set(WD_ESTATE, WD_A_INCONSISTENT, a->dir, 0, 0,
+                          "the writer state names segment %u, which does not exist",
+                          (unsigned)a->st.segment);
+    if (!rc)
+        rc = read_tail(a, e);
     return rc;
 }
 
@@ -774,17 +808,17 @@ static int roll_forward(wd_audit *a, const char *data, size_t len, long at)
 }
 
 /* Continues the chain after damage with the record that declares it, and makes it durable.
- *   tampered: the log ends (at log_end) before a record the state says a sync covered. No
+ *   tampered: the log ends (at e->last_seq) before a record the state says a sync covered. No
  *             crash does that: a CRITICAL TAMPERING record, whose missing range is no declared
  *             loss, so verifiers still report the gap;
  *   otherwise a RECOVERY record: after a write failure (f), a torn line, records lost. */
-static int write_damage(wd_audit *a, const log_tail *t, uint64_t log_end, bool tampered,
-                        const write_failure *f)
+static int write_damage(wd_audit *a, const log_end *e, const write_failure *f)
 {
     wd_buf *d = &a->details;
-    uint64_t lost_from = log_end + 1, lost_to = a->st.seq - 1;
+    bool tampered = e->tampered;
+    uint64_t log_ends_at = e->last_seq, lost_from = log_ends_at + 1, lost_to = a->st.seq - 1;
     bool lost = lost_from <= lost_to;
-    char msg[240];
+    char msg[NOTE_MAX];
     wd_buf_clear(d);
     wd_buf_putc(d, '{');
     if (tampered) {
@@ -792,13 +826,13 @@ static int write_damage(wd_audit *a, const log_tail *t, uint64_t log_end, bool t
                  "the log ends at seq %llu but the writer state says records up to %llu were "
                  "made durable: records %llu..%llu were removed, which no crash does; a CRITICAL "
                  "TAMPERING record says so",
-                 (unsigned long long)log_end, (unsigned long long)a->st.durable,
+                 (unsigned long long)log_ends_at, (unsigned long long)a->st.durable,
                  (unsigned long long)lost_from, (unsigned long long)lost_to);
         note(a, WD_A_TAMPERED, msg);
         wd_buf_printf(d,
                       "\"durable_to\":%llu,\"log_ends_at\":%llu,\"missing_from\":%llu,"
                       "\"missing_to\":%llu,\"reason\":\"log_shorter_than_state\"",
-                      (unsigned long long)a->st.durable, (unsigned long long)log_end,
+                      (unsigned long long)a->st.durable, (unsigned long long)log_ends_at,
                       (unsigned long long)lost_from, (unsigned long long)lost_to);
     } else {
         if (f) {
@@ -816,12 +850,12 @@ static int write_damage(wd_audit *a, const log_tail *t, uint64_t log_end, bool t
             wd_buf_printf(d, "\"lost_from\":%llu,\"lost_to\":%llu,", (unsigned long long)lost_from,
                           (unsigned long long)lost_to);
         }
-        wd_buf_printf(d, "\"reason\":\"%s\"", f ? "write_failed" : t->torn ? "torn" : "lost");
+        wd_buf_printf(d, "\"reason\":\"%s\"", f ? "write_failed" : e->torn ? "torn" : "lost");
         if (f)
             wd_buf_printf(d, ",\"refused\":%llu", (unsigned long long)f->refused);
     }
-    if (t->torn)
-        wd_buf_printf(d, ",\"saved_to\":\"%s\",\"torn_bytes\":%zu", t->saved, t->torn);
+    if (e->torn)
+        wd_buf_printf(d, ",\"saved_to\":\"%s\",\"torn_bytes\":%zu", e->saved, e->torn);
     wd_buf_putc(d, '}');
     if (d->oom)
         return wd_fail(WD_ENOMEM, "out of memory");
@@ -838,83 +872,87 @@ static int write_damage(wd_audit *a, const log_tail *t, uint64_t log_end, bool t
     return rc;
 }
 
-/* Makes log and state agree after whatever the last writer (or this one, f) went through. */
-static int reconcile_tail(wd_audit *a, log_tail *t, bool segments_gone, const write_failure *f)
+/* No segment holds a complete record. Only a state that never wrote one may start the log now:
+ * the first writer died before LOG_START was complete (any fragment was saved), or never made
+ * a segment. */
+static int start_log(wd_audit *a, const log_end *e)
 {
-    if (t->at < 0 && a->st.seq == 1) {
-        /* The first writer died before LOG_START was complete (any fragment was saved): start
-         * the log now. */
-        a->st.segment = t->active;
-        int rc = open_segment(a, t->active, false);
-        return rc ? rc : write_log_start(a);
-    }
+    if (e->nsegs == 0 && a->st.seq != 1)
+        return wd_error_set(WD_ESTATE, WD_A_INCONSISTENT, a->dir, 0, 0,
+                            "the writer state is at record %llu but the log has no segments: "
+                            "the log was removed, or the keys belong to another log",
+                            (unsigned long long)a->st.seq);
+    if (a->st.seq != 1)
+        return wd_error_set(WD_ESTATE, WD_A_INCONSISTENT, a->dir, 0, 0,
+                            "the last line of the log is not a record");
+    bool create = e->nsegs == 0;
+    if (!create)
+        a->st.segment = e->active;
+    int rc = open_segment(a, a->st.segment, create);
+    return rc ? rc : write_log_start(a);
+}
+
+/* Makes the state agree with the last complete record: adopts the records it missed (their
+ * MACs checked), checks the one it names as its head, or, when records after the last one
+ * were lost, continues the chain from it. Says whether that loss was a crash's or no crash's. */
+static int adopt_or_verify(wd_audit *a, log_end *e)
+{
     wd_record_view last;
-    if (t->at < 0 || !wd_record_parse(t->data + t->at, t->len - (size_t)t->at - 1, &last))
+    if (!wd_record_parse(e->data + e->at, e->len - (size_t)e->at - 1, &last))
         return wd_error_set(WD_ESTATE, WD_A_INCONSISTENT, a->dir, 0, 0,
                             "the last line of the log is not a record");
     uint8_t last_hash[WD_SHA256_LEN];
-    wd_sha256(a->h, t->data + t->at, t->len - (size_t)t->at - 1, last_hash);
+    wd_sha256(a->h, e->data + e->at, e->len - (size_t)e->at - 1, last_hash);
     if (a->st.v1)
-        find_checkpoint(a, t->data, t->len, last.seq);
-    int rc = 0;
-    if (last.seq >= a->st.seq)
-        rc = roll_forward(a, t->data, t->len, t->at);
-    else if (last.seq + 1 == a->st.seq && memcmp(last_hash, a->st.head, WD_SHA256_LEN) != 0)
-        rc = wd_error_set(WD_ESTATE, WD_A_INCONSISTENT, a->dir, 0, 0,
-                          "the last record (seq %llu) is not the one the writer wrote",
-                          (unsigned long long)last.seq);
-    if (rc)
-        return rc;
-    bool tampered = last.seq < a->st.durable;
-    if (segments_gone && !tampered)
+        find_checkpoint(a, e->data, e->len, last.seq);
+    if (last.seq >= a->st.seq) {
+        int rc = roll_forward(a, e->data, e->len, e->at);
+        if (rc)
+            return rc;
+    } else if (last.seq + 1 == a->st.seq && memcmp(last_hash, a->st.head, WD_SHA256_LEN) != 0) {
+        return wd_error_set(WD_ESTATE, WD_A_INCONSISTENT, a->dir, 0, 0,
+                            "the last record (seq %llu) is not the one the writer wrote",
+                            (unsigned long long)last.seq);
+    }
+    e->last_seq = last.seq;
+    e->tampered = last.seq < a->st.durable;
+    if (e->segments_gone && !e->tampered)
         return wd_error_set(WD_ESTATE, WD_A_INCONSISTENT, a->dir, 0, 0,
                             "the writer state names segment %u, which does not exist",
                             (unsigned)a->st.segment);
-    bool lost = a->st.seq > last.seq + 1;
-    if (lost) {
+    e->lost = a->st.seq > last.seq + 1;
+    if (e->lost) {
         memcpy(a->st.head, last_hash, WD_SHA256_LEN); /* continue from the last intact record */
         if (a->st.cp_seq > last.seq)
-            find_checkpoint(a, t->data, t->len, last.seq);
+            find_checkpoint(a, e->data, e->len, last.seq);
     }
-    a->st.segment = t->active;
-    rc = open_segment(a, t->active, false);
-    if (rc)
-        return rc;
-    if (!t->torn && !lost && !f)
-        return wd_state_store(a->statefd, a->h, &a->st) ? WD_EIO : 0;
-    return write_damage(a, t, last.seq, tampered, f);
+    return 0;
 }
 
-static int reconcile(wd_audit *a, const write_failure *f)
+/* Continues the log in its last segment: with the record that declares what happened (a
+ * write failure f, a torn line, lost or removed records), or, when nothing did, with the
+ * state stored as it now is. */
+static int declare_recovery(wd_audit *a, const log_end *e, const write_failure *f)
 {
-    uint32_t *segs;
-    size_t nsegs;
-    int rc = wd_segments_list(a->dirfd, a->dir, &segs, &nsegs);
+    a->st.segment = e->active;
+    int rc = open_segment(a, e->active, false);
     if (rc)
         return rc;
-    if (nsegs == 0) {
-        free(segs);
-        if (a->st.seq != 1)
-            return wd_error_set(WD_ESTATE, WD_A_INCONSISTENT, a->dir, 0, 0,
-                                "the writer state is at record %llu but the log has no segments: "
-                                "the log was removed, or the keys belong to another log",
-                                (unsigned long long)a->st.seq);
-        rc = open_segment(a, a->st.segment, true);
-        return rc ? rc : write_log_start(a);
-    }
-    log_tail t = {.at = -1};
-    bool segments_gone = a->st.segment > segs[nsegs - 1];
-    rc = check_log_id(a, segs[0]);
-    if (!rc && segments_gone && a->st.durable == 0)
-        rc = wd_error_set(WD_ESTATE, WD_A_INCONSISTENT, a->dir, 0, 0,
-                          "the writer state names segment %u, which does not exist",
-                          (unsigned)a->st.segment);
+    if (!e->torn && !e->lost && !f)
+        return wd_state_store(a->statefd, a->h, &a->st) ? WD_EIO : 0;
+    return write_damage(a, e, f);
+}
+
+/* Makes log and state agree after whatever the last writer (or this one, f) went through. */
+static int reconcile(wd_audit *a, const write_failure *f)
+{
+    log_end e = {.at = -1};
+    int rc = find_log_end(a, &e);
     if (!rc)
-        rc = read_tail(a, segs, nsegs, &t);
-    free(segs);
-    if (!rc)
-        rc = reconcile_tail(a, &t, segments_gone, f);
-    free(t.data);
+        rc = e.at < 0 ? start_log(a, &e) : adopt_or_verify(a, &e);
+    if (!rc && e.at >= 0)
+        rc = declare_recovery(a, &e, f);
+    log_end_dispose(&e);
     return rc;
 }
 
@@ -1113,12 +1151,12 @@ static int open_files(wd_audit *a, const char *log_dir, const char *keys_dir)
     a->dir = strdup(log_dir);
     a->state_path = join(keys_dir, WD_AUDIT_STATE);
     char *sign_path = join(keys_dir, WD_AUDIT_SIGNING_KEY);
-    if (!a->dir || !a->state_path || !sign_path || wd_hasher_new(&a->h)) {
-        free(sign_path);
-        return wd_fail(WD_ENOMEM, "out of memory");
-    }
-    int rc =
-        wd_keyfile_read(sign_path, WD_SIGNING_KEY_HEADER, true, a->sign_priv, sizeof(a->sign_priv));
+    int rc = 0;
+    if (!a->dir || !a->state_path || !sign_path || wd_hasher_new(&a->h))
+        rc = wd_fail(WD_ENOMEM, "out of memory");
+    if (!rc)
+        rc = wd_keyfile_read(sign_path, WD_SIGNING_KEY_HEADER, true, a->sign_priv,
+                             sizeof(a->sign_priv));
     free(sign_path);
     if (!rc)
         rc = wd_ed25519_public(a->sign_priv, a->sign_pub);

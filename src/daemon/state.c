@@ -7,6 +7,7 @@
 #include "audit/json_event.h"
 #include "daemon/daemon.h"
 #include "util/error.h"
+#include "util/path.h"
 
 struct wdd_audit_ref {
     wdd_audit_ref *next;
@@ -90,6 +91,117 @@ static void state_free(wdd_daemon *d, wdd_state *s)
     free(s);
 }
 
+/* A growing list of borrowed paths. */
+typedef struct {
+    const char **v;
+    size_t n, cap;
+} path_list;
+
+#define PATH_LIST_FIRST 64 /* room before the first growth: a few tenants' worth */
+
+static int path_add(path_list *l, const char *path)
+{
+    if (!path)
+        return 0;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : PATH_LIST_FIRST;
+        const char **grown = realloc(l->v, cap * sizeof(*grown));
+        if (!grown)
+            return wd_fail(WD_ENOMEM, "out of memory");
+        l->v = grown;
+        l->cap = cap;
+    }
+    l->v[l->n++] = path;
+    return 0;
+}
+
+/* What a plugin may not even read: this tenant's keys, log and tokens, the configuration and
+ * the socket, and every other tenant's secrets and state too (tenants share nothing, and the
+ * sandbox runs as wardend's user). Every one is also kept from change. */
+static int private_paths(const wdd_config *cfg, const wdd_tenant *t, path_list *out)
+{
+    int rc = path_add(out, cfg->path);
+    if (!rc)
+        rc = path_add(out, cfg->unix_path);
+    for (size_t k = 0; !rc && k < cfg->ntenants; k++) {
+        const wdd_tenant *u = &cfg->tenants[k];
+        /* The approved hashes too: the engine lists trust, not them. */
+        const char *secret[] = {u->audit_log, u->audit_keys, u->approved};
+        for (size_t i = 0; !rc && i < sizeof(secret) / sizeof(secret[0]); i++)
+            rc = path_add(out, secret[i]);
+        for (size_t i = 0; !rc && i < u->nclients; i++)
+            rc = path_add(out, u->clients[i].token_file);
+        if (u == t) /* this tenant's own state is the engine's to list */
+            continue;
+        const char *state[] = {u->policies, u->overrides, u->trust, u->baseline,
+                               u->baseline_pubkey};
+        for (size_t i = 0; !rc && i < sizeof(state) / sizeof(state[0]); i++)
+            rc = path_add(out, state[i]);
+    }
+    return rc;
+}
+
+/* Kept from change: this tenant's protected globs, other tenants' contracts, and warden's own
+ * programs (a plugin that rewrote the runner would run outside every sandbox next time). self
+ * holds wardend's own path. */
+static int protected_globs(const wdd_daemon *d, const wdd_config *cfg, const wdd_tenant *t,
+                           char self[static WD_PATH_MAX], path_list *out)
+{
+    int rc = 0;
+    for (size_t i = 0; !rc && i < t->nprotected; i++)
+        rc = path_add(out, t->protected_globs[i]);
+    for (size_t k = 0; !rc && k < cfg->ntenants; k++)
+        for (size_t i = 0; !rc && &cfg->tenants[k] != t && i < cfg->tenants[k].ncontracts; i++)
+            rc = path_add(out, cfg->tenants[k].contracts[i]);
+    if (!rc)
+        rc = path_add(out, cfg->runner ? cfg->runner : d->runner);
+    ssize_t n = readlink("/proc/self/exe", self, WD_PATH_MAX - 1);
+    if (!rc && n > 0) {
+        self[n] = '\0';
+        rc = path_add(out, self);
+    }
+    return rc;
+}
+
+static wd_engine_audit engine_decisions(wdd_audit_decisions audit_decisions)
+{
+    return audit_decisions == WDD_AUDIT_NONE   ? WD_ENGINE_AUDIT_NONE
+           : audit_decisions == WDD_AUDIT_DENY ? WD_ENGINE_AUDIT_DENY
+                                               : WD_ENGINE_AUDIT_ALL;
+}
+
+static int open_engine(const wdd_daemon *d, const wdd_config *cfg, const wdd_tenant *t,
+                       wdd_tenant_rt *rt, const path_list *priv, const path_list *globs)
+{
+    wd_engine_options o = {
+        .version = WD_ENGINE_OPTIONS_VERSION,
+        .name = t->name,
+        .contract_dirs = (const char *const *)t->contracts,
+        .ncontract_dirs = t->ncontracts,
+        .trust_dir = t->trust,
+        .review_optional = t->review_optional,
+        .approved_path = t->approved,
+        .deny_imports = (const char *const *)t->deny_imports,
+        .allowlist = (const char *const *)t->allowlist,
+        .allowlist_len = t->nallowlist,
+        .allowlist_set = t->allowlist_set,
+        .policies_dir = t->policies,
+        .audit = rt->audit,
+        .decisions = engine_decisions(t->audit_decisions),
+        .overrides_dir = t->overrides,
+        .baseline = t->baseline,
+        .baseline_pubkey = t->baseline_pubkey,
+        .protected_globs = globs->v,
+        .nprotected = globs->n,
+        .private_paths = priv->v,
+        .nprivate = priv->n,
+        .runner_path = cfg->runner ? cfg->runner : d->runner,
+        .invoke_timeout_ms = cfg->invoke_timeout_ms,
+        .min_landlock_abi = -1, /* the default, as WD_ENGINE_OPTIONS_INIT has it */
+    };
+    return wd_engine_open(&rt->engine, &o, NULL);
+}
+
 static int open_tenant(wdd_daemon *d, const wdd_config *cfg, const wdd_tenant *t, wdd_tenant_rt *rt)
 {
     rt->cfg = t;
@@ -98,108 +210,18 @@ static int open_tenant(wdd_daemon *d, const wdd_config *cfg, const wdd_tenant *t
     if (rc)
         return rc;
     rt->audit = rt->audit_ref->audit;
-    /* What a plugin may not even read: this tenant's keys, log and tokens, the configuration
-     * and the socket, and every other tenant's secrets and state too (tenants share nothing,
-     * and the sandbox runs as wardend's user). Every one is also kept from change. */
-    const char **priv = NULL;
-    size_t np = 0, cap = 0;
-    rc = 0;
-#define PRIV(path)                                                                                 \
-    do {                                                                                           \
-        if (!rc && (path)) {                                                                       \
-            if (np == cap) {                                                                       \
-                cap = cap ? cap * 2 : 64;                                                          \
-                const char **grown = realloc(priv, cap * sizeof(*grown));                          \
-                if (!grown)                                                                        \
-                    rc = wd_fail(WD_ENOMEM, "out of memory");                                      \
-                else                                                                               \
-                    priv = grown;                                                                  \
-            }                                                                                      \
-            if (!rc)                                                                               \
-                priv[np++] = (path);                                                               \
-        }                                                                                          \
-    } while (0)
-    PRIV(cfg->path);
-    PRIV(cfg->unix_path);
-    for (size_t k = 0; k < cfg->ntenants; k++) {
-        const wdd_tenant *u = &cfg->tenants[k];
-        PRIV(u->audit_log);
-        PRIV(u->audit_keys);
-        PRIV(u->approved); /* the engine lists trust, not the approved hashes */
-        for (size_t i = 0; i < u->nclients; i++)
-            PRIV(u->clients[i].token_file);
-        if (u != t) { /* this tenant's own are the engine's to list */
-            PRIV(u->policies);
-            PRIV(u->overrides);
-            PRIV(u->trust);
-            PRIV(u->baseline);
-            PRIV(u->baseline_pubkey);
-        }
-    }
-#undef PRIV
-    /* Kept from change: other tenants' contracts, and warden's own programs (a plugin that
-     * rewrote the runner would run outside every sandbox next time). */
-    const char **globs = NULL;
-    size_t ng = 0;
-    size_t gcap = t->nprotected + 2;
-    for (size_t k = 0; k < cfg->ntenants; k++)
-        gcap += cfg->tenants[k].ncontracts;
-    if (!rc && !(globs = calloc(gcap, sizeof(*globs))))
-        rc = wd_fail(WD_ENOMEM, "out of memory");
-    char self[4096];
-    ssize_t sn = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (!rc) {
-        for (size_t i = 0; i < t->nprotected; i++)
-            globs[ng++] = t->protected_globs[i];
-        for (size_t k = 0; k < cfg->ntenants; k++)
-            if (&cfg->tenants[k] != t)
-                for (size_t i = 0; i < cfg->tenants[k].ncontracts; i++)
-                    globs[ng++] = cfg->tenants[k].contracts[i];
-        const char *runner = cfg->runner ? cfg->runner : d->runner;
-        if (runner)
-            globs[ng++] = runner;
-        if (sn > 0) {
-            self[sn] = '\0';
-            globs[ng++] = self;
-        }
-    }
-    if (rc) {
-        free(priv);
-        free(globs);
-        return rc;
-    }
-    wd_engine_options o = WD_ENGINE_OPTIONS_INIT;
-    o.name = t->name;
-    o.contract_dirs = (const char *const *)t->contracts;
-    o.ncontract_dirs = t->ncontracts;
-    o.trust_dir = t->trust;
-    o.review_optional = t->review_optional;
-    o.approved_path = t->approved;
-    o.deny_imports = (const char *const *)t->deny_imports;
-    o.allowlist = (const char *const *)t->allowlist;
-    o.allowlist_len = t->nallowlist;
-    o.allowlist_set = t->allowlist_set;
-    o.policies_dir = t->policies;
-    o.audit = rt->audit;
-    o.decisions = t->audit_decisions == WDD_AUDIT_NONE   ? WD_ENGINE_AUDIT_NONE
-                  : t->audit_decisions == WDD_AUDIT_DENY ? WD_ENGINE_AUDIT_DENY
-                                                         : WD_ENGINE_AUDIT_ALL;
-    o.overrides_dir = t->overrides;
-    o.baseline = t->baseline;
-    o.baseline_pubkey = t->baseline_pubkey;
-    o.protected_globs = globs;
-    o.nprotected = ng;
-    o.private_paths = priv;
-    o.nprivate = np;
-    o.runner_path = cfg->runner ? cfg->runner : d->runner;
-    o.invoke_timeout_ms = cfg->invoke_timeout_ms;
-    rc = wd_engine_open(&rt->engine, &o, NULL);
-    free(priv);
-    free(globs);
-    if (rc)
-        return rc;
-    wdd_metrics_lockdown(rt->metrics, wd_engine_lockdown(rt->engine) != NULL);
-    return 0;
+    path_list priv = {0}, globs = {0};
+    char self[WD_PATH_MAX];
+    rc = private_paths(cfg, t, &priv);
+    if (!rc)
+        rc = protected_globs(d, cfg, t, self, &globs);
+    if (!rc)
+        rc = open_engine(d, cfg, t, rt, &priv, &globs);
+    if (!rc)
+        wdd_metrics_lockdown(rt->metrics, wd_engine_lockdown(rt->engine) != NULL);
+    free(priv.v);
+    free(globs.v);
+    return rc;
 }
 
 /* A tenant in lockdown leaves it only under a new, re-signed baseline: the same manifest

@@ -711,27 +711,45 @@ static int fail_first(wd_diagnostics *diags, size_t first, int code)
     return wd_fail(code, "contract could not be loaded");
 }
 
+static int parse_root(wd_contract *c, wd_arena *scratch, const char *data, size_t len,
+                      wd_diagnostics *diags, wd_yaml_node **root);
+static int load_fields(wd_contract *c, const wd_yaml_node *root, wd_diagnostics *diags);
+
 static int load_text(wd_contract *c, const char *data, size_t len, wd_diagnostics *diags)
 {
     const wd_text_source src = {.id = WD_L_YAML, .display = c->file, .what = NULL};
     if (wd_text_check(&data, &len, &src, diags) != 0)
         return WD_EPOLICY;
     wd_arena scratch = WD_ARENA_INIT;
-    wd_diagnostics *yd = NULL;
     wd_yaml_node *root = NULL;
+    int rc = parse_root(c, &scratch, data, len, diags, &root);
+    if (!rc)
+        rc = load_fields(c, root, diags);
+    wd_arena_free(&scratch);
+    return rc;
+}
+
+/* The text as YAML (in scratch), whose root must be a mapping. */
+static int parse_root(wd_contract *c, wd_arena *scratch, const char *data, size_t len,
+                      wd_diagnostics *diags, wd_yaml_node **root)
+{
+    wd_diagnostics *yd = NULL;
     int rc = wd_diagnostics_new(&yd);
-    if (!rc && wd_yaml_parse(&scratch, data, len, c->file, yd, &root) != 0)
+    if (!rc && wd_yaml_parse(scratch, data, len, c->file, yd, root) != 0)
         rc = relabel_yaml(yd, diags) ? WD_ENOMEM : WD_EPOLICY;
     wd_diagnostics_free(yd);
-    if (!rc && (!root || root->kind != WD_YAML_MAP)) {
-        wd_diag_add(diags, WD_DIAG_ERROR, WD_L_SCHEMA, c->file, root ? root->line : 0,
-                    root ? root->column : 0, "a contract is a mapping (name, type, version, ...)");
+    if (!rc && (!*root || (*root)->kind != WD_YAML_MAP)) {
+        wd_diag_add(diags, WD_DIAG_ERROR, WD_L_SCHEMA, c->file, *root ? (*root)->line : 0,
+                    *root ? (*root)->column : 0,
+                    "a contract is a mapping (name, type, version, ...)");
         rc = WD_EPOLICY;
     }
-    if (rc) {
-        wd_arena_free(&scratch);
-        return rc;
-    }
+    return rc;
+}
+
+/* Every field of the contract, each checked and kept in c. */
+static int load_fields(wd_contract *c, const wd_yaml_node *root, wd_diagnostics *diags)
+{
     loader l = {.ck = {.diags = diags,
                        .file = c->file,
                        .id_type = WD_L_SCHEMA,
@@ -770,10 +788,72 @@ static int load_text(wd_contract *c, const char *data, size_t len, wd_diagnostic
     if ((v = wd_yaml_get(root, "tags")))
         tags_field(&l, v);
     wd_buf_free(&l.json);
-    wd_arena_free(&scratch);
     if (l.ck.oom)
         return WD_ENOMEM;
     return l.ck.errors ? WD_EPOLICY : 0;
+}
+
+/* Where a contract is: its absolute path, and its directory (library and policy paths resolve
+ * inside it). */
+typedef struct {
+    char abs[WD_PATH_MAX + 1];
+    char dir[WD_PATH_MAX];
+} contract_place;
+
+static int locate(const char *path, const char *display, contract_place *at)
+{
+    bool escapes;
+    if (path[0] == '/')
+        snprintf(at->abs, sizeof(at->abs), "%s", path);
+    else if (!getcwd(at->dir, sizeof(at->dir)) ||
+             snprintf(at->abs, sizeof(at->abs), "%s/%s", at->dir, path) >= (int)sizeof(at->abs))
+        return wd_error_set(WD_EINVAL, WD_L_READ, display, 0, 0, "path is too long");
+    if (wd_path_normalize(at->abs, at->dir, sizeof(at->dir), &escapes) != 0 || escapes)
+        return wd_error_set(WD_EINVAL, WD_L_READ, display, 0, 0, "path is too long");
+    char *slash = strrchr(at->dir, '/');
+    if (slash == at->dir)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    return 0;
+}
+
+/* The contract's bytes: a regular file within the size limit. */
+static int read_contract(const char *path, const char *display, char **data, size_t *len)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return wd_error_set(WD_EIO, WD_L_NOT_FILE, display, 0, 0, "not a regular file");
+    int rc = wd_file_read(path, WD_CONTRACT_MAX_FILE_SIZE, data, len, WD_L_READ, WD_L_SIZE);
+    if (rc == WD_ENOTFOUND)
+        rc = wd_error_set(WD_ENOTFOUND, WD_L_NOT_FOUND, display, 0, 0, "no such contract");
+    else if (rc == WD_ERANGE)
+        rc = wd_error_set(WD_EPOLICY, WD_L_SIZE, display, 0, 0, "%s", wd_error_last()->message);
+    return rc;
+}
+
+/* A contract from its bytes; on failure the error is its first diagnostic (from first on). */
+static int build_contract(wd_contract **out, const char *display, const contract_place *at,
+                          const char *data, size_t len, wd_diagnostics *diags, size_t first)
+{
+    wd_contract *c = calloc(1, sizeof(*c));
+    if (!c)
+        return wd_fail(WD_ENOMEM, "out of memory");
+    c->file = wd_arena_strdup(&c->arena, display);
+    c->path = wd_arena_strdup(&c->arena, at->abs);
+    c->dir = wd_arena_strdup(&c->arena, at->dir);
+    wd_hasher *h = NULL;
+    if (wd_hasher_new(&h) != 0 || wd_sha256(h, data, len, c->file_sha256) != 0)
+        c->path = NULL; /* reported as out of memory below */
+    wd_hasher_free(h);
+    int rc = !c->file || !c->dir || !c->path ? WD_ENOMEM : load_text(c, data, len, diags);
+    wd_diag_sort(diags, first);
+    if (rc) {
+        wd_contract_free(c);
+        return rc == WD_ENOMEM ? wd_fail(WD_ENOMEM, "out of memory") : fail_first(diags, first, rc);
+    }
+    *out = c;
+    return 0;
 }
 
 int wd_contract_load(wd_contract **out, const char *path, const wd_contract_options *opts)
@@ -790,68 +870,21 @@ int wd_contract_load(wd_contract **out, const char *path, const wd_contract_opti
     if (!diags)
         diags = own;
     size_t first = wd_diagnostics_count(diags);
-
-    /* The contract's directory, absolute: library and policy paths resolve inside it. */
-    char abs[WD_PATH_MAX + 1], dir[WD_PATH_MAX];
-    bool escapes;
-    int rc = 0;
-    if (path[0] == '/')
-        snprintf(abs, sizeof(abs), "%s", path);
-    else if (!getcwd(dir, sizeof(dir)) ||
-             snprintf(abs, sizeof(abs), "%s/%s", dir, path) >= (int)sizeof(abs))
-        rc = wd_error_set(WD_EINVAL, WD_L_READ, display, 0, 0, "path is too long");
-    if (!rc && (wd_path_normalize(abs, dir, sizeof(dir), &escapes) != 0 || escapes))
-        rc = wd_error_set(WD_EINVAL, WD_L_READ, display, 0, 0, "path is too long");
+    contract_place at;
     char *data = NULL;
     size_t len = 0;
-    struct stat st;
-    if (!rc && stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-        rc = wd_error_set(WD_EIO, WD_L_NOT_FILE, display, 0, 0, "not a regular file");
-    if (!rc) {
-        rc = wd_file_read(path, WD_CONTRACT_MAX_FILE_SIZE, &data, &len, WD_L_READ, WD_L_SIZE);
-        if (rc == WD_ENOTFOUND)
-            rc = wd_error_set(WD_ENOTFOUND, WD_L_NOT_FOUND, display, 0, 0, "no such contract");
-        else if (rc == WD_ERANGE)
-            rc = wd_error_set(WD_EPOLICY, WD_L_SIZE, display, 0, 0, "%s", wd_error_last()->message);
-    }
-    if (rc) {
+    int rc = locate(path, display, &at);
+    if (!rc)
+        rc = read_contract(path, display, &data, &len);
+    if (rc && diags != own) { /* the caller's list hears of it too */
         const wd_error *e = wd_error_last();
-        if (diags != own)
-            wd_diag_add(diags, WD_DIAG_ERROR, e->id, display, 0, 0, "%s", e->message);
-        wd_diagnostics_free(own);
-        return rc;
+        wd_diag_add(diags, WD_DIAG_ERROR, e->id, display, 0, 0, "%s", e->message);
+    } else if (!rc) {
+        rc = build_contract(out, display, &at, data, len, diags, first);
     }
-    char *slash = strrchr(dir, '/');
-    if (slash == dir)
-        slash[1] = '\0';
-    else if (slash)
-        *slash = '\0';
-
-    wd_contract *c = calloc(1, sizeof(*c));
-    if (!c) {
-        free(data);
-        wd_diagnostics_free(own);
-        return wd_fail(WD_ENOMEM, "out of memory");
-    }
-    c->file = wd_arena_strdup(&c->arena, display);
-    c->path = wd_arena_strdup(&c->arena, abs);
-    c->dir = wd_arena_strdup(&c->arena, dir);
-    wd_hasher *h = NULL;
-    if (wd_hasher_new(&h) != 0 || wd_sha256(h, data, len, c->file_sha256) != 0)
-        c->path = NULL; /* reported as out of memory below */
-    wd_hasher_free(h);
-    rc = !c->file || !c->dir || !c->path ? WD_ENOMEM : load_text(c, data, len, diags);
     free(data);
-    wd_diag_sort(diags, first);
-    if (rc) {
-        wd_contract_free(c);
-        rc = rc == WD_ENOMEM ? wd_fail(WD_ENOMEM, "out of memory") : fail_first(diags, first, rc);
-        wd_diagnostics_free(own);
-        return rc;
-    }
     wd_diagnostics_free(own);
-    *out = c;
-    return 0;
+    return rc;
 }
 
 void wd_contract_free(wd_contract *c)
@@ -951,19 +984,19 @@ int wd_contract_open_library(const wd_contract *c, int *out)
                             "cannot open the library: %s", strerror(e));
     }
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return wd_error_set(WD_EIO, WD_L_LIB_NOT_FOUND, c->library, 0, 0,
-                            "library is not a regular file");
-    }
     wd_hasher *h = NULL;
-    uint8_t digest[32];
-    int rc = wd_hasher_new(&h);
+    uint8_t digest[WD_SHA256_LEN];
+    int rc = 0;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        rc = wd_error_set(WD_EIO, WD_L_LIB_NOT_FOUND, c->library, 0, 0,
+                          "library is not a regular file");
+    if (!rc)
+        rc = wd_hasher_new(&h);
     if (!rc)
         rc = wd_sha256_fd(h, fd, digest);
     wd_hasher_free(h);
     if (!rc && !wd_ct_equal(digest, c->sha256, sizeof(digest))) {
-        char got[65];
+        char got[2 * WD_SHA256_LEN + 1];
         wd_hex_encode(digest, sizeof(digest), got);
         rc = wd_error_set(WD_EPOLICY, WD_L_LIB_HASH, c->library, 0, 0,
                           "library hashes to %s, not to the contract's sha256", got);

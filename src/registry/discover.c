@@ -84,9 +84,13 @@ static int refuse(wd_load_report *r, const char *path, bool audited)
     return audited ? add_entry(r, path, false, id, msg) : refused(r, path, id, msg);
 }
 
-int wd_contract_imports(const wd_contract *c, const char *const *deny, char **out)
+#define LIBRARY_READ_MAX ((uint64_t)256 << 20) /* a plugin library larger is not inspected */
+
+/* The library's bytes through the descriptor that was verified when it was opened, hashed
+ * again: the file may have been rewritten since, and the bytes inspected must be the bytes
+ * the contract names. */
+static int read_library(const wd_contract *c, unsigned char **out, size_t *out_len)
 {
-    *out = NULL;
     int fd;
     int rc = wd_contract_open_library(c, &fd);
     if (rc)
@@ -94,7 +98,7 @@ int wd_contract_imports(const wd_contract *c, const char *const *deny, char **ou
     struct stat st;
     unsigned char *data = NULL;
     size_t len = 0;
-    if (fstat(fd, &st) == 0 && st.st_size >= 0 && (uint64_t)st.st_size <= (256u << 20)) {
+    if (fstat(fd, &st) == 0 && st.st_size >= 0 && (uint64_t)st.st_size <= LIBRARY_READ_MAX) {
         data = malloc((size_t)st.st_size + 1);
         while (data && len < (size_t)st.st_size) {
             ssize_t n = read(fd, data + len, (size_t)st.st_size - len);
@@ -104,16 +108,13 @@ int wd_contract_imports(const wd_contract *c, const char *const *deny, char **ou
         }
     }
     close(fd);
-    if (!data || len != (size_t)st.st_size) {
-        free(data);
-        return wd_error_set(WD_EIO, WD_L_IMPORTS, wd_contract_library(c), 0, 0,
-                            "cannot read the library to list its imports");
-    }
-    /* The descriptor was verified when it was opened, but the file may have been rewritten since:
-     * the bytes inspected must be the bytes the contract names, so hash this very buffer. */
+    if (!data || len != (size_t)st.st_size)
+        rc = wd_error_set(WD_EIO, WD_L_IMPORTS, wd_contract_library(c), 0, 0,
+                          "cannot read the library to list its imports");
     uint8_t digest[WD_SHA256_LEN];
     wd_hasher *h = NULL;
-    rc = wd_hasher_new(&h);
+    if (rc == 0)
+        rc = wd_hasher_new(&h);
     if (rc == 0)
         rc = wd_sha256(h, data, len, digest);
     wd_hasher_free(h);
@@ -125,35 +126,56 @@ int wd_contract_imports(const wd_contract *c, const char *const *deny, char **ou
         free(data);
         return rc;
     }
+    *out = data;
+    *out_len = len;
+    return 0;
+}
+
+/* The imports one a line, refused when any is denied. */
+static int imports_text(const wd_contract *c, const wd_elf_imports *imp, const char *const *deny,
+                        char **out)
+{
+    wd_buf list = WD_BUF_INIT, denied = WD_BUF_INIT;
+    for (size_t i = 0; i < imp->count; i++) {
+        wd_buf_printf(&list, "%s\n", imp->names[i]);
+        for (const char *const *d = deny; d && *d; d++)
+            if (!strcmp(*d, imp->names[i]))
+                wd_buf_printf(&denied, "%s%s", denied.len ? ", " : "", imp->names[i]);
+    }
+    int rc = 0;
+    if (list.oom || denied.oom)
+        rc = wd_fail(WD_ENOMEM, "out of memory");
+    else if (denied.len)
+        rc = wd_error_set(WD_EPERM, WD_L_IMPORTS, wd_contract_id(c), 0, 0,
+                          "library imports denied symbols: %s", denied.data);
+    if (!rc) {
+        *out = list.data ? list.data : strdup("");
+        list = (wd_buf)WD_BUF_INIT; /* handed to the caller */
+        if (!*out)
+            rc = wd_fail(WD_ENOMEM, "out of memory");
+    }
+    wd_buf_free(&list);
+    wd_buf_free(&denied);
+    return rc;
+}
+
+int wd_contract_imports(const wd_contract *c, const char *const *deny, char **out)
+{
+    *out = NULL;
+    unsigned char *data = NULL;
+    size_t len = 0;
+    int rc = read_library(c, &data, &len);
+    if (rc)
+        return rc;
     wd_elf_imports imp;
     rc = wd_elf_imports_read(data, len, &imp);
     free(data);
     if (rc)
         return wd_error_set(WD_EPERM, WD_L_IMPORTS, wd_contract_library(c), 0, 0,
                             "library imports cannot be read: %s", wd_error_last()->message);
-    wd_buf list = WD_BUF_INIT, denied = WD_BUF_INIT;
-    for (size_t i = 0; i < imp.count; i++) {
-        wd_buf_printf(&list, "%s\n", imp.names[i]);
-        for (const char *const *d = deny; d && *d; d++)
-            if (!strcmp(*d, imp.names[i]))
-                wd_buf_printf(&denied, "%s%s", denied.len ? ", " : "", imp.names[i]);
-    }
+    rc = imports_text(c, &imp, deny, out);
     wd_elf_imports_free(&imp);
-    if (list.oom || denied.oom) {
-        wd_buf_free(&list);
-        wd_buf_free(&denied);
-        return wd_fail(WD_ENOMEM, "out of memory");
-    }
-    rc = denied.len ? wd_error_set(WD_EPERM, WD_L_IMPORTS, wd_contract_id(c), 0, 0,
-                                   "library imports denied symbols: %s", denied.data)
-                    : 0;
-    wd_buf_free(&denied);
-    if (rc) {
-        wd_buf_free(&list);
-        return rc;
-    }
-    *out = list.data ? list.data : strdup("");
-    return *out ? 0 : wd_fail(WD_ENOMEM, "out of memory");
+    return rc;
 }
 
 /* Everything one contract goes through before it may register. */

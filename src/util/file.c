@@ -10,6 +10,71 @@
 
 #include "util/error.h"
 
+/* What wd_file_read was asked for, for its steps' messages. */
+typedef struct {
+    const char *path;
+    size_t max;
+    const char *io_id, *size_id;
+} read_spec;
+
+/* A regular file no larger than the limit; *size is what fstat says. */
+static int check_file(const read_spec *s, int fd, size_t *size)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return wd_error_set(WD_EIO, s->io_id, s->path, 0, 0, "cannot stat: %s", strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return wd_error_set(WD_EIO, s->io_id, s->path, 0, 0, "not a regular file");
+    if ((unsigned long long)st.st_size > s->max)
+        return wd_error_set(WD_ERANGE, s->size_id, s->path, 0, 0,
+                            "file is %llu bytes; the limit is %zu bytes",
+                            (unsigned long long)st.st_size, s->max);
+    *size = (size_t)st.st_size;
+    return 0;
+}
+
+/* The size may change under us (or lie, for /proc): reads up to max + 1 and checks again. */
+static int read_to_end(const read_spec *s, int fd, size_t size, char **out, size_t *len)
+{
+    size_t cap = size + 1, n = 0;
+    char *data = malloc(cap + 1);
+    int rc = data ? 0 : wd_fail(WD_ENOMEM, "out of memory reading %s", s->path);
+    while (!rc) {
+        if (n == cap) {
+            if (cap > s->max)
+                break; /* refused below */
+            size_t ncap = cap * 2 > s->max + 1 ? s->max + 1 : cap * 2;
+            char *p = realloc(data, ncap + 1);
+            if (!p) {
+                rc = wd_fail(WD_ENOMEM, "out of memory reading %s", s->path);
+                break;
+            }
+            data = p;
+            cap = ncap;
+        }
+        ssize_t r = read(fd, data + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            rc = wd_error_set(WD_EIO, s->io_id, s->path, 0, 0, "cannot read: %s", strerror(errno));
+        else if (r == 0)
+            break;
+        else
+            n += (size_t)r;
+    }
+    if (!rc && n > s->max)
+        rc = wd_error_set(WD_ERANGE, s->size_id, s->path, 0, 0,
+                          "file grew beyond the limit of %zu bytes", s->max);
+    if (rc) {
+        free(data);
+        return rc;
+    }
+    data[n] = '\0';
+    *out = data;
+    *len = n;
+    return 0;
+}
+
 int wd_file_read(const char *path, size_t max, char **out, size_t *len, const char *io_id,
                  const char *size_id)
 {
@@ -21,70 +86,13 @@ int wd_file_read(const char *path, size_t max, char **out, size_t *len, const ch
         int code = errno == ENOENT ? WD_ENOTFOUND : WD_EIO;
         return wd_error_set(code, io_id, path, 0, 0, "cannot open: %s", strerror(errno));
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        close(fd);
-        return wd_error_set(WD_EIO, io_id, path, 0, 0, "cannot stat: %s", strerror(e));
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return wd_error_set(WD_EIO, io_id, path, 0, 0, "not a regular file");
-    }
-    if ((unsigned long long)st.st_size > max) {
-        close(fd);
-        return wd_error_set(WD_ERANGE, size_id, path, 0, 0,
-                            "file is %llu bytes; the limit is %zu bytes",
-                            (unsigned long long)st.st_size, max);
-    }
-    /* The size may change under us (or lie, for /proc): read up to max + 1 and check again. */
-    size_t cap = (size_t)st.st_size + 1, n = 0;
-    char *data = malloc(cap + 1);
-    if (!data) {
-        close(fd);
-        return wd_fail(WD_ENOMEM, "out of memory reading %s", path);
-    }
-    for (;;) {
-        if (n == cap) {
-            if (cap > max) {
-                free(data);
-                close(fd);
-                return wd_error_set(WD_ERANGE, size_id, path, 0, 0,
-                                    "file grew beyond the limit of %zu bytes", max);
-            }
-            size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
-            char *p = realloc(data, ncap + 1);
-            if (!p) {
-                free(data);
-                close(fd);
-                return wd_fail(WD_ENOMEM, "out of memory reading %s", path);
-            }
-            data = p;
-            cap = ncap;
-        }
-        ssize_t r = read(fd, data + n, cap - n);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            int e = errno;
-            free(data);
-            close(fd);
-            return wd_error_set(WD_EIO, io_id, path, 0, 0, "cannot read: %s", strerror(e));
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
+    const read_spec s = {.path = path, .max = max, .io_id = io_id, .size_id = size_id};
+    size_t size = 0;
+    int rc = check_file(&s, fd, &size);
+    if (!rc)
+        rc = read_to_end(&s, fd, size, out, len);
     close(fd);
-    if (n > max) {
-        free(data);
-        return wd_error_set(WD_ERANGE, size_id, path, 0, 0,
-                            "file grew beyond the limit of %zu bytes", max);
-    }
-    data[n] = '\0';
-    *out = data;
-    *len = n;
-    return 0;
+    return rc;
 }
 
 int wd_write_all(int fd, const void *data, size_t n)
