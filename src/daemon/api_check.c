@@ -154,6 +154,39 @@ static size_t parts_for(size_t n)
     return k ? k : 1;
 }
 
+/* Answers a check the engine could not answer (rc, with the message of the share that failed:
+ * the last error is that thread's own). The alarm is for the log failing, never for a record a
+ * client could make too big, so "unavailable" is the log's own state, not the code. */
+static void check_error(wdd_response *resp, wdd_tenant_rt *t, int rc, const char *component,
+                        const char *message)
+{
+    bool log_failed = rc == WD_EIO && wdd_audit_failed(t->audit);
+    if (log_failed) {
+        wdd_metrics_audit_error(t->metrics);
+        wdd_metrics_audit_state(t->metrics, true, (uint64_t)time(NULL));
+    }
+    wd_error_kind kind = log_failed ? WD_KIND_UNAVAILABLE : wd_error_kind_of(rc);
+    unsigned status = wdd_api_status(kind);
+    switch (kind) {
+    case WD_KIND_NOT_FOUND:
+        wdd_api_error(resp, status, WDD_E_NOT_FOUND, "no component \"%.*s\"",
+                      (int)WDD_COMPONENT_MAX, component);
+        break;
+    case WD_KIND_UNAVAILABLE:
+        wdd_api_error(resp, status, WDD_E_AUDIT, "%s", message);
+        break;
+    case WD_KIND_INTERNAL:
+        if (rc == WD_EIO)
+            wdd_api_error(resp, status, WDD_E_INTERNAL, "the decision could not be recorded: %s",
+                          message);
+        else
+            wdd_api_error(resp, status, WDD_E_INTERNAL, "%s", message);
+        break;
+    default: /* a query the engine refused (wd_engine_check: WD_EINVAL) */
+        wdd_api_error(resp, status, WDD_E_INVALID, "%s", message);
+    }
+}
+
 /* Runs the engine over queries and answers; the prefix and suffix frame the verdicts. A big
  * batch is shared between threads (decisions are independent and the engine is thread-safe);
  * the answer keeps the queries' order, though the DECISION records of the shares interleave. */
@@ -207,22 +240,7 @@ static void run(wdd_daemon *d, wdd_tenant_rt *t, const char *component,
         wd_buf_free(&parts[i].out);
     }
     if (rc) {
-        /* The alarm is for the log failing, never for a record a client could make too big. */
-        bool log_failed = rc == WD_EIO && wdd_audit_failed(t->audit);
-        if (log_failed) {
-            wdd_metrics_audit_error(t->metrics);
-            wdd_metrics_audit_state(t->metrics, true, (uint64_t)time(NULL));
-        }
-        if (rc == WD_ENOTFOUND)
-            wdd_api_error(resp, 404, WDD_E_NOT_FOUND, "no component \"%.128s\"", component);
-        else if (log_failed)
-            wdd_api_error(resp, 503, WDD_E_AUDIT, "%s", message);
-        else if (rc == WD_EIO)
-            wdd_api_error(resp, 500, WDD_E_INTERNAL, "the decision could not be recorded: %s",
-                          message);
-        else
-            wdd_api_error(resp, rc == WD_ENOMEM ? 500 : 400,
-                          rc == WD_ENOMEM ? WDD_E_INTERNAL : WDD_E_INVALID, "%s", message);
+        check_error(resp, t, rc, component, message);
         return;
     }
     uint64_t allowed = 0, denied = 0;

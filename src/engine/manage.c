@@ -19,7 +19,9 @@ static wd_component *component(wd_engine *e, const char *id)
 static int refuse_in_lockdown(const wd_engine *e)
 {
     const char *locked = wd_watch_lockdown(e->watch);
-    return locked ? wd_error_set(WD_ESTATE, "WD-T006", NULL, 0, 0, "%s", locked) : 0;
+    return locked
+               ? wd_error_raise(WD_KIND_UNAVAILABLE, WD_ESTATE, "WD-T006", NULL, 0, 0, "%s", locked)
+               : 0;
 }
 
 int wd_engine_policy_get(wd_engine *e, const char *id, char **yaml, size_t *len,
@@ -155,8 +157,8 @@ int wd_engine_invoke(wd_engine *e, const char *id, const char *input, size_t len
     if (e->opts.audit)
         wd_audit_next_seq(e->opts.audit, &broken);
     if (broken)
-        return wd_error_set(WD_EIO, "WD-A010", NULL, 0, 0,
-                            "the audit log stopped accepting records: no plugin call is made");
+        return wd_error_raise(WD_KIND_UNAVAILABLE, WD_EIO, "WD-A010", NULL, 0, 0,
+                              "the audit log stopped accepting records: no plugin call is made");
     wd_instance *inst = NULL;
     rc = start(e, c, &inst);
     if (!rc)
