@@ -42,7 +42,7 @@ static void details(wd_buf *b, const wd_check_query *q, const slot *s)
     wd_buf_puts(b, ",\"target\":");
     wd_json_quote(b, target, strlen(target));
     wd_buf_puts(b, ",\"reason\":");
-    const char *reason = s->error ? "invalid" : s->f.reason;
+    const char *reason = wd_final_name(s->error ? WD_FINAL_INVALID : s->f.reason);
     wd_json_quote(b, reason, strlen(reason));
     wd_buf_puts(b, ",\"explanation\":");
     wd_json_quote(b, s->f.why, strlen(s->f.why));
@@ -143,23 +143,30 @@ int wd_engine_check(wd_engine *e, const char *component, const wd_check_query *q
             } else if (s->error) {
                 rc = s->error; /* an approval that could not be consumed: fail closed */
             }
-            /* Other explanations quote what the client sent, and a cut may split a
-             * character: the answer and the record must stay UTF-8. */
-            if (s->error || s->f.reason[0] == 'p' || s->f.reason[0] == 'o' || s->f.reason[0] == 'l')
-                wd_utf8_sanitize(s->f.why);
             if (s->error) {
-                s->f.d = (wd_decision){WD_DENY, WD_REASON_NO_RULE, NULL, NULL};
-                s->f.reason = "invalid";
+                s->f.d = (wd_decision){.effect = WD_DENY, .reason = WD_REASON_NO_RULE};
+                s->f.reason = WD_FINAL_INVALID;
                 s->f.operation[0] = '\0';
                 s->f.overridden = false;
             }
+            /* These explanations quote what the client sent, and a cut may split a character:
+             * the answer and the record must stay UTF-8. */
+            if (wd_final_quotes_target(s->f.reason))
+                wd_utf8_sanitize(s->f.why);
         }
         if (!rc)
             rc = audit_chunk(e, comp->id, &last, &queries[base], slots, m);
         for (size_t i = 0; i < m && !rc; i++) {
             const slot *s = &slots[i];
-            wd_verdict v = {s->error,     s->f.d.effect, s->f.reason,   s->f.d.rule,
-                            s->f.d.other, s->f.why,      s->f.operation};
+            wd_verdict v = {
+                .error = s->error,
+                .effect = s->f.d.effect,
+                .reason = wd_final_name(s->f.reason),
+                .rule = s->f.d.rule,
+                .other = s->f.d.other,
+                .explanation = s->f.why,
+                .operation = s->f.operation,
+            };
             rc = fn(ctx, base + i, &v);
         }
     }
