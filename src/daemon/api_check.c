@@ -280,40 +280,13 @@ void wdd_api_check(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_resp
     json_decref(j);
 }
 
-/* Whether the body is one valid JSON object whose objects all have distinct keys. */
-static bool json_object_text(const wdd_request *req)
-{
-    const char *body = req->body ? req->body : "";
-    wd_cursor c = wd_cursor_make(body, req->body_len);
-    while (c.p < c.end && (*c.p == ' ' || *c.p == '\t' || *c.p == '\n' || *c.p == '\r'))
-        c.p++;
-    if (c.p >= c.end || *c.p != '{' || !wd_json_skip(&c))
-        return false;
-    while (c.p < c.end && (*c.p == ' ' || *c.p == '\t' || *c.p == '\n' || *c.p == '\r'))
-        c.p++;
-    return c.p == c.end && wd_json_unique_keys(body, req->body_len);
-}
-
 void wdd_api_check_batch(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_response *resp)
 {
+    /* Every query is checked for shape before any is decided: a malformed batch is refused
+     * whole, and nothing of it is recorded. */
     wdd_batch b;
-    char why[300];
-    int rc = wdd_batch_parse(req->body ? req->body : "", req->body_len, s->cfg->max_batch, &b, why,
-                             sizeof(why));
-    if (rc == -2) {
-        wdd_api_error(resp, 413, WDD_E_TOO_LARGE, "%s", why);
-        return;
-    }
-    if (rc == -4) {
-        wdd_api_error(resp, 400, WDD_E_FIELD_TOO_LONG, "malformed batch: %s", why);
-        return;
-    }
-    if (rc) {
-        /* Every query is checked for shape before any is decided: a malformed batch is
-         * refused whole, and nothing of it is recorded. The id says which kind of wrong:
-         * not one JSON object with distinct keys (WD-D001), or the wrong fields (WD-D002). */
-        wdd_api_error(resp, 400, rc != -3 && json_object_text(req) ? WDD_E_FIELD : WDD_E_JSON,
-                      "malformed batch: %s", why);
+    if (wdd_batch_parse(req->body ? req->body : "", req->body_len, s->cfg->max_batch, &b) != 0) {
+        wdd_api_engine_error(resp, wd_error_last()->code);
         return;
     }
     run(d, wdd_state_tenant(s, req->tenant), b.component, b.queries, b.n, true, resp);

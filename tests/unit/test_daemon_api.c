@@ -1553,6 +1553,34 @@ static void test_ready_and_lockdown(void **state)
     EXPECT(f, call(f, 0, "GET", "/ready", NULL), 503, "WD-T006");
 }
 
+/* Each way a batch can be malformed answers with the id that says which: not one JSON object
+ * with distinct keys, or a NUL in a string (WD-D001), the wrong fields (WD-D002), a field over
+ * its bound (WD-D016), all "malformed batch: ..."; too many queries is 413 WD-D007. */
+static void test_batch_refusals(void **state)
+{
+    fx *f = *state;
+    static const struct {
+        const char *body;
+        unsigned status;
+        const char *id;
+    } cases[] = {
+        {"{\"component\": \"" READER "\", \"queries\": [", 400, "WD-D001"},
+        {"[]", 400, "WD-D001"},
+        {"{\"component\": \"a\\u0000b\", \"queries\": []}", 400, "WD-D001"},
+        {"{\"component\": \"" READER "\", \"component\": \"x\", \"queries\": []}", 400, "WD-D001"},
+        {"{\"component\": \"" READER "\"}", 400, "WD-D002"},
+        {"{\"component\": \"" READER "\", \"queries\": [], \"extra\": 1}", 400, "WD-D002"},
+        {"{\"component\": \"" READER "\", \"queries\": [{\"verb\": 1, \"target\": \"/x\"}]}", 400,
+         "WD-D002"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        EXPECT(f, call(f, WDD_ROLE_READER, "POST", "/v1/check/batch", cases[i].body),
+               cases[i].status, cases[i].id);
+        const char *msg = str(json_object_get(f->j, "error"), "message");
+        assert_int_equal(strncmp(msg, "malformed batch: ", 17), 0);
+    }
+}
+
 /* The one table from an error's kind to an HTTP status, as docs/api.md lists it, and the
  * answers it gives errors raised with a kind of their own: the throttle and the lockdown keep
  * their codes (WD_EBUSY, WD_ESTATE) and still answer 429 and 503, with no id read to say so. */
@@ -1637,6 +1665,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_audit_failure_shown, setup, teardown),
         cmocka_unit_test(test_audit_state_transitions),
         cmocka_unit_test(test_status_table),
+        cmocka_unit_test_setup_teardown(test_batch_refusals, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
