@@ -386,8 +386,8 @@ void wdd_api_handle(wdd_daemon *d, const wdd_request *req, wdd_response *resp)
     }
     if (!hit) {
         if (path_known)
-            wdd_api_error(resp, 405, WDD_E_METHOD, "method %.16s not allowed here",
-                          req->method ? req->method : "");
+            wdd_api_error(resp, 405, WDD_E_METHOD, "method %.*s not allowed here",
+                          (int)WDD_QUOTED_WORD, req->method ? req->method : "");
         else
             wdd_api_error(resp, 404, WDD_E_NO_ENDPOINT, "no such endpoint");
         wdd_metrics_http(d->metrics, resp->status);

@@ -85,8 +85,12 @@ static void write_body(writer *w, const wd_verdict *v)
         return;
     }
     if (w->nmemo < MEMO)
-        w->memo[w->nmemo++] =
-            (memo_entry){v->effect, v->reason, v->rule, v->other, off, w->memo_text.len - off};
+        w->memo[w->nmemo++] = (memo_entry){.effect = v->effect,
+                                           .reason = v->reason,
+                                           .rule = v->rule,
+                                           .other = v->other,
+                                           .off = off,
+                                           .len = w->memo_text.len - off};
     wd_buf_append(w->out, w->memo_text.data + off, w->memo_text.len - off);
 }
 
@@ -119,7 +123,7 @@ static void flush_metrics(writer *w)
                 wdd_metrics_decisions(w->m, k, a, w->by_kind[k][a]);
 }
 
-enum { PART_MIN = 4096, PARTS_MAX = 8 };
+enum { PART_MIN = 4096, PARTS_MAX = 8, PART_MESSAGE_MAX = 512 };
 
 /* One share of a request's queries, decided on its own thread into its own buffer. */
 typedef struct {
@@ -129,7 +133,7 @@ typedef struct {
     wd_buf out;
     size_t n;
     int rc;
-    char message[512];
+    char message[PART_MESSAGE_MAX]; /* the share's error: its thread's last error is its own */
 } part;
 
 static void *run_part(void *arg)
@@ -200,13 +204,13 @@ static void run(wdd_daemon *d, wdd_tenant_rt *t, const char *component,
     bool started[PARTS_MAX] = {false};
     for (size_t i = 0, off = 0; i < k; i++) {
         size_t m = n / k + (i < n % k);
-        parts[i] = (part){t->engine,
-                          component,
-                          {NULL, t->metrics, 0, 0, {{0}}, queries + off, {{0}}, 0, WD_BUF_INIT},
-                          WD_BUF_INIT,
-                          m,
-                          0,
-                          ""};
+        parts[i] = (part){
+            .engine = t->engine,
+            .component = component,
+            .w = {.m = t->metrics, .queries = queries + off, .memo_text = WD_BUF_INIT},
+            .out = WD_BUF_INIT,
+            .n = m,
+        };
         off += m;
     }
     wd_buf_clear(&resp->body);

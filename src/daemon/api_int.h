@@ -27,6 +27,10 @@
  * by the front (front.c) before a request reaches the API. */
 #define WDD_E_FIELD_TOO_LONG "WD-D016" /* 400: a field longer than its bound (api.h) */
 
+/* How much of a word the client sent (a method) or a name (a query argument) an error message
+ * quotes: enough to recognise it, never the whole of a hostile one. */
+enum { WDD_QUOTED_WORD = 16, WDD_QUOTED_NAME = 64 };
+
 /* The HTTP status of an error of this kind: the one table (400 invalid, 404 not found, 403
  * forbidden, 409 conflict, 413 too large, 429 throttled, 503 unavailable, 500 internal). */
 unsigned wdd_api_status(wd_error_kind kind);

@@ -11,7 +11,8 @@
 #include "util/error.h"
 #include "util/json.h"
 
-enum { WHY_MAX = 200, REASON_MAX = 300 }; /* the parser's words; with where they apply */
+/* The parser's words; with where they apply; of a key the client sent, what a reason quotes. */
+enum { WHY_MAX = 200, REASON_MAX = 300, KEY_QUOTED = 40 };
 
 typedef struct {
     wd_cursor c;
@@ -128,7 +129,8 @@ static bool query(parser *p, wd_check_query *q)
                                 : strcmp(key, "target") == 0 ? &q->target
                                                              : NULL;
             if (!slot)
-                return fail(p, "a query has \"verb\" and \"target\", not \"%.40s\"", key);
+                return fail(p, "a query has \"verb\" and \"target\", not \"%.*s\"", (int)KEY_QUOTED,
+                            key);
             if (*slot)
                 return fail(p, "\"%s\" twice in one query", key);
             size_t n;
@@ -218,7 +220,7 @@ int wdd_batch_parse(const char *body, size_t len, size_t max, wdd_batch *b)
             ok = !have_queries ? queries(&p, b, max, &too_many) : fail(&p, "\"queries\" twice");
             have_queries = true;
         } else {
-            ok = fail(&p, "unknown field \"%.40s\"", key);
+            ok = fail(&p, "unknown field \"%.*s\"", (int)KEY_QUOTED, key);
         }
         if (!ok || peek(&p, '}'))
             break;

@@ -11,7 +11,7 @@
 #include "util/json.h"
 #include "util/utf8.h"
 
-enum { CHUNK = 256 };
+enum { CHUNK = 256, ID_QUOTED = 128 /* of an unknown component's id, in the message */ };
 
 typedef struct {
     wd_final f;
@@ -67,11 +67,12 @@ static int audit_chunk(wd_engine *e, const char *component, uint64_t *last, cons
         offs[m] = b.len;
         details(&b, &q[i], &slots[i]);
         wd_buf_putc(&b, '\0');
-        ev[m] = (wd_audit_event){"DECISION",
-                                 slots[i].f.d.effect == WD_ALLOW && !slots[i].error
-                                     ? WD_SEVERITY_LOW
-                                     : WD_SEVERITY_MEDIUM,
-                                 component, NULL, NULL};
+        ev[m] = (wd_audit_event){
+            .type = "DECISION",
+            .severity = slots[i].f.d.effect == WD_ALLOW && !slots[i].error ? WD_SEVERITY_LOW
+                                                                           : WD_SEVERITY_MEDIUM,
+            .component = component,
+        };
         m++;
     }
     int rc = b.oom ? wd_fail(WD_ENOMEM, "out of memory") : 0;
@@ -98,7 +99,7 @@ int wd_engine_check(wd_engine *e, const char *component, const wd_check_query *q
         return wd_fail(WD_EINVAL, "wd_engine_check needs an engine, a component and a callback");
     wd_component *comp = wd_engine_find(e, component);
     if (!comp)
-        return wd_fail(WD_ENOTFOUND, "no component \"%.128s\"", component);
+        return wd_fail(WD_ENOTFOUND, "no component \"%.*s\"", (int)ID_QUOTED, component);
     slot *slots = malloc((n < CHUNK ? n : CHUNK) * sizeof(*slots) + 1);
     if (!slots)
         return wd_fail(WD_ENOMEM, "out of memory");

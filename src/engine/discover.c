@@ -29,7 +29,7 @@ static int collect(const wd_contract *c, void *ctx)
         return wd_fail(WD_ENOMEM, "out of memory");
     e->comps = grown;
     wd_component *comp = &e->comps[e->ncomps];
-    *comp = (wd_component){strdup(wd_contract_id(c)), c, NULL, NULL, NULL};
+    *comp = (wd_component){.id = strdup(wd_contract_id(c)), .contract = c};
     if (!comp->id)
         return wd_fail(WD_ENOMEM, "out of memory");
     e->ncomps++;

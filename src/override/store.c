@@ -267,7 +267,7 @@ static int load_approver(int dirfd, const char *approver, uint8_t *secret, size_
     p->period = period;
     wd_wipe(text, sizeof(text));
     wd_wipe(hex, sizeof(hex));
-    *st = (approver_state){-1, 0, 0};
+    *st = (approver_state){.last_step = -1};
     snprintf(name, sizeof(name), "%s.state", approver);
     rc = read_secret(dirfd, name, text, sizeof(text), name);
     if (rc == WD_ENOTFOUND)
@@ -280,7 +280,7 @@ static int load_approver(int dirfd, const char *approver, uint8_t *secret, size_
                   : wd_error_set(WD_EINVAL, WD_O_APPROVER, name, 0, 0,
                                  "damaged replay state: refusing every code until it is "
                                  "repaired (fail closed)");
-    *st = (approver_state){last, fails, nb};
+    *st = (approver_state){.last_step = last, .failures = fails, .not_before = nb};
     return 0;
 }
 

@@ -110,8 +110,8 @@ static bool protected_change(const wd_verdict_rules *rules, const wd_request *re
             continue;
         deny(out, WD_FINAL_PROTECTED);
         snprintf(out->why, sizeof(out->why),
-                 "a protected path (%.2000s): no policy grants changing warden's own files",
-                 glob ? glob : "unresolvable path");
+                 "a protected path (%.*s): no policy grants changing warden's own files",
+                 (int)WD_WHY_PROTECTED_QUOTED, glob ? glob : "unresolvable path");
         return true;
     }
     return false;

@@ -64,9 +64,9 @@ typedef enum {
     WD_FINAL_COUNT
 } wd_final_reason;
 
-/* An explanation's room, and how much of the policy's explanation an override's sentence
- * quotes (the rest of the room is the override's own words). */
-enum { WD_WHY_MAX = 3200, WD_WHY_OVERRIDE_QUOTED = 2800 };
+/* An explanation's room; how much of the policy's explanation an override's sentence quotes,
+ * and of a protected path's pattern a refusal quotes (the rest is their own words). */
+enum { WD_WHY_MAX = 3200, WD_WHY_OVERRIDE_QUOTED = 2800, WD_WHY_PROTECTED_QUOTED = 2000 };
 
 typedef struct {
     wd_decision d;
