@@ -42,10 +42,9 @@ static json_t *reference(const char *body, size_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     wdd_batch b;
-    char why[300];
-    int rc = wdd_batch_parse((const char *)data, size, 1000, &b, why, sizeof(why));
+    int rc = wdd_batch_parse((const char *)data, size, 1000, &b);
     json_t *ref = reference((const char *)data, size);
-    if (rc == -2) { /* more than 1000 queries: the reference has no limit */
+    if (rc == WD_ERANGE) { /* more than 1000 queries: the reference has no limit */
         json_decref(ref);
         return 0;
     }

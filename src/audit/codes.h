@@ -2,6 +2,14 @@
 #ifndef WD_AUDIT_CODES_H
 #define WD_AUDIT_CODES_H
 
+#include "util/error.h"
+
+/* An error of the log itself (its files, its lock, its writer): to whoever needs the log it is
+ * an outage until an operator repairs it (WD_KIND_UNAVAILABLE), not warden's own failure. A
+ * failure the caller caused keeps its code's kind. code is evaluated twice: pass no side effects.
+ */
+#define wd_audit_error(code, ...) wd_error_raise(wd_error_kind_outage(code), (code), __VA_ARGS__)
+
 #define WD_A_KEY_IO "WD-A001"        /* a key or state file is missing or unreadable */
 #define WD_A_KEY_PERM "WD-A002"      /* a secret file is group/other accessible or not ours */
 #define WD_A_KEY_FORMAT "WD-A003"    /* a key file is malformed */

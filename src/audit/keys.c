@@ -18,7 +18,7 @@ int wd_secret_fd_check(int fd, const char *path)
 {
     struct stat st;
     if (fstat(fd, &st) != 0)
-        return wd_error_set(WD_EIO, WD_A_KEY_IO, path, 0, 0, "cannot stat: %s", strerror(errno));
+        return wd_audit_error(WD_EIO, WD_A_KEY_IO, path, 0, 0, "cannot stat: %s", strerror(errno));
     if (!S_ISREG(st.st_mode))
         return wd_error_set(WD_EPERM, WD_A_KEY_PERM, path, 0, 0, "not a regular file");
     if (st.st_uid != geteuid())
@@ -37,10 +37,10 @@ static int open_checked(const char *path, int flags, bool secret, int *out)
     int fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
     if (fd < 0) {
         int code = errno == ENOENT ? WD_ENOTFOUND : errno == ELOOP ? WD_EPERM : WD_EIO;
-        return wd_error_set(code, errno == ELOOP ? WD_A_KEY_PERM : WD_A_KEY_IO, path, 0, 0,
-                            errno == ELOOP ? "is a symbolic link: key files must not be"
-                                           : "cannot open: %s",
-                            strerror(errno));
+        return wd_audit_error(code, errno == ELOOP ? WD_A_KEY_PERM : WD_A_KEY_IO, path, 0, 0,
+                              errno == ELOOP ? "is a symbolic link: key files must not be"
+                                             : "cannot open: %s",
+                              strerror(errno));
     }
     int rc = secret ? wd_secret_fd_check(fd, path) : 0;
     if (rc) {
@@ -63,7 +63,7 @@ int wd_keyfile_read(const char *path, const char *header, bool secret, uint8_t *
     wd_cursor c = wd_cursor_make(buf, n > 0 ? (size_t)n : 0);
     rc = 0;
     if (n < 0)
-        rc = wd_error_set(WD_EIO, WD_A_KEY_IO, path, 0, 0, "cannot read: %s", strerror(errno));
+        rc = wd_audit_error(WD_EIO, WD_A_KEY_IO, path, 0, 0, "cannot read: %s", strerror(errno));
     else if (!wd_cursor_lit(&c, header, hl) || !WD_CURSOR_LIT(&c, "\n") ||
              !wd_cursor_hex(&c, out, len) || !WD_CURSOR_LIT(&c, "\n") || c.p != c.end)
         rc = wd_error_set(WD_EINVAL, WD_A_KEY_FORMAT, path, 0, 0,
@@ -80,11 +80,11 @@ int wd_keyfile_write(const char *path, const char *header, const uint8_t *key, s
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, (mode_t)mode);
     if (fd < 0)
-        return wd_error_set(errno == EEXIST ? WD_EBUSY : WD_EIO,
-                            errno == EEXIST ? WD_A_EXISTS : WD_A_KEY_IO, path, 0, 0,
-                            errno == EEXIST ? "already exists: keys are never overwritten"
-                                            : "cannot create: %s",
-                            strerror(errno));
+        return wd_audit_error(errno == EEXIST ? WD_EBUSY : WD_EIO,
+                              errno == EEXIST ? WD_A_EXISTS : WD_A_KEY_IO, path, 0, 0,
+                              errno == EEXIST ? "already exists: keys are never overwritten"
+                                              : "cannot create: %s",
+                              strerror(errno));
     char text[300];
     int n = snprintf(text, sizeof(text), "%s\n", header);
     wd_hex_encode(key, len, text + n);
@@ -97,7 +97,7 @@ int wd_keyfile_write(const char *path, const char *header, const uint8_t *key, s
     close(fd);
     if (rc) {
         unlink(path);
-        return wd_error_set(WD_EIO, WD_A_KEY_IO, path, 0, 0, "cannot write: %s", strerror(e));
+        return wd_audit_error(WD_EIO, WD_A_KEY_IO, path, 0, 0, "cannot write: %s", strerror(e));
     }
     return 0;
 }
@@ -201,7 +201,7 @@ int wd_state_load(int fd, wd_hasher *h, wd_audit_state *st, const char *path)
     char text[STATE_V2_LEN + 8];
     ssize_t n = pread(fd, text, sizeof(text), 0);
     if (n < 0)
-        return wd_error_set(WD_EIO, WD_A_KEY_IO, path, 0, 0, "cannot read: %s", strerror(errno));
+        return wd_audit_error(WD_EIO, WD_A_KEY_IO, path, 0, 0, "cannot read: %s", strerror(errno));
     memset(st, 0, sizeof(*st));
     uint8_t sum[WD_SHA256_LEN], want[WD_SHA256_LEN];
     uint64_t seq = 0, segment = 0, cp_ns = 0;

@@ -17,8 +17,8 @@ int wd_lines_open(wd_lines *it, const char *dir)
     memset(it, 0, sizeof(*it));
     it->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (it->dirfd < 0)
-        return wd_error_set(errno == ENOENT ? WD_ENOTFOUND : WD_EIO, WD_A_LOG_IO, dir, 0, 0,
-                            "cannot open the log directory: %s", strerror(errno));
+        return wd_audit_error(errno == ENOENT ? WD_ENOTFOUND : WD_EIO, WD_A_LOG_IO, dir, 0, 0,
+                              "cannot open the log directory: %s", strerror(errno));
     int rc = wd_segments_list(it->dirfd, dir, &it->segs, &it->nsegs);
     if (rc) {
         close(it->dirfd);

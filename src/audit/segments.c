@@ -32,7 +32,7 @@ int wd_segments_list(int dirfd, const char *dir, uint32_t **out, size_t *count)
     if (!d) {
         if (fd >= 0)
             close(fd);
-        return wd_error_set(WD_EIO, WD_A_LOG_IO, dir, 0, 0, "cannot list: %s", strerror(errno));
+        return wd_audit_error(WD_EIO, WD_A_LOG_IO, dir, 0, 0, "cannot list: %s", strerror(errno));
     }
     rewinddir(d);
     size_t cap = 0;
@@ -81,7 +81,7 @@ int wd_segment_read(int dirfd, uint32_t n, size_t max, char **data, size_t *len)
     *len = 0;
     int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
-        return wd_error_set(WD_EIO, WD_A_LOG_IO, name, 0, 0, "cannot open: %s", strerror(errno));
+        return wd_audit_error(WD_EIO, WD_A_LOG_IO, name, 0, 0, "cannot open: %s", strerror(errno));
     off_t size = lseek(fd, 0, SEEK_END);
     char *buf = NULL;
     int rc = 0;

@@ -107,19 +107,19 @@ static int fail_closed(wd_audit *a, int rc, const char *what)
         a->next_retry_mono = wd_time_mono_ns() + retry_ns(a);
         pthread_cond_broadcast(&a->wake);
     }
-    return wd_error_set(a->broken, WD_A_WRITE, a->dir, 0, 0,
-                        "%s failed (%s): the audit log stopped accepting records", what,
-                        strerror(e));
+    return wd_audit_error(a->broken, WD_A_WRITE, a->dir, 0, 0,
+                          "%s failed (%s): the audit log stopped accepting records", what,
+                          strerror(e));
 }
 
 static int refuse(wd_audit *a)
 {
     char when[WD_TIME_TEXT_LEN + 1];
     wd_time_format(a->broken_ns, when);
-    return wd_error_set(a->broken, WD_A_WRITE, a->dir, 0, 0,
-                        "the audit log stopped accepting records at %s (%s); it retries by "
-                        "itself",
-                        when, a->broken_why);
+    return wd_audit_error(a->broken, WD_A_WRITE, a->dir, 0, 0,
+                          "the audit log stopped accepting records at %s (%s); it retries by "
+                          "itself",
+                          when, a->broken_why);
 }
 
 /* Notes go to the caller's list only while wd_audit_open runs (o.notes is cleared after). */
@@ -161,15 +161,15 @@ static int open_segment(wd_audit *a, uint32_t n, bool create)
     int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0);
     int fd = openat(a->dirfd, name, flags, 0600);
     if (fd < 0)
-        return wd_error_set(WD_EIO, WD_A_LOG_IO, name, 0, 0, "cannot open segment: %s",
-                            strerror(errno));
+        return wd_audit_error(WD_EIO, WD_A_LOG_IO, name, 0, 0, "cannot open segment: %s",
+                              strerror(errno));
     struct stat st;
     int rc = 0;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-        rc = wd_error_set(WD_EIO, WD_A_LOG_IO, name, 0, 0, "segment is not a regular file");
+        rc = wd_audit_error(WD_EIO, WD_A_LOG_IO, name, 0, 0, "segment is not a regular file");
     else if (create && fsync(a->dirfd) != 0)
-        rc = wd_error_set(WD_EIO, WD_A_LOG_IO, a->dir, 0, 0, "cannot sync directory: %s",
-                          strerror(errno));
+        rc = wd_audit_error(WD_EIO, WD_A_LOG_IO, a->dir, 0, 0, "cannot sync directory: %s",
+                            strerror(errno));
     if (rc) {
         close(fd);
         return rc;
@@ -266,8 +266,8 @@ static int write_anchor(const char *path, const char *id, uint64_t count, const 
     wd_buf_free(&anchor);
     if (rc) {
         unlink(tmp);
-        return wd_error_set(WD_EIO, WD_A_ANCHOR, path, 0, 0, "cannot write the anchor: %s",
-                            strerror(errno));
+        return wd_audit_error(WD_EIO, WD_A_ANCHOR, path, 0, 0, "cannot write the anchor: %s",
+                              strerror(errno));
     }
     return 0;
 }
@@ -362,8 +362,8 @@ static int lock_log(wd_audit *a)
         return 0;
     while (flock(a->lockfd, LOCK_EX) != 0)
         if (errno != EINTR)
-            return wd_error_set(WD_EIO, WD_A_LOCK, a->dir, 0, 0, "cannot lock: %s",
-                                strerror(errno));
+            return wd_audit_error(WD_EIO, WD_A_LOCK, a->dir, 0, 0, "cannot lock: %s",
+                                  strerror(errno));
     return refresh_from_disk(a);
 }
 
@@ -620,8 +620,8 @@ static int save_fragment(wd_audit *a, const char *name, const char *frag, size_t
         if (n == (ssize_t)len && !memcmp(buf, frag, len))
             return 0; /* saved already, by a recovery that was interrupted */
     }
-    return wd_error_set(WD_EIO, WD_A_LOG_IO, saved, 0, 0, "cannot save the torn record: %s",
-                        strerror(errno));
+    return wd_audit_error(WD_EIO, WD_A_LOG_IO, saved, 0, 0, "cannot save the torn record: %s",
+                          strerror(errno));
 }
 
 /* Moves a torn fragment aside and truncates the segment to its last complete line. An
@@ -644,9 +644,9 @@ static int set_torn_aside(wd_audit *a, uint32_t seg, const char *data, size_t ke
     if (sfd >= 0)
         close(sfd);
     if (rc)
-        return wd_error_set(WD_EIO, WD_A_LOG_IO, name, 0, 0,
-                            "cannot cut the torn record off (%s); it was saved to %s",
-                            strerror(errno), saved);
+        return wd_audit_error(WD_EIO, WD_A_LOG_IO, name, 0, 0,
+                              "cannot cut the torn record off (%s); it was saved to %s",
+                              strerror(errno), saved);
     return 0;
 }
 
@@ -1163,21 +1163,22 @@ static int open_files(wd_audit *a, const char *log_dir, const char *keys_dir)
     if (!rc)
         rc = wd_state_open(a->state_path, &a->statefd);
     if (!rc && mkdir(log_dir, 0700) != 0 && errno != EEXIST)
-        rc = wd_error_set(WD_EIO, WD_A_LOG_IO, log_dir, 0, 0, "cannot create: %s", strerror(errno));
+        rc = wd_audit_error(WD_EIO, WD_A_LOG_IO, log_dir, 0, 0, "cannot create: %s",
+                            strerror(errno));
     if (!rc && (a->dirfd = open(log_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-        rc = wd_error_set(WD_EIO, WD_A_LOG_IO, log_dir, 0, 0, "cannot open: %s", strerror(errno));
+        rc = wd_audit_error(WD_EIO, WD_A_LOG_IO, log_dir, 0, 0, "cannot open: %s", strerror(errno));
     if (!rc && (a->lockfd =
                     openat(a->dirfd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
-        rc = wd_error_set(WD_EIO, WD_A_LOCK, log_dir, 0, 0, "cannot open the lock file: %s",
-                          strerror(errno));
+        rc = wd_audit_error(WD_EIO, WD_A_LOCK, log_dir, 0, 0, "cannot open the lock file: %s",
+                            strerror(errno));
     if (!rc) {
         int how = a->o.exclusive ? LOCK_EX | LOCK_NB : LOCK_EX;
         while (flock(a->lockfd, how) != 0 && !rc)
             if (errno != EINTR)
-                rc = wd_error_set(errno == EWOULDBLOCK ? WD_EBUSY : WD_EIO, WD_A_LOCK, log_dir, 0,
-                                  0, "cannot lock the log: %s",
-                                  errno == EWOULDBLOCK ? "another writer holds it"
-                                                       : strerror(errno));
+                rc = wd_audit_error(errno == EWOULDBLOCK ? WD_EBUSY : WD_EIO, WD_A_LOCK, log_dir, 0,
+                                    0, "cannot lock the log: %s",
+                                    errno == EWOULDBLOCK ? "another writer holds it"
+                                                         : strerror(errno));
     }
     return rc;
 }
@@ -1257,7 +1258,7 @@ int wd_audit_keygen(const char *dir)
     if (!dir)
         return wd_fail(WD_EINVAL, "wd_audit_keygen needs a directory");
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return wd_error_set(WD_EIO, WD_A_KEY_IO, dir, 0, 0, "cannot create: %s", strerror(errno));
+        return wd_audit_error(WD_EIO, WD_A_KEY_IO, dir, 0, 0, "cannot create: %s", strerror(errno));
     char *mac = join(dir, WD_AUDIT_MAC_KEY), *sign = join(dir, WD_AUDIT_SIGNING_KEY),
          *pub = join(dir, WD_AUDIT_PUBLIC_KEY), *state = join(dir, WD_AUDIT_STATE);
     wd_hasher *h = NULL;
@@ -1286,8 +1287,8 @@ int wd_audit_keygen(const char *dir)
     if (!rc) {
         int fd = open(state, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0 || fchmod(fd, 0600) || wd_state_store(fd, h, &st) || fsync(fd))
-            rc =
-                wd_error_set(WD_EIO, WD_A_KEY_IO, state, 0, 0, "cannot write: %s", strerror(errno));
+            rc = wd_audit_error(WD_EIO, WD_A_KEY_IO, state, 0, 0, "cannot write: %s",
+                                strerror(errno));
         if (fd >= 0)
             close(fd);
     }

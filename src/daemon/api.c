@@ -39,36 +39,24 @@ void wdd_api_error(wdd_response *resp, unsigned status, const char *code, const 
     wd_buf_puts(&resp->body, "}}\n");
 }
 
+/* The one place an error's kind becomes an HTTP status (docs/api.md). */
+static const unsigned kind_status[WD_KIND_COUNT] = {
+    [WD_KIND_INVALID] = 400,     [WD_KIND_NOT_FOUND] = 404, [WD_KIND_FORBIDDEN] = 403,
+    [WD_KIND_CONFLICT] = 409,    [WD_KIND_TOO_LARGE] = 413, [WD_KIND_THROTTLED] = 429,
+    [WD_KIND_UNAVAILABLE] = 503, [WD_KIND_INTERNAL] = 500,
+};
+
+unsigned wdd_api_status(wd_error_kind kind)
+{
+    return (unsigned)kind < WD_KIND_COUNT && kind_status[kind] ? kind_status[kind] : 500;
+}
+
 void wdd_api_engine_error(wdd_response *resp, int rc)
 {
     const wd_error *e = wd_error_last();
     const char *id = e->id && e->id[0] ? e->id : NULL;
-    unsigned status;
-    switch (rc) {
-    case WD_EINVAL:
-    case WD_EPOLICY:
-        status = 400;
-        break;
-    case WD_ERANGE:
-        status = 413;
-        break;
-    case WD_ENOTFOUND:
-        status = 404;
-        break;
-    case WD_EPERM:
-        status = 403;
-        break;
-    case WD_EBUSY:
-        status = id && strcmp(id, "WD-O005") == 0 ? 429 : 409;
-        break;
-    case WD_ESTATE:
-        status = id && strcmp(id, "WD-T006") == 0 ? 503 : 409;
-        break;
-    default:
-        /* The audit log stopped accepting records: nothing can be done that must be
-         * recorded, until an operator repairs it. Not the server's bug: unavailable. */
-        status = id && strncmp(id, "WD-A", 4) == 0 ? 503 : 500;
-    }
+    /* A code returned without being recorded has its code's kind, not the last error's. */
+    unsigned status = wdd_api_status(e->code == rc ? e->kind : wd_error_kind_of(rc));
     if (!id)
         id = status == 404 ? WDD_E_NOT_FOUND : status == 500 ? WDD_E_INTERNAL : WDD_E_INVALID;
     if (e->file && e->file[0] && e->line)
@@ -388,8 +376,8 @@ void wdd_api_handle(wdd_daemon *d, const wdd_request *req, wdd_response *resp)
     }
     if (!hit) {
         if (path_known)
-            wdd_api_error(resp, 405, WDD_E_METHOD, "method %.16s not allowed here",
-                          req->method ? req->method : "");
+            wdd_api_error(resp, 405, WDD_E_METHOD, "method %.*s not allowed here",
+                          (int)WDD_QUOTED_WORD, req->method ? req->method : "");
         else
             wdd_api_error(resp, 404, WDD_E_NO_ENDPOINT, "no such endpoint");
         wdd_metrics_http(d->metrics, resp->status);

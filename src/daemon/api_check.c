@@ -85,8 +85,12 @@ static void write_body(writer *w, const wd_verdict *v)
         return;
     }
     if (w->nmemo < MEMO)
-        w->memo[w->nmemo++] =
-            (memo_entry){v->effect, v->reason, v->rule, v->other, off, w->memo_text.len - off};
+        w->memo[w->nmemo++] = (memo_entry){.effect = v->effect,
+                                           .reason = v->reason,
+                                           .rule = v->rule,
+                                           .other = v->other,
+                                           .off = off,
+                                           .len = w->memo_text.len - off};
     wd_buf_append(w->out, w->memo_text.data + off, w->memo_text.len - off);
 }
 
@@ -119,7 +123,7 @@ static void flush_metrics(writer *w)
                 wdd_metrics_decisions(w->m, k, a, w->by_kind[k][a]);
 }
 
-enum { PART_MIN = 4096, PARTS_MAX = 8 };
+enum { PART_MIN = 4096, PARTS_MAX = 8, PART_MESSAGE_MAX = 512 };
 
 /* One share of a request's queries, decided on its own thread into its own buffer. */
 typedef struct {
@@ -129,7 +133,7 @@ typedef struct {
     wd_buf out;
     size_t n;
     int rc;
-    char message[512];
+    char message[PART_MESSAGE_MAX]; /* the share's error: its thread's last error is its own */
 } part;
 
 static void *run_part(void *arg)
@@ -154,6 +158,39 @@ static size_t parts_for(size_t n)
     return k ? k : 1;
 }
 
+/* Answers a check the engine could not answer (rc, with the message of the share that failed:
+ * the last error is that thread's own). The alarm is for the log failing, never for a record a
+ * client could make too big, so "unavailable" is the log's own state, not the code. */
+static void check_error(wdd_response *resp, wdd_tenant_rt *t, int rc, const char *component,
+                        const char *message)
+{
+    bool log_failed = rc == WD_EIO && wdd_audit_failed(t->audit);
+    if (log_failed) {
+        wdd_metrics_audit_error(t->metrics);
+        wdd_metrics_audit_state(t->metrics, true, (uint64_t)time(NULL));
+    }
+    wd_error_kind kind = log_failed ? WD_KIND_UNAVAILABLE : wd_error_kind_of(rc);
+    unsigned status = wdd_api_status(kind);
+    switch (kind) {
+    case WD_KIND_NOT_FOUND:
+        wdd_api_error(resp, status, WDD_E_NOT_FOUND, "no component \"%.*s\"",
+                      (int)WDD_COMPONENT_MAX, component);
+        break;
+    case WD_KIND_UNAVAILABLE:
+        wdd_api_error(resp, status, WDD_E_AUDIT, "%s", message);
+        break;
+    case WD_KIND_INTERNAL:
+        if (rc == WD_EIO)
+            wdd_api_error(resp, status, WDD_E_INTERNAL, "the decision could not be recorded: %s",
+                          message);
+        else
+            wdd_api_error(resp, status, WDD_E_INTERNAL, "%s", message);
+        break;
+    default: /* a query the engine refused (wd_engine_check: WD_EINVAL) */
+        wdd_api_error(resp, status, WDD_E_INVALID, "%s", message);
+    }
+}
+
 /* Runs the engine over queries and answers; the prefix and suffix frame the verdicts. A big
  * batch is shared between threads (decisions are independent and the engine is thread-safe);
  * the answer keeps the queries' order, though the DECISION records of the shares interleave. */
@@ -167,13 +204,13 @@ static void run(wdd_daemon *d, wdd_tenant_rt *t, const char *component,
     bool started[PARTS_MAX] = {false};
     for (size_t i = 0, off = 0; i < k; i++) {
         size_t m = n / k + (i < n % k);
-        parts[i] = (part){t->engine,
-                          component,
-                          {NULL, t->metrics, 0, 0, {{0}}, queries + off, {{0}}, 0, WD_BUF_INIT},
-                          WD_BUF_INIT,
-                          m,
-                          0,
-                          ""};
+        parts[i] = (part){
+            .engine = t->engine,
+            .component = component,
+            .w = {.m = t->metrics, .queries = queries + off, .memo_text = WD_BUF_INIT},
+            .out = WD_BUF_INIT,
+            .n = m,
+        };
         off += m;
     }
     wd_buf_clear(&resp->body);
@@ -207,22 +244,7 @@ static void run(wdd_daemon *d, wdd_tenant_rt *t, const char *component,
         wd_buf_free(&parts[i].out);
     }
     if (rc) {
-        /* The alarm is for the log failing, never for a record a client could make too big. */
-        bool log_failed = rc == WD_EIO && wdd_audit_failed(t->audit);
-        if (log_failed) {
-            wdd_metrics_audit_error(t->metrics);
-            wdd_metrics_audit_state(t->metrics, true, (uint64_t)time(NULL));
-        }
-        if (rc == WD_ENOTFOUND)
-            wdd_api_error(resp, 404, WDD_E_NOT_FOUND, "no component \"%.128s\"", component);
-        else if (log_failed)
-            wdd_api_error(resp, 503, WDD_E_AUDIT, "%s", message);
-        else if (rc == WD_EIO)
-            wdd_api_error(resp, 500, WDD_E_INTERNAL, "the decision could not be recorded: %s",
-                          message);
-        else
-            wdd_api_error(resp, rc == WD_ENOMEM ? 500 : 400,
-                          rc == WD_ENOMEM ? WDD_E_INTERNAL : WDD_E_INVALID, "%s", message);
+        check_error(resp, t, rc, component, message);
         return;
     }
     uint64_t allowed = 0, denied = 0;
@@ -262,40 +284,13 @@ void wdd_api_check(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_resp
     json_decref(j);
 }
 
-/* Whether the body is one valid JSON object whose objects all have distinct keys. */
-static bool json_object_text(const wdd_request *req)
-{
-    const char *body = req->body ? req->body : "";
-    wd_cursor c = wd_cursor_make(body, req->body_len);
-    while (c.p < c.end && (*c.p == ' ' || *c.p == '\t' || *c.p == '\n' || *c.p == '\r'))
-        c.p++;
-    if (c.p >= c.end || *c.p != '{' || !wd_json_skip(&c))
-        return false;
-    while (c.p < c.end && (*c.p == ' ' || *c.p == '\t' || *c.p == '\n' || *c.p == '\r'))
-        c.p++;
-    return c.p == c.end && wd_json_unique_keys(body, req->body_len);
-}
-
 void wdd_api_check_batch(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_response *resp)
 {
+    /* Every query is checked for shape before any is decided: a malformed batch is refused
+     * whole, and nothing of it is recorded. */
     wdd_batch b;
-    char why[300];
-    int rc = wdd_batch_parse(req->body ? req->body : "", req->body_len, s->cfg->max_batch, &b, why,
-                             sizeof(why));
-    if (rc == -2) {
-        wdd_api_error(resp, 413, WDD_E_TOO_LARGE, "%s", why);
-        return;
-    }
-    if (rc == -4) {
-        wdd_api_error(resp, 400, WDD_E_FIELD_TOO_LONG, "malformed batch: %s", why);
-        return;
-    }
-    if (rc) {
-        /* Every query is checked for shape before any is decided: a malformed batch is
-         * refused whole, and nothing of it is recorded. The id says which kind of wrong:
-         * not one JSON object with distinct keys (WD-D001), or the wrong fields (WD-D002). */
-        wdd_api_error(resp, 400, rc != -3 && json_object_text(req) ? WDD_E_FIELD : WDD_E_JSON,
-                      "malformed batch: %s", why);
+    if (wdd_batch_parse(req->body ? req->body : "", req->body_len, s->cfg->max_batch, &b) != 0) {
+        wdd_api_engine_error(resp, wd_error_last()->code);
         return;
     }
     run(d, wdd_state_tenant(s, req->tenant), b.component, b.queries, b.n, true, resp);

@@ -27,7 +27,14 @@
  * by the front (front.c) before a request reaches the API. */
 #define WDD_E_FIELD_TOO_LONG "WD-D016" /* 400: a field longer than its bound (api.h) */
 
-/* The engine's last error as an answer, with the status its code calls for. */
+/* How much of a word the client sent (a method) or a name (a query argument) an error message
+ * quotes: enough to recognise it, never the whole of a hostile one. */
+enum { WDD_QUOTED_WORD = 16, WDD_QUOTED_NAME = 64 };
+
+/* The HTTP status of an error of this kind: the one table (400 invalid, 404 not found, 403
+ * forbidden, 409 conflict, 413 too large, 429 throttled, 503 unavailable, 500 internal). */
+unsigned wdd_api_status(wd_error_kind kind);
+/* The engine's last error (code rc) as an answer: its kind's status, its id (else a WD-D id). */
 void wdd_api_engine_error(wdd_response *resp, int rc);
 /* The body as a JSON object, or NULL after answering 400. */
 json_t *wdd_api_parse_json(const wdd_request *req, wdd_response *resp);

@@ -76,7 +76,8 @@ void wdd_api_audit_query(wdd_daemon *d, wdd_state *s, const wdd_request *req, wd
         for (size_t i = 0; i < sizeof(known) / sizeof(*known) && !ok; i++)
             ok = strcmp(a[0], known[i]) == 0;
         if (!ok) {
-            wdd_api_error(resp, 400, WDD_E_FIELD, "unknown query argument \"%.64s\"", a[0]);
+            wdd_api_error(resp, 400, WDD_E_FIELD, "unknown query argument \"%.*s\"",
+                          (int)WDD_QUOTED_NAME, a[0]);
             return;
         }
     }

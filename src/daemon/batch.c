@@ -5,30 +5,59 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/api.h"
+#include "daemon/api_int.h"
 #include "daemon/batch.h"
 #include "util/buf.h"
+#include "util/error.h"
 #include "util/json.h"
+
+/* The parser's words; with where they apply; of a key the client sent, what a reason quotes. */
+enum { WHY_MAX = 200, REASON_MAX = 300, KEY_QUOTED = 40 };
 
 typedef struct {
     wd_cursor c;
-    char *base; /* the mutable copy; c walks it */
-    char *why;
-    size_t why_size;
-    bool nul;      /* a string held \u0000: not text, refused like malformed JSON */
-    bool too_long; /* a field over its bound (api.h) */
+    char *base;              /* the mutable copy; c walks it */
+    char reason[REASON_MAX]; /* the first failure, "... at byte N" */
+    bool nul;                /* a string held \u0000: not text, refused like malformed JSON */
+    bool too_long;           /* a field over its bound (api.h) */
 } parser;
 
 static bool fail(parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static bool fail(parser *p, const char *fmt, ...)
 {
-    char msg[200];
+    char msg[WHY_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    snprintf(p->why, p->why_size, "%s at byte %zu", msg, (size_t)(p->c.p - p->base));
+    snprintf(p->reason, sizeof(p->reason), "%s at byte %zu", msg, (size_t)(p->c.p - p->base));
     return false;
+}
+
+/* Whether the body is one valid JSON object whose objects all have distinct keys. */
+static bool json_object_text(const char *body, size_t len)
+{
+    wd_cursor c = wd_cursor_make(body, len);
+    while (c.p < c.end && (*c.p == ' ' || *c.p == '\t' || *c.p == '\n' || *c.p == '\r'))
+        c.p++;
+    if (c.p >= c.end || *c.p != '{' || !wd_json_skip(&c))
+        return false;
+    while (c.p < c.end && (*c.p == ' ' || *c.p == '\t' || *c.p == '\n' || *c.p == '\r'))
+        c.p++;
+    return c.p == c.end && wd_json_unique_keys(body, len);
+}
+
+/* Records why a batch was refused, with the id its answer carries. */
+static int refuse(const parser *p, bool too_many, const char *body, size_t len)
+{
+    if (too_many)
+        return wd_error_set(WD_ERANGE, WDD_E_TOO_LARGE, NULL, 0, 0, "%s", p->reason);
+    /* The id says which kind of wrong: a field over its bound (WD-D016), not one JSON object
+     * with distinct keys (WD-D001; a NUL in a string too), or the wrong fields (WD-D002). */
+    const char *id = p->too_long                              ? WDD_E_FIELD_TOO_LONG
+                     : !p->nul && json_object_text(body, len) ? WDD_E_FIELD
+                                                              : WDD_E_JSON;
+    return wd_error_set(WD_EINVAL, id, NULL, 0, 0, "malformed batch: %s", p->reason);
 }
 
 static void ws(parser *p)
@@ -100,7 +129,8 @@ static bool query(parser *p, wd_check_query *q)
                                 : strcmp(key, "target") == 0 ? &q->target
                                                              : NULL;
             if (!slot)
-                return fail(p, "a query has \"verb\" and \"target\", not \"%.40s\"", key);
+                return fail(p, "a query has \"verb\" and \"target\", not \"%.*s\"", (int)KEY_QUOTED,
+                            key);
             if (*slot)
                 return fail(p, "\"%s\" twice in one query", key);
             size_t n;
@@ -157,18 +187,15 @@ static bool queries(parser *p, wdd_batch *b, size_t max, int *too_many)
     return true;
 }
 
-int wdd_batch_parse(const char *body, size_t len, size_t max, wdd_batch *b, char *why,
-                    size_t why_size)
+int wdd_batch_parse(const char *body, size_t len, size_t max, wdd_batch *b)
 {
     memset(b, 0, sizeof(*b));
     b->text = malloc(len + 1);
-    if (!b->text) {
-        snprintf(why, why_size, "out of memory");
-        return -1;
-    }
+    if (!b->text)
+        return wd_fail(WD_ENOMEM, "out of memory reading a batch of %zu bytes", len);
     memcpy(b->text, body, len);
     b->text[len] = '\0';
-    parser p = {wd_cursor_make(b->text, len), b->text, why, why_size, false, false};
+    parser p = {.c = wd_cursor_make(b->text, len), .base = b->text};
     bool have_component = false, have_queries = false;
     int too_many = 0;
     bool ok = expect(&p, '{');
@@ -193,7 +220,7 @@ int wdd_batch_parse(const char *body, size_t len, size_t max, wdd_batch *b, char
             ok = !have_queries ? queries(&p, b, max, &too_many) : fail(&p, "\"queries\" twice");
             have_queries = true;
         } else {
-            ok = fail(&p, "unknown field \"%.40s\"", key);
+            ok = fail(&p, "unknown field \"%.*s\"", (int)KEY_QUOTED, key);
         }
         if (!ok || peek(&p, '}'))
             break;
@@ -209,7 +236,7 @@ int wdd_batch_parse(const char *body, size_t len, size_t max, wdd_batch *b, char
     }
     if (!ok) {
         wdd_batch_free(b);
-        return too_many ? -2 : p.nul ? -3 : p.too_long ? -4 : -1;
+        return refuse(&p, too_many, body, len);
     }
     return 0;
 }

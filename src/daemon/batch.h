@@ -22,11 +22,12 @@ typedef struct {
     char *text; /* the copy every string points into */
 } wdd_batch;
 
-/* 0, or a negative with a one-line reason in why: -2 more than max queries, -3 a string with
- * a NUL character, -4 a component, verb or target longer than its bound (api.h), -1 anything
- * else. */
-int wdd_batch_parse(const char *body, size_t len, size_t max, wdd_batch *out, char *why,
-                    size_t why_size);
+/* 0, or a WD_E* code with the error recorded (wd_error_last) under the id the answer carries:
+ * WD_ERANGE for more than max queries (WD-D007); WD_EINVAL for a component, verb or target
+ * longer than its bound (api.h; WD-D016), for a body that is not one JSON object with distinct
+ * keys or holds a NUL character in a string (WD-D001), and for the wrong fields (WD-D002), the
+ * message then starting "malformed batch: "; WD_ENOMEM. */
+int wdd_batch_parse(const char *body, size_t len, size_t max, wdd_batch *out);
 void wdd_batch_free(wdd_batch *b);
 
 #endif

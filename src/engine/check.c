@@ -11,7 +11,7 @@
 #include "util/json.h"
 #include "util/utf8.h"
 
-enum { CHUNK = 256 };
+enum { CHUNK = 256, ID_QUOTED = 128 /* of an unknown component's id, in the message */ };
 
 typedef struct {
     wd_final f;
@@ -42,7 +42,7 @@ static void details(wd_buf *b, const wd_check_query *q, const slot *s)
     wd_buf_puts(b, ",\"target\":");
     wd_json_quote(b, target, strlen(target));
     wd_buf_puts(b, ",\"reason\":");
-    const char *reason = s->error ? "invalid" : s->f.reason;
+    const char *reason = wd_final_name(s->error ? WD_FINAL_INVALID : s->f.reason);
     wd_json_quote(b, reason, strlen(reason));
     wd_buf_puts(b, ",\"explanation\":");
     wd_json_quote(b, s->f.why, strlen(s->f.why));
@@ -67,11 +67,12 @@ static int audit_chunk(wd_engine *e, const char *component, uint64_t *last, cons
         offs[m] = b.len;
         details(&b, &q[i], &slots[i]);
         wd_buf_putc(&b, '\0');
-        ev[m] = (wd_audit_event){"DECISION",
-                                 slots[i].f.d.effect == WD_ALLOW && !slots[i].error
-                                     ? WD_SEVERITY_LOW
-                                     : WD_SEVERITY_MEDIUM,
-                                 component, NULL, NULL};
+        ev[m] = (wd_audit_event){
+            .type = "DECISION",
+            .severity = slots[i].f.d.effect == WD_ALLOW && !slots[i].error ? WD_SEVERITY_LOW
+                                                                           : WD_SEVERITY_MEDIUM,
+            .component = component,
+        };
         m++;
     }
     int rc = b.oom ? wd_fail(WD_ENOMEM, "out of memory") : 0;
@@ -98,7 +99,7 @@ int wd_engine_check(wd_engine *e, const char *component, const wd_check_query *q
         return wd_fail(WD_EINVAL, "wd_engine_check needs an engine, a component and a callback");
     wd_component *comp = wd_engine_find(e, component);
     if (!comp)
-        return wd_fail(WD_ENOTFOUND, "no component \"%.128s\"", component);
+        return wd_fail(WD_ENOTFOUND, "no component \"%.*s\"", (int)ID_QUOTED, component);
     slot *slots = malloc((n < CHUNK ? n : CHUNK) * sizeof(*slots) + 1);
     if (!slots)
         return wd_fail(WD_ENOMEM, "out of memory");
@@ -143,23 +144,30 @@ int wd_engine_check(wd_engine *e, const char *component, const wd_check_query *q
             } else if (s->error) {
                 rc = s->error; /* an approval that could not be consumed: fail closed */
             }
-            /* Other explanations quote what the client sent, and a cut may split a
-             * character: the answer and the record must stay UTF-8. */
-            if (s->error || s->f.reason[0] == 'p' || s->f.reason[0] == 'o' || s->f.reason[0] == 'l')
-                wd_utf8_sanitize(s->f.why);
             if (s->error) {
-                s->f.d = (wd_decision){WD_DENY, WD_REASON_NO_RULE, NULL, NULL};
-                s->f.reason = "invalid";
+                s->f.d = (wd_decision){.effect = WD_DENY, .reason = WD_REASON_NO_RULE};
+                s->f.reason = WD_FINAL_INVALID;
                 s->f.operation[0] = '\0';
                 s->f.overridden = false;
             }
+            /* These explanations quote what the client sent, and a cut may split a character:
+             * the answer and the record must stay UTF-8. */
+            if (wd_final_quotes_target(s->f.reason))
+                wd_utf8_sanitize(s->f.why);
         }
         if (!rc)
             rc = audit_chunk(e, comp->id, &last, &queries[base], slots, m);
         for (size_t i = 0; i < m && !rc; i++) {
             const slot *s = &slots[i];
-            wd_verdict v = {s->error,     s->f.d.effect, s->f.reason,   s->f.d.rule,
-                            s->f.d.other, s->f.why,      s->f.operation};
+            wd_verdict v = {
+                .error = s->error,
+                .effect = s->f.d.effect,
+                .reason = wd_final_name(s->f.reason),
+                .rule = s->f.d.rule,
+                .other = s->f.d.other,
+                .explanation = s->f.why,
+                .operation = s->f.operation,
+            };
             rc = fn(ctx, base + i, &v);
         }
     }

@@ -29,7 +29,7 @@ static int collect(const wd_contract *c, void *ctx)
         return wd_fail(WD_ENOMEM, "out of memory");
     e->comps = grown;
     wd_component *comp = &e->comps[e->ncomps];
-    *comp = (wd_component){strdup(wd_contract_id(c)), c, NULL, NULL, NULL};
+    *comp = (wd_component){.id = strdup(wd_contract_id(c)), .contract = c};
     if (!comp->id)
         return wd_fail(WD_ENOMEM, "out of memory");
     e->ncomps++;
@@ -59,12 +59,13 @@ int wd_engine_discover(wd_engine *e, const wd_engine_options *o, size_t *refused
         const char *id = NULL, *why = NULL;
         size_t unrecorded = rc ? 0 : wd_load_report_unrecorded(rep, &id, &why);
         if (unrecorded)
-            rc = wd_error_set(WD_EIO, id && id[0] ? id : "WD-A010", o->contract_dirs[i], 0, 0,
-                              "%s: %zu record%s of loading the contracts in %s could not be "
-                              "written to the audit log (%s): not opened, rather than open "
-                              "without them",
-                              e->name, unrecorded, unrecorded == 1 ? "" : "s", o->contract_dirs[i],
-                              why);
+            rc = wd_error_raise(WD_KIND_UNAVAILABLE, WD_EIO, id && id[0] ? id : "WD-A010",
+                                o->contract_dirs[i], 0, 0,
+                                "%s: %zu record%s of loading the contracts in %s could not be "
+                                "written to the audit log (%s): not opened, rather than open "
+                                "without them",
+                                e->name, unrecorded, unrecorded == 1 ? "" : "s",
+                                o->contract_dirs[i], why);
         if (!rc && refused)
             *refused += wd_load_report_refused(rep);
         wd_load_report_free(rep);

@@ -8,27 +8,31 @@
 #include "util/error.h"
 #include "warden/override.h"
 
-static wd_component *component(wd_engine *e, const char *id)
+enum { ID_QUOTED = 128 }; /* of an unknown component's id, in the message */
+
+/* The component named id: 0 and *out, or WD_ENOTFOUND (recorded). */
+static int component(wd_component **out, wd_engine *e, const char *id)
 {
-    wd_component *c = e ? wd_engine_find(e, id) : NULL;
-    if (!c)
-        wd_fail(WD_ENOTFOUND, "no component \"%.128s\"", id ? id : "");
-    return c;
+    *out = e ? wd_engine_find(e, id) : NULL;
+    return *out ? 0 : wd_fail(WD_ENOTFOUND, "no component \"%.*s\"", (int)ID_QUOTED, id ? id : "");
 }
 
 static int refuse_in_lockdown(const wd_engine *e)
 {
     const char *locked = wd_watch_lockdown(e->watch);
-    return locked ? wd_error_set(WD_ESTATE, "WD-T006", NULL, 0, 0, "%s", locked) : 0;
+    return locked
+               ? wd_error_raise(WD_KIND_UNAVAILABLE, WD_ESTATE, "WD-T006", NULL, 0, 0, "%s", locked)
+               : 0;
 }
 
 int wd_engine_policy_get(wd_engine *e, const char *id, char **yaml, size_t *len,
                          const char **source)
 {
     *yaml = NULL;
-    wd_component *c = component(e, id);
-    if (!c)
-        return WD_ENOTFOUND;
+    wd_component *c;
+    int rc = component(&c, e, id);
+    if (rc < 0)
+        return rc;
     return wd_policy_store_text(e->store, c->id, wd_contract_type(c->contract), yaml, len, source);
 }
 
@@ -47,10 +51,11 @@ static void warn_protected(const wd_rule *r, const char *glob, void *ctx)
 int wd_engine_policy_put(wd_engine *e, const char *id, const char *yaml, size_t len,
                          wd_diagnostics *diags)
 {
-    wd_component *c = component(e, id);
-    if (!c)
-        return WD_ENOTFOUND;
-    int rc = refuse_in_lockdown(e);
+    wd_component *c;
+    int rc = component(&c, e, id);
+    if (rc < 0)
+        return rc;
+    rc = refuse_in_lockdown(e);
     if (rc)
         return rc;
     /* Validated here first so the caller gets every problem with its location; the store
@@ -76,12 +81,13 @@ int wd_engine_policy_put(wd_engine *e, const char *id, const char *yaml, size_t 
 
 static int change(wd_engine *e, const char *id, const wd_grant *g, bool revoke)
 {
-    wd_component *c = component(e, id);
-    if (!c)
-        return WD_ENOTFOUND;
+    wd_component *c;
+    int rc = component(&c, e, id);
+    if (rc < 0)
+        return rc;
     if (!g || !g->value)
         return wd_fail(WD_EINVAL, "a grant needs a kind and a value");
-    int rc = refuse_in_lockdown(e);
+    rc = refuse_in_lockdown(e);
     if (rc)
         return rc;
     wd_plugin_type t = wd_contract_type(c->contract);
@@ -144,10 +150,11 @@ int wd_engine_invoke(wd_engine *e, const char *id, const char *input, size_t len
 {
     memset(result, 0, sizeof(*result));
     result->code = "";
-    wd_component *c = component(e, id);
-    if (!c)
-        return WD_ENOTFOUND;
-    int rc = refuse_in_lockdown(e);
+    wd_component *c;
+    int rc = component(&c, e, id);
+    if (rc < 0)
+        return rc;
+    rc = refuse_in_lockdown(e);
     if (rc)
         return rc;
     /* A call whose requests and result cannot be recorded is not made. */
@@ -155,8 +162,8 @@ int wd_engine_invoke(wd_engine *e, const char *id, const char *input, size_t len
     if (e->opts.audit)
         wd_audit_next_seq(e->opts.audit, &broken);
     if (broken)
-        return wd_error_set(WD_EIO, "WD-A010", NULL, 0, 0,
-                            "the audit log stopped accepting records: no plugin call is made");
+        return wd_error_raise(WD_KIND_UNAVAILABLE, WD_EIO, "WD-A010", NULL, 0, 0,
+                              "the audit log stopped accepting records: no plugin call is made");
     wd_instance *inst = NULL;
     rc = start(e, c, &inst);
     if (!rc)
@@ -168,11 +175,11 @@ int wd_engine_invoke(wd_engine *e, const char *id, const char *input, size_t len
 int wd_engine_describe(wd_engine *e, const char *id, char **out)
 {
     *out = NULL;
-    wd_component *c = component(e, id);
-    if (!c)
-        return WD_ENOTFOUND;
+    wd_component *c;
+    int rc = component(&c, e, id);
+    if (rc < 0)
+        return rc;
     pthread_mutex_lock(&e->change_mu);
-    int rc = 0;
     if (!c->describe) {
         wd_instance *inst = NULL;
         wd_call_result r;

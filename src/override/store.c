@@ -267,7 +267,7 @@ static int load_approver(int dirfd, const char *approver, uint8_t *secret, size_
     p->period = period;
     wd_wipe(text, sizeof(text));
     wd_wipe(hex, sizeof(hex));
-    *st = (approver_state){-1, 0, 0};
+    *st = (approver_state){.last_step = -1};
     snprintf(name, sizeof(name), "%s.state", approver);
     rc = read_secret(dirfd, name, text, sizeof(text), name);
     if (rc == WD_ENOTFOUND)
@@ -280,7 +280,7 @@ static int load_approver(int dirfd, const char *approver, uint8_t *secret, size_
                   : wd_error_set(WD_EINVAL, WD_O_APPROVER, name, 0, 0,
                                  "damaged replay state: refusing every code until it is "
                                  "repaired (fail closed)");
-    *st = (approver_state){last, fails, nb};
+    *st = (approver_state){.last_step = last, .failures = fails, .not_before = nb};
     return 0;
 }
 
@@ -346,9 +346,9 @@ int wd_override_approve(const wd_approve_request *r)
     const char *outcome = NULL;
     int64_t step = -1;
     if (!rc && now < st.not_before) {
-        rc = wd_error_set(WD_EBUSY, WD_O_THROTTLED, NULL, 0, 0,
-                          "throttled after %llu failed attempts: try again in %lld s",
-                          (unsigned long long)st.failures, (long long)(st.not_before - now));
+        rc = wd_error_raise(WD_KIND_THROTTLED, WD_EBUSY, WD_O_THROTTLED, NULL, 0, 0,
+                            "throttled after %llu failed attempts: try again in %lld s",
+                            (unsigned long long)st.failures, (long long)(st.not_before - now));
         outcome = "throttled";
     } else if (!rc) {
         rc = wd_totp_verify(secret, len, r->code, now, &p, st.last_step, &step);
@@ -375,14 +375,15 @@ int wd_override_approve(const wd_approve_request *r)
     wd_wipe(secret, sizeof(secret));
     char err_id[16] = "", err_msg[256] = "";
     if (rc) {
+        wd_error_kind kind = wd_error_last()->kind;
         snprintf(err_id, sizeof(err_id), "%s", wd_error_last()->id);
         snprintf(err_msg, sizeof(err_msg), "%s", wd_error_last()->message);
         json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:s}", "approver", r->approver, "operation",
                               r->operation, "outcome", outcome ? outcome : "error", "id", err_id,
                               "justification", r->justification);
         int arc = wd_audit_json(r->audit, "OVERRIDE_REFUSED", WD_SEVERITY_MEDIUM, "", NULL, d);
-        rc = wd_error_set(rc, err_id, NULL, 0, 0, "%s%s", err_msg,
-                          arc ? " (and the audit log cannot record it)" : "");
+        rc = wd_error_raise(kind, rc, err_id, NULL, 0, 0, "%s%s", err_msg,
+                            arc ? " (and the audit log cannot record it)" : "");
         goto out;
     }
     json_t *d = json_pack("{s:s, s:s, s:s, s:I, s:I}", "approver", r->approver, "operation",

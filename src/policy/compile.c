@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "policy/policy_int.h"
+#include "util/error.h"
 #include "util/path.h"
 
 int wd_access_index(unsigned access)
@@ -48,10 +49,10 @@ static int fs_new_node(wd_fs_index *fs, uint32_t *id)
     if (fs->count == fs->cap) {
         size_t cap = fs->cap;
         if (!reserve((void **)&fs->nodes, &cap, fs->count, sizeof(*fs->nodes)))
-            return WD_ENOMEM;
+            return wd_fail(WD_ENOMEM, "out of memory compiling a policy");
         wd_fs_term *t = realloc(fs->terms, cap * sizeof(*t));
         if (!t)
-            return WD_ENOMEM;
+            return wd_fail(WD_ENOMEM, "out of memory compiling a policy");
         fs->terms = t;
         fs->cap = cap;
     }
@@ -92,7 +93,7 @@ static int fs_glob_child(wd_fs_index *fs, uint32_t node, const char *seg, size_t
         }
     }
     if (!reserve((void **)&fs->globs, &fs->glob_cap, fs->glob_count, sizeof(*fs->globs)))
-        return WD_ENOMEM;
+        return wd_fail(WD_ENOMEM, "out of memory compiling a policy");
     int rc = fs_new_node(fs, out);
     if (rc)
         return rc;
@@ -109,7 +110,8 @@ static int fs_insert(wd_fs_index *fs, const wd_rule_int *r, uint32_t index)
     uint16_t starts[WD_PATH_MAX_SEGMENTS], lens[WD_PATH_MAX_SEGMENTS];
     int n = wd_path_split(pat, starts, lens, WD_PATH_MAX_SEGMENTS);
     if (n < 0)
-        return WD_ERANGE;
+        return wd_fail(WD_ERANGE, "a rule's pattern has more than %d segments",
+                       WD_PATH_MAX_SEGMENTS);
     uint32_t node = 0, lit = 0, part = 0, bare = 0;
     bool wildcard = false;
     int rc = 0;
@@ -187,7 +189,7 @@ static int cmp_entry(const void *a, const void *b)
 static int host_new_node(wd_net_index *net, uint32_t *id)
 {
     if (!reserve((void **)&net->hosts, &net->host_cap, net->host_count, sizeof(*net->hosts)))
-        return WD_ENOMEM;
+        return wd_fail(WD_ENOMEM, "out of memory compiling a policy");
     memset(&net->hosts[net->host_count], 0, sizeof(*net->hosts));
     *id = (uint32_t)net->host_count++;
     return 0;
@@ -197,7 +199,7 @@ static int ip_new_node(wd_net_index *net, int fam, uint32_t *id)
 {
     if (!reserve((void **)&net->ip[fam], &net->ip_cap[fam], net->ip_count[fam],
                  sizeof(*net->ip[fam])))
-        return WD_ENOMEM;
+        return wd_fail(WD_ENOMEM, "out of memory compiling a policy");
     memset(&net->ip[fam][net->ip_count[fam]], 0, sizeof(**net->ip));
     *id = (uint32_t)net->ip_count[fam]++;
     return 0;
@@ -258,7 +260,7 @@ static int net_compile(wd_policy *p)
         return rc;
     net_entry *entries = malloc((p->rule_count ? p->rule_count : 1) * sizeof(*entries));
     if (!entries)
-        return WD_ENOMEM;
+        return wd_fail(WD_ENOMEM, "out of memory compiling a policy");
     size_t n = 0;
     for (size_t i = 0; i < p->rule_count && !rc; i++) {
         const wd_rule_int *r = &p->rules[i];
@@ -282,7 +284,7 @@ static int net_compile(wd_policy *p)
     net->order = malloc((n ? n : 1) * sizeof(*net->order));
     if (!net->order) {
         free(entries);
-        return WD_ENOMEM;
+        return wd_fail(WD_ENOMEM, "out of memory compiling a policy");
     }
     net->order_count = n;
     for (size_t i = 0; i < n; i++) {
@@ -307,7 +309,7 @@ static int env_compile(wd_policy *p)
     wd_env_index *env = &p->env;
     env->entries = malloc((p->rule_count ? p->rule_count : 1) * sizeof(*env->entries));
     if (!env->entries)
-        return WD_ENOMEM;
+        return wd_fail(WD_ENOMEM, "out of memory compiling a policy");
     for (size_t i = 0; i < p->rule_count; i++) {
         const wd_rule_int *r = &p->rules[i];
         if (r->pub.kind != WD_RULE_ENVIRONMENT)
@@ -329,7 +331,7 @@ static int env_compile(wd_policy *p)
 int wd_policy_compile(wd_policy *p)
 {
     if (p->rule_count >= UINT32_MAX)
-        return WD_ERANGE;
+        return wd_fail(WD_ERANGE, "a policy of %zu rules is too large to compile", p->rule_count);
     uint32_t root;
     int rc = fs_new_node(&p->fs, &root);
     if (!rc) {

@@ -444,6 +444,21 @@ static bool parse_plain_host(const char *h, size_t len, bool allow_wildcards, wd
 bool wd_host_spec_parse(const char *s, size_t len, bool allow_wildcards, wd_host_spec *out,
                         const char **why)
 {
+    return wd_host_spec_parse_part(s, len, allow_wildcards, out, why, NULL);
+}
+
+static bool fail_part(const char **why, const char *reason, wd_host_part *part, wd_host_part p)
+{
+    if (part)
+        *part = p;
+    return fail(why, reason);
+}
+
+bool wd_host_spec_parse_part(const char *s, size_t len, bool allow_wildcards, wd_host_spec *out,
+                             const char **why, wd_host_part *part)
+{
+    if (part)
+        *part = WD_HOST_PART_HOST;
     wd_host_spec spec;
     memset(&spec, 0, sizeof(spec));
 
@@ -484,7 +499,7 @@ bool wd_host_spec_parse(const char *s, size_t len, bool allow_wildcards, wd_host
         spec.kind = WD_HOST_IP;
         if (bracket_len < h_len) {
             if (h[bracket_len] != ':')
-                return fail(why, "expected ':port' after ']'");
+                return fail_part(why, "expected ':port' after ']'", part, WD_HOST_PART_PORT);
             port = h + bracket_len + 1;
             port_len = h_len - bracket_len - 1;
         }
@@ -505,8 +520,11 @@ bool wd_host_spec_parse(const char *s, size_t len, bool allow_wildcards, wd_host
             }
         }
     }
-    if (port && !wd_port_parse(port, port_len, &spec.port, why))
+    if (port && !wd_port_parse(port, port_len, &spec.port, why)) {
+        if (part)
+            *part = WD_HOST_PART_PORT;
         return false;
+    }
     *out = spec;
     return true;
 }

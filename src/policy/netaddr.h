@@ -5,7 +5,10 @@
  * functions accept, so anything an OS resolver would read differently (127.1, 0x7f.0.0.1,
  * 010.0.0.1, zone ids, trailing garbage) is refused rather than guessed at. Pure: no I/O, no
  * allocation, no global state. On failure every function returns false and sets *why to a
- * static one-line reason ("octet out of range"), never NULL. */
+ * static one-line reason ("octet out of range"), never NULL. (A why out-parameter rather than
+ * the thread's last error: these run for every connect request and every network rule, often
+ * as one attempt among several (wd_ip_parse, then a host name), and a refusal here is an
+ * answer, not yet an error; the caller records one when it is.) */
 #ifndef WD_POLICY_NETADDR_H
 #define WD_POLICY_NETADDR_H
 
@@ -72,6 +75,17 @@ typedef struct {
  * warden cannot enforce them. Wildcards anywhere but a leading "*." are refused. */
 bool wd_host_spec_parse(const char *s, size_t len, bool allow_wildcards, wd_host_spec *out,
                         const char **why);
+
+/* The part of a "[scheme://]host[:port][/]" text that a refusal is about. */
+typedef enum {
+    WD_HOST_PART_HOST = 0, /* the host, its scheme, or the text as a whole */
+    WD_HOST_PART_PORT = 1, /* the port, or the ':port' a bracketed address must be followed by */
+} wd_host_part;
+
+/* As wd_host_spec_parse, and on failure also sets *part (when not NULL) to the part refused, so
+ * a caller can say which field is wrong without reading the reason's words. */
+bool wd_host_spec_parse_part(const char *s, size_t len, bool allow_wildcards, wd_host_spec *out,
+                             const char **why, wd_host_part *part);
 
 #define WD_IP_TEXT_MAX 46
 

@@ -309,11 +309,12 @@ static void network_rule(parser *p, const wd_yaml_node *item, wd_effect effect)
     unsigned prefix = 0;
     char name[80];
     const char *why;
+    wd_host_part bad;
     if (host) {
         if (!wd_ycheck_scalar(&p->ck, host, "host"))
             return;
-        if (!wd_host_spec_parse(host->str, host->len, true, &spec, &why)) {
-            ERR(p, host, strstr(why, "port") ? WD_P_PORT : WD_P_HOST, "bad host %s: %s",
+        if (!wd_host_spec_parse_part(host->str, host->len, true, &spec, &why, &bad)) {
+            ERR(p, host, bad == WD_HOST_PART_PORT ? WD_P_PORT : WD_P_HOST, "bad host %s: %s",
                 wd_yaml_shown(host, name, sizeof(name)), why);
             return;
         }

@@ -116,7 +116,7 @@ static int decide_address(const wd_broker *b, const struct sockaddr *sa, unsigne
         snprintf(why, size, "%s%snot an address the policy can decide", says, *says ? ", " : "");
         return EACCES;
     }
-    if (f.d.effect != WD_ALLOW && strcmp(f.reason, "lockdown") == 0) {
+    if (f.d.effect != WD_ALLOW && f.reason == WD_FINAL_LOCKDOWN) {
         snprintf(why, size, "%.700s", f.why);
         return EACCES;
     }

@@ -31,6 +31,9 @@
 #define HEADER "warden-baseline-v1"
 #define MANIFEST_MAX (64u << 20)
 
+/* A reported problem: its words, then at most this much of the path it is about. */
+enum { PROBLEM_MAX = 4400, PROBLEM_PATH_QUOTED = 4200 };
+
 typedef struct {
     char *path;
     bool dir;
@@ -379,8 +382,8 @@ static void say(void (*report)(const char *, void *), void *ctx, size_t *problem
 {
     (*problems)++;
     if (report) {
-        char line[4400];
-        snprintf(line, sizeof(line), "%s: %.4200s", what, path);
+        char line[PROBLEM_MAX];
+        snprintf(line, sizeof(line), "%s: %.*s", what, (int)PROBLEM_PATH_QUOTED, path);
         report(line, ctx);
     }
 }

@@ -19,6 +19,10 @@
 #include "warden/audit.h"
 #include "warden/integrity.h"
 
+/* A lockdown's reason quotes at most this much of the changed path (of its directory, when the
+ * change is an entry's, then the whole entry name): quoted parts and words fit REASON_MAX. */
+enum { REASON_MAX = 4400, PATH_QUOTED = 4000, DIR_QUOTED = 2000 };
+
 struct wd_watch {
     int inotify;
     int stop[2]; /* a pipe: closing the write end ends the thread */
@@ -40,7 +44,7 @@ struct wd_watch {
     char manifest[PATH_MAX];
     struct wd_audit *audit;
     _Atomic(const char *) reason; /* NULL while intact */
-    char reason_buf[4400];
+    char reason_buf[REASON_MAX];
 };
 
 /* The path a watch descriptor belongs to (and for a directory event, the entry's name). */
@@ -60,10 +64,11 @@ static void lockdown(wd_watch *w, int wd, const char *name)
     if (wd >= 0 && wd == w->manifest_wd)
         path = w->manifest;
     if (name && *name)
-        snprintf(w->reason_buf, sizeof(w->reason_buf), "lockdown: %.2000s/%.255s changed", path,
-                 name);
+        snprintf(w->reason_buf, sizeof(w->reason_buf), "lockdown: %.*s/%.*s changed",
+                 (int)DIR_QUOTED, path, (int)NAME_MAX, name);
     else
-        snprintf(w->reason_buf, sizeof(w->reason_buf), "lockdown: %.4000s changed", path);
+        snprintf(w->reason_buf, sizeof(w->reason_buf), "lockdown: %.*s changed", (int)PATH_QUOTED,
+                 path);
     atomic_store(&w->reason, w->reason_buf);
     if (w->audit) {
         json_t *d = json_pack("{s:s}", "reason", w->reason_buf);

@@ -49,13 +49,39 @@ typedef struct {
     char *consumed;
 } wd_verdict_rules;
 
+/* Why a verdict is what it is. The first four are the policy's own reasons (wd_reason); the
+ * rest are the rules that outrank or lift it. wd_final_name gives the text the API and the
+ * records show ("no_rule"). */
+typedef enum {
+    WD_FINAL_RULE,
+    WD_FINAL_TIE,
+    WD_FINAL_NO_RULE,
+    WD_FINAL_ESCAPES_ROOT,
+    WD_FINAL_PROTECTED,
+    WD_FINAL_LOCKDOWN,
+    WD_FINAL_OVERRIDE,
+    WD_FINAL_INVALID, /* the request was malformed: denied, decided by nothing */
+    WD_FINAL_COUNT
+} wd_final_reason;
+
+/* An explanation's room; how much of the policy's explanation an override's sentence quotes,
+ * and of a protected path's pattern a refusal quotes (the rest is their own words). */
+enum { WD_WHY_MAX = 3200, WD_WHY_OVERRIDE_QUOTED = 2800, WD_WHY_PROTECTED_QUOTED = 2000 };
+
 typedef struct {
     wd_decision d;
-    const char *reason; /* rule, tie, no_rule, escapes_root, protected, lockdown, override */
-    char why[3200];
+    wd_final_reason reason;
+    char why[WD_WHY_MAX];
     char operation[WD_OPERATION_ID_LEN + 1];
     bool overridden;
 } wd_final;
+
+/* The text of a final reason ("rule", "lockdown", ...), or "" for an unknown value. */
+const char *wd_final_name(wd_final_reason r);
+
+/* Whether explanations of this reason quote what the client sent (a target, a path, a changed
+ * file) rather than only policy text: those must be made valid UTF-8 before they are shown. */
+bool wd_final_quotes_target(wd_final_reason r);
 
 /* Decides req under policy (NULL: a policy that grants nothing) and applies the rules, in this
  * order: lockdown, private and protected paths, the policy, an approval. out->why never repeats

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "daemon/api.h"
+#include "daemon/api_int.h"
 #include "daemon/daemon.h"
 #include "helpers.h"
 #include "warden/engine.h"
@@ -1552,6 +1553,94 @@ static void test_ready_and_lockdown(void **state)
     EXPECT(f, call(f, 0, "GET", "/ready", NULL), 503, "WD-T006");
 }
 
+/* Each way a batch can be malformed answers with the id that says which: not one JSON object
+ * with distinct keys, or a NUL in a string (WD-D001), the wrong fields (WD-D002), a field over
+ * its bound (WD-D016), all "malformed batch: ..."; too many queries is 413 WD-D007. */
+static void test_batch_refusals(void **state)
+{
+    fx *f = *state;
+    static const struct {
+        const char *body;
+        unsigned status;
+        const char *id;
+    } cases[] = {
+        {"{\"component\": \"" READER "\", \"queries\": [", 400, "WD-D001"},
+        {"[]", 400, "WD-D001"},
+        {"{\"component\": \"a\\u0000b\", \"queries\": []}", 400, "WD-D001"},
+        {"{\"component\": \"" READER "\", \"component\": \"x\", \"queries\": []}", 400, "WD-D001"},
+        {"{\"component\": \"" READER "\"}", 400, "WD-D002"},
+        {"{\"component\": \"" READER "\", \"queries\": [], \"extra\": 1}", 400, "WD-D002"},
+        {"{\"component\": \"" READER "\", \"queries\": [{\"verb\": 1, \"target\": \"/x\"}]}", 400,
+         "WD-D002"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        EXPECT(f, call(f, WDD_ROLE_READER, "POST", "/v1/check/batch", cases[i].body),
+               cases[i].status, cases[i].id);
+        const char *msg = str(json_object_get(f->j, "error"), "message");
+        assert_int_equal(strncmp(msg, "malformed batch: ", 17), 0);
+    }
+}
+
+/* The one table from an error's kind to an HTTP status, as docs/api.md lists it, and the
+ * answers it gives errors raised with a kind of their own: the throttle and the lockdown keep
+ * their codes (WD_EBUSY, WD_ESTATE) and still answer 429 and 503, with no id read to say so. */
+static void test_status_table(void **state)
+{
+    (void)state;
+    static const unsigned status[WD_KIND_COUNT] = {
+        [WD_KIND_NONE] = 500,      [WD_KIND_INVALID] = 400,     [WD_KIND_NOT_FOUND] = 404,
+        [WD_KIND_FORBIDDEN] = 403, [WD_KIND_CONFLICT] = 409,    [WD_KIND_TOO_LARGE] = 413,
+        [WD_KIND_THROTTLED] = 429, [WD_KIND_UNAVAILABLE] = 503, [WD_KIND_INTERNAL] = 500,
+    };
+    for (int k = 0; k < WD_KIND_COUNT; k++)
+        assert_int_equal(wdd_api_status((wd_error_kind)k), status[k]);
+    assert_int_equal(wdd_api_status(WD_KIND_COUNT), 500);
+    static const struct {
+        wd_error_kind kind; /* WD_KIND_NONE: the code's own */
+        int code;
+        const char *id;
+        unsigned status;
+        const char *answer_id;
+    } cases[] = {
+        {WD_KIND_NONE, WD_EINVAL, "", 400, "WD-D010"},
+        {WD_KIND_NONE, WD_EPOLICY, "WD-P011", 400, "WD-P011"},
+        {WD_KIND_NONE, WD_ERANGE, "", 413, "WD-D010"},
+        {WD_KIND_NONE, WD_ENOTFOUND, "", 404, "WD-D009"},
+        {WD_KIND_NONE, WD_EPERM, "WD-O001", 403, "WD-O001"},
+        {WD_KIND_NONE, WD_EBUSY, "", 409, "WD-D010"},
+        {WD_KIND_NONE, WD_EBUSY, "WD-O005", 409, "WD-O005"}, /* the id alone decides nothing */
+        {WD_KIND_THROTTLED, WD_EBUSY, "WD-O005", 429, "WD-O005"},
+        {WD_KIND_NONE, WD_ESTATE, "WD-T004", 409, "WD-T004"},
+        {WD_KIND_UNAVAILABLE, WD_ESTATE, "WD-T006", 503, "WD-T006"},
+        {WD_KIND_NONE, WD_EIO, "", 500, "WD-D011"},
+        {WD_KIND_NONE, WD_EIO, "WD-A010", 500, "WD-A010"},
+        {WD_KIND_UNAVAILABLE, WD_EIO, "WD-A010", 503, "WD-A010"},
+        {WD_KIND_NONE, WD_ENOMEM, "", 500, "WD-D011"},
+        {WD_KIND_NONE, WD_ESANDBOX, "WD-S008", 500, "WD-S008"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        wdd_response resp = {.body = WD_BUF_INIT};
+        if (cases[i].kind)
+            wd_error_raise(cases[i].kind, cases[i].code, cases[i].id, NULL, 0, 0, "m");
+        else
+            wd_error_set(cases[i].code, cases[i].id, NULL, 0, 0, "m");
+        wdd_api_engine_error(&resp, cases[i].code);
+        assert_int_equal(resp.status, cases[i].status);
+        json_t *j = json_loadb(resp.body.data, resp.body.len, 0, NULL);
+        assert_non_null(j);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(j, "error"), "code")),
+                            cases[i].answer_id);
+        json_decref(j);
+        wd_buf_free(&resp.body);
+    }
+    /* A code returned without being recorded answers by its own kind, not the last error's. */
+    wd_error_raise(WD_KIND_THROTTLED, WD_EBUSY, "WD-O005", NULL, 0, 0, "m");
+    wdd_response resp = {.body = WD_BUF_INIT};
+    wdd_api_engine_error(&resp, WD_ENOTFOUND);
+    assert_int_equal(resp.status, 404);
+    wd_buf_free(&resp.body);
+}
+
 int main(void)
 {
     if (!wd_test_find_examples(&ex))
@@ -1575,6 +1664,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_oversize_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_failure_shown, setup, teardown),
         cmocka_unit_test(test_audit_state_transitions),
+        cmocka_unit_test(test_status_table),
+        cmocka_unit_test_setup_teardown(test_batch_refusals, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

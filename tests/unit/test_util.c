@@ -250,6 +250,70 @@ static void test_error_last(void **state)
     assert_string_equal(wd_strerror(-99), "WD_E?");
 }
 
+/* Every code has the kind docs/errors.md gives it; a raiser can say more, and a wrapper that
+ * re-records the error under its own id keeps what the raiser said. */
+static void test_error_kinds(void **state)
+{
+    (void)state;
+    static const struct {
+        int code;
+        wd_error_kind kind;
+        const char *name;
+    } table[] = {
+        {WD_OK, WD_KIND_NONE, "none"},
+        {WD_EINVAL, WD_KIND_INVALID, "invalid"},
+        {WD_ENOMEM, WD_KIND_INTERNAL, "internal"},
+        {WD_EIO, WD_KIND_INTERNAL, "internal"},
+        {WD_EPOLICY, WD_KIND_INVALID, "invalid"},
+        {WD_ERANGE, WD_KIND_TOO_LARGE, "too_large"},
+        {WD_ENOTFOUND, WD_KIND_NOT_FOUND, "not_found"},
+        {WD_EPERM, WD_KIND_FORBIDDEN, "forbidden"},
+        {WD_EBUSY, WD_KIND_CONFLICT, "conflict"},
+        {WD_ESTATE, WD_KIND_CONFLICT, "conflict"},
+        {WD_ESANDBOX, WD_KIND_INTERNAL, "internal"},
+        {-99, WD_KIND_INTERNAL, "internal"}, /* unknown: never mistaken for the caller's fault */
+        {7, WD_KIND_NONE, "none"},
+    };
+    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+        assert_int_equal(wd_error_kind_of(table[i].code), table[i].kind);
+        assert_string_equal(wd_error_kind_name(table[i].kind), table[i].name);
+        if (table[i].code < 0) {
+            wd_error_set(table[i].code, "", NULL, 0, 0, "x");
+            assert_int_equal(wd_error_last()->kind, table[i].kind);
+        }
+    }
+    assert_string_equal(wd_error_kind_name(WD_KIND_THROTTLED), "throttled");
+    assert_string_equal(wd_error_kind_name(WD_KIND_UNAVAILABLE), "unavailable");
+    assert_string_equal(wd_error_kind_name(WD_KIND_COUNT), "?");
+    assert_string_equal(wd_error_kind_name((wd_error_kind)-1), "?");
+    for (int k = 0; k < WD_KIND_COUNT; k++) /* every kind has a name */
+        assert_string_not_equal(wd_error_kind_name((wd_error_kind)k), "?");
+
+    assert_int_equal(wd_error_kind_outage(WD_EIO), WD_KIND_UNAVAILABLE);
+    assert_int_equal(wd_error_kind_outage(WD_ENOMEM), WD_KIND_UNAVAILABLE);
+    assert_int_equal(wd_error_kind_outage(WD_EINVAL), WD_KIND_INVALID);
+    assert_int_equal(wd_error_kind_outage(WD_EBUSY), WD_KIND_CONFLICT);
+
+    assert_int_equal(wd_error_raise(WD_KIND_THROTTLED, WD_EBUSY, "WD-O005", NULL, 0, 0, "wait"),
+                     WD_EBUSY);
+    assert_int_equal(wd_error_last()->kind, WD_KIND_THROTTLED);
+    /* re-recorded with its own id and code: still throttled */
+    wd_error_set(WD_EBUSY, wd_error_last()->id, NULL, 0, 0, "approve: %s",
+                 wd_error_last()->message);
+    assert_int_equal(wd_error_last()->kind, WD_KIND_THROTTLED);
+    assert_string_equal(wd_error_last()->message, "approve: wait");
+    /* the same id text from elsewhere is a new error, not the stored one re-recorded */
+    wd_error_raise(WD_KIND_THROTTLED, WD_EBUSY, "WD-O005", NULL, 0, 0, "wait");
+    wd_error_set(WD_EBUSY, "WD-O005", NULL, 0, 0, "again");
+    assert_int_equal(wd_error_last()->kind, WD_KIND_CONFLICT);
+    /* a wrapper that changes the code changes the meaning */
+    wd_error_raise(WD_KIND_UNAVAILABLE, WD_EIO, "WD-A010", NULL, 0, 0, "log");
+    wd_error_set(WD_ESTATE, wd_error_last()->id, NULL, 0, 0, "state");
+    assert_int_equal(wd_error_last()->kind, WD_KIND_CONFLICT);
+    wd_error_clear();
+    assert_int_equal(wd_error_last()->kind, WD_KIND_NONE);
+}
+
 static void test_time(void **state)
 {
     (void)state;
@@ -289,6 +353,7 @@ int main(void)
         cmocka_unit_test(test_utf8),           cmocka_unit_test(test_strmap),
         cmocka_unit_test(test_buf_and_arena),  cmocka_unit_test(test_diagnostics),
         cmocka_unit_test(test_error_last),     cmocka_unit_test(test_time),
+        cmocka_unit_test(test_error_kinds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
