@@ -11,6 +11,9 @@
 
 enum { EXIT_ALLOW = 0, EXIT_DENY = 1, EXIT_USAGE = 2 };
 
+/* Room for a path given on the command line, made absolute (cli_absolute). */
+enum { CLI_PATH_MAX = 4096 };
+
 typedef struct {
     const char *name;
     int (*run)(int argc, char **argv);
