@@ -167,7 +167,7 @@ static int show_json(const wd_policy *p, const wd_diagnostics *diags)
             json_object_set_new(jr, fields[i].name, json_integer((json_int_t)fields[i].v));
     json_object_set_new(root, "resources", jr);
     json_t *warnings = json_array();
-    char line[1024];
+    char line[DIAG_LINE_MAX];
     for (size_t i = 0; i < wd_diagnostics_count(diags); i++) {
         wd_diag_format(wd_diagnostics_get(diags, i), line, sizeof(line));
         json_array_append_new(warnings, json_string(line));
@@ -225,7 +225,7 @@ static void show_text(const wd_policy *p, const wd_diagnostics *diags, const cha
         printf("  (none set: warden's defaults apply)\n");
     if (wd_diagnostics_count(diags)) {
         printf("\nwarnings\n");
-        char line[1024];
+        char line[DIAG_LINE_MAX];
         for (size_t i = 0; i < wd_diagnostics_count(diags); i++) {
             wd_diag_format(wd_diagnostics_get(diags, i), line, sizeof(line));
             printf("  %s\n", line);

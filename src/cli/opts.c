@@ -11,7 +11,7 @@ static const cli_opt help_opt = {
     .help = "print this help and exit",
 };
 
-enum { HELP_COLUMN = 30 };
+enum { HELP_COLUMN = 30, OPT_NAME_MAX = 64 /* "--name" in a message */ };
 
 static void name_of(const cli_opt *o, char *buf, size_t size)
 {
@@ -39,7 +39,7 @@ static int shape_error(const cli_spec *spec, const char *name, const char *what)
 
 static int bad_value(const cli_spec *spec, const cli_opt *o, const char *value)
 {
-    char name[64];
+    char name[OPT_NAME_MAX];
     name_of(o, name, sizeof(name));
     if (o->invalid)
         fprintf(stderr, "%s: %s %s\n", spec->prog, name, o->invalid);
@@ -158,7 +158,7 @@ static const cli_opt *find_short(const cli_opt *opts, char c)
 static int apply(const cli_spec *spec, const cli_opt *o, const char *value, int argc, char **argv,
                  int *i)
 {
-    char name[64];
+    char name[OPT_NAME_MAX];
     name_of(o, name, sizeof(name));
     if (o->kind == CLI_FLAG && value)
         return shape_error(spec, name, "takes no value");
