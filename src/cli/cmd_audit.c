@@ -36,6 +36,7 @@ enum {
     TAIL_DEFAULT = 10,              /* tail's records without -n */
     TAIL_POLL_NS = 200 * 1000 * 1000,
     WHERE_MAX = 48,     /* "stdin line N" */
+    COMMAND_MAX = 32,   /* "audit checkpoint" */
     TS_MILLIS_LEN = 23, /* "2026-11-22T10:00:00.123": a record's time to the ms */
 };
 
@@ -536,8 +537,10 @@ int cmd_audit(int argc, char **argv)
         {.alias = 'f', .kind = CLI_FLAG, .dest = &a.follow, .help = "tail: follow the log"},
         {0},
     };
+    char command[COMMAND_MAX];
+    snprintf(command, sizeof(command), "audit %s", argc >= 2 ? argv[1] : "");
     const cli_spec spec = {
-        .prog = "warden", .command = "audit", .usage = audit_usage_text, .opts = opts};
+        .prog = "warden", .command = command, .usage = audit_usage_text, .opts = opts};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
         cli_usage(argc < 2 ? stderr : stdout, &spec);
         return argc < 2 ? EXIT_USAGE : 0;

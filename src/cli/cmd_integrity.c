@@ -7,7 +7,7 @@
 #include "cli/opts.h"
 #include "util/error.h"
 
-enum { ERROR_ID_MAX = 16, ERROR_MESSAGE_MAX = 512 };
+enum { ERROR_ID_MAX = 16, ERROR_MESSAGE_MAX = 512, COMMAND_MAX = 32 /* "integrity unlock" */ };
 
 static const char integrity_usage[] =
     "usage: warden integrity baseline --manifest FILE --keys DIR PATH...\n"
@@ -58,9 +58,11 @@ int cmd_integrity(int argc, char **argv)
          .help = "the audit log's key directory"},
         {0},
     };
-    const cli_spec spec = {
-        .prog = "warden", .command = "integrity", .usage = integrity_usage, .opts = opts};
     const char *sub = argc >= 2 ? argv[1] : "";
+    char command[COMMAND_MAX];
+    snprintf(command, sizeof(command), "integrity %s", sub);
+    const cli_spec spec = {
+        .prog = "warden", .command = command, .usage = integrity_usage, .opts = opts};
     if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) {
         cli_usage(stdout, &spec);
         return 0;
