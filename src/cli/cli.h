@@ -11,6 +11,11 @@
 
 enum { EXIT_ALLOW = 0, EXIT_DENY = 1, EXIT_USAGE = 2 };
 
+enum {
+    CLI_PATH_MAX = 4096,  /* a path given on the command line, made absolute (cli_absolute) */
+    DIAG_LINE_MAX = 1024, /* one diagnostic, as wd_diag_format writes it */
+};
+
 typedef struct {
     const char *name;
     int (*run)(int argc, char **argv);
@@ -42,8 +47,6 @@ int cli_load_policy(const char *path, const char *data_dir, wd_policy **out,
                     wd_diagnostics **warnings);
 /* Lexically absolute version of a path given on the command line (into out). */
 int cli_absolute(const char *path, char *out, size_t size);
-/* The value after the first NAME at or after argv[from], or NULL. */
-const char *cli_option(int argc, char **argv, int from, const char *name);
 /* Opens the audit log a command records into when --audit-log/--audit-keys (log_dir, keys) are
  * given; *log stays NULL when neither is. Prints why and returns EXIT_USAGE when only one is,
  * or when the log cannot be opened (fail closed: nothing unrecorded is done); else 0. */

@@ -1,5 +1,4 @@
 /* cmd_audit.c: warden audit keygen|append|checkpoint|verify|show|tail */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,253 +6,73 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "util/timeutil.h"
 
-static void audit_usage(FILE *out)
-{
-    fprintf(
-        out,
-        "usage: warden audit keygen --dir DIR\n"
-        "       warden audit append --log LOG --keys DIR --type T --severity S\n"
-        "                           [--component C] [--details JSON] [--correlation-id ID]\n"
-        "       warden audit append --log LOG --keys DIR --stdin\n"
-        "       warden audit checkpoint --log LOG --keys DIR [--export FILE]\n"
-        "       warden audit verify --log LOG (--mac-key FILE | --pubkey FILE)... [--anchor "
-        "FILE]\n"
-        "                           [--fresh DURATION] [--json]\n"
-        "       warden audit show --log LOG [--type T] [--severity MIN] [--component C]\n"
-        "                         [--since T] [--until T] [--limit N] [--json]\n"
-        "       warden audit tail --log LOG [-n N] [-f]\n\n"
-        "Writers also take --durability always|batch|none (default always), --batch-ms N,\n"
-        "--checkpoint-every N, --checkpoint-secs N, --segment-bytes N, --no-append-only.\n"
-        "verify --fresh 30s|15m|2h|1d fails (exit 1) unless the log was sealed within DURATION:\n"
-        "its last checkpoint no older, and no record after it older.\n"
-        "--stdin reads JSON lines {\"type\",\"severity\",\"component\",\"details\"} and prints\n"
-        "each record's seq once it is as durable as the mode promises.\n"
-        "Times: 2026-11-22T10:00:00Z, 2026-11-22, @EPOCH, or an age like 15m, 2h, 3d.\n"
-        "Exit: 0 ok / intact, 1 verification failed, 2 usage or error.\n");
-}
+static const char audit_usage_text[] =
+    "usage: warden audit keygen --dir DIR\n"
+    "       warden audit append --log LOG --keys DIR --type T --severity S\n"
+    "                           [--component C] [--details JSON] [--correlation-id ID]\n"
+    "       warden audit append --log LOG --keys DIR --stdin\n"
+    "       warden audit checkpoint --log LOG --keys DIR [--export FILE]\n"
+    "       warden audit verify --log LOG (--mac-key FILE | --pubkey FILE)... [--anchor "
+    "FILE]\n"
+    "                           [--fresh DURATION] [--json]\n"
+    "       warden audit show --log LOG [--type T] [--severity MIN] [--component C]\n"
+    "                         [--since T] [--until T] [--limit N] [--json]\n"
+    "       warden audit tail --log LOG [-n N] [-f]\n\n"
+    "Writers also take --durability always|batch|none (default always), --batch-ms N,\n"
+    "--checkpoint-every N, --checkpoint-secs N, --segment-bytes N, --no-append-only.\n"
+    "verify --fresh 30s|15m|2h|1d fails (exit 1) unless the log was sealed within DURATION:\n"
+    "its last checkpoint no older, and no record after it older.\n"
+    "--stdin reads JSON lines {\"type\",\"severity\",\"component\",\"details\"} and prints\n"
+    "each record's seq once it is as durable as the mode promises.\n"
+    "Times: 2026-11-22T10:00:00Z, 2026-11-22, @EPOCH, or an age like 15m, 2h, 3d.\n"
+    "Exit: 0 ok / intact, 1 verification failed, 2 usage or error.\n";
 
 enum {
-    O_LOG = 256,
-    O_KEYS,
-    O_DIR,
-    O_TYPE,
-    O_SEVERITY,
-    O_COMPONENT,
-    O_DETAILS,
-    O_CORR,
-    O_STDIN,
-    O_EXPORT,
-    O_MACKEY,
-    O_PUBKEY,
-    O_ANCHOR,
-    O_SINCE,
-    O_UNTIL,
-    O_LIMIT,
-    O_JSON,
-    O_DURABILITY,
-    O_BATCHMS,
-    O_CPEVERY,
-    O_CPSECS,
-    O_SEGBYTES,
-    O_NOAPPEND,
-    O_FRESH,
-    O_HELP
-};
-
-static const struct option longopts[] = {
-    {"log", required_argument, NULL, O_LOG},
-    {"keys", required_argument, NULL, O_KEYS},
-    {"dir", required_argument, NULL, O_DIR},
-    {"type", required_argument, NULL, O_TYPE},
-    {"severity", required_argument, NULL, O_SEVERITY},
-    {"component", required_argument, NULL, O_COMPONENT},
-    {"details", required_argument, NULL, O_DETAILS},
-    {"correlation-id", required_argument, NULL, O_CORR},
-    {"stdin", no_argument, NULL, O_STDIN},
-    {"export", required_argument, NULL, O_EXPORT},
-    {"mac-key", required_argument, NULL, O_MACKEY},
-    {"pubkey", required_argument, NULL, O_PUBKEY},
-    {"anchor", required_argument, NULL, O_ANCHOR},
-    {"since", required_argument, NULL, O_SINCE},
-    {"until", required_argument, NULL, O_UNTIL},
-    {"limit", required_argument, NULL, O_LIMIT},
-    {"json", no_argument, NULL, O_JSON},
-    {"durability", required_argument, NULL, O_DURABILITY},
-    {"batch-ms", required_argument, NULL, O_BATCHMS},
-    {"checkpoint-every", required_argument, NULL, O_CPEVERY},
-    {"checkpoint-secs", required_argument, NULL, O_CPSECS},
-    {"segment-bytes", required_argument, NULL, O_SEGBYTES},
-    {"no-append-only", no_argument, NULL, O_NOAPPEND},
-    {"fresh", required_argument, NULL, O_FRESH},
-    {"help", no_argument, NULL, O_HELP},
-    {NULL, 0, NULL, 0},
+    MS_MAX = 86400000,              /* --batch-ms, --checkpoint-secs */
+    FRESH_MAX_S = 10 * 366 * 86400, /* --fresh: ten years */
+    TAIL_DEFAULT = 10,              /* tail's records without -n */
+    TAIL_POLL_NS = 200 * 1000 * 1000,
+    WHERE_MAX = 48,     /* "stdin line N" */
+    COMMAND_MAX = 32,   /* "audit checkpoint" */
+    TS_MILLIS_LEN = 23, /* "2026-11-22T10:00:00.123": a record's time to the ms */
 };
 
 typedef struct {
     const char *log, *keys, *dir, *type, *severity, *component, *details, *corr, *export_path;
-    const char *mac_key, *pubkey, *anchor, *since, *until, *fresh;
-    uint64_t limit;
-    int64_t fresh_ns;
-    bool stdin_mode, json, follow, help;
+    const char *mac_key, *pubkey, *anchor, *since, *until, *durability;
+    uint64_t limit, batch_ms, checkpoint_every, checkpoint_secs, segment_bytes;
+    cli_duration fresh;
+    bool stdin_mode, json, follow, no_append_only;
     wd_audit_options wopts;
 } args;
 
-static bool parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    if (!s || !*s || *s == '-')
-        return false;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end)
-        return false;
-    *out = v;
-    return true;
-}
+static const char *const durability_names[] = {
+    [WD_DURABILITY_ALWAYS] = "always",
+    [WD_DURABILITY_BATCH] = "batch",
+    [WD_DURABILITY_NONE] = "none",
+};
 
-/* A duration: digits and one unit of s, m, h or d ("30s", "15m"), at most ten years. */
-static bool parse_duration(const char *s, int64_t *ns)
+/* The values the table reads as numbers and words, into the writer's options. */
+static int writer_options(args *a)
 {
-    size_t len = s ? strlen(s) : 0;
-    if (len < 2 || len > 12)
-        return false;
-    int64_t unit = s[len - 1] == 's'   ? 1
-                   : s[len - 1] == 'm' ? 60
-                   : s[len - 1] == 'h' ? 3600
-                   : s[len - 1] == 'd' ? 86400
-                                       : 0;
-    int64_t v = 0;
-    for (size_t i = 0; i + 1 < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    if (!unit || v == 0 || v * unit > 10 * 366 * 86400LL)
-        return false;
-    *ns = v * unit * 1000000000LL;
-    return true;
-}
-
-static int parse_args(int argc, char **argv, args *a)
-{
-    wd_audit_options init = WD_AUDIT_OPTIONS_INIT;
-    memset(a, 0, sizeof(*a));
-    a->wopts = init;
-    int c;
-    uint64_t v;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "n:f", longopts, NULL)) != -1) {
-        switch (c) {
-        case O_LOG:
-            a->log = optarg;
-            break;
-        case O_KEYS:
-            a->keys = optarg;
-            break;
-        case O_DIR:
-            a->dir = optarg;
-            break;
-        case O_TYPE:
-            a->type = optarg;
-            break;
-        case O_SEVERITY:
-            a->severity = optarg;
-            break;
-        case O_COMPONENT:
-            a->component = optarg;
-            break;
-        case O_DETAILS:
-            a->details = optarg;
-            break;
-        case O_CORR:
-            a->corr = optarg;
-            break;
-        case O_STDIN:
-            a->stdin_mode = true;
-            break;
-        case O_EXPORT:
-            a->export_path = optarg;
-            break;
-        case O_MACKEY:
-            a->mac_key = optarg;
-            break;
-        case O_PUBKEY:
-            a->pubkey = optarg;
-            break;
-        case O_ANCHOR:
-            a->anchor = optarg;
-            break;
-        case O_SINCE:
-            a->since = optarg;
-            break;
-        case O_UNTIL:
-            a->until = optarg;
-            break;
-        case O_JSON:
-            a->json = true;
-            break;
-        case O_NOAPPEND:
-            a->wopts.append_only = 0;
-            break;
-        case O_FRESH:
-            a->fresh = optarg;
-            if (!parse_duration(optarg, &a->fresh_ns)) {
-                fprintf(stderr, "warden: --fresh takes a duration such as 30s, 15m, 2h or 1d\n");
-                return EXIT_USAGE;
-            }
-            break;
-        case 'f':
-            a->follow = true;
-            break;
-        case O_HELP:
-            a->help = true;
-            break;
-        case O_LIMIT:
-        case 'n':
-            if (!parse_u64(optarg, &a->limit)) {
-                fprintf(stderr, "warden: --limit takes a whole number\n");
-                return EXIT_USAGE;
-            }
-            break;
-        case O_DURABILITY:
-            if (!strcmp(optarg, "always"))
-                a->wopts.durability = WD_DURABILITY_ALWAYS;
-            else if (!strcmp(optarg, "batch"))
-                a->wopts.durability = WD_DURABILITY_BATCH;
-            else if (!strcmp(optarg, "none"))
-                a->wopts.durability = WD_DURABILITY_NONE;
-            else {
-                fprintf(stderr, "warden: --durability is always, batch or none\n");
-                return EXIT_USAGE;
-            }
-            break;
-        case O_BATCHMS:
-        case O_CPEVERY:
-        case O_CPSECS:
-        case O_SEGBYTES:
-            if (!parse_u64(optarg, &v) || (c != O_CPEVERY && c != O_SEGBYTES && v > 86400000)) {
-                fprintf(stderr, "warden: %s takes a whole number\n", argv[optind - 2]);
-                return EXIT_USAGE;
-            }
-            if (c == O_BATCHMS)
-                a->wopts.batch_ms = (unsigned)v;
-            else if (c == O_CPEVERY)
-                a->wopts.checkpoint_every = v;
-            else if (c == O_CPSECS)
-                a->wopts.checkpoint_secs = (unsigned)v;
-            else
-                a->wopts.segment_bytes = v;
-            break;
-        default:
-            return EXIT_USAGE;
+    a->wopts.batch_ms = (unsigned)a->batch_ms;
+    a->wopts.checkpoint_every = a->checkpoint_every;
+    a->wopts.checkpoint_secs = (unsigned)a->checkpoint_secs;
+    a->wopts.segment_bytes = a->segment_bytes;
+    if (a->no_append_only)
+        a->wopts.append_only = 0;
+    if (!a->durability)
+        return 0;
+    for (size_t i = 0; i < sizeof(durability_names) / sizeof(*durability_names); i++)
+        if (durability_names[i] && !strcmp(a->durability, durability_names[i])) {
+            a->wopts.durability = (wd_durability)i;
+            return 0;
         }
-    }
-    if (optind != argc) {
-        fprintf(stderr, "warden: unexpected argument \"%s\"\n", argv[optind]);
-        return EXIT_USAGE;
-    }
-    return 0;
+    fprintf(stderr, "warden: --durability is always, batch or none\n");
+    return EXIT_USAGE;
 }
 
 static int need(const char *value, const char *name)
@@ -314,7 +133,11 @@ static int stdin_event(json_t *j, wd_audit_event *ev, char **details_text, long 
     *details_text = details ? json_dumps(details, JSON_COMPACT | JSON_ENSURE_ASCII |
                                                       JSON_SORT_KEYS | JSON_ENCODE_ANY)
                             : NULL;
-    *ev = (wd_audit_event){type, s, comp, corr, *details_text};
+    *ev = (wd_audit_event){.type = type,
+                           .severity = s,
+                           .component = comp,
+                           .correlation_id = corr,
+                           .details = *details_text};
     return 0;
 }
 
@@ -339,7 +162,7 @@ static int append_stdin(wd_audit *log)
         uint64_t seq;
         int rc = stdin_event(j, &ev, &details, lineno);
         if (!rc && wd_audit_append(log, &ev, &seq) != 0) {
-            char where[48];
+            char where[WHERE_MAX];
             snprintf(where, sizeof(where), "stdin line %ld", lineno);
             cli_error(where);
             rc = EXIT_USAGE;
@@ -374,7 +197,11 @@ static int do_append(args *a)
     if (a->stdin_mode) {
         status = append_stdin(log);
     } else {
-        wd_audit_event ev = {a->type, sev, a->component, a->corr, a->details};
+        wd_audit_event ev = {.type = a->type,
+                             .severity = sev,
+                             .component = a->component,
+                             .correlation_id = a->corr,
+                             .details = a->details};
         uint64_t seq;
         if (wd_audit_append(log, &ev, &seq) != 0) {
             cli_error(NULL);
@@ -414,7 +241,7 @@ static int do_verify(args *a)
     o.mac_key_path = a->mac_key;
     o.pubkey_path = a->pubkey;
     o.anchor_path = a->anchor;
-    o.fresh_ns = a->fresh_ns;
+    o.fresh_ns = (int64_t)a->fresh.seconds * 1000000000LL;
     wd_audit_verify_result r;
     if (wd_audit_verify(a->log, &o, &r) != 0) {
         cli_error("cannot verify");
@@ -457,8 +284,8 @@ static int do_verify(args *a)
                r.unsealed ? " since " : "", unsealed_since);
     else
         printf("sealed: not at all (no checkpoint); %" PRIu64 " records unsealed\n", r.unsealed);
-    if (a->fresh_ns)
-        printf("fresh: sealed within %s\n", a->fresh);
+    if (a->fresh.text)
+        printf("fresh: sealed within %s\n", a->fresh.text);
     if (r.recoveries)
         printf("note: %" PRIu64 " RECOVERY records declare crash or write-failure damage "
                "(see warden audit show "
@@ -468,7 +295,7 @@ static int do_verify(args *a)
         printf("note: the last %" PRIu64 " records come after the last checkpoint: only the MAC "
                "key or an anchor covers them\n",
                r.unsealed);
-    if (!a->fresh_ns && !a->anchor)
+    if (!a->fresh.text && !a->anchor)
         printf("note: records cut after the last seal, or a whole log rolled back, verify as "
                "intact without --fresh or --anchor (docs/audit-format.md, \"What each check "
                "detects\")\n");
@@ -487,7 +314,7 @@ static int print_record(const wd_audit_record *r, void *p)
     if (ctx->json)
         printf("%s\n", r->line);
     else
-        printf("%-8" PRIu64 " %.23sZ  %-8s %-20s %-12s %s\n", r->seq, r->ts,
+        printf("%-8" PRIu64 " %.*sZ  %-8s %-20s %-12s %s\n", r->seq, (int)TS_MILLIS_LEN, r->ts,
                wd_severity_name(r->severity), r->type, r->component[0] ? r->component : "-",
                r->details);
     return 0;
@@ -522,7 +349,7 @@ static int do_show(args *a)
     int status = build_query(a, &q);
     if (status)
         return status;
-    show_ctx ctx = {a->json, 0};
+    show_ctx ctx = {.json = a->json};
     if (wd_audit_query_run(a->log, &q, print_record, &ctx) != 0) {
         cli_error("cannot read the audit log");
         return EXIT_USAGE;
@@ -549,7 +376,7 @@ static int do_tail(args *a)
     if (need(a->log, "--log"))
         return EXIT_USAGE;
     wd_audit_query q = WD_AUDIT_QUERY_INIT;
-    q.limit = a->limit ? a->limit : 10;
+    q.limit = a->limit ? a->limit : TAIL_DEFAULT;
     q.last = 1;
     tail_ctx t = {0};
     if (wd_audit_query_run(a->log, &q, print_tail, &t) != 0) {
@@ -559,7 +386,7 @@ static int do_tail(args *a)
     fflush(stdout);
     /* Follow by polling: simple, and correct across segment rotation. */
     while (a->follow) {
-        struct timespec ts = {0, 200 * 1000 * 1000};
+        struct timespec ts = {.tv_nsec = TAIL_POLL_NS};
         nanosleep(&ts, NULL);
         wd_audit_query all = WD_AUDIT_QUERY_INIT;
         if (wd_audit_query_run(a->log, &all, print_tail, &t) != 0) {
@@ -573,20 +400,162 @@ static int do_tail(args *a)
 
 int cmd_audit(int argc, char **argv)
 {
+    wd_audit_options defaults = WD_AUDIT_OPTIONS_INIT;
+    args a = {
+        .wopts = defaults,
+        .batch_ms = defaults.batch_ms,
+        .checkpoint_every = defaults.checkpoint_every,
+        .checkpoint_secs = defaults.checkpoint_secs,
+        .segment_bytes = defaults.segment_bytes,
+    };
+    const cli_opt opts[] = {
+        {.name = "log",
+         .kind = CLI_STRING,
+         .dest = &a.log,
+         .arg = "LOG",
+         .help = "the audit log's directory"},
+        {.name = "keys",
+         .kind = CLI_STRING,
+         .dest = &a.keys,
+         .arg = "DIR",
+         .help = "a writer's key directory"},
+        {.name = "dir",
+         .kind = CLI_STRING,
+         .dest = &a.dir,
+         .arg = "DIR",
+         .help = "keygen: where the keys go"},
+        {.name = "type",
+         .kind = CLI_STRING,
+         .dest = &a.type,
+         .arg = "T",
+         .help = "the event's type (show: the type shown)"},
+        {.name = "severity",
+         .kind = CLI_STRING,
+         .dest = &a.severity,
+         .arg = "S",
+         .help = "the event's severity (show: the least shown)"},
+        {.name = "component",
+         .kind = CLI_STRING,
+         .dest = &a.component,
+         .arg = "C",
+         .help = "the event's component (show: the one shown)"},
+        {.name = "details",
+         .kind = CLI_STRING,
+         .dest = &a.details,
+         .arg = "JSON",
+         .help = "the event's details, a JSON object"},
+        {.name = "correlation-id",
+         .kind = CLI_STRING,
+         .dest = &a.corr,
+         .arg = "ID",
+         .help = "the event's correlation id"},
+        {.name = "stdin",
+         .kind = CLI_FLAG,
+         .dest = &a.stdin_mode,
+         .help = "append: events as JSON lines on stdin"},
+        {.name = "export",
+         .kind = CLI_STRING,
+         .dest = &a.export_path,
+         .arg = "FILE",
+         .help = "checkpoint: write an anchor here"},
+        {.name = "mac-key",
+         .kind = CLI_STRING,
+         .dest = &a.mac_key,
+         .arg = "FILE",
+         .help = "verify: check every MAC"},
+        {.name = "pubkey",
+         .kind = CLI_STRING,
+         .dest = &a.pubkey,
+         .arg = "FILE",
+         .help = "verify: check every signature"},
+        {.name = "anchor",
+         .kind = CLI_STRING,
+         .dest = &a.anchor,
+         .arg = "FILE",
+         .help = "verify: against an exported anchor"},
+        {.name = "since",
+         .kind = CLI_STRING,
+         .dest = &a.since,
+         .arg = "T",
+         .help = "show: records from T"},
+        {.name = "until",
+         .kind = CLI_STRING,
+         .dest = &a.until,
+         .arg = "T",
+         .help = "show: records until T"},
+        {.name = "limit",
+         .alias = 'n',
+         .kind = CLI_NUMBER,
+         .dest = &a.limit,
+         .arg = "N",
+         .help = "show: at most N records; tail: the last N (default 10)",
+         .invalid = "takes a whole number"},
+        {.name = "json", .kind = CLI_FLAG, .dest = &a.json, .help = "verify, show: print JSON"},
+        {.name = "durability",
+         .kind = CLI_STRING,
+         .dest = &a.durability,
+         .arg = "MODE",
+         .help = "always, batch or none (default always)"},
+        {.name = "batch-ms",
+         .kind = CLI_NUMBER,
+         .dest = &a.batch_ms,
+         .arg = "N",
+         .help = "batch durability's longest wait",
+         .max = MS_MAX,
+         .invalid = "takes a whole number"},
+        {.name = "checkpoint-every",
+         .kind = CLI_NUMBER,
+         .dest = &a.checkpoint_every,
+         .arg = "N",
+         .help = "a checkpoint every N records",
+         .invalid = "takes a whole number"},
+        {.name = "checkpoint-secs",
+         .kind = CLI_NUMBER,
+         .dest = &a.checkpoint_secs,
+         .arg = "N",
+         .help = "a checkpoint every N seconds",
+         .max = MS_MAX,
+         .invalid = "takes a whole number"},
+        {.name = "segment-bytes",
+         .kind = CLI_NUMBER,
+         .dest = &a.segment_bytes,
+         .arg = "N",
+         .help = "a new segment past N bytes",
+         .invalid = "takes a whole number"},
+        {.name = "no-append-only",
+         .kind = CLI_FLAG,
+         .dest = &a.no_append_only,
+         .help = "leave segments without the append-only attribute"},
+        {.name = "fresh",
+         .kind = CLI_DURATION,
+         .dest = &a.fresh,
+         .arg = "DURATION",
+         .help = "verify: fail unless sealed within DURATION",
+         .min = 1,
+         .max = FRESH_MAX_S,
+         .invalid = "takes a duration such as 30s, 15m, 2h or 1d"},
+        {.alias = 'f', .kind = CLI_FLAG, .dest = &a.follow, .help = "tail: follow the log"},
+        {0},
+    };
+    char command[COMMAND_MAX];
+    snprintf(command, sizeof(command), "audit %s", argc >= 2 ? argv[1] : "");
+    const cli_spec spec = {
+        .prog = "warden", .command = command, .usage = audit_usage_text, .opts = opts};
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-        audit_usage(argc < 2 ? stderr : stdout);
+        cli_usage(argc < 2 ? stderr : stdout, &spec);
         return argc < 2 ? EXIT_USAGE : 0;
     }
-    args a;
-    int status = parse_args(argc - 1, argv + 1, &a);
-    if (status) {
-        audit_usage(stderr);
+    cli_args rest;
+    int status = cli_parse(argc - 1, argv + 1, &spec, &rest);
+    if (status != CLI_PARSED)
         return status;
+    if (rest.n) {
+        fprintf(stderr, "warden: unexpected argument \"%s\"\n", rest.v[0]);
+        cli_usage(stderr, &spec);
+        return EXIT_USAGE;
     }
-    if (a.help) {
-        audit_usage(stdout);
-        return 0;
-    }
+    if (writer_options(&a) != 0)
+        return EXIT_USAGE;
     const char *verb = argv[1];
     if (!strcmp(verb, "keygen")) {
         if (need(a.dir, "--dir"))
@@ -611,6 +580,6 @@ int cmd_audit(int argc, char **argv)
     if (!strcmp(verb, "tail"))
         return do_tail(&a);
     fprintf(stderr, "warden: unknown audit command \"%s\"\n", verb);
-    audit_usage(stderr);
+    cli_usage(stderr, &spec);
     return EXIT_USAGE;
 }

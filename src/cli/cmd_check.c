@@ -1,36 +1,33 @@
 /* cmd_check.c: warden check --policy FILE [--data-dir DIR] [--json] (VERB TARGET | --batch F|-) */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "verdict/verdict.h"
 
-enum { BATCH_LINE_MAX = 8192 };
+enum { BATCH_LINE_MAX = 8192, PROTECT_MAX = 256, BATCH_ERROR_MAX = 64 };
 
-static void check_usage(FILE *out)
-{
-    fprintf(out,
-            "usage: warden check --policy FILE [--data-dir DIR] [--json] VERB TARGET\n"
-            "       warden check --policy FILE [--data-dir DIR] [--json] --batch FILE|-\n\n"
-            "VERB TARGET is one of:\n"
-            "  read|write|execute|create|delete ABSOLUTE_PATH\n"
-            "  connect [SCHEME://]HOST[:PORT]\n"
-            "  env KEY\n\n"
-            "       [--audit-log LOG --audit-keys DIR]: record every decision in the audit log\n"
-            "       [--overrides DIR --component ID]: a denial reports its operation id; an\n"
-            "         approval (warden override approve) lets that operation through once\n"
-            "       [--protect GLOB]...: writing, creating or deleting there is denied, whatever\n"
-            "         the policy grants (a warning names each rule that tries)\n"
-            "       [--baseline MANIFEST --pubkey FILE]: refuse to start unless the signed\n"
-            "         baseline verifies; deny everything once a file in it changes\n\n"
-            "Prints allow or deny as the first word, then why. --data-dir resolves relative\n"
-            "fs:// URIs (default: the policy file's directory). --batch reads one VERB TARGET\n"
-            "per line ('#' starts a comment) and prints one line per query, in order.\n"
-            "Exit status: 0 allow (every query), 1 deny (any query), 2 usage or input error\n"
-            "(a malformed batch line prints \"error LINE: message\" and the rest still run).\n");
-}
+static const char check_usage[] =
+    "usage: warden check --policy FILE [--data-dir DIR] [--json] VERB TARGET\n"
+    "       warden check --policy FILE [--data-dir DIR] [--json] --batch FILE|-\n\n"
+    "VERB TARGET is one of:\n"
+    "  read|write|execute|create|delete ABSOLUTE_PATH\n"
+    "  connect [SCHEME://]HOST[:PORT]\n"
+    "  env KEY\n\n"
+    "       [--audit-log LOG --audit-keys DIR]: record every decision in the audit log\n"
+    "       [--overrides DIR --component ID]: a denial reports its operation id; an\n"
+    "         approval (warden override approve) lets that operation through once\n"
+    "       [--protect GLOB]...: writing, creating or deleting there is denied, whatever\n"
+    "         the policy grants (a warning names each rule that tries)\n"
+    "       [--baseline MANIFEST --pubkey FILE]: refuse to start unless the signed\n"
+    "         baseline verifies; deny everything once a file in it changes\n\n"
+    "Prints allow or deny as the first word, then why. --data-dir resolves relative\n"
+    "fs:// URIs (default: the policy file's directory). --batch reads one VERB TARGET\n"
+    "per line ('#' starts a comment) and prints one line per query, in order.\n"
+    "Exit status: 0 allow (every query), 1 deny (any query), 2 usage or input error\n"
+    "(a malformed batch line prints \"error LINE: message\" and the rest still run).\n";
 
 enum { AUDIT_CHUNK = 256 };
 
@@ -87,9 +84,12 @@ static void audit_decision(checker *ck, const char *verb, const char *target, co
         return;
     }
     ck->details[ck->queued] = text;
-    ck->queue[ck->queued++] =
-        (wd_audit_event){"DECISION", d->effect == WD_ALLOW ? WD_SEVERITY_LOW : WD_SEVERITY_MEDIUM,
-                         ck->policy_name, NULL, text};
+    ck->queue[ck->queued++] = (wd_audit_event){
+        .type = "DECISION",
+        .severity = d->effect == WD_ALLOW ? WD_SEVERITY_LOW : WD_SEVERITY_MEDIUM,
+        .component = ck->policy_name,
+        .details = text,
+    };
     if (ck->queued == AUDIT_CHUNK)
         audit_flush(ck);
 }
@@ -194,7 +194,7 @@ static int run_batch(checker *ck, const char *path)
         int rc;
         size_t content = (size_t)n - (n > 0 && buf[n - 1] == '\n');
         if (content > BATCH_LINE_MAX) {
-            char msg[64];
+            char msg[BATCH_ERROR_MAX];
             snprintf(msg, sizeof(msg), "line is longer than %d bytes", BATCH_LINE_MAX);
             batch_error(ck, lineno, msg);
             rc = EXIT_USAGE;
@@ -234,128 +234,138 @@ static int run_batch(checker *ck, const char *path)
     return status;
 }
 
-int cmd_check(int argc, char **argv)
+typedef struct {
+    const char *policy, *data_dir, *batch, *audit_log, *audit_keys, *baseline, *pubkey;
+    const char *protect[PROTECT_MAX];
+    cli_list protect_list;
+} check_options;
+
+/* Opens what the options name, decides the query or the batch, and closes them again. */
+static int check(checker *ck, const check_options *o, char **query)
 {
-    static const struct option longopts[] = {{"policy", required_argument, NULL, 'p'},
-                                             {"data-dir", required_argument, NULL, 'd'},
-                                             {"batch", required_argument, NULL, 'b'},
-                                             {"json", no_argument, NULL, 'j'},
-                                             {"audit-log", required_argument, NULL, 'L'},
-                                             {"audit-keys", required_argument, NULL, 'K'},
-                                             {"overrides", required_argument, NULL, 'O'},
-                                             {"component", required_argument, NULL, 'C'},
-                                             {"baseline", required_argument, NULL, 'B'},
-                                             {"pubkey", required_argument, NULL, 'P'},
-                                             {"protect", required_argument, NULL, 'G'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
-    const char *policy_path = NULL, *data_dir = NULL, *batch = NULL, *audit_log = NULL,
-               *audit_keys = NULL, *baseline = NULL, *pubkey = NULL;
-    const char *protect[256];
-    size_t nprotect = 0;
-    checker ck = {0};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'p':
-            policy_path = optarg;
-            break;
-        case 'd':
-            data_dir = optarg;
-            break;
-        case 'b':
-            batch = optarg;
-            break;
-        case 'j':
-            ck.json = true;
-            break;
-        case 'L':
-            audit_log = optarg;
-            break;
-        case 'K':
-            audit_keys = optarg;
-            break;
-        case 'O':
-            ck.overrides = optarg;
-            break;
-        case 'C':
-            ck.component = optarg;
-            break;
-        case 'B':
-            baseline = optarg;
-            break;
-        case 'P':
-            pubkey = optarg;
-            break;
-        case 'G':
-            if (nprotect == sizeof(protect) / sizeof(*protect)) {
-                fprintf(stderr, "warden: at most 256 --protect globs\n");
-                return EXIT_USAGE;
-            }
-            protect[nprotect++] = optarg;
-            break;
-        case 'h':
-            check_usage(stdout);
-            return 0;
-        default:
-            check_usage(stderr);
-            return EXIT_USAGE;
-        }
-    }
-    int rest = argc - optind;
-    if (!policy_path || (batch && rest != 0) || (!batch && rest != 2) ||
-        !audit_log != !audit_keys || !ck.overrides != !ck.component || !baseline != !pubkey) {
-        check_usage(stderr);
-        return EXIT_USAGE;
-    }
     /* Fail closed: a decision that should be audited and cannot be is not made. */
-    if (cli_open_audit(audit_log, audit_keys, &ck.audit) != 0)
+    if (cli_open_audit(o->audit_log, o->audit_keys, &ck->audit) != 0)
         return EXIT_USAGE;
     /* The watch starts before the policy is read: a policy changed and changed back around
      * the read is then a lockdown, not a loosened rule applied unseen. */
-    if (baseline && wd_watch_start(&ck.watch, baseline, pubkey, ck.audit) != 0) {
+    if (o->baseline && wd_watch_start(&ck->watch, o->baseline, o->pubkey, ck->audit) != 0) {
         /* Fail closed: rules that may have been changed are not applied at all. */
         cli_error("refusing to start");
-        if (ck.audit)
-            wd_audit_close(ck.audit);
+        if (ck->audit)
+            wd_audit_close(ck->audit);
         return EXIT_USAGE;
     }
     /* Warnings of a policy that loads are not the question here; errors are. */
     wd_policy *policy = NULL;
-    if (cli_load_policy(policy_path, data_dir, &policy, NULL) != 0 ||
-        (ck.watch && wd_watch_lockdown(ck.watch))) {
+    if (cli_load_policy(o->policy, o->data_dir, &policy, NULL) != 0 ||
+        (ck->watch && wd_watch_lockdown(ck->watch))) {
         if (policy)
             fprintf(stderr, "warden: refusing to start: %s while starting\n",
-                    wd_watch_lockdown(ck.watch));
+                    wd_watch_lockdown(ck->watch));
         wd_policy_free(policy);
-        wd_watch_free(ck.watch);
-        if (ck.audit)
-            wd_audit_close(ck.audit);
+        wd_watch_free(ck->watch);
+        if (ck->audit)
+            wd_audit_close(ck->audit);
         return EXIT_USAGE;
     }
-    ck.policy = policy;
-    ck.policy_name = policy_path;
-    if (nprotect && wd_protected_new(&ck.protect, protect, nprotect) != 0) {
+    ck->policy = policy;
+    ck->policy_name = o->policy;
+    if (o->protect_list.n && wd_protected_new(&ck->protect, o->protect, o->protect_list.n) != 0) {
         cli_error("--protect");
         wd_policy_free(policy);
-        wd_watch_free(ck.watch);
-        if (ck.audit)
-            wd_audit_close(ck.audit);
+        wd_watch_free(ck->watch);
+        if (ck->audit)
+            wd_audit_close(ck->audit);
         return EXIT_USAGE;
     }
     /* A grant of change on a protected path is dropped: say so when the policy loads. */
-    wd_verdict_protected_grants(ck.protect, policy, warn_protected, NULL);
-    if (ck.watch) /* a live stream of queries: each answer as soon as it is made */
+    wd_verdict_protected_grants(ck->protect, policy, warn_protected, NULL);
+    if (ck->watch) /* a live stream of queries: each answer as soon as it is made */
         setvbuf(stdout, NULL, _IOLBF, 0);
-    int status = batch ? run_batch(&ck, batch) : check_one(&ck, argv[optind], argv[optind + 1], 0);
-    wd_watch_free(ck.watch);
-    wd_protected_free(ck.protect);
-    audit_flush(&ck);
-    if (ck.audit && wd_audit_close(ck.audit) != 0) {
+    int status = o->batch ? run_batch(ck, o->batch) : check_one(ck, query[0], query[1], 0);
+    wd_watch_free(ck->watch);
+    wd_protected_free(ck->protect);
+    audit_flush(ck);
+    if (ck->audit && wd_audit_close(ck->audit) != 0) {
         cli_error("closing the audit log");
-        ck.audit_failed = 1;
+        ck->audit_failed = 1;
     }
     wd_policy_free(policy);
-    return ck.audit_failed ? EXIT_USAGE : status;
+    return ck->audit_failed ? EXIT_USAGE : status;
+}
+
+int cmd_check(int argc, char **argv)
+{
+    check_options o = {
+        .protect_list = {.max = PROTECT_MAX, .too_many = "at most 256 --protect globs"},
+    };
+    o.protect_list.v = o.protect;
+    checker ck = {0};
+    const cli_opt opts[] = {
+        {.name = "policy",
+         .kind = CLI_STRING,
+         .dest = &o.policy,
+         .arg = "FILE",
+         .help = "the policy to decide by (required)"},
+        {.name = "data-dir",
+         .kind = CLI_STRING,
+         .dest = &o.data_dir,
+         .arg = "DIR",
+         .help = "resolves relative fs:// URIs (default: the policy's directory)"},
+        {.name = "batch",
+         .kind = CLI_STRING,
+         .dest = &o.batch,
+         .arg = "FILE|-",
+         .help = "one VERB TARGET a line, instead of VERB TARGET"},
+        {.name = "json", .kind = CLI_FLAG, .dest = &ck.json, .help = "one JSON object a query"},
+        {.name = "audit-log",
+         .kind = CLI_STRING,
+         .dest = &o.audit_log,
+         .arg = "LOG",
+         .help = "record every decision in this audit log"},
+        {.name = "audit-keys",
+         .kind = CLI_STRING,
+         .dest = &o.audit_keys,
+         .arg = "DIR",
+         .help = "the audit log's key directory"},
+        {.name = "overrides",
+         .kind = CLI_STRING,
+         .dest = &ck.overrides,
+         .arg = "DIR",
+         .help = "approved overrides (with --component)"},
+        {.name = "component",
+         .kind = CLI_STRING,
+         .dest = &ck.component,
+         .arg = "ID",
+         .help = "the component asking (with --overrides)"},
+        {.name = "baseline",
+         .kind = CLI_STRING,
+         .dest = &o.baseline,
+         .arg = "MANIFEST",
+         .help = "a signed baseline to verify and watch (with --pubkey)"},
+        {.name = "pubkey",
+         .kind = CLI_STRING,
+         .dest = &o.pubkey,
+         .arg = "FILE",
+         .help = "the baseline's public key"},
+        {.name = "protect",
+         .kind = CLI_LIST,
+         .dest = &o.protect_list,
+         .arg = "GLOB",
+         .help = "no change there, whatever the policy grants (repeatable, at most 256)"},
+        {0},
+    };
+    const cli_spec spec = {
+        .prog = "warden", .command = "check", .usage = check_usage, .opts = opts};
+    cli_args args;
+    int rc = cli_parse(argc, argv, &spec, &args);
+    if (rc != CLI_PARSED)
+        return rc;
+    if (!o.policy || (o.batch && args.n != 0) || (!o.batch && args.n != 2) ||
+        !o.audit_log != !o.audit_keys || !ck.overrides != !ck.component ||
+        !o.baseline != !o.pubkey) {
+        cli_usage(stderr, &spec);
+        return EXIT_USAGE;
+    }
+    return check(&ck, &o, args.v);
 }

@@ -7,33 +7,53 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "util/secure.h"
 
-static void usage(FILE *out)
+enum {
+    URI_MAX = 1024,     /* an otpauth:// URI */
+    CODE_LINE_MAX = 32, /* --code -: one line of stdin */
+    TTL_MAX_S = 86400,  /* an approval's longest life */
+    DIGITS_MIN = 6,
+    DIGITS_MAX = 8,
+    QR_QUIET_ZONE = 2, /* modules of light border scanners need */
+    COMMAND_MAX = 32,  /* "override approve" */
+};
+
+static const char override_usage[] =
+    "usage: warden override enroll --dir DIR --label NAME [--algorithm SHA1|SHA256|SHA512]\n"
+    "                              [--digits 6-8] [--issuer TEXT] [--no-qr]\n"
+    "       warden override approve --dir DIR --operation ID --code CODE --approver NAME\n"
+    "                               --justification TEXT [--ttl 5m]\n"
+    "       warden override id --component ID VERB TARGET\n"
+    "  each takes [--audit-log LOG --audit-keys DIR] to record what it does\n\n"
+    "enroll creates an approver's secret (0600, never overwritten) and prints the\n"
+    "otpauth:// URI and a QR code to scan with an authenticator app. approve checks\n"
+    "the approver's current code and lets exactly that operation through once, within\n"
+    "the TTL (at most 24h); a code is accepted once, failures are throttled, every\n"
+    "attempt is audited (never the code). --code - reads the code from standard\n"
+    "input (one line), so it never shows in the process list or shell history.\n"
+    "id prints the operation id `warden check --overrides` reports for a denied\n"
+    "VERB TARGET.\n"
+    "Exit: 0 done, 1 refused (wrong, replayed or throttled code; WD-Onnn on stderr),\n"
+    "2 usage or input error.\n";
+
+/* Parses a verb's options (argv[0] is the verb); prints and returns the exit status when the
+ * verb should not go on, else CLI_PARSED. */
+static int verb_args(int argc, char **argv, const cli_opt *opts, cli_args *args)
 {
-    fprintf(
-        out,
-        "usage: warden override enroll --dir DIR --label NAME [--algorithm SHA1|SHA256|SHA512]\n"
-        "                              [--digits 6-8] [--issuer TEXT] [--no-qr]\n"
-        "       warden override approve --dir DIR --operation ID --code CODE --approver NAME\n"
-        "                               --justification TEXT [--ttl 5m]\n"
-        "       warden override id --component ID VERB TARGET\n"
-        "  each takes [--audit-log LOG --audit-keys DIR] to record what it does\n\n"
-        "enroll creates an approver's secret (0600, never overwritten) and prints the\n"
-        "otpauth:// URI and a QR code to scan with an authenticator app. approve checks\n"
-        "the approver's current code and lets exactly that operation through once, within\n"
-        "the TTL (at most 24h); a code is accepted once, failures are throttled, every\n"
-        "attempt is audited (never the code). --code - reads the code from standard\n"
-        "input (one line), so it never shows in the process list or shell history.\n"
-        "id prints the operation id `warden check --overrides` reports for a denied\n"
-        "VERB TARGET.\n"
-        "Exit: 0 done, 1 refused (wrong, replayed or throttled code; WD-Onnn on stderr),\n"
-        "2 usage or input error.\n");
+    char command[COMMAND_MAX];
+    snprintf(command, sizeof(command), "override %s", argv[0]);
+    const cli_spec spec = {
+        .prog = "warden", .command = command, .usage = override_usage, .opts = opts};
+    return cli_parse(argc, argv, &spec, args);
 }
 
-static const char *opt(int argc, char **argv, const char *name)
+static int usage_error(const cli_opt *opts)
 {
-    return cli_option(argc, argv, 2, name);
+    const cli_spec spec = {.prog = "warden", .usage = override_usage, .opts = opts};
+    cli_usage(stderr, &spec);
+    return EXIT_USAGE;
 }
 
 /* The QR code in the terminal: two modules per character row (upper and lower half blocks),
@@ -45,7 +65,7 @@ static int print_qr(const char *text)
         fprintf(stderr, "warden: cannot make a QR code: %s\n", strerror(errno));
         return -1;
     }
-    const int quiet = 2, w = qr->width, size = w + 2 * quiet;
+    const int quiet = QR_QUIET_ZONE, w = qr->width, size = w + 2 * quiet;
     for (int y = 0; y < size; y += 2) {
         for (int x = 0; x < size; x++) {
             int top = 0, bottom = 0, my = y - quiet, mx = x - quiet;
@@ -62,11 +82,6 @@ static int print_qr(const char *text)
     return 0;
 }
 
-static int open_audit(int argc, char **argv, wd_audit **log)
-{
-    return cli_open_audit(opt(argc, argv, "--audit-log"), opt(argc, argv, "--audit-keys"), log);
-}
-
 static int close_audit(wd_audit *log, int status)
 {
     if (log && wd_audit_close(log) != 0) {
@@ -78,77 +93,142 @@ static int close_audit(wd_audit *log, int status)
 
 static int enroll(int argc, char **argv)
 {
-    const char *dir = opt(argc, argv, "--dir"), *label = opt(argc, argv, "--label"),
-               *alg = opt(argc, argv, "--algorithm"), *digits = opt(argc, argv, "--digits");
-    bool qr = true;
-    for (int i = 2; i < argc; i++)
-        qr &= strcmp(argv[i], "--no-qr") != 0;
-    if (!dir || !label) {
-        usage(stderr);
-        return EXIT_USAGE;
-    }
+    const char *dir = NULL, *label = NULL, *alg = NULL, *issuer = NULL, *log_dir = NULL,
+               *keys = NULL;
+    uint64_t digits = 0;
+    bool no_qr = false;
+    const cli_opt opts[] = {
+        {.name = "dir",
+         .kind = CLI_STRING,
+         .dest = &dir,
+         .arg = "DIR",
+         .help = "the approvers' directory (required)"},
+        {.name = "label",
+         .kind = CLI_STRING,
+         .dest = &label,
+         .arg = "NAME",
+         .help = "the approver's name (required)"},
+        {.name = "algorithm",
+         .kind = CLI_STRING,
+         .dest = &alg,
+         .arg = "SHA1|SHA256|SHA512",
+         .help = "the code's hash"},
+        {.name = "digits",
+         .kind = CLI_NUMBER,
+         .dest = &digits,
+         .arg = "6-8",
+         .help = "the code's length",
+         .min = DIGITS_MIN,
+         .max = DIGITS_MAX,
+         .invalid = "is 6, 7 or 8"},
+        {.name = "issuer",
+         .kind = CLI_STRING,
+         .dest = &issuer,
+         .arg = "TEXT",
+         .help = "the issuer the authenticator app shows"},
+        {.name = "no-qr", .kind = CLI_FLAG, .dest = &no_qr, .help = "print the URI only"},
+        {.name = "audit-log",
+         .kind = CLI_STRING,
+         .dest = &log_dir,
+         .arg = "LOG",
+         .help = "record what is done in this audit log"},
+        {.name = "audit-keys",
+         .kind = CLI_STRING,
+         .dest = &keys,
+         .arg = "DIR",
+         .help = "the audit log's key directory"},
+        {0},
+    };
+    cli_args none;
+    int status = verb_args(argc, argv, opts, &none);
+    if (status != CLI_PARSED)
+        return status;
+    if (!dir || !label || none.n)
+        return usage_error(opts);
     wd_totp_params p = {0};
     if (alg && wd_totp_alg_parse(alg, &p.alg) != 0) {
         cli_error("--algorithm");
         return EXIT_USAGE;
     }
-    if (digits) {
-        char *end;
-        unsigned long d = strtoul(digits, &end, 10);
-        if (*end || d < 6 || d > 8) {
-            fprintf(stderr, "warden: --digits is 6, 7 or 8\n");
-            return EXIT_USAGE;
-        }
-        p.digits = (unsigned)d;
-    }
+    p.digits = (unsigned)digits;
     wd_audit *log;
-    int status = open_audit(argc, argv, &log);
+    status = cli_open_audit(log_dir, keys, &log);
     if (status)
         return status;
-    char uri[1024];
-    if (wd_override_enroll(dir, label, &p, opt(argc, argv, "--issuer"), uri, sizeof(uri), log) !=
-        0) {
+    char uri[URI_MAX];
+    if (wd_override_enroll(dir, label, &p, issuer, uri, sizeof(uri), log) != 0) {
         cli_error(label);
         return close_audit(log, wd_error_last()->code == WD_EBUSY ? EXIT_DENY : EXIT_USAGE);
     }
     printf("approver %s enrolled: scan this with an authenticator app, or enter the URI\n%s\n",
            label, uri);
-    if (qr && print_qr(uri) != 0)
+    if (!no_qr && print_qr(uri) != 0)
         status = EXIT_USAGE;
     fflush(stdout);
     wd_wipe(uri, sizeof(uri)); /* it holds the secret */
     return close_audit(log, status);
 }
 
-static int parse_ttl(const char *s, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    uint64_t mul = !*end               ? 1
-                   : !strcmp(end, "s") ? 1
-                   : !strcmp(end, "m") ? 60
-                   : !strcmp(end, "h") ? 3600
-                                       : 0;
-    if (errno || end == s || s[0] == '-' || !mul || v == 0 || v > 86400 / mul)
-        return -1;
-    *out = v * mul;
-    return 0;
-}
-
 static int approve(int argc, char **argv)
 {
-    wd_approve_request r = {WD_APPROVE_REQUEST_VERSION,
-                            opt(argc, argv, "--dir"),
-                            opt(argc, argv, "--approver"),
-                            opt(argc, argv, "--code"),
-                            opt(argc, argv, "--operation"),
-                            opt(argc, argv, "--justification"),
-                            0,
-                            0,
-                            NULL};
-    const char *ttl = opt(argc, argv, "--ttl");
-    char line[32] = "";
+    wd_approve_request r = {.version = WD_APPROVE_REQUEST_VERSION};
+    cli_duration ttl = {0};
+    const char *log_dir = NULL, *keys = NULL;
+    const cli_opt opts[] = {
+        {.name = "dir",
+         .kind = CLI_STRING,
+         .dest = &r.dir,
+         .arg = "DIR",
+         .help = "the approvers' directory"},
+        {.name = "operation",
+         .kind = CLI_STRING,
+         .dest = &r.operation,
+         .arg = "ID",
+         .help = "the denied operation's id"},
+        {.name = "code",
+         .kind = CLI_STRING,
+         .dest = &r.code,
+         .arg = "CODE|-",
+         .help = "the approver's current code; - reads it from stdin"},
+        {.name = "approver",
+         .kind = CLI_STRING,
+         .dest = &r.approver,
+         .arg = "NAME",
+         .help = "who approves"},
+        {.name = "justification",
+         .kind = CLI_STRING,
+         .dest = &r.justification,
+         .arg = "TEXT",
+         .help = "why, for the audit log"},
+        {.name = "ttl",
+         .kind = CLI_DURATION,
+         .dest = &ttl,
+         .arg = "DURATION",
+         .help = "how long the approval stays usable (default 5m)",
+         .min = 1,
+         .max = TTL_MAX_S,
+         .bare_seconds = true,
+         .invalid = "is a duration of at most 24h: 90s, 5m, 1h"},
+        {.name = "audit-log",
+         .kind = CLI_STRING,
+         .dest = &log_dir,
+         .arg = "LOG",
+         .help = "record what is done in this audit log"},
+        {.name = "audit-keys",
+         .kind = CLI_STRING,
+         .dest = &keys,
+         .arg = "DIR",
+         .help = "the audit log's key directory"},
+        {0},
+    };
+    cli_args none;
+    int status = verb_args(argc, argv, opts, &none);
+    if (status != CLI_PARSED)
+        return status;
+    if (none.n)
+        return usage_error(opts);
+    r.ttl_s = ttl.seconds;
+    char line[CODE_LINE_MAX] = "";
     if (r.code && strcmp(r.code, "-") == 0) {
         /* A code on the command line is visible to every process for as long as it runs. */
         if (!fgets(line, sizeof(line), stdin)) {
@@ -163,11 +243,7 @@ static int approve(int argc, char **argv)
                         "--justification\n");
         return EXIT_USAGE;
     }
-    if (ttl && parse_ttl(ttl, &r.ttl_s) != 0) {
-        fprintf(stderr, "warden: --ttl is a duration of at most 24h: 90s, 5m, 1h\n");
-        return EXIT_USAGE;
-    }
-    int status = open_audit(argc, argv, &r.audit);
+    status = cli_open_audit(log_dir, keys, &r.audit);
     if (status)
         return status;
     int rc = wd_override_approve(&r);
@@ -184,24 +260,22 @@ static int approve(int argc, char **argv)
 
 static int id(int argc, char **argv)
 {
-    const char *component = opt(argc, argv, "--component");
-    const char *args[2];
-    int n = 0;
-    for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "--component")) {
-            i++;
-            continue;
-        }
-        if (n == 2) {
-            n = 3;
-            break;
-        }
-        args[n++] = argv[i];
-    }
-    if (!component || n != 2) {
-        usage(stderr);
-        return EXIT_USAGE;
-    }
+    const char *component = NULL;
+    const cli_opt opts[] = {
+        {.name = "component",
+         .kind = CLI_STRING,
+         .dest = &component,
+         .arg = "ID",
+         .help = "the component asking (required)"},
+        {0},
+    };
+    cli_args query;
+    int status = verb_args(argc, argv, opts, &query);
+    if (status != CLI_PARSED)
+        return status;
+    if (!component || query.n != 2)
+        return usage_error(opts);
+    char **args = query.v;
     char op[WD_OPERATION_ID_LEN + 1];
     if (wd_operation_id(component, args[0], args[1], op) != 0) {
         cli_error("id");
@@ -213,21 +287,20 @@ static int id(int argc, char **argv)
 
 int cmd_override(int argc, char **argv)
 {
+    static const cli_opt no_opts[] = {{0}};
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        usage(stdout);
+        const cli_spec spec = {.prog = "warden", .usage = override_usage, .opts = no_opts};
+        cli_usage(stdout, &spec);
         return 0;
     }
-    if (argc < 2) {
-        usage(stderr);
-        return EXIT_USAGE;
-    }
+    if (argc < 2)
+        return usage_error(no_opts);
     if (!strcmp(argv[1], "enroll"))
-        return enroll(argc, argv);
+        return enroll(argc - 1, argv + 1);
     if (!strcmp(argv[1], "approve"))
-        return approve(argc, argv);
+        return approve(argc - 1, argv + 1);
     if (!strcmp(argv[1], "id"))
-        return id(argc, argv);
+        return id(argc - 1, argv + 1);
     fprintf(stderr, "warden: override: unknown subcommand %s\n", argv[1]);
-    usage(stderr);
-    return EXIT_USAGE;
+    return usage_error(no_opts);
 }

@@ -4,38 +4,60 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "util/buf.h"
 #include "util/utf8.h"
 
-static void plugin_usage(FILE *out)
+enum {
+    SIGNER_HEX_LEN = 64,  /* a reviewer key's sha256, in hex */
+    SAFE_PATH_MAX = 4200, /* a path as one printable line */
+    SAFE_MESSAGE_MAX = 2100,
+    COMMAND_MAX = 32, /* "plugin pipeline" */
+};
+
+static const char plugin_usage[] =
+    "usage: warden plugin validate CONTRACT...\n"
+    "       warden plugin pipeline CONTRACT...\n"
+    "       warden plugin keygen --dir DIR\n"
+    "       warden plugin sign CONTRACT --key REVIEWER_KEY\n"
+    "       warden plugin verify CONTRACT --trust DIR [--approved FILE]\n"
+    "       warden plugin inspect CONTRACT [--deny-imports SYM,...]\n"
+    "       warden plugin list DIR [--json] [--allow PREFIX,...] [--trust DIR]\n"
+    "                 [--review-required] [--approved FILE] [--deny-imports SYM,...]\n"
+    "                 [--max N] [--correlation-id ID] [--audit-log LOG --audit-keys DIR]\n\n"
+    "validate: every error as FILE:LINE:COL: error WD-Lnnn: message (a contract's\n"
+    "  policy reports WD-Pnnn); exit 0 all valid, 1 any invalid, 2 unreadable.\n"
+    "pipeline: the level the plugins would run at together (the lowest clearance),\n"
+    "  or the plugin that refuses to run below its own; exit 0 or 1.\n"
+    "keygen/sign: a reviewer's key pair; a signature over the contract's bytes, its\n"
+    "  library hash and its policy file's hash, written to CONTRACT.sig.\n"
+    "verify: the library hashes to the contract's sha256 (read from the descriptor\n"
+    "  a loader would use), no other user can change the contract, library, policy\n"
+    "  or their directories, a trusted reviewer signed exactly this contract, library\n"
+    "  and policy, and (with --approved) the library hash is approved; exit 0\n"
+    "  reviewed, 1 refused, 2 error.\n"
+    "inspect: the library's dynamic imports; with --deny-imports, refused (exit 1)\n"
+    "  naming the denied ones it imports.\n"
+    "list: load every contract.yaml under DIR into a registry and print the load\n"
+    "  report (loaded, or refused with id and reason); exit 0 all loaded, 1 any\n"
+    "  refused, 2 error. Without --allow, every id may register (a warning says so).\n";
+
+static const cli_opt no_opts[] = {{0}};
+
+static int plugin_args(int argc, char **argv, const cli_opt *opts, cli_args *args)
 {
-    fprintf(
-        out,
-        "usage: warden plugin validate CONTRACT...\n"
-        "       warden plugin pipeline CONTRACT...\n"
-        "       warden plugin keygen --dir DIR\n"
-        "       warden plugin sign CONTRACT --key REVIEWER_KEY\n"
-        "       warden plugin verify CONTRACT --trust DIR [--approved FILE]\n"
-        "       warden plugin inspect CONTRACT [--deny-imports SYM,...]\n"
-        "       warden plugin list DIR [--json] [--allow PREFIX,...] [--trust DIR]\n"
-        "                 [--review-required] [--approved FILE] [--deny-imports SYM,...]\n"
-        "                 [--max N] [--correlation-id ID] [--audit-log LOG --audit-keys DIR]\n\n"
-        "validate: every error as FILE:LINE:COL: error WD-Lnnn: message (a contract's\n"
-        "  policy reports WD-Pnnn); exit 0 all valid, 1 any invalid, 2 unreadable.\n"
-        "pipeline: the level the plugins would run at together (the lowest clearance),\n"
-        "  or the plugin that refuses to run below its own; exit 0 or 1.\n"
-        "keygen/sign: a reviewer's key pair; a signature over the contract's bytes, its\n"
-        "  library hash and its policy file's hash, written to CONTRACT.sig.\n"
-        "verify: the library hashes to the contract's sha256 (read from the descriptor\n"
-        "  a loader would use), no other user can change the contract, library, policy\n"
-        "  or their directories, a trusted reviewer signed exactly this contract, library\n"
-        "  and policy, and (with --approved) the library hash is approved; exit 0\n"
-        "  reviewed, 1 refused, 2 error.\n"
-        "inspect: the library's dynamic imports; with --deny-imports, refused (exit 1)\n"
-        "  naming the denied ones it imports.\n"
-        "list: load every contract.yaml under DIR into a registry and print the load\n"
-        "  report (loaded, or refused with id and reason); exit 0 all loaded, 1 any\n"
-        "  refused, 2 error. Without --allow, every id may register (a warning says so).\n");
+    char command[COMMAND_MAX];
+    snprintf(command, sizeof(command), "plugin %s", argv[0]);
+    const cli_spec spec = {
+        .prog = "warden", .command = command, .usage = plugin_usage, .opts = opts};
+    return cli_parse(argc, argv, &spec, args);
+}
+
+static int plugin_usage_error(const cli_opt *opts)
+{
+    const cli_spec spec = {.prog = "warden", .usage = plugin_usage, .opts = opts};
+    cli_usage(stderr, &spec);
+    return EXIT_USAGE;
 }
 
 static int load(const char *path, wd_contract **out, wd_diagnostics *diags, size_t *first)
@@ -50,26 +72,33 @@ static int load(const char *path, wd_contract **out, wd_diagnostics *diags, size
 
 static int validate(int argc, char **argv)
 {
+    cli_args files;
+    int status = plugin_args(argc, argv, no_opts, &files);
+    if (status != CLI_PARSED)
+        return status;
+    if (!files.n)
+        return plugin_usage_error(no_opts);
     wd_diagnostics *diags;
     if (wd_diagnostics_new(&diags) != 0)
         return EXIT_USAGE;
-    int status = 0;
-    for (int i = 1; i < argc; i++) {
+    status = 0;
+    for (size_t i = 0; i < files.n; i++) {
+        const char *path = files.v[i];
         wd_contract *c = NULL;
         size_t first;
-        int rc = load(argv[i], &c, diags, &first);
+        int rc = load(path, &c, diags, &first);
         if (rc == 0) {
-            printf("%s: valid (%s %s %s, %s%s)\n", argv[i], wd_contract_id(c),
+            printf("%s: valid (%s %s %s, %s%s)\n", path, wd_contract_id(c),
                    wd_plugin_type_name(wd_contract_type(c)), wd_contract_version(c),
                    wd_security_level_name(wd_contract_level(c)),
                    wd_contract_allow_downgrade(c) ? ", may run lower" : "");
             wd_contract_free(c);
         } else if (rc == WD_EPOLICY) {
-            printf("%s: invalid\n", argv[i]);
+            printf("%s: invalid\n", path);
             if (!status)
                 status = EXIT_DENY;
         } else {
-            printf("%s: unreadable\n", argv[i]);
+            printf("%s: unreadable\n", path);
             status = EXIT_USAGE;
         }
     }
@@ -79,19 +108,25 @@ static int validate(int argc, char **argv)
 
 static int pipeline(int argc, char **argv)
 {
-    size_t n = (size_t)argc - 1;
+    cli_args files;
+    int status = plugin_args(argc, argv, no_opts, &files);
+    if (status != CLI_PARSED)
+        return status;
+    if (!files.n)
+        return plugin_usage_error(no_opts);
+    size_t n = files.n;
     wd_contract **cs = calloc(n, sizeof(*cs));
     wd_diagnostics *diags;
     if (!cs || wd_diagnostics_new(&diags) != 0) {
         free(cs);
         return EXIT_USAGE;
     }
-    int status = 0;
+    status = 0;
     for (size_t i = 0; i < n && !status; i++) {
         size_t first;
-        int rc = load(argv[i + 1], &cs[i], diags, &first);
+        int rc = load(files.v[i], &cs[i], diags, &first);
         if (rc) {
-            printf("%s: %s\n", argv[i + 1], rc == WD_EPOLICY ? "invalid" : "unreadable");
+            printf("%s: %s\n", files.v[i], rc == WD_EPOLICY ? "invalid" : "unreadable");
             status = EXIT_USAGE;
         }
     }
@@ -113,14 +148,23 @@ static int pipeline(int argc, char **argv)
     return status;
 }
 
-/* Finds "--name VALUE" among argv[from..argc). */
 static int keygen(int argc, char **argv)
 {
-    const char *dir = cli_option(argc, argv, 1, "--dir");
-    if (!dir) {
-        plugin_usage(stderr);
-        return EXIT_USAGE;
-    }
+    const char *dir = NULL;
+    const cli_opt opts[] = {
+        {.name = "dir",
+         .kind = CLI_STRING,
+         .dest = &dir,
+         .arg = "DIR",
+         .help = "where the reviewer's key pair goes (required)"},
+        {0},
+    };
+    cli_args none;
+    int rc = plugin_args(argc, argv, opts, &none);
+    if (rc != CLI_PARSED)
+        return rc;
+    if (!dir || none.n)
+        return plugin_usage_error(opts);
     if (wd_review_keygen(dir) != 0) {
         cli_error("keygen");
         return EXIT_USAGE;
@@ -133,49 +177,68 @@ static int keygen(int argc, char **argv)
 
 static int sign_or_verify(int argc, char **argv, bool sign)
 {
-    if (argc < 4) {
-        plugin_usage(stderr);
-        return EXIT_USAGE;
-    }
-    const char *key = cli_option(argc, argv, 2, "--key"),
-               *trust = cli_option(argc, argv, 2, "--trust"),
-               *approved = cli_option(argc, argv, 2, "--approved");
-    if ((sign && !key) || (!sign && !trust)) {
-        plugin_usage(stderr);
-        return EXIT_USAGE;
-    }
+    const char *key = NULL, *trust = NULL, *approved = NULL;
+    const cli_opt sign_opts[] = {
+        {.name = "key",
+         .kind = CLI_STRING,
+         .dest = &key,
+         .arg = "REVIEWER_KEY",
+         .help = "the reviewer's secret key (required)"},
+        {0},
+    };
+    const cli_opt verify_opts[] = {
+        {.name = "trust",
+         .kind = CLI_STRING,
+         .dest = &trust,
+         .arg = "DIR",
+         .help = "the trusted reviewers' public keys (required)"},
+        {.name = "approved",
+         .kind = CLI_STRING,
+         .dest = &approved,
+         .arg = "FILE",
+         .help = "the approved library hashes"},
+        {0},
+    };
+    const cli_opt *opts = sign ? sign_opts : verify_opts;
+    cli_args contract;
+    int parsed = plugin_args(argc, argv, opts, &contract);
+    if (parsed != CLI_PARSED)
+        return parsed;
+    if (contract.n != 1 || (sign && !key) || (!sign && !trust))
+        return plugin_usage_error(opts);
+    const char *path = contract.v[0];
     wd_diagnostics *diags;
     if (wd_diagnostics_new(&diags) != 0)
         return EXIT_USAGE;
     wd_contract *c = NULL;
     size_t first;
-    int rc = load(argv[1], &c, diags, &first);
+    int rc = load(path, &c, diags, &first);
     wd_diagnostics_free(diags);
     if (rc) {
-        printf("%s: %s\n", argv[1], rc == WD_EPOLICY ? "invalid" : "unreadable");
+        printf("%s: %s\n", path, rc == WD_EPOLICY ? "invalid" : "unreadable");
         return rc == WD_EPOLICY ? EXIT_DENY : EXIT_USAGE;
     }
     int fd = -1, status = 0;
     if (wd_contract_open_library(c, &fd) != 0) {
-        cli_error(argv[1]);
+        cli_error(path);
         status = EXIT_DENY;
     } else if (sign) {
         if (wd_contract_sign(c, key) != 0) {
             cli_error("sign");
             status = EXIT_USAGE;
         } else {
-            printf("%s: signed (%s.sig)\n", argv[1], argv[1]);
+            printf("%s: signed (%s.sig)\n", path, path);
         }
     } else {
-        char signer[65];
+        char signer[SIGNER_HEX_LEN + 1];
         if (wd_contract_check_files(c, NULL) != 0 ||
             wd_contract_verify_signature(c, trust, signer) != 0 ||
             (approved && wd_contract_check_approved(c, approved) != 0)) {
             const wd_error *e = wd_error_last();
-            printf("%s: refused: %s %s\n", argv[1], e->id, e->message);
+            printf("%s: refused: %s %s\n", path, e->id, e->message);
             status = e->code == WD_EIO ? EXIT_USAGE : EXIT_DENY;
         } else {
-            printf("%s: reviewed (signed by %s%s)\n", argv[1], signer,
+            printf("%s: reviewed (signed by %s%s)\n", path, signer,
                    approved ? ", library hash approved" : "");
         }
     }
@@ -215,7 +278,22 @@ static char **split_list(const char *text, size_t *count)
 
 static int inspect(int argc, char **argv)
 {
-    const char *deny = cli_option(argc, argv, 2, "--deny-imports");
+    const char *deny = NULL;
+    const cli_opt opts[] = {
+        {.name = "deny-imports",
+         .kind = CLI_STRING,
+         .dest = &deny,
+         .arg = "SYM,...",
+         .help = "refuse a library that imports any of these"},
+        {0},
+    };
+    cli_args contract;
+    int parsed = plugin_args(argc, argv, opts, &contract);
+    if (parsed != CLI_PARSED)
+        return parsed;
+    if (contract.n != 1)
+        return plugin_usage_error(opts);
+    const char *path = contract.v[0];
     char **denied = deny ? split_list(deny, NULL) : NULL;
     wd_diagnostics *diags;
     if (wd_diagnostics_new(&diags) != 0) {
@@ -224,16 +302,16 @@ static int inspect(int argc, char **argv)
     }
     wd_contract *c = NULL;
     size_t first;
-    int rc = load(argv[1], &c, diags, &first);
+    int rc = load(path, &c, diags, &first);
     wd_diagnostics_free(diags);
     int status = 0;
     char *list = NULL;
     if (rc) {
-        printf("%s: %s\n", argv[1], rc == WD_EPOLICY ? "invalid" : "unreadable");
+        printf("%s: %s\n", path, rc == WD_EPOLICY ? "invalid" : "unreadable");
         status = rc == WD_EPOLICY ? EXIT_DENY : EXIT_USAGE;
     } else if (wd_contract_imports(c, (const char *const *)denied, &list) != 0) {
         const wd_error *e = wd_error_last();
-        printf("%s: refused: %s %s\n", argv[1], e->id, e->message);
+        printf("%s: refused: %s %s\n", path, e->id, e->message);
         status = e->code == WD_EIO || e->code == WD_ENOMEM ? EXIT_USAGE : EXIT_DENY;
     } else {
         fputs(list, stdout);
@@ -267,23 +345,75 @@ static json_t *json_text(const char *s)
     return j;
 }
 
+typedef struct {
+    const char *allow, *deny, *trust, *approved, *correlation_id, *log_dir, *keys;
+    uint64_t max;
+    bool json, review;
+} list_options;
+
 static int list_dir(int argc, char **argv)
 {
-    const char *allow = cli_option(argc, argv, 2, "--allow"),
-               *deny = cli_option(argc, argv, 2, "--deny-imports"),
-               *max = cli_option(argc, argv, 2, "--max");
-    bool json = false, review = false;
-    for (int i = 2; i < argc; i++) {
-        json |= !strcmp(argv[i], "--json");
-        review |= !strcmp(argv[i], "--review-required");
-    }
+    list_options lo = {0};
+    const cli_opt opts[] = {
+        {.name = "json", .kind = CLI_FLAG, .dest = &lo.json, .help = "print the report as JSON"},
+        {.name = "allow",
+         .kind = CLI_STRING,
+         .dest = &lo.allow,
+         .arg = "PREFIX,...",
+         .help = "the ids that may register (default: every id, with a warning)"},
+        {.name = "trust",
+         .kind = CLI_STRING,
+         .dest = &lo.trust,
+         .arg = "DIR",
+         .help = "the trusted reviewers' public keys"},
+        {.name = "review-required",
+         .kind = CLI_FLAG,
+         .dest = &lo.review,
+         .help = "refuse a contract no trusted reviewer signed (with --trust)"},
+        {.name = "approved",
+         .kind = CLI_STRING,
+         .dest = &lo.approved,
+         .arg = "FILE",
+         .help = "the approved library hashes"},
+        {.name = "deny-imports",
+         .kind = CLI_STRING,
+         .dest = &lo.deny,
+         .arg = "SYM,...",
+         .help = "refuse a library that imports any of these"},
+        {.name = "max",
+         .kind = CLI_NUMBER,
+         .dest = &lo.max,
+         .arg = "N",
+         .help = "the most contracts to consider (default 10000)"},
+        {.name = "correlation-id",
+         .kind = CLI_STRING,
+         .dest = &lo.correlation_id,
+         .arg = "ID",
+         .help = "the report's correlation id"},
+        {.name = "audit-log",
+         .kind = CLI_STRING,
+         .dest = &lo.log_dir,
+         .arg = "LOG",
+         .help = "record the load in this audit log"},
+        {.name = "audit-keys",
+         .kind = CLI_STRING,
+         .dest = &lo.keys,
+         .arg = "DIR",
+         .help = "the audit log's key directory"},
+        {0},
+    };
+    cli_args dir;
+    int parsed = plugin_args(argc, argv, opts, &dir);
+    if (parsed != CLI_PARSED)
+        return parsed;
+    if (dir.n != 1)
+        return plugin_usage_error(opts);
+    bool json = lo.json, review = lo.review;
     size_t nallow = 0;
-    char **allowed = allow ? split_list(allow, &nallow) : NULL,
-         **denied = deny ? split_list(deny, NULL) : NULL;
-    const char *log_dir = cli_option(argc, argv, 2, "--audit-log"),
-               *keys = cli_option(argc, argv, 2, "--audit-keys");
+    char **allowed = lo.allow ? split_list(lo.allow, &nallow) : NULL,
+         **denied = lo.deny ? split_list(lo.deny, NULL) : NULL;
     wd_audit *log = NULL;
-    if (cli_open_audit(log_dir, keys, &log) != 0) {
+    if (cli_open_audit(lo.log_dir, lo.keys, &log) != 0) {
         free(allowed);
         free(denied);
         return EXIT_USAGE;
@@ -293,12 +423,12 @@ static int list_dir(int argc, char **argv)
     ro.allowlist_len = nallow;
     ro.audit = log;
     wd_discover_options o = WD_DISCOVER_OPTIONS_INIT;
-    o.trust_dir = cli_option(argc, argv, 2, "--trust");
+    o.trust_dir = lo.trust;
     o.review_required = review;
-    o.approved_path = cli_option(argc, argv, 2, "--approved");
+    o.approved_path = lo.approved;
     o.deny_imports = (const char *const *)denied;
-    o.correlation_id = cli_option(argc, argv, 2, "--correlation-id");
-    o.max = max ? strtoul(max, NULL, 10) : 0;
+    o.correlation_id = lo.correlation_id;
+    o.max = (size_t)lo.max;
     wd_registry *reg = NULL;
     wd_load_report *rep = NULL;
     const char *warning = NULL;
@@ -307,15 +437,15 @@ static int list_dir(int argc, char **argv)
         fprintf(stderr, "warden: --review-required needs --trust DIR\n");
         status = EXIT_USAGE;
     } else if (wd_registry_new(&reg, &ro, &warning) != 0 ||
-               wd_registry_discover(reg, argv[1], &o, &rep) != 0) {
-        cli_error(argv[1]);
+               wd_registry_discover(reg, dir.v[0], &o, &rep) != 0) {
+        cli_error(dir.v[0]);
         status = EXIT_USAGE;
     }
     if (!status) {
         if (warning && !json)
             fprintf(stderr, "warden: warning: %s\n", warning);
         json_t *arr = json ? json_array() : NULL;
-        char safe[4200], msg[2100];
+        char safe[SAFE_PATH_MAX], msg[SAFE_MESSAGE_MAX];
         for (size_t i = 0; i < wd_load_report_count(rep); i++) {
             const wd_load_entry *e = wd_load_report_get(rep, i);
             if (json) {
@@ -362,9 +492,11 @@ static int list_dir(int argc, char **argv)
 
 int cmd_plugin(int argc, char **argv)
 {
+    bool help = argc == 2 && !strcmp(argv[1], "--help");
     if (argc < 3 || !strcmp(argv[1], "--help")) {
-        plugin_usage(argc < 3 && !(argc == 2 && !strcmp(argv[1], "--help")) ? stderr : stdout);
-        return argc == 2 && !strcmp(argv[1], "--help") ? 0 : EXIT_USAGE;
+        const cli_spec spec = {.prog = "warden", .usage = plugin_usage, .opts = no_opts};
+        cli_usage(help ? stdout : stderr, &spec);
+        return help ? 0 : EXIT_USAGE;
     }
     if (!strcmp(argv[1], "validate"))
         return validate(argc - 1, argv + 1);
@@ -381,6 +513,5 @@ int cmd_plugin(int argc, char **argv)
     if (!strcmp(argv[1], "list"))
         return list_dir(argc - 1, argv + 1);
     fprintf(stderr, "warden: unknown plugin command \"%s\"\n", argv[1]);
-    plugin_usage(stderr);
-    return EXIT_USAGE;
+    return plugin_usage_error(no_opts);
 }

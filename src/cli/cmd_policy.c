@@ -1,61 +1,87 @@
 /* cmd_policy.c: warden policy validate|show. */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 
-static void policy_usage(FILE *out)
+enum {
+    ACCESS_LIST_MAX = 256, /* "read,write,..." */
+    ACCESS_TEXT_MAX = 64,  /* "read write execute create delete" */
+    RULE_TEXT_MAX = 4200,  /* a rule's pattern and its access */
+    COMMAND_MAX = 32,      /* "policy revoke" */
+};
+
+static const char policy_usage[] =
+    "usage: warden policy validate FILE...\n"
+    "       warden policy show FILE [--data-dir DIR] [--json]\n"
+    "       warden policy grant|revoke --store DIR --component ID [--type T]\n"
+    "              [--data-dir DIR] [--audit-log LOG --audit-keys DIR]\n"
+    "              (storage URI [ACCESS,...] | network HOST|CIDR | env KEY)\n"
+    "       warden policy reset --store DIR --component ID [--audit-log ...]\n\n"
+    "validate: every error and warning as FILE:LINE:COL: error ID: message;\n"
+    "  exit 0 all valid, 1 any invalid, 2 usage or unreadable file.\n"
+    "show: the normalised, compiled view of one policy (relative fs:// URIs\n"
+    "  resolved against --data-dir, by default the policy file's directory).\n"
+    "grant/revoke/reset: change a component's policy in a store, validated,\n"
+    "  atomic and (with --audit-log) audited; revoke storage without ACCESS removes\n"
+    "  the URI entirely. Exit 0 done, 1 refused (invalid or nothing to revoke), 2.\n";
+
+static const cli_opt no_opts[] = {{0}};
+
+static int policy_args(int argc, char **argv, const char *command, const cli_opt *opts,
+                       cli_args *args)
 {
-    fprintf(out, "usage: warden policy validate FILE...\n"
-                 "       warden policy show FILE [--data-dir DIR] [--json]\n"
-                 "       warden policy grant|revoke --store DIR --component ID [--type T]\n"
-                 "              [--data-dir DIR] [--audit-log LOG --audit-keys DIR]\n"
-                 "              (storage URI [ACCESS,...] | network HOST|CIDR | env KEY)\n"
-                 "       warden policy reset --store DIR --component ID [--audit-log ...]\n\n"
-                 "validate: every error and warning as FILE:LINE:COL: error ID: message;\n"
-                 "  exit 0 all valid, 1 any invalid, 2 usage or unreadable file.\n"
-                 "show: the normalised, compiled view of one policy (relative fs:// URIs\n"
-                 "  resolved against --data-dir, by default the policy file's directory).\n"
-                 "grant/revoke/reset: change a component's policy in a store, validated,\n"
-                 "  atomic and (with --audit-log) audited; revoke storage without ACCESS removes\n"
-                 "  the URI entirely. Exit 0 done, 1 refused (invalid or nothing to revoke), 2.\n");
+    const cli_spec spec = {
+        .prog = "warden", .command = command, .usage = policy_usage, .opts = opts};
+    return cli_parse(argc, argv, &spec, args);
+}
+
+static int policy_usage_error(const char *command, const cli_opt *opts)
+{
+    const cli_spec spec = {
+        .prog = "warden", .command = command, .usage = policy_usage, .opts = opts};
+    cli_usage(stderr, &spec);
+    return EXIT_USAGE;
 }
 
 static int validate(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help")) {
-        policy_usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_USAGE : 0;
-    }
+    cli_args files;
+    int rc = policy_args(argc, argv, "policy validate", no_opts, &files);
+    if (rc != CLI_PARSED)
+        return rc;
+    if (!files.n)
+        return policy_usage_error("policy validate", no_opts);
     wd_diagnostics *diags;
     if (wd_diagnostics_new(&diags) != 0)
         return EXIT_USAGE;
     int status = 0;
-    for (int i = 1; i < argc; i++) {
+    for (size_t i = 0; i < files.n; i++) {
+        const char *path = files.v[i];
         size_t first = wd_diagnostics_count(diags);
         wd_policy_options opts = WD_POLICY_OPTIONS_INIT;
         opts.diagnostics = diags;
         wd_policy *p = NULL;
-        int rc = wd_policy_load(&p, argv[i], &opts);
+        rc = wd_policy_load(&p, path, &opts);
         cli_print_diags(diags, first);
         size_t warnings = wd_diagnostics_count(diags) - first;
         if (rc == 0) {
-            printf("%s: valid (%zu rules, %zu warnings)\n", argv[i], wd_policy_rule_count(p),
+            printf("%s: valid (%zu rules, %zu warnings)\n", path, wd_policy_rule_count(p),
                    warnings);
             wd_policy_free(p);
         } else if (rc == WD_EPOLICY) {
             size_t errors = 0;
             for (size_t k = first; k < wd_diagnostics_count(diags); k++)
                 errors += wd_diagnostics_get(diags, k)->severity == WD_DIAG_ERROR;
-            printf("%s: invalid (%zu errors)\n", argv[i], errors);
+            printf("%s: invalid (%zu errors)\n", path, errors);
             if (status == 0)
                 status = EXIT_DENY;
         } else {
             if (wd_diagnostics_count(diags) == first)
                 cli_error(NULL);
-            printf("%s: unreadable\n", argv[i]);
+            printf("%s: unreadable\n", path);
             status = EXIT_USAGE;
         }
     }
@@ -79,7 +105,6 @@ static const char *access_list(unsigned access, char *buf, size_t size)
 static json_t *rule_json(const wd_rule *r)
 {
     json_t *j = cli_rule_json(r);
-    char acc[64];
     switch (r->kind) {
     case WD_RULE_STORAGE: {
         json_t *list = json_array();
@@ -90,7 +115,6 @@ static json_t *rule_json(const wd_rule *r)
                 json_array_append_new(list, json_string(wd_access_name(order[i])));
         json_object_set_new(j, "pattern", json_string(r->pattern));
         json_object_set_new(j, "access", list);
-        (void)acc;
         break;
     }
     case WD_RULE_NETWORK: {
@@ -143,7 +167,7 @@ static int show_json(const wd_policy *p, const wd_diagnostics *diags)
             json_object_set_new(jr, fields[i].name, json_integer((json_int_t)fields[i].v));
     json_object_set_new(root, "resources", jr);
     json_t *warnings = json_array();
-    char line[1024];
+    char line[DIAG_LINE_MAX];
     for (size_t i = 0; i < wd_diagnostics_count(diags); i++) {
         wd_diag_format(wd_diagnostics_get(diags, i), line, sizeof(line));
         json_array_append_new(warnings, json_string(line));
@@ -167,7 +191,7 @@ static void show_text(const wd_policy *p, const wd_diagnostics *diags, const cha
                 const wd_rule *r = wd_policy_rule(p, i);
                 if ((int)r->kind != k + 1 || (int)r->effect != effect)
                     continue;
-                char what[4200], acc[64];
+                char what[RULE_TEXT_MAX], acc[ACCESS_TEXT_MAX];
                 if (r->kind == WD_RULE_STORAGE)
                     snprintf(what, sizeof(what), "%s  [%s]", r->pattern,
                              access_list(r->access, acc, sizeof(acc)));
@@ -201,7 +225,7 @@ static void show_text(const wd_policy *p, const wd_diagnostics *diags, const cha
         printf("  (none set: warden's defaults apply)\n");
     if (wd_diagnostics_count(diags)) {
         printf("\nwarnings\n");
-        char line[1024];
+        char line[DIAG_LINE_MAX];
         for (size_t i = 0; i < wd_diagnostics_count(diags); i++) {
             wd_diag_format(wd_diagnostics_get(diags, i), line, sizeof(line));
             printf("  %s\n", line);
@@ -211,41 +235,33 @@ static void show_text(const wd_policy *p, const wd_diagnostics *diags, const cha
 
 static int show(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
-                                             {"data-dir", required_argument, NULL, 'd'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
     bool json = false;
     const char *data_dir = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if (c == 'j') {
-            json = true;
-        } else if (c == 'd') {
-            data_dir = optarg;
-        } else if (c == 'h') {
-            policy_usage(stdout);
-            return 0;
-        } else {
-            policy_usage(stderr);
-            return EXIT_USAGE;
-        }
-    }
-    if (optind != argc - 1) {
-        policy_usage(stderr);
-        return EXIT_USAGE;
-    }
+    const cli_opt opts[] = {
+        {.name = "json", .kind = CLI_FLAG, .dest = &json, .help = "print the view as JSON"},
+        {.name = "data-dir",
+         .kind = CLI_STRING,
+         .dest = &data_dir,
+         .arg = "DIR",
+         .help = "resolves relative fs:// URIs (default: the policy's directory)"},
+        {0},
+    };
+    cli_args file;
+    int rc = policy_args(argc, argv, "policy show", opts, &file);
+    if (rc != CLI_PARSED)
+        return rc;
+    if (file.n != 1)
+        return policy_usage_error("policy show", opts);
     wd_diagnostics *diags = NULL;
     wd_policy *p = NULL;
-    int rc = cli_load_policy(argv[optind], data_dir, &p, &diags);
+    rc = cli_load_policy(file.v[0], data_dir, &p, &diags);
     if (rc)
         return rc == WD_EPOLICY ? EXIT_DENY : EXIT_USAGE;
     int status = 0;
     if (json)
         status = show_json(p, diags);
     else
-        show_text(p, diags, argv[optind]);
+        show_text(p, diags, file.v[0]);
     wd_policy_free(p);
     wd_diagnostics_free(diags);
     return status;
@@ -254,53 +270,57 @@ static int show(int argc, char **argv)
 /* warden policy grant|revoke|reset */
 static int change(int argc, char **argv, const char *verb)
 {
-    static const struct option longopts[] = {{"store", required_argument, NULL, 's'},
-                                             {"component", required_argument, NULL, 'c'},
-                                             {"type", required_argument, NULL, 't'},
-                                             {"data-dir", required_argument, NULL, 'd'},
-                                             {"audit-log", required_argument, NULL, 'L'},
-                                             {"audit-keys", required_argument, NULL, 'K'},
-                                             {NULL, 0, NULL, 0}};
     const char *store = NULL, *component = NULL, *type_name = "compute", *data_dir = NULL,
                *log_dir = NULL, *keys = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (c) {
-        case 's':
-            store = optarg;
-            break;
-        case 'c':
-            component = optarg;
-            break;
-        case 't':
-            type_name = optarg;
-            break;
-        case 'd':
-            data_dir = optarg;
-            break;
-        case 'L':
-            log_dir = optarg;
-            break;
-        case 'K':
-            keys = optarg;
-            break;
-        default:
-            policy_usage(stderr);
-            return EXIT_USAGE;
-        }
-    }
+    const cli_opt opts[] = {
+        {.name = "store",
+         .kind = CLI_STRING,
+         .dest = &store,
+         .arg = "DIR",
+         .help = "the policy store (required)"},
+        {.name = "component",
+         .kind = CLI_STRING,
+         .dest = &component,
+         .arg = "ID",
+         .help = "the component whose policy changes (required)"},
+        {.name = "type",
+         .kind = CLI_STRING,
+         .dest = &type_name,
+         .arg = "T",
+         .help = "its plugin type (default compute)"},
+        {.name = "data-dir",
+         .kind = CLI_STRING,
+         .dest = &data_dir,
+         .arg = "DIR",
+         .help = "resolves relative fs:// URIs"},
+        {.name = "audit-log",
+         .kind = CLI_STRING,
+         .dest = &log_dir,
+         .arg = "LOG",
+         .help = "record the change in this audit log"},
+        {.name = "audit-keys",
+         .kind = CLI_STRING,
+         .dest = &keys,
+         .arg = "DIR",
+         .help = "the audit log's key directory"},
+        {0},
+    };
+    char command[COMMAND_MAX];
+    snprintf(command, sizeof(command), "policy %s", verb);
+    cli_args what_args;
+    int parsed = policy_args(argc, argv, command, opts, &what_args);
+    if (parsed != CLI_PARSED)
+        return parsed;
+    char **rest_v = what_args.v;
     bool reset = !strcmp(verb, "reset");
-    int rest = argc - optind;
+    size_t rest = what_args.n;
     wd_plugin_type type = 0;
     for (int t = WD_PLUGIN_COMPUTE; t <= WD_PLUGIN_REDUCER; t++)
         if (!strcmp(type_name, wd_plugin_type_name((wd_plugin_type)t)))
             type = (wd_plugin_type)t;
-    if (!store || !component || !type || !log_dir != !keys || (reset ? rest != 0 : rest < 2)) {
-        policy_usage(stderr);
-        return EXIT_USAGE;
-    }
-    char sdir[4096], ddir[4096];
+    if (!store || !component || !type || !log_dir != !keys || (reset ? rest != 0 : rest < 2))
+        return policy_usage_error(command, opts);
+    char sdir[CLI_PATH_MAX], ddir[CLI_PATH_MAX];
     if (cli_absolute(store, sdir, sizeof(sdir)) != 0 ||
         (data_dir && cli_absolute(data_dir, ddir, sizeof(ddir)) != 0)) {
         fprintf(stderr, "warden: path too long\n");
@@ -317,13 +337,13 @@ static int change(int argc, char **argv, const char *verb)
     if (!rc && reset) {
         rc = wd_policy_store_reset(s, component);
     } else if (!rc) {
-        const char *what = argv[optind], *value = argv[optind + 1];
+        const char *what = rest_v[0], *value = rest_v[1];
         bool grant = !strcmp(verb, "grant");
         if (!strcmp(what, "storage")) {
             unsigned access = 0;
             if (rest > 2) { /* "read,write" */
-                char list[256];
-                snprintf(list, sizeof(list), "%s", argv[optind + 2]);
+                char list[ACCESS_LIST_MAX];
+                snprintf(list, sizeof(list), "%s", rest_v[2]);
                 for (char *tok = list; tok && !rc;) {
                     char *comma = strchr(tok, ',');
                     if (comma)
@@ -375,10 +395,8 @@ static int change(int argc, char **argv, const char *verb)
 
 int cmd_policy(int argc, char **argv)
 {
-    if (argc < 2) {
-        policy_usage(stderr);
-        return EXIT_USAGE;
-    }
+    if (argc < 2)
+        return policy_usage_error("policy", no_opts);
     if (!strcmp(argv[1], "validate"))
         return validate(argc - 1, argv + 1);
     if (!strcmp(argv[1], "show"))
@@ -386,10 +404,10 @@ int cmd_policy(int argc, char **argv)
     if (!strcmp(argv[1], "grant") || !strcmp(argv[1], "revoke") || !strcmp(argv[1], "reset"))
         return change(argc - 1, argv + 1, argv[1]);
     if (!strcmp(argv[1], "--help")) {
-        policy_usage(stdout);
+        const cli_spec spec = {.prog = "warden", .usage = policy_usage, .opts = no_opts};
+        cli_usage(stdout, &spec);
         return 0;
     }
     fprintf(stderr, "warden: unknown policy command \"%s\"\n", argv[1]);
-    policy_usage(stderr);
-    return EXIT_USAGE;
+    return policy_usage_error("policy", no_opts);
 }

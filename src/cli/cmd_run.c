@@ -6,22 +6,41 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "util/file.h"
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: warden run CONTRACT [--input JSON|@FILE] [--keys DIR --log LOG] [--json]\n"
-            "                  [--timeout MS] [--min-landlock N] [--protect PATH]... "
-            "[--calls N]\n"
-            "                  [--trust DIR] [--describe]\n"
-            "Runs the plugin CONTRACT names in the sandbox and prints what it wrote. The input\n"
-            "defaults to {}. --calls N makes N calls on one warm instance (the output of each\n"
-            "is printed). --trust DIR refuses a contract no trusted reviewer signed.\n"
-            "--min-landlock 0 runs even where the kernel has no Landlock (said on stderr).\n"
-            "Exit: 0 the plugin succeeded, 1 it failed or was contained (WD-Snnn on stderr),\n"
-            "2 usage or input error.\n");
-}
+enum {
+    RUN_PROTECT_MAX = 64, /* --protect paths */
+    RUN_PROTECT_OWN = 2,  /* the audit log and its keys, added after them */
+    RUN_NUMBER_MAX = 100000000,
+    RUN_LANDLOCK_MAX = 64,
+    RUN_INPUT_MAX = 64 << 20, /* bytes of --input @FILE */
+    RUN_INPUT_CHUNK = 65536,
+    RUN_PATH_MAX = 4096,
+};
+
+/* --min-landlock not given: the library's default (-1, which requires ABI 1). */
+static const uint64_t LANDLOCK_DEFAULT = UINT64_MAX;
+
+typedef struct {
+    const char *contract, *input, *keys, *log_dir, *trust;
+    bool json, describe;
+    uint64_t timeout_ms, min_landlock, calls;
+    const char *protect[RUN_PROTECT_MAX + RUN_PROTECT_OWN];
+    cli_list protect_list;
+} run_options;
+
+static const char run_usage[] =
+    "usage: warden run CONTRACT [--input JSON|@FILE] [--keys DIR --log LOG] [--json]\n"
+    "                  [--timeout MS] [--min-landlock N] [--protect PATH]... "
+    "[--calls N]\n"
+    "                  [--trust DIR] [--describe]\n"
+    "Runs the plugin CONTRACT names in the sandbox and prints what it wrote. The input\n"
+    "defaults to {}. --calls N makes N calls on one warm instance (the output of each\n"
+    "is printed). --trust DIR refuses a contract no trusted reviewer signed.\n"
+    "--min-landlock 0 runs even where the kernel has no Landlock (said on stderr).\n"
+    "Exit: 0 the plugin succeeded, 1 it failed or was contained (WD-Snnn on stderr),\n"
+    "2 usage or input error.\n";
 
 static char *read_input(const char *arg, size_t *len)
 {
@@ -36,8 +55,8 @@ static char *read_input(const char *arg, size_t *len)
     size_t cap = 0, n = 0, got;
     do {
         if (n == cap) {
-            cap = cap ? cap * 2 : 65536;
-            char *p = cap > (64u << 20) ? NULL : realloc(data, cap + 1);
+            cap = cap ? cap * 2 : RUN_INPUT_CHUNK;
+            char *p = cap > RUN_INPUT_MAX ? NULL : realloc(data, cap + 1);
             if (!p) {
                 free(data);
                 data = NULL;
@@ -67,7 +86,7 @@ static void print_result(const wd_call_result *r, bool json)
                               "output", text ? text : json_null(), "duration_ms",
                               (double)r->duration_ns / 1e6, "requests", (int)r->requests, "denied",
                               (int)r->denied, "correlation_id", r->correlation_id);
-        if (j && !text && r->output_len <= (64u << 20)) {
+        if (j && !text && r->output_len <= RUN_INPUT_MAX) {
             size_t n = 4 * ((r->output_len + 2) / 3) + 1;
             unsigned char *b64 = malloc(n);
             if (b64) {
@@ -88,85 +107,38 @@ static void print_result(const wd_call_result *r, bool json)
         fprintf(stderr, "warden: run: %s: %s\n", r->code, r->message);
 }
 
-static bool takes_value(const char *opt)
+static const char *const *protected_paths(run_options *o, size_t *n)
 {
-    static const char *const with_value[] = {"--input", "--keys",         "--log",
-                                             "--trust", "--protect",      "--timeout",
-                                             "--calls", "--min-landlock", NULL};
-    for (const char *const *o = with_value; *o; o++)
-        if (!strcmp(opt, *o))
-            return true;
-    return false;
+    /* The audit log and its keys are warden's own: never granted to the plugin. */
+    if (o->log_dir)
+        o->protect[o->protect_list.n++] = o->log_dir;
+    if (o->keys)
+        o->protect[o->protect_list.n++] = o->keys;
+    *n = o->protect_list.n;
+    return o->protect;
 }
 
-int cmd_run(int argc, char **argv)
+/* What this kernel could not enforce, on stderr so JSON on stdout stays one document. */
+static void print_notes(const char *notes)
 {
-    const char *contract_path = NULL, *input_arg = "{}", *keys = NULL, *log_dir = NULL,
-               *trust = NULL;
-    bool json = false, describe = false;
+    for (const char *p = notes; *p;) {
+        const char *nl = strchr(p, '\n');
+        int n = nl ? (int)(nl - p) : (int)strlen(p);
+        fprintf(stderr, "warden: note: %.*s\n", n, p);
+        p += n + (nl ? 1 : 0);
+    }
+}
+
+static int run(run_options *o)
+{
+    const char *contract_path = o->contract, *input_arg = o->input, *keys = o->keys,
+               *log_dir = o->log_dir, *trust = o->trust;
+    bool json = o->json;
+    unsigned long calls = (unsigned long)o->calls;
     wd_sandbox_options so = WD_SANDBOX_OPTIONS_INIT;
-    const char *protect[66]; /* 64 from --protect, the log and its keys */
-    size_t nprotect = 0;
-    unsigned long calls = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        char *end = NULL;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--json")) {
-            json = true;
-        } else if (!strcmp(a, "--describe")) {
-            describe = true;
-        } else if (takes_value(a) && !v) {
-            fprintf(stderr, "warden: %s needs a value\n", a);
-            return EXIT_USAGE;
-        } else if (!strcmp(a, "--input")) {
-            input_arg = argv[++i];
-        } else if (!strcmp(a, "--keys")) {
-            keys = argv[++i];
-        } else if (!strcmp(a, "--log")) {
-            log_dir = argv[++i];
-        } else if (!strcmp(a, "--trust")) {
-            trust = argv[++i];
-        } else if (!strcmp(a, "--protect")) {
-            if (nprotect == 64) {
-                fprintf(stderr, "warden: at most 64 --protect paths\n");
-                return EXIT_USAGE;
-            }
-            protect[nprotect++] = argv[++i];
-        } else if (!strcmp(a, "--timeout") || !strcmp(a, "--min-landlock") ||
-                   !strcmp(a, "--calls")) {
-            errno = 0;
-            unsigned long n = strtoul(v, &end, 10);
-            if (errno || *end || !*v || v[0] == '-' || n > 100000000ul ||
-                (!strcmp(a, "--calls") && n == 0) || (!strcmp(a, "--min-landlock") && n > 64)) {
-                fprintf(stderr, "warden: %s: not a valid number: %s\n", a, v);
-                return EXIT_USAGE;
-            }
-            if (!strcmp(a, "--timeout"))
-                so.timeout_ms = n;
-            else if (!strcmp(a, "--calls"))
-                calls = n;
-            else
-                so.min_landlock_abi = (int)n;
-            i++;
-        } else if (a[0] == '-') {
-            fprintf(stderr, "warden: run: unknown option %s\n", a);
-            usage(stderr);
-            return EXIT_USAGE;
-        } else if (contract_path) {
-            fprintf(stderr, "warden: run: one contract at a time\n");
-            return EXIT_USAGE;
-        } else {
-            contract_path = a;
-        }
-    }
-    if (!contract_path) {
-        usage(stderr);
-        return EXIT_USAGE;
-    }
+    so.timeout_ms = o->timeout_ms;
+    if (o->min_landlock != LANDLOCK_DEFAULT)
+        so.min_landlock_abi = (int)o->min_landlock;
     if (!keys != !log_dir) {
         fprintf(stderr, "warden: --keys and --log go together\n");
         return EXIT_USAGE;
@@ -204,14 +176,9 @@ int cmd_run(int argc, char **argv)
     }
     if (cli_open_audit(log_dir, keys, &log) != 0)
         goto out;
-    /* The audit log and its keys are warden's own: never granted to the plugin. The reviewers'
-     * keys may be read, never changed; warden's programs and libraries the instance keeps from
-     * change itself. */
-    if (log_dir)
-        protect[nprotect++] = log_dir;
-    if (keys)
-        protect[nprotect++] = keys;
-    char trust_abs[4096];
+    /* The reviewers' keys may be read, never changed; warden's programs and libraries the
+     * instance keeps from change itself. */
+    char trust_abs[RUN_PATH_MAX];
     const char *trust_glob = trust_abs;
     if (trust && (cli_absolute(trust, trust_abs, sizeof(trust_abs)) != 0 ||
                   wd_protected_new(&trust_prot, &trust_glob, 1) != 0)) {
@@ -221,8 +188,7 @@ int cmd_run(int argc, char **argv)
     so.protect_changes = trust_prot;
     so.runner_path = runner;
     so.audit = log;
-    so.protected_paths = protect;
-    so.protected_count = nprotect;
+    so.protected_paths = protected_paths(o, &so.protected_count);
     so.max_calls = (unsigned)calls;
     if (wd_instance_start(&inst, c, &so) != 0) {
         cli_error(contract_path);
@@ -230,7 +196,7 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     status = EXIT_ALLOW;
-    if (describe) {
+    if (o->describe) {
         wd_call_result r;
         if (wd_instance_prepare(inst, &r) != 0) {
             print_result(&r, json);
@@ -248,14 +214,7 @@ int cmd_run(int argc, char **argv)
             status = EXIT_DENY;
         wd_call_result_clear(&r);
     }
-    const char *notes = wd_instance_notes(inst);
-    /* What this kernel could not enforce, on stderr so JSON on stdout stays one document. */
-    for (const char *p = notes; *p;) {
-        const char *nl = strchr(p, '\n');
-        int n = nl ? (int)(nl - p) : (int)strlen(p);
-        fprintf(stderr, "warden: note: %.*s\n", n, p);
-        p += n + (nl ? 1 : 0);
-    }
+    print_notes(wd_instance_notes(inst));
 out:
     wd_instance_stop(inst);
     wd_protected_free(trust_prot);
@@ -268,4 +227,81 @@ out:
     free(input);
     free(runner);
     return status;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    run_options o = {.input = "{}", .min_landlock = LANDLOCK_DEFAULT, .calls = 1};
+    o.protect_list = (cli_list){
+        .v = o.protect,
+        .max = RUN_PROTECT_MAX,
+        .too_many = "at most 64 --protect paths",
+    };
+    const cli_opt opts[] = {
+        {.name = "input",
+         .kind = CLI_STRING,
+         .dest = &o.input,
+         .arg = "JSON|@FILE",
+         .help = "the call's input (default {}); @- reads stdin"},
+        {.name = "keys",
+         .kind = CLI_STRING,
+         .dest = &o.keys,
+         .arg = "DIR",
+         .help = "the audit log's key directory (with --log)"},
+        {.name = "log",
+         .kind = CLI_STRING,
+         .dest = &o.log_dir,
+         .arg = "LOG",
+         .help = "record the run in this audit log"},
+        {.name = "trust",
+         .kind = CLI_STRING,
+         .dest = &o.trust,
+         .arg = "DIR",
+         .help = "refuse a contract no reviewer whose key is here signed"},
+        {.name = "protect",
+         .kind = CLI_LIST,
+         .dest = &o.protect_list,
+         .arg = "PATH",
+         .help = "a path the plugin may never touch (repeatable, at most 64)"},
+        {.name = "timeout",
+         .kind = CLI_NUMBER,
+         .dest = &o.timeout_ms,
+         .arg = "MS",
+         .help = "the wall-clock limit of a call",
+         .max = RUN_NUMBER_MAX},
+        {.name = "min-landlock",
+         .kind = CLI_NUMBER,
+         .dest = &o.min_landlock,
+         .arg = "N",
+         .help = "the lowest Landlock ABI to run under (0: none)",
+         .max = RUN_LANDLOCK_MAX},
+        {.name = "calls",
+         .kind = CLI_NUMBER,
+         .dest = &o.calls,
+         .arg = "N",
+         .help = "calls on one warm instance",
+         .min = 1,
+         .max = RUN_NUMBER_MAX},
+        {.name = "json", .kind = CLI_FLAG, .dest = &o.json, .help = "print each result as JSON"},
+        {.name = "describe",
+         .kind = CLI_FLAG,
+         .dest = &o.describe,
+         .help = "print the sandbox the plugin would get, and call nothing"},
+        {0},
+    };
+    const cli_spec spec = {.prog = "warden", .command = "run", .usage = run_usage, .opts = opts};
+    cli_args args;
+    int rc = cli_parse(argc, argv, &spec, &args);
+    if (rc != CLI_PARSED)
+        return rc;
+    if (args.n == 0) {
+        cli_usage(stderr, &spec);
+        return EXIT_USAGE;
+    }
+    if (args.n > 1) {
+        fprintf(stderr, "warden: run: one contract at a time\n");
+        return EXIT_USAGE;
+    }
+    o.contract = args.v[0];
+    return run(&o);
 }

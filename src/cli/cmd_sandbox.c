@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 
 static const char *const landlock_features[] = {
     NULL,
@@ -69,15 +70,30 @@ static int probe(bool json)
     return 0;
 }
 
+static const char sandbox_usage[] =
+    "usage: warden sandbox probe [--json]\n\n"
+    "probe: which kernel protections this machine offers (Landlock ABI and its\n"
+    "  features, seccomp filters, no_new_privs, user and network namespaces) and\n"
+    "  what warden does without each one. Changes nothing; exit 0.\n";
+
 int cmd_sandbox(int argc, char **argv)
 {
-    bool json = argc == 3 && !strcmp(argv[2], "--json");
-    if (argc >= 2 && !strcmp(argv[1], "probe") && (argc == 2 || json))
-        return probe(json);
-    FILE *out = argc == 2 && !strcmp(argv[1], "--help") ? stdout : stderr;
-    fprintf(out, "usage: warden sandbox probe [--json]\n\n"
-                 "probe: which kernel protections this machine offers (Landlock ABI and its\n"
-                 "  features, seccomp filters, no_new_privs, user and network namespaces) and\n"
-                 "  what warden does without each one. Changes nothing; exit 0.\n");
-    return out == stdout ? 0 : EXIT_USAGE;
+    bool json = false;
+    const cli_opt opts[] = {
+        {.name = "json", .kind = CLI_FLAG, .dest = &json, .help = "print the result as JSON"},
+        {0},
+    };
+    const cli_spec spec = {
+        .prog = "warden", .command = "sandbox probe", .usage = sandbox_usage, .opts = opts};
+    if (argc >= 2 && !strcmp(argv[1], "probe")) {
+        cli_args rest;
+        int rc = cli_parse(argc - 1, argv + 1, &spec, &rest);
+        if (rc != CLI_PARSED)
+            return rc;
+        if (!rest.n)
+            return probe(json);
+    }
+    bool help = argc == 2 && !strcmp(argv[1], "--help");
+    cli_usage(help ? stdout : stderr, &spec);
+    return help ? 0 : EXIT_USAGE;
 }

@@ -23,7 +23,7 @@ void cli_error(const char *context)
 
 void cli_print_diags(const wd_diagnostics *diags, size_t first)
 {
-    char line[1024];
+    char line[DIAG_LINE_MAX];
     for (size_t i = first; i < wd_diagnostics_count(diags); i++) {
         wd_diag_format(wd_diagnostics_get(diags, i), line, sizeof(line));
         fprintf(stderr, "%s\n", line);
@@ -73,7 +73,7 @@ int cli_absolute(const char *path, char *out, size_t size)
 int cli_load_policy(const char *path, const char *data_dir, wd_policy **out,
                     wd_diagnostics **warnings)
 {
-    char dir[4096];
+    char dir[CLI_PATH_MAX];
     if (data_dir && cli_absolute(data_dir, dir, sizeof(dir)) != 0) {
         fprintf(stderr, "warden: --data-dir is too long\n");
         return WD_EINVAL;
@@ -95,14 +95,6 @@ int cli_load_policy(const char *path, const char *data_dir, wd_policy **out,
     else
         *warnings = diags;
     return rc;
-}
-
-const char *cli_option(int argc, char **argv, int from, const char *name)
-{
-    for (int i = from; i + 1 < argc; i++)
-        if (!strcmp(argv[i], name))
-            return argv[i + 1];
-    return NULL;
 }
 
 int cli_open_audit(const char *log_dir, const char *keys, wd_audit **log)

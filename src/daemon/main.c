@@ -6,7 +6,6 @@
  *
  * Signals: SIGHUP reloads the configuration (all or nothing); SIGTERM and SIGINT stop
  * accepting, drain what is in flight, and close each audit log with a checkpoint. */
-#include <getopt.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -15,25 +14,24 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/opts.h"
 #include "daemon/daemon.h"
 #include "daemon/http.h"
 #include "daemon/mcp.h"
 #include "util/file.h"
 #include "warden/warden.h"
 
-enum { EXIT_USAGE = 2 };
+enum { EXIT_USAGE = 2, DRAIN_MS_DEFAULT = 10000, DRAIN_MS_MAX = 600000 };
 
-static void usage(FILE *out)
-{
-    fprintf(out, "usage: wardend --config FILE [--drain-ms N]\n"
-                 "       wardend --config FILE --check-config\n"
-                 "       wardend --config FILE --mcp [--tenant NAME]\n\n"
-                 "Serves warden's API over HTTP on the configured Unix socket (and loopback TCP\n"
-                 "when configured), or MCP over stdin/stdout with --mcp. SIGHUP reloads the\n"
-                 "configuration; SIGTERM drains requests in flight (at most --drain-ms, default\n"
-                 "10000) and stops. Exit: 0 stopped cleanly or the configuration is valid, 1 the\n"
-                 "configuration or a tenant failed to load, 2 usage.\n");
-}
+static const char wardend_usage[] =
+    "usage: wardend --config FILE [--drain-ms N]\n"
+    "       wardend --config FILE --check-config\n"
+    "       wardend --config FILE --mcp [--tenant NAME]\n\n"
+    "Serves warden's API over HTTP on the configured Unix socket (and loopback TCP\n"
+    "when configured), or MCP over stdin/stdout with --mcp. SIGHUP reloads the\n"
+    "configuration; SIGTERM drains requests in flight (at most --drain-ms, default\n"
+    "10000) and stops. Exit: 0 stopped cleanly or the configuration is valid, 1 the\n"
+    "configuration or a tenant failed to load, 2 usage.\n";
 
 static void print_diags(const wd_diagnostics *diags)
 {
@@ -197,54 +195,46 @@ static void tune_allocator(void)
 int main(int argc, char **argv)
 {
     tune_allocator();
-    static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
-                                             {"check-config", no_argument, NULL, 'k'},
-                                             {"mcp", no_argument, NULL, 'm'},
-                                             {"tenant", required_argument, NULL, 't'},
-                                             {"drain-ms", required_argument, NULL, 'd'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {"version", no_argument, NULL, 'V'},
-                                             {NULL, 0, NULL, 0}};
     const char *config = NULL, *tenant = NULL;
-    bool check = false, mcp = false;
-    unsigned long drain_ms = 10000;
-    int c;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            config = optarg;
-            break;
-        case 'k':
-            check = true;
-            break;
-        case 'm':
-            mcp = true;
-            break;
-        case 't':
-            tenant = optarg;
-            break;
-        case 'd': {
-            char *end = NULL;
-            drain_ms = strtoul(optarg, &end, 10);
-            if (!*optarg || *end || drain_ms > 600000) {
-                fprintf(stderr, "wardend: --drain-ms takes 0-600000\n");
-                return EXIT_USAGE;
-            }
-            break;
-        }
-        case 'h':
-            usage(stdout);
-            return 0;
-        case 'V':
-            printf("wardend %s\n", WD_VERSION_STRING);
-            return 0;
-        default:
-            usage(stderr);
-            return EXIT_USAGE;
-        }
+    bool check = false, mcp = false, version = false;
+    uint64_t drain_ms = DRAIN_MS_DEFAULT;
+    const cli_opt opts[] = {
+        {.name = "config",
+         .kind = CLI_STRING,
+         .dest = &config,
+         .arg = "FILE",
+         .help = "the configuration (required)"},
+        {.name = "check-config",
+         .kind = CLI_FLAG,
+         .dest = &check,
+         .help = "validate the configuration and exit"},
+        {.name = "mcp", .kind = CLI_FLAG, .dest = &mcp, .help = "serve MCP on stdin/stdout"},
+        {.name = "tenant",
+         .kind = CLI_STRING,
+         .dest = &tenant,
+         .arg = "NAME",
+         .help = "--mcp: the tenant to serve"},
+        {.name = "drain-ms",
+         .kind = CLI_NUMBER,
+         .dest = &drain_ms,
+         .arg = "N",
+         .help = "the longest a stop waits for requests in flight",
+         .max = DRAIN_MS_MAX,
+         .invalid = "takes 0-600000"},
+        {.name = "version", .kind = CLI_FLAG, .dest = &version, .help = "print the version"},
+        {0},
+    };
+    const cli_spec spec = {.prog = "wardend", .usage = wardend_usage, .opts = opts};
+    cli_args rest;
+    int parsed = cli_parse(argc, argv, &spec, &rest);
+    if (parsed != CLI_PARSED)
+        return parsed;
+    if (version) {
+        printf("wardend %s\n", WD_VERSION_STRING);
+        return 0;
     }
-    if (!config || optind != argc || (tenant && !mcp) || (check && mcp)) {
-        usage(stderr);
+    if (!config || rest.n || (tenant && !mcp) || (check && mcp)) {
+        cli_usage(stderr, &spec);
         return EXIT_USAGE;
     }
     if (check)
