@@ -1177,6 +1177,9 @@ static void test_invoke(void **state)
     assert_string_equal(str(f->j, "code"), "WD-S011");
     EXPECT(f, call(f, WDD_ROLE_OPERATOR, "GET", "/metrics", NULL), 200, NULL);
     expect_line(f, "warden_plugin_invocations_total{tenant=\"demo\",result=\"ok\"} 1");
+    /* The failure is counted under its own code, and under no other. */
+    expect_line(f, "warden_sandbox_failures_total{tenant=\"demo\",code=\"WD-S011\"} 1");
+    expect_line(f, "warden_sandbox_failures_total{tenant=\"demo\",code=\"WD-S003\"} 0");
 }
 
 /* ---- reload ------------------------------------------------------------------------------- */
