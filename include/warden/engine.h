@@ -120,6 +120,19 @@ typedef struct {
     const char *target; /* as wd_request_parse takes it */
 } wd_check_query;
 
+/* Why a verdict is what it is, as a value (reason is its name). RULE, TIE, NO_RULE and
+ * ESCAPES_ROOT are the policy's own: the same rules give the same verdict for every target. */
+typedef enum {
+    WD_VERDICT_RULE,
+    WD_VERDICT_TIE,
+    WD_VERDICT_NO_RULE,
+    WD_VERDICT_ESCAPES_ROOT,
+    WD_VERDICT_PROTECTED,
+    WD_VERDICT_LOCKDOWN,
+    WD_VERDICT_OVERRIDE,
+    WD_VERDICT_INVALID,
+} wd_verdict_reason;
+
 typedef struct {
     int error; /* 0, or WD_EINVAL: a malformed query (explanation says why; denied) */
     wd_effect effect;
@@ -130,6 +143,8 @@ typedef struct {
     const char *explanation;
     const char *operation; /* "" unless overrides are configured and it was denied (or the
                               override let it through): the id an approval names */
+    /* reason, as a value: branch on this, never on the text */
+    wd_verdict_reason cause;
 } wd_verdict;
 
 /* Decides queries[0..n) for component and calls fn(ctx, i, &verdict) for each in order (every

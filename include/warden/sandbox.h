@@ -105,6 +105,7 @@ typedef struct {
     unsigned requests;    /* broker requests during the call */
     unsigned denied;      /* of which refused */
     char correlation_id[40];
+    int failure; /* 0, or code's number (3 for "WD-S003"): what callers branch on */
 } wd_call_result;
 
 /* Checks the library against the contract, copies the verified bytes to a sealed memory file

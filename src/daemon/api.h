@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "daemon/args.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "util/buf.h"
@@ -39,20 +40,11 @@ typedef struct {
 
 void wdd_api_handle(wdd_daemon *d, const wdd_request *req, wdd_response *resp);
 
-/* Bounds on what a client sends that may reach an audit record, checked before anything is
- * decided or recorded (400 WD-D016): an audit write error then only ever means the log
- * failed. A target's bound is the longest path Linux takes (PATH_MAX); a component id's is a
- * plugin id's; a verb's is well above the longest verb. */
-enum { WDD_FIELD_MAX = 4096, WDD_COMPONENT_MAX = 128, WDD_VERB_MAX = 32 };
-size_t wdd_field_max(const char *key);
-/* NULL when a check query is within the bounds, else the name of the field that is not. */
+/* NULL when a check query is within the bounds (args.h), else the name of the field that is
+ * not. This and wdd_audit_failed are shared with MCP and live in api_common.c. */
 const char *wdd_check_bounds(const char *component, const char *verb, const char *target);
 /* Whether the log has stopped accepting records: a WD_EIO from a decision is an audit failure
  * (503, counted) only then; any other is a record that could not be formed, not the log. */
 bool wdd_audit_failed(wd_audit *log);
-
-/* The error answer: status and {"error": {"code", "message"}}. */
-void wdd_api_error(wdd_response *resp, unsigned status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -18,7 +18,7 @@ enum { MEMO = 16 };
  * target that meets the same rules: its JSON is written once per request and copied after. */
 typedef struct {
     wd_effect effect;
-    const char *reason;
+    wd_verdict_reason cause;
     const wd_rule *rule, *other;
     size_t off, len; /* in memo_text */
 } memo_entry;
@@ -60,8 +60,17 @@ static void verdict_body(wd_buf *b, const wd_verdict *v)
 
 static bool cacheable(const wd_verdict *v)
 {
-    return !v->error && (strcmp(v->reason, "rule") == 0 || strcmp(v->reason, "no_rule") == 0 ||
-                         strcmp(v->reason, "tie") == 0 || strcmp(v->reason, "escapes_root") == 0);
+    if (v->error)
+        return false;
+    switch (v->cause) {
+    case WD_VERDICT_RULE:
+    case WD_VERDICT_TIE:
+    case WD_VERDICT_NO_RULE:
+    case WD_VERDICT_ESCAPES_ROOT:
+        return true;
+    default: /* these quote the target, or depend on more than the rules */
+        return false;
+    }
 }
 
 static void write_body(writer *w, const wd_verdict *v)
@@ -73,7 +82,7 @@ static void write_body(writer *w, const wd_verdict *v)
     for (size_t k = 0; k < w->nmemo; k++) {
         const memo_entry *m = &w->memo[k];
         if (m->effect == v->effect && m->rule == v->rule && m->other == v->other &&
-            strcmp(m->reason, v->reason) == 0) {
+            m->cause == v->cause) {
             wd_buf_append(w->out, w->memo_text.data + m->off, m->len);
             return;
         }
@@ -86,7 +95,7 @@ static void write_body(writer *w, const wd_verdict *v)
     }
     if (w->nmemo < MEMO)
         w->memo[w->nmemo++] = (memo_entry){.effect = v->effect,
-                                           .reason = v->reason,
+                                           .cause = v->cause,
                                            .rule = v->rule,
                                            .other = v->other,
                                            .off = off,

@@ -18,7 +18,7 @@ void wdd_api_invoke(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_res
         wd_call_result_clear(&r);
         return;
     }
-    wdd_metrics_invocation(t->metrics, rc == 0, r.code, r.duration_ns);
+    wdd_metrics_invocation(t->metrics, rc == 0, r.failure, r.duration_ns);
     json_t *j =
         json_pack("{s:s, s:b, s:s, s:s, s:i, s:f, s:I, s:I, s:s}", "component", req->id, "ok",
                   rc == 0, "code", r.code ? r.code : "", "message", r.message, "status", r.status,

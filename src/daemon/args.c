@@ -28,9 +28,18 @@ bool wdd_args_access(json_t *access, bool required, unsigned *bits, char *why, s
     return true;
 }
 
-const char *wdd_arg_string(json_t *obj, const char *key, bool required, size_t max,
-                           wdd_arg_error *err)
+size_t wdd_field_max(const char *key)
 {
+    if (strcmp(key, "component") == 0)
+        return WDD_COMPONENT_MAX;
+    if (strcmp(key, "verb") == 0)
+        return WDD_VERB_MAX;
+    return WDD_FIELD_MAX;
+}
+
+const char *wdd_arg_string(json_t *obj, const char *key, bool required, wdd_arg_error *err)
+{
+    size_t max = wdd_field_max(key);
     json_t *v = json_object_get(obj, key);
     *err = (wdd_arg_error){.key = key};
     if (!v && !required)

@@ -218,7 +218,7 @@ static void invoke(request *r, wdd_tenant_rt *t, const plugin *p, json_t *args)
         wdd_mcp_engine_failure(r, rc);
         return;
     }
-    wdd_metrics_invocation(t->metrics, rc == 0, res.code, res.duration_ns);
+    wdd_metrics_invocation(t->metrics, rc == 0, res.failure, res.duration_ns);
     json_t *content = json_array();
     bool ok = content != NULL;
     if (ok && rc) { /* contained, or execute() failed: the code, then what the plugin said */

@@ -37,7 +37,7 @@ static void reply_structured(request *r, json_t *structured, bool is_error)
 static const char *arg_string(json_t *args, const char *key, bool required, char *why, size_t size)
 {
     wdd_arg_error e;
-    const char *v = wdd_arg_string(args, key, required, wdd_field_max(key), &e);
+    const char *v = wdd_arg_string(args, key, required, &e);
     if (e.fault == WDD_ARG_TOO_LONG)
         snprintf(why, size, "\"%s\" is longer than %zu bytes (WD-D016)", key, e.max);
     else if (e.fault)

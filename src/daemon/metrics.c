@@ -119,19 +119,14 @@ void wdd_metrics_decision_latency(wdd_metrics *m, uint64_t ns)
     observe(&m->decision_latency, decision_bounds, ns);
 }
 
-void wdd_metrics_invocation(wdd_tenant_metrics *t, bool ok, const char *code, uint64_t ns)
+void wdd_metrics_invocation(wdd_tenant_metrics *t, bool ok, int failure, uint64_t ns)
 {
     if (!t)
         return;
     ADD(&t->invocations[ok], 1);
     observe(&t->invoke_latency, invoke_bounds, ns);
-    /* "WD-S003" */
-    if (code && strncmp(code, "WD-S", 4) == 0 && code[4] >= '0' && code[4] <= '9' &&
-        code[5] >= '0' && code[5] <= '9' && code[6] >= '0' && code[6] <= '9' && !code[7]) {
-        int n = (code[4] - '0') * 100 + (code[5] - '0') * 10 + (code[6] - '0');
-        if (n > 0 && n < SANDBOX_CODES)
-            ADD(&t->sandbox_failures[n], 1);
-    }
+    if (failure > 0 && failure < SANDBOX_CODES)
+        ADD(&t->sandbox_failures[failure], 1);
 }
 
 void wdd_metrics_override(wdd_tenant_metrics *t, bool approved)

@@ -28,7 +28,8 @@ int wdd_metrics_kind(const char *verb, int error);
 void wdd_metrics_decisions(wdd_tenant_metrics *t, int kind, bool allow, uint64_t n);
 /* One /v1/check request (or batch) took ns nanoseconds for n decisions. */
 void wdd_metrics_decision_latency(wdd_metrics *m, uint64_t ns);
-void wdd_metrics_invocation(wdd_tenant_metrics *t, bool ok, const char *sandbox_code, uint64_t ns);
+/* A plugin call; failure is wd_call_result.failure (0, or the WD-Snnn number). */
+void wdd_metrics_invocation(wdd_tenant_metrics *t, bool ok, int failure, uint64_t ns);
 void wdd_metrics_override(wdd_tenant_metrics *t, bool approved);
 void wdd_metrics_audit_error(wdd_tenant_metrics *t);
 void wdd_metrics_lockdown(wdd_tenant_metrics *t, bool locked);

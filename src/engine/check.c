@@ -18,6 +18,22 @@ typedef struct {
     int error;
 } slot;
 
+static wd_verdict_reason public_reason(wd_final_reason r)
+{
+    static const wd_verdict_reason reasons[WD_FINAL_COUNT] = {
+        [WD_FINAL_RULE] = WD_VERDICT_RULE,
+        [WD_FINAL_TIE] = WD_VERDICT_TIE,
+        [WD_FINAL_NO_RULE] = WD_VERDICT_NO_RULE,
+        [WD_FINAL_ESCAPES_ROOT] = WD_VERDICT_ESCAPES_ROOT,
+        [WD_FINAL_PROTECTED] = WD_VERDICT_PROTECTED,
+        [WD_FINAL_LOCKDOWN] = WD_VERDICT_LOCKDOWN,
+        [WD_FINAL_OVERRIDE] = WD_VERDICT_OVERRIDE,
+        [WD_FINAL_INVALID] = WD_VERDICT_INVALID,
+    };
+    /* An out-of-range reason claims no policy verdict: never cached as one. */
+    return (unsigned)r < WD_FINAL_COUNT ? reasons[r] : WD_VERDICT_INVALID;
+}
+
 static bool recorded(const wd_engine *e, const slot *s)
 {
     switch (e->opts.decisions) {
@@ -167,6 +183,7 @@ int wd_engine_check(wd_engine *e, const char *component, const wd_check_query *q
                 .other = s->f.d.other,
                 .explanation = s->f.why,
                 .operation = s->f.operation,
+                .cause = public_reason(s->f.reason),
             };
             rc = fn(ctx, base + i, &v);
         }

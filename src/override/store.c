@@ -16,6 +16,7 @@
 #include "audit/keys.h"
 #include "crypto/crypto.h"
 #include "override/codes.h"
+#include "override/totp.h"
 #include "util/error.h"
 #include "util/file.h"
 #include "util/secure.h"
@@ -351,9 +352,10 @@ int wd_override_approve(const wd_approve_request *r)
                             (unsigned long long)st.failures, (long long)(st.not_before - now));
         outcome = "throttled";
     } else if (!rc) {
-        rc = wd_totp_verify(secret, len, r->code, now, &p, st.last_step, &step);
+        wd_totp_outcome found;
+        rc = wd_totp_check(secret, len, r->code, now, &p, st.last_step, &step, &found);
         if (rc) {
-            outcome = !strcmp(wd_error_last()->id, WD_O_REPLAY) ? "replayed" : "wrong code";
+            outcome = found == WD_TOTP_REPLAYED ? "replayed" : "wrong code";
             char id[16], msg[256];
             snprintf(id, sizeof(id), "%s", wd_error_last()->id);
             snprintf(msg, sizeof(msg), "%s", wd_error_last()->message);

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "override/codes.h"
+#include "override/totp.h"
 #include "util/error.h"
 #include "util/secure.h"
 #include "warden/override.h"
@@ -93,12 +94,14 @@ int wd_totp(const uint8_t *secret, size_t len, int64_t unix_time, const wd_totp_
     return wd_hotp(secret, len, (uint64_t)unix_time / p.period, p.alg, p.digits, out);
 }
 
-int wd_totp_verify(const uint8_t *secret, size_t len, const char *code, int64_t unix_time,
-                   const wd_totp_params *params, int64_t last_step, int64_t *step)
+int wd_totp_check(const uint8_t *secret, size_t len, const char *code, int64_t unix_time,
+                  const wd_totp_params *params, int64_t last_step, int64_t *step,
+                  wd_totp_outcome *outcome)
 {
     wd_totp_params p;
     defaults(params, &p);
     *step = -1;
+    *outcome = WD_TOTP_MALFORMED;
     size_t n = code ? strnlen(code, WD_TOTP_CODE_MAX + 1) : 0;
     bool digits_only = n == p.digits;
     for (size_t i = 0; digits_only && i < n; i++)
@@ -115,8 +118,10 @@ int wd_totp_verify(const uint8_t *secret, size_t len, const char *code, int64_t 
     for (int64_t s = now - 1; s <= now + 1; s++) {
         char want[WD_TOTP_CODE_MAX + 1];
         int rc = s < 0 ? WD_EINVAL : wd_hotp(secret, len, (uint64_t)s, p.alg, p.digits, want);
-        if (rc && s >= 0)
+        if (rc && s >= 0) {
+            *outcome = WD_TOTP_FAILED;
             return rc;
+        }
         bool hit = rc == 0 && CRYPTO_memcmp(want, code, p.digits) == 0;
         wd_wipe(want, sizeof(want));
         bool fresh = s > last_step;
@@ -125,13 +130,24 @@ int wd_totp_verify(const uint8_t *secret, size_t len, const char *code, int64_t 
     }
     if (matched >= 0) {
         *step = matched;
+        *outcome = WD_TOTP_ACCEPTED;
         return 0;
     }
-    if (replayed)
+    if (replayed) {
+        *outcome = WD_TOTP_REPLAYED;
         return wd_error_set(WD_EPERM, WD_O_REPLAY, NULL, 0, 0,
                             "this code (or a newer one) was already used: refused");
+    }
+    *outcome = WD_TOTP_WRONG;
     return wd_error_set(WD_EPERM, WD_O_WRONG, NULL, 0, 0,
                         "the code does not match (checked the steps before, at and after now)");
+}
+
+int wd_totp_verify(const uint8_t *secret, size_t len, const char *code, int64_t unix_time,
+                   const wd_totp_params *params, int64_t last_step, int64_t *step)
+{
+    wd_totp_outcome outcome;
+    return wd_totp_check(secret, len, code, unix_time, params, last_step, step, &outcome);
 }
 
 /* Percent-encodes everything but unreserved characters (RFC 3986). */

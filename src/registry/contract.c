@@ -558,7 +558,8 @@ static int policy_file(loader *l, const wd_yaml_node *v)
         const wd_error *e = wd_error_last();
         if (rc == WD_ENOMEM)
             return rc;
-        if (!strcmp(e->id, WD_L_PERMISSION)) {
+        /* read_policy refuses with WD_EPERM only a policy reached through a link. */
+        if (rc == WD_EPERM) {
             ERR(l, v, WD_L_PERMISSION, "policy %s is %s", v->str, e->message);
             return WD_EPOLICY;
         }

@@ -387,6 +387,7 @@ int wd_instance_call(wd_instance *in, const char *input, size_t len, const char 
     if (!cs.code && res->status != 0)
         fail_state(&cs, WD_S_FAILED, "execute() returned %d", res->status);
     res->code = cs.code ? wd_sandbox_code_id(cs.code) : "";
+    res->failure = cs.code;
     res->ok = cs.code == 0;
     const char *result = res->ok ? "ok" : cs.code == WD_S_FAILED ? "failed" : "contained";
     json_t *d = json_pack("{s:s, s:s, s:s, s:I, s:I, s:i, s:i}", "result", result, "code",
@@ -439,6 +440,7 @@ int wd_instance_prepare(wd_instance *in, wd_call_result *res)
     if (res->ok)
         return 0;
     res->code = wd_sandbox_code_id(cs.code);
+    res->failure = cs.code;
     json_t *d = json_pack("{s:s, s:s, s:s}", "result", "contained", "code", res->code, "message",
                           res->message);
     audit(in, "PLUGIN_START", WD_SEVERITY_HIGH, res->correlation_id, d);

@@ -1177,6 +1177,9 @@ static void test_invoke(void **state)
     assert_string_equal(str(f->j, "code"), "WD-S011");
     EXPECT(f, call(f, WDD_ROLE_OPERATOR, "GET", "/metrics", NULL), 200, NULL);
     expect_line(f, "warden_plugin_invocations_total{tenant=\"demo\",result=\"ok\"} 1");
+    /* The failure is counted under its own code, and under no other. */
+    expect_line(f, "warden_sandbox_failures_total{tenant=\"demo\",code=\"WD-S011\"} 1");
+    expect_line(f, "warden_sandbox_failures_total{tenant=\"demo\",code=\"WD-S003\"} 0");
 }
 
 /* ---- reload ------------------------------------------------------------------------------- */
@@ -1641,6 +1644,43 @@ static void test_status_table(void **state)
     wd_buf_free(&resp.body);
 }
 
+/* The argument reader applies each field's bound itself (args.h): a caller cannot pass a wrong
+ * one, and HTTP and MCP refuse the same lengths. */
+static void test_arg_bounds(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *key;
+        size_t max;
+    } fields[] = {{"component", WDD_COMPONENT_MAX},
+                  {"verb", WDD_VERB_MAX},
+                  {"target", WDD_FIELD_MAX},
+                  {"justification", WDD_FIELD_MAX}};
+    char *text = malloc(WDD_FIELD_MAX + 2);
+    assert_non_null(text);
+    for (size_t i = 0; i < sizeof(fields) / sizeof(*fields); i++) {
+        assert_int_equal(wdd_field_max(fields[i].key), fields[i].max);
+        for (size_t extra = 0; extra < 2; extra++) {
+            memset(text, 'a', fields[i].max + extra);
+            text[fields[i].max + extra] = '\0';
+            json_t *o = json_pack("{s:s}", fields[i].key, text);
+            assert_non_null(o);
+            wdd_arg_error e;
+            const char *v = wdd_arg_string(o, fields[i].key, true, &e);
+            if (extra) {
+                assert_null(v);
+                assert_int_equal(e.fault, WDD_ARG_TOO_LONG);
+                assert_int_equal(e.max, fields[i].max);
+            } else {
+                assert_non_null(v);
+                assert_int_equal(e.fault, 0);
+            }
+            json_decref(o);
+        }
+    }
+    free(text);
+}
+
 int main(void)
 {
     if (!wd_test_find_examples(&ex))
@@ -1657,6 +1697,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overrides, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invoke, setup, teardown),
+        cmocka_unit_test(test_arg_bounds),
         cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reload_unloadable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reload_while_state_held, setup, teardown),

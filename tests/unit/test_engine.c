@@ -1457,6 +1457,52 @@ static void test_concurrent_checks_and_changes(void **state)
     assert_int_equal(count_records(f, "POLICY_REVOKE", NULL, READER), 25);
 }
 
+/* ---- the reason as a value ---------------------------------------------------------------- */
+
+typedef struct {
+    char reason[6][32];
+    wd_verdict_reason cause[6];
+} causes;
+
+static int collect_cause(void *ctx, size_t i, const wd_verdict *v)
+{
+    causes *c = ctx;
+    assert_true(i < 6);
+    snprintf(c->reason[i], sizeof(c->reason[i]), "%s", v->reason);
+    c->cause[i] = v->cause;
+    return 0;
+}
+
+/* Every verdict carries its reason as a value beside its name, so callers (the daemon's answer
+ * cache) branch on the value and never on the text. */
+static void test_verdict_cause(void **state)
+{
+    fx *f = *state;
+    f->e = open_engine(f, WD_ENGINE_AUDIT_NONE);
+    char store[800];
+    snprintf(store, sizeof(store), "%s/components/" READER ".yaml", f->policies);
+    const wd_check_query q[6] = {
+        {"read", HELLO},
+        {"write", "/tmp/elsewhere/file"},
+        {"read", "/a/../../etc/passwd"},
+        {"frobnicate", HELLO},
+        {"read", store},
+        {"read", SECRET},
+    };
+    static const char *const names[6] = {"rule",    "no_rule",   "escapes_root",
+                                         "invalid", "protected", "rule"};
+    static const wd_verdict_reason want[6] = {WD_VERDICT_RULE,         WD_VERDICT_NO_RULE,
+                                              WD_VERDICT_ESCAPES_ROOT, WD_VERDICT_INVALID,
+                                              WD_VERDICT_PROTECTED,    WD_VERDICT_RULE};
+    causes c;
+    memset(&c, 0, sizeof(c));
+    assert_int_equal(wd_engine_check(f->e, READER, q, 6, collect_cause, &c), 0);
+    for (size_t i = 0; i < 6; i++) {
+        assert_string_equal(c.reason[i], names[i]);
+        assert_int_equal(c.cause[i], want[i]);
+    }
+}
+
 int main(void)
 {
     if (!wd_test_find_examples(&ex))
@@ -1471,6 +1517,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_grant_and_revoke, setup, teardown),
         cmocka_unit_test_setup_teardown(test_policy_put, setup, teardown),
         cmocka_unit_test_setup_teardown(test_policy_put_protected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verdict_cause, setup, teardown),
         cmocka_unit_test_setup_teardown(test_override_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_override_cannot_lift_protection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lockdown, setup, teardown),

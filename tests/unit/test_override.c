@@ -2,6 +2,7 @@
  * accepted once, replays refused (also across "restarts": every state is on disk), throttling
  * that grows, approvals bound to one operation and expiring, no defaults, and the records. */
 #include <fcntl.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,6 +309,53 @@ static void test_audited_never_the_code(void **state)
     assert_false(c.code_leaked);
 }
 
+typedef struct {
+    char outcomes[4][32];
+    int n;
+} refusals;
+
+static int refusal_outcome(const wd_audit_record *rec, void *ctx)
+{
+    refusals *r = ctx;
+    if (strcmp(rec->type, "OVERRIDE_REFUSED") != 0 || r->n == 4)
+        return 0;
+    json_error_t err;
+    json_t *d = json_loads(rec->details, 0, &err);
+    const char *o = d ? json_string_value(json_object_get(d, "outcome")) : NULL;
+    snprintf(r->outcomes[r->n++], sizeof(r->outcomes[0]), "%s", o ? o : "(none)");
+    json_decref(d);
+    return 0;
+}
+
+/* The refusal record says what happened, from what the verification found: a replayed code is
+ * "replayed", a wrong one "wrong code", and a throttled attempt "throttled". */
+static void test_refusal_outcomes(void **state)
+{
+    fx *f = *state;
+    int64_t t = 1800002400;
+    char code[9], wrong[9];
+    code_at(f, t, code);
+    code_at(f, t + 600, wrong);
+    assert_int_equal(approve(f, code, f->op, t, "first"), 0);
+    assert_int_equal(approve(f, code, f->op, t + 1, "replay"), WD_EPERM);
+    assert_string_equal(wd_error_last()->id, "WD-O002");
+    assert_int_equal(approve(f, code, f->op, t + 1, "too soon"), WD_EBUSY);
+    if (strcmp(wrong, code) != 0) {
+        assert_int_equal(approve(f, wrong, f->op, t + 3, "wrong"), WD_EPERM);
+        assert_string_equal(wd_error_last()->id, "WD-O001");
+    }
+    assert_int_equal(wd_audit_close(f->audit), 0);
+    f->audit = NULL;
+    refusals r = {.n = 0};
+    wd_audit_query q = WD_AUDIT_QUERY_INIT;
+    assert_int_equal(wd_audit_query_run(f->log, &q, refusal_outcome, &r), 0);
+    assert_int_equal(r.n, strcmp(wrong, code) != 0 ? 3 : 2);
+    assert_string_equal(r.outcomes[0], "replayed");
+    assert_string_equal(r.outcomes[1], "throttled");
+    if (r.n == 3)
+        assert_string_equal(r.outcomes[2], "wrong code");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,6 +369,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audited_never_the_code, setup, teardown),
         cmocka_unit_test_setup_teardown(test_planted_approvals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refusal_outcomes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

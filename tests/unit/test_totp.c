@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "helpers.h"
+#include "override/totp.h"
 #include "warden/warden.h"
 
 static const uint8_t *seed(size_t n)
@@ -127,6 +128,32 @@ static void test_window_and_replay(void **state)
     assert_int_equal(step, 0);
 }
 
+/* What a verification found is a value the caller branches on, whatever the error's text:
+ * accepted, wrong, replayed and malformed each come back as themselves. */
+static void test_outcome(void **state)
+{
+    (void)state;
+    const uint8_t *k = seed(20);
+    wd_totp_params p = {0}; /* SHA-1, 6 digits, 30 s */
+    int64_t t = 1700000000, step = 0;
+    char at[9], far[9];
+    assert_int_equal(wd_totp(k, 20, t, &p, at), 0);
+    assert_int_equal(wd_totp(k, 20, t + 60, &p, far), 0);
+    wd_totp_outcome found = WD_TOTP_FAILED;
+    assert_int_equal(wd_totp_check(k, 20, at, t, &p, -1, &step, &found), 0);
+    assert_int_equal(found, WD_TOTP_ACCEPTED);
+    assert_int_equal(wd_totp_check(k, 20, at, t, &p, step, &step, &found), WD_EPERM);
+    assert_int_equal(found, WD_TOTP_REPLAYED);
+    if (strcmp(far, at)) {
+        assert_int_equal(wd_totp_check(k, 20, far, t, &p, -1, &step, &found), WD_EPERM);
+        assert_int_equal(found, WD_TOTP_WRONG);
+    }
+    assert_int_equal(wd_totp_check(k, 20, "12a456", t, &p, -1, &step, &found), WD_EINVAL);
+    assert_int_equal(found, WD_TOTP_MALFORMED);
+    assert_int_equal(wd_totp_check(k, 20, at, -1, &p, -1, &step, &found), WD_EINVAL);
+    assert_int_equal(found, WD_TOTP_MALFORMED);
+}
+
 static void test_base32(void **state)
 {
     (void)state;
@@ -223,6 +250,7 @@ int main(void)
         cmocka_unit_test(test_rfc6238_vectors),
         cmocka_unit_test(test_parameters_refused),
         cmocka_unit_test(test_window_and_replay),
+        cmocka_unit_test(test_outcome),
         cmocka_unit_test(test_base32),
         cmocka_unit_test(test_uri),
         cmocka_unit_test(test_oathtool),
