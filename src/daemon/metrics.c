@@ -5,10 +5,11 @@
 #include <string.h>
 
 #include "daemon/metrics.h"
+#include "sandbox/codes.h"
 #include "util/json.h"
 #include "warden/common.h"
 
-enum { MAX_TENANTS = 256, SANDBOX_CODES = 14, NBUCKETS = 12, FRONT_OUTCOMES = 6 };
+enum { MAX_TENANTS = 256, SANDBOX_CODES = WD_S_LIMIT_COUNT, NBUCKETS = 12, FRONT_OUTCOMES = 6 };
 
 /* In the order of wdd_front_outcome (front.h). */
 static const char *const front_reasons[FRONT_OUTCOMES] = {"bad_head", "too_large", "no_client",

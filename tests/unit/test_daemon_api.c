@@ -1180,6 +1180,8 @@ static void test_invoke(void **state)
     /* The failure is counted under its own code, and under no other. */
     expect_line(f, "warden_sandbox_failures_total{tenant=\"demo\",code=\"WD-S011\"} 1");
     expect_line(f, "warden_sandbox_failures_total{tenant=\"demo\",code=\"WD-S003\"} 0");
+    /* Every code is a series, the memory limit (the last) included. */
+    expect_line(f, "warden_sandbox_failures_total{tenant=\"demo\",code=\"WD-S014\"} 0");
 }
 
 /* ---- reload ------------------------------------------------------------------------------- */
