@@ -240,8 +240,9 @@ typedef struct {
     cli_list protect_list;
 } check_options;
 
-/* Opens what the options name, decides the query or the batch, and closes them again. */
-static int check(checker *ck, const check_options *o, char **query)
+/* Opens what the options name: the audit log, the watch, the policy, the protected paths.
+ * Returns 0 or EXIT_USAGE; whatever was opened is left in ck and *policy for check to close. */
+static int open_all(checker *ck, const check_options *o, wd_policy **policy)
 {
     /* Fail closed: a decision that should be audited and cannot be is not made. */
     if (cli_open_audit(o->audit_log, o->audit_keys, &ck->audit) != 0)
@@ -251,42 +252,43 @@ static int check(checker *ck, const check_options *o, char **query)
     if (o->baseline && wd_watch_start(&ck->watch, o->baseline, o->pubkey, ck->audit) != 0) {
         /* Fail closed: rules that may have been changed are not applied at all. */
         cli_error("refusing to start");
-        if (ck->audit)
-            wd_audit_close(ck->audit);
         return EXIT_USAGE;
     }
     /* Warnings of a policy that loads are not the question here; errors are. */
-    wd_policy *policy = NULL;
-    if (cli_load_policy(o->policy, o->data_dir, &policy, NULL) != 0 ||
+    if (cli_load_policy(o->policy, o->data_dir, policy, NULL) != 0 ||
         (ck->watch && wd_watch_lockdown(ck->watch))) {
-        if (policy)
+        if (*policy)
             fprintf(stderr, "warden: refusing to start: %s while starting\n",
                     wd_watch_lockdown(ck->watch));
-        wd_policy_free(policy);
-        wd_watch_free(ck->watch);
-        if (ck->audit)
-            wd_audit_close(ck->audit);
         return EXIT_USAGE;
     }
-    ck->policy = policy;
+    ck->policy = *policy;
     ck->policy_name = o->policy;
     if (o->protect_list.n && wd_protected_new(&ck->protect, o->protect, o->protect_list.n) != 0) {
         cli_error("--protect");
-        wd_policy_free(policy);
-        wd_watch_free(ck->watch);
-        if (ck->audit)
-            wd_audit_close(ck->audit);
         return EXIT_USAGE;
     }
-    /* A grant of change on a protected path is dropped: say so when the policy loads. */
-    wd_verdict_protected_grants(ck->protect, policy, warn_protected, NULL);
-    if (ck->watch) /* a live stream of queries: each answer as soon as it is made */
-        setvbuf(stdout, NULL, _IOLBF, 0);
-    int status = o->batch ? run_batch(ck, o->batch) : check_one(ck, query[0], query[1], 0);
+    return 0;
+}
+
+/* Opens what the options name, decides the query or the batch, and closes them again. */
+static int check(checker *ck, const check_options *o, char **query)
+{
+    wd_policy *policy = NULL;
+    int status = open_all(ck, o, &policy);
+    bool opened = status == 0;
+    if (opened) {
+        /* A grant of change on a protected path is dropped: say so when the policy loads. */
+        wd_verdict_protected_grants(ck->protect, policy, warn_protected, NULL);
+        if (ck->watch) /* a live stream of queries: each answer as soon as it is made */
+            setvbuf(stdout, NULL, _IOLBF, 0);
+        status = o->batch ? run_batch(ck, o->batch) : check_one(ck, query[0], query[1], 0);
+    }
     wd_watch_free(ck->watch);
     wd_protected_free(ck->protect);
-    audit_flush(ck);
-    if (ck->audit && wd_audit_close(ck->audit) != 0) {
+    audit_flush(ck); /* nothing is queued unless decisions were made */
+    /* Only a log that recorded decisions fails the run when it cannot be closed. */
+    if (ck->audit && wd_audit_close(ck->audit) != 0 && opened) {
         cli_error("closing the audit log");
         ck->audit_failed = 1;
     }

@@ -267,6 +267,55 @@ static int show(int argc, char **argv)
     return status;
 }
 
+/* The access list of a storage change ("read,write"); 0 or the error of the first bad word. */
+static int parse_access(const char *text, unsigned *access)
+{
+    char list[ACCESS_LIST_MAX];
+    snprintf(list, sizeof(list), "%s", text);
+    int rc = 0;
+    for (char *tok = list; tok && !rc;) {
+        char *comma = strchr(tok, ',');
+        if (comma)
+            *comma = '\0';
+        unsigned bit = 0;
+        rc = wd_access_parse(tok, &bit);
+        *access |= bit;
+        tok = comma ? comma + 1 : NULL;
+    }
+    return rc;
+}
+
+/* The grant or revoke the words name (KIND VALUE [ACCESS]), made in the store. Returns 0 or
+ * the store's error, or sets *usage when the words themselves are wrong (said on stderr). */
+static int edit_store(wd_policy_store *s, const char *verb, const char *component,
+                      wd_plugin_type type, char **rest_v, size_t rest, bool *usage)
+{
+    const char *what = rest_v[0], *value = rest_v[1];
+    bool grant = !strcmp(verb, "grant");
+    if (!strcmp(what, "storage")) {
+        unsigned access = 0;
+        int rc = rest > 2 ? parse_access(rest_v[2], &access) : 0;
+        if (!rc && grant && !access) {
+            fprintf(stderr, "warden: grant storage needs ACCESS (read, write, ...)\n");
+            *usage = true;
+            return 0;
+        }
+        if (!rc)
+            rc = grant ? wd_policy_grant_storage(s, component, type, value, access)
+                       : wd_policy_revoke_storage(s, component, type, value, access);
+        return rc;
+    }
+    if (!strcmp(what, "network"))
+        return grant ? wd_policy_grant_network(s, component, type, value)
+                     : wd_policy_revoke_network(s, component, type, value);
+    if (!strcmp(what, "env"))
+        return grant ? wd_policy_grant_env(s, component, type, value)
+                     : wd_policy_revoke_env(s, component, type, value);
+    fprintf(stderr, "warden: unknown kind \"%s\" (storage, network or env)\n", what);
+    *usage = true;
+    return 0;
+}
+
 /* warden policy grant|revoke|reset */
 static int change(int argc, char **argv, const char *verb)
 {
@@ -333,53 +382,15 @@ static int change(int argc, char **argv, const char *verb)
     o.data_dir = data_dir ? ddir : NULL;
     o.audit = log;
     wd_policy_store *s = NULL;
+    bool usage = false;
     int rc = wd_policy_store_open(&s, sdir, &o);
-    if (!rc && reset) {
-        rc = wd_policy_store_reset(s, component);
-    } else if (!rc) {
-        const char *what = rest_v[0], *value = rest_v[1];
-        bool grant = !strcmp(verb, "grant");
-        if (!strcmp(what, "storage")) {
-            unsigned access = 0;
-            if (rest > 2) { /* "read,write" */
-                char list[ACCESS_LIST_MAX];
-                snprintf(list, sizeof(list), "%s", rest_v[2]);
-                for (char *tok = list; tok && !rc;) {
-                    char *comma = strchr(tok, ',');
-                    if (comma)
-                        *comma = '\0';
-                    unsigned bit = 0;
-                    rc = wd_access_parse(tok, &bit);
-                    access |= bit;
-                    tok = comma ? comma + 1 : NULL;
-                }
-            }
-            if (!rc && grant && !access) {
-                fprintf(stderr, "warden: grant storage needs ACCESS (read, write, ...)\n");
-                wd_policy_store_close(s);
-                if (log)
-                    wd_audit_close(log);
-                return EXIT_USAGE;
-            }
-            if (!rc)
-                rc = grant ? wd_policy_grant_storage(s, component, type, value, access)
-                           : wd_policy_revoke_storage(s, component, type, value, access);
-        } else if (!strcmp(what, "network")) {
-            rc = grant ? wd_policy_grant_network(s, component, type, value)
-                       : wd_policy_revoke_network(s, component, type, value);
-        } else if (!strcmp(what, "env")) {
-            rc = grant ? wd_policy_grant_env(s, component, type, value)
-                       : wd_policy_revoke_env(s, component, type, value);
-        } else {
-            fprintf(stderr, "warden: unknown kind \"%s\" (storage, network or env)\n", what);
-            wd_policy_store_close(s);
-            if (log)
-                wd_audit_close(log);
-            return EXIT_USAGE;
-        }
-    }
+    if (!rc)
+        rc = reset ? wd_policy_store_reset(s, component)
+                   : edit_store(s, verb, component, type, rest_v, rest, &usage);
     int status = 0;
-    if (rc) {
+    if (usage) {
+        status = EXIT_USAGE;
+    } else if (rc) {
         cli_error(verb);
         status = rc == WD_EPOLICY || rc == WD_ENOTFOUND ? EXIT_DENY : EXIT_USAGE;
     } else {

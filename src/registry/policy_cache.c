@@ -87,6 +87,44 @@ static int key_of(const char *text, size_t len, const wd_policy_options *o,
     return rc;
 }
 
+/* The entry for key, or NULL. The caller holds the lock. */
+static entry *find(const wd_policy_cache *c, const uint8_t key[static WD_SHA256_LEN])
+{
+    for (entry *e = c->head; e; e = e->next)
+        if (!memcmp(e->key, key, WD_SHA256_LEN))
+            return e;
+    return NULL;
+}
+
+/* Adds a freshly compiled entry and returns a reference to its policy: or to the same policy
+ * another thread compiled meanwhile (theirs is used, e dropped). What the cache no longer
+ * holds (e, or the least recently used entry) is released once, after the lock. */
+static wd_policy *insert(wd_policy_cache *c, entry *e)
+{
+    entry *gone = NULL;
+    wd_policy *p;
+    pthread_mutex_lock(&c->mu);
+    entry *dup = find(c, e->key);
+    if (dup) {
+        p = wd_policy_ref(dup->policy);
+        gone = e;
+    } else {
+        push_front(c, e);
+        p = wd_policy_ref(e->policy);
+        if (++c->count > c->capacity) {
+            gone = c->tail;
+            unlink_entry(c, gone);
+            c->count--;
+        }
+    }
+    pthread_mutex_unlock(&c->mu);
+    if (gone) {
+        wd_policy_free(gone->policy); /* callers holding references keep it alive */
+        free(gone);
+    }
+    return p;
+}
+
 int wd_policy_cache_get(wd_policy_cache *c, const char *text, size_t len,
                         const wd_policy_options *opts, wd_policy **out, int *hit)
 {
@@ -100,51 +138,31 @@ int wd_policy_cache_get(wd_policy_cache *c, const char *text, size_t len,
     if (rc)
         return rc;
     pthread_mutex_lock(&c->mu);
-    for (entry *e = c->head; e; e = e->next)
-        if (!memcmp(e->key, key, sizeof(key))) {
-            unlink_entry(c, e);
-            push_front(c, e);
-            *out = wd_policy_ref(e->policy);
-            pthread_mutex_unlock(&c->mu);
-            if (hit)
-                *hit = 1;
-            return 0;
-        }
+    entry *e = find(c, key);
+    if (e) {
+        unlink_entry(c, e);
+        push_front(c, e);
+        *out = wd_policy_ref(e->policy);
+    }
     pthread_mutex_unlock(&c->mu);
+    if (e) {
+        if (hit)
+            *hit = 1;
+        return 0;
+    }
 
     /* Compile outside the lock: a slow compile must not stall every hit. */
     wd_policy *p = NULL;
     rc = wd_policy_load_buffer(&p, text, len, opts);
     if (rc)
         return rc;
-    entry *e = calloc(1, sizeof(*e));
-    if (!e) {
+    entry *fresh = calloc(1, sizeof(*fresh));
+    if (!fresh) {
         wd_policy_free(p);
         return wd_fail(WD_ENOMEM, "out of memory");
     }
-    memcpy(e->key, key, sizeof(key));
-    e->policy = p;
-    pthread_mutex_lock(&c->mu);
-    entry *dup = NULL;
-    for (entry *x = c->head; x && !dup; x = x->next)
-        if (!memcmp(x->key, key, sizeof(key)))
-            dup = x; /* another thread compiled it meanwhile: use theirs */
-    if (dup) {
-        *out = wd_policy_ref(dup->policy);
-        pthread_mutex_unlock(&c->mu);
-        wd_policy_free(p);
-        free(e);
-        return 0;
-    }
-    push_front(c, e);
-    if (++c->count > c->capacity) {
-        entry *old = c->tail;
-        unlink_entry(c, old);
-        c->count--;
-        wd_policy_free(old->policy); /* callers holding references keep it alive */
-        free(old);
-    }
-    *out = wd_policy_ref(p);
-    pthread_mutex_unlock(&c->mu);
+    memcpy(fresh->key, key, sizeof(key));
+    fresh->policy = p;
+    *out = insert(c, fresh);
     return 0;
 }

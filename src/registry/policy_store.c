@@ -383,11 +383,50 @@ static int audit_change(wd_policy_store *s, const char *type, const char *compon
     return rc;
 }
 
+enum {
+    /* "<component>.yaml" and ".<component>.yaml.tmp", with room to spare. */
+    POLICY_FILE_NAME_SIZE = WD_PLUGIN_ID_MAX + 16,
+    POLICY_TMP_NAME_SIZE = WD_PLUGIN_ID_MAX + 32
+};
+
+/* Writes text to the new temporary file tmp and syncs it. */
+static int write_temp(wd_policy_store *s, const char *tmp, const char *name, const char *text,
+                      size_t len)
+{
+    int fd =
+        openat(s->components_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0)
+        return wd_fail(WD_EIO, "cannot write %s: %s", name, strerror(errno));
+    int rc = 0;
+    if (wd_write_all(fd, text, len) != 0 || fsync(fd) != 0)
+        rc = wd_fail(WD_EIO, "cannot write %s: %s", name, strerror(errno));
+    close(fd);
+    return rc;
+}
+
+/* Puts the written temporary file in place as name. Recorded before it takes effect: an
+ * audited change that then fails is followed by a record saying so; a change that could not be
+ * audited is not made. */
+static int put_in_place(wd_policy_store *s, const char *tmp, const char *name,
+                        const char *component, const char *audit_type, const char *what)
+{
+    int rc = audit_change(s, audit_type, component, what);
+    if (rc)
+        return rc;
+    if (renameat(s->components_fd, tmp, s->components_fd, name) != 0 ||
+        fsync(s->components_fd) != 0) {
+        int e = errno;
+        audit_change(s, "POLICY_CHANGE_FAILED", component, what);
+        return wd_fail(WD_EIO, "cannot put %s in place: %s", name, strerror(e));
+    }
+    return 0;
+}
+
 /* Validates text as the component's new policy and puts it in place, all or nothing. */
 static int commit(wd_policy_store *s, const char *component, const char *text, size_t len,
                   const char *audit_type, const char *what)
 {
-    char name[WD_PLUGIN_ID_MAX + 16], tmp[WD_PLUGIN_ID_MAX + 32];
+    char name[POLICY_FILE_NAME_SIZE], tmp[POLICY_TMP_NAME_SIZE];
     snprintf(name, sizeof(name), "%s.yaml", component);
     snprintf(tmp, sizeof(tmp), ".%s.yaml.tmp", component);
     /* The same validation as any policy file: a change that would not load is not made. */
@@ -400,31 +439,12 @@ static int commit(wd_policy_store *s, const char *component, const char *text, s
     if (rc)
         return rc;
     unlinkat(s->components_fd, tmp, 0); /* a leftover from a crash */
-    int fd =
-        openat(s->components_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0 || wd_write_all(fd, text, len) != 0 || fsync(fd) != 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        unlinkat(s->components_fd, tmp, 0);
-        return wd_fail(WD_EIO, "cannot write %s: %s", name, strerror(e));
-    }
-    close(fd);
-    /* Recorded before it takes effect: an audited change that then fails is followed by a
-     * record saying so; a change that could not be audited is not made. */
-    rc = audit_change(s, audit_type, component, what);
-    if (rc) {
-        unlinkat(s->components_fd, tmp, 0);
-        return rc;
-    }
-    if (renameat(s->components_fd, tmp, s->components_fd, name) != 0 ||
-        fsync(s->components_fd) != 0) {
-        int e = errno;
-        unlinkat(s->components_fd, tmp, 0);
-        audit_change(s, "POLICY_CHANGE_FAILED", component, what);
-        return wd_fail(WD_EIO, "cannot put %s in place: %s", name, strerror(e));
-    }
-    return 0;
+    rc = write_temp(s, tmp, name, text, len);
+    if (!rc)
+        rc = put_in_place(s, tmp, name, component, audit_type, what);
+    if (rc)
+        unlinkat(s->components_fd, tmp, 0); /* ours, never put in place */
+    return rc;
 }
 
 static int apply(wd_policy_store *s, const char *component, wd_plugin_type type, edit *e,
@@ -440,16 +460,13 @@ static int apply(wd_policy_store *s, const char *component, wd_plugin_type type,
     wd_buf text = WD_BUF_INIT;
     render(&text, cur, e);
     wd_policy_free(cur);
-    if (text.oom) {
-        wd_buf_free(&text);
-        return wd_fail(WD_ENOMEM, "out of memory");
-    }
-    if (e->kind == EDIT_REVOKE && !e->matched) {
-        wd_buf_free(&text);
-        return wd_fail(WD_ENOTFOUND, "%s has no allow rule for %.200s to revoke", component,
-                       e->value);
-    }
-    rc = commit(s, component, text.data, text.len, audit_type, what);
+    if (text.oom)
+        rc = wd_fail(WD_ENOMEM, "out of memory");
+    else if (e->kind == EDIT_REVOKE && !e->matched)
+        rc =
+            wd_fail(WD_ENOTFOUND, "%s has no allow rule for %.200s to revoke", component, e->value);
+    else
+        rc = commit(s, component, text.data, text.len, audit_type, what);
     wd_buf_free(&text);
     return rc;
 }

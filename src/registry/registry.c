@@ -32,6 +32,49 @@ struct wd_registry {
 static const char no_allowlist[] =
     "no plugin allowlist is configured: every plugin id may register";
 
+/* r's two locks; on failure neither is left initialised. */
+static int init_locks(wd_registry *r)
+{
+    if (pthread_rwlock_init(&r->lock, NULL) != 0)
+        return wd_fail(WD_ENOMEM, "cannot create a lock");
+    if (pthread_mutex_init(&r->unrecorded_mu, NULL) != 0) {
+        pthread_rwlock_destroy(&r->lock);
+        return wd_fail(WD_ENOMEM, "cannot create a lock");
+    }
+    return 0;
+}
+
+/* An empty registry with its locks: one wd_registry_free then undoes it. */
+static int registry_alloc(wd_registry **out)
+{
+    *out = NULL;
+    wd_registry *r = calloc(1, sizeof(*r));
+    if (!r)
+        return wd_fail(WD_ENOMEM, "out of memory");
+    int rc = init_locks(r);
+    if (rc)
+        free(r);
+    else
+        *out = r;
+    return rc;
+}
+
+/* Copies the allowlist; r->allow_len counts the entries copied so far, so wd_registry_free
+ * releases exactly those. */
+static int copy_allowlist(wd_registry *r, const wd_registry_options *opts)
+{
+    r->allow = calloc(opts->allowlist_len + 1, sizeof(*r->allow));
+    if (!r->allow)
+        return wd_fail(WD_ENOMEM, "out of memory");
+    for (size_t i = 0; i < opts->allowlist_len; i++) {
+        r->allow[i] = strdup(opts->allowlist[i] ? opts->allowlist[i] : "");
+        if (!r->allow[i])
+            return wd_fail(WD_ENOMEM, "out of memory");
+        r->allow_len = i + 1;
+    }
+    return 0;
+}
+
 int wd_registry_new(wd_registry **out, const wd_registry_options *opts, const char **warning)
 {
     if (!out)
@@ -39,33 +82,13 @@ int wd_registry_new(wd_registry **out, const wd_registry_options *opts, const ch
     *out = NULL;
     if (opts && opts->version != WD_REGISTRY_OPTIONS_VERSION)
         return wd_fail(WD_EINVAL, "wd_registry_options version %u is not supported", opts->version);
-    wd_registry *r = calloc(1, sizeof(*r));
-    if (!r)
-        return wd_fail(WD_ENOMEM, "out of memory");
-    if (pthread_rwlock_init(&r->lock, NULL) != 0) {
-        free(r);
-        return wd_fail(WD_ENOMEM, "cannot create a lock");
-    }
-    if (pthread_mutex_init(&r->unrecorded_mu, NULL) != 0) {
-        pthread_rwlock_destroy(&r->lock);
-        free(r);
-        return wd_fail(WD_ENOMEM, "cannot create a lock");
-    }
-    if (opts && opts->allowlist) {
-        r->allow = calloc(opts->allowlist_len + 1, sizeof(*r->allow));
-        for (size_t i = 0; r->allow && i < opts->allowlist_len; i++) {
-            r->allow[i] = strdup(opts->allowlist[i] ? opts->allowlist[i] : "");
-            if (!r->allow[i]) {
-                r->allow_len = i;
-                wd_registry_free(r);
-                return wd_fail(WD_ENOMEM, "out of memory");
-            }
-        }
-        if (!r->allow) {
-            wd_registry_free(r);
-            return wd_fail(WD_ENOMEM, "out of memory");
-        }
-        r->allow_len = opts->allowlist_len;
+    wd_registry *r = NULL;
+    int rc = registry_alloc(&r);
+    if (!rc && opts && opts->allowlist)
+        rc = copy_allowlist(r, opts);
+    if (rc) {
+        wd_registry_free(r);
+        return rc;
     }
     r->audit = opts ? opts->audit : NULL;
     if (warning)

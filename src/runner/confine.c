@@ -67,6 +67,20 @@ static int map_ids(pid_t pid, uid_t uid, gid_t gid)
     return 0;
 }
 
+/* The mapping helper (a child of the runner): waits for the runner to have its user namespace
+ * (a byte on go), maps the ids into it and exits with 0 or an errno value. It closes its copy
+ * of the write end, so the runner giving up reads as end of file; the runner closes its own
+ * copies of both ends once. */
+static _Noreturn void map_when_told(const int go[2], pid_t runner, uid_t uid, gid_t gid)
+{
+    close(go[1]);
+    char c;
+    ssize_t n;
+    while ((n = read(go[0], &c, 1)) < 0 && errno == EINTR)
+        ;
+    _exit(n == 1 ? map_ids(runner, uid, gid) : ECANCELED);
+}
+
 /* As root: a user namespace of the runner's own, in which the plugin's uid and gid (and nothing
  * else) are mapped. The namespace is made while still root, so a kernel that refuses them to
  * unprivileged users still gives one; only a process in the parent namespace with CAP_SETUID
@@ -88,14 +102,8 @@ static int user_namespace_as_root(uint64_t setup_uid, uint64_t setup_gid, char *
         return WHY("cannot create a pipe: %s", strerror(errno));
     pid_t self = getpid();
     pid_t helper = fork();
-    if (helper == 0) {
-        close(go[1]);
-        char c;
-        ssize_t n;
-        while ((n = read(go[0], &c, 1)) < 0 && errno == EINTR)
-            ;
-        _exit(n == 1 ? map_ids(self, uid, gid) : ECANCELED);
-    }
+    if (helper == 0)
+        map_when_told(go, self, uid, gid);
     close(go[0]);
     int rc = helper < 0 ? -1 : unshare(CLONE_NEWUSER);
     int err = errno;

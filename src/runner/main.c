@@ -127,53 +127,81 @@ static int next(wd_msg *m, int *fd)
 
 static wd_output_state output;
 
+/* The next message, with any descriptor that came along closed: after the setup, the host
+ * sends the runner none. */
+static int next_plain(wd_msg *m)
+{
+    int fd;
+    int t = next(m, &fd);
+    if (fd >= 0)
+        close(fd);
+    return t;
+}
+
+/* Reads a call's input: the CALL message's chunk, then INPUT messages up to its total. The
+ * previous call's input (*input) lives until this one replaces it. Returns 0 (*input then
+ * holds *len bytes and a NUL) or the runner's exit status. */
+static int read_input(const wd_msg *call, char **input, size_t *len)
+{
+    size_t total = call->b, have = call->len;
+    *len = total;
+    free(*input);
+    *input = malloc(total + 1);
+    if (!*input)
+        return fail(WD_S_INPUT, "runner: no memory for %zu bytes of input", total);
+    if (have > total)
+        return fail(WD_S_PROTOCOL, "runner: input chunk longer than the input");
+    memcpy(*input, call->data, have);
+    while (have < total) {
+        wd_msg m;
+        int t = next_plain(&m);
+        if (t != WD_MSG_INPUT || m.len > total - have)
+            return fail(WD_S_PROTOCOL, "runner: broken input stream");
+        memcpy(*input + have, m.data, m.len);
+        have += m.len;
+    }
+    (*input)[total] = 0;
+    return 0;
+}
+
+/* Runs one call on its input and reports it done. Returns 0 or the runner's exit status. */
+static int run_call(const wd_plugin_descriptor *d, wd_host *host, const char *input, size_t total)
+{
+    wd_memory_call_start();
+    output = (wd_output_state){.max = setup.output_max};
+    int status = d->execute(host, input, total, &output);
+    if (wd_services_flush(&output) != 0 || output.broken)
+        return 1;
+    if (output.overflow)
+        fail(WD_S_OUTPUT, "output exceeded its limit of %llu bytes",
+             (unsigned long long)output.max);
+    uint32_t total_out = output.total > UINT32_MAX ? UINT32_MAX : (uint32_t)output.total;
+    if (wd_proto_write(WD_RUNNER_SOCK, WD_MSG_DONE, status, total_out, NULL, 0) != 0)
+        return 1;
+    return 0;
+}
+
 static int serve(const wd_plugin_descriptor *d, wd_host *host)
 {
     char *input = NULL;
-    for (;;) {
+    size_t len = 0;
+    int rc = 0;
+    while (!rc) {
         wd_msg m;
-        int fd;
-        int t = next(&m, &fd);
-        if (fd >= 0)
-            close(fd);
+        int t = next_plain(&m);
         if (t <= 0 || t == WD_MSG_STOP)
             break;
         if (t != WD_MSG_CALL)
-            return fail(WD_S_PROTOCOL, "runner: unexpected message %d from the host", t);
-        size_t total = m.b, have = m.len;
-        free(input);
-        input = malloc(total + 1);
-        if (!input)
-            return fail(WD_S_INPUT, "runner: no memory for %zu bytes of input", total);
-        if (have > total)
-            return fail(WD_S_PROTOCOL, "runner: input chunk longer than the input");
-        memcpy(input, m.data, have);
-        while (have < total) {
-            t = next(&m, &fd);
-            if (fd >= 0)
-                close(fd);
-            if (t != WD_MSG_INPUT || m.len > total - have)
-                return fail(WD_S_PROTOCOL, "runner: broken input stream");
-            memcpy(input + have, m.data, m.len);
-            have += m.len;
-        }
-        input[total] = 0;
-        wd_memory_call_start();
-        output = (wd_output_state){.max = setup.output_max};
-        int status = d->execute(host, input, total, &output);
-        if (wd_services_flush(&output) != 0 || output.broken)
-            return 1;
-        if (output.overflow)
-            fail(WD_S_OUTPUT, "output exceeded its limit of %llu bytes",
-                 (unsigned long long)output.max);
-        uint32_t total_out = output.total > UINT32_MAX ? UINT32_MAX : (uint32_t)output.total;
-        if (wd_proto_write(WD_RUNNER_SOCK, WD_MSG_DONE, status, total_out, NULL, 0) != 0)
-            return 1;
+            rc = fail(WD_S_PROTOCOL, "runner: unexpected message %d from the host", t);
+        else
+            rc = read_input(&m, &input, &len);
+        if (!rc)
+            rc = run_call(d, host, input, len);
     }
     free(input);
-    if (d->shutdown)
+    if (!rc && d->shutdown)
         d->shutdown();
-    return 0;
+    return rc;
 }
 
 static int check_descriptor(const wd_plugin_descriptor *d, char *why, size_t size)

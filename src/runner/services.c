@@ -1,6 +1,7 @@
 /* services.c: the host services a plugin calls (wd_host_open and friends), as requests over
  * the broker socket. The runner asks; the host decides, audits and answers. */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -17,38 +18,39 @@ static void set_error(const uint8_t *data, size_t len)
     last_error[len] = 0;
 }
 
+static const char connection_lost[] = "broker connection lost";
+
 int wd_services_ask(uint32_t type, int32_t a, const char *data, size_t len, int *fd)
 {
     *fd = -1;
     if (wd_proto_write(WD_RUNNER_SOCK, type, a, 0, data, len) != 0) {
-        set_error((const uint8_t *)"broker connection lost", 22);
+        set_error((const uint8_t *)connection_lost, sizeof(connection_lost) - 1);
         return -1;
     }
     long n = wd_proto_recv(WD_RUNNER_SOCK, wd_runner_buf, fd);
-    wd_msg m;
+    wd_msg m = {.type = 0};
     const char *why;
-    if (n <= 0 || wd_proto_decode(wd_runner_buf, (size_t)n, 0, &m, &why) != 0 ||
-        m.type != WD_MSG_REPLY) {
-        if (*fd >= 0)
-            close(*fd);
-        *fd = -1;
-        set_error((const uint8_t *)"broker connection lost", 22);
-        return -1;
+    bool lost = n <= 0 || wd_proto_decode(wd_runner_buf, (size_t)n, 0, &m, &why) != 0 ||
+                m.type != WD_MSG_REPLY;
+    if (!lost && m.a >= 0) {
+        last_error[0] = 0;
+        if (type == WD_MSG_GETENV) {
+            memcpy(env_value, m.data, m.len);
+            env_value[m.len] = 0;
+        }
+        return 0;
     }
-    if (m.a < 0) {
+    /* A broken reply or a refusal: a descriptor that came with it is not the plugin's. */
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+    if (lost) {
+        set_error((const uint8_t *)connection_lost, sizeof(connection_lost) - 1);
+    } else {
         set_error(m.data, m.len);
-        if (*fd >= 0)
-            close(*fd);
-        *fd = -1;
         errno = -m.a;
-        return -1;
     }
-    last_error[0] = 0;
-    if (type == WD_MSG_GETENV) {
-        memcpy(env_value, m.data, m.len);
-        env_value[m.len] = 0;
-    }
-    return 0;
+    return -1;
 }
 
 static int svc_open(wd_host *host, const char *path, int flags)

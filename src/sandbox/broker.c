@@ -132,9 +132,102 @@ static int fd_path(int fd, char *out, size_t size)
 }
 
 enum {
+    /* Room after the real directory for "/" and a last component (NAME_MAX). */
+    REAL_SUFFIX_MAX = 256,
     ALLOWED_FLAGS = O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | O_EXCL | O_DIRECTORY | O_NOFOLLOW |
                     O_CLOEXEC | O_NONBLOCK
 };
+
+/* Decides the path a step really reaches: the real directory (in real, from its descriptor)
+ * with base appended, for every access needed. On a denial fills ans and returns 0. */
+static int decide_real(const wd_broker *b, char *real, size_t real_size, const char *base,
+                       unsigned need, wd_broker_answer *ans)
+{
+    size_t rl = strlen(real);
+    snprintf(real + rl, real_size - rl, "%s%s", rl == 1 ? "" : "/", base);
+    snprintf(ans->target, sizeof(ans->target), "%s", real);
+    /* The path as resolved is what counts: "..", symlinked directories and mounts end here. */
+    for (unsigned bit = WD_ACCESS_READ; bit <= WD_ACCESS_DELETE; bit <<= 1)
+        if ((need & bit) && !decide_path(b, real, bit, wd_access_name(bit), ans))
+            return 0;
+    return 1;
+}
+
+/* The last component is a symbolic link: *next receives its target, or ans a refusal. */
+static void follow_link(int dir, const char *base, const char *real, int flags,
+                        wd_broker_answer *ans, char *next, size_t next_size)
+{
+    if (flags & O_NOFOLLOW) {
+        refuse(ans, "open", ELOOP, "a symbolic link, and O_NOFOLLOW was asked");
+        return;
+    }
+    char target[WD_PATH_MAX];
+    ssize_t n = readlinkat(dir, base, target, sizeof(target) - 1);
+    if (n <= 0 || (size_t)n >= sizeof(target) - 1) {
+        refuse(ans, "open", ELOOP, "unreadable symbolic link");
+        return;
+    }
+    target[n] = 0;
+    /* Relative targets resolve against the real directory, never the plugin's spelling. */
+    size_t dl = (size_t)(strrchr(real, '/') - real);
+    if (target[0] == '/')
+        snprintf(next, next_size, "%s", target);
+    else
+        snprintf(next, next_size, "%.*s/%s", (int)dl, real, target);
+}
+
+/* Opens the last component beneath dir (borrowed) without following it, once real (its real
+ * path) has been decided. Returns the new descriptor, or -1 with ans refused or *next set. */
+static int open_last(const wd_broker *b, int dir, const char *base, const char *real, int flags,
+                     wd_broker_answer *ans, char *next, size_t next_size)
+{
+    struct stat st;
+    int exists = fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+    if (exists && (flags & O_CREAT) && (flags & O_EXCL)) {
+        /* As open(2): O_EXCL fails on any existing name, a symbolic link included. */
+        refuse(ans, "open", EEXIST, "exists, and O_CREAT|O_EXCL was asked");
+        return -1;
+    }
+    if (exists && S_ISLNK(st.st_mode)) {
+        follow_link(dir, base, real, flags, ans, next, next_size);
+        return -1;
+    }
+    if (exists && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+        refuse(ans, "open", EACCES, "not a regular file or directory");
+        return -1;
+    }
+    if (!exists && !(flags & O_CREAT)) {
+        refuse(ans, "open", ENOENT, "no such file");
+        return -1;
+    }
+    if (!exists && !decide_path(b, real, WD_ACCESS_CREATE, "create", ans))
+        return -1;
+    uint64_t oflags = (uint64_t)(flags & ~O_CREAT) | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK;
+    if (!exists)
+        oflags |= O_CREAT | O_EXCL;
+    long fd = sys_openat2(dir, base, oflags, exists ? 0 : 0600,
+                          RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS);
+    if (fd < 0) {
+        int e = errno;
+        refuse(ans, "open", e, "%s", strerror(e));
+        return -1;
+    }
+    return (int)fd;
+}
+
+/* Hands a freshly opened descriptor to ans (which then owns it) if it is what it should be. */
+static void keep_opened(wd_broker_answer *ans, int fd, int flags)
+{
+    ans->fd = fd;
+    struct stat st;
+    if (fstat(ans->fd, &st) != 0 || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))) {
+        refuse(ans, "open", EACCES, "not a regular file or directory");
+        return;
+    }
+    if (!(flags & O_NONBLOCK))
+        fcntl(ans->fd, F_SETFL, fcntl(ans->fd, F_GETFL) & ~O_NONBLOCK);
+    ans->allowed = 1;
+}
 
 /* One resolution step: opens the parent of a normalised path, re-decides the path it really
  * is, then opens the last component without following it. *next receives a symlink's target
@@ -157,87 +250,19 @@ static void open_step(const wd_broker *b, const char *path, int flags, unsigned 
     int dir = (int)sys_openat2(AT_FDCWD, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
                                RESOLVE_NO_MAGICLINKS);
     if (dir < 0) {
-        refuse(ans, "open", errno, "%s", strerror(errno));
-        return;
-    }
-    char real[WD_PATH_MAX + 256];
-    if (fd_path(dir, real, WD_PATH_MAX) != 0) {
-        close(dir);
-        refuse(ans, "open", EACCES, "cannot tell where the directory really is");
-        return;
-    }
-    size_t rl = strlen(real);
-    snprintf(real + rl, sizeof(real) - rl, "%s%s", rl == 1 ? "" : "/", base);
-    snprintf(ans->target, sizeof(ans->target), "%s", real);
-    /* The path as resolved is what counts: "..", symlinked directories and mounts end here. */
-    for (unsigned bit = WD_ACCESS_READ; bit <= WD_ACCESS_DELETE; bit <<= 1)
-        if ((need & bit) && !decide_path(b, real, bit, wd_access_name(bit), ans)) {
-            close(dir);
-            return;
-        }
-    struct stat st;
-    int exists = fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
-    if (exists && (flags & O_CREAT) && (flags & O_EXCL)) {
-        /* As open(2): O_EXCL fails on any existing name, a symbolic link included. */
-        close(dir);
-        refuse(ans, "open", EEXIST, "exists, and O_CREAT|O_EXCL was asked");
-        return;
-    }
-    if (exists && S_ISLNK(st.st_mode)) {
-        if (flags & O_NOFOLLOW) {
-            close(dir);
-            refuse(ans, "open", ELOOP, "a symbolic link, and O_NOFOLLOW was asked");
-            return;
-        }
-        char target[WD_PATH_MAX];
-        ssize_t n = readlinkat(dir, base, target, sizeof(target) - 1);
-        close(dir);
-        if (n <= 0 || (size_t)n >= sizeof(target) - 1) {
-            refuse(ans, "open", ELOOP, "unreadable symbolic link");
-            return;
-        }
-        target[n] = 0;
-        /* Relative targets resolve against the real directory, never the plugin's spelling. */
-        size_t dl = (size_t)(strrchr(real, '/') - real);
-        if (target[0] == '/')
-            snprintf(next, next_size, "%s", target);
-        else
-            snprintf(next, next_size, "%.*s/%s", (int)dl, real, target);
-        return;
-    }
-    if (exists && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-        close(dir);
-        refuse(ans, "open", EACCES, "not a regular file or directory");
-        return;
-    }
-    if (!exists && !(flags & O_CREAT)) {
-        close(dir);
-        refuse(ans, "open", ENOENT, "no such file");
-        return;
-    }
-    if (!exists && !decide_path(b, real, WD_ACCESS_CREATE, "create", ans)) {
-        close(dir);
-        return;
-    }
-    uint64_t oflags = (uint64_t)(flags & ~O_CREAT) | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK;
-    if (!exists)
-        oflags |= O_CREAT | O_EXCL;
-    long fd = sys_openat2(dir, base, oflags, exists ? 0 : 0600,
-                          RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS);
-    int e = errno;
-    close(dir);
-    if (fd < 0) {
+        int e = errno;
         refuse(ans, "open", e, "%s", strerror(e));
         return;
     }
-    ans->fd = (int)fd;
-    if (fstat(ans->fd, &st) != 0 || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))) {
-        refuse(ans, "open", EACCES, "not a regular file or directory");
-        return;
-    }
-    if (!(flags & O_NONBLOCK))
-        fcntl(ans->fd, F_SETFL, fcntl(ans->fd, F_GETFL) & ~O_NONBLOCK);
-    ans->allowed = 1;
+    char real[WD_PATH_MAX + REAL_SUFFIX_MAX];
+    int fd = -1;
+    if (fd_path(dir, real, WD_PATH_MAX) != 0)
+        refuse(ans, "open", EACCES, "cannot tell where the directory really is");
+    else if (decide_real(b, real, sizeof(real), base, need, ans))
+        fd = open_last(b, dir, base, real, flags, ans, next, next_size);
+    close(dir);
+    if (fd >= 0)
+        keep_opened(ans, fd, flags);
 }
 
 void wd_broker_open(const wd_broker *b, const char *path, int flags, wd_broker_answer *ans)
@@ -363,6 +388,62 @@ static bool changes_protected(const struct wd_protected *p, const char *path)
     return p && wd_protected_match_tree(p, path, NULL, NULL, 0) != 0;
 }
 
+/* Whether a path is spelled as it really is (no symbolic link on the way). */
+static bool is_real_path(const char *path)
+{
+    char *real = realpath(path, NULL);
+    bool same = real && strcmp(real, path) == 0;
+    free(real);
+    return same;
+}
+
+/* The Landlock grant for one rule: *out keeps access 0 when the kernel is told nothing about
+ * it. Returns -1 when out of memory. */
+static int plan_rule(const wd_broker *b, const wd_rule *r, wd_fs_grant *out)
+{
+    *out = (wd_fs_grant){.path = NULL, .access = 0};
+    if (r->kind != WD_RULE_STORAGE || r->effect != WD_ALLOW)
+        return 0;
+    size_t n = wd_policy_rule_count(b->policy);
+    size_t len = strlen(r->pattern), lit = literal_prefix(r->pattern);
+    /* Only whole subtrees: "/a/b", or "/a/b" followed by a final "**" segment. */
+    if (lit != len && !(len == lit + 3 && strcmp(r->pattern + lit, "/**") == 0))
+        return 0;
+    uint64_t access = ll_bits(r->access);
+    for (size_t j = 0; j < n && access; j++) {
+        const wd_rule *q = wd_policy_rule(b->policy, j);
+        if (q->kind != WD_RULE_STORAGE || q->effect != WD_DENY ||
+            !related(r->pattern, lit, q->pattern, literal_prefix(q->pattern)))
+            continue;
+        if (q->access & r->access)
+            access &= ~ll_bits(q->access);
+        /* A deny rule decides by name: a plugin that may create and remove names in the
+         * subtree could rename a denied file to an allowed name (or the reverse). Names
+         * then change only through the broker. */
+        access &= ~(WD_LL_MAKE_REG | WD_LL_MAKE_DIR | WD_LL_REMOVE_FILE | WD_LL_REMOVE_DIR |
+                    WD_LL_REFER | WD_LL_MAKE_SYM);
+    }
+    for (size_t p = 0; p < b->protected_count && access; p++)
+        if (related(r->pattern, lit, b->protected_paths[p], strlen(b->protected_paths[p])))
+            access = 0;
+    char *path = access ? (lit ? strndup(r->pattern, lit) : strdup("/")) : NULL;
+    /* Beneath or above a path no one may change: the kernel may let the plugin read
+     * there, but every change goes through the broker, which refuses it. */
+    if (path &&
+        (changes_protected(b->protect_changes, path) || changes_protected(b->protect_own, path)))
+        access &= ~(WD_LL_WRITE_FILE | WD_LL_TRUNCATE | WD_LL_MAKE_REG | WD_LL_MAKE_DIR |
+                    WD_LL_MAKE_SYM | WD_LL_MAKE_CHAR | WD_LL_MAKE_SOCK | WD_LL_MAKE_FIFO |
+                    WD_LL_MAKE_BLOCK | WD_LL_REMOVE_FILE | WD_LL_REMOVE_DIR | WD_LL_REFER);
+    int rc = access && !path ? -1 : 0;
+    /* Landlock grants what the path really is; the checks above read the policy's text.
+     * Only where the two agree (no symbolic link on the way) is the kernel told. */
+    if (!rc && access && is_real_path(path))
+        *out = (wd_fs_grant){.path = path, .access = access};
+    else
+        free(path);
+    return rc;
+}
+
 long wd_broker_plan_fs(const wd_broker *b, wd_fs_grant **out)
 {
     *out = NULL;
@@ -372,57 +453,16 @@ long wd_broker_plan_fs(const wd_broker *b, wd_fs_grant **out)
     wd_fs_grant *g = calloc(n ? n : 1, sizeof(*g));
     if (!g)
         return -1;
-    for (size_t i = 0; i < n; i++) {
-        const wd_rule *r = wd_policy_rule(b->policy, i);
-        if (r->kind != WD_RULE_STORAGE || r->effect != WD_ALLOW)
-            continue;
-        size_t len = strlen(r->pattern), lit = literal_prefix(r->pattern);
-        /* Only whole subtrees: "/a/b", or "/a/b" followed by a final "**" segment. */
-        if (lit != len && !(len == lit + 3 && strcmp(r->pattern + lit, "/**") == 0))
-            continue;
-        uint64_t access = ll_bits(r->access);
-        for (size_t j = 0; j < n && access; j++) {
-            const wd_rule *q = wd_policy_rule(b->policy, j);
-            if (q->kind != WD_RULE_STORAGE || q->effect != WD_DENY ||
-                !related(r->pattern, lit, q->pattern, literal_prefix(q->pattern)))
-                continue;
-            if (q->access & r->access)
-                access &= ~ll_bits(q->access);
-            /* A deny rule decides by name: a plugin that may create and remove names in the
-             * subtree could rename a denied file to an allowed name (or the reverse). Names
-             * then change only through the broker. */
-            access &= ~(WD_LL_MAKE_REG | WD_LL_MAKE_DIR | WD_LL_REMOVE_FILE | WD_LL_REMOVE_DIR |
-                        WD_LL_REFER | WD_LL_MAKE_SYM);
-        }
-        for (size_t p = 0; p < b->protected_count && access; p++)
-            if (related(r->pattern, lit, b->protected_paths[p], strlen(b->protected_paths[p])))
-                access = 0;
-        char *path = access ? (lit ? strndup(r->pattern, lit) : strdup("/")) : NULL;
-        /* Beneath or above a path no one may change: the kernel may let the plugin read
-         * there, but every change goes through the broker, which refuses it. */
-        if (path && (changes_protected(b->protect_changes, path) ||
-                     changes_protected(b->protect_own, path)))
-            access &= ~(WD_LL_WRITE_FILE | WD_LL_TRUNCATE | WD_LL_MAKE_REG | WD_LL_MAKE_DIR |
-                        WD_LL_MAKE_SYM | WD_LL_MAKE_CHAR | WD_LL_MAKE_SOCK | WD_LL_MAKE_FIFO |
-                        WD_LL_MAKE_BLOCK | WD_LL_REMOVE_FILE | WD_LL_REMOVE_DIR | WD_LL_REFER);
-        if (!access) {
-            free(path);
-            continue;
-        }
-        if (!path) {
-            wd_broker_plan_free(g, count);
-            return -1;
-        }
-        /* Landlock grants what the path really is; the checks above read the policy's text.
-         * Only where the two agree (no symbolic link on the way) is the kernel told. */
-        char *real = realpath(path, NULL);
-        int same = real && strcmp(real, path) == 0;
-        free(real);
-        if (!same) {
-            free(path);
-            continue;
-        }
-        g[count++] = (wd_fs_grant){path, access};
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        wd_fs_grant one;
+        rc = plan_rule(b, wd_policy_rule(b->policy, i), &one);
+        if (!rc && one.access)
+            g[count++] = one;
+    }
+    if (rc) {
+        wd_broker_plan_free(g, count);
+        return -1;
     }
     *out = g;
     return (long)count;

@@ -154,6 +154,21 @@ static socklen_t sockaddr_len(const struct sockaddr_storage *ss)
     return ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 }
 
+/* Waits for a non-blocking connect on fd to finish. Returns 0 or an errno value. */
+static int await_connect(int fd, int timeout_ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLOUT, .revents = 0};
+    int n;
+    do
+        n = poll(&p, 1, timeout_ms);
+    while (n < 0 && errno == EINTR);
+    int so = 0;
+    socklen_t len = sizeof(so);
+    if (n <= 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &so, &len) != 0 || so != 0)
+        return n == 0 ? ETIMEDOUT : so ? so : errno;
+    return 0;
+}
+
 static int connect_one(const struct sockaddr_storage *sa, int timeout_ms, int *err)
 {
     int fd = socket(sa->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -161,20 +176,13 @@ static int connect_one(const struct sockaddr_storage *sa, int timeout_ms, int *e
         *err = errno;
         return -1;
     }
-    if (connect(fd, (const struct sockaddr *)sa, sockaddr_len(sa)) != 0 && errno != EINPROGRESS) {
-        *err = errno;
-        close(fd);
-        return -1;
-    }
-    struct pollfd p = {fd, POLLOUT, 0};
-    int n;
-    do
-        n = poll(&p, 1, timeout_ms);
-    while (n < 0 && errno == EINTR);
-    int so = 0;
-    socklen_t len = sizeof(so);
-    if (n <= 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &so, &len) != 0 || so != 0) {
-        *err = n == 0 ? ETIMEDOUT : so ? so : errno;
+    int e;
+    if (connect(fd, (const struct sockaddr *)sa, sockaddr_len(sa)) != 0 && errno != EINPROGRESS)
+        e = errno;
+    else
+        e = await_connect(fd, timeout_ms);
+    if (e) {
+        *err = e;
         close(fd);
         return -1;
     }

@@ -15,6 +15,7 @@
 #include "crypto/crypto.h"
 #include "registry/contract_int.h"
 #include "sandbox/broker.h"
+#include "sandbox/broker_int.h"
 #include "sandbox/codes.h"
 #include "sandbox/instance_int.h"
 #include "sandbox/proto.h"
@@ -143,6 +144,24 @@ static json_t *decision_details(const char *op, const wd_msg *m, const wd_broker
     return d;
 }
 
+/* Tells the plugin the answer: the refusal, the variable's value or the opened descriptor. */
+static int send_answer(wd_instance *in, const wd_msg *m, const wd_broker_answer *ans)
+{
+    if (!ans->allowed) {
+        /* The plugin is told what was refused and why; the record keeps those apart. */
+        char told[sizeof(ans->what) + sizeof(ans->target) + sizeof(ans->reason) + 4];
+        int n = ans->what[0]
+                    ? snprintf(told, sizeof(told), "%s %s: %s", ans->what, ans->target, ans->reason)
+                    : snprintf(told, sizeof(told), "%s", ans->reason);
+        return wd_proto_send(in->sock, WD_MSG_REPLY, -(ans->err ? ans->err : EACCES), 0, told,
+                             n < 0 ? 0 : strnlen(told, sizeof(told)), -1);
+    }
+    if (m->type == WD_MSG_GETENV)
+        return wd_proto_send(in->sock, WD_MSG_REPLY, 0, 0, ans->value,
+                             strnlen(ans->value, WD_PROTO_MAX_DATA), -1);
+    return wd_proto_send(in->sock, WD_MSG_REPLY, 0, 0, NULL, 0, ans->fd);
+}
+
 static int broker_request(wd_instance *in, call_state *cs, const wd_msg *m, uint64_t deadline)
 {
     /* A connect may take what is left of the call, and at most 5 s. */
@@ -163,33 +182,16 @@ static int broker_request(wd_instance *in, call_state *cs, const wd_msg *m, uint
     if (audit(in, "BROKER_DECISION", ans.allowed ? WD_SEVERITY_LOW : WD_SEVERITY_MEDIUM,
               cs->res->correlation_id, decision_details(op, m, &ans)) != 0 &&
         ans.allowed) {
-        /* What cannot be recorded is not granted. */
-        if (ans.fd >= 0)
-            close(ans.fd);
-        ans.fd = -1;
-        ans.allowed = 0;
-        ans.err = EACCES;
+        /* What cannot be recorded is not granted: the refusal drops the opened descriptor. */
+        wd_broker_refuse(&ans, EACCES, "the audit log cannot record it");
         snprintf(ans.what, sizeof(ans.what), "%s", op);
-        snprintf(ans.reason, sizeof(ans.reason), "the audit log cannot record it");
     }
     if (!ans.allowed)
         cs->res->denied++;
     if (!ans.allowed && !ans.what[0]) /* every refusal names what it refused, connects too */
         snprintf(ans.what, sizeof(ans.what), "%s", op);
-    int rc;
-    if (!ans.allowed) {
-        /* The plugin is told what was refused and why; the record keeps those apart. */
-        char told[sizeof(ans.what) + sizeof(ans.target) + sizeof(ans.reason) + 4];
-        int n = ans.what[0]
-                    ? snprintf(told, sizeof(told), "%s %s: %s", ans.what, ans.target, ans.reason)
-                    : snprintf(told, sizeof(told), "%s", ans.reason);
-        rc = wd_proto_send(in->sock, WD_MSG_REPLY, -(ans.err ? ans.err : EACCES), 0, told,
-                           n < 0 ? 0 : strnlen(told, sizeof(told)), -1);
-    } else if (m->type == WD_MSG_GETENV)
-        rc = wd_proto_send(in->sock, WD_MSG_REPLY, 0, 0, ans.value,
-                           strnlen(ans.value, WD_PROTO_MAX_DATA), -1);
-    else
-        rc = wd_proto_send(in->sock, WD_MSG_REPLY, 0, 0, NULL, 0, ans.fd);
+    int rc = send_answer(in, m, &ans);
+    /* Sent or not, the host's copy of a granted descriptor goes: the plugin has its own. */
     if (ans.fd >= 0)
         close(ans.fd);
     return rc;

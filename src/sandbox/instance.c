@@ -64,32 +64,27 @@ void wd_instance_note(wd_instance *in, const char *text)
 
 /* ---- preparing: the library, the environment, the setup ---------------------------------- */
 
-/* Copies the verified library into a sealed memory file, hashing what it copies: the bytes the
- * runner maps are the bytes that hashed to the contract's sha256, whatever happens to the file
- * afterwards. */
-static int seal_library(wd_instance *in)
+enum {
+    COPY_CHUNK = 65536,
+    /* A setup FS_RULE entry: the u64 Landlock access mask, then the path. */
+    FS_RULE_MASK = 8
+};
+
+/* Copies the library (src) into the memory file (mfd), seals the copy and checks its hash
+ * against the contract's. Read once into the memory file, then hash the memory file: nothing
+ * else can write it, so what is hashed is what will be mapped. */
+static int copy_sealed(wd_instance *in, int src, int mfd)
 {
-    int src;
-    int rc = wd_contract_open_library(in->contract, &src);
-    if (rc)
-        return rc;
-    int mfd = memfd_create("warden-plugin", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (mfd < 0) {
-        close(src);
-        return wd_fail(WD_EIO, "cannot create a memory file for the library: %s", strerror(errno));
-    }
     wd_hasher *h = NULL;
-    uint8_t digest[32];
-    rc = wd_hasher_new(&h);
+    uint8_t digest[WD_SHA256_LEN];
+    int rc = wd_hasher_new(&h);
     if (!rc) {
-        /* Read once into the memory file, then hash the memory file: nothing else can write
-         * it, so what is hashed is what will be mapped. */
         struct stat st;
         ssize_t n = 0;
         if (fstat(src, &st) != 0)
             rc = wd_fail(WD_EIO, "cannot stat the library");
         while (!rc) {
-            char chunk[65536];
+            char chunk[COPY_CHUNK];
             n = read(src, chunk, sizeof(chunk));
             if (n == 0)
                 break;
@@ -110,13 +105,29 @@ static int seal_library(wd_instance *in)
                               "library changed while it was being loaded: refused");
     }
     wd_hasher_free(h);
-    close(src);
-    if (rc) {
-        close(mfd);
+    return rc;
+}
+
+/* Copies the verified library into a sealed memory file, hashing what it copies: the bytes the
+ * runner maps are the bytes that hashed to the contract's sha256, whatever happens to the file
+ * afterwards. */
+static int seal_library(wd_instance *in)
+{
+    int src;
+    int rc = wd_contract_open_library(in->contract, &src);
+    if (rc)
         return rc;
-    }
-    in->memfd = mfd;
-    return 0;
+    int mfd = memfd_create("warden-plugin", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (mfd < 0)
+        rc = wd_fail(WD_EIO, "cannot create a memory file for the library: %s", strerror(errno));
+    else
+        rc = copy_sealed(in, src, mfd);
+    close(src);
+    if (!rc)
+        in->memfd = mfd;
+    else if (mfd >= 0)
+        close(mfd);
+    return rc;
 }
 
 static int add_protected(wd_instance *in, const char *path)
@@ -188,7 +199,8 @@ static int build_environment(wd_instance *in)
     return 0;
 }
 
-static int build_setup(wd_instance *in)
+/* The resource limits and the runner's fixed settings, into w. */
+static void put_limits(wd_instance *in, wd_setup_writer *w)
 {
     const wd_resources *res = in->broker.policy ? wd_policy_resources(in->broker.policy) : NULL;
     wd_resources r = res ? *res : (wd_resources){0};
@@ -198,40 +210,52 @@ static int build_setup(wd_instance *in)
     in->output_max = r.output_bytes ? r.output_bytes : DEFAULT_OUTPUT;
     uint64_t secs = (in->timeout_ms + 999) / 1000;
     uint64_t cpu = r.cpu_millicores ? (secs * r.cpu_millicores + 999) / 1000 : secs;
-    wd_setup_writer w = {0};
-    wd_setup_put_u64(&w, WD_SETUP_RLIMIT_AS, r.memory_bytes ? r.memory_bytes : DEFAULT_MEMORY);
+    wd_setup_put_u64(w, WD_SETUP_RLIMIT_AS, r.memory_bytes ? r.memory_bytes : DEFAULT_MEMORY);
     in->cpu_limit_s = cpu ? cpu : 1;
-    wd_setup_put_u64(&w, WD_SETUP_RLIMIT_CPU, in->cpu_limit_s);
-    wd_setup_put_u64(&w, WD_SETUP_RLIMIT_NOFILE, r.open_files ? r.open_files : DEFAULT_OPEN_FILES);
-    wd_setup_put_u64(&w, WD_SETUP_RLIMIT_NPROC, r.pids ? r.pids : DEFAULT_PROCESSES);
-    wd_setup_put_u64(&w, WD_SETUP_RLIMIT_FSIZE, DEFAULT_FILE_SIZE);
-    wd_setup_put_u64(&w, WD_SETUP_OUTPUT_MAX, in->output_max);
+    wd_setup_put_u64(w, WD_SETUP_RLIMIT_CPU, in->cpu_limit_s);
+    wd_setup_put_u64(w, WD_SETUP_RLIMIT_NOFILE, r.open_files ? r.open_files : DEFAULT_OPEN_FILES);
+    wd_setup_put_u64(w, WD_SETUP_RLIMIT_NPROC, r.pids ? r.pids : DEFAULT_PROCESSES);
+    wd_setup_put_u64(w, WD_SETUP_RLIMIT_FSIZE, DEFAULT_FILE_SIZE);
+    wd_setup_put_u64(w, WD_SETUP_OUTPUT_MAX, in->output_max);
     int min = in->opts.min_landlock_abi < 0 ? 1 : in->opts.min_landlock_abi;
-    wd_setup_put_u64(&w, WD_SETUP_LANDLOCK_MIN, (uint64_t)min);
-    wd_setup_put_u64(&w, WD_SETUP_NETNS, in->opts.require_netns ? 1 : 0);
-    wd_setup_put_u64(&w, WD_SETUP_HOST_PID, (uint64_t)getpid());
+    wd_setup_put_u64(w, WD_SETUP_LANDLOCK_MIN, (uint64_t)min);
+    wd_setup_put_u64(w, WD_SETUP_NETNS, in->opts.require_netns ? 1 : 0);
+    wd_setup_put_u64(w, WD_SETUP_HOST_PID, (uint64_t)getpid());
     const char *config = wd_contract_config(in->contract);
-    wd_setup_put(&w, WD_SETUP_CONFIG, config, strlen(config));
+    wd_setup_put(w, WD_SETUP_CONFIG, config, strlen(config));
+}
+
+/* The subtrees the kernel may expose directly (wd_broker_plan_fs), into w. */
+static int put_fs_rules(wd_instance *in, wd_setup_writer *w)
+{
     wd_fs_grant *g = NULL;
     long n = wd_broker_plan_fs(&in->broker, &g);
-    if (n < 0) {
-        free(w.data);
+    if (n < 0)
         return wd_fail(WD_ENOMEM, "out of memory");
-    }
     for (long i = 0; i < n; i++) {
-        uint8_t rule[8 + WD_PATH_MAX];
+        uint8_t rule[FS_RULE_MASK + WD_PATH_MAX];
         size_t len = strlen(g[i].path);
         if (len >= WD_PATH_MAX)
             continue;
-        for (int b = 0; b < 8; b++)
+        for (int b = 0; b < FS_RULE_MASK; b++)
             rule[b] = (uint8_t)(g[i].access >> (8 * b));
-        memcpy(rule + 8, g[i].path, len);
-        wd_setup_put(&w, WD_SETUP_FS_RULE, rule, 8 + len);
+        memcpy(rule + FS_RULE_MASK, g[i].path, len);
+        wd_setup_put(w, WD_SETUP_FS_RULE, rule, FS_RULE_MASK + len);
     }
     wd_broker_plan_free(g, (size_t)n);
-    if (w.failed) {
+    return 0;
+}
+
+static int build_setup(wd_instance *in)
+{
+    wd_setup_writer w = {.data = NULL, .len = 0, .cap = 0, .failed = 0};
+    put_limits(in, &w);
+    int rc = put_fs_rules(in, &w);
+    if (!rc && w.failed)
+        rc = wd_fail(WD_ERANGE, "the sandbox setup is larger than the protocol allows");
+    if (rc) {
         free(w.data);
-        return wd_fail(WD_ERANGE, "the sandbox setup is larger than the protocol allows");
+        return rc;
     }
     in->setup = w.data;
     in->setup_len = w.len;

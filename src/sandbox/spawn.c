@@ -145,26 +145,39 @@ static int plugin_identity(uint32_t *uid, uint32_t *gid, char *why, size_t size)
     return 0;
 }
 
-int wd_runner_spawn(wd_instance *in, wd_call_result *res)
+enum {
+    /* The plugin's end of the socket lives at or above this descriptor until the spawn. */
+    SOCKET_FD_MIN = 10,
+    /* A setup entry's head (u16 tag, u32 length) and a u64 value. */
+    SETUP_ENTRY_HEAD = 6,
+    SETUP_U64 = 8,
+    /* wd_filter_program's reason. */
+    FILTER_WHY_SIZE = 256,
+    PROC_FD_PATH_SIZE = 40
+};
+
+/* Who the runner makes the plugin (a root host only). */
+typedef struct {
+    int root;
+    uint32_t uid, gid;
+} plugin_ids;
+
+/* fd, moved at or above SOCKET_FD_MIN (the original closed), or -1. Above every descriptor
+ * the file actions write (0-4): a daemon with its standard streams closed gets the socket at
+ * 0-2, and dup2(3, 3) would keep close-on-exec. */
+static int move_high(int fd)
 {
-    wd_runner_finish_retired(in, 0);
-    uint32_t uid = 0, gid = 0;
-    int root = geteuid() == 0;
-    if (root && plugin_identity(&uid, &gid, res->message, sizeof(res->message)) != 0)
-        return WD_S_SETUP;
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-        snprintf(res->message, sizeof(res->message), "cannot create the broker socket: %s",
-                 strerror(errno));
-        return WD_S_RUNNER;
-    }
-    /* Above every descriptor the file actions write (0-4): a daemon with its standard streams
-     * closed gets the socket at 0-2, and dup2(3, 3) would keep close-on-exec. */
-    if (sv[1] >= 0 && sv[1] < 10) {
-        int moved = fcntl(sv[1], F_DUPFD_CLOEXEC, 10);
-        close(sv[1]);
-        sv[1] = moved;
-    }
+    if (fd < 0 || fd >= SOCKET_FD_MIN)
+        return fd;
+    int moved = fcntl(fd, F_DUPFD_CLOEXEC, SOCKET_FD_MIN);
+    close(fd);
+    return moved;
+}
+
+/* Starts the runner with /dev/null at 0-2, plugin_end at 3 and the shared network namespace
+ * (if any) at 4. Returns 0 or an errno value. */
+static int start_runner(const wd_instance *in, int plugin_end, int netns, pid_t *pid)
+{
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
     posix_spawn_file_actions_init(&fa);
@@ -172,8 +185,7 @@ int wd_runner_spawn(wd_instance *in, wd_call_result *res)
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
-    int netns = wd_netns_shared();
+    posix_spawn_file_actions_adddup2(&fa, plugin_end, 3);
     if (netns >= 0)
         posix_spawn_file_actions_adddup2(&fa, netns, 4);
     /* Handlers reset at exec anyway; only ignored signals are inherited. Reset the ones a
@@ -192,18 +204,76 @@ int wd_runner_spawn(wd_instance *in, wd_call_result *res)
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
                                         POSIX_SPAWN_SETSIGDEF);
     char *argv[] = {(char *)"warden-runner", NULL};
-    pid_t pid;
     /* The runner is executed through the descriptor checked when the instance started, never
      * by its path again: a file put in its place afterwards is not what runs. */
-    char exe[40];
+    char exe[PROC_FD_PATH_SIZE];
     snprintf(exe, sizeof(exe), "/proc/self/fd/%d", in->runner_fd);
-    int e = sv[1] < 0           ? EMFILE
+    int e = plugin_end < 0      ? EMFILE
             : in->runner_fd < 0 ? ENOENT
-                                : posix_spawn(&pid, exe, &fa, &attr, argv, in->envp);
+                                : posix_spawn(pid, exe, &fa, &attr, argv, in->envp);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
-    if (sv[1] >= 0)
-        close(sv[1]);
+    return e;
+}
+
+/* The per-runner part of the setup, sent after the instance's own: the seccomp program with
+ * this pid in it, the namespace and the identity. Returns 0 or a WD_S_* code with
+ * res->message set. */
+static int send_setup(wd_instance *in, pid_t pid, int netns, const plugin_ids *who,
+                      wd_call_result *res)
+{
+    uint8_t *prog = NULL, *msg = NULL;
+    size_t prog_len = 0;
+    char why[FILTER_WHY_SIZE];
+    int rc = 0;
+    if (wd_filter_program(pid, &prog, &prog_len, why) != 0) {
+        snprintf(res->message, sizeof(res->message), "%s", why);
+        rc = WD_S_SETUP;
+    }
+    size_t total = in->setup_len + 3 * (SETUP_ENTRY_HEAD + SETUP_U64) + SETUP_ENTRY_HEAD + prog_len;
+    if (!rc && total <= WD_PROTO_MAX_DATA)
+        msg = malloc(total);
+    int sent = -1;
+    if (msg) {
+        wd_setup_writer tail = {.data = msg, .len = in->setup_len, .cap = total, .failed = 0};
+        memcpy(msg, in->setup, in->setup_len);
+        wd_setup_put_u64(&tail, WD_SETUP_NETNS_FD, netns >= 0 ? 1 : 0);
+        if (who->root) {
+            wd_setup_put_u64(&tail, WD_SETUP_UID, who->uid);
+            wd_setup_put_u64(&tail, WD_SETUP_GID, who->gid);
+        }
+        wd_setup_put(&tail, WD_SETUP_SECCOMP, prog, prog_len);
+        if (!tail.failed)
+            sent = wd_proto_send(in->sock, WD_MSG_SETUP, 0, 0, msg, tail.len, in->memfd);
+    }
+    if (!rc && sent != 0) {
+        snprintf(res->message, sizeof(res->message), "the runner did not take its setup");
+        rc = WD_S_RUNNER;
+    }
+    free(msg);
+    free(prog);
+    return rc;
+}
+
+int wd_runner_spawn(wd_instance *in, wd_call_result *res)
+{
+    wd_runner_finish_retired(in, 0);
+    plugin_ids who = {.root = geteuid() == 0, .uid = 0, .gid = 0};
+    if (who.root && plugin_identity(&who.uid, &who.gid, res->message, sizeof(res->message)) != 0)
+        return WD_S_SETUP;
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+        snprintf(res->message, sizeof(res->message), "cannot create the broker socket: %s",
+                 strerror(errno));
+        return WD_S_RUNNER;
+    }
+    int plugin_end = move_high(sv[1]);
+    int netns = wd_netns_shared();
+    pid_t pid;
+    int e = start_runner(in, plugin_end, netns, &pid);
+    /* The runner has its copy (or never started): the host's goes either way. */
+    if (plugin_end >= 0)
+        close(plugin_end);
     if (e != 0) {
         close(sv[0]);
         snprintf(res->message, sizeof(res->message), "cannot start the runner %s: %s", in->runner,
@@ -213,44 +283,15 @@ int wd_runner_spawn(wd_instance *in, wd_call_result *res)
     in->pid = pid;
     in->sock = sv[0];
     /* A runner that stops reading cannot block the host past the call's deadline. */
-    struct timeval tv = {(time_t)(in->timeout_ms / 1000),
-                         (suseconds_t)(in->timeout_ms % 1000) * 1000};
+    struct timeval tv = {.tv_sec = (time_t)(in->timeout_ms / 1000),
+                         .tv_usec = (suseconds_t)(in->timeout_ms % 1000) * 1000};
     setsockopt(in->sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    /* The per-runner part of the setup: the seccomp program with this pid in it. */
-    uint8_t *prog = NULL;
-    size_t prog_len = 0;
-    char why[256];
-    if (wd_filter_program(pid, &prog, &prog_len, why) != 0) {
+    int rc = send_setup(in, pid, netns, &who, res);
+    if (rc) {
         int st;
         wd_runner_reap(in, &st, 0);
-        snprintf(res->message, sizeof(res->message), "%s", why);
-        return WD_S_SETUP;
     }
-    size_t total = in->setup_len + 3 * (6 + 8) + 6 + prog_len;
-    uint8_t *msg = total <= WD_PROTO_MAX_DATA ? malloc(total) : NULL;
-    int rc = -1;
-    if (msg) {
-        wd_setup_writer tail = {msg, 0, total, 0};
-        memcpy(msg, in->setup, in->setup_len);
-        tail.len = in->setup_len;
-        wd_setup_put_u64(&tail, WD_SETUP_NETNS_FD, netns >= 0 ? 1 : 0);
-        if (root) {
-            wd_setup_put_u64(&tail, WD_SETUP_UID, uid);
-            wd_setup_put_u64(&tail, WD_SETUP_GID, gid);
-        }
-        wd_setup_put(&tail, WD_SETUP_SECCOMP, prog, prog_len);
-        if (!tail.failed)
-            rc = wd_proto_send(in->sock, WD_MSG_SETUP, 0, 0, msg, tail.len, in->memfd);
-    }
-    free(msg);
-    free(prog);
-    if (rc != 0) {
-        int st;
-        wd_runner_reap(in, &st, 0);
-        snprintf(res->message, sizeof(res->message), "the runner did not take its setup");
-        return WD_S_RUNNER;
-    }
-    return 0;
+    return rc;
 }
 
 /* The address-space limit the runner was given (0: none), read back from the setup. */
