@@ -1,5 +1,5 @@
-/* broker_int.h (internal): what broker.c (paths, environment, the Landlock plan) and
- * broker_net.c (connects) share. */
+/* broker_int.h (internal): what broker.c (paths, environment, the Landlock plan), broker_net.c
+ * (connects) and call.c (withdrawing a grant the audit log could not record) share. */
 #ifndef WD_SANDBOX_BROKER_INT_H
 #define WD_SANDBOX_BROKER_INT_H
 
