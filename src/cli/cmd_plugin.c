@@ -116,12 +116,8 @@ static int pipeline(int argc, char **argv)
         return plugin_usage_error(no_opts);
     size_t n = files.n;
     wd_contract **cs = calloc(n, sizeof(*cs));
-    wd_diagnostics *diags;
-    if (!cs || wd_diagnostics_new(&diags) != 0) {
-        free(cs);
-        return EXIT_USAGE;
-    }
-    status = 0;
+    wd_diagnostics *diags = NULL;
+    status = !cs || wd_diagnostics_new(&diags) != 0 ? EXIT_USAGE : 0;
     for (size_t i = 0; i < n && !status; i++) {
         size_t first;
         int rc = load(files.v[i], &cs[i], diags, &first);
@@ -141,7 +137,7 @@ static int pipeline(int argc, char **argv)
             status = EXIT_DENY;
         }
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; cs && i < n; i++)
         wd_contract_free(cs[i]);
     free(cs);
     wd_diagnostics_free(diags);
@@ -276,6 +272,33 @@ static char **split_list(const char *text, size_t *count)
     return v;
 }
 
+/* Loads one contract and prints its library's imports, refused if it imports a denied one. */
+static int inspect_one(const char *path, const char *const *denied)
+{
+    wd_diagnostics *diags;
+    if (wd_diagnostics_new(&diags) != 0)
+        return EXIT_USAGE;
+    wd_contract *c = NULL;
+    size_t first;
+    int rc = load(path, &c, diags, &first);
+    wd_diagnostics_free(diags);
+    int status = 0;
+    char *list = NULL;
+    if (rc) {
+        printf("%s: %s\n", path, rc == WD_EPOLICY ? "invalid" : "unreadable");
+        status = rc == WD_EPOLICY ? EXIT_DENY : EXIT_USAGE;
+    } else if (wd_contract_imports(c, denied, &list) != 0) {
+        const wd_error *e = wd_error_last();
+        printf("%s: refused: %s %s\n", path, e->id, e->message);
+        status = e->code == WD_EIO || e->code == WD_ENOMEM ? EXIT_USAGE : EXIT_DENY;
+    } else {
+        fputs(list, stdout);
+    }
+    free(list);
+    wd_contract_free(c);
+    return status;
+}
+
 static int inspect(int argc, char **argv)
 {
     const char *deny = NULL;
@@ -293,32 +316,9 @@ static int inspect(int argc, char **argv)
         return parsed;
     if (contract.n != 1)
         return plugin_usage_error(opts);
-    const char *path = contract.v[0];
     char **denied = deny ? split_list(deny, NULL) : NULL;
-    wd_diagnostics *diags;
-    if (wd_diagnostics_new(&diags) != 0) {
-        free(denied);
-        return EXIT_USAGE;
-    }
-    wd_contract *c = NULL;
-    size_t first;
-    int rc = load(path, &c, diags, &first);
-    wd_diagnostics_free(diags);
-    int status = 0;
-    char *list = NULL;
-    if (rc) {
-        printf("%s: %s\n", path, rc == WD_EPOLICY ? "invalid" : "unreadable");
-        status = rc == WD_EPOLICY ? EXIT_DENY : EXIT_USAGE;
-    } else if (wd_contract_imports(c, (const char *const *)denied, &list) != 0) {
-        const wd_error *e = wd_error_last();
-        printf("%s: refused: %s %s\n", path, e->id, e->message);
-        status = e->code == WD_EIO || e->code == WD_ENOMEM ? EXIT_USAGE : EXIT_DENY;
-    } else {
-        fputs(list, stdout);
-    }
-    free(list);
+    int status = inspect_one(contract.v[0], (const char *const *)denied);
     free(denied);
-    wd_contract_free(c);
     return status;
 }
 
@@ -350,6 +350,82 @@ typedef struct {
     uint64_t max;
     bool json, review;
 } list_options;
+
+typedef struct {
+    const char *const *allowed, *const *denied;
+    size_t nallow;
+} list_lists;
+
+/* Loads every contract under dir into a new registry and prints the load report. */
+static int list_report(const list_options *lo, const list_lists *lists, const char *dir,
+                       wd_audit *log)
+{
+    bool json = lo->json, review = lo->review;
+    wd_registry_options ro = WD_REGISTRY_OPTIONS_INIT;
+    ro.allowlist = lists->allowed;
+    ro.allowlist_len = lists->nallow;
+    ro.audit = log;
+    wd_discover_options o = WD_DISCOVER_OPTIONS_INIT;
+    o.trust_dir = lo->trust;
+    o.review_required = review;
+    o.approved_path = lo->approved;
+    o.deny_imports = lists->denied;
+    o.correlation_id = lo->correlation_id;
+    o.max = (size_t)lo->max;
+    wd_registry *reg = NULL;
+    wd_load_report *rep = NULL;
+    const char *warning = NULL;
+    int status = 0;
+    if (review && !o.trust_dir) {
+        fprintf(stderr, "warden: --review-required needs --trust DIR\n");
+        status = EXIT_USAGE;
+    } else if (wd_registry_new(&reg, &ro, &warning) != 0 ||
+               wd_registry_discover(reg, dir, &o, &rep) != 0) {
+        cli_error(dir);
+        status = EXIT_USAGE;
+    }
+    if (!status) {
+        if (warning && !json)
+            fprintf(stderr, "warden: warning: %s\n", warning);
+        json_t *arr = json ? json_array() : NULL;
+        char safe[SAFE_PATH_MAX], msg[SAFE_MESSAGE_MAX];
+        for (size_t i = 0; i < wd_load_report_count(rep); i++) {
+            const wd_load_entry *e = wd_load_report_get(rep, i);
+            if (json) {
+                json_t *item =
+                    json_pack("{s:o, s:b, s:s, s:o}", "path", json_text(e->path), "loaded",
+                              e->loaded, "code", e->id, "message", json_text(e->message));
+                if (json_array_append_new(arr, item) != 0) {
+                    fprintf(stderr, "warden: out of memory\n");
+                    status = EXIT_USAGE;
+                    break;
+                }
+            } else if (e->loaded)
+                printf("loaded   %s  %s\n", printable(e->message, msg, sizeof(msg)),
+                       printable(e->path, safe, sizeof(safe)));
+            else
+                printf("refused  %s  %s: %s\n", e->id, printable(e->path, safe, sizeof(safe)),
+                       printable(e->message, msg, sizeof(msg)));
+        }
+        if (status)
+            json_decref(arr);
+        else if (json)
+            cli_print_json(
+                json_pack("{s:s, s:o, s:I, s:I, s:s?}", "correlation_id",
+                          wd_load_report_correlation_id(rep), "entries", arr, "loaded",
+                          (json_int_t)(wd_load_report_count(rep) - wd_load_report_refused(rep)),
+                          "refused", (json_int_t)wd_load_report_refused(rep), "warning", warning));
+        else
+            printf("%zu loaded, %zu refused (correlation id %s)\n",
+                   wd_load_report_count(rep) - wd_load_report_refused(rep),
+                   wd_load_report_refused(rep), wd_load_report_correlation_id(rep));
+        if (!status)
+            status = wd_load_report_refused(rep) ? EXIT_DENY : 0;
+    }
+    wd_load_report_free(rep);
+    wd_registry_free(reg);
+    return status;
+}
 
 static int list_dir(int argc, char **argv)
 {
@@ -408,79 +484,19 @@ static int list_dir(int argc, char **argv)
         return parsed;
     if (dir.n != 1)
         return plugin_usage_error(opts);
-    bool json = lo.json, review = lo.review;
     size_t nallow = 0;
     char **allowed = lo.allow ? split_list(lo.allow, &nallow) : NULL,
          **denied = lo.deny ? split_list(lo.deny, NULL) : NULL;
     wd_audit *log = NULL;
-    if (cli_open_audit(lo.log_dir, lo.keys, &log) != 0) {
-        free(allowed);
-        free(denied);
-        return EXIT_USAGE;
-    }
-    wd_registry_options ro = WD_REGISTRY_OPTIONS_INIT;
-    ro.allowlist = (const char *const *)allowed;
-    ro.allowlist_len = nallow;
-    ro.audit = log;
-    wd_discover_options o = WD_DISCOVER_OPTIONS_INIT;
-    o.trust_dir = lo.trust;
-    o.review_required = review;
-    o.approved_path = lo.approved;
-    o.deny_imports = (const char *const *)denied;
-    o.correlation_id = lo.correlation_id;
-    o.max = (size_t)lo.max;
-    wd_registry *reg = NULL;
-    wd_load_report *rep = NULL;
-    const char *warning = NULL;
-    int status = 0;
-    if (review && !o.trust_dir) {
-        fprintf(stderr, "warden: --review-required needs --trust DIR\n");
-        status = EXIT_USAGE;
-    } else if (wd_registry_new(&reg, &ro, &warning) != 0 ||
-               wd_registry_discover(reg, dir.v[0], &o, &rep) != 0) {
-        cli_error(dir.v[0]);
-        status = EXIT_USAGE;
-    }
+    int status = cli_open_audit(lo.log_dir, lo.keys, &log) != 0 ? EXIT_USAGE : 0;
     if (!status) {
-        if (warning && !json)
-            fprintf(stderr, "warden: warning: %s\n", warning);
-        json_t *arr = json ? json_array() : NULL;
-        char safe[SAFE_PATH_MAX], msg[SAFE_MESSAGE_MAX];
-        for (size_t i = 0; i < wd_load_report_count(rep); i++) {
-            const wd_load_entry *e = wd_load_report_get(rep, i);
-            if (json) {
-                json_t *item =
-                    json_pack("{s:o, s:b, s:s, s:o}", "path", json_text(e->path), "loaded",
-                              e->loaded, "code", e->id, "message", json_text(e->message));
-                if (json_array_append_new(arr, item) != 0) {
-                    fprintf(stderr, "warden: out of memory\n");
-                    status = EXIT_USAGE;
-                    break;
-                }
-            } else if (e->loaded)
-                printf("loaded   %s  %s\n", printable(e->message, msg, sizeof(msg)),
-                       printable(e->path, safe, sizeof(safe)));
-            else
-                printf("refused  %s  %s: %s\n", e->id, printable(e->path, safe, sizeof(safe)),
-                       printable(e->message, msg, sizeof(msg)));
-        }
-        if (status)
-            json_decref(arr);
-        else if (json)
-            cli_print_json(
-                json_pack("{s:s, s:o, s:I, s:I, s:s?}", "correlation_id",
-                          wd_load_report_correlation_id(rep), "entries", arr, "loaded",
-                          (json_int_t)(wd_load_report_count(rep) - wd_load_report_refused(rep)),
-                          "refused", (json_int_t)wd_load_report_refused(rep), "warning", warning));
-        else
-            printf("%zu loaded, %zu refused (correlation id %s)\n",
-                   wd_load_report_count(rep) - wd_load_report_refused(rep),
-                   wd_load_report_refused(rep), wd_load_report_correlation_id(rep));
-        if (!status)
-            status = wd_load_report_refused(rep) ? EXIT_DENY : 0;
+        const list_lists lists = {
+            .allowed = (const char *const *)allowed,
+            .nallow = nallow,
+            .denied = (const char *const *)denied,
+        };
+        status = list_report(&lo, &lists, dir.v[0], log);
     }
-    wd_load_report_free(rep);
-    wd_registry_free(reg);
     if (log && wd_audit_close(log) != 0 && status != EXIT_USAGE) {
         cli_error("closing the audit log");
         status = EXIT_USAGE;

@@ -29,6 +29,7 @@
 #define APPROVAL_HEADER "warden-approval-v1"
 #define THROTTLE_MAX_S 900
 #define JUSTIFICATION_MAX 512
+#define TAKEN_NAME_MAX 64 /* ".used-", an operation id, "-", a pid */
 
 int wd_operation_id(const char *component, const char *verb, const char *target,
                     char out[WD_OPERATION_ID_LEN + 1])
@@ -97,36 +98,38 @@ static int check_dir(int fd, const char *shown)
     return 0;
 }
 
-/* Opens DIR (and DIR/approvals), creating them 0700 when create is set. */
+/* Opens DIR (and DIR/approvals), creating them 0700 when create is set. On failure both
+ * descriptors are -1. */
 static int open_dirs(const char *dir, bool create, int *dirfd, int *appfd)
 {
     *dirfd = *appfd = -1;
     if (create && mkdir(dir, 0700) != 0 && errno != EEXIST)
         return store_fail(dir, "cannot create the override directory");
-    *dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    if (*dirfd < 0)
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (dfd < 0)
         return errno == ENOENT ? wd_error_set(WD_ENOTFOUND, WD_O_STORE, dir, 0, 0,
                                               "no override directory (enrol an approver first)")
                                : store_fail(dir, "cannot open the override directory");
-    if (check_dir(*dirfd, dir) != 0) {
-        close(*dirfd);
-        *dirfd = -1;
-        return WD_EPERM;
+    int afd = -1;
+    int rc = check_dir(dfd, dir) != 0 ? WD_EPERM : 0;
+    if (!rc && mkdirat(dfd, "approvals", 0700) != 0 && errno != EEXIST)
+        rc = store_fail(dir, "cannot create approvals/");
+    if (!rc) {
+        afd = openat(dfd, "approvals", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (afd < 0)
+            rc = store_fail(dir, "cannot open approvals/");
+        else if (check_dir(afd, "approvals/") != 0)
+            rc = WD_EPERM;
     }
-    if (mkdirat(*dirfd, "approvals", 0700) != 0 && errno != EEXIST) {
-        close(*dirfd);
-        return store_fail(dir, "cannot create approvals/");
+    if (rc) { /* the directories are only handed out together */
+        if (afd >= 0)
+            close(afd);
+        close(dfd);
+        dfd = afd = -1;
     }
-    *appfd = openat(*dirfd, "approvals", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    if (*appfd < 0 || check_dir(*appfd, "approvals/") != 0) {
-        int rc = *appfd < 0 ? store_fail(dir, "cannot open approvals/") : WD_EPERM;
-        if (*appfd >= 0)
-            close(*appfd);
-        close(*dirfd);
-        *dirfd = *appfd = -1;
-        return rc;
-    }
-    return 0;
+    *dirfd = dfd;
+    *appfd = afd;
+    return rc;
 }
 
 /* Replaces name in dirfd with text, durably: temp file, fsync, rename, fsync the directory. */
@@ -254,20 +257,21 @@ static int load_approver(int dirfd, const char *approver, uint8_t *secret, size_
     char hex[2 * WD_TOTP_SECRET_MAX + 2];
     unsigned digits = 0, period = 0;
     int n = 0;
-    if (sscanf(text, TOTP_HEADER " %15s %u %u\n%n", alg, &digits, &period, &n) != 3 || n == 0 ||
-        sscanf(text + n, "%129s", hex) != 1 || wd_totp_alg_parse(alg, &p->alg) != 0 || digits < 6 ||
-        digits > 8 || period < 15 || period > 300 || strlen(hex) % 2 ||
-        strlen(hex) / 2 < WD_TOTP_SECRET_MIN || strlen(hex) / 2 > WD_TOTP_SECRET_MAX ||
-        !wd_hex_decode(hex, strlen(hex), secret, strlen(hex) / 2)) {
-        wd_wipe(text, sizeof(text));
-        wd_wipe(hex, sizeof(hex));
-        return wd_error_set(WD_EINVAL, WD_O_APPROVER, name, 0, 0, "not a warden TOTP file");
+    bool ok = sscanf(text, TOTP_HEADER " %15s %u %u\n%n", alg, &digits, &period, &n) == 3 &&
+              n != 0 && sscanf(text + n, "%129s", hex) == 1 &&
+              wd_totp_alg_parse(alg, &p->alg) == 0 && digits >= 6 && digits <= 8 && period >= 15 &&
+              period <= 300 && strlen(hex) % 2 == 0 && strlen(hex) / 2 >= WD_TOTP_SECRET_MIN &&
+              strlen(hex) / 2 <= WD_TOTP_SECRET_MAX &&
+              wd_hex_decode(hex, strlen(hex), secret, strlen(hex) / 2);
+    if (ok) {
+        *len = strlen(hex) / 2;
+        p->digits = digits;
+        p->period = period;
     }
-    *len = strlen(hex) / 2;
-    p->digits = digits;
-    p->period = period;
     wd_wipe(text, sizeof(text));
     wd_wipe(hex, sizeof(hex));
+    if (!ok)
+        return wd_error_set(WD_EINVAL, WD_O_APPROVER, name, 0, 0, "not a warden TOTP file");
     *st = (approver_state){.last_step = -1};
     snprintf(name, sizeof(name), "%s.state", approver);
     rc = read_secret(dirfd, name, text, sizeof(text), name);
@@ -407,6 +411,54 @@ out:
     return rc;
 }
 
+/* Takes the approval for operation out of approvals/ and reads it into text (NUL-terminated;
+ * *n is what read returned, -1 when the file could not be trusted). The taken file is removed
+ * whatever it held. */
+static int take_approval(int appfd, const char *operation, char *text, size_t size, ssize_t *n)
+{
+    /* Taking the approval is a rename: of any number of concurrent users, one wins. */
+    char taken[TAKEN_NAME_MAX];
+    snprintf(taken, sizeof(taken), ".used-%s-%ld", operation, (long)getpid());
+    if (renameat(appfd, operation, appfd, taken) != 0)
+        return errno == ENOENT ? wd_error_set(WD_ENOTFOUND, "", NULL, 0, 0,
+                                              "no approval for operation %s", operation)
+                               : store_fail(operation, "cannot take the approval");
+    int fd = openat(appfd, taken, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    /* Written by wd_override_approve: ours, 0600, a regular file; anything else was planted. */
+    bool ours = fd >= 0 && wd_secret_fd_check(fd, operation) == 0;
+    *n = ours ? read(fd, text, size - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    unlinkat(appfd, taken, 0);
+    fsync(appfd);
+    text[*n > 0 ? *n : 0] = 0;
+    return 0;
+}
+
+/* Checks a taken approval (what approve wrote, for this operation, not expired) and records
+ * its use. */
+static int use_approval(const char *text, ssize_t n, const char *operation, const char *component,
+                        int64_t now, struct wd_audit *audit)
+{
+    char approver[WD_APPROVER_MAX + 1] = "";
+    long long expires = 0;
+    const char *a = strstr(text, "\napprover "), *e = strstr(text, "\nexpires ");
+    if (n <= 0 || strncmp(text, APPROVAL_HEADER "\n", sizeof(APPROVAL_HEADER)) != 0 || !a || !e ||
+        sscanf(a, "\napprover %64s", approver) != 1 || sscanf(e, "\nexpires %lld", &expires) != 1)
+        return wd_error_set(WD_ENOTFOUND, WD_O_STORE, operation, 0, 0,
+                            "a damaged approval: removed, not used");
+    if (!strstr(text, "\noperation ") ||
+        strncmp(strstr(text, "\noperation ") + 11, operation, WD_OPERATION_ID_LEN) != 0 ||
+        expires - now > 86400)
+        return wd_error_set(WD_ENOTFOUND, WD_O_STORE, operation, 0, 0,
+                            "an approval that is not what approve writes: removed, not used");
+    if (now > expires)
+        return wd_error_set(WD_ENOTFOUND, "", NULL, 0, 0,
+                            "the approval for operation %s expired: removed", operation);
+    return wd_audit_json(audit, "OVERRIDE_USED", WD_SEVERITY_HIGH, component ? component : "", NULL,
+                         json_pack("{s:s, s:s}", "operation", operation, "approver", approver));
+}
+
 int wd_override_consume(const char *dir, const char *operation, const char *component, int64_t now,
                         struct wd_audit *audit)
 {
@@ -417,48 +469,11 @@ int wd_override_consume(const char *dir, const char *operation, const char *comp
         return rc;
     if (!now)
         now = (int64_t)time(NULL);
-    /* Taking the approval is a rename: of any number of concurrent users, one wins. */
-    char taken[64];
-    snprintf(taken, sizeof(taken), ".used-%s-%ld", operation, (long)getpid());
-    if (renameat(appfd, operation, appfd, taken) != 0) {
-        rc = errno == ENOENT ? wd_error_set(WD_ENOTFOUND, "", NULL, 0, 0,
-                                            "no approval for operation %s", operation)
-                             : store_fail(operation, "cannot take the approval");
-        close(appfd);
-        close(dirfd);
-        return rc;
-    }
-    char text[JUSTIFICATION_MAX + 256], approver[WD_APPROVER_MAX + 1] = "";
-    long long expires = 0;
-    int fd = openat(appfd, taken, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    /* Written by wd_override_approve: ours, 0600, a regular file; anything else was planted. */
-    if (fd >= 0 && wd_secret_fd_check(fd, operation) != 0) {
-        close(fd);
-        fd = -1;
-    }
-    ssize_t n = fd >= 0 ? read(fd, text, sizeof(text) - 1) : -1;
-    if (fd >= 0)
-        close(fd);
-    unlinkat(appfd, taken, 0);
-    fsync(appfd);
-    text[n > 0 ? n : 0] = 0;
-    const char *a = strstr(text, "\napprover "), *e = strstr(text, "\nexpires ");
-    if (n <= 0 || strncmp(text, APPROVAL_HEADER "\n", sizeof(APPROVAL_HEADER)) != 0 || !a || !e ||
-        sscanf(a, "\napprover %64s", approver) != 1 || sscanf(e, "\nexpires %lld", &expires) != 1)
-        rc = wd_error_set(WD_ENOTFOUND, WD_O_STORE, operation, 0, 0,
-                          "a damaged approval: removed, not used");
-    else if (!strstr(text, "\noperation ") ||
-             strncmp(strstr(text, "\noperation ") + 11, operation, WD_OPERATION_ID_LEN) != 0 ||
-             expires - now > 86400)
-        rc = wd_error_set(WD_ENOTFOUND, WD_O_STORE, operation, 0, 0,
-                          "an approval that is not what approve writes: removed, not used");
-    else if (now > expires)
-        rc = wd_error_set(WD_ENOTFOUND, "", NULL, 0, 0,
-                          "the approval for operation %s expired: removed", operation);
+    char text[JUSTIFICATION_MAX + 256];
+    ssize_t n = -1;
+    rc = take_approval(appfd, operation, text, sizeof(text), &n);
     if (!rc)
-        rc = wd_audit_json(audit, "OVERRIDE_USED", WD_SEVERITY_HIGH, component ? component : "",
-                           NULL,
-                           json_pack("{s:s, s:s}", "operation", operation, "approver", approver));
+        rc = use_approval(text, n, operation, component, now, audit);
     close(appfd);
     close(dirfd);
     return rc;

@@ -247,26 +247,35 @@ static int ip_path(wd_net_index *net, const wd_ip *ip, unsigned prefix, uint32_t
     return 0;
 }
 
-static int net_compile(wd_policy *p)
+/* The three roots: the host tree's and the two address tries'. */
+static int net_roots(wd_net_index *net)
 {
-    wd_net_index *net = &p->net;
     uint32_t root;
     int rc = host_new_node(net, &root);
     if (!rc)
         rc = ip_new_node(net, 0, &root);
     if (!rc)
         rc = ip_new_node(net, 1, &root);
-    if (rc)
-        return rc;
-    net_entry *entries = malloc((p->rule_count ? p->rule_count : 1) * sizeof(*entries));
-    if (!entries)
-        return wd_fail(WD_ENOMEM, "out of memory compiling a policy");
+    return rc;
+}
+
+/* Places each network rule in the host tree or an address trie; one entry per rule in
+ * entries, which has room for every rule. */
+static int net_place(wd_policy *p, net_entry *entries, size_t *count)
+{
+    wd_net_index *net = &p->net;
+    int rc = 0;
     size_t n = 0;
     for (size_t i = 0; i < p->rule_count && !rc; i++) {
         const wd_rule_int *r = &p->rules[i];
         if (r->pub.kind != WD_RULE_NETWORK)
             continue;
-        net_entry e = {0, LIST_ANY, r->restriction, (uint8_t)r->pub.effect, (uint32_t)i};
+        net_entry e = {
+            .list = LIST_ANY,
+            .restriction = r->restriction,
+            .effect = (uint8_t)r->pub.effect,
+            .rule = (uint32_t)i,
+        };
         if (r->host_kind == WD_HOST_NAME || r->host_kind == WD_HOST_WILDCARD) {
             e.list = r->host_kind == WD_HOST_NAME ? LIST_EXACT : LIST_WILD;
             rc = host_path(net, r->host_name, &e.node);
@@ -276,16 +285,17 @@ static int net_compile(wd_policy *p)
         }
         entries[n++] = e;
     }
-    if (rc) {
-        free(entries);
-        return rc;
-    }
+    *count = n;
+    return rc;
+}
+
+/* Sorts the entries into decision order and gives each node its range of that order. */
+static int net_order(wd_net_index *net, net_entry *entries, size_t n)
+{
     qsort(entries, n, sizeof(*entries), cmp_entry);
     net->order = malloc((n ? n : 1) * sizeof(*net->order));
-    if (!net->order) {
-        free(entries);
+    if (!net->order)
         return wd_fail(WD_ENOMEM, "out of memory compiling a policy");
-    }
     net->order_count = n;
     for (size_t i = 0; i < n; i++) {
         const net_entry *e = &entries[i];
@@ -298,8 +308,23 @@ static int net_compile(wd_policy *p)
         if (range->count++ == 0)
             range->first = (uint32_t)i;
     }
-    free(entries);
     return 0;
+}
+
+static int net_compile(wd_policy *p)
+{
+    int rc = net_roots(&p->net);
+    if (rc)
+        return rc;
+    net_entry *entries = malloc((p->rule_count ? p->rule_count : 1) * sizeof(*entries));
+    if (!entries)
+        return wd_fail(WD_ENOMEM, "out of memory compiling a policy");
+    size_t n = 0;
+    rc = net_place(p, entries, &n);
+    if (!rc)
+        rc = net_order(&p->net, entries, n);
+    free(entries);
+    return rc;
 }
 
 /* ---- environment ------------------------------------------------------------------------ */

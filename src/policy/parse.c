@@ -611,6 +611,18 @@ static int parse_root(parser *p, const wd_yaml_node *root)
     return 0;
 }
 
+/* Moves the rules the parser gathered into the policy's arena, where decisions find them. */
+static int keep_rules(wd_policy *policy, const parser *p)
+{
+    policy->rules = wd_arena_array(&policy->arena, p->count ? p->count : 1, sizeof(*p->rules));
+    if (!policy->rules)
+        return WD_ENOMEM;
+    if (p->count)
+        memcpy(policy->rules, p->rules, p->count * sizeof(*p->rules));
+    policy->rule_count = p->count;
+    return 0;
+}
+
 int wd_policy_parse_node(wd_policy *policy, const wd_yaml_node *root, wd_diagnostics *diags)
 {
     parser p = {.ck = {.diags = diags,
@@ -620,20 +632,10 @@ int wd_policy_parse_node(wd_policy *policy, const wd_yaml_node *root, wd_diagnos
                        .id_unknown_key = WD_P_UNKNOWN_KEY},
                 .policy = policy};
     int rc = parse_root(&p, root);
-    if (rc) {
-        free(p.rules);
-        return rc;
-    }
-    policy->rules = wd_arena_array(&policy->arena, p.count ? p.count : 1, sizeof(*p.rules));
-    if (!policy->rules) {
-        free(p.rules);
-        return WD_ENOMEM;
-    }
-    if (p.count)
-        memcpy(policy->rules, p.rules, p.count * sizeof(*p.rules));
-    policy->rule_count = p.count;
+    if (!rc)
+        rc = keep_rules(policy, &p);
     free(p.rules);
-    return 0;
+    return rc;
 }
 
 int wd_policy_parse(wd_policy *policy, const char *data, size_t len, wd_diagnostics *diags)

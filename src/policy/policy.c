@@ -35,6 +35,43 @@ static int fail_from_diags(const wd_diagnostics *diags, size_t first, int code)
     return wd_error_set(code, d0->id, d0->file, d0->line, d0->column, "%s", d0->message);
 }
 
+/* Gives a new policy its name and its data directory, normalised ("" stands for "/"). */
+static int name_policy(wd_policy *p, const char *display, const char *data_dir)
+{
+    p->refs = 1;
+    p->file = wd_arena_strdup(&p->arena, display);
+    p->version = p->description = "";
+    if (data_dir) {
+        char norm[WD_PATH_MAX];
+        bool escapes;
+        if (wd_path_normalize(data_dir, norm, sizeof(norm), &escapes) != 0 || escapes)
+            return wd_fail(WD_EINVAL, "data directory must be an absolute path: %s", data_dir);
+        p->data_dir = wd_arena_strdup(&p->arena, strcmp(norm, "/") ? norm : "");
+    }
+    if (!p->file || (data_dir && !p->data_dir))
+        return wd_fail(WD_ENOMEM, "out of memory loading %s", display);
+    return 0;
+}
+
+/* Parses and compiles the policy text into p; an error is reported from the first error
+ * diagnostic this load added. */
+static int build_policy(wd_policy *p, const char *data, size_t len, const char *display,
+                        wd_diagnostics *diags, size_t first)
+{
+    int rc = wd_policy_parse(p, data, len, diags);
+    wd_diag_sort(diags, first);
+    if (rc == 0)
+        rc = wd_policy_compile(p);
+    if (rc == WD_ENOMEM)
+        return wd_fail(WD_ENOMEM, "out of memory loading %s", display);
+    if (rc)
+        return fail_from_diags(diags, first, rc);
+    /* "" stood for "/" so "/" + "/rel" does not double the slash; give callers "/" back. */
+    if (p->data_dir && !p->data_dir[0])
+        p->data_dir = "/";
+    return 0;
+}
+
 static int load(wd_policy **out, const char *data, size_t len, const char *display,
                 const char *data_dir, wd_diagnostics *diags)
 {
@@ -51,37 +88,14 @@ static int load(wd_policy **out, const char *data, size_t len, const char *displ
     wd_policy *p = calloc(1, sizeof(*p));
     if (!p)
         return wd_fail(WD_ENOMEM, "out of memory loading %s", display);
-    p->refs = 1;
-    p->file = wd_arena_strdup(&p->arena, display);
-    p->version = p->description = "";
-    if (data_dir) {
-        char norm[WD_PATH_MAX];
-        bool escapes;
-        if (wd_path_normalize(data_dir, norm, sizeof(norm), &escapes) != 0 || escapes) {
-            wd_policy_free(p);
-            return wd_fail(WD_EINVAL, "data directory must be an absolute path: %s", data_dir);
-        }
-        p->data_dir = wd_arena_strdup(&p->arena, strcmp(norm, "/") ? norm : "");
-    }
-    if (!p->file || (data_dir && !p->data_dir)) {
+    int rc = name_policy(p, display, data_dir);
+    if (!rc)
+        rc = build_policy(p, data, len, display, diags, first);
+    if (rc)
         wd_policy_free(p);
-        return wd_fail(WD_ENOMEM, "out of memory loading %s", display);
-    }
-    int rc = wd_policy_parse(p, data, len, diags);
-    wd_diag_sort(diags, first);
-    if (rc == 0)
-        rc = wd_policy_compile(p);
-    if (rc) {
-        wd_policy_free(p);
-        if (rc == WD_ENOMEM)
-            return wd_fail(WD_ENOMEM, "out of memory loading %s", display);
-        return fail_from_diags(diags, first, rc);
-    }
-    /* "" stood for "/" so "/" + "/rel" does not double the slash; give callers "/" back. */
-    if (p->data_dir && !p->data_dir[0])
-        p->data_dir = "/";
-    *out = p;
-    return 0;
+    else
+        *out = p;
+    return rc;
 }
 
 int wd_policy_load_node(wd_policy **out, const struct wd_yaml_node *root, const char *display,

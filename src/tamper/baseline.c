@@ -33,6 +33,7 @@
 
 /* A reported problem: its words, then at most this much of the path it is about. */
 enum { PROBLEM_MAX = 4400, PROBLEM_PATH_QUOTED = 4200 };
+enum { WALK_OPEN_FDS = 16 }; /* descriptors nftw may hold open, one per level */
 
 typedef struct {
     char *path;
@@ -90,6 +91,16 @@ static bool name_ok(const char *p)
     return true;
 }
 
+static int hash_fd(int fd, uint8_t d[WD_SHA256_LEN])
+{
+    wd_hasher *h = NULL;
+    int rc = wd_hasher_new(&h);
+    if (!rc)
+        rc = wd_sha256_fd(h, fd, d);
+    wd_hasher_free(h);
+    return rc;
+}
+
 /* SHA-256 of a file opened without following links, as hex. */
 static int hash_file(const char *path, char out[2 * WD_SHA256_LEN + 1])
 {
@@ -97,16 +108,12 @@ static int hash_file(const char *path, char out[2 * WD_SHA256_LEN + 1])
     if (fd < 0)
         return wd_error_set(WD_EIO, WD_T_IO, path, 0, 0, "cannot open: %s", strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { /* swapped since lstat: never a FIFO */
-        close(fd);
-        return wd_error_set(WD_EIO, WD_T_IO, path, 0, 0, "not a regular file");
-    }
-    wd_hasher *h = NULL;
     uint8_t d[WD_SHA256_LEN];
-    int rc = wd_hasher_new(&h);
-    if (!rc)
-        rc = wd_sha256_fd(h, fd, d);
-    wd_hasher_free(h);
+    int rc;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) /* swapped since lstat: never a FIFO */
+        rc = wd_error_set(WD_EIO, WD_T_IO, path, 0, 0, "not a regular file");
+    else
+        rc = hash_fd(fd, d);
     close(fd);
     if (!rc)
         wd_hex_encode(d, sizeof(d), out);
@@ -139,29 +146,35 @@ static int visit(const char *path, const struct stat *st, int type, struct FTW *
     return rc ? 1 : 0;
 }
 
+/* Adds one named path to e: a file, or a directory and everything under it. */
+static int collect_one(const char *path, entries *e)
+{
+    char *real = realpath(path, NULL);
+    struct stat st;
+    int rc = 0;
+    if (!real || lstat(path, &st) != 0) {
+        rc = wd_error_set(WD_ENOTFOUND, WD_T_IO, path, 0, 0, "cannot read: %s", strerror(errno));
+    } else if (S_ISLNK(st.st_mode)) {
+        rc = wd_error_set(WD_EINVAL, WD_T_INPUT, path, 0, 0,
+                          "a symbolic link: baseline what it points to instead");
+    } else {
+        walk_into = e;
+        int r = nftw(real, visit, WALK_OPEN_FDS, FTW_PHYS);
+        if (e->failed)
+            rc = e->failed;
+        else if (r != 0)
+            rc = wd_error_set(WD_EIO, WD_T_IO, path, 0, 0, "cannot walk: %s", strerror(errno));
+    }
+    free(real);
+    return rc;
+}
+
 static int collect(const char *const *paths, size_t n, entries *e)
 {
     for (size_t i = 0; i < n; i++) {
-        char *real = realpath(paths[i], NULL);
-        struct stat st;
-        if (!real || lstat(paths[i], &st) != 0) {
-            free(real);
-            return wd_error_set(WD_ENOTFOUND, WD_T_IO, paths[i], 0, 0, "cannot read: %s",
-                                strerror(errno));
-        }
-        if (S_ISLNK(st.st_mode)) {
-            free(real);
-            return wd_error_set(WD_EINVAL, WD_T_INPUT, paths[i], 0, 0,
-                                "a symbolic link: baseline what it points to instead");
-        }
-        walk_into = e;
-        int r = nftw(real, visit, 16, FTW_PHYS);
-        free(real);
-        if (e->failed)
-            return e->failed;
-        if (r != 0)
-            return wd_error_set(WD_EIO, WD_T_IO, paths[i], 0, 0, "cannot walk: %s",
-                                strerror(errno));
+        int rc = collect_one(paths[i], e);
+        if (rc)
+            return rc;
     }
     qsort(e->v, e->n, sizeof(*e->v), cmp_entry);
     for (size_t i = 1; i < e->n; i++)
@@ -313,43 +326,39 @@ int wd_baseline_paths(const char *manifest, const char *pubkey_path, char ***pat
     return rc;
 }
 
-static int load(const char *manifest, const char *pubkey_path, entries *e)
+/* Checks the manifest's last line, the signature, over everything before it; *end is where
+ * that line starts (the end of the signed entries). */
+static int check_signature(const char *manifest, const char *pubkey_path,
+                           const uint8_t pub[WD_ED25519_KEY_LEN], const char *text, size_t len,
+                           const char **end)
 {
-    uint8_t pub[WD_ED25519_KEY_LEN], sig[WD_ED25519_SIG_LEN];
-    int rc = wd_keyfile_read(pubkey_path, WD_PUBLIC_KEY_HEADER, false, pub, sizeof(pub));
-    if (rc)
-        return rc;
-    char *text = NULL;
-    size_t len = 0;
-    rc = wd_file_read(manifest, MANIFEST_MAX, &text, &len, WD_T_IO, WD_T_FORMAT);
-    if (rc)
-        return rc;
+    uint8_t sig[WD_ED25519_SIG_LEN];
     /* The last line is the signature: find where it starts (a file without a line break
      * before its end has none). */
-    char *s = NULL;
+    const char *s = NULL;
     if (len >= 2 && text[len - 1] == '\n')
         for (size_t i = len - 2; !s && i > 0; i--)
             if (text[i] == '\n')
                 s = text + i + 1;
     if (!s || strncmp(s, "signature ", 10) != 0 || strlen(s) != 10 + 128 + 1 ||
-        !wd_hex_decode(s + 10, 128, sig, sizeof(sig))) {
-        free(text);
+        !wd_hex_decode(s + 10, 128, sig, sizeof(sig)))
         return wd_error_set(WD_EINVAL, WD_T_FORMAT, manifest, 0, 0,
                             "no signature line: not a warden baseline");
-    }
-    size_t body = (size_t)(s - text);
-    if (!wd_ed25519_verify(pub, text, body, sig)) {
-        free(text);
+    if (!wd_ed25519_verify(pub, text, (size_t)(s - text), sig))
         return wd_error_set(WD_EPERM, WD_T_SIGNATURE, manifest, 0, 0,
                             "the signature does not verify with %s: the baseline was changed "
                             "or made with another key; nothing in it is trusted",
                             pubkey_path);
-    }
-    /* Signed: now the entries can be read. */
-    rc = 0;
+    *end = s;
+    return 0;
+}
+/* Reads the signed entries, text up to end, into e. */
+static int read_entries(const char *manifest, char *text, const char *end, entries *e)
+{
+    int rc = 0;
     unsigned line = 0;
-    for (char *p = text, *nl; !rc && p < s; p = nl + 1) {
-        nl = memchr(p, '\n', (size_t)(s - p));
+    for (char *p = text, *nl; !rc && p < end; p = nl + 1) {
+        nl = memchr(p, '\n', (size_t)(end - p));
         *nl = 0;
         line++;
         entry x = {0};
@@ -373,6 +382,24 @@ static int load(const char *manifest, const char *pubkey_path, entries *e)
             rc = wd_error_set(WD_EINVAL, WD_T_FORMAT, manifest, line, 1,
                               "a signed line that is not a baseline entry");
     }
+    return rc;
+}
+
+static int load(const char *manifest, const char *pubkey_path, entries *e)
+{
+    uint8_t pub[WD_ED25519_KEY_LEN];
+    int rc = wd_keyfile_read(pubkey_path, WD_PUBLIC_KEY_HEADER, false, pub, sizeof(pub));
+    if (rc)
+        return rc;
+    char *text = NULL;
+    size_t len = 0;
+    rc = wd_file_read(manifest, MANIFEST_MAX, &text, &len, WD_T_IO, WD_T_FORMAT);
+    if (rc)
+        return rc;
+    const char *end = NULL;
+    rc = check_signature(manifest, pubkey_path, pub, text, len, &end);
+    if (!rc) /* signed: now the entries can be read */
+        rc = read_entries(manifest, text, end, e);
     free(text);
     return rc;
 }
@@ -451,15 +478,13 @@ int wd_baseline_verify(const char *manifest, const char *pubkey_path, wd_baselin
         return wd_fail(WD_EINVAL, "verification needs a manifest and a public key");
     entries e = {0};
     int rc = load(manifest, pubkey_path, &e);
-    if (rc) {
-        entries_free(&e);
-        return rc;
-    }
-    for (size_t i = 0; i < e.n; i++) {
+    for (size_t i = 0; !rc && i < e.n; i++) {
         r.files += !e.v[i].dir;
         check_entry(&e, &e.v[i], &r.problems, report, ctx);
     }
     entries_free(&e);
+    if (rc)
+        return rc;
     if (result)
         *result = r;
     if (r.problems)
@@ -495,8 +520,57 @@ static void tell(void (*report)(const char *, void *), void *ctx, const char *fm
     report(line, ctx);
 }
 
+typedef struct {
+    bool lock;
+    void (*report)(const char *, void *);
+    void *ctx;
+    size_t not_done, immutable;
+} lock_run;
+
+/* Locks or unlocks one entry through fd, which is the entry (checked); what cannot be done is
+ * told and counted, not an error. */
+static void change_through(int fd, const entry *x, lock_run *run)
+{
+    if (!run->lock && set_immutable(fd, false) != 0 && errno != ENOTTY && errno != EOPNOTSUPP) {
+        tell(run->report, run->ctx, "cannot clear the immutable attribute of %s: %s", x->path,
+             strerror(errno));
+        run->not_done++;
+    }
+    mode_t mode = run->lock ? (mode_t)(x->mode & ~0222u) : (mode_t)x->mode;
+    if (fchmod(fd, mode) != 0) {
+        tell(run->report, run->ctx, "cannot chmod %s: %s", x->path, strerror(errno));
+        run->not_done++;
+    }
+    if (run->lock) {
+        if (set_immutable(fd, true) == 0)
+            run->immutable++;
+        else
+            tell(run->report, run->ctx,
+                 "no immutable attribute for %s (%s): read-only permissions only", x->path,
+                 strerror(errno));
+    }
+}
+
 /* Every change goes through a descriptor opened without following links and checked against
  * the baseline (type and owner): a file swapped for a link is never chmod-ed through it. */
+static int change_one(const entry *x, lock_run *run)
+{
+    int fd = open(x->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+    struct stat st;
+    int rc = 0;
+    if (fd < 0 || fstat(fd, &st) != 0 || (x->dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) ||
+        st.st_uid != x->uid)
+        rc = wd_error_set(WD_ESTATE, WD_T_MISMATCH, x->path, 0, 0,
+                          "not the %s the baseline describes (a link, another kind of file or "
+                          "owner): stopped, nothing changed through it",
+                          x->dir ? "directory" : "file");
+    else
+        change_through(fd, x, run);
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
 static int lock_or_unlock(const char *manifest, const char *pubkey_path, struct wd_audit *audit,
                           void (*report)(const char *, void *), void *ctx, bool lock)
 {
@@ -507,46 +581,16 @@ static int lock_or_unlock(const char *manifest, const char *pubkey_path, struct 
             return rc; /* never lock in what does not match */
     }
     entries e = {0};
+    lock_run run = {.lock = lock, .report = report, .ctx = ctx};
     int rc = load(manifest, pubkey_path, &e);
-    size_t not_done = 0, immutable = 0;
-    for (size_t i = 0; !rc && i < e.n; i++) {
-        const entry *x = &e.v[i];
-        int fd = open(x->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
-        struct stat st;
-        if (fd < 0 || fstat(fd, &st) != 0 ||
-            (x->dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) || st.st_uid != x->uid) {
-            if (fd >= 0)
-                close(fd);
-            rc = wd_error_set(WD_ESTATE, WD_T_MISMATCH, x->path, 0, 0,
-                              "not the %s the baseline describes (a link, another kind of file or "
-                              "owner): stopped, nothing changed through it",
-                              x->dir ? "directory" : "file");
-            break;
-        }
-        if (!lock && set_immutable(fd, false) != 0 && errno != ENOTTY && errno != EOPNOTSUPP) {
-            tell(report, ctx, "cannot clear the immutable attribute of %s: %s", x->path,
-                 strerror(errno));
-            not_done++;
-        }
-        mode_t mode = lock ? (mode_t)(x->mode & ~0222u) : (mode_t)x->mode;
-        if (fchmod(fd, mode) != 0) {
-            tell(report, ctx, "cannot chmod %s: %s", x->path, strerror(errno));
-            not_done++;
-        }
-        if (lock) {
-            if (set_immutable(fd, true) == 0)
-                immutable++;
-            else
-                tell(report, ctx, "no immutable attribute for %s (%s): read-only permissions only",
-                     x->path, strerror(errno));
-        }
-        close(fd);
-    }
+    for (size_t i = 0; !rc && i < e.n; i++)
+        rc = change_one(&e.v[i], &run);
     if (!rc)
-        rc = wd_audit_json(
-            audit, lock ? "INTEGRITY_LOCKED" : "INTEGRITY_UNLOCKED", WD_SEVERITY_HIGH, "", NULL,
-            json_pack("{s:s, s:I, s:I, s:I}", "manifest", manifest, "entries", (json_int_t)e.n,
-                      "immutable", (json_int_t)immutable, "not_done", (json_int_t)not_done));
+        rc = wd_audit_json(audit, lock ? "INTEGRITY_LOCKED" : "INTEGRITY_UNLOCKED",
+                           WD_SEVERITY_HIGH, "", NULL,
+                           json_pack("{s:s, s:I, s:I, s:I}", "manifest", manifest, "entries",
+                                     (json_int_t)e.n, "immutable", (json_int_t)run.immutable,
+                                     "not_done", (json_int_t)run.not_done));
     entries_free(&e);
     return rc;
 }

@@ -24,43 +24,54 @@ struct wd_protected {
     wd_policy *rules;
 };
 
+enum { GLOB_URI_MAX = PATH_MAX + 8 }; /* "fs://" and a glob */
+
+/* The globs as policy text: one storage deny rule for writing to each. */
+static int deny_text(wd_buf *b, const char *const *globs, size_t n)
+{
+    wd_buf_puts(b, "version: \"1.0\"\npermissions:\n  storage:\n    deny:\n");
+    for (size_t i = 0; i < n; i++) {
+        if (!globs[i] || globs[i][0] != '/')
+            return wd_error_set(WD_EINVAL, WD_T_INPUT, NULL, 0, 0,
+                                "a protected path is absolute: \"%s\"", globs[i] ? globs[i] : "");
+        wd_buf_puts(b, "      - uri: ");
+        char uri[GLOB_URI_MAX];
+        snprintf(uri, sizeof(uri), "fs://%s", globs[i]);
+        wd_json_quote(b, uri, strlen(uri));
+        wd_buf_puts(b, "\n        access: [write]\n"); /* write includes create and delete */
+    }
+    return b->oom ? wd_fail(WD_ENOMEM, "out of memory") : 0;
+}
+
+/* Compiles the deny rules; a glob the policy refuses is the caller's invalid input. */
+static int compile_rules(wd_protected *p, const wd_buf *text)
+{
+    wd_policy_options po = WD_POLICY_OPTIONS_INIT;
+    po.display_name = "protected paths";
+    int rc = wd_policy_load_buffer(&p->rules, text->data, text->len, &po);
+    return rc == WD_EPOLICY ? wd_error_set(WD_EINVAL, WD_T_INPUT, NULL, 0, 0,
+                                           "a protected path is not a valid glob")
+                            : rc;
+}
+
 int wd_protected_new(wd_protected **out, const char *const *globs, size_t n)
 {
     *out = NULL;
     if (!globs || !n)
         return wd_fail(WD_EINVAL, "protected paths need at least one glob");
-    wd_buf b = WD_BUF_INIT;
-    wd_buf_puts(&b, "version: \"1.0\"\npermissions:\n  storage:\n    deny:\n");
-    for (size_t i = 0; i < n; i++) {
-        if (!globs[i] || globs[i][0] != '/') {
-            wd_buf_free(&b);
-            return wd_error_set(WD_EINVAL, WD_T_INPUT, NULL, 0, 0,
-                                "a protected path is absolute: \"%s\"", globs[i] ? globs[i] : "");
-        }
-        wd_buf_puts(&b, "      - uri: ");
-        char uri[PATH_MAX + 8];
-        snprintf(uri, sizeof(uri), "fs://%s", globs[i]);
-        wd_json_quote(&b, uri, strlen(uri));
-        wd_buf_puts(&b, "\n        access: [write]\n"); /* write includes create and delete */
-    }
-    if (b.oom) {
-        wd_buf_free(&b);
-        return wd_fail(WD_ENOMEM, "out of memory");
-    }
-    wd_protected *p = calloc(1, sizeof(*p));
-    wd_policy_options po = WD_POLICY_OPTIONS_INIT;
-    po.display_name = "protected paths";
-    int rc = p ? wd_policy_load_buffer(&p->rules, b.data, b.len, &po)
-               : wd_fail(WD_ENOMEM, "out of memory");
-    wd_buf_free(&b);
-    if (rc) {
+    wd_buf text = WD_BUF_INIT;
+    wd_protected *p = NULL;
+    int rc = deny_text(&text, globs, n);
+    if (!rc && !(p = calloc(1, sizeof(*p))))
+        rc = wd_fail(WD_ENOMEM, "out of memory");
+    if (!rc)
+        rc = compile_rules(p, &text);
+    wd_buf_free(&text);
+    if (rc)
         free(p);
-        return rc == WD_EPOLICY ? wd_error_set(WD_EINVAL, WD_T_INPUT, NULL, 0, 0,
-                                               "a protected path is not a valid glob")
-                                : rc;
-    }
-    *out = p;
-    return 0;
+    else
+        *out = p;
+    return rc;
 }
 
 /* A growing list of absolute paths, without repeats. */

@@ -208,6 +208,76 @@ static void end_container(builder *b)
         close_container(b, b->stack[b->depth]);
 }
 
+static void syntax_error(builder *b, const yaml_parser_t *parser)
+{
+    unsigned line = (unsigned)parser->problem_mark.line + 1;
+    unsigned col = (unsigned)parser->problem_mark.column + 1;
+    b->errors++;
+    if (parser->context)
+        wd_diag_add(b->diags, WD_DIAG_ERROR, WD_YAML_E_SYNTAX, b->file, line, col,
+                    "invalid YAML: %s %s", parser->problem ? parser->problem : "error",
+                    parser->context);
+    else
+        wd_diag_add(b->diags, WD_DIAG_ERROR, WD_YAML_E_SYNTAX, b->file, line, col,
+                    "invalid YAML: %s", parser->problem ? parser->problem : "error");
+}
+
+/* Adds one event to the tree; false once the stream has ended or has more nodes than the
+ * limit. documents counts the documents begun. */
+static bool take_event(builder *b, yaml_event_t *ev, int *documents)
+{
+    if (ev->type != YAML_STREAM_START_EVENT && ev->type != YAML_STREAM_END_EVENT &&
+        ev->type != YAML_DOCUMENT_END_EVENT && ev->type != YAML_SEQUENCE_END_EVENT &&
+        ev->type != YAML_MAPPING_END_EVENT && ++b->nodes > WD_YAML_MAX_NODES) {
+        error_at(b, WD_YAML_E_LIMIT, (unsigned)ev->start_mark.line + 1,
+                 (unsigned)ev->start_mark.column + 1, "more than 1000000 YAML nodes", NULL);
+        return false;
+    }
+    has_anchor_or_tag(b, ev);
+    switch (ev->type) {
+    case YAML_DOCUMENT_START_EVENT:
+        if (++*documents == 2)
+            error_at(b, WD_YAML_E_MULTI_DOC, (unsigned)ev->start_mark.line + 1,
+                     (unsigned)ev->start_mark.column + 1,
+                     "a policy file holds exactly one YAML document", NULL);
+        break;
+    case YAML_ALIAS_EVENT:
+        error_at(b, WD_YAML_E_ANCHOR, (unsigned)ev->start_mark.line + 1,
+                 (unsigned)ev->start_mark.column + 1, "anchors and aliases are not allowed: *",
+                 (const char *)ev->data.alias.anchor);
+        /* Stand in a null so the surrounding mapping stays balanced. */
+        {
+            wd_yaml_node *n = new_node(b, WD_YAML_SCALAR, &ev->start_mark);
+            if (n) {
+                n->str = "";
+                n->plain = true;
+                if (b->depth <= WD_YAML_MAX_DEPTH)
+                    append(b, n);
+            }
+        }
+        break;
+    case YAML_SCALAR_EVENT:
+        if (*documents < 2 && b->depth <= WD_YAML_MAX_DEPTH)
+            scalar_node(b, ev);
+        break;
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT:
+        if (*documents < 2)
+            open_container(b, ev, ev->type == YAML_MAPPING_START_EVENT ? WD_YAML_MAP : WD_YAML_SEQ);
+        break;
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+        if (*documents < 2)
+            end_container(b);
+        break;
+    case YAML_STREAM_END_EVENT:
+        return false;
+    default:
+        break;
+    }
+    return true;
+}
+
 int wd_yaml_parse(wd_arena *arena, const char *data, size_t len, const char *file,
                   wd_diagnostics *diags, wd_yaml_node **root)
 {
@@ -221,74 +291,13 @@ int wd_yaml_parse(wd_arena *arena, const char *data, size_t len, const char *fil
     yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
 
     int documents = 0;
-    bool done = false;
-    while (!done) {
+    for (bool more = true; more;) {
         yaml_event_t ev;
         if (!yaml_parser_parse(&parser, &ev)) {
-            unsigned line = (unsigned)parser.problem_mark.line + 1;
-            unsigned col = (unsigned)parser.problem_mark.column + 1;
-            b.errors++;
-            if (parser.context)
-                wd_diag_add(diags, WD_DIAG_ERROR, WD_YAML_E_SYNTAX, file, line, col,
-                            "invalid YAML: %s %s", parser.problem ? parser.problem : "error",
-                            parser.context);
-            else
-                wd_diag_add(diags, WD_DIAG_ERROR, WD_YAML_E_SYNTAX, file, line, col,
-                            "invalid YAML: %s", parser.problem ? parser.problem : "error");
+            syntax_error(&b, &parser);
             break;
         }
-        if (ev.type != YAML_STREAM_START_EVENT && ev.type != YAML_STREAM_END_EVENT &&
-            ev.type != YAML_DOCUMENT_END_EVENT && ev.type != YAML_SEQUENCE_END_EVENT &&
-            ev.type != YAML_MAPPING_END_EVENT && ++b.nodes > WD_YAML_MAX_NODES) {
-            error_at(&b, WD_YAML_E_LIMIT, (unsigned)ev.start_mark.line + 1,
-                     (unsigned)ev.start_mark.column + 1, "more than 1000000 YAML nodes", NULL);
-            yaml_event_delete(&ev);
-            break;
-        }
-        has_anchor_or_tag(&b, &ev);
-        switch (ev.type) {
-        case YAML_DOCUMENT_START_EVENT:
-            if (++documents == 2)
-                error_at(&b, WD_YAML_E_MULTI_DOC, (unsigned)ev.start_mark.line + 1,
-                         (unsigned)ev.start_mark.column + 1,
-                         "a policy file holds exactly one YAML document", NULL);
-            break;
-        case YAML_ALIAS_EVENT:
-            error_at(&b, WD_YAML_E_ANCHOR, (unsigned)ev.start_mark.line + 1,
-                     (unsigned)ev.start_mark.column + 1, "anchors and aliases are not allowed: *",
-                     (const char *)ev.data.alias.anchor);
-            /* Stand in a null so the surrounding mapping stays balanced. */
-            {
-                wd_yaml_node *n = new_node(&b, WD_YAML_SCALAR, &ev.start_mark);
-                if (n) {
-                    n->str = "";
-                    n->plain = true;
-                    if (b.depth <= WD_YAML_MAX_DEPTH)
-                        append(&b, n);
-                }
-            }
-            break;
-        case YAML_SCALAR_EVENT:
-            if (documents < 2 && b.depth <= WD_YAML_MAX_DEPTH)
-                scalar_node(&b, &ev);
-            break;
-        case YAML_SEQUENCE_START_EVENT:
-        case YAML_MAPPING_START_EVENT:
-            if (documents < 2)
-                open_container(&b, &ev,
-                               ev.type == YAML_MAPPING_START_EVENT ? WD_YAML_MAP : WD_YAML_SEQ);
-            break;
-        case YAML_SEQUENCE_END_EVENT:
-        case YAML_MAPPING_END_EVENT:
-            if (documents < 2)
-                end_container(&b);
-            break;
-        case YAML_STREAM_END_EVENT:
-            done = true;
-            break;
-        default:
-            break;
-        }
+        more = take_event(&b, &ev, &documents);
         yaml_event_delete(&ev);
     }
     yaml_parser_delete(&parser);
