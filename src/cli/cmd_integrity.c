@@ -46,16 +46,7 @@ int cmd_integrity(int argc, char **argv)
          .dest = &pubkey,
          .arg = "FILE",
          .help = "verify, lock, unlock: the baseline's public key"},
-        {.name = "audit-log",
-         .kind = CLI_STRING,
-         .dest = &log_dir,
-         .arg = "LOG",
-         .help = "record what is done in this audit log"},
-        {.name = "audit-keys",
-         .kind = CLI_STRING,
-         .dest = &log_keys,
-         .arg = "DIR",
-         .help = "the audit log's key directory"},
+        CLI_AUDIT_OPTS(&log_dir, &log_keys, "record what is done in this audit log"),
         {0},
     };
     const char *sub = argc >= 2 ? argv[1] : "";

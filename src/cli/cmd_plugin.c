@@ -466,16 +466,7 @@ static int list_dir(int argc, char **argv)
          .dest = &lo.correlation_id,
          .arg = "ID",
          .help = "the report's correlation id"},
-        {.name = "audit-log",
-         .kind = CLI_STRING,
-         .dest = &lo.log_dir,
-         .arg = "LOG",
-         .help = "record the load in this audit log"},
-        {.name = "audit-keys",
-         .kind = CLI_STRING,
-         .dest = &lo.keys,
-         .arg = "DIR",
-         .help = "the audit log's key directory"},
+        CLI_AUDIT_OPTS(&lo.log_dir, &lo.keys, "record the load in this audit log"),
         {0},
     };
     cli_args dir;

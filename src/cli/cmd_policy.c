@@ -342,16 +342,7 @@ static int change(int argc, char **argv, const char *verb)
          .dest = &data_dir,
          .arg = "DIR",
          .help = "resolves relative fs:// URIs"},
-        {.name = "audit-log",
-         .kind = CLI_STRING,
-         .dest = &log_dir,
-         .arg = "LOG",
-         .help = "record the change in this audit log"},
-        {.name = "audit-keys",
-         .kind = CLI_STRING,
-         .dest = &keys,
-         .arg = "DIR",
-         .help = "the audit log's key directory"},
+        CLI_AUDIT_OPTS(&log_dir, &keys, "record the change in this audit log"),
         {0},
     };
     char command[COMMAND_MAX];

@@ -62,6 +62,15 @@ typedef struct {
     const cli_opt *opts; /* ends with {0} */
 } cli_spec;
 
+/* The two rows of every command that records what it does in an audit log: --audit-log LOG
+ * (help: what is recorded there) and --audit-keys DIR. */
+#define CLI_AUDIT_OPTS(log, keys, what)                                                            \
+    {.name = "audit-log", .kind = CLI_STRING, .dest = (log), .arg = "LOG", .help = (what)},        \
+    {                                                                                              \
+        .name = "audit-keys", .kind = CLI_STRING, .dest = (keys), .arg = "DIR",                    \
+        .help = "the audit log's key directory"                                                    \
+    }
+
 /* The positional arguments, in order (v points into argv, which cli_parse reorders). */
 typedef struct {
     char **v;
