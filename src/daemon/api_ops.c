@@ -7,27 +7,32 @@
 #include "daemon/api_int.h"
 #include "util/units.h"
 
+/* Answers with what an invocation that ran (rc 0 or WD_ESANDBOX) gave. */
+static void answer_invocation(wdd_tenant_rt *t, const wdd_request *req, int rc,
+                              const wd_call_result *r, wdd_response *resp)
+{
+    wdd_metrics_invocation(t->metrics, rc == 0, r->failure, r->duration_ns);
+    json_t *j = json_pack("{s:s, s:b, s:s, s:s, s:i, s:f, s:I, s:I, s:s}", "component", req->id,
+                          "ok", rc == 0, "code", r->code ? r->code : "", "message", r->message,
+                          "status", r->status, "duration_ms", (double)r->duration_ns / 1e6,
+                          "requests", (json_int_t)r->requests, "denied", (json_int_t)r->denied,
+                          "correlation_id", r->correlation_id);
+    if (j)
+        wdd_api_set_output(j, r->output, r->output_len);
+    wdd_api_json(resp, 200, j);
+}
+
 void wdd_api_invoke(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_response *resp)
 {
     (void)d;
     wdd_tenant_rt *t = wdd_state_tenant(s, req->tenant);
     wd_call_result r;
     int rc = wd_engine_invoke(t->engine, req->id, req->body, req->body_len, NULL, &r);
-    if (rc && rc != WD_ESANDBOX) {
+    if (rc && rc != WD_ESANDBOX) /* it never ran */
         wdd_api_engine_error(resp, rc);
-        wd_call_result_clear(&r);
-        return;
-    }
-    wdd_metrics_invocation(t->metrics, rc == 0, r.failure, r.duration_ns);
-    json_t *j =
-        json_pack("{s:s, s:b, s:s, s:s, s:i, s:f, s:I, s:I, s:s}", "component", req->id, "ok",
-                  rc == 0, "code", r.code ? r.code : "", "message", r.message, "status", r.status,
-                  "duration_ms", (double)r.duration_ns / 1e6, "requests", (json_int_t)r.requests,
-                  "denied", (json_int_t)r.denied, "correlation_id", r.correlation_id);
-    if (j)
-        wdd_api_set_output(j, r.output, r.output_len);
+    else
+        answer_invocation(t, req, rc, &r, resp);
     wd_call_result_clear(&r);
-    wdd_api_json(resp, 200, j);
 }
 
 /* A decimal argument, or false after answering 400. */
