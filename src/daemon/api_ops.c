@@ -7,27 +7,32 @@
 #include "daemon/api_int.h"
 #include "util/units.h"
 
+/* Answers with what an invocation that ran (rc 0 or WD_ESANDBOX) gave. */
+static void answer_invocation(wdd_tenant_rt *t, const wdd_request *req, int rc,
+                              const wd_call_result *r, wdd_response *resp)
+{
+    wdd_metrics_invocation(t->metrics, rc == 0, r->failure, r->duration_ns);
+    json_t *j = json_pack("{s:s, s:b, s:s, s:s, s:i, s:f, s:I, s:I, s:s}", "component", req->id,
+                          "ok", rc == 0, "code", r->code ? r->code : "", "message", r->message,
+                          "status", r->status, "duration_ms", (double)r->duration_ns / 1e6,
+                          "requests", (json_int_t)r->requests, "denied", (json_int_t)r->denied,
+                          "correlation_id", r->correlation_id);
+    if (j)
+        wdd_api_set_output(j, r->output, r->output_len);
+    wdd_api_json(resp, 200, j);
+}
+
 void wdd_api_invoke(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_response *resp)
 {
     (void)d;
     wdd_tenant_rt *t = wdd_state_tenant(s, req->tenant);
     wd_call_result r;
     int rc = wd_engine_invoke(t->engine, req->id, req->body, req->body_len, NULL, &r);
-    if (rc && rc != WD_ESANDBOX) {
+    if (rc && rc != WD_ESANDBOX) /* it never ran */
         wdd_api_engine_error(resp, rc);
-        wd_call_result_clear(&r);
-        return;
-    }
-    wdd_metrics_invocation(t->metrics, rc == 0, r.failure, r.duration_ns);
-    json_t *j =
-        json_pack("{s:s, s:b, s:s, s:s, s:i, s:f, s:I, s:I, s:s}", "component", req->id, "ok",
-                  rc == 0, "code", r.code ? r.code : "", "message", r.message, "status", r.status,
-                  "duration_ms", (double)r.duration_ns / 1e6, "requests", (json_int_t)r.requests,
-                  "denied", (json_int_t)r.denied, "correlation_id", r.correlation_id);
-    if (j)
-        wdd_api_set_output(j, r.output, r.output_len);
+    else
+        answer_invocation(t, req, rc, &r, resp);
     wd_call_result_clear(&r);
-    wdd_api_json(resp, 200, j);
 }
 
 /* A decimal argument, or false after answering 400. */
@@ -138,41 +143,60 @@ void wdd_api_audit_verify(wdd_daemon *d, wdd_state *s, const wdd_request *req, w
 }
 
 /* {"operation", "code", "approver", "justification", "ttl": "5m"} */
+/* What an override approval says; ttl_ms holds the default until the body names one. */
+typedef struct {
+    const char *op, *code, *approver, *why;
+    uint64_t ttl_ms;
+} override_req;
+
+enum {
+    OVERRIDE_TTL_DEFAULT_MS = 300000, /* five minutes */
+    OVERRIDE_TTL_MIN_MS = 1000,
+    MS_PER_S = 1000,
+};
+
+/* Reads the approval's fields from j; false after answering resp. */
+static bool override_fields(json_t *j, override_req *o, wdd_response *resp)
+{
+    static const char *const keys[] = {"operation",     "code", "approver",
+                                       "justification", "ttl",  NULL};
+    if (!wdd_api_only_keys(j, keys, resp) ||
+        !(o->op = wdd_api_string(j, "operation", true, resp)) ||
+        !(o->code = wdd_api_string(j, "code", true, resp)) ||
+        !(o->approver = wdd_api_string(j, "approver", true, resp)) ||
+        !(o->why = wdd_api_string(j, "justification", true, resp)))
+        return false;
+    if (!json_object_get(j, "ttl"))
+        return true;
+    const char *ttl = wdd_api_string(j, "ttl", true, resp), *bad = NULL;
+    if (!ttl)
+        return false;
+    if (!wd_units_duration_ms(ttl, strlen(ttl), &o->ttl_ms, &bad) ||
+        o->ttl_ms < OVERRIDE_TTL_MIN_MS) {
+        wdd_api_error(resp, 400, WDD_E_FIELD, "ttl: %s", bad ? bad : "at least 1s");
+        return false;
+    }
+    return true;
+}
+
 void wdd_api_override(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_response *resp)
 {
     (void)d;
-    static const char *const keys[] = {"operation",     "code", "approver",
-                                       "justification", "ttl",  NULL};
     wdd_tenant_rt *t = wdd_state_tenant(s, req->tenant);
     json_t *j = wdd_api_parse_json(req, resp);
-    const char *op, *code = NULL, *approver = NULL, *why = NULL, *ttl = NULL;
-    if (!j || !wdd_api_only_keys(j, keys, resp) ||
-        !(op = wdd_api_string(j, "operation", true, resp)) ||
-        !(code = wdd_api_string(j, "code", true, resp)) ||
-        !(approver = wdd_api_string(j, "approver", true, resp)) ||
-        !(why = wdd_api_string(j, "justification", true, resp))) {
-        json_decref(j);
-        return;
+    override_req o = {.ttl_ms = OVERRIDE_TTL_DEFAULT_MS};
+    if (j && override_fields(j, &o, resp)) {
+        uint64_t ttl_s = o.ttl_ms / MS_PER_S;
+        int rc = wd_engine_approve(t->engine, o.approver, o.code, o.op, o.why, ttl_s);
+        wdd_metrics_override(t->metrics, rc == 0);
+        if (rc)
+            wdd_api_engine_error(resp, rc);
+        else
+            wdd_api_json(resp, 201,
+                         json_pack("{s:b, s:s, s:s, s:I}", "approved", 1, "operation", o.op,
+                                   "approver", o.approver, "ttl_s", (json_int_t)ttl_s));
     }
-    uint64_t ttl_ms = 300000;
-    const char *bad = NULL;
-    if (json_object_get(j, "ttl") &&
-        (!(ttl = wdd_api_string(j, "ttl", true, resp)) ||
-         !wd_units_duration_ms(ttl, strlen(ttl), &ttl_ms, &bad) || ttl_ms < 1000)) {
-        if (ttl)
-            wdd_api_error(resp, 400, WDD_E_FIELD, "ttl: %s", bad ? bad : "at least 1s");
-        json_decref(j);
-        return;
-    }
-    int rc = wd_engine_approve(t->engine, approver, code, op, why, ttl_ms / 1000);
-    wdd_metrics_override(t->metrics, rc == 0);
-    if (rc)
-        wdd_api_engine_error(resp, rc);
-    else
-        wdd_api_json(resp, 201,
-                     json_pack("{s:b, s:s, s:s, s:I}", "approved", 1, "operation", op, "approver",
-                               approver, "ttl_s", (json_int_t)(ttl_ms / 1000)));
-    json_decref(j);
+    json_decref(j); /* the fields above point into it */
 }
 
 void wdd_api_reload(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_response *resp)

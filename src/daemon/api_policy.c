@@ -126,27 +126,32 @@ static bool parse_grant(const wdd_request *req, json_t *j, wd_grant *g, bool rev
     return false;
 }
 
-static void grant_or_revoke(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_response *resp,
-                            bool revoke)
+/* Applies g under the change lock, to the state current now (a reload may have dropped the
+ * tenant since the request was identified). */
+static void apply_grant(wdd_daemon *d, const wdd_request *req, const wd_grant *g, bool revoke,
+                        wdd_response *resp)
 {
-    (void)s;
-    json_t *j = wdd_api_parse_json(req, resp);
-    wd_grant g = {0, NULL, 0};
-    if (!j || !parse_grant(req, j, &g, revoke, resp)) {
-        json_decref(j);
-        return;
-    }
     wdd_state *cur = wdd_change_begin(d);
     wdd_tenant_rt *t = wdd_state_tenant(cur, req->tenant);
     int rc = !t       ? wd_fail(WD_ENOTFOUND, "tenant %s is no longer configured", req->tenant)
-             : revoke ? wd_engine_revoke(t->engine, req->id, &g)
-                      : wd_engine_grant(t->engine, req->id, &g);
-    json_decref(j);
+             : revoke ? wd_engine_revoke(t->engine, req->id, g)
+                      : wd_engine_grant(t->engine, req->id, g);
     if (rc)
         wdd_api_engine_error(resp, rc);
     else
         changed(t, req->id, NULL, resp);
     wdd_change_end(d, cur);
+}
+
+static void grant_or_revoke(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_response *resp,
+                            bool revoke)
+{
+    (void)s;
+    json_t *j = wdd_api_parse_json(req, resp);
+    wd_grant g = {.value = NULL};
+    if (j && parse_grant(req, j, &g, revoke, resp))
+        apply_grant(d, req, &g, revoke, resp);
+    json_decref(j); /* g.value points into it */
 }
 
 void wdd_api_grant(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_response *resp)

@@ -82,6 +82,27 @@ static bool peek(parser *p, char ch)
     return p->c.p < p->c.end && *p->c.p == ch;
 }
 
+/* Unescapes the n bytes at s where they are (unescaped text is never longer than its escaped
+ * form), n becoming the new length; false after fail(). */
+static bool unescape_in_place(parser *p, char *s, size_t *n)
+{
+    wd_buf u = WD_BUF_INIT;
+    wd_json_unescape(s, *n, &u);
+    bool ok = false;
+    if (u.oom) {
+        fail(p, "out of memory");
+    } else if (memchr(u.data, '\0', u.len)) {
+        p->nul = true;
+        fail(p, "a string holds a NUL character");
+    } else {
+        memcpy(s, u.data, u.len);
+        *n = u.len;
+        ok = true;
+    }
+    wd_buf_free(&u);
+    return ok;
+}
+
 /* A string, unescaped in place and NUL-terminated where its closing quote was. */
 static bool string(parser *p, const char **out, size_t *len)
 {
@@ -91,23 +112,8 @@ static bool string(parser *p, const char **out, size_t *len)
     if (!wd_json_string(&p->c, &raw, &n))
         return fail(p, "expected a valid JSON string");
     char *s = (char *)raw; /* inside base, which is ours */
-    if (memchr(raw, '\\', n)) {
-        /* Unescaped text is never longer than its escaped form. */
-        wd_buf u = WD_BUF_INIT;
-        wd_json_unescape(raw, n, &u);
-        if (u.oom) {
-            wd_buf_free(&u);
-            return fail(p, "out of memory");
-        }
-        if (memchr(u.data, '\0', u.len)) {
-            wd_buf_free(&u);
-            p->nul = true;
-            return fail(p, "a string holds a NUL character");
-        }
-        memcpy(s, u.data, u.len);
-        n = u.len;
-        wd_buf_free(&u);
-    }
+    if (memchr(raw, '\\', n) && !unescape_in_place(p, s, &n))
+        return false;
     s[n] = '\0';
     *out = s;
     if (len)

@@ -172,82 +172,106 @@ static bool token_err(wd_diagnostics *diags, const char *id, const char *display
     return false;
 }
 
+enum { SHOWN_PATH_MAX = 120 }; /* a token file's path in a message, escaped and bounded */
+
+/* One token file being read: where diagnostics about it go, and its path as messages show it. */
+typedef struct {
+    wdd_client *cl;
+    const char *display;
+    wd_diagnostics *diags;
+    char shown[SHOWN_PATH_MAX];
+} token_src;
+
+/* A secret is read only from a regular file of the daemon's user that no one else may read;
+ * false after adding a diagnostic. */
+static bool token_file_private(const token_src *ts, int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return token_err(ts->diags, WDD_C_TOKEN_READ, ts->display, ts->cl,
+                         "token file %s is not a regular file", ts->shown);
+    if (st.st_uid != geteuid())
+        return token_err(ts->diags, WDD_C_TOKEN_PERM, ts->display, ts->cl,
+                         "token file %s is owned by uid %u, not by the daemon's user (uid %u)",
+                         ts->shown, (unsigned)st.st_uid, (unsigned)geteuid());
+    if (st.st_mode & 077)
+        return token_err(ts->diags, WDD_C_TOKEN_PERM, ts->display, ts->cl,
+                         "token file %s has mode %04o: a secret must be 0600 or stricter",
+                         ts->shown, (unsigned)(st.st_mode & 07777));
+    return true;
+}
+
+/* Reads until size bytes, end of file or an error; 0, or the errno of the read that failed. */
+static int read_upto(int fd, uint8_t *buf, size_t size, size_t *n)
+{
+    *n = 0;
+    while (*n < size) {
+        ssize_t r = read(fd, buf + *n, size - *n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return errno;
+        if (r == 0)
+            break;
+        *n += (size_t)r;
+    }
+    return 0;
+}
+
+/* Keeps the n bytes read (err: the read's errno) as the client's token when they are one;
+ * false after adding a diagnostic. */
+static bool take_token(const token_src *ts, const uint8_t *buf, size_t n, int err)
+{
+    if (n && buf[n - 1] == '\n')
+        n--;
+    if (err)
+        return token_err(ts->diags, WDD_C_TOKEN_READ, ts->display, ts->cl,
+                         "cannot read token file %s: %s", ts->shown, strerror(err));
+    if (n > WDD_TOKEN_MAX)
+        return token_err(ts->diags, WDD_C_TOKEN_LEN, ts->display, ts->cl,
+                         "token in %s is longer than %d bytes", ts->shown, WDD_TOKEN_MAX);
+    if (n < TOKEN_MIN)
+        return token_err(ts->diags, WDD_C_TOKEN_LEN, ts->display, ts->cl,
+                         "token in %s is %zu bytes; a token needs at least %d", ts->shown, n,
+                         TOKEN_MIN);
+    /* A bearer token travels in an HTTP header: visible ASCII only, nothing a proxy or a
+     * header parser could fold, trim or reinterpret. */
+    size_t bad = n;
+    for (size_t i = n; i-- > 0;)
+        if (buf[i] < 0x21 || buf[i] > 0x7e)
+            bad = i;
+    if (bad < n)
+        return token_err(ts->diags, WDD_C_TOKEN_LEN, ts->display, ts->cl,
+                         "token in %s has a byte that is not visible ASCII (at offset %zu)",
+                         ts->shown, bad);
+    memcpy(ts->cl->token, buf, n);
+    ts->cl->token_len = n;
+    return true;
+}
+
 /* Reads one token file into cl; false after adding a diagnostic. */
 static bool read_token(wdd_client *cl, const char *display, wd_diagnostics *diags)
 {
-    char shown[120];
-    shown_path(cl->token_file, shown, sizeof(shown));
+    token_src ts = {.cl = cl, .display = display, .diags = diags};
+    shown_path(cl->token_file, ts.shown, sizeof(ts.shown));
     int fd = open(cl->token_file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         int e = errno;
         if (e == ELOOP)
             return token_err(diags, WDD_C_TOKEN_READ, display, cl,
-                             "token file %s is a symbolic link: it must be a regular file", shown);
+                             "token file %s is a symbolic link: it must be a regular file",
+                             ts.shown);
         return token_err(diags, WDD_C_TOKEN_READ, display, cl, "cannot open token file %s: %s",
-                         shown, strerror(e));
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return token_err(diags, WDD_C_TOKEN_READ, display, cl,
-                         "token file %s is not a regular file", shown);
-    }
-    if (st.st_uid != geteuid()) {
-        close(fd);
-        return token_err(diags, WDD_C_TOKEN_PERM, display, cl,
-                         "token file %s is owned by uid %u, not by the daemon's user (uid %u)",
-                         shown, (unsigned)st.st_uid, (unsigned)geteuid());
-    }
-    if (st.st_mode & 077) {
-        close(fd);
-        return token_err(diags, WDD_C_TOKEN_PERM, display, cl,
-                         "token file %s has mode %04o: a secret must be 0600 or stricter", shown,
-                         (unsigned)(st.st_mode & 07777));
+                         ts.shown, strerror(e));
     }
     /* Room for the longest token, its newline and one byte more to see it is too long. */
-    uint8_t buf[WDD_TOKEN_MAX + 2];
+    uint8_t buf[WDD_TOKEN_MAX + 2] = {0};
     size_t n = 0;
-    int err = 0;
-    while (n < sizeof(buf)) {
-        ssize_t r = read(fd, buf + n, sizeof(buf) - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            err = errno;
-        if (r <= 0)
-            break;
-        n += (size_t)r;
-    }
+    bool ok = token_file_private(&ts, fd);
+    int err = ok ? read_upto(fd, buf, sizeof(buf), &n) : 0;
     close(fd);
-    bool ok = false;
-    if (n && buf[n - 1] == '\n')
-        n--;
-    if (err) {
-        token_err(diags, WDD_C_TOKEN_READ, display, cl, "cannot read token file %s: %s", shown,
-                  strerror(err));
-    } else if (n > WDD_TOKEN_MAX) {
-        token_err(diags, WDD_C_TOKEN_LEN, display, cl, "token in %s is longer than %d bytes", shown,
-                  WDD_TOKEN_MAX);
-    } else if (n < TOKEN_MIN) {
-        token_err(diags, WDD_C_TOKEN_LEN, display, cl,
-                  "token in %s is %zu bytes; a token needs at least %d", shown, n, TOKEN_MIN);
-    } else {
-        /* A bearer token travels in an HTTP header: visible ASCII only, nothing a proxy or a
-         * header parser could fold, trim or reinterpret. */
-        size_t bad = n;
-        for (size_t i = n; i-- > 0;)
-            if (buf[i] < 0x21 || buf[i] > 0x7e)
-                bad = i;
-        if (bad < n) {
-            token_err(diags, WDD_C_TOKEN_LEN, display, cl,
-                      "token in %s has a byte that is not visible ASCII (at offset %zu)", shown,
-                      bad);
-        } else {
-            memcpy(cl->token, buf, n);
-            cl->token_len = n;
-            ok = true;
-        }
-    }
+    if (ok)
+        ok = take_token(&ts, buf, n, err);
     wd_wipe(buf, sizeof(buf));
     return ok;
 }

@@ -182,6 +182,68 @@ static unsigned long long announced(struct MHD_Connection *conn)
     return errno ? ULLONG_MAX : n;
 }
 
+/* Sends resp and lets go of its body (libmicrohttpd took it, unless the answer could not be
+ * made). */
+static enum MHD_Result respond(struct MHD_Connection *conn, wdd_response *resp)
+{
+    enum MHD_Result ok = send_response(conn, resp);
+    wd_buf_free(&resp->body);
+    return ok;
+}
+
+/* A request's first call: its context, and the body's room. A body announced larger than the
+ * limit is refused before a byte of it is read (and before "100 Continue" invites it); one
+ * within it is given its room at once, not grown by doubling. */
+static enum MHD_Result begin(wdd_server *srv, struct MHD_Connection *conn, void **con_cls)
+{
+    request_ctx *rc = calloc(1, sizeof(*rc));
+    if (!rc)
+        return MHD_NO;
+    *con_cls = rc;
+    unsigned long long cl = announced(conn);
+    if (cl <= srv->max_body) {
+        if (cl)
+            wd_buf_reserve(&rc->body, (size_t)cl);
+        return MHD_YES;
+    }
+    wdd_response resp = {.status = 413, .content_type = "application/json", .body = WD_BUF_INIT};
+    wdd_api_error(&resp, 413, WDD_E_TOO_LARGE, "the body is larger than %zu bytes", srv->max_body);
+    return respond(conn, &resp);
+}
+
+/* Answers a whole request into resp. */
+static void handle(listener *l, struct MHD_Connection *conn, request_ctx *rc, const char *method,
+                   const char *url, wdd_response *resp)
+{
+    wdd_server *srv = l->srv;
+    if (rc->too_large) {
+        wdd_api_error(resp, 413, WDD_E_TOO_LARGE, "the body is larger than %zu bytes",
+                      srv->max_body);
+        return;
+    }
+    if (rc->body.oom) {
+        wdd_api_error(resp, 500, WDD_E_INTERNAL, "out of memory");
+        return;
+    }
+    const char *args[MAX_ARGS * 2 + 2] = {NULL};
+    if (MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, args) > MAX_ARGS - 1) {
+        wdd_api_error(resp, 400, WDD_E_FIELD, "at most %d query arguments", MAX_ARGS - 1);
+        return;
+    }
+    wdd_state *s = wdd_state_acquire(srv->d);
+    wdd_request req = {
+        .method = method,
+        .path = url,
+        .args = args,
+        .body = rc->body.data,
+        .body_len = rc->body.len,
+        .state = s,
+    };
+    req.tenant = identify(srv, l, conn, &req.role, s);
+    wdd_api_handle(srv->d, &req, resp);
+    wdd_state_release(srv->d, s);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -190,27 +252,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     listener *l = cls;
     wdd_server *srv = l->srv;
     request_ctx *rc = *con_cls;
-    if (!rc) {
-        rc = calloc(1, sizeof(*rc));
-        if (!rc)
-            return MHD_NO;
-        *con_cls = rc;
-        /* A body announced larger than the limit is refused before a byte of it is read (and
-         * before "100 Continue" invites it); one within it is given its room at once, not
-         * grown by doubling. */
-        unsigned long long cl = announced(conn);
-        if (cl <= srv->max_body) {
-            if (cl)
-                wd_buf_reserve(&rc->body, (size_t)cl);
-            return MHD_YES;
-        }
-        wdd_response resp = {413, "application/json", WD_BUF_INIT};
-        wdd_api_error(&resp, 413, WDD_E_TOO_LARGE, "the body is larger than %zu bytes",
-                      srv->max_body);
-        enum MHD_Result ok = send_response(conn, &resp);
-        wd_buf_free(&resp.body);
-        return ok;
-    }
+    if (!rc)
+        return begin(srv, conn, con_cls);
     if (*upload_data_size) {
         if (!rc->too_large && rc->body.len + *upload_data_size <= srv->max_body)
             wd_buf_append(&rc->body, upload_data, *upload_data_size);
@@ -224,35 +267,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     wdd_guard_busy(cc ? cc->g : NULL);
     rc->counted = true;
     __atomic_add_fetch(&srv->inflight, 1, __ATOMIC_ACQ_REL);
-    wdd_response resp = {500, "application/json", WD_BUF_INIT};
-    if (rc->too_large) {
-        wdd_api_error(&resp, 413, WDD_E_TOO_LARGE, "the body is larger than %zu bytes",
-                      srv->max_body);
-    } else if (rc->body.oom) {
-        wdd_api_error(&resp, 500, WDD_E_INTERNAL, "out of memory");
-    } else {
-        const char *args[MAX_ARGS * 2 + 2] = {NULL};
-        wdd_request req = {method, url, args, rc->body.data, rc->body.len, NULL, 0, NULL, NULL};
-        if (MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, args) >
-            MAX_ARGS - 1) {
-            wdd_api_error(&resp, 400, WDD_E_FIELD, "at most %d query arguments", MAX_ARGS - 1);
-        } else {
-            wdd_state *s = wdd_state_acquire(srv->d);
-            req.tenant = identify(srv, l, conn, &req.role, s);
-            req.state = s;
-            wdd_api_handle(srv->d, &req, &resp);
-            wdd_state_release(srv->d, s);
-        }
-    }
+    wdd_response resp = {.status = 500, .content_type = "application/json", .body = WD_BUF_INIT};
+    handle(l, conn, rc, method, url, &resp);
     if (cc && (rc->body.len > BIG_REQUEST || resp.body.len > BIG_REQUEST))
         cc->big = true;
-    wd_buf_free(&rc->body); /* not needed while the answer is sent */
+    wd_buf_free(&rc->body); /* not needed while the answer is sent; on_completed frees the rest */
     /* Released before the client can read the answer and open its next connection. */
     if (cc)
         wdd_front_done(srv->front, cc->fc);
-    enum MHD_Result ok = send_response(conn, &resp);
-    wd_buf_free(&resp.body);
-    return ok;
+    return respond(conn, &resp);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -273,8 +296,46 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
-/* Binds the Unix socket. A stale socket file (no one answers on it) is replaced; a live one
- * means another wardend: refuse rather than steal its clients. */
+enum { LISTEN_BACKLOG = 512 };
+
+/* A file already at the socket's path: a stale socket (no one answers on it) is removed and fd,
+ * which tried to connect, is replaced by a fresh socket; a live one means another wardend:
+ * refuse rather than steal its clients. */
+static int replace_stale(const wdd_config *cfg, const struct sockaddr_un *a, int *fd)
+{
+    struct stat st;
+    if (lstat(cfg->unix_path, &st) != 0)
+        return 0;
+    if (!S_ISSOCK(st.st_mode))
+        return wd_fail(WD_EBUSY, "%s exists and is not a socket", cfg->unix_path);
+    if (connect(*fd, (const struct sockaddr *)a, sizeof(*a)) == 0)
+        return wd_fail(WD_EBUSY, "another wardend is listening on %s", cfg->unix_path);
+    close(*fd); /* the one this function replaces; bind_unix closes the other */
+    unlink(cfg->unix_path);
+    *fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    return *fd < 0 ? wd_fail(WD_EIO, "socket: %s", strerror(errno)) : 0;
+}
+
+/* Created with no access for anyone, then opened to the configured mode: no window in which
+ * another user could connect. A socket file made here is removed again when a step fails. */
+static int bind_private(const wdd_config *cfg, const struct sockaddr_un *a, int fd)
+{
+    mode_t old = umask(0777);
+    int rc = bind(fd, (const struct sockaddr *)a, sizeof(*a));
+    umask(old);
+    if (rc != 0)
+        return wd_fail(WD_EIO, "cannot bind %s: %s", cfg->unix_path, strerror(errno));
+    struct group *g = cfg->unix_group ? getgrnam(cfg->unix_group) : NULL;
+    if (cfg->unix_group && (!g || chown(cfg->unix_path, (uid_t)-1, g->gr_gid) != 0))
+        rc = wd_fail(WD_EIO, "cannot give %s to group %s", cfg->unix_path, cfg->unix_group);
+    else if (chmod(cfg->unix_path, cfg->unix_mode) != 0 || listen(fd, LISTEN_BACKLOG) != 0)
+        rc = wd_fail(WD_EIO, "cannot listen on %s: %s", cfg->unix_path, strerror(errno));
+    if (rc)
+        unlink(cfg->unix_path);
+    return rc;
+}
+
+/* Binds the Unix socket, replacing a stale socket file. */
 static int bind_unix(const wdd_config *cfg, int *out)
 {
     struct sockaddr_un a = {.sun_family = AF_UNIX};
@@ -282,50 +343,16 @@ static int bind_unix(const wdd_config *cfg, int *out)
         return wd_fail(WD_EINVAL, "socket path too long: %s", cfg->unix_path);
     memcpy(a.sun_path, cfg->unix_path, strlen(cfg->unix_path) + 1);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return wd_fail(WD_EIO, "socket: %s", strerror(errno));
-    struct stat st;
-    if (lstat(cfg->unix_path, &st) == 0) {
-        if (!S_ISSOCK(st.st_mode)) {
-            close(fd);
-            return wd_fail(WD_EBUSY, "%s exists and is not a socket", cfg->unix_path);
-        }
-        if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
-            close(fd);
-            return wd_fail(WD_EBUSY, "another wardend is listening on %s", cfg->unix_path);
-        }
+    int rc = fd < 0 ? wd_fail(WD_EIO, "socket: %s", strerror(errno)) : 0;
+    if (!rc)
+        rc = replace_stale(cfg, &a, &fd);
+    if (!rc)
+        rc = bind_private(cfg, &a, fd);
+    if (rc == 0)
+        *out = fd;
+    else if (fd >= 0)
         close(fd);
-        unlink(cfg->unix_path);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-            return wd_fail(WD_EIO, "socket: %s", strerror(errno));
-    }
-    /* Created with no access for anyone, then opened to the configured mode: no window in
-     * which another user could connect. */
-    mode_t old = umask(0777);
-    int rc = bind(fd, (struct sockaddr *)&a, sizeof(a));
-    umask(old);
-    if (rc != 0) {
-        int e = errno;
-        close(fd);
-        return wd_fail(WD_EIO, "cannot bind %s: %s", cfg->unix_path, strerror(e));
-    }
-    if (cfg->unix_group) {
-        struct group *g = getgrnam(cfg->unix_group);
-        if (!g || chown(cfg->unix_path, (uid_t)-1, g->gr_gid) != 0) {
-            close(fd);
-            unlink(cfg->unix_path);
-            return wd_fail(WD_EIO, "cannot give %s to group %s", cfg->unix_path, cfg->unix_group);
-        }
-    }
-    if (chmod(cfg->unix_path, cfg->unix_mode) != 0 || listen(fd, 512) != 0) {
-        int e = errno;
-        close(fd);
-        unlink(cfg->unix_path);
-        return wd_fail(WD_EIO, "cannot listen on %s: %s", cfg->unix_path, strerror(e));
-    }
-    *out = fd;
-    return 0;
+    return rc;
 }
 
 static int bind_tcp(const wdd_config *cfg, int *out)
@@ -350,7 +377,7 @@ static int bind_tcp(const wdd_config *cfg, int *out)
     int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-        bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 512) != 0) {
+        bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, LISTEN_BACKLOG) != 0) {
         int e = errno;
         if (fd >= 0)
             close(fd);

@@ -103,22 +103,33 @@ static void *mcp_signals(void *arg)
     }
 }
 
-static int serve_mcp(wdd_daemon *d, const char *tenant)
+/* The tenant the stdio peer may be served as, copied into *owned (NULL when out of memory),
+ * with the peer's role: the peer is whoever started us, and acts as the client our own uid is.
+ * 1 after saying why not. */
+static int mcp_client(wdd_daemon *d, const char *tenant, char **owned, wdd_role *role)
 {
     wdd_state *s = wdd_state_acquire(d);
-    wdd_role role = 0;
-    const wdd_tenant *mine = wdd_config_by_uid(s->cfg, (long)getuid(), &role);
+    const wdd_tenant *mine = wdd_config_by_uid(s->cfg, (long)getuid(), role);
     const char *name = tenant ? tenant : mine ? mine->name : NULL;
-    /* The stdio peer is whoever started us: it acts as the client our own uid is. */
+    int rc = 0;
     if (!mine || !name || strcmp(name, mine->name) != 0) {
         fprintf(stderr, "wardend: --mcp: uid %ld is no client of tenant %s\n", (long)getuid(),
                 name ? name : "(none)");
-        wdd_state_release(d, s);
-        return 1;
+        rc = 1;
+    } else {
+        *owned = strdup(name); /* name may be the state's, released below */
     }
-    char *owned = strdup(name);
     wdd_state_release(d, s);
-    signal_ctx sc = {d, pthread_self(), {{0}}};
+    return rc;
+}
+
+static int serve_mcp(wdd_daemon *d, const char *tenant)
+{
+    char *owned = NULL;
+    wdd_role role = 0;
+    if (mcp_client(d, tenant, &owned, &role) != 0)
+        return 1;
+    signal_ctx sc = {.d = d, .main = pthread_self()};
     sigemptyset(&sc.set);
     sigaddset(&sc.set, SIGHUP);
     sigaddset(&sc.set, SIGTERM);
@@ -192,6 +203,20 @@ static void tune_allocator(void)
     mallopt(M_ARENA_MAX, (int)(cpus > 0 ? cpus * ARENAS_PER_CPU : ARENAS_PER_CPU));
 }
 
+/* Builds the daemon from config; nonzero after printing why it cannot start. */
+static int start(wdd_daemon **d, const char *config, const char *runner)
+{
+    wd_diagnostics *diags = NULL;
+    wd_diagnostics_new(&diags);
+    int rc = wdd_daemon_new(d, config, runner, diags);
+    if (rc) {
+        print_diags(diags);
+        print_error("refusing to start");
+    }
+    wd_diagnostics_free(diags);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     tune_allocator();
@@ -251,18 +276,10 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     /* The runner ships beside wardend (in the build tree, one directory up). */
     char *runner = wd_file_beside_self("warden-runner", 1);
-    wd_diagnostics *diags = NULL;
-    wd_diagnostics_new(&diags);
     wdd_daemon *d = NULL;
-    if (wdd_daemon_new(&d, config, runner, diags) != 0) {
-        print_diags(diags);
-        print_error("refusing to start");
-        wd_diagnostics_free(diags);
-        free(runner);
-        return 1;
-    }
-    wd_diagnostics_free(diags);
-    int rc = mcp ? serve_mcp(d, tenant) : serve_http(d, (unsigned)drain_ms);
+    int rc = 1;
+    if (start(&d, config, runner) == 0)
+        rc = mcp ? serve_mcp(d, tenant) : serve_http(d, (unsigned)drain_ms);
     wdd_daemon_free(d);
     free(runner);
     return rc;

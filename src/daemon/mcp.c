@@ -270,17 +270,48 @@ static void too_large(session *s)
                         WDD_MCP_MAX_MESSAGE);
 }
 
-/* Reads newline-delimited messages until end of file. A line past the limit is not kept:
+/* The message being gathered from the stream. */
+typedef struct {
+    wd_buf line;
+    bool skipping; /* it passed the limit: its bytes are dropped up to its newline */
+} line_reader;
+
+/* Splits the bytes read into lines, handling each whole one. A line past the limit is not kept:
  * its bytes are counted and dropped up to its newline, so memory stays bounded whatever the
  * client sends. */
+static void feed(session *s, line_reader *lr, const char *p, const char *end)
+{
+    while (p < end && !s->out_error) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t take = (size_t)((nl ? nl : end) - p);
+        if (!lr->skipping && (lr->line.len + take > WDD_MCP_MAX_MESSAGE || lr->line.oom)) {
+            lr->skipping = true;
+            /* Its memory goes back now; the buffer starts afresh (WD_BUF_INIT) for the next
+             * line, and serve_lines frees whatever it holds at the end. */
+            wd_buf_free(&lr->line);
+        }
+        if (!lr->skipping)
+            wd_buf_append(&lr->line, p, take);
+        if (nl) {
+            if (lr->skipping)
+                too_large(s);
+            else if (!lr->line.oom)
+                handle_line(s, wd_buf_cstr(&lr->line), lr->line.len);
+            wd_buf_clear(&lr->line);
+            lr->skipping = false;
+        }
+        p = nl ? nl + 1 : end;
+    }
+}
+
+/* Reads newline-delimited messages until end of file. */
 static int serve_lines(session *s, int fd)
 {
     enum { CHUNK = 65536 };
-    wd_buf line = WD_BUF_INIT;
-    bool skipping = false;
+    line_reader lr = {.line = WD_BUF_INIT};
     char *chunk = malloc(CHUNK);
     int rc = chunk ? 0 : wd_fail(WD_ENOMEM, "out of memory");
-    while (!rc) {
+    while (!rc && !s->out_error) {
         ssize_t n = read(fd, chunk, CHUNK);
         if (n < 0 && errno == EINTR && s->d->draining)
             break; /* SIGTERM: stop between messages */
@@ -292,59 +323,41 @@ static int serve_lines(session *s, int fd)
         }
         if (n == 0)
             break;
-        const char *p = chunk, *end = chunk + n;
-        while (p < end && !s->out_error) {
-            const char *nl = memchr(p, '\n', (size_t)(end - p));
-            size_t take = (size_t)((nl ? nl : end) - p);
-            if (!skipping && (line.len + take > WDD_MCP_MAX_MESSAGE || line.oom)) {
-                skipping = true;
-                wd_buf_free(&line);
-            }
-            if (!skipping)
-                wd_buf_append(&line, p, take);
-            if (nl) {
-                if (skipping)
-                    too_large(s);
-                else if (!line.oom)
-                    handle_line(s, wd_buf_cstr(&line), line.len);
-                wd_buf_clear(&line);
-                skipping = false;
-            }
-            p = nl ? nl + 1 : end;
-        }
-        if (s->out_error)
-            break;
+        feed(s, &lr, chunk, chunk + n);
     }
     if (!rc && !s->out_error) { /* a last message without its newline */
-        if (skipping)
+        if (lr.skipping)
             too_large(s);
-        else if (line.len)
-            handle_line(s, wd_buf_cstr(&line), line.len);
+        else if (lr.line.len)
+            handle_line(s, wd_buf_cstr(&lr.line), lr.line.len);
     }
-    wd_buf_free(&line);
+    wd_buf_free(&lr.line);
     free(chunk);
     if (!rc && s->out_error)
         rc = wd_fail(WD_EIO, "cannot write to the client: %s", strerror(s->out_error));
     return rc;
 }
 
-int wdd_mcp_serve(wdd_daemon *d, const char *tenant, wdd_role role, int in_fd, int out_fd)
+/* The tenant to serve: the one named, or the only one configured (then copied into *only). */
+static int pick_tenant(wdd_daemon *d, const char **tenant, char **only)
 {
-    char *only = NULL;
     wdd_state *st = wdd_state_acquire(d);
     size_t ntenants = st->ntenants;
-    if (!tenant && ntenants == 1 && !(tenant = only = strdup(st->tenants[0].cfg->name))) {
-        wdd_state_release(d, st);
-        return wd_fail(WD_ENOMEM, "out of memory");
-    }
-    bool known = tenant && wdd_state_tenant(st, tenant);
+    bool oom = !*tenant && ntenants == 1 && !(*tenant = *only = strdup(st->tenants[0].cfg->name));
+    bool known = *tenant && wdd_state_tenant(st, *tenant);
     wdd_state_release(d, st);
-    if (!known) {
-        free(only);
-        return tenant ? wd_fail(WD_ENOTFOUND, "no tenant \"%.64s\" is configured", tenant)
-                      : wd_fail(WD_ENOTFOUND, "%zu tenants are configured: name one", ntenants);
-    }
-    session s = {d, tenant, role, out_fd, 0, NULL};
+    if (oom)
+        return wd_fail(WD_ENOMEM, "out of memory");
+    if (!known)
+        return *tenant ? wd_fail(WD_ENOTFOUND, "no tenant \"%.64s\" is configured", *tenant)
+                       : wd_fail(WD_ENOTFOUND, "%zu tenants are configured: name one", ntenants);
+    return 0;
+}
+
+/* Serves one session on the two descriptors until the client is done or gone. */
+static int serve_stdio(wdd_daemon *d, const char *tenant, wdd_role role, int in_fd, int out_fd)
+{
+    session s = {.d = d, .tenant = tenant, .role = role, .out_fd = out_fd};
     wdd_mcp_note("serving tenant %s as %s on stdio (protocol %s; %s and %s after initialize)",
                  tenant, wdd_role_name(role), WDD_MCP_PROTOCOL, legacy_versions[0],
                  legacy_versions[1]);
@@ -357,11 +370,20 @@ int wdd_mcp_serve(wdd_daemon *d, const char *tenant, wdd_role role, int in_fd, i
     pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
     int rc = serve_lines(&s, in_fd);
     if (!sigismember(&old, SIGPIPE)) {
-        struct timespec zero = {0, 0};
+        struct timespec zero = {.tv_sec = 0, .tv_nsec = 0};
         while (sigtimedwait(&pipe_set, NULL, &zero) == SIGPIPE)
             ;
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
+int wdd_mcp_serve(wdd_daemon *d, const char *tenant, wdd_role role, int in_fd, int out_fd)
+{
+    char *only = NULL;
+    int rc = pick_tenant(d, &tenant, &only);
+    if (!rc)
+        rc = serve_stdio(d, tenant, role, in_fd, out_fd);
     free(only);
     return rc;
 }

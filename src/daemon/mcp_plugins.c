@@ -201,6 +201,31 @@ static bool add_output(json_t *content, const char *out, size_t len)
     return ok;
 }
 
+/* Answers with what an invocation that ran (rc 0 or WD_ESANDBOX) gave. */
+static void reply_invocation(request *r, wdd_tenant_rt *t, int rc, const wd_call_result *res)
+{
+    wdd_metrics_invocation(t->metrics, rc == 0, res->failure, res->duration_ns);
+    json_t *content = json_array();
+    bool ok = content != NULL;
+    if (ok && rc) { /* contained, or execute() failed: the code, then what the plugin said */
+        char head[600];
+        snprintf(head, sizeof(head), "%s: %s", res->code && res->code[0] ? res->code : "WD-S",
+                 res->message);
+        ok = json_array_append_new(content, wdd_mcp_text_block(wdd_mcp_jstr(head))) == 0;
+    }
+    if (ok && (res->output_len || !rc))
+        ok = add_output(content, res->output ? res->output : "", res->output_len);
+    json_t *result = ok ? json_pack("{s:O, s:b}", "content", content, "isError", rc != 0) : NULL;
+    json_decref(content); /* the result holds its own reference */
+    if (result && res->correlation_id[0])
+        json_object_set_new(result, "_meta",
+                            json_pack("{s:s}", META_CORRELATION, res->correlation_id));
+    if (result)
+        wdd_mcp_reply(r, result);
+    else
+        wdd_mcp_reply_error(r->s, r->id, RPC_INTERNAL_ERROR, NULL, "out of memory");
+}
+
 static void invoke(request *r, wdd_tenant_rt *t, const plugin *p, json_t *args)
 {
     json_t *empty = args ? NULL : json_object();
@@ -213,33 +238,11 @@ static void invoke(request *r, wdd_tenant_rt *t, const plugin *p, json_t *args)
     wd_call_result res;
     int rc = wd_engine_invoke(t->engine, p->id, input, strlen(input), NULL, &res);
     free(input);
-    if (rc && rc != WD_ESANDBOX) { /* it never ran: no invocation to count, as over HTTP */
-        wd_call_result_clear(&res);
+    if (rc && rc != WD_ESANDBOX) /* it never ran: no invocation to count, as over HTTP */
         wdd_mcp_engine_failure(r, rc);
-        return;
-    }
-    wdd_metrics_invocation(t->metrics, rc == 0, res.failure, res.duration_ns);
-    json_t *content = json_array();
-    bool ok = content != NULL;
-    if (ok && rc) { /* contained, or execute() failed: the code, then what the plugin said */
-        char head[600];
-        snprintf(head, sizeof(head), "%s: %s", res.code && res.code[0] ? res.code : "WD-S",
-                 res.message);
-        ok = json_array_append_new(content, wdd_mcp_text_block(wdd_mcp_jstr(head))) == 0;
-    }
-    if (ok && (res.output_len || !rc))
-        ok = add_output(content, res.output ? res.output : "", res.output_len);
-    json_t *result = ok ? json_pack("{s:o, s:b}", "content", content, "isError", rc != 0) : NULL;
-    if (!ok)
-        json_decref(content);
-    if (result && res.correlation_id[0])
-        json_object_set_new(result, "_meta",
-                            json_pack("{s:s}", META_CORRELATION, res.correlation_id));
-    wd_call_result_clear(&res);
-    if (result)
-        wdd_mcp_reply(r, result);
     else
-        wdd_mcp_reply_error(r->s, r->id, RPC_INTERNAL_ERROR, NULL, "out of memory");
+        reply_invocation(r, t, rc, &res);
+    wd_call_result_clear(&res);
 }
 
 void wdd_mcp_call_plugin(request *r, const char *name, json_t *args)

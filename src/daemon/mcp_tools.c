@@ -318,6 +318,25 @@ static void tool_revoke(request *r, json_t *args)
 
 /* ---- listing and calling ---------------------------------------------------------------- */
 
+/* Appends t's plugins to tools, for those who may call them: a reader's list starts no
+ * sandbox. */
+static int add_plugin_tools(request *r, wdd_tenant_rt *t, json_t *tools)
+{
+    if (r->s->role < WDD_ROLE_OPERATOR)
+        return 0;
+    plugin_list l = {.v = NULL};
+    int rc = wdd_mcp_plugins_load(t->engine, &l);
+    for (size_t i = 0; rc == 0 && i < l.n; i++) {
+        if (l.v[i].ambiguous)
+            wdd_mcp_note("plugin %s is not offered: its tool name %s names another plugin too",
+                         l.v[i].id, l.v[i].name);
+        else
+            json_array_append_new(tools, wdd_mcp_plugin_tool(t->engine, &l.v[i]));
+    }
+    wdd_mcp_plugins_free(&l);
+    return rc;
+}
+
 void wdd_mcp_tools_list(request *r, json_t *params)
 {
     json_t *cursor = params ? json_object_get(params, "cursor") : NULL;
@@ -333,36 +352,21 @@ void wdd_mcp_tools_list(request *r, json_t *params)
     wdd_daemon *d = r->s->d;
     wdd_state *st = wdd_state_acquire(d);
     wdd_tenant_rt *t = wdd_mcp_tenant_of(r, st);
-    plugin_list l = {NULL, 0, 0};
-    int rc = 0;
-    /* Plugins only for those who may call them: a reader's list starts no sandbox. */
-    if (t && r->s->role >= WDD_ROLE_OPERATOR && (rc = wdd_mcp_plugins_load(t->engine, &l)) == 0)
-        for (size_t i = 0; i < l.n; i++) {
-            if (l.v[i].ambiguous)
-                wdd_mcp_note("plugin %s is not offered: its tool name %s names another plugin too",
-                             l.v[i].id, l.v[i].name);
-            else
-                json_array_append_new(tools, wdd_mcp_plugin_tool(t->engine, &l.v[i]));
-        }
-    wdd_mcp_plugins_free(&l);
+    int rc = t ? add_plugin_tools(r, t, tools) : 0;
     wdd_state_release(d, st);
-    if (!t) {
-        json_decref(tools);
-        return;
-    }
-    if (rc) {
-        json_decref(tools);
+    if (t && rc) {
         wdd_mcp_reply_error(r->s, r->id, RPC_INTERNAL_ERROR, NULL, "%s", wd_error_last()->message);
-        return;
+    } else if (t) {
+        json_t *result = json_pack("{s:O}", "tools", tools);
+        /* The list changes with a reload and no notification says so: never fresh for long. It
+         * depends on the client's role, so no shared cache may keep it. */
+        if (result && r->modern) {
+            json_object_set_new(result, "ttlMs", json_integer(0));
+            json_object_set_new(result, "cacheScope", json_string("private"));
+        }
+        wdd_mcp_reply(r, result);
     }
-    json_t *result = json_pack("{s:o}", "tools", tools);
-    /* The list changes with a reload and no notification says so: never fresh for long. It
-     * depends on the client's role, so no shared cache may keep it. */
-    if (result && r->modern) {
-        json_object_set_new(result, "ttlMs", json_integer(0));
-        json_object_set_new(result, "cacheScope", json_string("private"));
-    }
-    wdd_mcp_reply(r, result);
+    json_decref(tools); /* the list's own reference: the result holds another */
 }
 
 void wdd_mcp_tools_call(request *r, json_t *params)

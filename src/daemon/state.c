@@ -244,6 +244,20 @@ static int check_lockdown(const wdd_state *old, const wdd_tenant_rt *next)
     return 0;
 }
 
+enum { KEPT_MESSAGE_MAX = 512 };
+
+/* The calling thread's error, kept while cleanup that may record others runs. */
+typedef struct {
+    wd_error e;
+    char msg[KEPT_MESSAGE_MAX];
+} kept_error;
+
+static void keep_error(kept_error *k)
+{
+    k->e = *wd_error_last();
+    snprintf(k->msg, sizeof(k->msg), "%s", k->e.message);
+}
+
 static int build(wdd_daemon *d, const wdd_state *old, wdd_state **out, wd_diagnostics *diags)
 {
     *out = NULL;
@@ -262,11 +276,10 @@ static int build(wdd_daemon *d, const wdd_state *old, wdd_state **out, wd_diagno
     }
     if (rc) {
         /* Keep the error of the failure, not of the cleanup. */
-        wd_error saved = *wd_error_last();
-        char msg[512];
-        snprintf(msg, sizeof(msg), "%s", saved.message);
+        kept_error k;
+        keep_error(&k);
         state_free(d, s);
-        return wd_error_set(rc, saved.id, saved.file, saved.line, saved.column, "%s", msg);
+        return wd_error_set(rc, k.e.id, k.e.file, k.e.line, k.e.column, "%s", k.msg);
     }
     *out = s;
     return 0;
@@ -321,48 +334,35 @@ void wdd_daemon_free(wdd_daemon *d)
     free(d);
 }
 
-/* A reload that did not happen: recorded in each running tenant's log that takes it (a log
- * that is failing is why, often), the running state kept, the error of the failure returned. */
-static int reload_failed(wdd_daemon *d, wdd_state *old, int rc)
+/* The reload recorded in each of next's logs before it is made: all or nothing, the record
+ * of it included, so a reload a tenant's log does not take is not made. */
+static int record_reloaded(wdd_daemon *d, wdd_state *next, uint64_t generation)
 {
-    wd_error saved = *wd_error_last();
-    char msg[512];
-    snprintf(msg, sizeof(msg), "%s", saved.message);
-    for (size_t i = 0; i < old->ntenants; i++)
-        wd_audit_json(old->tenants[i].audit, "RELOAD_FAILED", WD_SEVERITY_HIGH, NULL, NULL,
-                      json_pack("{s:s, s:s, s:s}", "config", d->config_path, "error", msg, "kept",
-                                "the running configuration"));
-    wdd_state_release(d, old);
-    pthread_mutex_unlock(&d->change_mu);
-    wdd_metrics_reload(d->metrics, false);
-    return wd_error_set(rc, saved.id, saved.file, saved.line, saved.column, "%s", msg);
-}
-
-int wdd_daemon_reload(wdd_daemon *d, wd_diagnostics *diags)
-{
-    pthread_mutex_lock(&d->change_mu);
-    wdd_state *old = wdd_state_acquire(d);
-    wdd_state *next = NULL;
-    int rc = build(d, old, &next, diags);
-    if (rc)
-        return reload_failed(d, old, rc);
-    /* All or nothing, the record of it included: a reload a tenant's log does not take is not
-     * made (the running state stays, and says so where it can). */
-    uint64_t generation = d->generation + 1;
+    int rc = 0;
     for (size_t i = 0; !rc && i < next->ntenants; i++)
         rc = wd_audit_json(
             next->tenants[i].audit, "CONFIG_RELOADED", WD_SEVERITY_MEDIUM, NULL, NULL,
             json_pack("{s:s, s:I, s:I}", "config", d->config_path, "generation",
                       (json_int_t)generation, "components",
                       (json_int_t)wd_engine_component_count(next->tenants[i].engine)));
+    return rc;
+}
+
+/* Builds the next state and makes it current, or leaves the running one (old) as it is. */
+static int install(wdd_daemon *d, const wdd_state *old, wd_diagnostics *diags)
+{
+    wdd_state *next = NULL;
+    int rc = build(d, old, &next, diags);
+    if (rc)
+        return rc; /* build left nothing behind */
+    uint64_t generation = d->generation + 1;
+    rc = record_reloaded(d, next, generation);
     if (rc) {
-        wd_error saved = *wd_error_last();
-        char msg[512];
-        snprintf(msg, sizeof(msg), "%s", saved.message);
+        kept_error k;
+        keep_error(&k);
         wdd_state_release(d, next);
-        wd_error_set(rc, saved.id, saved.file, saved.line, saved.column,
-                     "the reload could not be recorded: %s", msg);
-        return reload_failed(d, old, rc);
+        return wd_error_set(rc, k.e.id, k.e.file, k.e.line, k.e.column,
+                            "the reload could not be recorded: %s", k.msg);
     }
     next->generation = d->generation = generation;
     pthread_mutex_lock(&d->state_mu);
@@ -370,10 +370,34 @@ int wdd_daemon_reload(wdd_daemon *d, wd_diagnostics *diags)
     d->current = next;
     pthread_mutex_unlock(&d->state_mu);
     wdd_state_release(d, prev); /* the daemon's reference; requests hold theirs */
+    return 0;
+}
+
+/* A reload that did not happen: recorded in each running tenant's log that takes it (a log
+ * that is failing is why, often); k keeps the error of the failure. */
+static void record_failed(wdd_daemon *d, const wdd_state *old, kept_error *k)
+{
+    keep_error(k);
+    for (size_t i = 0; i < old->ntenants; i++)
+        wd_audit_json(old->tenants[i].audit, "RELOAD_FAILED", WD_SEVERITY_HIGH, NULL, NULL,
+                      json_pack("{s:s, s:s, s:s}", "config", d->config_path, "error", k->msg,
+                                "kept", "the running configuration"));
+}
+
+int wdd_daemon_reload(wdd_daemon *d, wd_diagnostics *diags)
+{
+    pthread_mutex_lock(&d->change_mu);
+    wdd_state *old = wdd_state_acquire(d);
+    kept_error k = {.msg = ""};
+    int rc = install(d, old, diags);
+    if (rc)
+        record_failed(d, old, &k);
     wdd_state_release(d, old);
     pthread_mutex_unlock(&d->change_mu);
-    wdd_metrics_reload(d->metrics, true);
-    return 0;
+    wdd_metrics_reload(d->metrics, rc == 0);
+    if (rc) /* the error of the failure, not of the records after it */
+        wd_error_set(rc, k.e.id, k.e.file, k.e.line, k.e.column, "%s", k.msg);
+    return rc;
 }
 
 wdd_state *wdd_state_acquire(wdd_daemon *d)
