@@ -368,17 +368,19 @@ static void admit(wdd_front *f, size_t listener, int fd, const struct sockaddr_s
     peer k;
     peer_key(c, f->tcp[listener], &k);
     peer *p = peer_get(f, &k);
-    if (!p || epoll_ctl(f->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-        finish(f, c);
-        peer_put(f, p);
-        return;
+    bool watched = p && epoll_ctl(f->epfd, EPOLL_CTL_ADD, fd, &ev) == 0;
+    bool room = false;
+    if (watched) {
+        p->pins++; /* displacing the peer's last waiting connection must not free it */
+        room = make_room(f, p);
+        p->pins--;
     }
-    p->pins++; /* displacing the peer's last waiting connection must not free it */
-    bool room = make_room(f, p);
-    p->pins--;
-    if (!room) {
-        answer(f, c, WDD_FRONT_BUSY, 503, "WD-D017",
-               "too many connections from this peer or in total", true);
+    if (!room) { /* not admitted: the peer's reference is given back once, here */
+        if (watched)
+            answer(f, c, WDD_FRONT_BUSY, 503, "WD-D017",
+                   "too many connections from this peer or in total", true);
+        else
+            finish(f, c);
         peer_put(f, p);
         return;
     }
