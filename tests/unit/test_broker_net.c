@@ -421,7 +421,7 @@ static bool enter_private_network(void)
             return false;
     }
     return mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
-           system("ip link set lo up 2>/dev/null") == 0;
+           wd_test_run("ip link set lo up 2>/dev/null") == 0;
 }
 
 /* Puts a file with text over path, for this mount namespace only. */
@@ -451,20 +451,20 @@ static void private_addresses(net_fx *f)
 
     /* The host takes the address while the broker runs: on a dummy interface where one can be
      * made, else on loopback (the broker must not care which). */
-    if (system("ip link add wdtest0 type dummy 2>/dev/null && ip link set wdtest0 up && "
-               "ip addr add 198.18.0.1/32 dev wdtest0") != 0)
-        CHECK(system("ip addr add 198.18.0.1/32 dev lo") == 0);
+    if (wd_test_run("ip link add wdtest0 type dummy 2>/dev/null && ip link set wdtest0 up && "
+                    "ip addr add 198.18.0.1/32 dev wdtest0") != 0)
+        CHECK(wd_test_run("ip addr add 198.18.0.1/32 dev lo") == 0);
     CHECK(REFUSED(f, l, "198.18.0.1", port, EACCES, OWN_WHY));
     CHECK(REFUSED(f, l, "::ffff:198.18.0.1", port, EACCES, OWN_WHY));
     /* A whole range routed to the host, no address assigned in it. */
-    CHECK(system("ip route add local 198.19.0.0/24 dev lo") == 0);
+    CHECK(wd_test_run("ip route add local 198.19.0.0/24 dev lo") == 0);
     CHECK(REFUSED(f, l, "198.19.0.7", port, EACCES, OWN_WHY));
     /* A rule that names them reaches them: the refusals above were the broker's. */
     CHECK(net_policy(f, "    allow:\n      - host: \"*\"\n      - cidr: 198.18.0.0/15\n"));
     CHECK(REACHED(f, l, "198.18.0.1", port));
     CHECK(REACHED(f, l, "198.19.0.7", port));
 
-    if (l6 >= 0 && system("ip -6 addr add 2001:db8::7/128 dev lo nodad 2>/dev/null") == 0) {
+    if (l6 >= 0 && wd_test_run("ip -6 addr add 2001:db8::7/128 dev lo nodad 2>/dev/null") == 0) {
         CHECK(net_policy(f, "    allow:\n      - host: \"*\"\n"));
         CHECK(REFUSED(f, l6, "2001:db8::7", port6, EACCES, OWN_WHY));
         CHECK(REFUSED(f, l6, "[2001:db8::7]", port6, EACCES, OWN_WHY));

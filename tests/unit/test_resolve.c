@@ -461,7 +461,7 @@ static void test_refused_names(void **state)
     dns_start(&s, DNS_ANSWER);
     char long_label[80], long_name[300];
     memset(long_label, 'a', 64);
-    strcpy(long_label + 64, ".example");
+    memcpy(long_label + 64, ".example", sizeof(".example"));
     size_t k = 0;
     while (k + 4 <= 254)
         memcpy(long_name + k, "abc.", 4), k += 4;

@@ -444,18 +444,14 @@ static void test_runner_refuses_root(void **state)
 static void test_runner_replaced_after_start(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/wd-runner-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char runner[256], fake[256], mark[256], cmd[1024];
+    char *dir = wd_test_tmpdir();
+    char runner[256], mark[256], copy[1024], script[300];
     snprintf(runner, sizeof(runner), "%s/warden-runner", dir);
-    snprintf(fake, sizeof(fake), "%s/fake", dir);
     snprintf(mark, sizeof(mark), "%s/ran", dir);
-    snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", WD_RUNNER, runner);
-    assert_int_equal(system(cmd), 0);
-    FILE *f = fopen(fake, "w");
-    assert_non_null(f);
-    fprintf(f, "#!/bin/sh\ntouch '%s'\n", mark);
-    fclose(f);
+    snprintf(copy, sizeof(copy), "cp '%s' '%s'", WD_RUNNER, runner);
+    assert_int_equal(wd_test_run(copy), 0);
+    snprintf(script, sizeof(script), "#!/bin/sh\ntouch '%s'\n", mark);
+    char *fake = wd_test_write(dir, "fake", script, strlen(script));
     assert_int_equal(chmod(fake, 0755), 0);
 
     wd_contract *c = load(EXAMPLES "/wordcount/contract.yaml");
@@ -473,8 +469,8 @@ static void test_runner_replaced_after_start(void **state)
     wd_call_result_clear(&r);
     wd_instance_stop(in);
     wd_contract_free(c);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    free(fake);
+    wd_test_rmtree(dir);
 }
 
 int main(void)
