@@ -69,6 +69,34 @@ static inline int hs_broker(wd_host *host, wd_output *out, const char *what, int
     return 1;
 }
 
+/* Calls connect_one(host, out, what, NAME, PORT) for each "NAME/PORT" of the input's "targets"
+ * list ("connect NAME port PORT" in what) and ORs what they return (1: a breach). Returns the
+ * plugin's status: 0 after a breach, 1 when every attempt was refused, 2 for bad input. */
+typedef int (*hs_connect_fn)(wd_host *host, wd_output *out, const char *what, const char *name,
+                             unsigned port);
+static inline int hs_each_target(wd_host *host, const char *input, wd_output *out,
+                                 hs_connect_fn connect_one)
+{
+    char list[2048];
+    if (hs_str(input, "targets", list, sizeof(list)) != 0) {
+        hs_out(host, out, "input: needs {\"targets\": \"HOST/PORT,...\"}");
+        return 2;
+    }
+    int breach = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        char *slash = strrchr(t, '/');
+        if (!slash)
+            continue;
+        *slash = 0;
+        unsigned port = (unsigned)strtoul(slash + 1, NULL, 10);
+        char what[300];
+        snprintf(what, sizeof(what), "connect %s port %u", t, port);
+        breach |= connect_one(host, out, what, t, port);
+    }
+    return breach ? 0 : 1;
+}
+
 /* The descriptor of a hostile plugin: init() accepts, describe() says what it attacks. */
 #define HOSTILE_PLUGIN(NAME, WHAT, EXECUTE)                                                        \
     static int hs_init(wd_host *host, const char *config)                                          \
