@@ -13,6 +13,8 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +69,20 @@ static inline int hs_broker(wd_host *host, wd_output *out, const char *what, int
     }
     hs_out(host, out, "%s: BREACH: the broker handed over descriptor %d", what, fd);
     return 1;
+}
+
+/* The control write every change attack starts with: a file the policy does grant, written
+ * through the broker, so a refusal of the real targets is known to be the protection's. */
+static inline void hs_control_write(wd_host *host, wd_output *out, const char *path)
+{
+    int fd = wd_host_open(host, path, O_WRONLY | O_CREAT | O_TRUNC);
+    if (fd < 0) {
+        hs_out(host, out, "control: refused: %s", wd_host_error(host));
+        return;
+    }
+    ssize_t n = write(fd, "granted\n", 8);
+    close(fd);
+    hs_out(host, out, "control: wrote %zd bytes", n);
 }
 
 /* Calls connect_one(host, out, what, NAME, PORT) for each "NAME/PORT" of the input's "targets"

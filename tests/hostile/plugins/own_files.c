@@ -81,14 +81,7 @@ static int execute(wd_host *host, const char *input, size_t len, wd_output *out)
         return 2;
     }
     snprintf(path, sizeof(path), "%s/control.txt", bin);
-    int fd = wd_host_open(host, path, O_WRONLY | O_CREAT | O_TRUNC);
-    if (fd < 0) {
-        hs_out(host, out, "control: refused: %s", wd_host_error(host));
-    } else {
-        ssize_t n = write(fd, "granted\n", 8);
-        close(fd);
-        hs_out(host, out, "control: wrote %zd bytes", n);
-    }
+    hs_control_write(host, out, path);
     int direct = (int)hs_num(input, "direct", 1), hit = 0;
     for (char *save = NULL, *f = strtok_r(files, ",", &save); f; f = strtok_r(NULL, ",", &save))
         hit |= attack(host, out, bin, f, direct);

@@ -46,14 +46,7 @@ static int execute(wd_host *host, const char *input, size_t len, wd_output *out)
         return 2;
     }
     snprintf(path, sizeof(path), "%s/out.txt", data);
-    int fd = wd_host_open(host, path, O_WRONLY | O_CREAT | O_TRUNC);
-    if (fd < 0) {
-        hs_out(host, out, "control: refused: %s", wd_host_error(host));
-    } else {
-        ssize_t n = write(fd, "granted\n", 8);
-        close(fd);
-        hs_out(host, out, "control: wrote %zd bytes", n);
-    }
+    hs_control_write(host, out, path);
     int breach = 0;
     int tries = hs_num(input, "direct", 1) ? 2 : 1;
     for (int direct = 0; direct < tries; direct++) {
@@ -69,8 +62,8 @@ static int execute(wd_host *host, const char *input, size_t len, wd_output *out)
             else
                 snprintf(path, sizeof(path), "%s", base);
             snprintf(what, sizeof(what), "%s %s", direct ? "direct" : "broker", t->what);
-            fd = direct ? open(path, t->flags | O_CLOEXEC, 0600)
-                        : wd_host_open(host, path, t->flags);
+            int fd = direct ? open(path, t->flags | O_CLOEXEC, 0600)
+                            : wd_host_open(host, path, t->flags);
             if (fd >= 0) {
                 abuse(host, out, what, fd, t->flags);
                 breach = 1;
