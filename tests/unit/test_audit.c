@@ -117,14 +117,19 @@ static void spit(const char *path, const char *data, size_t len)
     fclose(fp);
 }
 
+static wd_audit_verify_result verify_with(const fixture *f, const wd_audit_verify_options *o)
+{
+    wd_audit_verify_result r;
+    assert_int_equal(wd_audit_verify(f->log, o, &r), 0);
+    return r;
+}
+
 static wd_audit_verify_result verify(fixture *f, bool mac, bool pub)
 {
     wd_audit_verify_options o = WD_AUDIT_VERIFY_OPTIONS_INIT;
     o.mac_key_path = mac ? f->mac : NULL;
     o.pubkey_path = pub ? f->pub : NULL;
-    wd_audit_verify_result r;
-    assert_int_equal(wd_audit_verify(f->log, &o, &r), 0);
-    return r;
+    return verify_with(f, &o);
 }
 
 static void test_intact_log_verifies(void **state)
@@ -829,9 +834,7 @@ static wd_audit_verify_result verify_fresh(fixture *f, int64_t fresh_ns, int64_t
     o.pubkey_path = f->pub;
     o.fresh_ns = fresh_ns;
     o.now_ns = now_ns;
-    wd_audit_verify_result r;
-    assert_int_equal(wd_audit_verify(f->log, &o, &r), 0);
-    return r;
+    return verify_with(f, &o);
 }
 
 /* How far a log is sealed, and freshness: records cut after the last checkpoint, or the last
