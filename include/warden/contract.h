@@ -78,6 +78,47 @@ WD_EXPORT const char *wd_contract_config(const wd_contract *c);
 WD_EXPORT size_t wd_contract_tag_count(const wd_contract *c);
 WD_EXPORT const char *wd_contract_tag(const wd_contract *c, size_t i);
 
+/* ---- process plugins ---------------------------------------------------------------------
+ * `runtime: native` (the default) is a shared object loaded into the sandboxed runner;
+ * `runtime: process` is any program, run unmodified under the broker, with `program:` and
+ * `protocol:` instead of `library:` and `abi:` (docs/contracts.md, "Process plugins"). For a
+ * process plugin wd_contract_library() is NULL, wd_contract_abi() 0, and wd_contract_sha256()
+ * the program's hash (all zero when an absolute program gives none). */
+typedef enum { WD_RUNTIME_NATIVE = 0, WD_RUNTIME_PROCESS = 1 } wd_runtime;
+typedef enum {
+    WD_PROTOCOL_NONE = 0, /* native plugins */
+    WD_PROTOCOL_STDIO = 1,
+    WD_PROTOCOL_JSON_LINES = 2
+} wd_protocol;
+
+#define WD_CONTRACT_MAX_ARGS 64
+#define WD_CONTRACT_MAX_ARG_LEN 4096
+#define WD_CONTRACT_MAX_RUNTIME_ROOTS 32
+
+WD_EXPORT wd_runtime wd_contract_runtime(const wd_contract *c);
+WD_EXPORT wd_protocol wd_contract_protocol(const wd_contract *c);
+WD_EXPORT const char *wd_contract_program(const wd_contract *c);     /* absolute; NULL: native */
+WD_EXPORT const char *wd_contract_interpreter(const wd_contract *c); /* absolute, or NULL */
+WD_EXPORT size_t wd_contract_arg_count(const wd_contract *c);
+WD_EXPORT const char *wd_contract_arg(const wd_contract *c, size_t i);
+WD_EXPORT size_t wd_contract_runtime_root_count(const wd_contract *c);
+/* Absolute, normalised, under /usr, /lib, /lib32, /lib64, /bin, /sbin or /opt. */
+WD_EXPORT const char *wd_contract_runtime_root(const wd_contract *c, size_t i);
+/* Opens the program and returns a descriptor of exactly the checked bytes (O_RDONLY, rewound;
+ * the caller closes it). A contract-relative program is opened as the library is, but beneath
+ * the contract's directory with no symbolic link anywhere on the way, and compared with
+ * `sha256:`; an absolute one must be a regular file owned by root and writable by neither group
+ * nor others, reached through directories (and links in directories) with the same property
+ * up to "/", and is compared with `sha256:` when the contract gives one. Returns WD_OK,
+ * WD_ENOTFOUND (WD-L008, or WD-L027 for an absolute program), WD_EPOLICY (WD-L009, hash),
+ * WD_EPERM (WD-L018 a link, WD-L027 not trustworthy) or WD_EIO. */
+WD_EXPORT int wd_contract_open_program(const wd_contract *c, int *fd);
+/* Opens the interpreter (O_PATH | O_CLOEXEC) and checks it by descriptor: regular, executable,
+ * owned by root, writable by neither group nor others, and the same for every directory up to
+ * "/" (links followed only inside such directories). WD_OK (*fd set; -1 when the contract
+ * names no interpreter), WD_ENOTFOUND or WD_EPERM (WD-L027), WD_EIO. */
+WD_EXPORT int wd_contract_open_interpreter(const wd_contract *c, int *fd);
+
 WD_EXPORT const char *wd_plugin_type_name(wd_plugin_type t);
 WD_EXPORT int wd_plugin_type_is_policy(wd_plugin_type t);
 WD_EXPORT const char *wd_security_level_name(wd_security_level l);

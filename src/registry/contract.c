@@ -6,10 +6,12 @@
  * contract only, never in config or in a config schema. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "crypto/crypto.h"
@@ -18,6 +20,7 @@
 #include "registry/codes.h"
 #include "registry/contract_int.h"
 #include "registry/semver.h"
+#include "registry/syspath.h"
 #include "util/arena.h"
 #include "util/ascii.h"
 #include "util/buf.h"
@@ -51,6 +54,14 @@ struct wd_contract {
     uint8_t policy_pin[32];
     const char **tags;
     size_t tag_count;
+    /* runtime: process (all zero/NULL for a native plugin) */
+    wd_runtime runtime;
+    wd_protocol protocol;
+    const char *program, *interpreter; /* absolute, normalised */
+    bool program_inside;               /* contract-relative: hashed, opened beneath dir */
+    bool has_sha256;                   /* sha256: given (else all zero) */
+    const char **args, **roots;
+    size_t arg_count, root_count;
 };
 
 static const char *const type_names[] = {
@@ -158,12 +169,10 @@ static void version_field(loader *l, const wd_yaml_node *v)
     l->c->version_text = text;
 }
 
-static void library_field(loader *l, const wd_yaml_node *v)
+/* A path relative to the contract and inside its directory (absolute, normalised), or NULL
+ * after reporting: a contract cannot point at a library or program someone else controls. */
+static const char *inside_path(loader *l, const wd_yaml_node *v, const char *what)
 {
-    if (!wd_ycheck_scalar(&l->ck, v, "library"))
-        return;
-    /* Relative to the contract and inside its directory: a contract cannot point at a library
-     * someone else controls. */
     char joined[WD_PATH_MAX + 1], norm[WD_PATH_MAX];
     bool escapes = false;
     int n = snprintf(joined, sizeof(joined), "%s/%s", l->c->dir, v->str);
@@ -172,12 +181,17 @@ static void library_field(loader *l, const wd_yaml_node *v)
         wd_path_normalize(joined, norm, sizeof(norm), &escapes) != 0 || escapes ||
         strncmp(norm, l->c->dir, dl) != 0 || (norm[dl] != '/' && strcmp(l->c->dir, "/") != 0)) {
         char shown[80];
-        ERR(l, v, WD_L_PERMISSION,
-            "library %s must be a relative path inside the contract's directory",
-            wd_yaml_shown(v, shown, sizeof(shown)));
-        return;
+        ERR(l, v, WD_L_PERMISSION, "%s %s must be a relative path inside the contract's directory",
+            what, wd_yaml_shown(v, shown, sizeof(shown)));
+        return NULL;
     }
-    l->c->library = cdup(l, norm, strlen(norm));
+    return cdup(l, norm, strlen(norm));
+}
+
+static void library_field(loader *l, const wd_yaml_node *v)
+{
+    if (wd_ycheck_scalar(&l->ck, v, "library"))
+        l->c->library = inside_path(l, v, "library");
 }
 
 static void sha_field(loader *l, const wd_yaml_node *v)
@@ -187,6 +201,8 @@ static void sha_field(loader *l, const wd_yaml_node *v)
     wd_cursor cur = wd_cursor_make(v->str, v->len);
     if (v->len != 64 || !wd_cursor_hex(&cur, l->c->sha256, 32))
         ERR(l, v, WD_L_SCHEMA, "sha256 must be 64 lowercase hex digits");
+    else
+        l->c->has_sha256 = true;
 }
 
 static void abi_field(loader *l, const wd_yaml_node *v)
@@ -687,6 +703,243 @@ static void tags_field(loader *l, const wd_yaml_node *v)
     }
 }
 
+/* ---- process plugins (runtime: process) --------------------------------------------------- */
+
+/* The keys that belong to one runtime only: present under the other, each is WD-L026 at the
+ * key, so a contract never carries a field that is silently ignored. */
+static const char *const native_keys[] = {"library", "abi", NULL};
+static const char *const process_keys[] = {"program",       "interpreter", "args",
+                                           "runtime_roots", "protocol",    NULL};
+
+/* Where runtime roots may lie: code the runtime reads and executes, never configuration,
+ * user data, kernel interfaces or scratch space. */
+static const char *const root_prefixes[] = {"/usr", "/lib",  "/lib32", "/lib64",
+                                            "/bin", "/sbin", "/opt",   NULL};
+
+static const wd_yaml_node *key_node(const wd_yaml_node *map, const char *key)
+{
+    for (const wd_yaml_node *k = map->child; k && k->next; k = k->next->next)
+        if (is_named(k, key))
+            return k;
+    return NULL;
+}
+
+/* false after reporting a value that is neither native nor process. */
+static bool runtime_field(loader *l, const wd_yaml_node *v)
+{
+    if (!v)
+        return true; /* native: every contract written before process plugins */
+    if (v->kind == WD_YAML_SCALAR && is_named(v, "native"))
+        return true;
+    if (v->kind == WD_YAML_SCALAR && is_named(v, "process")) {
+        l->c->runtime = WD_RUNTIME_PROCESS;
+        return true;
+    }
+    char shown[80];
+    ERR(l, v, WD_L_PROCESS, "runtime must be native or process, not %s",
+        v->kind == WD_YAML_SCALAR ? wd_yaml_shown(v, shown, sizeof(shown)) : "a collection");
+    return false;
+}
+
+static void protocol_field(loader *l, const wd_yaml_node *v)
+{
+    if (v->kind == WD_YAML_SCALAR && is_named(v, "stdio"))
+        l->c->protocol = WD_PROTOCOL_STDIO;
+    else if (v->kind == WD_YAML_SCALAR && is_named(v, "json-lines"))
+        l->c->protocol = WD_PROTOCOL_JSON_LINES;
+    else {
+        char shown[80];
+        ERR(l, v, WD_L_PROCESS, "protocol must be stdio or json-lines, not %s",
+            v->kind == WD_YAML_SCALAR ? wd_yaml_shown(v, shown, sizeof(shown)) : "a collection");
+    }
+}
+
+/* A non-empty string scalar with no NUL byte, or false after reporting (WD-L026). */
+static bool process_scalar(loader *l, const wd_yaml_node *v, const char *what)
+{
+    if (v->kind == WD_YAML_SCALAR && !wd_yaml_is_null(v) && v->len && !memchr(v->str, '\0', v->len))
+        return true;
+    ERR(l, v, WD_L_PROCESS, "%s must be a non-empty string", what);
+    return false;
+}
+
+/* An absolute path written normalised (no "//", "/./", "..", trailing "/"), or false after
+ * reporting: what the contract names is exactly what is opened and shown to a reviewer. */
+static bool absolute_normal(loader *l, const wd_yaml_node *v, const char *what)
+{
+    char norm[WD_PATH_MAX], shown[80];
+    bool escapes = false;
+    if (v->str[0] == '/' && v->len < WD_PATH_MAX &&
+        wd_path_normalize(v->str, norm, sizeof(norm), &escapes) == 0 && !escapes &&
+        !strcmp(norm, v->str) && strcmp(norm, "/") != 0)
+        return true;
+    ERR(l, v, WD_L_PROCESS,
+        "%s %s must be an absolute, normalised path to a file (no //, /./, .. or trailing /)", what,
+        wd_yaml_shown(v, shown, sizeof(shown)));
+    return false;
+}
+
+/* A system file named by absolute path, checked now as it will be checked by descriptor when
+ * opened, so a contract that cannot run is refused at load with the reason (WD-L027). */
+static void system_file_check(loader *l, const wd_yaml_node *v, const char *what, bool need_exec)
+{
+    int fd = -1;
+    if (wd_syspath_open(v->str, O_PATH, need_exec, what, &fd) == 0)
+        close(fd);
+    else
+        ERR(l, v, WD_L_UNTRUSTED, "%s", wd_error_last()->message);
+}
+
+static void interpreter_field(loader *l, const wd_yaml_node *v)
+{
+    if (!process_scalar(l, v, "interpreter") || !absolute_normal(l, v, "interpreter"))
+        return;
+    system_file_check(l, v, "interpreter", true);
+    l->c->interpreter = cdup(l, v->str, v->len);
+}
+
+/* After interpreter_field: an absolute program is executed itself only without one. */
+static void program_field(loader *l, const wd_yaml_node *v)
+{
+    if (!process_scalar(l, v, "program"))
+        return;
+    wd_contract *c = l->c;
+    if (v->str[0] != '/') {
+        c->program = inside_path(l, v, "program");
+        c->program_inside = c->program != NULL;
+        if (c->program && !c->has_sha256)
+            ERR(l, v, WD_L_PROCESS,
+                "a program inside the contract's directory needs sha256: (its SHA-256), as a "
+                "library does");
+        return;
+    }
+    if (!absolute_normal(l, v, "program"))
+        return;
+    system_file_check(l, v, "program", !c->interpreter);
+    c->program = cdup(l, v->str, v->len);
+}
+
+/* A sequence of at most max items, or false after reporting (WD-L026). */
+static bool process_seq(loader *l, const wd_yaml_node *v, const char *what, size_t max,
+                        const char ***out)
+{
+    if (v->kind != WD_YAML_SEQ) {
+        ERR(l, v, WD_L_PROCESS, "%s must be a sequence (a list of strings)", what);
+        return false;
+    }
+    if (v->count > max) {
+        ERR(l, v, WD_L_PROCESS, "more than %zu %s", max, what);
+        return false;
+    }
+    *out = wd_arena_array(&l->c->arena, v->count ? v->count : 1, sizeof(**out));
+    if (!*out)
+        l->ck.oom = true;
+    return *out != NULL;
+}
+
+static void args_field(loader *l, const wd_yaml_node *v)
+{
+    wd_contract *c = l->c;
+    if (!process_seq(l, v, "args", WD_CONTRACT_MAX_ARGS, &c->args))
+        return;
+    for (const wd_yaml_node *a = v->child; a; a = a->next) {
+        /* "" is an argument; null and collections are not strings */
+        if (a->kind != WD_YAML_SCALAR || wd_yaml_is_null(a) || memchr(a->str, '\0', a->len))
+            ERR(l, a, WD_L_PROCESS, "each of args is a string without NUL bytes");
+        else if (a->len > WD_CONTRACT_MAX_ARG_LEN)
+            ERR(l, a, WD_L_PROCESS, "an argument is longer than %d bytes", WD_CONTRACT_MAX_ARG_LEN);
+        else
+            c->args[c->arg_count++] = cdup(l, a->str, a->len);
+    }
+}
+
+/* NULL when s may be a runtime root; else the rule it breaks. */
+static const char *root_rule(const char *s, size_t len)
+{
+    char norm[WD_PATH_MAX];
+    bool escapes = false;
+    if (s[0] != '/')
+        return "must be an absolute path";
+    if (len >= WD_PATH_MAX)
+        return "is too long";
+    for (const char *p = s; (p = strstr(p, "..")); p += 2)
+        if (p[-1] == '/' && (p[2] == '/' || p[2] == '\0'))
+            return "may not contain ..";
+    if (wd_path_normalize(s, norm, sizeof(norm), &escapes) != 0 || escapes || strcmp(norm, s))
+        return "must be written normalised (no //, /./ or trailing /)";
+    if (!strcmp(s, "/"))
+        return "may not be / (the whole file system)";
+    for (const char *const *pre = root_prefixes; *pre; pre++) {
+        size_t n = strlen(*pre);
+        if (!strncmp(s, *pre, n) && (s[n] == '\0' || s[n] == '/'))
+            return NULL;
+    }
+    return "must lie under /usr, /lib, /lib32, /lib64, /bin, /sbin or /opt: a runtime root is "
+           "code the plugin may read and execute (never /etc, /home, /proc, /sys, /dev, /tmp, "
+           "/var or /run)";
+}
+
+static void roots_field(loader *l, const wd_yaml_node *v)
+{
+    wd_contract *c = l->c;
+    if (!process_seq(l, v, "runtime_roots", WD_CONTRACT_MAX_RUNTIME_ROOTS, &c->roots))
+        return;
+    for (const wd_yaml_node *r = v->child; r; r = r->next) {
+        if (!process_scalar(l, r, "a runtime root"))
+            continue;
+        const char *why = root_rule(r->str, r->len);
+        char shown[80];
+        if (why)
+            ERR(l, r, WD_L_PROCESS, "runtime root %s %s", wd_yaml_shown(r, shown, sizeof(shown)),
+                why);
+        else
+            c->roots[c->root_count++] = cdup(l, r->str, r->len);
+    }
+}
+
+/* Keys of the other runtime, each reported where it is written. */
+static void misplaced(loader *l, const wd_yaml_node *root, const char *const *keys, const char *why)
+{
+    for (const char *const *k = keys; *k; k++) {
+        const wd_yaml_node *kn = key_node(root, *k);
+        if (kn)
+            ERR(l, kn, WD_L_PROCESS, "%s %s", *k, why);
+    }
+}
+
+/* The runtime-specific part of a contract: library/abi for native, program and its company
+ * for process. */
+static void runtime_fields(loader *l, const wd_yaml_node *root)
+{
+    const wd_yaml_node *v;
+    if (l->c->runtime == WD_RUNTIME_NATIVE) {
+        misplaced(l, root, process_keys,
+                  "is for process plugins (runtime: process); this contract is native");
+        if ((v = wd_yaml_get(root, "library")))
+            library_field(l, v);
+        if ((v = wd_yaml_get(root, "abi")))
+            abi_field(l, v);
+        return;
+    }
+    misplaced(l, root, native_keys,
+              "is for native plugins; a process plugin names its program: and protocol:");
+    static const char *const required[] = {"program", "protocol"};
+    for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+        if (!wd_yaml_get(root, required[i]))
+            ERR(l, root, WD_L_PROCESS,
+                "a process plugin (runtime: process) needs %s:", required[i]);
+    if ((v = wd_yaml_get(root, "interpreter")))
+        interpreter_field(l, v);
+    if ((v = wd_yaml_get(root, "program")))
+        program_field(l, v);
+    if ((v = wd_yaml_get(root, "protocol")))
+        protocol_field(l, v);
+    if ((v = wd_yaml_get(root, "args")))
+        args_field(l, v);
+    if ((v = wd_yaml_get(root, "runtime_roots")))
+        roots_field(l, v);
+}
+
 /* ---- loading ----------------------------------------------------------------------------- */
 
 static int relabel_yaml(wd_diagnostics *from, wd_diagnostics *to)
@@ -758,13 +1011,19 @@ static int load_fields(wd_contract *c, const wd_yaml_node *root, wd_diagnostics 
                        .id_unknown_key = WD_L_SCHEMA},
                 .c = c,
                 .json = WD_BUF_INIT};
-    static const char *const keys[] = {
-        "name",          "type",   "version", "library", "sha256",        "abi", "security",
-        "config_schema", "config", "policy",  "tags",    "policy_sha256", NULL};
+    static const char *const keys[] = {"name",          "type",     "version",     "library",
+                                       "sha256",        "abi",      "security",    "config_schema",
+                                       "config",        "policy",   "tags",        "policy_sha256",
+                                       "runtime",       "program",  "interpreter", "args",
+                                       "runtime_roots", "protocol", NULL};
     wd_ycheck_keys(&l.ck, root, keys, "contract");
+    bool known = runtime_field(&l, wd_yaml_get(root, "runtime"));
+    bool native = c->runtime == WD_RUNTIME_NATIVE;
+    /* sha256 is the library's for native, the program's for process (where it is required
+     * only for a program inside the contract's directory: see program_field) */
     static const char *const required[] = {"name", "type", "version", "library", "sha256", "abi"};
     for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
-        if (!wd_yaml_get(root, required[i]))
+        if ((i < 3 || (known && native)) && !wd_yaml_get(root, required[i]))
             ERR(&l, root, WD_L_MISSING, "contract has no %s", required[i]);
     const wd_yaml_node *v;
     if ((v = wd_yaml_get(root, "name")))
@@ -773,12 +1032,10 @@ static int load_fields(wd_contract *c, const wd_yaml_node *root, wd_diagnostics 
         type_field(&l, v);
     if ((v = wd_yaml_get(root, "version")))
         version_field(&l, v);
-    if ((v = wd_yaml_get(root, "library")))
-        library_field(&l, v);
     if ((v = wd_yaml_get(root, "sha256")))
         sha_field(&l, v);
-    if ((v = wd_yaml_get(root, "abi")))
-        abi_field(&l, v);
+    if (known)
+        runtime_fields(&l, root);
     security_field(&l, wd_yaml_get(root, "security"), root);
     config_field(&l, wd_yaml_get(root, "config"), wd_yaml_get(root, "config_schema"), root);
     if ((v = wd_yaml_get(root, "policy_sha256")))
@@ -968,9 +1225,67 @@ const char *wd_contract_tag(const wd_contract *c, size_t i)
     return i < c->tag_count ? c->tags[i] : NULL;
 }
 
+wd_runtime wd_contract_runtime(const wd_contract *c)
+{
+    return c->runtime;
+}
+wd_protocol wd_contract_protocol(const wd_contract *c)
+{
+    return c->protocol;
+}
+const char *wd_contract_program(const wd_contract *c)
+{
+    return c->program;
+}
+const char *wd_contract_interpreter(const wd_contract *c)
+{
+    return c->interpreter;
+}
+size_t wd_contract_arg_count(const wd_contract *c)
+{
+    return c->arg_count;
+}
+const char *wd_contract_arg(const wd_contract *c, size_t i)
+{
+    return i < c->arg_count ? c->args[i] : NULL;
+}
+size_t wd_contract_runtime_root_count(const wd_contract *c)
+{
+    return c->root_count;
+}
+const char *wd_contract_runtime_root(const wd_contract *c, size_t i)
+{
+    return i < c->root_count ? c->roots[i] : NULL;
+}
+
+/* fd (a regular file, open for reading) hashes to want, read through fd itself; then rewound,
+ * so whoever uses fd gets exactly the bytes compared. what: "library" or "program". */
+static int hash_check(int fd, const char *path, const uint8_t want[static WD_SHA256_LEN],
+                      const char *what)
+{
+    wd_hasher *h = NULL;
+    uint8_t digest[WD_SHA256_LEN];
+    int rc = wd_hasher_new(&h);
+    if (!rc)
+        rc = wd_sha256_fd(h, fd, digest);
+    wd_hasher_free(h);
+    if (!rc && !wd_ct_equal(digest, want, sizeof(digest))) {
+        char got[2 * WD_SHA256_LEN + 1];
+        wd_hex_encode(digest, sizeof(digest), got);
+        rc = wd_error_set(WD_EPOLICY, WD_L_LIB_HASH, path, 0, 0,
+                          "%s hashes to %s, not to the contract's sha256", what, got);
+    }
+    if (!rc && lseek(fd, 0, SEEK_SET) != 0)
+        rc = wd_error_set(WD_EIO, WD_L_READ, path, 0, 0, "cannot rewind the %s", what);
+    return rc;
+}
+
 int wd_contract_open_library(const wd_contract *c, int *out)
 {
     *out = -1;
+    if (c->runtime != WD_RUNTIME_NATIVE || !c->library)
+        return wd_error_set(WD_EINVAL, WD_L_PROCESS, c->file, 0, 0,
+                            "%s is a process plugin: it has a program, not a library", c->id);
     int fd = open(c->library, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         int e = errno;
@@ -985,31 +1300,97 @@ int wd_contract_open_library(const wd_contract *c, int *out)
                             "cannot open the library: %s", strerror(e));
     }
     struct stat st;
-    wd_hasher *h = NULL;
-    uint8_t digest[WD_SHA256_LEN];
     int rc = 0;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
         rc = wd_error_set(WD_EIO, WD_L_LIB_NOT_FOUND, c->library, 0, 0,
                           "library is not a regular file");
     if (!rc)
-        rc = wd_hasher_new(&h);
-    if (!rc)
-        rc = wd_sha256_fd(h, fd, digest);
-    wd_hasher_free(h);
-    if (!rc && !wd_ct_equal(digest, c->sha256, sizeof(digest))) {
-        char got[2 * WD_SHA256_LEN + 1];
-        wd_hex_encode(digest, sizeof(digest), got);
-        rc = wd_error_set(WD_EPOLICY, WD_L_LIB_HASH, c->library, 0, 0,
-                          "library hashes to %s, not to the contract's sha256", got);
-    }
-    if (!rc && lseek(fd, 0, SEEK_SET) != 0)
-        rc = wd_error_set(WD_EIO, WD_L_READ, c->library, 0, 0, "cannot rewind the library");
+        rc = hash_check(fd, c->library, c->sha256, "library");
     if (rc) {
         close(fd);
         return rc;
     }
     *out = fd;
     return 0;
+}
+
+/* The program inside the contract's directory, resolved beneath it with no symbolic link on
+ * the way (a directory swapped for a link cannot lead the open outside). */
+static int open_beneath(const wd_contract *c, int *out)
+{
+    size_t dl = strlen(c->dir);
+    const char *rel = c->program + dl + (strcmp(c->dir, "/") != 0);
+    int dfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return wd_error_set(errno == ENOENT ? WD_ENOTFOUND : WD_EIO, WD_L_LIB_NOT_FOUND, c->program,
+                            0, 0, "cannot open the contract's directory: %s", strerror(errno));
+    struct open_how how = {
+        .flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
+        .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+    };
+    int fd = (int)syscall(SYS_openat2, dfd, rel, &how, sizeof(how));
+    int e = errno;
+    close(dfd);
+    if (fd >= 0) {
+        *out = fd;
+        return 0;
+    }
+    if (e == ENOENT || e == ENOTDIR)
+        return wd_error_set(WD_ENOTFOUND, WD_L_LIB_NOT_FOUND, c->program, 0, 0,
+                            "program not found");
+    if (e == ELOOP || e == EXDEV)
+        return wd_error_set(WD_EPERM, WD_L_PERMISSION, c->program, 0, 0,
+                            "the program, or a directory on the way to it, is a symbolic link: "
+                            "refused");
+    if (e == ENOSYS)
+        return wd_error_set(WD_EIO, WD_L_LIB_NOT_FOUND, c->program, 0, 0,
+                            "this kernel has no openat2 (Linux 5.6), which process plugins need");
+    return wd_error_set(e == EACCES ? WD_EPERM : WD_EIO,
+                        e == EACCES ? WD_L_PERMISSION : WD_L_LIB_NOT_FOUND, c->program, 0, 0,
+                        "cannot open the program: %s", strerror(e));
+}
+
+int wd_contract_open_program(const wd_contract *c, int *out)
+{
+    if (!out)
+        return wd_fail(WD_EINVAL, "wd_contract_open_program needs an output");
+    *out = -1;
+    if (!c || c->runtime != WD_RUNTIME_PROCESS || !c->program)
+        return wd_error_set(WD_EINVAL, WD_L_PROCESS, c ? c->file : NULL, 0, 0,
+                            "not a process plugin: there is no program to open");
+    int fd = -1, rc;
+    if (c->program_inside) {
+        rc = open_beneath(c, &fd);
+        struct stat st;
+        if (!rc && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)))
+            rc = wd_error_set(WD_EIO, WD_L_LIB_NOT_FOUND, c->program, 0, 0,
+                              "program is not a regular file");
+        if (!rc && fcntl(fd, F_SETFL, 0) != 0) /* O_NONBLOCK was only for the open */
+            rc = wd_error_set(WD_EIO, WD_L_READ, c->program, 0, 0, "cannot clear O_NONBLOCK");
+    } else {
+        rc = wd_syspath_open(c->program, O_RDONLY, !c->interpreter, "program", &fd);
+    }
+    if (!rc && (c->program_inside || c->has_sha256))
+        rc = hash_check(fd, c->program, c->sha256, "program");
+    if (rc) {
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
+    *out = fd;
+    return 0;
+}
+
+int wd_contract_open_interpreter(const wd_contract *c, int *out)
+{
+    if (!out)
+        return wd_fail(WD_EINVAL, "wd_contract_open_interpreter needs an output");
+    *out = -1;
+    if (!c)
+        return wd_fail(WD_EINVAL, "wd_contract_open_interpreter needs a contract");
+    if (!c->interpreter)
+        return 0;
+    return wd_syspath_open(c->interpreter, O_PATH, true, "interpreter", out);
 }
 
 int wd_pipeline_level(const wd_contract *const *plugins, size_t n, wd_security_level *level,
