@@ -27,10 +27,12 @@ static const char plugin_usage[] =
     "                 [--max N] [--correlation-id ID] [--audit-log LOG --audit-keys DIR]\n\n"
     "validate: every error as FILE:LINE:COL: error WD-Lnnn: message (a contract's\n"
     "  policy reports WD-Pnnn); exit 0 all valid, 1 any invalid, 2 unreadable.\n"
+    "  A process plugin's runtime, protocol, program and interpreter follow its line.\n"
     "pipeline: the level the plugins would run at together (the lowest clearance),\n"
     "  or the plugin that refuses to run below its own; exit 0 or 1.\n"
     "keygen/sign: a reviewer's key pair; a signature over the contract's bytes, its\n"
-    "  library hash and its policy file's hash, written to CONTRACT.sig.\n"
+    "  library hash (a process plugin: its program's) and its policy file's hash,\n"
+    "  written to CONTRACT.sig.\n"
     "verify: the library hashes to the contract's sha256 (read from the descriptor\n"
     "  a loader would use), no other user can change the contract, library, policy\n"
     "  or their directories, a trusted reviewer signed exactly this contract, library\n"
@@ -70,6 +72,23 @@ static int load(const char *path, wd_contract **out, wd_diagnostics *diags, size
     return rc;
 }
 
+static const char *printable(const char *s, char *buf, size_t size);
+
+/* A process plugin's runtime, protocol, program and interpreter, one indented line each, after
+ * its "valid" line (a native plugin's output is one line, as it always was). */
+static void print_process(const wd_contract *c)
+{
+    char safe[SAFE_PATH_MAX];
+    wd_protocol p = wd_contract_protocol(c);
+    printf("  runtime: process\n  protocol: %s\n  program: %s\n",
+           p == WD_PROTOCOL_STDIO        ? "stdio"
+           : p == WD_PROTOCOL_JSON_LINES ? "json-lines"
+                                         : "?",
+           printable(wd_contract_program(c), safe, sizeof(safe)));
+    if (wd_contract_interpreter(c))
+        printf("  interpreter: %s\n", printable(wd_contract_interpreter(c), safe, sizeof(safe)));
+}
+
 static int validate(int argc, char **argv)
 {
     cli_args files;
@@ -92,6 +111,8 @@ static int validate(int argc, char **argv)
                    wd_plugin_type_name(wd_contract_type(c)), wd_contract_version(c),
                    wd_security_level_name(wd_contract_level(c)),
                    wd_contract_allow_downgrade(c) ? ", may run lower" : "");
+            if (wd_contract_runtime(c) == WD_RUNTIME_PROCESS)
+                print_process(c);
             wd_contract_free(c);
         } else if (rc == WD_EPOLICY) {
             printf("%s: invalid\n", path);
@@ -215,7 +236,8 @@ static int sign_or_verify(int argc, char **argv, bool sign)
         return rc == WD_EPOLICY ? EXIT_DENY : EXIT_USAGE;
     }
     int fd = -1, status = 0;
-    if (wd_contract_open_library(c, &fd) != 0) {
+    bool native = wd_contract_runtime(c) == WD_RUNTIME_NATIVE;
+    if ((native ? wd_contract_open_library(c, &fd) : wd_contract_open_program(c, &fd)) != 0) {
         cli_error(path);
         status = EXIT_DENY;
     } else if (sign) {
@@ -235,7 +257,9 @@ static int sign_or_verify(int argc, char **argv, bool sign)
             status = e->code == WD_EIO ? EXIT_USAGE : EXIT_DENY;
         } else {
             printf("%s: reviewed (signed by %s%s)\n", path, signer,
-                   approved ? ", library hash approved" : "");
+                   !approved ? ""
+                   : native  ? ", library hash approved"
+                             : ", program hash approved");
         }
     }
     if (fd >= 0)
@@ -290,7 +314,8 @@ static int inspect_one(const char *path, const char *const *denied)
     } else if (wd_contract_imports(c, denied, &list) != 0) {
         const wd_error *e = wd_error_last();
         printf("%s: refused: %s %s\n", path, e->id, e->message);
-        status = e->code == WD_EIO || e->code == WD_ENOMEM ? EXIT_USAGE : EXIT_DENY;
+        status = e->code == WD_EIO || e->code == WD_ENOMEM || e->code == WD_EINVAL ? EXIT_USAGE
+                                                                                   : EXIT_DENY;
     } else {
         fputs(list, stdout);
     }

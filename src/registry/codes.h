@@ -28,7 +28,6 @@
 #define WD_L_POLICY_CHANGED "WD-L024" /* the policy file is not the one pinned or signed */
 #define WD_L_WRITABLE "WD-L025"       /* a file or directory another user could change */
 #define WD_L_PROCESS "WD-L026"        /* a process-plugin key missing, misplaced or invalid */
-#define WD_L_UNTRUSTED "WD-L027" /* an interpreter or system program root alone does not control   \
-                                  */
+#define WD_L_UNTRUSTED "WD-L027"      /* an interpreter or system program others could change */
 
 #endif

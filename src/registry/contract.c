@@ -1237,6 +1237,10 @@ const char *wd_contract_program(const wd_contract *c)
 {
     return c->program;
 }
+bool wd_contract_program_inside(const wd_contract *c)
+{
+    return c->program_inside;
+}
 const char *wd_contract_interpreter(const wd_contract *c)
 {
     return c->interpreter;

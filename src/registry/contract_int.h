@@ -11,6 +11,10 @@ const char *wd_contract_path(const wd_contract *c);
 const uint8_t *wd_contract_file_sha256(const wd_contract *c);
 /* The policy file the contract names (absolute), or NULL when the policy is inline. */
 const char *wd_contract_policy_path(const wd_contract *c);
+/* A process plugin's program lies inside the contract's directory (so it is the author's file,
+ * hashed, and its directories are checked like the library's); false for an absolute program
+ * and for native plugins. */
+bool wd_contract_program_inside(const wd_contract *c);
 
 /* registry.c: wd_registry_add with the correlation id of the batch it belongs to (NULL: a
  * fresh one), and the audit record of a refusal that happened before registration. */

@@ -162,6 +162,11 @@ static int imports_text(const wd_contract *c, const wd_elf_imports *imp, const c
 int wd_contract_imports(const wd_contract *c, const char *const *deny, char **out)
 {
     *out = NULL;
+    if (wd_contract_runtime(c) != WD_RUNTIME_NATIVE)
+        return wd_error_set(WD_EINVAL, WD_L_PROCESS, wd_contract_path(c), 0, 0,
+                            "%s is a process plugin: it is run, never loaded, so it has no "
+                            "library imports to inspect",
+                            wd_contract_id(c));
     unsigned char *data = NULL;
     size_t len = 0;
     int rc = read_library(c, &data, &len);
@@ -178,6 +183,22 @@ int wd_contract_imports(const wd_contract *c, const char *const *deny, char **ou
     return rc;
 }
 
+/* The code a contract names opens and is what the contract says: the library (hash), or the
+ * program (hash, or a system file only root controls) and its interpreter. */
+static int open_checked(const wd_contract *c)
+{
+    int fd = -1, ifd = -1;
+    int rc = wd_contract_runtime(c) == WD_RUNTIME_NATIVE ? wd_contract_open_library(c, &fd)
+                                                         : wd_contract_open_program(c, &fd);
+    if (!rc)
+        rc = wd_contract_open_interpreter(c, &ifd);
+    if (fd >= 0)
+        close(fd);
+    if (ifd >= 0)
+        close(ifd);
+    return rc;
+}
+
 /* Everything one contract goes through before it may register. */
 static int consider(wd_registry *reg, const wd_discover_options *o, wd_load_report *r,
                     const char *path)
@@ -185,11 +206,8 @@ static int consider(wd_registry *reg, const wd_discover_options *o, wd_load_repo
     wd_contract *c = NULL;
     wd_contract_options co = WD_CONTRACT_OPTIONS_INIT;
     int rc = wd_contract_load(&c, path, &co);
-    int fd = -1;
     if (!rc)
-        rc = wd_contract_open_library(c, &fd);
-    if (fd >= 0)
-        close(fd);
+        rc = open_checked(c);
     if (!rc)
         rc = wd_contract_check_files(c, r->root);
     if (!rc && o->trust_dir) {
@@ -199,7 +217,8 @@ static int consider(wd_registry *reg, const wd_discover_options *o, wd_load_repo
     }
     if (!rc && o->approved_path)
         rc = wd_contract_check_approved(c, o->approved_path);
-    if (!rc && o->deny_imports) {
+    /* a process plugin is not loaded into anything: there is no import to deny */
+    if (!rc && o->deny_imports && wd_contract_runtime(c) == WD_RUNTIME_NATIVE) {
         char *list = NULL;
         rc = wd_contract_imports(c, o->deny_imports, &list);
         free(list);

@@ -1,7 +1,8 @@
 /* owners.c: who besides warden's own user can change what a contract loads (contract.h).
  *
  * A review is worth what the reviewed files are: if another user can rewrite the contract, its
- * library, its policy file, or rename a directory on the way to them, the signature vouches for
+ * library (or a process plugin's program inside its directory), its policy file, or rename a
+ * directory on the way to them, the signature vouches for
  * bytes that can be swapped. So each of them must be owned by root or by the user warden runs
  * as, and be writable by neither group nor others. A symbolic link on the way is refused as
  * well: it could lead anywhere. Nothing here follows a link below the root it is given. */
@@ -118,6 +119,9 @@ int wd_contract_check_files(const wd_contract *c, const char *root)
     int rc = check_chain(wd_contract_path(c), top, "contract");
     if (!rc && wd_contract_library(c))
         rc = check_chain(wd_contract_library(c), top, "library");
+    /* an absolute program is a system file: root alone may control it, checked when opened */
+    if (!rc && wd_contract_program_inside(c))
+        rc = check_chain(wd_contract_program(c), top, "program");
     if (!rc && wd_contract_policy_path(c))
         rc = check_chain(wd_contract_policy_path(c), top, "policy file");
     return rc;

@@ -229,7 +229,9 @@ int wd_registry_add_in(wd_registry *r, wd_contract *c, unsigned flags, int *repl
                         "version", wd_contract_version(c),
                         NULL,      NULL,
                         NULL};
-    if (wd_contract_abi(c) != WD_PLUGIN_ABI_VERSION) {
+    /* A process plugin is not loaded into anything: it has no ABI to speak. */
+    if (wd_contract_runtime(c) == WD_RUNTIME_NATIVE &&
+        wd_contract_abi(c) != WD_PLUGIN_ABI_VERSION) {
         kv[6] = "reason";
         kv[7] = "unsupported ABI";
         record(r, "PLUGIN_REFUSED", WD_SEVERITY_MEDIUM, correlation_id, kv);

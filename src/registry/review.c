@@ -1,4 +1,9 @@
-/* review.c: the review gate: reviewer keys, contract signatures, approved library hashes. */
+/* review.c: the review gate: reviewer keys, contract signatures, approved library hashes.
+ *
+ * For a process plugin the program's hash stands where the library's does, in the signed
+ * message and in the approved list: it is what wd_contract_sha256() returns. An absolute
+ * program without sha256: binds 32 zero bytes there; its path is part of the contract's bytes,
+ * which the signature covers anyway, and only root can change what it names. */
 #include <dirent.h>
 #include <stdbool.h>
 #include <errno.h>
@@ -36,17 +41,18 @@ static void policy_text(const wd_contract *c, char out[static POLICY_TEXT])
         snprintf(out, POLICY_TEXT, "none");
 }
 
-/* The message a reviewer signs: the contract's exact bytes, the library and the policy file
- * they vouch for. v1 (before policy files were covered) is only ever verified, never made. */
+/* The message a reviewer signs: the contract's exact bytes, the library (or program) and the
+ * policy file they vouch for. v1 (before policy files were covered) is only ever verified, never
+ * made. */
 static int signed_message(const wd_contract *c, int version, const char *policy,
                           char out[static MSG_MAX])
 {
-    char file_hex[65], lib_hex[65];
+    char file_hex[65], code_hex[65];
     wd_hex_encode(wd_contract_file_sha256(c), 32, file_hex);
-    wd_hex_encode(wd_contract_sha256(c), 32, lib_hex);
+    wd_hex_encode(wd_contract_sha256(c), 32, code_hex);
     if (version == 1)
-        return snprintf(out, MSG_MAX, "warden-contract-v1\n%s\n%s\n", file_hex, lib_hex);
-    return snprintf(out, MSG_MAX, "warden-contract-v2\n%s\n%s\n%s\n", file_hex, lib_hex, policy);
+        return snprintf(out, MSG_MAX, "warden-contract-v1\n%s\n%s\n", file_hex, code_hex);
+    return snprintf(out, MSG_MAX, "warden-contract-v2\n%s\n%s\n%s\n", file_hex, code_hex, policy);
 }
 
 static char *sig_path(const wd_contract *c)
@@ -226,7 +232,8 @@ int wd_contract_verify_signature(const wd_contract *c, const char *trust_dir, ch
                             s.policy, now);
     if (!sig_verifies(c, &s, now))
         return wd_error_set(WD_EPERM, WD_L_SIG_INVALID, wd_contract_id(c), 0, 0,
-                            "signature does not match this contract, library and policy");
+                            "signature does not match this contract, %s and policy",
+                            wd_contract_runtime(c) == WD_RUNTIME_NATIVE ? "library" : "program");
     if (signer)
         wd_hex_encode(s.pk, 32, signer);
     return 0;
@@ -255,7 +262,9 @@ int wd_contract_check_approved(const wd_contract *c, const char *approved_path)
         char hex[65];
         wd_hex_encode(wd_contract_sha256(c), 32, hex);
         return wd_error_set(WD_EPERM, WD_L_NOT_APPROVED, wd_contract_id(c), 0, 0,
-                            "library %s is not in the approved list", hex);
+                            "%s %s is not in the approved list",
+                            wd_contract_runtime(c) == WD_RUNTIME_NATIVE ? "library" : "program",
+                            hex);
     }
     return 0;
 }
