@@ -15,6 +15,11 @@
     "name: acme.reader\ntype: compute\nversion: 1.0.0\nlibrary: lib.so\nsha256: " LIB_SHA          \
     "\nabi: 1\n"
 #define SEC "security:\n  level: OFFICIAL\n"
+/* A process plugin's first four lines (the runtime on line 4, its value at column 10), and
+ * with a system program and a protocol (lines 5 and 6). */
+#define PHEAD_AS(rt) "name: acme.tool\ntype: compute\nversion: 1.0.0\nruntime: " rt "\n"
+#define PHEAD PHEAD_AS("process")
+#define PBASE PHEAD "program: /bin/sh\nprotocol: stdio\n"
 
 static char *dir;
 
@@ -113,6 +118,66 @@ static const bad_case bad[] = {
      "    environment:\n      allow:\n      - key: HOME\n",
      "WD-L005", 10, 3},
     {"bad tag", HEAD SEC "tags: [Files]\n", "WD-L005", 9, 8},
+    /* runtime: process, every rejection path (WD-L026 and WD-L027 at the value or key) */
+    {"runtime unknown", PHEAD_AS("wasm") "program: /bin/sh\nprotocol: stdio\n" SEC, "WD-L026", 4,
+     10},
+    {"runtime collection", PHEAD_AS("[process]") "program: /bin/sh\nprotocol: stdio\n" SEC,
+     "WD-L026", 4, 10},
+    {"process with library", PBASE "library: lib.so\n" SEC, "WD-L026", 7, 1},
+    {"process with abi", PBASE "abi: 1\n" SEC, "WD-L026", 7, 1},
+    {"process without program", PHEAD "protocol: stdio\n" SEC, "WD-L026", 1, 1},
+    {"process without protocol", PHEAD "program: /bin/sh\n" SEC, "WD-L026", 1, 1},
+    {"protocol unknown", PHEAD "program: /bin/sh\nprotocol: grpc\n" SEC, "WD-L026", 6, 11},
+    {"protocol collection", PHEAD "program: /bin/sh\nprotocol: [stdio]\n" SEC, "WD-L026", 6, 11},
+    {"native with program", HEAD SEC "program: /bin/sh\n", "WD-L026", 9, 1},
+    {"native with protocol", HEAD SEC "protocol: stdio\n", "WD-L026", 9, 1},
+    {"native with interpreter", HEAD SEC "interpreter: /bin/sh\n", "WD-L026", 9, 1},
+    {"native with args", HEAD SEC "args: [x]\n", "WD-L026", 9, 1},
+    {"native with runtime roots", HEAD SEC "runtime_roots: [/usr/lib]\n", "WD-L026", 9, 1},
+    {"explicit native still needs a library",
+     "name: acme\ntype: compute\nversion: 1.0.0\nruntime: native\nsha256: " LIB_SHA
+     "\nabi: 1\n" SEC,
+     "WD-L006", 1, 1},
+    {"relative program without sha256", PHEAD "program: tool.sh\nprotocol: stdio\n" SEC, "WD-L026",
+     5, 10},
+    {"program escapes", PHEAD "program: ../tool.sh\nsha256: " LIB_SHA "\nprotocol: stdio\n" SEC,
+     "WD-L018", 5, 10},
+    {"program empty", PHEAD "program: \"\"\nprotocol: stdio\n" SEC, "WD-L026", 5, 10},
+    {"program collection", PHEAD "program: [sh]\nprotocol: stdio\n" SEC, "WD-L026", 5, 10},
+    {"program not normalised", PHEAD "program: /usr/bin/../bin/sh\nprotocol: stdio\n" SEC,
+     "WD-L026", 5, 10},
+    {"system program missing", PHEAD "program: /nonexistent/tool\nprotocol: stdio\n" SEC, "WD-L027",
+     5, 10},
+    {"system program not executable", PHEAD "program: /etc/passwd\nprotocol: stdio\n" SEC,
+     "WD-L027", 5, 10},
+    {"system program a directory", PHEAD "program: /usr/bin\nprotocol: stdio\n" SEC, "WD-L027", 5,
+     10},
+    {"interpreter relative", PBASE "interpreter: python3\n" SEC, "WD-L026", 7, 14},
+    {"interpreter not normalised", PBASE "interpreter: /usr/bin//python3\n" SEC, "WD-L026", 7, 14},
+    {"interpreter with ..", PBASE "interpreter: /usr/bin/../bin/sh\n" SEC, "WD-L026", 7, 14},
+    {"interpreter missing", PBASE "interpreter: /usr/bin/no-such-interpreter\n" SEC, "WD-L027", 7,
+     14},
+    {"interpreter not executable", PBASE "interpreter: /etc/passwd\n" SEC, "WD-L027", 7, 14},
+    {"interpreter a directory", PBASE "interpreter: /usr/bin\n" SEC, "WD-L027", 7, 14},
+    {"args scalar", PBASE "args: -x\n" SEC, "WD-L026", 7, 7},
+    {"args mapping", PBASE "args: {a: b}\n" SEC, "WD-L026", 7, 7},
+    {"args empty", PBASE "args:\n" SEC, "WD-L026", 7, 6},
+    {"args nested", PBASE "args: [a, [b]]\n" SEC, "WD-L026", 7, 11},
+    {"args null item", PBASE "args: [a, ~]\n" SEC, "WD-L026", 7, 11},
+    {"args NUL", PBASE "args: [\"a\\0b\"]\n" SEC, "WD-L004", 7, 8},
+    {"runtime roots scalar", PBASE "runtime_roots: /usr/lib\n" SEC, "WD-L026", 7, 16},
+    {"runtime roots mapping", PBASE "runtime_roots: {a: /usr}\n" SEC, "WD-L026", 7, 16},
+    {"runtime root /", PBASE "runtime_roots: [/usr/lib, /]\n" SEC, "WD-L026", 7, 27},
+    {"runtime root relative", PBASE "runtime_roots: [usr/lib]\n" SEC, "WD-L026", 7, 17},
+    {"runtime root ..", PBASE "runtime_roots: [/usr/lib/../../etc]\n" SEC, "WD-L026", 7, 17},
+    {"runtime root not normalised", PBASE "runtime_roots: [/usr//lib]\n" SEC, "WD-L026", 7, 17},
+    {"runtime root trailing slash", PBASE "runtime_roots: [/usr/lib/]\n" SEC, "WD-L026", 7, 17},
+    {"runtime root /etc", PBASE "runtime_roots: [/etc]\n" SEC, "WD-L026", 7, 17},
+    {"runtime root /home", PBASE "runtime_roots: [/home/me/.venv]\n" SEC, "WD-L026", 7, 17},
+    {"runtime root /proc", PBASE "runtime_roots: [/proc]\n" SEC, "WD-L026", 7, 17},
+    {"runtime root /tmp", PBASE "runtime_roots: [/tmp]\n" SEC, "WD-L026", 7, 17},
+    {"runtime root prefix is not a parent", PBASE "runtime_roots: [/usrx]\n" SEC, "WD-L026", 7, 17},
+    {"runtime root null", PBASE "runtime_roots: [~]\n" SEC, "WD-L026", 7, 17},
 };
 
 static void test_each_error(void **state)
@@ -494,13 +559,407 @@ static void test_pipelines(void **state)
     wd_contract_free(sens);
 }
 
+/* ---- process plugins --------------------------------------------------------------------- */
+
+/* path's SHA-256 in hex, computed independently of warden (sha256sum). */
+static void sha256sum(const char *path, char out[65])
+{
+    char cmd[9000], *res;
+    snprintf(cmd, sizeof(cmd), "sha256sum '%s' | cut -c1-64 > '%s.sum'", path, path);
+    assert_int_equal(wd_test_run(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "%s.sum", path);
+    FILE *f = fopen(cmd, "r");
+    assert_non_null(f);
+    res = fgets(out, 65, f);
+    fclose(f);
+    unlink(cmd);
+    assert_non_null(res);
+    assert_int_equal(strlen(out), 64);
+}
+
+#define TOOL "#!/bin/sh\necho hello\n"
+
+/* A contract-relative program with its hash, an interpreter, arguments and runtime roots. */
+static void test_process_valid(void **state)
+{
+    (void)state;
+    char *tool = wd_test_write(dir, "tool.sh", TOOL, strlen(TOOL)), sha[65], yaml[2048];
+    sha256sum(tool, sha);
+    snprintf(yaml, sizeof(yaml),
+             PHEAD "program: tool.sh\nsha256: %s\ninterpreter: /bin/sh\n"
+                   "args: [-e, \"\", \"two words\"]\nruntime_roots: [/usr/lib, /opt/tool, /lib64]\n"
+                   "protocol: json-lines\n" SEC,
+             sha);
+    wd_contract *c = NULL;
+    assert_int_equal(load_text(yaml, &c, NULL), 0);
+    assert_int_equal(wd_contract_runtime(c), WD_RUNTIME_PROCESS);
+    assert_int_equal(wd_contract_protocol(c), WD_PROTOCOL_JSON_LINES);
+    assert_string_equal(wd_contract_program(c), tool);
+    assert_string_equal(wd_contract_interpreter(c), "/bin/sh"); /* as written */
+    assert_null(wd_contract_library(c));
+    assert_int_equal(wd_contract_abi(c), 0);
+    char got[65];
+    hex(wd_contract_sha256(c), got);
+    assert_string_equal(got, sha);
+    assert_int_equal(wd_contract_arg_count(c), 3);
+    assert_string_equal(wd_contract_arg(c, 0), "-e");
+    assert_string_equal(wd_contract_arg(c, 1), "");
+    assert_string_equal(wd_contract_arg(c, 2), "two words");
+    assert_null(wd_contract_arg(c, 3));
+    assert_int_equal(wd_contract_runtime_root_count(c), 3);
+    assert_string_equal(wd_contract_runtime_root(c, 1), "/opt/tool");
+    assert_null(wd_contract_runtime_root(c, 3));
+    int fd = -1;
+    assert_int_equal(wd_contract_open_program(c, &fd), 0);
+    char first[10] = {0};
+    assert_int_equal(read(fd, first, 9), 9); /* rewound: the checked bytes, from the start */
+    assert_memory_equal(first, "#!/bin/sh", 9);
+    close(fd);
+    assert_int_equal(wd_contract_open_interpreter(c, &fd), 0);
+    struct stat st;
+    assert_int_equal(fstat(fd, &st), 0);
+    assert_true(S_ISREG(st.st_mode)); /* the shell itself, reached through /bin -> usr/bin */
+    close(fd);
+    /* a process plugin has no library: the library opener says so rather than guess */
+    assert_int_equal(wd_contract_open_library(c, &fd), WD_EINVAL);
+    assert_string_equal(wd_error_last()->id, "WD-L026");
+    wd_contract_free(c);
+
+    /* python3 as the interpreter, when the machine has it */
+    if (access("/usr/bin/python3", X_OK) == 0) {
+        snprintf(yaml, sizeof(yaml),
+                 PHEAD "program: tool.sh\nsha256: %s\ninterpreter: /usr/bin/python3\n"
+                       "protocol: stdio\n" SEC,
+                 sha);
+        assert_int_equal(load_text(yaml, &c, NULL), 0);
+        assert_int_equal(wd_contract_protocol(c), WD_PROTOCOL_STDIO);
+        assert_int_equal(wd_contract_open_interpreter(c, &fd), 0);
+        assert_true(fd >= 0);
+        close(fd);
+        wd_contract_free(c);
+    }
+
+    /* a system program: no sha256 needed (all zero), no interpreter (fd -1) */
+    assert_int_equal(load_text(PBASE SEC, &c, NULL), 0);
+    assert_string_equal(wd_contract_program(c), "/bin/sh");
+    assert_null(wd_contract_interpreter(c));
+    static const uint8_t zero[32];
+    assert_memory_equal(wd_contract_sha256(c), zero, 32);
+    assert_int_equal(wd_contract_arg_count(c), 0);
+    assert_int_equal(wd_contract_open_interpreter(c, &fd), 0);
+    assert_int_equal(fd, -1);
+    assert_int_equal(wd_contract_open_program(c, &fd), 0);
+    assert_int_equal(read(fd, first, 4), 4);
+    assert_memory_equal(first,
+                        "\x7f"
+                        "ELF",
+                        4);
+    close(fd);
+    wd_contract_free(c);
+    /* a system file that is not executable may still be a script for an interpreter */
+    assert_int_equal(load_text(PHEAD
+                               "program: /etc/passwd\ninterpreter: /bin/sh\nprotocol: stdio\n" SEC,
+                               &c, NULL),
+                     0);
+    wd_contract_free(c);
+    /* runtime: native written out is today's plugin */
+    assert_int_equal(load_text("runtime: native\n" HEAD SEC, &c, NULL), 0);
+    assert_int_equal(wd_contract_runtime(c), WD_RUNTIME_NATIVE);
+    assert_int_equal(wd_contract_protocol(c), WD_PROTOCOL_NONE);
+    assert_null(wd_contract_program(c));
+    assert_int_equal(wd_contract_open_program(c, &fd), WD_EINVAL);
+    wd_contract_free(c);
+    free(tool);
+}
+
+/* The bounds on args and runtime_roots, each refused just past it. */
+static void test_process_limits(void **state)
+{
+    (void)state;
+    static char yaml[WD_CONTRACT_MAX_ARG_LEN * 2 + 1024];
+    wd_contract *c = NULL;
+    for (int over = 0; over < 2; over++) {
+        snprintf(yaml, sizeof(yaml), PBASE "args: [");
+        for (int i = 0; i < WD_CONTRACT_MAX_ARGS + over; i++)
+            wd_test_append(yaml, sizeof(yaml), "%sa%d", i ? ", " : "", i);
+        wd_test_append(yaml, sizeof(yaml), "]\n" SEC);
+        assert_int_equal(load_text(yaml, &c, NULL), over ? WD_EPOLICY : 0);
+        if (over) {
+            assert_string_equal(wd_error_last()->id, "WD-L026");
+            assert_int_equal(wd_error_last()->line, 7);
+            assert_int_equal(wd_error_last()->column, 7);
+        } else {
+            assert_int_equal(wd_contract_arg_count(c), WD_CONTRACT_MAX_ARGS);
+            wd_contract_free(c);
+        }
+
+        snprintf(yaml, sizeof(yaml), PBASE "args: [ok, ");
+        for (int i = 0; i < WD_CONTRACT_MAX_ARG_LEN + over; i++)
+            wd_test_append(yaml, sizeof(yaml), "x");
+        wd_test_append(yaml, sizeof(yaml), "]\n" SEC);
+        assert_int_equal(load_text(yaml, &c, NULL), over ? WD_EPOLICY : 0);
+        if (over) {
+            assert_string_equal(wd_error_last()->id, "WD-L026");
+            assert_int_equal(wd_error_last()->column, 12);
+        } else {
+            assert_int_equal(strlen(wd_contract_arg(c, 1)), WD_CONTRACT_MAX_ARG_LEN);
+            wd_contract_free(c);
+        }
+
+        snprintf(yaml, sizeof(yaml), PBASE "runtime_roots: [");
+        for (int i = 0; i < WD_CONTRACT_MAX_RUNTIME_ROOTS + over; i++)
+            wd_test_append(yaml, sizeof(yaml), "%s/opt/r%d", i ? ", " : "", i);
+        wd_test_append(yaml, sizeof(yaml), "]\n" SEC);
+        assert_int_equal(load_text(yaml, &c, NULL), over ? WD_EPOLICY : 0);
+        if (over) {
+            assert_string_equal(wd_error_last()->id, "WD-L026");
+            assert_int_equal(wd_error_last()->column, 16);
+        } else {
+            assert_int_equal(wd_contract_runtime_root_count(c), WD_CONTRACT_MAX_RUNTIME_ROOTS);
+            wd_contract_free(c);
+        }
+    }
+    /* a system program in a directory others may write (the test's own, under /tmp) */
+    char *tool = wd_test_write(dir, "sys.sh", TOOL, strlen(TOOL));
+    assert_int_equal(chmod(tool, 0755), 0);
+    snprintf(yaml, sizeof(yaml), PHEAD "program: %s\nprotocol: stdio\n" SEC, tool);
+    if (geteuid() == 0) {
+        wd_diagnostics *d;
+        assert_int_equal(wd_diagnostics_new(&d), 0);
+        assert_int_equal(load_text(yaml, &c, d), WD_EPOLICY);
+        assert_string_equal(wd_error_last()->id, "WD-L027");
+        assert_int_equal(wd_error_last()->line, 5);
+        assert_int_equal(wd_error_last()->column, 10);
+        assert_non_null(strstr(wd_error_last()->message, "on the way"));
+        wd_diagnostics_free(d);
+    }
+    free(tool);
+}
+
+/* The program's descriptor is exactly the checked bytes: a changed file, a link (for the file
+ * or a directory on the way) and a missing file are refused. */
+static void test_open_program(void **state)
+{
+    (void)state;
+    char sub[4200], yaml[2048], sha[65];
+    snprintf(sub, sizeof(sub), "%s/bin", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    char *tool = wd_test_write(sub, "tool.sh", TOOL, strlen(TOOL));
+    sha256sum(tool, sha);
+    snprintf(yaml, sizeof(yaml), PHEAD "program: bin/tool.sh\nsha256: %s\nprotocol: stdio\n" SEC,
+             sha);
+    wd_contract *c = NULL;
+    assert_int_equal(load_text(yaml, &c, NULL), 0);
+    int fd = -1;
+    assert_int_equal(wd_contract_open_program(c, &fd), 0);
+    close(fd);
+    /* one byte changed after the contract was written */
+    free(wd_test_write(sub, "tool.sh", "#!/bin/sh\necho HELLO\n", strlen(TOOL)));
+    assert_int_equal(wd_contract_open_program(c, &fd), WD_EPOLICY);
+    assert_string_equal(wd_error_last()->id, "WD-L009");
+    assert_non_null(strstr(wd_error_last()->message, "program hashes to"));
+    assert_int_equal(fd, -1);
+    /* the right bytes, moved away and linked back: not followed */
+    char moved[4300];
+    snprintf(moved, sizeof(moved), "%s/real.sh", sub);
+    free(wd_test_write(sub, "tool.sh", TOOL, strlen(TOOL)));
+    assert_int_equal(rename(tool, moved), 0);
+    assert_int_equal(symlink(moved, tool), 0);
+    assert_int_equal(wd_contract_open_program(c, &fd), WD_EPERM);
+    assert_string_equal(wd_error_last()->id, "WD-L018");
+    assert_int_equal(fd, -1);
+    assert_int_equal(unlink(tool), 0);
+    /* missing */
+    assert_int_equal(wd_contract_open_program(c, &fd), WD_ENOTFOUND);
+    assert_string_equal(wd_error_last()->id, "WD-L008");
+    /* a directory on the way swapped for a link to a directory with the same file */
+    char real[4300];
+    snprintf(real, sizeof(real), "%s/bin-real", dir);
+    assert_int_equal(rename(moved, tool), 0);
+    assert_int_equal(rename(sub, real), 0);
+    assert_int_equal(symlink("bin-real", sub), 0); /* relative: even one staying inside */
+    assert_int_equal(wd_contract_open_program(c, &fd), WD_EPERM);
+    assert_string_equal(wd_error_last()->id, "WD-L018");
+    unlink(sub);
+    assert_int_equal(rename(real, sub), 0);
+    assert_int_equal(wd_contract_open_program(c, &fd), 0); /* and back: the same bytes again */
+    close(fd);
+    wd_contract_free(c);
+
+    /* an absolute program with sha256: compared too */
+    char shsum[65];
+    sha256sum("/bin/sh", shsum);
+    snprintf(yaml, sizeof(yaml), PHEAD "program: /bin/sh\nsha256: %s\nprotocol: stdio\n" SEC,
+             shsum);
+    assert_int_equal(load_text(yaml, &c, NULL), 0);
+    assert_int_equal(wd_contract_open_program(c, &fd), 0);
+    close(fd);
+    wd_contract_free(c);
+    assert_int_equal(load_text(PBASE "sha256: " LIB_SHA "\n" SEC, &c, NULL), 0);
+    assert_int_equal(wd_contract_open_program(c, &fd), WD_EPOLICY);
+    assert_string_equal(wd_error_last()->id, "WD-L009");
+    assert_int_equal(fd, -1);
+    wd_contract_free(c);
+    free(tool);
+}
+
+/* A directory only root controls, for files whose own ownership is under test: the test's
+ * directory lies under /tmp, which the walk refuses before it reaches the file. NULL (and the
+ * test skipped) when not root or no such place can be made. */
+static char *trusted_dir(void)
+{
+    static const char *const bases[] = {"/run", "/var/cache", "/root", "/var/lib", NULL};
+    if (geteuid() != 0)
+        return NULL;
+    for (const char *const *b = bases; *b; b++) {
+        char tmpl[256];
+        snprintf(tmpl, sizeof(tmpl), "%s/warden-interp-XXXXXX", *b);
+        if (!mkdtemp(tmpl))
+            continue;
+        chmod(tmpl, 0755);
+        char cmd[600], yaml[1024];
+        snprintf(cmd, sizeof(cmd), "cp -L /bin/sh '%s/sh' && chmod 0755 '%s/sh'", tmpl, tmpl);
+        snprintf(yaml, sizeof(yaml), PBASE "interpreter: %s/sh\n" SEC, tmpl);
+        wd_contract *c = NULL;
+        if (wd_test_run(cmd) == 0 && load_text(yaml, &c, NULL) == 0) {
+            wd_contract_free(c);
+            return strdup(tmpl);
+        }
+        char *d = strdup(tmpl);
+        wd_test_rmtree(d);
+    }
+    return NULL;
+}
+
+static void expect_untrusted(const wd_contract *c, int code, const char *why)
+{
+    int fd = 42;
+    assert_int_equal(wd_contract_open_interpreter(c, &fd), code);
+    assert_int_equal(fd, -1);
+    assert_string_equal(wd_error_last()->id, "WD-L027");
+    if (!strstr(wd_error_last()->message, why))
+        fail_msg("\"%s\" does not say \"%s\"", wd_error_last()->message, why);
+}
+
+/* The interpreter is checked again by descriptor when opened: a change after load is seen. */
+static void test_open_interpreter(void **state)
+{
+    (void)state;
+    char *t = trusted_dir();
+    if (!t)
+        skip();
+    char sh[600], yaml[1024], link[600], cmd[2000];
+    snprintf(sh, sizeof(sh), "%s/sh", t);
+    snprintf(yaml, sizeof(yaml), PBASE "interpreter: %s\n" SEC, sh);
+    wd_contract *c = NULL;
+    assert_int_equal(load_text(yaml, &c, NULL), 0);
+    int fd = -1;
+    assert_int_equal(wd_contract_open_interpreter(c, &fd), 0);
+    close(fd);
+    assert_int_equal(chown(sh, 65534, 65534), 0); /* nobody's copy */
+    expect_untrusted(c, WD_EPERM, "is owned by uid 65534, not root");
+    /* and refused at load, where the contract names it */
+    wd_contract *again = NULL;
+    assert_int_equal(load_text(yaml, &again, NULL), WD_EPOLICY);
+    assert_string_equal(wd_error_last()->id, "WD-L027");
+    assert_int_equal(wd_error_last()->line, 7);
+    assert_int_equal(wd_error_last()->column, 14);
+    assert_int_equal(chown(sh, 0, 0), 0);
+    assert_int_equal(chmod(sh, 0775), 0);
+    expect_untrusted(c, WD_EPERM, "writable by its group");
+    assert_int_equal(chmod(sh, 0757), 0);
+    expect_untrusted(c, WD_EPERM, "writable by others");
+    assert_int_equal(chmod(sh, 0644), 0);
+    expect_untrusted(c, WD_EPERM, "not executable");
+    assert_int_equal(chmod(sh, 0755), 0);
+    assert_int_equal(chmod(t, 0777), 0);
+    expect_untrusted(c, WD_EPERM, "on the way is writable by its group and others");
+    assert_int_equal(chmod(t, 0755), 0);
+    /* links: followed inside directories only root controls, refused where they lead out */
+    snprintf(link, sizeof(link), "%s/link", t);
+    assert_int_equal(symlink("sh", link), 0);
+    snprintf(yaml, sizeof(yaml), PBASE "interpreter: %s\n" SEC, link);
+    wd_contract_free(c);
+    assert_int_equal(load_text(yaml, &c, NULL), 0);
+    assert_int_equal(wd_contract_open_interpreter(c, &fd), 0);
+    close(fd);
+    snprintf(cmd, sizeof(cmd), "cp -L /bin/sh '%s/sh' && chmod 0755 '%s/sh'", dir, dir);
+    assert_int_equal(wd_test_run(cmd), 0);
+    assert_int_equal(unlink(link), 0);
+    snprintf(cmd, sizeof(cmd), "%s/sh", dir);
+    assert_int_equal(symlink(cmd, link), 0); /* into the test's directory under /tmp */
+    expect_untrusted(c, WD_EPERM, "on the way");
+    assert_int_equal(unlink(link), 0);
+    expect_untrusted(c, WD_ENOTFOUND, "does not exist");
+    wd_contract_free(c);
+    wd_test_rmtree(t);
+}
+
+/* The review binds the program's hash where it bound the library's. */
+static void test_process_review(void **state)
+{
+    (void)state;
+    char keys[4200], trust[4200], key[4300], pub[4300];
+    snprintf(keys, sizeof(keys), "%s/proc-reviewer", dir);
+    snprintf(trust, sizeof(trust), "%s/proc-trust", dir);
+    assert_int_equal(wd_review_keygen(keys), 0);
+    assert_int_equal(mkdir(trust, 0755), 0);
+    snprintf(key, sizeof(key), "%s/reviewer.key", keys);
+    snprintf(pub, sizeof(pub), "%s/reviewer.pub", keys);
+    char buf[256];
+    FILE *fp = fopen(pub, "rb");
+    size_t len = fread(buf, 1, sizeof(buf), fp);
+    fclose(fp);
+    free(wd_test_write(trust, "alice.pub", buf, len));
+
+    char *tool = wd_test_write(dir, "tool.sh", TOOL, strlen(TOOL)), sha[65], yaml[2048];
+    sha256sum(tool, sha);
+    snprintf(yaml, sizeof(yaml), PHEAD "program: tool.sh\nsha256: %s\nprotocol: stdio\n" SEC, sha);
+    wd_contract *c = NULL;
+    assert_int_equal(load_text(yaml, &c, NULL), 0);
+    assert_int_equal(wd_contract_sign(c, key), 0);
+    assert_int_equal(wd_contract_verify_signature(c, trust, NULL), 0);
+    char line[128];
+    snprintf(line, sizeof(line), "%s  acme.tool\n", sha);
+    char *approved = wd_test_write(dir, "approved.txt", line, strlen(line));
+    assert_int_equal(wd_contract_check_approved(c, approved), 0);
+    free(approved);
+    approved = wd_test_write(dir, "approved.txt", LIB_SHA "\n", 65);
+    assert_int_equal(wd_contract_check_approved(c, approved), WD_EPERM);
+    assert_string_equal(wd_error_last()->id, "WD-L021");
+    assert_non_null(strstr(wd_error_last()->message, "program"));
+    /* the program and its directory: nobody else may change them (WD-L025) */
+    assert_int_equal(wd_contract_check_files(c, NULL), 0);
+    assert_int_equal(chmod(tool, 0646), 0);
+    assert_int_equal(wd_contract_check_files(c, NULL), WD_EPERM);
+    assert_string_equal(wd_error_last()->id, "WD-L025");
+    assert_non_null(strstr(wd_error_last()->message, "program"));
+    assert_int_equal(chmod(tool, 0644), 0);
+    wd_contract_free(c);
+    /* an absolute program without sha256: the approved line is 32 zero bytes */
+    assert_int_equal(load_text(PBASE SEC, &c, NULL), 0);
+    assert_int_equal(wd_contract_check_approved(c, approved), 0);
+    assert_int_equal(wd_contract_sign(c, key), 0);
+    assert_int_equal(wd_contract_verify_signature(c, trust, NULL), 0);
+    wd_contract_free(c);
+    /* the path is in the signed bytes: another system program is another contract */
+    assert_int_equal(load_text(PHEAD "program: /bin/ls\nprotocol: stdio\n" SEC, &c, NULL), 0);
+    assert_int_equal(wd_contract_verify_signature(c, trust, NULL), WD_EPERM);
+    assert_string_equal(wd_error_last()->id, "WD-L014");
+    wd_contract_free(c);
+    free(approved);
+    free(tool);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_each_error),     cmocka_unit_test(test_files),
-        cmocka_unit_test(test_valid_contract), cmocka_unit_test(test_library_hash),
-        cmocka_unit_test(test_review_gate),    cmocka_unit_test(test_pipelines),
-        cmocka_unit_test(test_policy_binding),
+        cmocka_unit_test(test_each_error),       cmocka_unit_test(test_files),
+        cmocka_unit_test(test_valid_contract),   cmocka_unit_test(test_library_hash),
+        cmocka_unit_test(test_review_gate),      cmocka_unit_test(test_pipelines),
+        cmocka_unit_test(test_policy_binding),   cmocka_unit_test(test_process_valid),
+        cmocka_unit_test(test_process_limits),   cmocka_unit_test(test_open_program),
+        cmocka_unit_test(test_open_interpreter), cmocka_unit_test(test_process_review),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
