@@ -471,6 +471,92 @@ static void test_discovery_unrecorded(void **state)
     wd_audit_close(log); /* the writer stopped at the failure: its close may report it */
 }
 
+static int program_of(const wd_contract *c, void *ctx)
+{
+    *(const char **)ctx = wd_contract_program(c); /* the registry owns it: read it at once */
+    return wd_contract_runtime(c) == WD_RUNTIME_PROCESS ? 0 : -1;
+}
+
+/* A process plugin's tree: dir/tree/sub/contract.yaml running tool.sh under /bin/sh. */
+static void plant_process(const char *sub, const char *id)
+{
+    char d[4200], cmd[9000];
+    snprintf(d, sizeof(d), "%s/tree/%s", dir, sub);
+    snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && printf 'echo hi\\n' > '%s/tool.sh'", d, d);
+    assert_int_equal(wd_test_run(cmd), 0);
+    snprintf(cmd, sizeof(cmd),
+             "printf 'name: %s\\ntype: compute\\nversion: 1.0.0\\nruntime: process\\n"
+             "program: tool.sh\\nsha256: %%s\\ninterpreter: /bin/sh\\nprotocol: stdio\\n"
+             "security:\\n  level: OFFICIAL\\n' "
+             "\"$(sha256sum '%s/tool.sh' | cut -d' ' -f1)\" > '%s/contract.yaml'",
+             id, d, d);
+    assert_int_equal(wd_test_run(cmd), 0);
+}
+
+/* A process plugin is run, never loaded: no ABI to match, no imports to deny; its program is
+ * opened, hashed and owner-checked where a library would be. */
+static void test_process_plugins(void **state)
+{
+    (void)state;
+    plant_process("proc/a-ok", "acme.proc");
+    plant_process("proc/b-changed", "acme.changed");
+    plant_process("proc/c-loose", "acme.loose");
+    plant("proc/d-native", "acme.native", "libexec.so");
+    char root[4300], path[4400];
+    snprintf(root, sizeof(root), "%s/tree/proc", dir);
+    free(wd_test_write(root, "b-changed/tool.sh", "echo HI\n", 8));
+    snprintf(path, sizeof(path), "%s/c-loose/tool.sh", root);
+    assert_int_equal(chmod(path, 0666), 0);
+
+    wd_registry *r;
+    assert_int_equal(wd_registry_new(&r, NULL, NULL), 0);
+    const char *deny[] = {"system", "execve", NULL};
+    wd_discover_options o = WD_DISCOVER_OPTIONS_INIT;
+    o.deny_imports = deny;
+    wd_load_report *rep;
+    assert_int_equal(wd_registry_discover(r, root, &o, &rep), 0);
+    static const char *const want_ids[] = {"", "WD-L009", "WD-L025", "WD-L022"};
+    assert_int_equal(wd_load_report_count(rep), 4);
+    for (size_t i = 0; i < 4; i++) {
+        const wd_load_entry *e = wd_load_report_get(rep, i);
+        if (strcmp(e->id, want_ids[i]))
+            fail_msg("entry %zu: %s %s, want %s", i, e->id, e->message, want_ids[i]);
+    }
+    assert_non_null(strstr(wd_load_report_get(rep, 1)->message, "program hashes to"));
+    snprintf(path, sizeof(path), "program %s/c-loose/tool.sh is writable", root);
+    assert_non_null(strstr(wd_load_report_get(rep, 2)->message, path));
+    wd_load_report_free(rep);
+    /* what registered is the process plugin, as it was written */
+    assert_int_equal(wd_registry_count(r), 1);
+    const char *got = NULL;
+    assert_int_equal(
+        wd_registry_resolve(r, "acme.proc", WD_PLUGIN_COMPUTE, "1.0.0", program_of, &got), 0);
+    assert_non_null(strstr(got, "/a-ok/tool.sh"));
+    wd_registry_free(r);
+
+    /* registered directly: no ABI check (a process plugin's abi is 0), the allowlist still */
+    snprintf(path, sizeof(path), "%s/a-ok/contract.yaml", root);
+    wd_contract *c = NULL;
+    assert_int_equal(wd_contract_load(&c, path, NULL), 0);
+    assert_int_equal(wd_contract_abi(c), 0);
+    const char *allow[] = {"corp"};
+    wd_registry_options ro = WD_REGISTRY_OPTIONS_INIT;
+    ro.allowlist = allow;
+    ro.allowlist_len = 1;
+    assert_int_equal(wd_registry_new(&r, &ro, NULL), 0);
+    assert_int_equal(wd_registry_add(r, c, 0, NULL), WD_EPERM);
+    assert_string_equal(wd_error_last()->id, "WD-L012");
+    wd_registry_free(r);
+    assert_int_equal(wd_registry_new(&r, NULL, NULL), 0);
+    assert_int_equal(wd_registry_add(r, c, 0, NULL), 0);
+    /* and it has no library imports to list */
+    char *list = NULL;
+    assert_int_equal(wd_contract_imports(c, deny, &list), WD_EINVAL);
+    assert_string_equal(wd_error_last()->id, "WD-L026");
+    assert_null(list);
+    wd_registry_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -483,6 +569,7 @@ int main(void)
         cmocka_unit_test(test_audited),
         cmocka_unit_test(test_discovery_owners),
         cmocka_unit_test(test_discovery_unrecorded),
+        cmocka_unit_test(test_process_plugins),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
