@@ -12,7 +12,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "registry/codes.h"
@@ -145,6 +147,23 @@ static int open_failed(walk *w, const char *comp)
     return refuse(w, e == EACCES ? WD_EPERM : WD_EIO, "cannot open %s: %s", w->at, strerror(e));
 }
 
+/* Whether fd lies on a file system whose files the kernel makes up as they are read (procfs,
+ * sysfs and their kin): root owns them and they look regular, but they are views of the running
+ * system, never a program anyone installed. */
+static bool kernel_made(int fd)
+{
+    static const long magics[] = {
+        PROC_SUPER_MAGIC,   SYSFS_MAGIC,         DEBUGFS_MAGIC, SECURITYFS_MAGIC, TRACEFS_MAGIC,
+        CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, BPF_FS_MAGIC,  EFIVARFS_MAGIC,   PSTOREFS_MAGIC};
+    struct statfs fs;
+    if (fstatfs(fd, &fs) != 0)
+        return true; /* cannot tell: not a place for a program */
+    for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
+        if ((long)fs.f_type == magics[i])
+            return true;
+    return false;
+}
+
 /* The file the walk ended on: a regular file only root can change, executable when asked. */
 static int check_file(const walk *w, int fd, bool need_exec)
 {
@@ -154,6 +173,9 @@ static int check_file(const walk *w, int fd, bool need_exec)
         return refuse(w, WD_EIO, "cannot check %s: %s", w->at, strerror(errno));
     if (!S_ISREG(st.st_mode))
         return refuse(w, WD_EPERM, "%s is not a regular file", w->at);
+    if (kernel_made(fd))
+        return refuse(w, WD_EPERM, "%s is a kernel interface (procfs, sysfs, ...), not a file",
+                      w->at);
     const char *why = why_untrusted(&st, buf);
     if (why)
         return refuse(w, WD_EPERM, "%s %s", w->at, why);

@@ -152,6 +152,8 @@ static const bad_case bad[] = {
      "WD-L027", 5, 10},
     {"system program a directory", PHEAD "program: /usr/bin\nprotocol: stdio\n" SEC, "WD-L027", 5,
      10},
+    {"system program a kernel file",
+     PHEAD "program: /proc/version\ninterpreter: /bin/sh\nprotocol: stdio\n" SEC, "WD-L027", 5, 10},
     {"interpreter relative", PBASE "interpreter: python3\n" SEC, "WD-L026", 7, 14},
     {"interpreter not normalised", PBASE "interpreter: /usr/bin//python3\n" SEC, "WD-L026", 7, 14},
     {"interpreter with ..", PBASE "interpreter: /usr/bin/../bin/sh\n" SEC, "WD-L026", 7, 14},
