@@ -10,9 +10,8 @@
 #define OPCODE_SHIFT 11
 #define OPCODE_MASK 0xfu
 #define RCODE_MAX 15
-#define LABEL_KIND_MASK 0xc0u /* 11: a compression pointer; 01 and 10: extended label types */
-#define QUESTION_FIXED 4      /* type and class after the name */
-#define OPT_FIXED 11          /* root name, type, class, ttl, rdlength */
+#define QUESTION_FIXED 4 /* type and class after the name */
+#define OPT_FIXED 11     /* root name, type, class, ttl, rdlength */
 #define NAME_POINTER_TO_QUESTION 0xc00cu
 
 static uint16_t get16(const uint8_t *p)
@@ -58,7 +57,9 @@ static int read_name(const uint8_t *msg, size_t len, size_t *pos, char *name)
         uint8_t l = msg[p++];
         if (l == 0)
             break;
-        if ((l & LABEL_KIND_MASK) != 0 || l > WD_DNS_LABEL_MAX || l > len - p)
+        /* Above 63 is a compression pointer (top bits 11) or an extended label type (01, 10):
+         * a question has neither. */
+        if (l > WD_DNS_LABEL_MAX || l > len - p)
             return -1;
         if (n + (n ? 1u : 0u) + l > WD_DNS_NAME_MAX)
             return -1;
