@@ -1,4 +1,4 @@
-/* filter.h (internal): the seccomp allowlist every plugin runs under, compiled once per host
+/* filter.h (internal): the seccomp programs plugins run under, compiled once per host
  * process with libseccomp and handed to each runner as a ready BPF program, so the runner
  * neither links libseccomp nor compiles anything on the cold path. */
 #ifndef WD_SANDBOX_FILTER_H
@@ -12,5 +12,13 @@
  * sock_filter instructions in *out (malloc'd, *len bytes). Returns 0, or -1 with a one-line
  * reason in why (256 bytes). Thread-safe. */
 int wd_filter_program(pid_t pid, uint8_t **out, size_t *len, char *why);
+
+/* The program of a process plugin (an unmodified program the runner executes), compiled from
+ * the mediation table (syscalls.h, filter_process.c): path and address calls return
+ * SECCOMP_RET_USER_NOTIF for the broker, refused calls their errno, anything unclassified or
+ * from another architecture kills the process. Load it with SECCOMP_FILTER_FLAG_NEW_LISTENER.
+ * Same contract as wd_filter_program; pid is accepted for symmetry, the program does not
+ * depend on it. */
+int wd_filter_process_program(pid_t pid, uint8_t **out, size_t *len, char *why);
 
 #endif
