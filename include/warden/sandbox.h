@@ -45,6 +45,12 @@ typedef struct {
  * error); returns WD_EINVAL only for a NULL argument. */
 WD_EXPORT int wd_sandbox_probe(wd_sandbox_caps *caps);
 
+/* Whether process plugins (runtime: process) can run here: the kernel must hand their calls to
+ * the broker (seccomp user notification) and let it inject descriptors in one step (Linux
+ * 5.14). 1, or 0 with *why (may be NULL) saying what is missing; wd_instance_start refuses a
+ * process plugin then (WD-S015). */
+WD_EXPORT int wd_sandbox_mediation(const char **why);
+
 struct wd_contract;
 struct wd_audit;
 struct wd_protected;

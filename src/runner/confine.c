@@ -296,14 +296,28 @@ int wd_confine_landlock(int *ruleset, char *why)
 
 /* The host compiled the allowlist (src/sandbox/filter.c) with this process's pid in it; load
  * it as it is. Nothing runs after this that the filter does not allow. */
-int wd_confine_seccomp(const wd_runner_setup *s, char *why)
+static int load_filter(const wd_runner_setup *s, unsigned flags, int *listener, char *why)
 {
     if (!s->seccomp || s->seccomp_len == 0 || s->seccomp_len % sizeof(struct sock_filter) != 0 ||
         s->seccomp_len / sizeof(struct sock_filter) > BPF_MAXINSNS)
         return WHY("seccomp: the setup carries no valid filter: refusing to run");
     struct sock_fprog prog = {(unsigned short)(s->seccomp_len / sizeof(struct sock_filter)),
                               (struct sock_filter *)(uintptr_t)s->seccomp};
-    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
-        return WHY("seccomp: cannot install the filter: %s", strerror(errno));
+    long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+    if (rc < 0)
+        return WHY("seccomp: cannot install the filter%s: %s", listener ? " with a listener" : "",
+                   strerror(errno));
+    if (listener)
+        *listener = (int)rc;
     return 0;
+}
+
+int wd_confine_seccomp(const wd_runner_setup *s, char *why)
+{
+    return load_filter(s, 0, NULL, why);
+}
+
+int wd_confine_seccomp_listener(const wd_runner_setup *s, int *listener, char *why)
+{
+    return load_filter(s, SECCOMP_FILTER_FLAG_NEW_LISTENER, listener, why);
 }

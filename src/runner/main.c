@@ -68,7 +68,20 @@ static int parse_setup(const wd_msg *m, wd_runner_setup *s)
     int rc;
     *s = (wd_runner_setup){.config = "{}"};
     while ((rc = wd_setup_next(&r, &tag, &v, &len)) == 1) {
-        if (tag >= WD_SETUP_RLIMIT_AS && tag <= WD_SETUP_GID) {
+        if (tag == WD_SETUP_PROCESS) {
+            if (len != 8)
+                return -1;
+            s->process = wd_setup_u64(v);
+        } else if (tag == WD_SETUP_ARG) {
+            if (s->argc == WD_RUNNER_MAX_ARGS || memchr(v, 0, len))
+                return -1;
+            char *a = malloc(len + 1);
+            if (!a)
+                return -1;
+            memcpy(a, v, len);
+            a[len] = 0;
+            s->argv[s->argc++] = a;
+        } else if (tag >= WD_SETUP_RLIMIT_AS && tag <= WD_SETUP_GID) {
             if (len != 8)
                 return -1;
             uint64_t x = wd_setup_u64(v);
@@ -224,6 +237,28 @@ static int check_descriptor(const wd_plugin_descriptor *d, char *why, size_t siz
     return -1;
 }
 
+/* A process plugin: hand the host the listener of the filter just loaded, then become the
+ * program. Everything from here on is the plugin's, each mediated call answered by the host. */
+static int exec_program(int exe)
+{
+    char why[256];
+    int listener = -1;
+    if (setup.argc == 0)
+        return fail(WD_S_PROTOCOL, "runner: a process plugin without arguments");
+    if (wd_confine_seccomp_listener(&setup, &listener, why) != 0)
+        return fail(WD_S_SETUP, "%s", why);
+    int sent = wd_proto_send(WD_RUNNER_SOCK, WD_MSG_READY, 0, 0, NULL, 0, listener);
+    close(listener);
+    if (sent != 0)
+        return 1;
+    /* The broker socket is the runner's, never the program's. */
+    fcntl(WD_RUNNER_SOCK, F_SETFD, FD_CLOEXEC);
+    extern char **environ;
+    syscall(SYS_execveat, exe, "", setup.argv, environ, AT_EMPTY_PATH);
+    fcntl(WD_RUNNER_SOCK, F_SETFD, 0);
+    return fail(WD_S_RUNNER, "runner: cannot execute the program: %s", strerror(errno));
+}
+
 int main(void)
 {
     /* The host's death ends the runner; never outlive it as an orphan holding grants. */
@@ -255,12 +290,16 @@ int main(void)
     int ruleset = -1;
     if (wd_confine_landlock_plan(&setup, &ruleset, why) != 0 ||
         wd_confine_namespaces(&setup, why) != 0 || wd_confine_rlimits(&setup, why) != 0 ||
-        wd_memory_watch(setup.rlimit_as, why) != 0 || wd_confine_landlock(&ruleset, why) != 0 ||
-        wd_confine_seccomp(&setup, why) != 0) {
+        (!setup.process && wd_memory_watch(setup.rlimit_as, why) != 0) ||
+        wd_confine_landlock(&ruleset, why) != 0 ||
+        (!setup.process && wd_confine_seccomp(&setup, why) != 0)) {
         if (ruleset >= 0)
             close(ruleset);
         return fail(WD_S_SETUP, "%s", why);
     }
+
+    if (setup.process)
+        return exec_program(lib);
 
     /* From here on, everything runs confined, the library's constructors included. */
     char path[64];

@@ -16,6 +16,7 @@
 /* A network namespace to enter, when the setup says so; closed before any plugin code. */
 #define WD_RUNNER_NETNS 4
 #define WD_RUNNER_MAX_FS_RULES 256
+#define WD_RUNNER_MAX_ARGS 66
 
 typedef struct {
     uint64_t access;
@@ -29,7 +30,10 @@ typedef struct {
     uint64_t netns;
     uint64_t host_pid;
     uint64_t netns_fd;
-    uint64_t uid, gid;   /* a root host: who the plugin runs as */
+    uint64_t uid, gid; /* a root host: who the plugin runs as */
+    uint64_t process;  /* a process plugin: its protocol (0: a native plugin) */
+    char *argv[WD_RUNNER_MAX_ARGS + 1];
+    size_t argc;
     const char *config;  /* NUL-terminated copy */
     const void *seccomp; /* struct sock_filter[], seccomp_len bytes */
     size_t seccomp_len;
@@ -46,6 +50,9 @@ int wd_confine_namespaces(const wd_runner_setup *s, char *why);
 int wd_confine_rlimits(const wd_runner_setup *s, char *why);
 int wd_confine_landlock(int *ruleset, char *why); /* closes it, *ruleset = -1 */
 int wd_confine_seccomp(const wd_runner_setup *s, char *why);
+/* A process plugin: loads the filter with a user-notification listener (*listener, for the
+ * host's broker). */
+int wd_confine_seccomp_listener(const wd_runner_setup *s, int *listener, char *why);
 
 /* memory.c: telling a memory limit from a crash. The runner's malloc, calloc and realloc note
  * a failed allocation; a fatal signal (SIGSEGV, SIGBUS, SIGABRT) after one, or with the address

@@ -78,6 +78,23 @@ static void refuse(wd_broker_answer *ans, const char *what, int err, const char 
     snprintf(ans->what, sizeof(ans->what), "%s", what);
 }
 
+/* Whether a denial is only the policy's silence on a read or an execute beneath one of the
+ * contract's runtime roots (which then allow it): an explicit deny, lockdown or a private path
+ * still refuses. */
+static bool runtime_read(const wd_broker *b, const wd_request *req, const wd_final *f)
+{
+    if (!b->runtime_count || req->kind != WD_REQ_STORAGE || f->reason != WD_FINAL_NO_RULE ||
+        !(req->access & (WD_ACCESS_READ | WD_ACCESS_EXECUTE)))
+        return false;
+    for (size_t i = 0; i < b->runtime_count; i++) {
+        size_t n = strlen(b->runtime_roots[i]);
+        if (strncmp(req->path, b->runtime_roots[i], n) == 0 &&
+            (req->path[n] == '/' || req->path[n] == 0))
+            return true;
+    }
+    return false;
+}
+
 /* The verdict on a request; on a denial fills ans (the reason names the operation an approval
  * would be for) and returns 0. */
 static int decide(const wd_broker *b, const wd_request *req, const char *what, const char *target,
@@ -92,6 +109,11 @@ static int decide(const wd_broker *b, const wd_request *req, const char *what, c
     if (rc) {
         refuse(ans, what, EACCES, "denied: the approvals cannot be read");
         return 0;
+    }
+    if (f.d.effect != WD_ALLOW && runtime_read(b, req, &f)) {
+        snprintf(ans->reason, sizeof(ans->reason), "beneath a runtime root of the contract");
+        ans->runtime = 1;
+        return 1;
     }
     if (f.d.effect != WD_ALLOW) {
         if (f.operation[0])
@@ -135,7 +157,7 @@ enum {
     /* Room after the real directory for "/" and a last component (NAME_MAX). */
     REAL_SUFFIX_MAX = 256,
     ALLOWED_FLAGS = O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | O_EXCL | O_DIRECTORY | O_NOFOLLOW |
-                    O_CLOEXEC | O_NONBLOCK
+                    O_CLOEXEC | O_NONBLOCK | O_PATH | O_SYNC | O_DSYNC
 };
 
 /* Decides the path a step really reaches: the real directory (in real, from its descriptor)
@@ -202,7 +224,10 @@ static int open_last(const wd_broker *b, int dir, const char *base, const char *
     }
     if (!exists && !decide_path(b, real, WD_ACCESS_CREATE, "create", ans))
         return -1;
-    uint64_t oflags = (uint64_t)(flags & ~O_CREAT) | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK;
+    uint64_t oflags =
+        (flags & O_PATH)
+            ? (uint64_t)(flags & (O_PATH | O_DIRECTORY)) | O_CLOEXEC | O_NOFOLLOW
+            : (uint64_t)(flags & ~O_CREAT) | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK;
     if (!exists)
         oflags |= O_CREAT | O_EXCL;
     long fd = sys_openat2(dir, base, oflags, exists ? 0 : 0600,
@@ -224,9 +249,45 @@ static void keep_opened(wd_broker_answer *ans, int fd, int flags)
         refuse(ans, "open", EACCES, "not a regular file or directory");
         return;
     }
-    if (!(flags & O_NONBLOCK))
+    if (!(flags & (O_NONBLOCK | O_PATH)))
         fcntl(ans->fd, F_SETFL, fcntl(ans->fd, F_GETFL) & ~O_NONBLOCK);
     ans->allowed = 1;
+}
+
+int wd_broker_parent(const wd_broker *b, const char *path, unsigned need, const char *what,
+                     wd_broker_answer *ans, char *real, size_t real_size, const char **base)
+{
+    const char *slash = strrchr(path, '/');
+    char parent[WD_PATH_MAX];
+    *base = slash + 1;
+    if (slash == path)
+        snprintf(parent, sizeof(parent), "/");
+    else
+        snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
+    if (!**base || strcmp(*base, ".") == 0 || strcmp(*base, "..") == 0) {
+        refuse(ans, what, EISDIR, "not a name a plugin may %s", what);
+        return -1;
+    }
+    int dir = (int)sys_openat2(AT_FDCWD, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+                               RESOLVE_NO_MAGICLINKS);
+    if (dir < 0) {
+        int e = errno;
+        refuse(ans, what, e, "%s", strerror(e));
+        return -1;
+    }
+    if (real_size < WD_PATH_MAX + REAL_SUFFIX_MAX || fd_path(dir, real, WD_PATH_MAX) != 0) {
+        refuse(ans, what, EACCES, "cannot tell where the directory really is");
+    } else if (decide_real(b, real, real_size, *base, need, ans)) {
+        return dir;
+    }
+    close(dir);
+    return -1;
+}
+
+int wd_broker_decide_path(const wd_broker *b, const char *path, unsigned access,
+                          wd_broker_answer *ans)
+{
+    return decide_path(b, path, access, wd_access_name(access), ans);
 }
 
 /* One resolution step: opens the parent of a normalised path, re-decides the path it really
@@ -236,36 +297,24 @@ static void open_step(const wd_broker *b, const char *path, int flags, unsigned 
                       wd_broker_answer *ans, char *next, size_t next_size)
 {
     next[0] = 0;
-    const char *slash = strrchr(path, '/');
-    char parent[WD_PATH_MAX];
-    const char *base = slash + 1;
-    if (slash == path)
-        snprintf(parent, sizeof(parent), "/");
-    else
-        snprintf(parent, sizeof(parent), "%.*s", (int)(slash - path), path);
-    if (!*base) {
-        refuse(ans, "open", EISDIR, "not a file a plugin may open");
-        return;
-    }
-    int dir = (int)sys_openat2(AT_FDCWD, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
-                               RESOLVE_NO_MAGICLINKS);
-    if (dir < 0) {
-        int e = errno;
-        refuse(ans, "open", e, "%s", strerror(e));
-        return;
-    }
     char real[WD_PATH_MAX + REAL_SUFFIX_MAX];
-    int fd = -1;
-    if (fd_path(dir, real, WD_PATH_MAX) != 0)
-        refuse(ans, "open", EACCES, "cannot tell where the directory really is");
-    else if (decide_real(b, real, sizeof(real), base, need, ans))
-        fd = open_last(b, dir, base, real, flags, ans, next, next_size);
+    const char *base;
+    int dir = wd_broker_parent(b, path, need, "open", ans, real, sizeof(real), &base);
+    if (dir < 0)
+        return;
+    int fd = open_last(b, dir, base, real, flags, ans, next, next_size);
     close(dir);
     if (fd >= 0)
         keep_opened(ans, fd, flags);
 }
 
 void wd_broker_open(const wd_broker *b, const char *path, int flags, wd_broker_answer *ans)
+{
+    wd_broker_open_for(b, path, flags, 0, ans);
+}
+
+void wd_broker_open_for(const wd_broker *b, const char *path, int flags, unsigned need,
+                        wd_broker_answer *ans)
 {
     *ans = (wd_broker_answer){.fd = -1};
     snprintf(ans->target, sizeof(ans->target), "%s", path);
@@ -283,10 +332,9 @@ void wd_broker_open(const wd_broker *b, const char *path, int flags, wd_broker_a
         refuse(ans, "open", EINVAL, "invalid access mode");
         return;
     }
-    unsigned need = 0;
-    if (mode == O_RDONLY || mode == O_RDWR)
+    if (!need && (mode == O_RDONLY || mode == O_RDWR))
         need |= WD_ACCESS_READ;
-    if (mode != O_RDONLY || (flags & (O_TRUNC | O_APPEND)))
+    if (!need && (mode != O_RDONLY || (flags & (O_TRUNC | O_APPEND))))
         need |= WD_ACCESS_WRITE;
     char cur[WD_PATH_MAX], next[WD_PATH_MAX + 16];
     snprintf(next, sizeof(next), "%s", path);
@@ -305,7 +353,7 @@ void wd_broker_open(const wd_broker *b, const char *path, int flags, wd_broker_a
         }
         snprintf(ans->target, sizeof(ans->target), "%s", cur);
         /* First the path as asked for, so a denial names what the plugin wrote. */
-        for (unsigned bit = WD_ACCESS_READ; bit <= WD_ACCESS_WRITE; bit <<= 1)
+        for (unsigned bit = WD_ACCESS_READ; bit <= WD_ACCESS_EXECUTE; bit <<= 1)
             if ((need & bit) && !decide_path(b, cur, bit, wd_access_name(bit), ans))
                 return;
         open_step(b, cur, flags, need, ans, next, sizeof(next));

@@ -37,6 +37,11 @@ typedef struct {
     struct wd_audit *audit;
     /* Optional: the integrity watch; while it reports lockdown every request is denied. */
     const struct wd_watch *watch;
+    /* Process plugins: trees the contract declares its runtime needs (absolute, normalised),
+     * readable and executable where no rule decides (an explicit deny still refuses, and
+     * lockdown and private paths outrank them as everything else). */
+    char **runtime_roots;
+    size_t runtime_count;
 } wd_broker;
 
 typedef struct {
@@ -52,10 +57,19 @@ typedef struct {
     /* The verb a refusal is about ("read", "write", "create", "open", "env"); "" when the
      * reason still names the target itself. */
     char what[16];
+    /* Allowed because it lies beneath a runtime root (no rule decided): counted in the call's
+     * record rather than recorded one by one. */
+    int runtime;
 } wd_broker_answer;
 
 void wd_broker_open(const wd_broker *b, const char *path, int flags, wd_broker_answer *ans);
+/* As wd_broker_open, deciding the accesses in need (WD_ACCESS_* bits) rather than those the
+ * flags imply: an exec opens O_PATH and needs execute. */
+void wd_broker_open_for(const wd_broker *b, const char *path, int flags, unsigned need,
+                        wd_broker_answer *ans);
 void wd_broker_connect(const wd_broker *b, const char *name, unsigned port, wd_broker_answer *ans);
+/* Whether name may be resolved at all (any port): what the DNS stub answers a process plugin. */
+void wd_broker_name(const wd_broker *b, const char *name, wd_broker_answer *ans);
 void wd_broker_getenv(const wd_broker *b, const char *key, wd_broker_answer *ans);
 
 /* Whether path (absolute, normalised) is, or lies under, a protected path. */

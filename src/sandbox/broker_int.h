@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "sandbox/broker.h"
+#include "util/path.h"
 #include "verdict/verdict.h"
 
 /* Fills ans as a refusal with errno err and a reason; closes any descriptor it held. */
@@ -21,5 +22,19 @@ void wd_broker_refuse(wd_broker_answer *ans, int err, const char *fmt, ...)
  * error of consuming an approval (out then denies). */
 int wd_broker_verdict(const wd_broker *b, wd_broker_answer *ans, const wd_request *req,
                       const char *verb, const char *target, wd_final *out);
+
+/* Room wd_broker_parent needs for the real path: a directory and a last component. */
+#define WD_BROKER_REAL_MAX (WD_PATH_MAX + 256)
+
+/* Opens the parent directory of path (absolute, normalised: symbolic links on the way are
+ * followed by the kernel, never magic ones), then decides every access in need on what it
+ * really is: the parent's real path (into real) with the last component (*base, pointing into
+ * path) appended. Returns the parent's O_PATH descriptor, or -1 with ans refused. */
+int wd_broker_parent(const wd_broker *b, const char *path, unsigned need, const char *what,
+                     wd_broker_answer *ans, char *real, size_t real_size, const char **base);
+
+/* Decides one storage access on a normalised path; on a denial fills ans and returns 0. */
+int wd_broker_decide_path(const wd_broker *b, const char *path, unsigned access,
+                          wd_broker_answer *ans);
 
 #endif

@@ -313,3 +313,18 @@ void wd_broker_connect(const wd_broker *b, const char *name, unsigned port, wd_b
     }
     wd_broker_refuse(ans, last_err, "%s", failed[0] ? failed : refused[0] ? refused : "no address");
 }
+
+void wd_broker_name(const wd_broker *b, const char *name, wd_broker_answer *ans)
+{
+    *ans = (wd_broker_answer){.fd = -1};
+    snprintf(ans->target, sizeof(ans->target), "%s", name);
+    char why[sizeof(ans->reason)];
+    if (b->pure)
+        wd_broker_refuse(ans, EACCES, "policy plugins get no network");
+    else if (!b->policy)
+        wd_broker_refuse(ans, EACCES, "no policy grants anything");
+    else if (decide_name(b, name, 0, ans, why, sizeof(why))) {
+        ans->allowed = 1;
+        snprintf(ans->reason, sizeof(ans->reason), "%s", why);
+    }
+}

@@ -18,6 +18,7 @@
 #include "sandbox/broker_int.h"
 #include "sandbox/codes.h"
 #include "sandbox/instance_int.h"
+#include "sandbox/process.h"
 #include "sandbox/proto.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -28,8 +29,8 @@
 
 /* ---- audit ------------------------------------------------------------------------------ */
 
-static int audit(wd_instance *in, const char *type, wd_severity sev, const char *corr,
-                 json_t *details)
+int wd_call_audit(wd_instance *in, const char *type, wd_severity sev, const char *corr,
+                  json_t *details)
 {
     return wd_audit_json(in->opts.audit, type, sev, wd_contract_id(in->contract), corr, details);
 }
@@ -108,7 +109,7 @@ static const char *printable_prefix(const char *in, size_t len, size_t keep, cha
 }
 
 /* One BROKER_DECISION record's details: the target and the reason each bounded. */
-static json_t *decision_details(const char *op, const wd_msg *m, const wd_broker_answer *ans)
+json_t *wd_call_decision_details(const char *op, long flags, const wd_broker_answer *ans)
 {
     char target[TARGET_KEEP + 1], reason[REASON_KEEP + 1];
     bool target_cut, reason_cut;
@@ -138,8 +139,8 @@ static json_t *decision_details(const char *op, const wd_msg *m, const wd_broker
         if (!ans->allowed && ans->what[0])
             json_object_set_new(d, "verb", json_string(ans->what));
         json_object_set_new(d, "reason", json_string(reason));
-        if (m->type == WD_MSG_OPEN)
-            json_object_set_new(d, "flags", json_integer(m->a));
+        if (flags >= 0)
+            json_object_set_new(d, "flags", json_integer(flags));
     }
     return d;
 }
@@ -179,8 +180,10 @@ static int broker_request(wd_instance *in, call_state *cs, const wd_msg *m, uint
     else
         op = "env", wd_broker_getenv(&in->broker, arg, &ans);
     cs->res->requests++;
-    if (audit(in, "BROKER_DECISION", ans.allowed ? WD_SEVERITY_LOW : WD_SEVERITY_MEDIUM,
-              cs->res->correlation_id, decision_details(op, m, &ans)) != 0 &&
+    if (wd_call_audit(in, "BROKER_DECISION", ans.allowed ? WD_SEVERITY_LOW : WD_SEVERITY_MEDIUM,
+                      cs->res->correlation_id,
+                      wd_call_decision_details(op, m->type == WD_MSG_OPEN ? m->a : -1, &ans)) !=
+            0 &&
         ans.allowed) {
         /* What cannot be recorded is not granted: the refusal drops the opened descriptor. */
         wd_broker_refuse(&ans, EACCES, "the audit log cannot record it");
@@ -197,18 +200,26 @@ static int broker_request(wd_instance *in, call_state *cs, const wd_msg *m, uint
     return rc;
 }
 
-static void plugin_log(wd_instance *in, call_state *cs, const wd_msg *m)
+void wd_call_log(wd_instance *in, const char *corr, int level, const char *text, size_t len,
+                 int last)
 {
     static const char *const levels[] = {"debug", "info", "warn", "error"};
+    char shown[WD_PROTO_MAX_LOG * 4 + 1];
+    if (len > WD_PROTO_MAX_LOG)
+        len = WD_PROTO_MAX_LOG;
+    json_t *d = json_pack("{s:s, s:s}", "level", levels[level & 3], "message",
+                          printable(text, len, shown, sizeof(shown)));
+    if (last)
+        json_object_set_new(d, "note", json_string("further messages of this call dropped"));
+    wd_call_audit(in, "PLUGIN_LOG", level >= 2 ? WD_SEVERITY_MEDIUM : WD_SEVERITY_LOW, corr, d);
+}
+
+static void plugin_log(wd_instance *in, call_state *cs, const wd_msg *m)
+{
     if (++cs->logs > MAX_LOGS_PER_CALL)
         return;
-    char text[WD_PROTO_MAX_LOG * 4 + 1];
-    json_t *d = json_pack("{s:s, s:s}", "level", levels[m->a], "message",
-                          printable((const char *)m->data, m->len, text, sizeof(text)));
-    if (cs->logs == MAX_LOGS_PER_CALL)
-        json_object_set_new(d, "note", json_string("further messages of this call dropped"));
-    audit(in, "PLUGIN_LOG", m->a >= 2 ? WD_SEVERITY_MEDIUM : WD_SEVERITY_LOW,
-          cs->res->correlation_id, d);
+    wd_call_log(in, cs->res->correlation_id, (int)m->a, (const char *)m->data, m->len,
+                cs->logs == MAX_LOGS_PER_CALL);
 }
 
 /* Serves the runner until it sends `until` (READY or DONE), fails, dies or runs out of time.
@@ -360,14 +371,16 @@ int wd_instance_call(wd_instance *in, const char *input, size_t len, const char 
     wd_buf_append(&cs.out, "", 0);
     if (len > INPUT_MAX)
         fail_state(&cs, WD_S_INPUT, "input of %zu bytes is larger than %u", len, INPUT_MAX);
-    if (!cs.code && in->pid < 0) {
+    if (!cs.code && in->process) {
+        cs.code = wd_process_call(in, input ? input : "", len, deadline, res, &cs.out);
+    } else if (!cs.code && in->pid < 0) {
         int code = wd_runner_spawn(in, res);
         if (code)
             cs.code = code;
         else if (pump(in, &cs, WD_MSG_READY, deadline) != 0)
             ended(in, &cs);
     }
-    if (!cs.code) {
+    if (!cs.code && !in->process) {
         if (send_input(in, &cs, input ? input : "", len, deadline) != 0 ||
             pump(in, &cs, WD_MSG_DONE, deadline))
             ended(in, &cs);
@@ -386,7 +399,7 @@ int wd_instance_call(wd_instance *in, const char *input, size_t len, const char 
         res->output = strdup("");
         res->output_len = 0;
     }
-    if (!cs.code && res->status != 0)
+    if (!cs.code && res->status != 0 && !in->process)
         fail_state(&cs, WD_S_FAILED, "execute() returned %d", res->status);
     res->code = cs.code ? wd_sandbox_code_id(cs.code) : "";
     res->failure = cs.code;
@@ -397,11 +410,13 @@ int wd_instance_call(wd_instance *in, const char *input, size_t len, const char 
                           (json_int_t)(res->duration_ns / 1000), "output_bytes",
                           (json_int_t)res->output_len, "requests", (int)res->requests, "denied",
                           (int)res->denied);
-    int arc = audit(in, "PLUGIN_CALL",
-                    res->ok                  ? WD_SEVERITY_LOW
-                    : cs.code == WD_S_FAILED ? WD_SEVERITY_MEDIUM
-                                             : WD_SEVERITY_HIGH,
-                    res->correlation_id, d);
+    if (d && in->process)
+        json_object_set_new(d, "runtime_reads", json_integer((json_int_t)in->runtime_reads));
+    int arc = wd_call_audit(in, "PLUGIN_CALL",
+                            res->ok                  ? WD_SEVERITY_LOW
+                            : cs.code == WD_S_FAILED ? WD_SEVERITY_MEDIUM
+                                                     : WD_SEVERITY_HIGH,
+                            res->correlation_id, d);
     if (!res->ok)
         return wd_error_set(WD_ESANDBOX, res->code, NULL, 0, 0, "%s", res->message);
     if (arc != 0) { /* what cannot be recorded does not count as done */
@@ -427,10 +442,11 @@ int wd_instance_prepare(wd_instance *in, wd_call_result *res)
     }
     uint64_t start = wd_time_mono_ns();
     call_state cs = {.res = res, .out = WD_BUF_INIT};
-    int code = wd_runner_spawn(in, res);
+    uint64_t deadline = start + in->timeout_ms * 1000000u;
+    int code = in->process ? wd_process_start(in, res, deadline) : wd_runner_spawn(in, res);
     if (code)
         cs.code = code;
-    else if (pump(in, &cs, WD_MSG_READY, start + in->timeout_ms * 1000000u) != 0)
+    else if (!in->process && pump(in, &cs, WD_MSG_READY, deadline) != 0)
         ended(in, &cs);
     if (cs.code && in->pid > 0) {
         int st;
@@ -445,6 +461,6 @@ int wd_instance_prepare(wd_instance *in, wd_call_result *res)
     res->failure = cs.code;
     json_t *d = json_pack("{s:s, s:s, s:s}", "result", "contained", "code", res->code, "message",
                           res->message);
-    audit(in, "PLUGIN_START", WD_SEVERITY_HIGH, res->correlation_id, d);
+    wd_call_audit(in, "PLUGIN_START", WD_SEVERITY_HIGH, res->correlation_id, d);
     return wd_error_set(WD_ESANDBOX, res->code, NULL, 0, 0, "%s", res->message);
 }

@@ -20,7 +20,10 @@ enum {
     WD_S_RUNNER = 13,    /* the runner executable could not be started */
     WD_S_MEMORY = 14,    /* the plugin reached its memory limit (an allocation failed, then it
                             died) */
-    WD_S_LIMIT_COUNT = 15 /* one past the last */
+    WD_S_UNSUPPORTED = 15, /* this kernel cannot mediate a process plugin (seccomp user
+                              notification with descriptor injection, Linux 5.14) */
+    WD_S_FAULT = 16,       /* reserved */
+    WD_S_LIMIT_COUNT = 17  /* one past the last */
 };
 
 /* The runner's exit status when the plugin died of a fatal signal (SIGSEGV, SIGBUS, SIGABRT)

@@ -31,6 +31,8 @@
 #include "sandbox/filter.h"
 #include "sandbox/landlock.h"
 #include "sandbox/netns.h"
+#include "sandbox/notify.h"
+#include "sandbox/process.h"
 #include "sandbox/proto.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -47,7 +49,8 @@
 
 static const char *const code_ids[] = {"WD-S000", "WD-S001", "WD-S002", "WD-S003", "WD-S004",
                                        "WD-S005", "WD-S006", "WD-S007", "WD-S008", "WD-S009",
-                                       "WD-S010", "WD-S011", "WD-S012", "WD-S013", "WD-S014"};
+                                       "WD-S010", "WD-S011", "WD-S012", "WD-S013", "WD-S014",
+                                       "WD-S015", "WD-S016"};
 
 const char *wd_sandbox_code_id(int code)
 {
@@ -312,6 +315,25 @@ static int open_runner(wd_instance *in)
                         in->runner);
 }
 
+/* A process plugin needs the kernel to hand the broker its calls (seccomp user notification
+ * with descriptor injection, Linux 5.14): without it, the program would run unmediated. */
+static int process_checks(wd_instance *in)
+{
+    size_t a, b;
+    if (wd_notify_sizes(&a, &b) != 0 || wd_mediator_init(&in->med) != 0)
+        return wd_error_set(WD_ESANDBOX, "WD-S015", NULL, 0, 0,
+                            "this kernel cannot mediate process plugins (seccomp user "
+                            "notification is missing): refusing to run %s unmediated",
+                            wd_contract_id(in->contract));
+    int rc = wd_process_prepare(in);
+    if (!rc && wd_sandbox_mediation(NULL) != 1)
+        rc = wd_error_set(WD_ESANDBOX, "WD-S015", NULL, 0, 0,
+                          "this kernel cannot hand a mediated descriptor over in one step "
+                          "(SECCOMP_ADDFD_FLAG_SEND, Linux 5.14): refusing to run %s",
+                          wd_contract_id(in->contract));
+    return rc;
+}
+
 static char *runner_path(const wd_sandbox_options *o)
 {
     const char *p = o->runner_path;
@@ -361,6 +383,12 @@ int wd_instance_start(wd_instance **out, const wd_contract *contract,
         memcpy(&in->opts, opts,
                opts->version == 1 ? offsetof(wd_sandbox_options, watch) : sizeof(*opts));
     in->memfd = in->sock = -1;
+    in->exec_fd = in->program_fd = in->listener = -1;
+    in->std_in = in->std_out = in->std_err = -1;
+    in->stdio_child[0] = in->stdio_child[1] = in->stdio_child[2] = -1;
+    for (int i = 0; i < WD_SYNTH_COUNT; i++)
+        in->med.synth[i] = -1;
+    in->med.listener = -1;
     in->pid = in->retired = -1;
     in->held = in->opts.policy ? wd_policy_ref(in->opts.policy) : NULL;
     in->broker.policy = in->held ? in->held : wd_contract_policy(contract);
@@ -384,6 +412,8 @@ int wd_instance_start(wd_instance **out, const wd_contract *contract,
         rc = add_protected(in, wd_contract_path(contract));
     if (!rc)
         rc = add_protected(in, wd_contract_library(contract));
+    if (!rc && wd_contract_runtime(contract) == WD_RUNTIME_PROCESS)
+        rc = add_protected(in, wd_contract_program(contract));
     if (!rc)
         rc = add_protected(in, wd_contract_policy_path(contract));
     /* The broker runs in the host: anything under /proc there is the host's (its memory, its
@@ -396,7 +426,9 @@ int wd_instance_start(wd_instance **out, const wd_contract *contract,
         rc = build_environment(in);
     if (!rc)
         rc = build_setup(in);
-    if (!rc)
+    if (!rc && wd_contract_runtime(contract) == WD_RUNTIME_PROCESS)
+        rc = process_checks(in);
+    else if (!rc)
         rc = seal_library(in);
     if (rc) {
         wd_instance_stop(in);
@@ -426,6 +458,7 @@ void wd_instance_stop(wd_instance *in)
     wd_runner_finish_retired(in, 100);
     if (in->memfd >= 0)
         close(in->memfd);
+    wd_process_release(in);
     if (in->runner_fd >= 0)
         close(in->runner_fd);
     wd_protected_free(in->own);

@@ -8,7 +8,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #include "sandbox/broker.h"
+#include "sandbox/mediate.h"
+#include "warden/audit.h"
 #include "sandbox/proto.h"
 #include "util/buf.h"
 #include "warden/contract.h"
@@ -52,6 +56,17 @@ struct wd_instance {
      * descriptor, never the path again. -1: the runner did not exist at start. */
     int runner_fd;
     wd_protected *own; /* warden's own files (wd_protected_new_own), never changed by a plugin */
+    /* A process plugin (process.c): its protocol (0: native), what the runner executes (the
+     * interpreter or the program's verified copy), that copy and the path the plugin knows it
+     * by, the running program's listener and pipes, its DNS stub, the mediator. */
+    int process;
+    int exec_fd, program_fd;
+    char *program_path;
+    int listener, std_in, std_out, std_err;
+    struct wd_dns_stub *stub;
+    wd_mediator med;
+    unsigned runtime_reads; /* reads beneath runtime roots in the last call */
+    int stdio_child[3];     /* spawn.c: the runner's ends of the pipes, during a spawn */
     uint8_t buf[WD_PROTO_MAX_MSG];
 };
 
@@ -73,6 +88,16 @@ void wd_runner_retire(wd_instance *in);
 /* How a runner that was reaped (own: it exited by itself, with wait status `status`) ended,
  * as a WD_S_* code and a message. */
 int wd_runner_outcome(const wd_instance *in, int own, int status, char *msg, size_t size);
+
+/* ---- call.c: what process_call.c shares ---------------------------------------------------- */
+
+/* One BROKER_DECISION record's details (flags < 0: none). */
+json_t *wd_call_decision_details(const char *op, long flags, const wd_broker_answer *ans);
+int wd_call_audit(wd_instance *in, const char *type, wd_severity sev, const char *corr,
+                  json_t *details);
+/* A PLUGIN_LOG record (level 0-3); last: say further lines of the call are dropped. */
+void wd_call_log(wd_instance *in, const char *corr, int level, const char *text, size_t len,
+                 int last);
 
 /* ---- instance.c -------------------------------------------------------------------------- */
 

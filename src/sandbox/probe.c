@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -100,4 +101,28 @@ int wd_sandbox_probe(wd_sandbox_caps *caps)
     caps->network_namespaces = can_unshare(CLONE_NEWNET) ||
                                (caps->user_namespaces && can_unshare(CLONE_NEWUSER | CLONE_NEWNET));
     return 0;
+}
+
+int wd_sandbox_mediation(const char **why)
+{
+    static const char *const no_notify = "seccomp user notification is not available";
+    static const char *const old =
+        "the kernel is older than Linux 5.14 (no SECCOMP_ADDFD_FLAG_SEND)";
+    struct seccomp_notif_sizes s;
+    if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &s) != 0) {
+        if (why)
+            *why = no_notify;
+        return 0;
+    }
+    struct utsname u;
+    unsigned major = 0, minor = 0;
+    if (uname(&u) != 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2 || major < 5 ||
+        (major == 5 && minor < 14)) {
+        if (why)
+            *why = old;
+        return 0;
+    }
+    if (why)
+        *why = "";
+    return 1;
 }

@@ -71,9 +71,13 @@ enum {
     WD_SETUP_UID = 11,         /* u64: a root host: the uid the plugin runs as (never 0), mapped
                                   into the runner's own user namespace */
     WD_SETUP_GID = 12,         /* u64: its gid (never 0) */
+    WD_SETUP_PROCESS = 13,     /* u64: a process plugin (its protocol, 1 stdio, 2 json-lines):
+                                  the runner loads the filter with a listener it hands to the
+                                  host, then executes the descriptor that came with the setup */
     WD_SETUP_CONFIG = 20,      /* text: the operator config JSON */
     WD_SETUP_SECCOMP = 22,     /* the seccomp program: struct sock_filter[] */
-    WD_SETUP_FS_RULE = 21      /* u64 Landlock access mask, then the directory path */
+    WD_SETUP_FS_RULE = 21,     /* u64 Landlock access mask, then the directory path */
+    WD_SETUP_ARG = 23          /* text: the process plugin's next argument (argv[0] first) */
 };
 
 typedef struct {

@@ -20,6 +20,7 @@
 #include "sandbox/filter.h"
 #include "sandbox/instance_int.h"
 #include "sandbox/netns.h"
+#include "sandbox/process.h"
 
 /* Waits up to grace_ms for process pid to exit, then kills its process group (while the
  * leader is unreaped, so the group id cannot have been reused). Returns 1 when it exited on
@@ -64,6 +65,8 @@ int wd_runner_reap(wd_instance *in, int *status, int grace_ms)
     struct rusage ru;
     int own = in->pid > 0 ? reap_pid(in->pid, status, grace_ms, &ru) : 0;
     in->last_cpu_s = own ? (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) : 0;
+    if (in->process)
+        wd_process_forget(in);
     if (in->sock >= 0)
         close(in->sock);
     in->sock = -1;
@@ -89,6 +92,10 @@ void wd_runner_retire(wd_instance *in)
 {
     if (in->pid < 0)
         return;
+    if (in->process) {
+        wd_process_retire(in);
+        return;
+    }
     wd_runner_finish_retired(in, 0);
     if (wd_proto_send(in->sock, WD_MSG_STOP, 0, 0, NULL, 0, -1) == 0) {
         in->retired = in->pid;
@@ -182,9 +189,15 @@ static int start_runner(const wd_instance *in, int plugin_end, int netns, pid_t 
     posix_spawnattr_t attr;
     posix_spawn_file_actions_init(&fa);
     posix_spawnattr_init(&attr);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    if (in->process) {
+        /* A process plugin's standard streams are the call's input, output and log. */
+        for (int i = 0; i < 3; i++)
+            posix_spawn_file_actions_adddup2(&fa, in->stdio_child[i], i);
+    } else {
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+        posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    }
     posix_spawn_file_actions_adddup2(&fa, plugin_end, 3);
     if (netns >= 0)
         posix_spawn_file_actions_adddup2(&fa, netns, 4);
@@ -226,7 +239,8 @@ static int send_setup(wd_instance *in, pid_t pid, int netns, const plugin_ids *w
     size_t prog_len = 0;
     char why[FILTER_WHY_SIZE];
     int rc = 0;
-    if (wd_filter_program(pid, &prog, &prog_len, why) != 0) {
+    if ((in->process ? wd_filter_process_program(pid, &prog, &prog_len, why)
+                     : wd_filter_program(pid, &prog, &prog_len, why)) != 0) {
         snprintf(res->message, sizeof(res->message), "%s", why);
         rc = WD_S_SETUP;
     }
@@ -244,7 +258,8 @@ static int send_setup(wd_instance *in, pid_t pid, int netns, const plugin_ids *w
         }
         wd_setup_put(&tail, WD_SETUP_SECCOMP, prog, prog_len);
         if (!tail.failed)
-            sent = wd_proto_send(in->sock, WD_MSG_SETUP, 0, 0, msg, tail.len, in->memfd);
+            sent = wd_proto_send(in->sock, WD_MSG_SETUP, 0, 0, msg, tail.len,
+                                 in->process ? in->exec_fd : in->memfd);
     }
     if (!rc && sent != 0) {
         snprintf(res->message, sizeof(res->message), "the runner did not take its setup");
@@ -253,6 +268,30 @@ static int send_setup(wd_instance *in, pid_t pid, int netns, const plugin_ids *w
     free(msg);
     free(prog);
     return rc;
+}
+
+/* A process plugin's three pipes: the host keeps one end of each (non-blocking, close-on-exec),
+ * the runner gets the other as 0, 1 and 2. Both ends live above the descriptors the spawn
+ * writes. Returns 0 or an errno value. */
+static int make_pipes(wd_instance *in)
+{
+    int p[3][2];
+    for (int i = 0; i < 3; i++) {
+        if (pipe2(p[i], O_CLOEXEC) != 0) {
+            int e = errno;
+            while (--i >= 0)
+                close(p[i][0]), close(p[i][1]);
+            return e;
+        }
+        for (int j = 0; j < 2; j++)
+            p[i][j] = move_high(p[i][j]);
+    }
+    in->stdio_child[0] = p[0][0], in->std_in = p[0][1];
+    in->stdio_child[1] = p[1][1], in->std_out = p[1][0];
+    in->stdio_child[2] = p[2][1], in->std_err = p[2][0];
+    fcntl(in->std_out, F_SETFL, O_NONBLOCK);
+    fcntl(in->std_err, F_SETFL, O_NONBLOCK);
+    return in->std_in < 0 || in->std_out < 0 || in->std_err < 0 ? EMFILE : 0;
 }
 
 int wd_runner_spawn(wd_instance *in, wd_call_result *res)
@@ -270,7 +309,14 @@ int wd_runner_spawn(wd_instance *in, wd_call_result *res)
     int plugin_end = move_high(sv[1]);
     int netns = wd_netns_shared();
     pid_t pid;
-    int e = start_runner(in, plugin_end, netns, &pid);
+    int e = in->process ? make_pipes(in) : 0;
+    if (!e)
+        e = start_runner(in, plugin_end, netns, &pid);
+    for (int i = 0; i < 3; i++)
+        if (in->stdio_child[i] >= 0) {
+            close(in->stdio_child[i]);
+            in->stdio_child[i] = -1;
+        }
     /* The runner has its copy (or never started): the host's goes either way. */
     if (plugin_end >= 0)
         close(plugin_end);

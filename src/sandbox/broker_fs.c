@@ -1,0 +1,216 @@
+/* broker_fs.c: the changes a process plugin asks of the file system (mkdir, unlink, rmdir,
+ * rename, symlink, chmod, utimes), decided and performed by the broker. Each resolves the
+ * parent itself (wd_broker_parent: the path as asked and as really reached are both decided)
+ * and acts on the last component with an *at call that never follows it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sandbox/broker.h"
+#include "sandbox/broker_fs.h"
+#include "sandbox/broker_int.h"
+#include "util/path.h"
+
+/* Decides path as the plugin wrote it (normalised) for every access in need; fills ans with
+ * the refusal otherwise. Returns 1 when allowed. */
+static int decide_asked(const wd_broker *b, const char *path, unsigned need, const char *what,
+                        wd_broker_answer *ans)
+{
+    snprintf(ans->target, sizeof(ans->target), "%s", path);
+    snprintf(ans->what, sizeof(ans->what), "%s", what);
+    if (b->pure) {
+        wd_broker_refuse(ans, EACCES, "policy plugins get no storage");
+        return 0;
+    }
+    for (unsigned bit = WD_ACCESS_READ; bit <= WD_ACCESS_DELETE; bit <<= 1)
+        if ((need & bit) && !wd_broker_decide_path(b, path, bit, ans))
+            return 0;
+    return 1;
+}
+
+/* The parent of path opened and both spellings decided; -1 with ans refused. */
+static int resolve(const wd_broker *b, const char *path, unsigned need, const char *what,
+                   wd_broker_answer *ans, char *real, const char **base)
+{
+    if (!decide_asked(b, path, need, what, ans))
+        return -1;
+    return wd_broker_parent(b, path, need, what, ans, real, WD_BROKER_REAL_MAX, base);
+}
+
+static void done(wd_broker_answer *ans, int rc, const char *what)
+{
+    if (rc == 0) {
+        ans->allowed = 1;
+        ans->err = 0;
+        ans->what[0] = 0;
+        return;
+    }
+    int e = errno;
+    wd_broker_refuse(ans, e, "%s", strerror(e));
+    snprintf(ans->what, sizeof(ans->what), "%s", what);
+}
+
+void wd_broker_mkdir(const wd_broker *b, const char *path, unsigned mode, wd_broker_answer *ans)
+{
+    *ans = (wd_broker_answer){.fd = -1};
+    char real[WD_BROKER_REAL_MAX];
+    const char *base;
+    int dir = resolve(b, path, WD_ACCESS_CREATE, "create", ans, real, &base);
+    if (dir < 0)
+        return;
+    /* Never a set-id or sticky bit: the broker's files belong to the host's user. */
+    done(ans, mkdirat(dir, base, mode & 0777), "create");
+    close(dir);
+}
+
+void wd_broker_unlink(const wd_broker *b, const char *path, int is_dir, wd_broker_answer *ans)
+{
+    *ans = (wd_broker_answer){.fd = -1};
+    char real[WD_BROKER_REAL_MAX];
+    const char *base;
+    int dir = resolve(b, path, WD_ACCESS_DELETE, "delete", ans, real, &base);
+    if (dir < 0)
+        return;
+    done(ans, unlinkat(dir, base, is_dir ? AT_REMOVEDIR : 0), "delete");
+    close(dir);
+}
+
+/* Whether the last component is a directory (not following it). */
+static int is_directory(int dir, const char *base)
+{
+    struct stat st;
+    return fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int exists(int dir, const char *base)
+{
+    struct stat st;
+    return fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+void wd_broker_rename(const wd_broker *b, const char *from, const char *to, unsigned flags,
+                      wd_broker_answer *ans)
+{
+    *ans = (wd_broker_answer){.fd = -1};
+    if (flags & ~(unsigned)(RENAME_NOREPLACE | RENAME_EXCHANGE)) {
+        snprintf(ans->target, sizeof(ans->target), "%s", from);
+        wd_broker_refuse(ans, EINVAL, "rename flags 0x%x are not offered by the broker", flags);
+        snprintf(ans->what, sizeof(ans->what), "rename");
+        return;
+    }
+    unsigned need_from = WD_ACCESS_DELETE | ((flags & RENAME_EXCHANGE) ? WD_ACCESS_CREATE : 0);
+    char real_from[WD_BROKER_REAL_MAX], real_to[WD_BROKER_REAL_MAX];
+    const char *base_from, *base_to;
+    int dfrom = resolve(b, from, need_from, "delete", ans, real_from, &base_from);
+    if (dfrom < 0)
+        return;
+    /* Replacing a name deletes what it named: that needs delete there too. */
+    wd_broker_answer probe = {.fd = -1};
+    int dto = resolve(b, to, WD_ACCESS_CREATE, "create", &probe, real_to, &base_to);
+    int replaces = dto >= 0 && exists(dto, base_to);
+    if (dto >= 0 && (replaces || (flags & RENAME_EXCHANGE)) &&
+        (!decide_asked(b, to, WD_ACCESS_DELETE, "delete", &probe) ||
+         !wd_broker_decide_path(b, real_to, WD_ACCESS_DELETE, &probe))) {
+        close(dto);
+        dto = -1;
+    }
+    if (dto < 0) {
+        *ans = probe;
+        close(dfrom);
+        return;
+    }
+    snprintf(ans->target, sizeof(ans->target), "%s -> %s", from, to);
+    /* A directory moves its whole subtree, and the rules are by path: a file a deny rule
+     * covers would be readable under its new name. EXDEV makes mv(1) and the like copy file
+     * by file instead, each decided. */
+    if (is_directory(dfrom, base_from) ||
+        ((flags & RENAME_EXCHANGE) && is_directory(dto, base_to))) {
+        wd_broker_refuse(ans, EXDEV,
+                         "directories are not renamed: rules are by path, so "
+                         "their contents are copied file by file instead");
+        snprintf(ans->what, sizeof(ans->what), "rename");
+    } else {
+        done(ans, renameat2(dfrom, base_from, dto, base_to, flags), "rename");
+    }
+    close(dfrom);
+    close(dto);
+}
+
+void wd_broker_symlink(const wd_broker *b, const char *text, const char *path,
+                       wd_broker_answer *ans)
+{
+    *ans = (wd_broker_answer){.fd = -1};
+    char real[WD_BROKER_REAL_MAX];
+    const char *base;
+    /* The link's text is never followed by the broker without deciding where it leads: a
+     * link to a denied file is harmless, opening it is decided as its target. */
+    int dir = resolve(b, path, WD_ACCESS_CREATE, "create", ans, real, &base);
+    if (dir < 0)
+        return;
+    done(ans, symlinkat(text, dir, base), "create");
+    close(dir);
+}
+
+/* The last component opened O_PATH without following it, refused if it is a symbolic link:
+ * the broker changes what the path names, never where a link leads (-1, ans refused). */
+static int open_object(int dir, const char *base, const char *what, wd_broker_answer *ans)
+{
+    int fd = openat(dir, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        done(ans, -1, what);
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    if (S_ISLNK(st.st_mode)) {
+        close(fd);
+        wd_broker_refuse(ans, ELOOP,
+                         "a symbolic link: the broker changes only what a path "
+                         "itself names");
+        snprintf(ans->what, sizeof(ans->what), "%s", what);
+        return -1;
+    }
+    return fd;
+}
+
+void wd_broker_chmod(const wd_broker *b, const char *path, unsigned mode, wd_broker_answer *ans)
+{
+    *ans = (wd_broker_answer){.fd = -1};
+    char real[WD_BROKER_REAL_MAX];
+    const char *base;
+    int dir = resolve(b, path, WD_ACCESS_WRITE, "write", ans, real, &base);
+    if (dir < 0)
+        return;
+    int fd = open_object(dir, base, "write", ans);
+    close(dir);
+    if (fd < 0)
+        return;
+    char proc[64];
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+    /* Set-id bits never: a file the broker made belongs to the host's user. */
+    done(ans, chmod(proc, mode & 0777), "write");
+    close(fd);
+}
+
+void wd_broker_utimes(const wd_broker *b, const char *path, const struct timespec *times,
+                      wd_broker_answer *ans)
+{
+    *ans = (wd_broker_answer){.fd = -1};
+    char real[WD_BROKER_REAL_MAX];
+    const char *base;
+    int dir = resolve(b, path, WD_ACCESS_WRITE, "write", ans, real, &base);
+    if (dir < 0)
+        return;
+    int fd = open_object(dir, base, "write", ans);
+    close(dir);
+    if (fd < 0)
+        return;
+    char proc[64];
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+    done(ans, utimensat(AT_FDCWD, proc, times, 0), "write");
+    close(fd);
+}

@@ -1,0 +1,33 @@
+/* process.h (internal): process plugins (process.c prepares and starts them, process_call.c
+ * runs a call). */
+#ifndef WD_SANDBOX_PROCESS_H
+#define WD_SANDBOX_PROCESS_H
+
+#include <stdint.h>
+
+#include "util/buf.h"
+#include "warden/sandbox.h"
+
+struct wd_instance;
+
+/* At instance start: the program's verified copy, the interpreter, the runtime roots, the
+ * setup's process entries. 0 or a WD_E* code (wd_error_last says why). */
+int wd_process_prepare(struct wd_instance *in);
+void wd_process_release(struct wd_instance *in);
+
+/* Spawns the runner and takes the listener it hands over. 0 or a WD_S_* code. */
+int wd_process_start(struct wd_instance *in, wd_call_result *res, uint64_t deadline);
+
+/* Forgets the running program's pipes and listener (the runner is reaped by spawn.c). */
+void wd_process_forget(struct wd_instance *in);
+
+/* One call: the input in, the output into out, the broker serving the program meanwhile.
+ * 0 (res->status is the exit status, or 0 for a json-lines answer) or a WD_S_* code with
+ * res->message set. */
+int wd_process_call(struct wd_instance *in, const char *input, size_t len, uint64_t deadline,
+                    wd_call_result *res, wd_buf *out);
+
+/* Closes a warm program's input and gives it a moment to end (then spawn.c kills it). */
+void wd_process_retire(struct wd_instance *in);
+
+#endif

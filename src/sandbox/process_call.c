@@ -1,0 +1,280 @@
+/* process_call.c: one call of a process plugin (process.h): the input on the program's stdin,
+ * its stdout the output, its stderr the call's log lines, and the broker answering every
+ * mediated call meanwhile, all in one poll loop bounded by the call's deadline. */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sandbox/codes.h"
+#include "sandbox/dns_stub.h"
+#include "sandbox/instance_int.h"
+#include "sandbox/process.h"
+#include "util/timeutil.h"
+
+enum { CHUNK = 65536, LOG_LINE = 4096, GRACE_MS = 100 };
+
+typedef struct {
+    wd_instance *in;
+    wd_call_result *res;
+    wd_buf *out;
+    const char *input;
+    size_t len, sent;
+    int code;
+    unsigned logs;
+    char err[LOG_LINE + 1];
+    size_t err_len;
+    int out_eof, exited, answered;
+} run;
+
+static int failed(run *r, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int failed(run *r, int code, const char *fmt, ...)
+{
+    if (r->code)
+        return r->code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->res->message, sizeof(r->res->message), fmt, ap);
+    va_end(ap);
+    r->code = code;
+    return code;
+}
+
+static int record(void *ctx, const char *op, uint64_t flags, const wd_broker_answer *ans)
+{
+    run *r = ctx;
+    return wd_call_audit(r->in, "BROKER_DECISION",
+                         ans->allowed ? WD_SEVERITY_LOW : WD_SEVERITY_MEDIUM,
+                         r->res->correlation_id, wd_call_decision_details(op, (long)flags, ans));
+}
+
+/* A line the program wrote to stderr: a PLUGIN_LOG record (at most MAX_LOGS_PER_CALL). */
+static void log_line(run *r)
+{
+    if (!r->err_len)
+        return;
+    r->err[r->err_len] = 0;
+    r->err_len = 0;
+    if (++r->logs > MAX_LOGS_PER_CALL)
+        return;
+    wd_call_log(r->in, r->res->correlation_id, 1, r->err, strlen(r->err),
+                r->logs == MAX_LOGS_PER_CALL);
+}
+
+static void read_stderr(run *r)
+{
+    char chunk[CHUNK];
+    ssize_t n = read(r->in->std_err, chunk, sizeof(chunk));
+    if (n <= 0) {
+        if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+            log_line(r);
+            close(r->in->std_err);
+            r->in->std_err = -1;
+        }
+        return;
+    }
+    for (ssize_t i = 0; i < n; i++) {
+        if (chunk[i] == '\n' || r->err_len == LOG_LINE) {
+            log_line(r);
+            if (chunk[i] == '\n')
+                continue;
+        }
+        r->err[r->err_len++] = chunk[i];
+    }
+}
+
+static void read_stdout(run *r)
+{
+    char chunk[CHUNK];
+    ssize_t n = read(r->in->std_out, chunk, sizeof(chunk));
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n <= 0) {
+        r->out_eof = 1;
+        close(r->in->std_out);
+        r->in->std_out = -1;
+        return;
+    }
+    if (r->out->len + (size_t)n > r->in->output_max) {
+        failed(r, WD_S_OUTPUT, "output exceeded its limit of %llu bytes",
+               (unsigned long long)r->in->output_max);
+        return;
+    }
+    if (r->in->process == WD_PROTOCOL_JSON_LINES) {
+        char *nl = memchr(chunk, '\n', (size_t)n);
+        if (nl && nl != chunk + n - 1) {
+            failed(r, WD_S_PROTOCOL, "the program answered more than one line to one request");
+            return;
+        }
+        if (nl) {
+            wd_buf_append(r->out, chunk, (size_t)(nl - chunk));
+            r->answered = 1;
+            return;
+        }
+    }
+    wd_buf_append(r->out, chunk, (size_t)n);
+}
+
+static void write_stdin(run *r)
+{
+    if (r->sent < r->len) {
+        size_t want = r->len - r->sent < CHUNK ? r->len - r->sent : CHUNK;
+        ssize_t n = write(r->in->std_in, r->input + r->sent, want);
+        if (n > 0)
+            r->sent += (size_t)n;
+        else if (n < 0 && errno != EAGAIN && errno != EINTR)
+            r->sent = r->len; /* the program closed its input: it may still answer */
+    }
+    if (r->sent < r->len)
+        return;
+    if (r->in->process == WD_PROTOCOL_JSON_LINES) {
+        if (r->len && r->input[r->len - 1] == '\n')
+            return;
+        if (write(r->in->std_in, "\n", 1) == 1)
+            r->input = "\n", r->len = 1, r->sent = 1;
+        return;
+    }
+    close(r->in->std_in);
+    r->in->std_in = -1;
+}
+
+/* Builds the poll set; returns its size. */
+static nfds_t poll_set(run *r, struct pollfd *p, int pidfd)
+{
+    wd_instance *in = r->in;
+    nfds_t n = 0;
+    p[n++] = (struct pollfd){in->listener, POLLIN, 0};
+    p[n++] = (struct pollfd){in->std_out, POLLIN, 0};
+    p[n++] = (struct pollfd){in->std_err, POLLIN, 0};
+    p[n++] = (struct pollfd){r->sent < r->len ? in->std_in : -1, POLLOUT, 0};
+    p[n++] = (struct pollfd){in->stub ? wd_dns_stub_fd(in->stub) : -1, POLLIN, 0};
+    p[n++] = (struct pollfd){pidfd, POLLIN, 0};
+    return n;
+}
+
+static int finished(const run *r)
+{
+    if (r->code)
+        return 1;
+    if (r->in->process == WD_PROTOCOL_JSON_LINES)
+        return r->answered || r->exited;
+    return r->exited && r->out_eof;
+}
+
+static void loop(run *r, uint64_t deadline)
+{
+    wd_instance *in = r->in;
+    int pidfd = (int)syscall(SYS_pidfd_open, in->pid, 0);
+    while (!finished(r)) {
+        uint64_t now = wd_time_mono_ns();
+        if (now >= deadline) {
+            failed(r, WD_S_TIMEOUT,
+                   "the call ran past its %llu ms timeout; the plugin's processes were killed",
+                   (unsigned long long)in->timeout_ms);
+            break;
+        }
+        struct pollfd p[6];
+        nfds_t n = poll_set(r, p, pidfd);
+        int ready = poll(p, n, (int)((deadline - now) / 1000000 + 1));
+        if (ready <= 0)
+            continue;
+        if (p[0].revents & POLLIN)
+            wd_mediate_one(&in->med);
+        else if (p[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+            /* No process is left under the filter. */
+            close(in->listener);
+            in->listener = in->med.listener = -1;
+        }
+        if (p[4].revents & POLLIN)
+            wd_mediate_dns(&in->med);
+        if (p[3].revents & (POLLOUT | POLLERR | POLLHUP))
+            write_stdin(r);
+        if (p[2].revents)
+            read_stderr(r);
+        if (p[1].revents)
+            read_stdout(r);
+        if (p[5].revents & POLLIN) {
+            r->exited = 1;
+            /* Whatever the program left running must not keep its output open. */
+            kill(-in->pid, SIGKILL);
+        }
+    }
+    if (pidfd >= 0)
+        close(pidfd);
+    while (in->std_err >= 0 && !r->code) {
+        struct pollfd p = {in->std_err, POLLIN, 0};
+        if (poll(&p, 1, 0) <= 0)
+            break;
+        read_stderr(r);
+    }
+}
+
+/* How the program ended, for a stdio call (or a json-lines program that died). */
+static int outcome(run *r)
+{
+    wd_instance *in = r->in;
+    int status = 0;
+    int own = wd_runner_reap(in, &status, r->code ? 0 : GRACE_MS);
+    if (r->code)
+        return r->code;
+    if (own && WIFEXITED(status)) {
+        r->res->status = WEXITSTATUS(status);
+        if (in->process == WD_PROTOCOL_JSON_LINES)
+            return failed(r, WD_S_EXITED, "the program exited with status %d mid-call",
+                          WEXITSTATUS(status));
+        if (WEXITSTATUS(status) != 0)
+            return failed(r, WD_S_FAILED, "the program exited with status %d", WEXITSTATUS(status));
+        return 0;
+    }
+    char msg[sizeof(r->res->message)];
+    int code = wd_runner_outcome(in, own, status, msg, sizeof(msg));
+    return failed(r, code, "%s", msg);
+}
+
+int wd_process_call(wd_instance *in, const char *input, size_t len, uint64_t deadline,
+                    wd_call_result *res, wd_buf *out)
+{
+    run r = {.in = in, .res = res, .out = out, .input = input, .len = len};
+    if (in->process == WD_PROTOCOL_JSON_LINES && memchr(input, '\n', len))
+        return failed(&r, WD_S_INPUT, "a json-lines plugin takes its input on one line");
+    if (in->pid < 0) {
+        int code = wd_process_start(in, res, deadline);
+        if (code) {
+            int st;
+            wd_runner_reap(in, &st, 0);
+            return code;
+        }
+    }
+    in->med.record = record;
+    in->med.record_ctx = &r;
+    in->med.requests = in->med.denied = in->med.runtime = 0;
+    in->med.limit = MAX_REQUESTS_PER_CALL;
+    fcntl(in->std_in, F_SETFL, O_NONBLOCK);
+    if (len == 0)
+        write_stdin(&r);
+    loop(&r, deadline);
+    res->requests = in->med.requests;
+    res->denied = in->med.denied;
+    in->runtime_reads = in->med.runtime;
+    in->med.record = NULL;
+    if (in->process == WD_PROTOCOL_JSON_LINES && r.answered && !r.code)
+        return 0;
+    return outcome(&r);
+}
+
+void wd_process_retire(wd_instance *in)
+{
+    if (in->std_in >= 0) {
+        close(in->std_in);
+        in->std_in = -1;
+    }
+    int st;
+    wd_runner_reap(in, &st, GRACE_MS);
+}
