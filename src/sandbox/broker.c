@@ -156,8 +156,11 @@ static int fd_path(int fd, char *out, size_t size)
 enum {
     /* Room after the real directory for "/" and a last component (NAME_MAX). */
     REAL_SUFFIX_MAX = 256,
+    /* What a native plugin may ask wd_host_open for ... */
     ALLOWED_FLAGS = O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | O_EXCL | O_DIRECTORY | O_NOFOLLOW |
-                    O_CLOEXEC | O_NONBLOCK | O_PATH | O_SYNC | O_DSYNC
+                    O_CLOEXEC | O_NONBLOCK,
+    /* ... and what an unmodified program's open(2) may carry besides. */
+    PROCESS_FLAGS = ALLOWED_FLAGS | O_PATH | O_SYNC | O_DSYNC
 };
 
 /* Decides the path a step really reaches: the real directory (in real, from its descriptor)
@@ -310,6 +313,13 @@ static void open_step(const wd_broker *b, const char *path, int flags, unsigned 
 
 void wd_broker_open(const wd_broker *b, const char *path, int flags, wd_broker_answer *ans)
 {
+    if (flags & ~ALLOWED_FLAGS) {
+        *ans = (wd_broker_answer){.fd = -1};
+        snprintf(ans->target, sizeof(ans->target), "%s", path);
+        refuse(ans, "open", EINVAL, "flags 0x%x are not offered by the broker",
+               (unsigned)(flags & ~ALLOWED_FLAGS));
+        return;
+    }
     wd_broker_open_for(b, path, flags, 0, ans);
 }
 
@@ -322,9 +332,9 @@ void wd_broker_open_for(const wd_broker *b, const char *path, int flags, unsigne
         refuse(ans, "open", EACCES, "policy plugins get no storage");
         return;
     }
-    if (flags & ~ALLOWED_FLAGS) {
+    if (flags & ~PROCESS_FLAGS) {
         refuse(ans, "open", EINVAL, "flags 0x%x are not offered by the broker",
-               (unsigned)(flags & ~ALLOWED_FLAGS));
+               (unsigned)(flags & ~PROCESS_FLAGS));
         return;
     }
     int mode = flags & O_ACCMODE;
@@ -332,10 +342,12 @@ void wd_broker_open_for(const wd_broker *b, const char *path, int flags, unsigne
         refuse(ans, "open", EINVAL, "invalid access mode");
         return;
     }
-    if (!need && (mode == O_RDONLY || mode == O_RDWR))
-        need |= WD_ACCESS_READ;
-    if (!need && (mode != O_RDONLY || (flags & (O_TRUNC | O_APPEND))))
-        need |= WD_ACCESS_WRITE;
+    if (!need) {
+        if (mode == O_RDONLY || mode == O_RDWR)
+            need |= WD_ACCESS_READ;
+        if (mode != O_RDONLY || (flags & (O_TRUNC | O_APPEND)))
+            need |= WD_ACCESS_WRITE;
+    }
     char cur[WD_PATH_MAX], next[WD_PATH_MAX + 16];
     snprintf(next, sizeof(next), "%s", path);
     for (int hop = 0; hop <= MAX_SYMLINK_HOPS; hop++) {

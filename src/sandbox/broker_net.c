@@ -314,6 +314,24 @@ void wd_broker_connect(const wd_broker *b, const char *name, unsigned port, wd_b
     wd_broker_refuse(ans, last_err, "%s", failed[0] ? failed : refused[0] ? refused : "no address");
 }
 
+/* Whether some port the policy's allow rules list lets name through: a name is worth
+ * resolving when any connection to it could be allowed (the connect decides its own port). */
+static bool name_allowed_on_some_port(const wd_broker *b, const char *name, char *why, size_t size)
+{
+    size_t n = wd_policy_rule_count(b->policy);
+    for (size_t i = 0; i < n; i++) {
+        const wd_rule *r = wd_policy_rule(b->policy, i);
+        if (r->kind != WD_RULE_NETWORK || r->effect != WD_ALLOW)
+            continue;
+        for (size_t p = 0; p < r->port_count; p++) {
+            wd_broker_answer probe = {.fd = -1};
+            if (decide_name(b, name, r->ports[p], &probe, why, size))
+                return true;
+        }
+    }
+    return false;
+}
+
 void wd_broker_name(const wd_broker *b, const char *name, wd_broker_answer *ans)
 {
     *ans = (wd_broker_answer){.fd = -1};
@@ -323,8 +341,10 @@ void wd_broker_name(const wd_broker *b, const char *name, wd_broker_answer *ans)
         wd_broker_refuse(ans, EACCES, "policy plugins get no network");
     else if (!b->policy)
         wd_broker_refuse(ans, EACCES, "no policy grants anything");
-    else if (decide_name(b, name, 0, ans, why, sizeof(why))) {
+    else if (decide_name(b, name, 0, ans, why, sizeof(why)) ||
+             name_allowed_on_some_port(b, name, why, sizeof(why))) {
         ans->allowed = 1;
+        ans->err = 0;
         snprintf(ans->reason, sizeof(ans->reason), "%s", why);
     }
 }

@@ -216,7 +216,7 @@ static void on_open(wd_mediator *m, uint64_t id, pid_t tid, const wd_op *op)
         refuse_now(m, id, "open", path, EINVAL, "open flags the broker does not offer");
         return;
     }
-    wd_broker_open(m->broker, path, (int)(op->flags & OPEN_KEEP), &ans);
+    wd_broker_open_for(m->broker, path, (int)(op->flags & OPEN_KEEP), 0, &ans);
     note(m, "open", op->flags, &ans);
     if (!ans.allowed) {
         answer(m, id, &ans, 0);
@@ -589,8 +589,10 @@ int wd_mediator_synth(wd_mediator *m, const char *stub_address)
     snprintf(resolv, sizeof(resolv), "nameserver %s\noptions attempts:2 timeout:2\n",
              stub_address ? stub_address : "127.0.0.1");
     m->synth[WD_SYNTH_RESOLV] = memory_file("warden-resolv.conf", resolv);
+    /* Every name, localhost included, goes through the stub and so through the policy: the
+     * plugin's own loopback is an empty namespace's, never the host's. */
     m->synth[WD_SYNTH_HOSTS] =
-        memory_file("warden-hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n");
+        memory_file("warden-hosts", "# names resolve through warden's DNS stub\n");
     m->synth[WD_SYNTH_NSSWITCH] =
         memory_file("warden-nsswitch.conf", "passwd: files\ngroup: files\nhosts: files dns\n");
     for (int i = 0; i < WD_SYNTH_COUNT; i++)

@@ -193,6 +193,9 @@ static int start_runner(const wd_instance *in, int plugin_end, int netns, pid_t 
         /* A process plugin's standard streams are the call's input, output and log. */
         for (int i = 0; i < 3; i++)
             posix_spawn_file_actions_adddup2(&fa, in->stdio_child[i], i);
+        /* Relative paths mean what they mean in the policy: beneath its data directory. */
+        const char *dir = in->broker.policy ? wd_policy_data_dir(in->broker.policy) : NULL;
+        posix_spawn_file_actions_addchdir_np(&fa, dir && *dir ? dir : "/");
     } else {
         posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
         posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
