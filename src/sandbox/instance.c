@@ -440,6 +440,11 @@ int wd_instance_start(wd_instance **out, const wd_contract *contract,
     return 0;
 }
 
+void wd_instance_fault_continue_all(wd_instance *in)
+{
+    in->med.continue_all = 1;
+}
+
 const char *wd_instance_describe(const wd_instance *in)
 {
     return in && in->describe ? in->describe : "";

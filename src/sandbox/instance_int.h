@@ -101,6 +101,11 @@ void wd_call_log(wd_instance *in, const char *corr, int level, const char *text,
 
 /* ---- instance.c -------------------------------------------------------------------------- */
 
+/* Test-only fault switch (never exported, never set by warden itself): the broker answers
+ * every notification of this instance's process plugin "continue", as a broken broker would.
+ * The Landlock backstop test shows nothing outside the granted roots is reachable then. */
+void wd_instance_fault_continue_all(wd_instance *in);
+
 /* Adds a line to the instance's notes (once). */
 void wd_instance_note(wd_instance *in, const char *text);
 
