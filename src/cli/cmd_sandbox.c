@@ -26,19 +26,22 @@ static int probe(bool json)
         cli_error("sandbox probe");
         return EXIT_USAGE;
     }
+    const char *mediation_why = "";
+    int mediation = wd_sandbox_mediation(&mediation_why);
     int missing = (c.landlock_abi == 0) + !c.seccomp_filter + !c.no_new_privs +
-                  !c.network_namespaces + (!c.root && !c.user_namespaces);
+                  !c.network_namespaces + (!c.root && !c.user_namespaces) + !mediation;
     if (json) {
         json_t *feats = json_array();
         for (int i = 1; i <= c.landlock_abi && i <= LANDLOCK_KNOWN; i++)
             json_array_append_new(feats, json_string(landlock_features[i]));
         return cli_print_json(json_pack(
-                   "{s:{s:i, s:o, s:s?}, s:{s:b, s:b}, s:b, s:b, s:b, s:b, s:i}", "landlock", "abi",
-                   c.landlock_abi, "features", feats, "unavailable_because", c.landlock_why,
-                   "seccomp", "filter", c.seccomp_filter, "already_filtered", c.seccomp_active,
-                   "no_new_privs", c.no_new_privs, "user_namespaces", c.user_namespaces,
-                   "network_namespaces", c.network_namespaces, "root", c.root, "missing",
-                   missing)) != 0
+                   "{s:{s:i, s:o, s:s?}, s:{s:b, s:b}, s:b, s:b, s:b, s:b, s:{s:b, s:s}, s:i}",
+                   "landlock", "abi", c.landlock_abi, "features", feats, "unavailable_because",
+                   c.landlock_why, "seccomp", "filter", c.seccomp_filter, "already_filtered",
+                   c.seccomp_active, "no_new_privs", c.no_new_privs, "user_namespaces",
+                   c.user_namespaces, "network_namespaces", c.network_namespaces, "root", c.root,
+                   "process_plugins", "mediated", mediation, "unavailable_because", mediation_why,
+                   "missing", missing)) != 0
                    ? EXIT_USAGE
                    : 0;
     }
@@ -66,6 +69,11 @@ static int probe(bool json)
     printf("network namespace   %s\n",
            c.network_namespaces ? "will use: a plugin reaches the network only through the broker"
                                 : "unavailable: plugins could open sockets the broker never sees");
+    if (mediation)
+        printf("process plugins     will mediate: the broker performs every path and network "
+               "call (seccomp user notification)\n");
+    else
+        printf("process plugins     refused (WD-S015): %s\n", mediation_why);
     printf("%d protection%s unavailable\n", missing, missing == 1 ? "" : "s");
     return 0;
 }

@@ -92,6 +92,8 @@ static int build_private_files(wd_engine *e)
         rc = push_private(e, wd_contract_path(c));
         if (!rc)
             rc = push_private(e, wd_contract_library(c));
+        if (!rc && wd_contract_runtime(c) == WD_RUNTIME_PROCESS)
+            rc = push_private(e, wd_contract_program(c));
         if (!rc)
             rc = push_private(e, wd_contract_policy_path(c));
     }

@@ -235,13 +235,6 @@ static void on_open(wd_mediator *m, uint64_t id, pid_t tid, const wd_op *op)
  * execute), never more (docs/sandbox.md). */
 static void on_exec(wd_mediator *m, uint64_t id, pid_t tid, const wd_op *op)
 {
-    if (!m->started && tid == m->first_pid && !op->has_path) {
-        /* The runner starting the program from the descriptor the host gave it: no plugin
-         * code has run yet in this process. */
-        m->started = 1;
-        wd_notify_answer(m->listener, id, 0, 0, 1);
-        return;
-    }
     if (!op->has_path) {
         refuse_now(m, id, "execute", "(a descriptor)", EACCES,
                    "executing a descriptor is not offered: name the program by path");
@@ -520,6 +513,15 @@ int wd_mediate_one(wd_mediator *m)
     }
     static _Thread_local wd_op op;
     pid_t tid = (pid_t)n->pid;
+    if (!m->started && tid == m->first_pid && n->data.nr == SYS_execveat &&
+        (n->data.args[4] & AT_EMPTY_PATH)) {
+        /* The runner starting the program from the descriptor the host gave it: no plugin
+         * code has run in this process yet, and nothing of its memory needs reading (an
+         * ordinary user's host could not: the runner made itself undumpable). */
+        m->started = 1;
+        wd_notify_answer(m->listener, n->id, 0, 0, 1);
+        return 0;
+    }
     uint64_t args[6];
     for (int i = 0; i < 6; i++)
         args[i] = n->data.args[i];
