@@ -77,8 +77,8 @@
 #define OLD "obsolete; a program falls back to its successor"
 #define KERNEL "replaces or extends the running kernel: never a plugin's business"
 #define TRAMPOLINE                                                                                 \
-    "the kernel's uprobe trampoline; the kernel exempts it from seccomp, and any other caller "    \
-    "gets SIGILL"
+    "the kernel's uprobe trampoline: the kernel exempts its own calls from seccomp, and any "      \
+    "other caller fails"
 
 #define KEYS "kernel keyrings are shared with the host's other processes of the same uid"
 #define WATCH "watches file system activity the policy may deny"
