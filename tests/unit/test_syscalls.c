@@ -795,6 +795,32 @@ static void fatal_calls_kill(void **state)
     free(p.bytes);
 }
 
+/* docs/sandbox.md's mediation table names every call, so the docs cannot fall behind. */
+static void docs_name_every_call(void **state)
+{
+    (void)state;
+    FILE *f = fopen(WD_SOURCE_DIR "/docs/sandbox.md", "r");
+    assert_non_null(f);
+    static char doc[256 * 1024];
+    size_t len = fread(doc, 1, sizeof(doc) - 1, f);
+    fclose(f);
+    assert_true(len > 0 && len < sizeof(doc) - 1);
+    doc[len] = '\0';
+    char *start = strstr(doc, "\n## The mediation table (process plugins)\n");
+    assert_non_null(start);
+    char *end = strstr(start + 1, "\n## ");
+    if (end)
+        *end = '\0';
+    size_t n;
+    const wd_sys_entry *t = wd_syscall_table(&n);
+    for (size_t i = 0; i < n; i++) {
+        char quoted[64];
+        snprintf(quoted, sizeof(quoted), "`%s`", t[i].name);
+        if (!strstr(start, quoted))
+            fail_msg("docs/sandbox.md's mediation table does not name %s", t[i].name);
+    }
+}
+
 static void program_is_cached_and_stable(void **state)
 {
     (void)state;
@@ -816,6 +842,7 @@ int main(void)
         cmocka_unit_test(argument_tests_cannot_be_dodged),
         cmocka_unit_test(bypasses_fail_and_paths_reach_the_listener),
         cmocka_unit_test(fatal_calls_kill),
+        cmocka_unit_test(docs_name_every_call),
         cmocka_unit_test(program_is_cached_and_stable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
