@@ -795,6 +795,107 @@ static void fatal_calls_kill(void **state)
     free(p.bytes);
 }
 
+/* Runs argv under the program, every notification answered CONTINUE (as a broker that grants
+ * everything would, so only the table decides); returns the wait status and counts what
+ * reached the listener. */
+static int run_unmodified(const program *p, char *const argv[], listener_log *log)
+{
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct sock_fprog prog = {.len = (unsigned short)(p->len / sizeof(struct sock_filter)),
+                                  .filter = (struct sock_filter *)p->bytes};
+        char *const env[] = {"PATH=/usr/bin:/bin", "LC_ALL=C", NULL};
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull < 0 || dup2(devnull, 1) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+            _exit(5);
+        long listener =
+            syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+        if (listener < 0 || send_fd(sv[1], (int)listener) != 0)
+            _exit(6);
+        close((int)listener);
+        execve(argv[0], argv, env);
+        _exit(127);
+    }
+    close(sv[1]);
+    int listener = recv_fd(sv[0]);
+    close(sv[0]);
+    assert_true(listener >= 0);
+    for (;;) {
+        struct pollfd pfd = {.fd = listener, .events = POLLIN};
+        int n = poll(&pfd, 1, 60000);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            kill(pid, SIGKILL);
+            break;
+        }
+        if (!(pfd.revents & POLLIN))
+            break; /* POLLHUP: every process of the child is gone */
+        struct seccomp_notif req;
+        memset(&req, 0, sizeof(req));
+        if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0)
+            continue;
+        if (req.data.nr >= 0 && req.data.nr < MAX_NR)
+            log->seen[req.data.nr] = true;
+        struct seccomp_notif_resp resp = {.id = req.id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE};
+        if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0)
+            log->answered++;
+    }
+    close(listener);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return status;
+}
+
+/* What an ordinary shell and Python do (pipes, subshells, files, threads, processes, sockets,
+ * asyncio) meets no refusal it cannot handle and nothing fatal; their opens, changes and execs
+ * reach the listener. */
+static void ordinary_programs_run_under_it(void **state)
+{
+    (void)state;
+    program p = get_program();
+    char *const sh[] = {"/bin/sh", "-c",
+                        "echo hi | cat; x=$(ls /); d=$(mktemp -d) && echo y > \"$d/f\" && "
+                        "mv \"$d/f\" \"$d/g\" && rm -r \"$d\" && echo done",
+                        NULL};
+    char *const py[] = {"/usr/bin/python3", "-c",
+                        "import json, os, socket, subprocess, tempfile, threading, asyncio\n"
+                        "import multiprocessing\n"
+                        "t = threading.Thread(target=print); t.start(); t.join()\n"
+                        "subprocess.run(['true'], check=True)\n"
+                        "socket.socket(socket.AF_INET6, socket.SOCK_STREAM).close()\n"
+                        "d = tempfile.mkdtemp(); open(d + '/x', 'w').write('y')\n"
+                        "os.unlink(d + '/x'); os.rmdir(d)\n"
+                        "asyncio.run(asyncio.sleep(0.01))\n"
+                        "with multiprocessing.Pool(2) as pool: assert pool.map(abs, [-1]) == [1]\n"
+                        "print(json.dumps({'ok': True}))\n",
+                        NULL};
+    char *const *const programs[] = {sh, py};
+    int ran = 0;
+    for (size_t i = 0; i < sizeof(programs) / sizeof(*programs); i++) {
+        if (access(programs[i][0], X_OK) != 0)
+            continue; /* python3 is optional on a build machine */
+        listener_log *log = calloc(1, sizeof(*log));
+        assert_non_null(log);
+        int status = run_unmodified(&p, programs[i], log);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            fail_msg("%s %s %d under the process program", programs[i][0],
+                     WIFSIGNALED(status) ? "was killed by signal" : "exited",
+                     WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+        assert_true(log->seen[number("execve")]);
+        assert_true(log->seen[number("openat")]);
+        assert_true(log->seen[number("unlinkat")] || log->seen[number("unlink")] ||
+                    log->seen[number("rmdir")]);
+        free(log);
+        ran++;
+    }
+    assert_true(ran >= 1);
+    free(p.bytes);
+}
+
 /* docs/sandbox.md's mediation table names every call, so the docs cannot fall behind. */
 static void docs_name_every_call(void **state)
 {
@@ -842,6 +943,7 @@ int main(void)
         cmocka_unit_test(argument_tests_cannot_be_dodged),
         cmocka_unit_test(bypasses_fail_and_paths_reach_the_listener),
         cmocka_unit_test(fatal_calls_kill),
+        cmocka_unit_test(ordinary_programs_run_under_it),
         cmocka_unit_test(docs_name_every_call),
         cmocka_unit_test(program_is_cached_and_stable),
     };
