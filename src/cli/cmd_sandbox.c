@@ -1,10 +1,13 @@
 /* cmd_sandbox.c: warden sandbox probe: which kernel protections this machine offers, and what
- * warden does without each one. */
+ * warden does without each one; warden sandbox syscalls: the mediation table of process
+ * plugins. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/opts.h"
+#include "sandbox/filter.h"
+#include "sandbox/syscalls.h"
 
 static const char *const landlock_features[] = {
     NULL,
@@ -78,11 +81,44 @@ static int probe(bool json)
     return 0;
 }
 
+/* The mediation table as the process plugins' filter applies it on this architecture. */
+static int syscalls(bool json)
+{
+    size_t n;
+    const wd_sys_entry *t = wd_syscall_table(&n);
+    json_t *list = json ? json_array() : NULL;
+    for (size_t i = 0; i < n; i++) {
+        const wd_sys_entry *e = &t[i];
+        int nr = wd_filter_syscall_number(e->name);
+        const char *err = e->cls == WD_SYS_REFUSE ? strerrorname_np(e->err) : NULL;
+        if (json) {
+            json_array_append_new(list,
+                                  json_pack("{s:s, s:o, s:s, s:s?, s:s, s:s?}", "name", e->name,
+                                            "number", nr >= 0 ? json_integer(nr) : json_null(),
+                                            "class", wd_syscall_class_name(e->cls), "errno", err,
+                                            "why", e->why, "allowed_if", e->allow_if));
+            continue;
+        }
+        printf("%-24s %-6s %-13s %s", e->name, wd_syscall_class_name(e->cls), err ? err : "",
+               e->why);
+        if (e->allow_if)
+            printf(" (allowed when %s)", e->allow_if);
+        if (nr < 0)
+            printf(" [not on this architecture]");
+        printf("\n");
+    }
+    return json ? (cli_print_json(list) != 0 ? EXIT_USAGE : 0) : 0;
+}
+
 static const char sandbox_usage[] =
-    "usage: warden sandbox probe [--json]\n\n"
+    "usage: warden sandbox probe [--json]\n"
+    "       warden sandbox syscalls [--json]\n\n"
     "probe: which kernel protections this machine offers (Landlock ABI and its\n"
     "  features, seccomp filters, no_new_privs, user and network namespaces) and\n"
-    "  what warden does without each one. Changes nothing; exit 0.\n";
+    "  what warden does without each one. Changes nothing; exit 0.\n"
+    "syscalls: every system call and what a process plugin's filter does with it:\n"
+    "  allow, notify (the broker performs it by the policy), refuse (with the\n"
+    "  errno shown) or kill, and why. Exit 0.\n";
 
 int cmd_sandbox(int argc, char **argv)
 {
@@ -93,13 +129,13 @@ int cmd_sandbox(int argc, char **argv)
     };
     const cli_spec spec = {
         .prog = "warden", .command = "sandbox probe", .usage = sandbox_usage, .opts = opts};
-    if (argc >= 2 && !strcmp(argv[1], "probe")) {
+    if (argc >= 2 && (!strcmp(argv[1], "probe") || !strcmp(argv[1], "syscalls"))) {
         cli_args rest;
         int rc = cli_parse(argc - 1, argv + 1, &spec, &rest);
         if (rc != CLI_PARSED)
             return rc;
         if (!rest.n)
-            return probe(json);
+            return !strcmp(argv[1], "probe") ? probe(json) : syscalls(json);
     }
     bool help = argc == 2 && !strcmp(argv[1], "--help");
     cli_usage(help ? stdout : stderr, &spec);

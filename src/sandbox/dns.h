@@ -14,9 +14,8 @@
 #define WD_DNS_HEADER_SIZE 12
 #define WD_DNS_NAME_MAX 253 /* a name's text length, without a trailing dot */
 #define WD_DNS_LABEL_MAX 63
-#define WD_DNS_ANSWER_A_SIZE                                                                       \
-    16 /* a compressed A record: pointer, type, class, ttl, rdlength, 4                            \
-        */
+/* An A record whose name points at the question: pointer, type, class, ttl, length, address. */
+#define WD_DNS_ANSWER_A_SIZE 16
 
 enum {
     WD_DNS_TYPE_A = 1,

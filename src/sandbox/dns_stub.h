@@ -25,8 +25,9 @@
 
 typedef struct wd_dns_stub wd_dns_stub;
 
-/* 1 to allow the name (lowercase, no trailing dot, never "") for a query of this type, 0 to
- * refuse it. Called once for each well-formed query in class IN. */
+/* 1 to allow the name (lowercase, no trailing dot, never ""; valid during the call only) for a
+ * query of this type, anything else to refuse it. Called once for each well-formed query in
+ * class IN. */
 typedef int (*wd_dns_decide_fn)(void *ctx, const char *name, uint16_t qtype);
 
 /* Opens a stub listening on UDP 127.X.Y.Z:53 inside the network namespace netns_fd (a

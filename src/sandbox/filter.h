@@ -21,4 +21,8 @@ int wd_filter_program(pid_t pid, uint8_t **out, size_t *len, char *why);
  * depend on it. */
 int wd_filter_process_program(pid_t pid, uint8_t **out, size_t *len, char *why);
 
+/* The number of the system call name on this architecture as the process program places it
+ * (libseccomp's, else the number of a call newer than libseccomp), or -1 when it has none. */
+int wd_filter_syscall_number(const char *name);
+
 #endif

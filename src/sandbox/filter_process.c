@@ -48,8 +48,7 @@ static const struct {
 #endif
 };
 
-/* The number of a call on this architecture, or -1 when it has none here. */
-static int resolve(const char *name)
+int wd_filter_syscall_number(const char *name)
 {
     int nr = seccomp_syscall_resolve_name(name);
     if (nr != __NR_SCMP_ERROR)
@@ -214,7 +213,7 @@ static int build(scmp_filter_ctx ctx, const wd_sys_entry *t, size_t n, char *why
 {
     for (size_t i = 0; i < n; i++) {
         const wd_sys_entry *e = &t[i];
-        int nr = resolve(e->name);
+        int nr = wd_filter_syscall_number(e->name);
         if (nr < 0 || e->cls == WD_SYS_KILL)
             continue; /* the default action */
         arg_rules rules = rules_for(e->name);

@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netdb.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -948,6 +950,111 @@ static void test_stub_in_a_new_network_namespace(void **state)
     close(j.netns);
 }
 
+/* ---- an unmodified resolver: getaddrinfo() reading resolv.conf ---------------------------- */
+
+/* The child: a private mount namespace where /etc/resolv.conf says what the broker will hand a
+ * plugin, then the stub's network namespace, then getaddrinfo() as any program calls it. It
+ * writes one line per result to out; its exit status says which step failed. */
+static int child_getaddrinfo(int netns, const char *server, const char *dir, int out)
+{
+    char path[512], text[128];
+    snprintf(path, sizeof(path), "%s/resolv.conf", dir);
+    int n = snprintf(text, sizeof(text), "nameserver %s\noptions attempts:1 timeout:2\n", server);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || write(fd, text, (size_t)n) != n || close(fd) != 0)
+        return 10;
+    if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+        return 11;
+    if (mount(path, "/etc/resolv.conf", NULL, MS_BIND, NULL) != 0)
+        return 12;
+    if (setns(netns, CLONE_NEWNET) != 0)
+        return 13;
+    FILE *f = fdopen(out, "w");
+    if (!f)
+        return 14;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    int rc = getaddrinfo("Api.Example.COM", "443", &hints, &res);
+    fprintf(f, "allowed %d\n", rc);
+    for (struct addrinfo *ai = rc == 0 ? res : NULL; ai; ai = ai->ai_next) {
+        char host[INET6_ADDRSTRLEN] = "?";
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)ai->ai_addr;
+        if (ai->ai_family == AF_INET)
+            inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+        fprintf(f, "address %d %s %u\n", ai->ai_family, host, ntohs(sin->sin_port));
+    }
+    if (res)
+        freeaddrinfo(res);
+    res = NULL;
+    rc = getaddrinfo("denied.example", "443", &hints, &res);
+    fprintf(f, "denied %d\n", rc);
+    if (res)
+        freeaddrinfo(res);
+    return fclose(f) == 0 ? 0 : 15;
+}
+
+static void test_getaddrinfo_through_the_stub(void **state)
+{
+    (void)state;
+    if (geteuid() != 0)
+        skip();
+    int netns = new_netns();
+    if (netns < 0)
+        skip();
+    wd_dns_stub *s = NULL;
+    assert_int_equal(wd_dns_stub_open(&s, netns), 0);
+    char *dir = wd_test_tmpdir();
+    int p[2];
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(p[0]);
+        _exit(child_getaddrinfo(netns, wd_dns_stub_address(s), dir, p[1]));
+    }
+    close(p[1]);
+    decider d = {.verdict_for_denied = 0};
+    int status = 0;
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+        struct pollfd pf = {.fd = wd_dns_stub_fd(s), .events = POLLIN};
+        if (poll(&pf, 1, 50) == 1)
+            assert_true(wd_dns_stub_serve(s, decide, &d) >= 0);
+    }
+    char out[1024] = "";
+    size_t got = 0;
+    ssize_t r;
+    while ((r = read(p[0], out + got, sizeof(out) - 1 - got)) > 0)
+        got += (size_t)r;
+    out[got] = '\0';
+    close(p[0]);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 12) { /* no /etc/resolv.conf to mount over here */
+        wd_dns_stub_close(s);
+        wd_test_rmtree(dir);
+        close(netns);
+        skip();
+    }
+    assert_int_equal(WEXITSTATUS(status), 0);
+    /* One address, IPv4 and synthetic; it stands for the name; the denied name fails. */
+    char host[64] = "";
+    unsigned port = 0;
+    const char *line = strstr(out, "address ");
+    assert_non_null(strstr(out, "allowed 0\n"));
+    assert_non_null(line);
+    assert_int_equal(sscanf(line, "address 2 %63s %u", host, &port), 2);
+    assert_null(strstr(line + 1, "address "));
+    assert_int_equal(port, 443);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(443)};
+    assert_int_equal(inet_pton(AF_INET, host, &sin.sin_addr), 1);
+    assert_int_equal(ntohl(sin.sin_addr.s_addr) & 0xfffe0000u, 0xc6120000u);
+    assert_string_equal(wd_dns_stub_name_of(s, &sin, sizeof(sin)), "api.example.com");
+    assert_null(strstr(out, "denied 0\n"));
+    assert_non_null(strstr(out, "denied "));
+    assert_true(d.calls >= 2);
+    wd_dns_stub_close(s);
+    wd_test_rmtree(dir);
+    close(netns);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -978,6 +1085,7 @@ int main(void)
         cmocka_unit_test(test_stub_arguments),
         cmocka_unit_test(test_stub_candidates_skip_reserved),
         cmocka_unit_test(test_stub_in_a_new_network_namespace),
+        cmocka_unit_test(test_getaddrinfo_through_the_stub),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
