@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crypto/crypto.h"
 #include "warden/contract.h"
 #include "warden/diag.h"
 #include "warden/error.h"
@@ -121,12 +122,19 @@ static void check_process(const wd_contract *c)
     int rc = wd_contract_open_program(c, &fd);
     if ((rc == 0) != (fd >= 0))
         abort();
-    if (fd >= 0)
+    if (fd >= 0) {
+        /* exactly the checked bytes, from the start: a relative program always hashed, an
+         * absolute one whenever it has a sha256 (else it is all zero) */
+        uint8_t got[WD_SHA256_LEN];
+        wd_hasher *h = NULL;
+        bool relative = !strncmp(wd_contract_program(c), dir, strlen(dir));
+        if (wd_hasher_new(&h) == 0 && wd_sha256_fd(h, fd, got) == 0 &&
+            memcmp(got, wd_contract_sha256(c), sizeof(got)) != 0 &&
+            (relative || memcmp(wd_contract_sha256(c), zero, sizeof(zero)) != 0))
+            abort();
+        wd_hasher_free(h);
         close(fd);
-    /* a relative program is always hashed */
-    const char *p = wd_contract_program(c);
-    if (!strncmp(p, dir, strlen(dir)) && !memcmp(wd_contract_sha256(c), zero, 32))
-        abort();
+    }
     rc = wd_contract_open_interpreter(c, &fd);
     if (rc == 0 && !wd_contract_interpreter(c) ? fd != -1 : (rc == 0) != (fd >= 0))
         abort();
