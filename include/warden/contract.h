@@ -128,11 +128,13 @@ WD_EXPORT int wd_security_level_parse(const char *name, wd_security_level *out);
  * descriptor it returns (rewound to the start): whoever loads the plugin later loads exactly
  * the bytes that were checked, from that descriptor, never by path again. Refuses symlinks and
  * anything but a regular file. Returns WD_OK with *fd set (the caller closes it), WD_ENOTFOUND
- * (WD-L008), WD_EPOLICY (WD-L009, hash mismatch), WD_EPERM (WD-L018) or WD_EIO. */
+ * (WD-L008), WD_EPOLICY (WD-L009, hash mismatch), WD_EPERM (WD-L018) or WD_EIO; WD_EINVAL
+ * (WD-L026) for a process plugin, which has a program instead. */
 WD_EXPORT int wd_contract_open_library(const wd_contract *c, int *fd);
 
 /* Refuses a contract whose files another user could change (WD_EPERM, WD-L025, naming the
- * file): the contract, its library, its policy file, and every directory from root down to
+ * file): the contract, its library (a process plugin: its program, when it lies inside the
+ * contract's directory), its policy file, and every directory from root down to
  * each of them, must be owned by root or by the user warden runs as and be writable by neither
  * group nor others; a symbolic link on the way is WD-L018. root: the directory discovery
  * started from (NULL: the contract's own directory). A policy file outside root is checked up
@@ -142,7 +144,8 @@ WD_EXPORT int wd_contract_check_files(const wd_contract *c, const char *root);
 
 /* ---- review (the gate a contract passes before it may register) --------------------------
  * A reviewer signs a contract with Ed25519 over "warden-contract-v2\n" + hex SHA-256 of the
- * contract's bytes + "\n" + the library's hex SHA-256 + "\n" + the policy file's hex SHA-256
+ * contract's bytes + "\n" + the library's (a process plugin: the program's, 32 zero bytes for an
+ * absolute program without sha256:) hex SHA-256 + "\n" + the policy file's hex SHA-256
  * (or "none" when the policy is inline or absent) + "\n"; the signature lives beside the
  * contract in CONTRACT.sig. So a reviewed contract stays reviewed only with exactly the policy
  * the reviewer read: a policy file changed afterwards is WD-L024 until re-signed. A signature
@@ -162,8 +165,8 @@ WD_EXPORT int wd_contract_sign(const wd_contract *c, const char *key_path);
  * reviewer's public key in hex. */
 WD_EXPORT int wd_contract_verify_signature(const wd_contract *c, const char *trust_dir,
                                            char *signer);
-/* Checks the library hash against a list of approved hashes (one hex SHA-256 per line, '#'
- * comments): 0, or WD_EPERM (WD-L021). */
+/* Checks the library hash (a process plugin: the program's) against a list of approved hashes (one
+ * hex SHA-256 per line, '#' comments): 0, or WD_EPERM (WD-L021). */
 WD_EXPORT int wd_contract_check_approved(const wd_contract *c, const char *approved_path);
 
 /* ---- pipelines (ADR-002-B) ----------------------------------------------------------------

@@ -22,6 +22,7 @@
 #define PBASE PHEAD "program: /bin/sh\nprotocol: stdio\n"
 
 static char *dir;
+static char *trusted; /* test_open_interpreter's directory outside /tmp, removed even on failure */
 
 static int setup(void **state)
 {
@@ -34,6 +35,8 @@ static int teardown(void **state)
 {
     (void)state;
     wd_test_rmtree(dir);
+    if (trusted)
+        wd_test_rmtree(trusted);
     return 0;
 }
 
@@ -847,7 +850,7 @@ static void expect_untrusted(const wd_contract *c, int code, const char *why)
 static void test_open_interpreter(void **state)
 {
     (void)state;
-    char *t = trusted_dir();
+    char *t = trusted = trusted_dir();
     if (!t)
         skip();
     char sh[600], yaml[1024], link[600], cmd[2000];
@@ -895,6 +898,7 @@ static void test_open_interpreter(void **state)
     expect_untrusted(c, WD_ENOTFOUND, "does not exist");
     wd_contract_free(c);
     wd_test_rmtree(t);
+    trusted = NULL;
 }
 
 /* The review binds the program's hash where it bound the library's. */
