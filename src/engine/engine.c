@@ -92,7 +92,9 @@ static int build_private_files(wd_engine *e)
         rc = push_private(e, wd_contract_path(c));
         if (!rc)
             rc = push_private(e, wd_contract_library(c));
-        if (!rc && wd_contract_runtime(c) == WD_RUNTIME_PROCESS)
+        /* A program inside the contract's directory is the plugin's code; a system one
+         * (/bin/sh) is everybody's. */
+        if (!rc && wd_contract_program_inside(c))
             rc = push_private(e, wd_contract_program(c));
         if (!rc)
             rc = push_private(e, wd_contract_policy_path(c));

@@ -412,7 +412,7 @@ int wd_instance_start(wd_instance **out, const wd_contract *contract,
         rc = add_protected(in, wd_contract_path(contract));
     if (!rc)
         rc = add_protected(in, wd_contract_library(contract));
-    if (!rc && wd_contract_runtime(contract) == WD_RUNTIME_PROCESS)
+    if (!rc && wd_contract_program_inside(contract))
         rc = add_protected(in, wd_contract_program(contract));
     if (!rc)
         rc = add_protected(in, wd_contract_policy_path(contract));
