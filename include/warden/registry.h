@@ -118,7 +118,8 @@ WD_EXPORT void wd_load_report_free(wd_load_report *r);
 
 /* The dynamic symbols the contract's library imports, read from the verified descriptor, one
  * per line into a malloc'd string (*out). With deny (NULL-terminated), fails with WD_EPERM
- * (WD-L022) naming the denied symbols it imports. */
+ * (WD-L022) naming the denied symbols it imports. WD_EINVAL (WD-L026) for a process plugin: it
+ * is run, never loaded (a deny list applies to native plugins only). */
 WD_EXPORT int wd_contract_imports(const wd_contract *c, const char *const *deny, char **out);
 
 /* Whether an id passes the allowlist (the same rule wd_registry_add applies). */
