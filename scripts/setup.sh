@@ -9,6 +9,7 @@ packages=(
     libmicrohttpd-dev libc-ares-dev curl wrk python3
     clang clang-format libclang-rt-14-dev
     openssl oathtool
+    bubblewrap
 )
 
 missing=()

@@ -50,6 +50,9 @@ static int failed(run *r, int code, const char *fmt, ...)
 static int record(void *ctx, const char *op, uint64_t flags, const wd_broker_answer *ans)
 {
     run *r = ctx;
+    /* Without a log there is nothing to record: the details would be built only to be freed. */
+    if (!r->in->opts.audit)
+        return 0;
     return wd_call_audit(r->in, "BROKER_DECISION",
                          ans->allowed ? WD_SEVERITY_LOW : WD_SEVERITY_MEDIUM,
                          r->res->correlation_id, wd_call_decision_details(op, (long)flags, ans));
