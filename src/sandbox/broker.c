@@ -252,9 +252,22 @@ static void keep_opened(wd_broker_answer *ans, int fd, int flags)
         refuse(ans, "open", EACCES, "not a regular file or directory");
         return;
     }
+    /* F_SETFL sets exactly these status flags: O_NONBLOCK goes, O_APPEND stays as asked. */
     if (!(flags & (O_NONBLOCK | O_PATH)))
-        fcntl(ans->fd, F_SETFL, fcntl(ans->fd, F_GETFL) & ~O_NONBLOCK);
+        fcntl(ans->fd, F_SETFL, flags & O_APPEND);
     ans->allowed = 1;
+}
+
+/* An existing file named without a symbolic link anywhere (RESOLVE_NO_SYMLINKS refuses one
+ * with ELOOP, the last component included): the path as asked, which the caller decided, is
+ * the real one, and one openat2 opens it. Returns the descriptor, or -1 (errno) to take the
+ * step by step way, which then reports and decides whatever it meets. */
+static int open_direct(const char *path, int flags)
+{
+    uint64_t oflags = (flags & O_PATH) ? (uint64_t)(flags & (O_PATH | O_DIRECTORY)) | O_CLOEXEC
+                                       : (uint64_t)flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+    return (int)sys_openat2(AT_FDCWD, path, oflags | O_NOFOLLOW, 0,
+                            RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 }
 
 int wd_broker_parent(const wd_broker *b, const char *path, unsigned need, const char *what,
@@ -271,14 +284,28 @@ int wd_broker_parent(const wd_broker *b, const char *path, unsigned need, const 
         refuse(ans, what, EISDIR, "not a name a plugin may %s", what);
         return -1;
     }
+    if (real_size < WD_PATH_MAX + REAL_SUFFIX_MAX) {
+        refuse(ans, what, EACCES, "no room for the real path");
+        return -1;
+    }
+    /* No symbolic link on the way: the directory reached is the one named, so the path as
+     * asked (which the caller decided) is the real one and needs no second verdict. */
     int dir = (int)sys_openat2(AT_FDCWD, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+                               RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS);
+    if (dir >= 0) {
+        snprintf(real, real_size, "%s%s%s", parent, strcmp(parent, "/") ? "/" : "", *base);
+        snprintf(ans->target, sizeof(ans->target), "%s", real);
+        return dir;
+    }
+    if (errno == ELOOP)
+        dir = (int)sys_openat2(AT_FDCWD, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
                                RESOLVE_NO_MAGICLINKS);
     if (dir < 0) {
         int e = errno;
         refuse(ans, what, e, "%s", strerror(e));
         return -1;
     }
-    if (real_size < WD_PATH_MAX + REAL_SUFFIX_MAX || fd_path(dir, real, WD_PATH_MAX) != 0) {
+    if (fd_path(dir, real, WD_PATH_MAX) != 0) {
         refuse(ans, what, EACCES, "cannot tell where the directory really is");
     } else if (decide_real(b, real, real_size, *base, need, ans)) {
         return dir;
@@ -300,6 +327,13 @@ static void open_step(const wd_broker *b, const char *path, int flags, unsigned 
                       wd_broker_answer *ans, char *next, size_t next_size)
 {
     next[0] = 0;
+    if (!(flags & O_CREAT) && strcmp(path, "/") != 0) {
+        int fd = open_direct(path, flags);
+        if (fd >= 0) {
+            keep_opened(ans, fd, flags);
+            return;
+        }
+    }
     char real[WD_PATH_MAX + REAL_SUFFIX_MAX];
     const char *base;
     int dir = wd_broker_parent(b, path, need, "open", ans, real, sizeof(real), &base);

@@ -27,9 +27,11 @@ int wd_broker_verdict(const wd_broker *b, wd_broker_answer *ans, const wd_reques
 #define WD_BROKER_REAL_MAX (WD_PATH_MAX + 256)
 
 /* Opens the parent directory of path (absolute, normalised: symbolic links on the way are
- * followed by the kernel, never magic ones), then decides every access in need on what it
- * really is: the parent's real path (into real) with the last component (*base, pointing into
- * path) appended. Returns the parent's O_PATH descriptor, or -1 with ans refused. */
+ * followed by the kernel, never magic ones). The caller has decided every access in need on
+ * path as asked; when a symbolic link on the way makes what it really is differ, each is
+ * decided again on that: the parent's real path with the last component (*base, pointing into
+ * path) appended, into real either way. Returns the parent's O_PATH descriptor, or -1 with
+ * ans refused. */
 int wd_broker_parent(const wd_broker *b, const char *path, unsigned need, const char *what,
                      wd_broker_answer *ans, char *real, size_t real_size, const char **base);
 
