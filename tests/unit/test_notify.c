@@ -510,6 +510,9 @@ static void test_sockaddr_too_long(void **state)
 static void test_null_path(void **state)
 {
     (void)state;
+    /* NULL is refused as NULL, not because nothing happens to be mapped there. */
+    mem.wrap_mapped = 1;
+    memcpy(mem.zero, "/x", 3);
     assert_int_equal(decode(SYS_openat, AT_FDCWD_32, 0, O_RDONLY, 0, 0, 0, &op), EFAULT);
     assert_int_equal(decode(SYS_execve, 0, 0, 0, 0, 0, 0, &op), EFAULT);
     assert_int_equal(decode(SYS_unlinkat, AT_FDCWD_32, 0, AT_REMOVEDIR, 0, 0, 0, &op), EFAULT);
