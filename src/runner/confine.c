@@ -317,7 +317,17 @@ int wd_confine_seccomp(const wd_runner_setup *s, char *why)
     return load_filter(s, 0, NULL, why);
 }
 
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
 int wd_confine_seccomp_listener(const wd_runner_setup *s, int *listener, char *why)
 {
+    /* Once the broker has taken a call, only a fatal signal abandons it (Linux 5.19): else a
+     * signal would leave an open the broker performed and recorded undone, restarted and
+     * recorded again. Older kernels load the filter without it. */
+    if (load_filter(s, SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+                    listener, why) == 0)
+        return 0;
     return load_filter(s, SECCOMP_FILTER_FLAG_NEW_LISTENER, listener, why);
 }

@@ -216,7 +216,12 @@ static void on_open(wd_mediator *m, uint64_t id, pid_t tid, const wd_op *op)
         refuse_now(m, id, "open", path, EINVAL, "open flags the broker does not offer");
         return;
     }
-    wd_broker_open_for(m->broker, path, (int)(op->flags & OPEN_KEEP), 0, &ans);
+    int flags = (int)(op->flags & OPEN_KEEP);
+    /* The kernel cannot inject an O_PATH descriptor: the program gets the file opened for
+     * reading, which is what an O_PATH open is decided as. */
+    if (flags & O_PATH)
+        flags = (flags & (O_DIRECTORY | O_NOFOLLOW)) | O_RDONLY;
+    wd_broker_open_for(m->broker, path, flags, 0, &ans);
     note(m, "open", op->flags, &ans);
     if (!ans.allowed) {
         answer(m, id, &ans, 0);
