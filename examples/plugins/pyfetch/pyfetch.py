@@ -35,8 +35,8 @@ def main():
             except Exception as e:  # the point is to report whatever the system said
                 results.append({"op": op, "target": target, "ok": False,
                                 "error": f"{type(e).__name__}: {e}"})
-    json.dump({"results": results}, sys.stdout, indent=1)
-    print()
+    # JSON, one result a line so that a person can read it too
+    print('{"results": [\n ' + ",\n ".join(json.dumps(r) for r in results) + "\n]}")
     return 0 if all(r["ok"] for r in results) else 1
 
 
