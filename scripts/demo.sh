@@ -16,7 +16,7 @@ cmake -S . -B build "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/nu
 cmake --build build -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
 W=build/src/warden
 D=build/src/daemon/wardend
-BUILT=$PWD/build/examples/plugins
+BUILT=$PWD/build/examples
 
 say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
 show() { printf '\033[2m$ %s\033[0m\n' "$*"; }
@@ -38,7 +38,11 @@ for _ in $(seq 100); do
     sleep 0.05
 done
 [ -n "$port" ] || { echo "demo: the local web server did not start: $(cat "$demo/http.log")" >&2; exit 1; }
-cp -r "$BUILT" "$demo/plugins"
+# The library plugins and the process plugins (any program), in one directory for wardend.
+mkdir -p "$demo/plugins"
+for c in "$BUILT"/plugins/*/contract.yaml "$BUILT"/process/*/contract.yaml; do
+    cp -r "$(dirname "$c")" "$demo/plugins/"
+done
 EX=$demo/plugins
 sed -i "s/ports: \[18081\]/ports: [$port]/g" "$EX/shtool/policy.yaml" "$EX/pyfetch/policy.yaml"
 # api METHOD PATH [JSON]: one request to wardend over its Unix socket, the answer pretty-printed.

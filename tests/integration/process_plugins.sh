@@ -14,8 +14,9 @@ source "$WD_LIB_DIR/audit.sh"
 # shellcheck source=lib/wardend.sh
 source "$WD_LIB_DIR/wardend.sh"
 
-if [ ! -f "$EX/shtool/contract.yaml" ] || [ ! -f "$EX/pyfetch/contract.yaml" ]; then
-    echo "error: the process plugin examples under $EX are missing (build first)" >&2
+PEX="$WD_BINARY_DIR/examples/process"
+if [ ! -f "$PEX/shtool/contract.yaml" ] || [ ! -f "$PEX/pyfetch/contract.yaml" ]; then
+    echo "error: the process plugin examples under $PEX are missing (build first)" >&2
     exit 2
 fi
 # The broker needs Landlock and seccomp (user notification came with it long before any
@@ -50,12 +51,12 @@ if [ -z "$PORT" ]; then
     exit 2
 fi
 for p in shtool pyfetch; do
-    cp -r "$EX/$p" "$WD_TMP/ex/$p"
+    cp -r "$PEX/$p" "$WD_TMP/ex/$p"
     sed -i "s/ports: \[18081\]/ports: [$PORT]/g" "$WD_TMP/ex/$p/policy.yaml"
 done
 SH="$WD_TMP/ex/shtool/contract.yaml"
 PY="$WD_TMP/ex/pyfetch/contract.yaml"
-JL="$EX/jsonl/contract.yaml"
+JL="$PEX/jsonl/contract.yaml"
 URL="http://localhost:$PORT/index.txt"
 GOOD="{\"read\": [\"data/notes/hello.txt\", \"data/notes/2024/deep.txt\"], \"fetch\": [\"$URL\"]}"
 BAD='{"read": ["data/keys/api.secret", "/etc/shadow"], "fetch": ["http://example.com/"]}'

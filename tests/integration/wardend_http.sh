@@ -254,7 +254,7 @@ expect_status 200
 api GET /v1/components
 expect_status 200
 expect_json_eq 'd["tenant"]' demo
-expect_json_eq '[c["id"] for c in d["components"]]' "['examples.fetch', 'examples.jsonl', 'examples.pyfetch', 'examples.reader', 'examples.shtool', 'examples.wordcount']"
+expect_json_eq '[c["id"] for c in d["components"]]' "['examples.fetch', 'examples.reader', 'examples.wordcount']"
 expect_json_eq '[c["policy_source"] for c in d["components"] if c["id"] == "examples.reader"]' "['base']"
 api -t "$TOKEN" GET /v1/components
 expect_status 200
