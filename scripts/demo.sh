@@ -2,8 +2,10 @@
 # warden's main job, the whole story on the shipped examples: install what it needs, build,
 # start wardend, invoke the example plugins in their kernel-enforced sandboxes, show an
 # allowed and a denied access with their explanations, approve the denied one with a TOTP code
-# from a phone-style authenticator (oathtool), see it go through exactly once, verify the
-# audit log, and stop. (scripts/demo-cli.sh shows the same engine from the command line.)
+# from a phone-style authenticator (oathtool), see it go through exactly once, run two
+# unmodified programs (a shell tool and a Python script) as plugins under the same policies,
+# verify the audit log, and stop. (scripts/demo-cli.sh shows the same engine from the command
+# line.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +16,7 @@ cmake -S . -B build "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/nu
 cmake --build build -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
 W=build/src/warden
 D=build/src/daemon/wardend
-EX=$PWD/build/examples/plugins
+BUILT=$PWD/build/examples
 
 say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
 show() { printf '\033[2m$ %s\033[0m\n' "$*"; }
@@ -22,6 +24,27 @@ demo=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; chattr -R -a "$demo" 2>/dev/null; rm -rf "$demo"' EXIT
 sock="$demo/wardend.sock"
+# A local web server for the process plugins to fetch from, on whatever port is free; the
+# examples are used from a copy whose policies name that port (the shipped ones say 18081).
+mkdir -p "$demo/www"
+echo "served over HTTP by the demo's own server" >"$demo/www/index.txt"
+python3 -m http.server 0 --bind 127.0.0.1 --directory "$demo/www" >"$demo/http.log" 2>&1 &
+http_pid=$!
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; kill "$http_pid" 2>/dev/null; chattr -R -a "$demo" 2>/dev/null; rm -rf "$demo"' EXIT
+port=""
+for _ in $(seq 100); do
+    port=$(sed -n 's/.*port \([0-9][0-9]*\).*/\1/p' "$demo/http.log" | head -1)
+    [ -n "$port" ] && break
+    sleep 0.05
+done
+[ -n "$port" ] || { echo "demo: the local web server did not start: $(cat "$demo/http.log")" >&2; exit 1; }
+# The library plugins and the process plugins (any program), in one directory for wardend.
+mkdir -p "$demo/plugins"
+for c in "$BUILT"/plugins/*/contract.yaml "$BUILT"/process/*/contract.yaml; do
+    cp -r "$(dirname "$c")" "$demo/plugins/"
+done
+EX=$demo/plugins
+sed -i "s/ports: \[18081\]/ports: [$port]/g" "$EX/shtool/policy.yaml" "$EX/pyfetch/policy.yaml"
 # api METHOD PATH [JSON]: one request to wardend over its Unix socket, the answer pretty-printed.
 api() {
     local method=$1 path=$2 body=${3:-}
@@ -89,13 +112,45 @@ say "7. No policy may grant changing warden's own files, whatever it says"
 api POST /v1/components/examples.reader/grants "{\"kind\": \"storage\", \"uri\": \"fs://$demo/audit\", \"access\": [\"write\"]}" | grep -E '"(component|source)"'
 api POST /v1/check "{\"component\": \"examples.reader\", \"verb\": \"write\", \"target\": \"$demo/audit/x\"}"
 
-say "8. Everything above is in the tenant's audit log, which verifies"
+say "8. Plugins in any language: an unmodified shell tool and a Python script, same policies"
+echo "Their policy grants data/** except data/**/*.secret, and the demo's web server by name"
+echo "(localhost:$port) and address; the programs know nothing of warden (examples/plugins/)."
+sed -n '/^permissions:/,$p' "$EX/shtool/policy.yaml" | sed 's/^/    /'
+good="{\"read\": [\"data/notes/hello.txt\"], \"fetch\": [\"http://localhost:$port/index.txt\"]}"
+bad='{"read": ["data/keys/api.secret", "/etc/shadow"], "fetch": ["http://example.com/"]}'
+invoke_out() { # invoke_out PLUGIN JSON: the call, then what the program printed
+    show "curl --unix-socket wardend.sock -X POST http://warden/v1/plugins/$1/invoke -d '$2'"
+    curl -s --unix-socket "$sock" -X POST "http://warden/v1/plugins/$1/invoke" -d "$2" |
+        python3 -c 'import json,sys; d=json.load(sys.stdin); print("ok" if d["ok"] else d["code"] + ": " + d["message"]); print(d["output"].rstrip())' |
+        sed 's/^/    /'
+}
+invoke_out examples.shtool "$good"
+echo "The shell tool (cat and curl) is refused the secret, /etc/shadow and example.com, in their own words:"
+invoke_out examples.shtool "$bad"
+echo "The Python script (open() and urllib), the same:"
+invoke_out examples.pyfetch "$good"
+invoke_out examples.pyfetch "$bad"
+echo "Each decision is audited with the rule that made it (the interpreter's own reads are counted):"
+show "curl --unix-socket wardend.sock 'http://warden/v1/audit?type=BROKER_DECISION&component=examples.pyfetch&limit=1000'"
+curl -s --unix-socket "$sock" "http://warden/v1/audit?type=BROKER_DECISION&component=examples.pyfetch&limit=1000" |
+    python3 -c '
+import json, re, sys
+for r in json.load(sys.stdin)["records"]:
+    d = r["details"]
+    t = d["target"]
+    if d["op"] in ("resolve", "connect") and "local socket" not in t or "/data/" in t or t == "/etc/shadow":
+        why = re.sub(r"/\S*/policy\.yaml:\d+:\d+ ", "", d.get("reason", ""))
+        print("    %-8s %-5s %-42s %s" % (d["op"], d["decision"], t.replace(sys.argv[1] + "/", ""), why[:80]))' "$EX"
+curl -s --unix-socket "$sock" "http://warden/v1/audit?type=PLUGIN_CALL&component=examples.pyfetch" |
+    python3 -c 'import json,sys; [print("    PLUGIN_CALL", json.dumps(r["details"])) for r in json.load(sys.stdin)["records"]]'
+
+say "9. Everything above is in the tenant's audit log, which verifies"
 api GET "/v1/audit?type=OVERRIDE_USED"
 api GET /v1/audit/verify
 show "curl --unix-socket wardend.sock http://warden/metrics | grep decisions_total"
 curl -s --unix-socket "$sock" http://warden/metrics | grep '^warden_decisions_total' | grep -v ' 0$'
 
-say "9. SIGTERM: in-flight requests drain, the log is sealed with a signed checkpoint"
+say "10. SIGTERM: in-flight requests drain, the log is sealed with a signed checkpoint"
 kill -TERM "$pid"
 wait "$pid" || true
 pid=""
