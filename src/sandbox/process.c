@@ -203,7 +203,13 @@ int wd_process_prepare(wd_instance *in)
     }
     in->setup = w.data;
     in->setup_len = w.len;
-    return 0;
+    /* A program has no describe(): say what it is, from the contract. */
+    json_t *d = json_pack("{s:s, s:s, s:s, s:s?}", "runtime", "process", "protocol",
+                          in->process == WD_PROTOCOL_JSON_LINES ? "json-lines" : "stdio", "program",
+                          in->program_path, "interpreter", interp >= 0 ? interp_real : NULL);
+    in->describe = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    return in->describe ? 0 : wd_fail(WD_ENOMEM, "out of memory");
 }
 
 void wd_process_release(wd_instance *in)

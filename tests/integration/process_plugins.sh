@@ -65,6 +65,13 @@ LOG="$WD_TMP/log"
 audit_keygen "$KEYS"
 RUN=("$WARDEN" run --keys "$KEYS" --log "$LOG")
 
+# ---- what a process plugin is, said from its contract (it has no describe()) -------------------
+expect_exit 0 -- "$WARDEN" run "$PY" --describe
+expect_json_eq 'd["runtime"]' process
+expect_json_eq 'd["protocol"]' stdio
+expect_json_eq 'd["program"].endswith("/pyfetch.py")' true
+expect_json_eq 'd["interpreter"].startswith("/usr/bin/python3")' true
+
 # ---- the shell tool ------------------------------------------------------------------------------
 expect_exit 0 -- "${RUN[@]}" "$SH" --input "$GOOD"
 expect_stdout_line 1 "read data/notes/hello.txt: Hello from the data directory."
