@@ -177,20 +177,31 @@ static int open_object(int dir, const char *base, const char *what, wd_broker_an
     return fd;
 }
 
-void wd_broker_chmod(const wd_broker *b, const char *path, unsigned mode, wd_broker_answer *ans)
+/* The object a chmod or utimes changes: decided as a write, opened O_PATH beneath its real
+ * parent without following it; its /proc/self/fd name into proc (the calls that change
+ * attributes take a path, and this one cannot be swapped). -1 with ans refused. */
+static int attribute_target(const wd_broker *b, const char *path, wd_broker_answer *ans, char *proc,
+                            size_t size)
 {
     *ans = (wd_broker_answer){.fd = -1};
     char real[WD_BROKER_REAL_MAX];
     const char *base;
     int dir = resolve(b, path, WD_ACCESS_WRITE, "write", ans, real, &base);
     if (dir < 0)
-        return;
+        return -1;
     int fd = open_object(dir, base, "write", ans);
     close(dir);
+    if (fd >= 0)
+        snprintf(proc, size, "/proc/self/fd/%d", fd);
+    return fd;
+}
+
+void wd_broker_chmod(const wd_broker *b, const char *path, unsigned mode, wd_broker_answer *ans)
+{
+    char proc[64];
+    int fd = attribute_target(b, path, ans, proc, sizeof(proc));
     if (fd < 0)
         return;
-    char proc[64];
-    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
     /* Set-id bits never: a file the broker made belongs to the host's user. */
     done(ans, chmod(proc, mode & 0777), "write");
     close(fd);
@@ -199,18 +210,10 @@ void wd_broker_chmod(const wd_broker *b, const char *path, unsigned mode, wd_bro
 void wd_broker_utimes(const wd_broker *b, const char *path, const struct timespec *times,
                       wd_broker_answer *ans)
 {
-    *ans = (wd_broker_answer){.fd = -1};
-    char real[WD_BROKER_REAL_MAX];
-    const char *base;
-    int dir = resolve(b, path, WD_ACCESS_WRITE, "write", ans, real, &base);
-    if (dir < 0)
-        return;
-    int fd = open_object(dir, base, "write", ans);
-    close(dir);
+    char proc[64];
+    int fd = attribute_target(b, path, ans, proc, sizeof(proc));
     if (fd < 0)
         return;
-    char proc[64];
-    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
     done(ans, utimensat(AT_FDCWD, proc, times, 0), "write");
     close(fd);
 }
