@@ -25,7 +25,6 @@
 #include "sandbox/dns_stub.h"
 #include "sandbox/instance_int.h"
 #include "sandbox/landlock.h"
-#include "sandbox/netns.h"
 #include "sandbox/process.h"
 #include "util/error.h"
 #include "util/file.h"
@@ -245,28 +244,26 @@ void wd_process_forget(wd_instance *in)
     close_fd(&in->std_out);
     close_fd(&in->std_err);
     in->med.listener = -1;
+    /* The stub (and the resolver files naming it) lived in that runner's namespace. */
+    wd_dns_stub_close(in->stub);
+    in->stub = in->med.stub = NULL;
+    for (int i = 0; i < WD_SYNTH_COUNT; i++)
+        close_fd(&in->med.synth[i]);
 }
 
-/* The DNS stub lives in the network namespace the plugin runs in: the host's shared one, or
- * (an ordinary user's host) the one the runner made for itself. */
-static int open_stub(wd_instance *in)
+/* The DNS stub lives in the runner's own network namespace (the host enters it from a short
+ * thread; an ordinary user's host cannot, and its plugins then connect by address only). */
+static void open_stub(wd_instance *in)
 {
-    if (in->stub)
-        return 0;
-    int netns = wd_netns_shared();
-    int own = -1;
-    if (netns < 0) {
-        char path[64];
-        snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)in->pid);
-        netns = own = open(path, O_RDONLY | O_CLOEXEC);
-    }
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)in->pid);
+    int netns = open(path, O_RDONLY | O_CLOEXEC);
     int rc = netns >= 0 ? wd_dns_stub_open(&in->stub, netns) : -1;
-    if (own >= 0)
-        close(own);
+    if (netns >= 0)
+        close(netns);
     if (rc != 0)
         wd_instance_note(in, "no DNS stub in the plugin's network namespace: host names do "
                              "not resolve for it (connect by address still works)");
-    return 0;
 }
 
 /* Waits for the runner's READY and the listener that comes with it. 0 or a WD_S_* code. */
@@ -316,8 +313,7 @@ int wd_process_start(wd_instance *in, wd_call_result *res, uint64_t deadline)
         code = take_listener(in, res, deadline);
     if (!code) {
         open_stub(in);
-        if (in->med.synth[0] < 0 &&
-            wd_mediator_synth(&in->med, in->stub ? wd_dns_stub_address(in->stub) : NULL) != 0) {
+        if (wd_mediator_synth(&in->med, in->stub ? wd_dns_stub_address(in->stub) : NULL) != 0) {
             snprintf(res->message, sizeof(res->message), "cannot make the resolver files");
             code = WD_S_SETUP;
         }

@@ -310,7 +310,9 @@ int wd_runner_spawn(wd_instance *in, wd_call_result *res)
         return WD_S_RUNNER;
     }
     int plugin_end = move_high(sv[1]);
-    int netns = wd_netns_shared();
+    /* A process plugin gets a network namespace of its own: its DNS stub is on its loopback,
+     * where no other plugin can ask it anything. */
+    int netns = in->process ? -1 : wd_netns_shared();
     pid_t pid;
     int e = in->process ? make_pipes(in) : 0;
     if (!e)
