@@ -8,6 +8,7 @@
 #include <linux/filter.h>
 #include <pthread.h>
 #include <sched.h>
+#include <linux/fs.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,15 +118,32 @@ static int sendto_rules(scmp_filter_ctx ctx, int nr, uint32_t refused)
     return rc ? rc : add(ctx, refused, nr, 1, &address);
 }
 
+/* AF_INET and AF_INET6 (their sockets live in the plugin's own empty network namespace, and
+ * every connect is the broker's); AF_UNIX streams only (their connect is the broker's, and it
+ * refuses them): a unix datagram socket could sendmsg to any socket file of the host, which no
+ * namespace separates. The type is arg 1's low four bits (the rest are SOCK_NONBLOCK and
+ * SOCK_CLOEXEC). */
 static int socket_rules(scmp_filter_ctx ctx, int nr, uint32_t refused)
 {
     static const uint32_t families[] = {AF_UNIX, AF_INET, AF_INET6};
-    return add_split(ctx, nr, 0, families, COUNT(families), SCMP_ACT_ALLOW, refused);
+    int rc = add_masked(ctx, SCMP_ACT_ALLOW, nr, 0, LOW32, AF_INET);
+    if (!rc)
+        rc = add_masked(ctx, SCMP_ACT_ALLOW, nr, 0, LOW32, AF_INET6);
+    for (uint32_t type = 0; !rc && type < 16; type++) {
+        struct scmp_arg_cmp cmp[2] = {
+            {.arg = 0, .op = SCMP_CMP_MASKED_EQ, .datum_a = LOW32, .datum_b = AF_UNIX},
+            {.arg = 1, .op = SCMP_CMP_MASKED_EQ, .datum_a = 0xf, .datum_b = type}};
+        rc = add(ctx, type == SOCK_STREAM ? SCMP_ACT_ALLOW : refused, nr, 2, cmp);
+    }
+    return rc ? rc : add_outside_from(ctx, refused, nr, 0, 0, 0, 31, families, COUNT(families));
 }
 
 static int ioctl_rules(scmp_filter_ctx ctx, int nr, uint32_t refused)
 {
-    static const uint32_t requests[] = {TIOCSTI, TIOCLINUX};
+    /* Terminal input injection; inode flags (immutable, append-only...) set on a descriptor
+     * the broker opened for reading, past every decision. */
+    static const uint32_t requests[] = {TIOCSTI, TIOCLINUX, FS_IOC_SETFLAGS, FS_IOC32_SETFLAGS,
+                                        FS_IOC_FSSETXATTR};
     return add_split(ctx, nr, 1, requests, COUNT(requests), refused, SCMP_ACT_ALLOW);
 }
 
@@ -146,8 +164,9 @@ static int prlimit64_rules(scmp_filter_ctx ctx, int nr, uint32_t refused)
  * allowing rule wants them all clear: together they cover every value once. */
 static int clone_rules(scmp_filter_ctx ctx, int nr, uint32_t refused)
 {
+    /* CLONE_PARENT too: a child of the host would be one the host never reaps. */
     static const uint32_t ns[] = {CLONE_NEWNS,   CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
-                                  CLONE_NEWUSER, CLONE_NEWPID,    CLONE_NEWNET};
+                                  CLONE_NEWUSER, CLONE_NEWPID,    CLONE_NEWNET, CLONE_PARENT};
     uint32_t all = 0;
     int rc = 0;
     for (size_t i = 0; !rc && i < COUNT(ns); i++) {

@@ -30,6 +30,7 @@
 #include <grp.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <linux/fs.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -319,6 +320,15 @@ static void argument_tests_cannot_be_dodged(void **state)
     const uint64_t fine[] = {AF_UNIX, AF_INET, AF_INET6, HIGH | AF_UNIX, ~0ull << 32 | AF_INET6};
     for (size_t i = 0; i < sizeof(fine) / sizeof(*fine); i++)
         assert_int_equal(verdict(&p, "socket", fine[i], SOCK_STREAM, 0), SECCOMP_RET_ALLOW);
+    assert_int_equal(verdict(&p, "socket", AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0),
+                     SECCOMP_RET_ALLOW);
+    assert_int_equal(verdict(&p, "socket", AF_INET, SOCK_DGRAM, 0), SECCOMP_RET_ALLOW);
+    /* A unix datagram or seqpacket socket could sendmsg to any socket file of the host. */
+    const uint64_t unix_types[] = {
+        SOCK_DGRAM, SOCK_SEQPACKET, SOCK_RAW, SOCK_DGRAM | SOCK_CLOEXEC, 0, 15};
+    for (size_t i = 0; i < sizeof(unix_types) / sizeof(*unix_types); i++)
+        if (verdict(&p, "socket", AF_UNIX, unix_types[i], 0) != ERRNO(EAFNOSUPPORT))
+            fail_msg("socket(AF_UNIX, 0x%llx) is not refused", (unsigned long long)unix_types[i]);
     const uint64_t other[] = {0,
                               AF_NETLINK,
                               AF_PACKET,
@@ -335,7 +345,9 @@ static void argument_tests_cannot_be_dodged(void **state)
         if (verdict(&p, "socket", other[i], SOCK_RAW, 0) != ERRNO(EAFNOSUPPORT))
             fail_msg("socket(0x%llx) is not refused", (unsigned long long)other[i]);
     /* ioctl: TIOCSTI and TIOCLINUX refused whatever the upper half says. */
-    const uint64_t inject[] = {TIOCSTI, TIOCLINUX, HIGH | TIOCSTI, ~0ull << 32 | TIOCLINUX};
+    const uint64_t inject[] = {
+        TIOCSTI,         TIOCLINUX,         HIGH | TIOCSTI,   ~0ull << 32 | TIOCLINUX,
+        FS_IOC_SETFLAGS, FS_IOC32_SETFLAGS, FS_IOC_FSSETXATTR};
     for (size_t i = 0; i < sizeof(inject) / sizeof(*inject); i++)
         if (verdict(&p, "ioctl", 0, inject[i], 0) != ERRNO(EPERM))
             fail_msg("ioctl(0x%llx) is not refused", (unsigned long long)inject[i]);
@@ -364,7 +376,7 @@ static void argument_tests_cannot_be_dodged(void **state)
     for (size_t i = 0; i < sizeof(plain) / sizeof(*plain); i++)
         assert_int_equal(verdict(&p, "clone", plain[i], 0, 0), SECCOMP_RET_ALLOW);
     const uint64_t ns[] = {CLONE_NEWNS,   CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
-                           CLONE_NEWUSER, CLONE_NEWPID,    CLONE_NEWNET};
+                           CLONE_NEWUSER, CLONE_NEWPID,    CLONE_NEWNET, CLONE_PARENT};
     for (size_t i = 0; i < sizeof(ns) / sizeof(*ns); i++) {
         assert_int_equal(verdict(&p, "clone", ns[i] | SIGCHLD, 0, 0), ERRNO(EPERM));
         assert_int_equal(verdict(&p, "clone", HIGH | ns[i] | CLONE_VM, 0, 0), ERRNO(EPERM));
