@@ -78,6 +78,16 @@ void wd_broker_unlink(const wd_broker *b, const char *path, int is_dir, wd_broke
     close(dir);
 }
 
+/* Every access in need on a real path (already resolved): 1, or 0 with ans refused. */
+static int decide_real_all(const wd_broker *b, const char *real, unsigned need,
+                           wd_broker_answer *ans)
+{
+    for (unsigned bit = WD_ACCESS_READ; bit <= WD_ACCESS_DELETE; bit <<= 1)
+        if ((need & bit) && !wd_broker_decide_path(b, real, bit, ans))
+            return 0;
+    return 1;
+}
+
 /* Whether the last component is a directory (not following it). */
 static int is_directory(int dir, const char *base)
 {
@@ -101,7 +111,13 @@ void wd_broker_rename(const wd_broker *b, const char *from, const char *to, unsi
         snprintf(ans->what, sizeof(ans->what), "rename");
         return;
     }
-    unsigned need_from = WD_ACCESS_DELETE | ((flags & RENAME_EXCHANGE) ? WD_ACCESS_CREATE : 0);
+    /* A rename moves the file's content to another name, where other rules apply: the source
+     * must be one the plugin may read, write and delete (a denied read would otherwise be
+     * renamed out from under its rule), the destination one it may create and write. An
+     * exchange moves both ways. */
+    const unsigned moved = WD_ACCESS_READ | WD_ACCESS_WRITE | WD_ACCESS_DELETE;
+    unsigned need_from = moved | ((flags & RENAME_EXCHANGE) ? WD_ACCESS_CREATE : 0);
+    unsigned need_to = WD_ACCESS_CREATE | WD_ACCESS_WRITE;
     char real_from[WD_BROKER_REAL_MAX], real_to[WD_BROKER_REAL_MAX];
     const char *base_from, *base_to;
     int dfrom = resolve(b, from, need_from, "delete", ans, real_from, &base_from);
@@ -109,11 +125,14 @@ void wd_broker_rename(const wd_broker *b, const char *from, const char *to, unsi
         return;
     /* Replacing a name deletes what it named: that needs delete there too. */
     wd_broker_answer probe = {.fd = -1};
-    int dto = resolve(b, to, WD_ACCESS_CREATE, "create", &probe, real_to, &base_to);
+    int dto = resolve(b, to, need_to, "create", &probe, real_to, &base_to);
     int replaces = dto >= 0 && exists(dto, base_to);
-    if (dto >= 0 && (replaces || (flags & RENAME_EXCHANGE)) &&
-        (!decide_asked(b, to, WD_ACCESS_DELETE, "delete", &probe) ||
-         !wd_broker_decide_path(b, real_to, WD_ACCESS_DELETE, &probe))) {
+    unsigned more = (flags & RENAME_EXCHANGE) ? WD_ACCESS_DELETE | WD_ACCESS_READ
+                    : replaces                ? WD_ACCESS_DELETE
+                                              : 0;
+    if (dto >= 0 && more &&
+        (!decide_asked(b, to, more, "delete", &probe) ||
+         !decide_real_all(b, real_to, more, &probe))) {
         close(dto);
         dto = -1;
     }
@@ -150,7 +169,17 @@ void wd_broker_symlink(const wd_broker *b, const char *text, const char *path,
     int dir = resolve(b, path, WD_ACCESS_CREATE, "create", ans, real, &base);
     if (dir < 0)
         return;
-    done(ans, symlinkat(text, dir, base), "create");
+    /* The link would belong to the host's user: in a sticky directory such as /tmp, the
+     * kernel's protected_symlinks rule lets root follow a link its owner matches, so a plugin
+     * could lay a trap for the host's own programs there. */
+    struct stat st;
+    if (fstat(dir, &st) != 0 || (st.st_mode & S_ISVTX)) {
+        wd_broker_refuse(ans, EPERM,
+                         "no symbolic links in a sticky directory: they would be the host's");
+        snprintf(ans->what, sizeof(ans->what), "create");
+    } else {
+        done(ans, symlinkat(text, dir, base), "create");
+    }
     close(dir);
 }
 

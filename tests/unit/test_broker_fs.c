@@ -166,14 +166,24 @@ static void test_rename(void **state)
     assert_true(exists(f, "data/b.txt") && !exists(f, "data/a.txt"));
     /* Out of the grant, onto a denied name, from a read-only tree. */
     wd_broker_rename(&f->b, P(f, "data/b.txt"), P(f, "out/b.txt"), 0, &a);
-    refused(&a, EACCES, "create");
+    refused(&a, EACCES, "write");
     wd_broker_rename(&f->b, P(f, "data/b.txt"), P(f, "data/b.secret"), 0, &a);
-    refused(&a, EACCES, "create");
+    refused(&a, EACCES, "write");
     wd_broker_rename(&f->b, P(f, "data/ro/r.txt"), P(f, "data/r.txt"), 0, &a);
-    refused(&a, EACCES, "delete");
+    refused(&a, EACCES, "write");
+    /* A file whose read is denied is never renamed to a name where it would be readable. */
+    wd_broker_rename(&f->b, P(f, "data/x.secret"), P(f, "data/x.txt"), 0, &a);
+    refused(&a, EACCES, "read");
+    assert_true(exists(f, "data/x.secret") && !exists(f, "data/x.txt"));
+    /* Nor is a file moved into a tree the plugin may not write. */
+    wd_broker_rename(&f->b, P(f, "data/b.txt"), P(f, "data/ro/b.txt"), 0, &a);
+    refused(&a, EACCES, "write");
+    /* An exchange needs every access on both sides. */
+    wd_broker_rename(&f->b, P(f, "data/b.txt"), P(f, "data/x.secret"), RENAME_EXCHANGE, &a);
+    assert_false(a.allowed);
     /* Replacing the denied file deletes it: refused. */
     wd_broker_rename(&f->b, P(f, "data/b.txt"), P(f, "data/x.secret"), 0, &a);
-    refused(&a, EACCES, "create");
+    refused(&a, EACCES, "write");
     /* A directory moves its subtree past rules by path: EXDEV. */
     wd_broker_rename(&f->b, P(f, "data/dir"), P(f, "data/dir2"), 0, &a);
     refused(&a, EXDEV, "rename");
@@ -193,6 +203,12 @@ static void test_symlink(void **state)
     refused(&a, EACCES, "create");
     wd_broker_open(&f->b, P(f, "data/s"), O_RDONLY, &a);
     assert_false(a.allowed);
+    /* In a sticky directory a link of the host's user is a trap for the host: refused. */
+    assert_int_equal(mkdir(P(f, "data/sticky"), 01777), 0);
+    assert_int_equal(chmod(P(f, "data/sticky"), 01777), 0);
+    wd_broker_symlink(&f->b, "/etc/shadow", P(f, "data/sticky/s"), &a);
+    refused(&a, EPERM, "create");
+    assert_false(exists(f, "data/sticky/s"));
 }
 
 static void test_chmod_and_utimes(void **state)
