@@ -182,6 +182,11 @@ int wd_confine_namespaces(const wd_runner_setup *s, char *why)
         made = unshare(CLONE_NEWNET) == 0;
     if (!made && s->netns)
         return WHY("no new network namespace (%s): required, refusing to run", strerror(errno));
+    /* A process plugin's program becomes the first process of a PID namespace of its own
+     * (main.c forks it): when it ends, the kernel ends everything it started, a new session or
+     * a double fork included, so nothing holding the broker's descriptors outlives the call. */
+    if (s->process && unshare(CLONE_NEWPID) != 0)
+        return WHY("no new PID namespace (%s): refusing to run a process plugin", strerror(errno));
     if (root && (setresgid((gid_t)s->gid, (gid_t)s->gid, (gid_t)s->gid) != 0 ||
                  setresuid((uid_t)s->uid, (uid_t)s->uid, (uid_t)s->uid) != 0))
         return WHY("cannot become uid %u gid %u: %s", (unsigned)s->uid, (unsigned)s->gid,

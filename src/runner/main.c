@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sandbox/codes.h"
@@ -239,12 +240,42 @@ static int check_descriptor(const wd_plugin_descriptor *d, char *why, size_t siz
 
 /* A process plugin: hand the host the listener of the filter just loaded, then become the
  * program. Everything from here on is the plugin's, each mediated call answered by the host. */
+/* The runner, outside the program's PID namespace, waits for it and ends the way it ended, so
+ * the host reads the program's exit status or fatal signal from the runner it started. Nothing
+ * else runs here: the program cannot see or signal this process. */
+static _Noreturn void wait_program(pid_t child)
+{
+    int status = 0;
+    close(WD_RUNNER_SOCK);
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        signal(sig, SIG_DFL);
+        sigset_t one;
+        sigemptyset(&one);
+        sigaddset(&one, sig);
+        sigprocmask(SIG_UNBLOCK, &one, NULL);
+        raise(sig);
+        _exit(128 + sig);
+    }
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+}
+
 static int exec_program(int exe)
 {
     char why[256];
     int listener = -1;
     if (setup.argc == 0)
         return fail(WD_S_PROTOCOL, "runner: a process plugin without arguments");
+    /* The first process of the new PID namespace; it dies with the runner. */
+    pid_t child = fork();
+    if (child < 0)
+        return fail(WD_S_SETUP, "runner: cannot start the program's process: %s", strerror(errno));
+    if (child > 0)
+        wait_program(child);
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    signal(SIGPIPE, SIG_DFL); /* the runner ignored it; the program gets the default */
     if (wd_confine_seccomp_listener(&setup, &listener, why) != 0)
         return fail(WD_S_SETUP, "%s", why);
     int sent = wd_proto_send(WD_RUNNER_SOCK, WD_MSG_READY, 0, 0, NULL, 0, listener);

@@ -518,11 +518,11 @@ int wd_mediate_one(wd_mediator *m)
     }
     static _Thread_local wd_op op;
     pid_t tid = (pid_t)n->pid;
-    if (!m->started && tid == m->first_pid && n->data.nr == SYS_execveat &&
-        (n->data.args[4] & AT_EMPTY_PATH)) {
-        /* The runner starting the program from the descriptor the host gave it: no plugin
-         * code has run in this process yet, and nothing of its memory needs reading (an
-         * ordinary user's host could not: the runner made itself undumpable). */
+    if (!m->started && n->data.nr == SYS_execveat && (n->data.args[4] & AT_EMPTY_PATH)) {
+        /* The runner starting the program from the descriptor the host gave it: the filter
+         * holds that one process, whose only call it notifies before the exec is this one, so
+         * no plugin code has run yet, and nothing of its memory needs reading (an ordinary
+         * user's host could not: the runner made itself undumpable). */
         m->started = 1;
         wd_notify_answer(m->listener, n->id, 0, 0, 1);
         return 0;

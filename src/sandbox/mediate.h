@@ -23,7 +23,6 @@ enum { WD_SYNTH_RESOLV, WD_SYNTH_HOSTS, WD_SYNTH_NSSWITCH, WD_SYNTH_COUNT };
 typedef struct {
     const wd_broker *broker;
     int listener;
-    pid_t first_pid; /* the runner: its first exec (of the program's descriptor) is the start */
     int started;
     const char *program; /* the program's real path, served from program_fd; NULL: none */
     int program_fd;      /* the verified copy (a sealed memory file) */

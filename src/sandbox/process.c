@@ -319,7 +319,6 @@ int wd_process_start(wd_instance *in, wd_call_result *res, uint64_t deadline)
         }
         in->med.broker = &in->broker;
         in->med.listener = in->listener;
-        in->med.first_pid = in->pid;
         in->med.started = 0;
         in->med.program = in->program_path;
         in->med.program_fd = in->program_fd;

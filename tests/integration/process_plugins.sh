@@ -226,6 +226,19 @@ for _ in $(seq 50); do
 done
 wd_check $gone "timeout: the program and the sleep it started are killed" "$(pgrep -af "sleep $MARK")"
 
+# Nothing the program starts outlives its call: not a new session, not a double fork (the
+# program is the first process of a PID namespace of its own; when it ends, so does the rest).
+LING=$((MARK + 1))
+program linger stdio /bin/sh "setsid sleep $LING >/dev/null 2>&1 & (sleep $LING &); echo started"
+expect_exit 0 -- "$WARDEN" run "$WD_TMP/p/linger/contract.yaml"
+expect_stdout_line 1 "started"
+gone=1
+for _ in $(seq 30); do
+    pgrep -f "sleep $LING" >/dev/null || { gone=0; break; }
+    sleep 0.1
+done
+wd_check $gone "a new session and a double fork end with the call" "$(pgrep -af "sleep $LING")"
+
 program flood stdio /bin/sh 'yes warden | head -c 200000' 'timeout: "10s", output_bytes: "16Ki"'
 expect_exit 1 -- "$WARDEN" run "$WD_TMP/p/flood/contract.yaml" --json
 expect_json_eq 'd["code"]' WD-S007
