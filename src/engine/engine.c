@@ -87,6 +87,8 @@ static int push_private(wd_engine *e, const char *path)
 static int build_private_files(wd_engine *e)
 {
     int rc = push_private(e, "/proc");
+    if (!rc)
+        rc = push_private(e, "/dev");
     for (size_t i = 0; !rc && i < e->ncomps; i++) {
         const wd_contract *c = e->comps[i].contract;
         rc = push_private(e, wd_contract_path(c));

@@ -420,6 +420,10 @@ int wd_instance_start(wd_instance **out, const wd_contract *contract,
      * environment, any of its threads), never the plugin's to read. */
     if (!rc)
         rc = add_protected(in, "/proc");
+    /* Devices act when opened (a watchdog arms, a tape rewinds): the broker never opens one for
+     * a plugin, whatever a grant covers; a process plugin's few harmless ones it serves itself. */
+    if (!rc)
+        rc = add_protected(in, "/dev");
     for (size_t i = 0; !rc && i < in->opts.protected_count; i++)
         rc = add_protected(in, in->opts.protected_paths[i]);
     if (!rc)
