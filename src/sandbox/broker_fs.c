@@ -14,6 +14,9 @@
 #include "sandbox/broker_int.h"
 #include "util/path.h"
 
+/* The permission bits the broker ever sets on what a plugin asks for. */
+#define BROKER_MODE_MASK 0755
+
 /* Decides path as the plugin wrote it (normalised) for every access in need; fills ans with
  * the refusal otherwise. Returns 1 when allowed. */
 static int decide_asked(const wd_broker *b, const char *path, unsigned need, const char *what,
@@ -61,8 +64,9 @@ void wd_broker_mkdir(const wd_broker *b, const char *path, unsigned mode, wd_bro
     int dir = resolve(b, path, WD_ACCESS_CREATE, "create", ans, real, &base);
     if (dir < 0)
         return;
-    /* Never a set-id or sticky bit: the broker's files belong to the host's user. */
-    done(ans, mkdirat(dir, base, mode & 0777), "create");
+    /* Never a set-id or sticky bit, never writable by group or others: the broker's files
+     * belong to the host's user. */
+    done(ans, mkdirat(dir, base, mode & BROKER_MODE_MASK), "create");
     close(dir);
 }
 
@@ -231,8 +235,9 @@ void wd_broker_chmod(const wd_broker *b, const char *path, unsigned mode, wd_bro
     int fd = attribute_target(b, path, ans, proc, sizeof(proc));
     if (fd < 0)
         return;
-    /* Set-id bits never: a file the broker made belongs to the host's user. */
-    done(ans, chmod(proc, mode & 0777), "write");
+    /* Set-id bits and group or other write never: a file the broker made belongs to the
+     * host's user. */
+    done(ans, chmod(proc, mode & BROKER_MODE_MASK), "write");
     close(fd);
 }
 

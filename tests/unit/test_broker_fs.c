@@ -119,7 +119,7 @@ static void test_mkdir(void **state)
     allowed(&a);
     struct stat st;
     assert_int_equal(stat(P(f, "data/new"), &st), 0);
-    assert_int_equal(st.st_mode & 07000, 0); /* never a set-id or sticky bit */
+    assert_int_equal(st.st_mode & 07022, 0); /* never set-id, sticky, group or other write */
     wd_broker_mkdir(&f->b, P(f, "data/ro/new"), 0755, &a);
     refused(&a, EACCES, "create");
     wd_broker_mkdir(&f->b, P(f, "out/new"), 0755, &a);
@@ -215,11 +215,11 @@ static void test_chmod_and_utimes(void **state)
 {
     fx *f = *state;
     wd_broker_answer a;
-    wd_broker_chmod(&f->b, P(f, "data/a.txt"), 06755, &a);
+    wd_broker_chmod(&f->b, P(f, "data/a.txt"), 06777, &a);
     allowed(&a);
     struct stat st;
     assert_int_equal(stat(P(f, "data/a.txt"), &st), 0);
-    assert_int_equal(st.st_mode & 07777, 0755); /* the set-id bits dropped */
+    assert_int_equal(st.st_mode & 07777, 0755); /* set-id and group/other write dropped */
     wd_broker_chmod(&f->b, P(f, "data/ro/r.txt"), 0777, &a);
     refused(&a, EACCES, "write");
     /* Not through a link, even one inside the grant. */
