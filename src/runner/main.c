@@ -240,15 +240,10 @@ static int check_descriptor(const wd_plugin_descriptor *d, char *why, size_t siz
 
 /* A process plugin: hand the host the listener of the filter just loaded, then become the
  * program. Everything from here on is the plugin's, each mediated call answered by the host. */
-/* The runner, outside the program's PID namespace, waits for it and ends the way it ended, so
- * the host reads the program's exit status or fatal signal from the runner it started. Nothing
- * else runs here: the program cannot see or signal this process. */
-static _Noreturn void wait_program(pid_t child)
+/* Ends this process the way a wait status says a process ended: the same signal, or the same
+ * exit status. (Never in a PID namespace's first process: the kernel ignores signals there.) */
+static _Noreturn void end_as(int status)
 {
-    int status = 0;
-    close(WD_RUNNER_SOCK);
-    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-        ;
     if (WIFSIGNALED(status)) {
         int sig = WTERMSIG(status);
         signal(sig, SIG_DFL);
@@ -262,19 +257,70 @@ static _Noreturn void wait_program(pid_t child)
     _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
 }
 
+/* The runner, outside the program's PID namespace: waits for the namespace's first process and
+ * ends the way the program ended, so the host reads the program's exit status or fatal signal
+ * from the runner it started. */
+static _Noreturn void wait_namespace(pid_t init, int report)
+{
+    close(WD_RUNNER_SOCK);
+    int status = 0;
+    while (waitpid(init, &status, 0) < 0 && errno == EINTR)
+        ;
+    int program = 0;
+    ssize_t n;
+    while ((n = read(report, &program, sizeof(program))) < 0 && errno == EINTR)
+        ;
+    /* No report: the first process itself was killed, and the program with it. */
+    end_as(n == (ssize_t)sizeof(program) ? program : SIGKILL);
+}
+
+/* The namespace's first process: runner code, never the program's, so nothing the program does
+ * can keep it from dying with the runner (its death signal) or keep the namespace alive. It
+ * reaps whatever is orphaned to it, reports the program's wait status and exits, and the kernel
+ * ends everything else in the namespace. */
+static _Noreturn void namespace_init(pid_t program, int report)
+{
+    close(WD_RUNNER_SOCK);
+    int status = 0;
+    for (;;) {
+        int st;
+        pid_t r = waitpid(-1, &st, 0);
+        if (r == program) {
+            status = st;
+            break;
+        }
+        if (r < 0 && errno != EINTR)
+            break;
+    }
+    if (write(report, &status, sizeof(status)) != (ssize_t)sizeof(status))
+        _exit(1);
+    _exit(0);
+}
+
 static int exec_program(int exe)
 {
     char why[256];
-    int listener = -1;
+    int listener = -1, report[2];
     if (setup.argc == 0)
         return fail(WD_S_PROTOCOL, "runner: a process plugin without arguments");
-    /* The first process of the new PID namespace; it dies with the runner. */
-    pid_t child = fork();
-    if (child < 0)
-        return fail(WD_S_SETUP, "runner: cannot start the program's process: %s", strerror(errno));
-    if (child > 0)
-        wait_program(child);
+    if (pipe2(report, O_CLOEXEC) != 0)
+        return fail(WD_S_SETUP, "runner: cannot make the status pipe: %s", strerror(errno));
+    pid_t init = fork();
+    if (init < 0)
+        return fail(WD_S_SETUP, "runner: cannot start the namespace: %s", strerror(errno));
+    if (init > 0) {
+        close(report[1]);
+        wait_namespace(init, report[0]);
+    }
+    close(report[0]);
+    /* The namespace's first process dies with the runner, and the namespace with it. */
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    pid_t program = fork();
+    if (program < 0)
+        return fail(WD_S_SETUP, "runner: cannot start the program's process: %s", strerror(errno));
+    if (program > 0)
+        namespace_init(program, report[1]);
+    close(report[1]);
     signal(SIGPIPE, SIG_DFL); /* the runner ignored it; the program gets the default */
     if (wd_confine_seccomp_listener(&setup, &listener, why) != 0)
         return fail(WD_S_SETUP, "%s", why);

@@ -239,6 +239,14 @@ for _ in $(seq 30); do
 done
 wd_check $gone "a new session and a double fork end with the call" "$(pgrep -af "sleep $LING")"
 
+# The program is not its namespace's first process (runner code is), so a signal's default
+# action applies to it as anywhere: SIGTERM ends it, and the call says so.
+program selfterm stdio /bin/sh 'echo before; kill -TERM $$; echo after'
+expect_exit 1 -- "$WARDEN" run "$WD_TMP/p/selfterm/contract.yaml" --json
+expect_json_eq 'd["code"]' WD-S002
+expect_json_eq '"signal 15" in d["message"]' true
+expect_json_eq 'd["output"]' before
+
 program flood stdio /bin/sh 'yes warden | head -c 200000' 'timeout: "10s", output_bytes: "16Ki"'
 expect_exit 1 -- "$WARDEN" run "$WD_TMP/p/flood/contract.yaml" --json
 expect_json_eq 'd["code"]' WD-S007
