@@ -441,7 +441,10 @@ static void on_connect(wd_mediator *m, uint64_t id, const wd_op *op, int type, i
     }
     if (type == SOCK_DGRAM) {
         if (to_stub(m, host, port)) {
-            wd_notify_answer(m->listener, id, 0, 0, 1);
+            /* Connected here, on the socket the broker holds, to its own copy of the address:
+             * letting the kernel do it would read the address and the descriptor again. */
+            int rc = connect(sock, (const struct sockaddr *)op->addr, op->addr_len);
+            wd_notify_answer(m->listener, id, rc == 0 ? 0 : errno, 0, 0);
             return;
         }
         char target[sizeof(host) + 8];
@@ -471,6 +474,29 @@ static void on_connect(wd_mediator *m, uint64_t id, const wd_op *op, int type, i
     close(ans.fd);
 }
 
+/* A datagram to the plugin's own stub, sent by the broker on the socket it holds, with its own
+ * copies of the payload and the address (a query is at most 512 bytes; a datagram at most
+ * 65,507). */
+static void send_to_stub(wd_mediator *m, uint64_t id, pid_t tid, const wd_op *op, int sock)
+{
+    enum { DATAGRAM_MAX = 65507 };
+    static _Thread_local uint8_t payload[DATAGRAM_MAX];
+    if (op->length > DATAGRAM_MAX) {
+        wd_notify_answer(m->listener, id, EMSGSIZE, 0, 0);
+        return;
+    }
+    size_t len = (size_t)op->length;
+    if (len && wd_notify_read_mem(&tid, op->buf, payload, len) != (long)len) {
+        wd_notify_answer(m->listener, id, EFAULT, 0, 0);
+        return;
+    }
+    if (!wd_notify_valid(m->listener, id))
+        return;
+    ssize_t n = sendto(sock, payload, len, MSG_DONTWAIT | MSG_NOSIGNAL,
+                       (const struct sockaddr *)op->addr, op->addr_len);
+    wd_notify_answer(m->listener, id, n < 0 ? errno : 0, n < 0 ? 0 : n, 0);
+}
+
 static void on_net(wd_mediator *m, uint64_t id, pid_t tid, const wd_op *op)
 {
     int cloexec = 0;
@@ -489,7 +515,7 @@ static void on_net(wd_mediator *m, uint64_t id, pid_t tid, const wd_op *op)
         on_connect(m, id, op, type, cloexec, sock);
     } else if (op->kind == WD_OP_SENDTO && type == SOCK_DGRAM &&
                address_text(op, host, sizeof(host), &port) == 0 && to_stub(m, host, port)) {
-        wd_notify_answer(m->listener, id, 0, 0, 1);
+        send_to_stub(m, id, tid, op, sock);
     } else {
         char target[sizeof(host) + 8];
         address_text(op, host, sizeof(host), &port);

@@ -279,6 +279,7 @@ static int decode_net(int nr, const uint64_t a[6], wd_mem_read_fn read, void *ct
         return sockaddr_arg(op, read, ctx, a[1], a[2]);
     case SYS_sendto:
         op->kind = WD_OP_SENDTO, op->fd = as_fd(a[0]), op->flags = a[3];
+        op->buf = a[1], op->length = a[2];
         return sockaddr_arg(op, read, ctx, a[4], a[5]);
     default:
         return -1;
@@ -292,7 +293,7 @@ int wd_op_decode(int nr, const uint64_t args[6], wd_mem_read_fn read, void *ctx,
     op->dirfd = op->dirfd2 = AT_FDCWD;
     op->has_path = 1;
     op->path[0] = op->path2[0] = 0;
-    op->flags = op->mode = op->resolve = op->length = 0;
+    op->flags = op->mode = op->resolve = op->length = op->buf = 0;
     op->fd = -1;
     op->addr_len = 0;
     int e = decode_paths(nr, args, read, ctx, op);

@@ -50,7 +50,8 @@ typedef struct {
     int fd;           /* connect, bind, sendto: the socket; utimensat(fd, NULL): the file */
     uint8_t addr[WD_OP_ADDR_MAX];
     uint32_t addr_len;
-    uint64_t length; /* truncate */
+    uint64_t length; /* truncate; sendto: the payload's length */
+    uint64_t buf;    /* sendto: where the payload is (read by the broker when it sends it) */
 } wd_op;
 
 /* Copies len bytes at addr of the plugin's memory into buf: returns bytes copied (short at an
