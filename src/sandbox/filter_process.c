@@ -138,6 +138,22 @@ static int socket_rules(scmp_filter_ctx ctx, int nr, uint32_t refused)
     return rc ? rc : add_outside_from(ctx, refused, nr, 0, 0, 0, 31, families, COUNT(families));
 }
 
+/* A connected unix pair (a stream or seqpacket: sendmsg to an address is refused on either); a
+ * datagram pair could sendmsg to any socket file of the host. */
+static int socketpair_rules(scmp_filter_ctx ctx, int nr, uint32_t refused)
+{
+    static const uint32_t families[] = {AF_UNIX};
+    int rc = 0;
+    for (uint32_t type = 0; !rc && type < 16; type++) {
+        struct scmp_arg_cmp cmp[2] = {
+            {.arg = 0, .op = SCMP_CMP_MASKED_EQ, .datum_a = LOW32, .datum_b = AF_UNIX},
+            {.arg = 1, .op = SCMP_CMP_MASKED_EQ, .datum_a = 0xf, .datum_b = type}};
+        rc = add(ctx, type == SOCK_STREAM || type == SOCK_SEQPACKET ? SCMP_ACT_ALLOW : refused, nr,
+                 2, cmp);
+    }
+    return rc ? rc : add_outside_from(ctx, refused, nr, 0, 0, 0, 31, families, COUNT(families));
+}
+
 static int ioctl_rules(scmp_filter_ctx ctx, int nr, uint32_t refused)
 {
     /* Terminal input injection; inode flags (immutable, append-only...) set on a descriptor
@@ -180,8 +196,9 @@ static const struct {
     const char *name;
     arg_rules rules;
 } by_argument[] = {
-    {"clone", clone_rules},         {"ioctl", ioctl_rules},   {"prctl", prctl_rules},
-    {"prlimit64", prlimit64_rules}, {"sendto", sendto_rules}, {"socket", socket_rules},
+    {"clone", clone_rules},           {"ioctl", ioctl_rules},   {"prctl", prctl_rules},
+    {"prlimit64", prlimit64_rules},   {"sendto", sendto_rules}, {"socket", socket_rules},
+    {"socketpair", socketpair_rules},
 };
 
 static uint32_t action_of(const wd_sys_entry *e)

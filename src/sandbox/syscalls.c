@@ -442,7 +442,10 @@ static const wd_sys_entry table[] = {
         "the domain (arg 0, 32 bits) is AF_INET or AF_INET6, or AF_UNIX with type SOCK_STREAM",
         "other families (netlink, packet, vsock...) reach the kernel or devices past the policy; "
         "a unix datagram socket reaches any socket file of the host with sendmsg"),
-    A(socketpair, SOCK),
+    RIF(socketpair, EAFNOSUPPORT,
+        "the domain (arg 0, 32 bits) is AF_UNIX and the type (arg 1) SOCK_STREAM or "
+        "SOCK_SEQPACKET: a connected pair",
+        "a unix datagram socket reaches any socket file of the host with sendmsg"),
     A(splice, FD_IO),
     A(stat, META),
     A(statfs, META),

@@ -344,6 +344,14 @@ static void argument_tests_cannot_be_dodged(void **state)
     for (size_t i = 0; i < sizeof(other) / sizeof(*other); i++)
         if (verdict(&p, "socket", other[i], SOCK_RAW, 0) != ERRNO(EAFNOSUPPORT))
             fail_msg("socket(0x%llx) is not refused", (unsigned long long)other[i]);
+    /* socketpair: a connected unix pair only. */
+    assert_int_equal(verdict(&p, "socketpair", AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0),
+                     SECCOMP_RET_ALLOW);
+    assert_int_equal(verdict(&p, "socketpair", AF_UNIX, SOCK_SEQPACKET, 0), SECCOMP_RET_ALLOW);
+    assert_int_equal(verdict(&p, "socketpair", AF_UNIX, SOCK_DGRAM, 0), ERRNO(EAFNOSUPPORT));
+    assert_int_equal(verdict(&p, "socketpair", AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0),
+                     ERRNO(EAFNOSUPPORT));
+    assert_int_equal(verdict(&p, "socketpair", AF_INET, SOCK_STREAM, 0), ERRNO(EAFNOSUPPORT));
     /* ioctl: TIOCSTI and TIOCLINUX refused whatever the upper half says. */
     const uint64_t inject[] = {
         TIOCSTI,         TIOCLINUX,         HIGH | TIOCSTI,   ~0ull << 32 | TIOCLINUX,
@@ -533,7 +541,7 @@ static void run_probes(int out, const char *mount_dir)
     struct sockaddr_in lo = {
         .sin_family = AF_INET, .sin_port = htons(9), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     int sp[2];
-    if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sp) != 0)
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp) != 0)
         _exit(4);
 
     report(out, P_SECCOMP_FILTER, syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &second));
