@@ -327,7 +327,15 @@ static void open_step(const wd_broker *b, const char *path, int flags, unsigned 
                       wd_broker_answer *ans, char *next, size_t next_size)
 {
     next[0] = 0;
-    if (!(flags & O_CREAT) && strcmp(path, "/") != 0) {
+    struct stat st;
+    if (!(flags & O_CREAT) && strcmp(path, "/") != 0 &&
+        fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISLNK(st.st_mode)) {
+        /* A device acts when opened and a FIFO may block: never opened at all. (The plugin
+         * cannot swap the name in between: its renames are this broker's, one at a time.) */
+        if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+            refuse(ans, "open", EACCES, "not a regular file or directory");
+            return;
+        }
         int fd = open_direct(path, flags);
         if (fd >= 0) {
             keep_opened(ans, fd, flags);

@@ -4,6 +4,7 @@
  * and acts on the last component with an *at call that never follows it. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -176,8 +177,24 @@ void wd_broker_symlink(const wd_broker *b, const char *text, const char *path,
     /* The link would belong to the host's user: in a sticky directory such as /tmp, the
      * kernel's protected_symlinks rule lets root follow a link its owner matches, so a plugin
      * could lay a trap for the host's own programs there. */
+    /* The link would be the host's user's, and the host's own tools follow their links: it may
+     * lead only where the plugin may read. */
+    char target[2 * WD_PATH_MAX], norm[WD_PATH_MAX];
+    bool escapes = false;
+    size_t dl = (size_t)(strrchr(real, '/') - real);
+    if (text[0] == '/')
+        snprintf(target, sizeof(target), "%s", text);
+    else
+        snprintf(target, sizeof(target), "%.*s/%s", (int)dl, real, text);
     struct stat st;
-    if (fstat(dir, &st) != 0 || (st.st_mode & S_ISVTX)) {
+    if (wd_path_normalize(target, norm, sizeof(norm), &escapes) != 0 || escapes) {
+        wd_broker_refuse(ans, EACCES, "a symbolic link leading above / or too far");
+        snprintf(ans->what, sizeof(ans->what), "create");
+    } else if (!wd_broker_decide_path(b, norm, WD_ACCESS_READ, ans)) {
+        wd_broker_refuse(ans, EACCES, "a symbolic link may lead only where the plugin may read: %s",
+                         ans->reason);
+        snprintf(ans->what, sizeof(ans->what), "create");
+    } else if (fstat(dir, &st) != 0 || (st.st_mode & S_ISVTX)) {
         wd_broker_refuse(ans, EPERM,
                          "no symbolic links in a sticky directory: they would be the host's");
         snprintf(ans->what, sizeof(ans->what), "create");

@@ -230,15 +230,20 @@ trick() {
             "records: $(awk -F'\t' '$1 == "BROKER_DECISION" { print $2, $3, $5 }' "$A_RECORDS" | tr '\n' ';')"
     fi
 }
-EACCES=13 EPERM=1 EXDEV=18
+EACCES=13 EPERM=1 EXDEV=18 ENOENT=2
 trick control_ok 0 open allow /data/ok.txt
 grep -q '^control_ok .*content=OK' "$R_OUTPUT"
 wd_check $? "tricks: the allowed file reads OK"
-trick symlink_make_secret 0 symlink allow /data/l_secret
-trick symlink_secret $EACCES open deny /data/no.secret
-trick symlink_shadow $EACCES open deny /etc/shadow
-trick symlink_dir_shadow $EACCES
-trick symlink_planted $EACCES
+# A link the broker would make is the host's user's: it may lead only where the plugin may
+# read, so these are refused when made (and opening them then finds nothing); a link planted
+# by someone else is decided as its target when opened.
+trick symlink_make_secret $EACCES symlink deny /data/l_secret
+trick symlink_secret $ENOENT
+trick symlink_make_shadow $EACCES symlink deny /data/l_shadow
+trick symlink_shadow $ENOENT
+trick symlink_make_etc $EACCES symlink deny /data/l_etc
+trick symlink_dir_shadow $ENOENT
+trick symlink_planted $EACCES open deny /data/no.secret
 trick dotdot_policy $EACCES open deny "$WD_TMP/tricks/policy.yaml"
 trick dotdot_beyond_root $EACCES open deny ../etc/shadow
 trick dotdot_absolute $EACCES open deny /../../etc/shadow
