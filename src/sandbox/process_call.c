@@ -32,6 +32,7 @@ typedef struct {
     char err[LOG_LINE + 1];
     size_t err_len;
     int out_eof, exited, answered;
+    int newline_due; /* json-lines: the input's line end is still to be written */
 } run;
 
 static int failed(run *r, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -133,19 +134,34 @@ static void write_stdin(run *r)
         if (n > 0)
             r->sent += (size_t)n;
         else if (n < 0 && errno != EAGAIN && errno != EINTR)
-            r->sent = r->len; /* the program closed its input: it may still answer */
+            r->sent = r->len, r->newline_due = 0; /* closed its input: it may still answer */
     }
     if (r->sent < r->len)
         return;
     if (r->in->process == WD_PROTOCOL_JSON_LINES) {
-        if (r->len && r->input[r->len - 1] == '\n')
-            return;
-        if (write(r->in->std_in, "\n", 1) == 1)
-            r->input = "\n", r->len = 1, r->sent = 1;
+        /* The line's end, retried until it is taken: the program answers once it has it. */
+        ssize_t n = r->newline_due ? write(r->in->std_in, "\n", 1) : 0;
+        if (n == 1 || (n < 0 && errno != EAGAIN && errno != EINTR))
+            r->newline_due = 0;
         return;
     }
     close(r->in->std_in);
     r->in->std_in = -1;
+}
+
+/* A warm json-lines program must be silent between calls: a line it wrote since its last
+ * answer would otherwise be taken for the next call's. */
+static int quiet_since_last_call(run *r)
+{
+    struct pollfd p = {r->in->std_out, POLLIN, 0};
+    if (r->in->std_out < 0 || poll(&p, 1, 0) <= 0)
+        return 1;
+    char c;
+    ssize_t n = read(r->in->std_out, &c, 1);
+    if (n <= 0)
+        return 1; /* end of output: how the program ended says the rest */
+    failed(r, WD_S_PROTOCOL, "the program wrote output between calls: refused");
+    return 0;
 }
 
 /* Builds the poll set; returns its size. */
@@ -156,7 +172,7 @@ static nfds_t poll_set(run *r, struct pollfd *p, int pidfd)
     p[n++] = (struct pollfd){in->listener, POLLIN, 0};
     p[n++] = (struct pollfd){in->std_out, POLLIN, 0};
     p[n++] = (struct pollfd){in->std_err, POLLIN, 0};
-    p[n++] = (struct pollfd){r->sent < r->len ? in->std_in : -1, POLLOUT, 0};
+    p[n++] = (struct pollfd){r->sent < r->len || r->newline_due ? in->std_in : -1, POLLOUT, 0};
     p[n++] = (struct pollfd){in->stub ? wd_dns_stub_fd(in->stub) : -1, POLLIN, 0};
     p[n++] = (struct pollfd){pidfd, POLLIN, 0};
     return n;
@@ -247,7 +263,12 @@ static int outcome(run *r)
 int wd_process_call(wd_instance *in, const char *input, size_t len, uint64_t deadline,
                     wd_call_result *res, wd_buf *out)
 {
-    run r = {.in = in, .res = res, .out = out, .input = input, .len = len};
+    run r = {.in = in,
+             .res = res,
+             .out = out,
+             .input = input,
+             .len = len,
+             .newline_due = in->process == WD_PROTOCOL_JSON_LINES};
     if (in->process == WD_PROTOCOL_JSON_LINES && memchr(input, '\n', len))
         return failed(&r, WD_S_INPUT, "a json-lines plugin takes its input on one line");
     if (in->pid < 0) {
@@ -257,6 +278,8 @@ int wd_process_call(wd_instance *in, const char *input, size_t len, uint64_t dea
             wd_runner_reap(in, &st, 0);
             return code;
         }
+    } else if (in->process == WD_PROTOCOL_JSON_LINES && !quiet_since_last_call(&r)) {
+        return outcome(&r);
     }
     in->med.record = record;
     in->med.record_ctx = &r;
