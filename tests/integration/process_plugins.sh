@@ -262,9 +262,10 @@ expect_exit 1 -- "$WARDEN" run "$WD_TMP/p/quitter/contract.yaml" --input '{}' --
 expect_stdout_line_matches 1 '"ok":true.*"output":"\{\\"n\\": 1\}"'
 expect_stdout_line_matches 2 '"code":"WD-S008".*exited with status 5 mid-call'
 
-# A line more than the one answer, or one written between calls, is never taken for the next
-# call's answer: the protocol is one line each way (WD-S006).
-program chatty json-lines /bin/sh 'while IFS= read -r line; do echo "{\"a\": 1}"; echo "{\"stray\": 1}"; done'
+# Two lines for one request (in one write, so they arrive together): refused, never taken for
+# the next call's answer: the protocol is one line each way (WD-S006). (A line written late, as
+# the next call runs, cannot be told from its answer: the protocol carries no ids.)
+program chatty json-lines /bin/sh 'while IFS= read -r line; do printf "{\"a\": 1}\n{\"stray\": 1}\n"; done'
 expect_exit 1 -- "$WARDEN" run "$WD_TMP/p/chatty/contract.yaml" --input '{}' --calls 3 --json
 expect_stdout_contains '"code":"WD-S006"'
 expect_stdout_not_contains 'stray'
