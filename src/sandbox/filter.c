@@ -236,20 +236,29 @@ static void compile_once(void)
     program_len = (size_t)size / sizeof(struct sock_filter);
 }
 
+struct sock_filter *wd_filter_dup(const struct sock_filter *prog, size_t n,
+                                  const char *not_compiled, char *why)
+{
+    if (!prog) {
+        snprintf(why, 256, "%s", not_compiled);
+        return NULL;
+    }
+    struct sock_filter *copy = malloc(n * sizeof(*copy));
+    if (!copy) {
+        snprintf(why, 256, "out of memory");
+        return NULL;
+    }
+    memcpy(copy, prog, n * sizeof(*copy));
+    return copy;
+}
+
 int wd_filter_program(pid_t pid, uint8_t **out, size_t *len, char *why)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, compile_once);
-    if (!program) {
-        snprintf(why, 256, "%s", program_why);
+    struct sock_filter *copy = wd_filter_dup(program, program_len, program_why, why);
+    if (!copy)
         return -1;
-    }
-    struct sock_filter *copy = malloc(program_len * sizeof(*copy));
-    if (!copy) {
-        snprintf(why, 256, "out of memory");
-        return -1;
-    }
-    memcpy(copy, program, program_len * sizeof(*copy));
     size_t patched = 0;
     for (size_t i = 0; i < program_len; i++)
         if (BPF_CLASS(copy[i].code) == BPF_JMP && copy[i].k == PID_PLACEHOLDER) {

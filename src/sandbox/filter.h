@@ -25,4 +25,11 @@ int wd_filter_process_program(pid_t pid, uint8_t **out, size_t *len, char *why);
  * (libseccomp's, else the number of a call newer than libseccomp), or -1 when it has none. */
 int wd_filter_syscall_number(const char *name);
 
+/* A malloc'd copy of a compiled program (n instructions), or NULL with why (256 bytes) set to
+ * not_compiled (when program is NULL: the reason it could not be compiled) or to the lack of
+ * memory. Shared by both programs' accessors. */
+struct sock_filter;
+struct sock_filter *wd_filter_dup(const struct sock_filter *program, size_t n,
+                                  const char *not_compiled, char *why);
+
 #endif

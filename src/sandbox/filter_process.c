@@ -323,16 +323,9 @@ int wd_filter_process_program(pid_t pid, uint8_t **out, size_t *len, char *why)
     (void)pid; /* the program is the same for every runner: signals are scoped by Landlock */
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, compile_once);
-    if (!program) {
-        snprintf(why, 256, "%s", program_why);
+    struct sock_filter *copy = wd_filter_dup(program, program_len, program_why, why);
+    if (!copy)
         return -1;
-    }
-    struct sock_filter *copy = malloc(program_len * sizeof(*copy));
-    if (!copy) {
-        snprintf(why, 256, "out of memory");
-        return -1;
-    }
-    memcpy(copy, program, program_len * sizeof(*copy));
     *out = (uint8_t *)copy;
     *len = program_len * sizeof(*copy);
     return 0;
