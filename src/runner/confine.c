@@ -11,6 +11,10 @@
  * counts this runner's tasks alone (per user namespace since Linux 5.14), and file ownership
  * and permissions apply to the plugin's own open(2) as they say. */
 #include <errno.h>
+#include <arpa/inet.h>
+#include <sys/ioctl.h>
+#include <netinet/in.h>
+#include <net/if.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
@@ -161,8 +165,35 @@ static int drop_capabilities(char *why)
     return 0;
 }
 
-int wd_confine_namespaces(const wd_runner_setup *s, char *why)
+/* The DNS stub's socket: UDP on 127.0.0.53:53 of the network namespace just made, with its
+ * loopback up. Made here, while the runner is still capable over that namespace (the host of
+ * an ordinary user could not enter it later); the host answers on it. -1 when it cannot be
+ * made: names then do not resolve for the plugin. */
+static int make_stub(void)
 {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -1;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+    if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP)) {
+        ifr.ifr_flags |= IFF_UP;
+        ioctl(fd, SIOCSIFFLAGS, &ifr);
+    }
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons(WD_RUNNER_STUB_PORT),
+                             .sin_addr.s_addr = htonl(WD_RUNNER_STUB_ADDRESS)};
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int wd_confine_namespaces(const wd_runner_setup *s, int *stub, char *why)
+{
+    *stub = -1;
     /* The network namespace first: the shared one belongs to the initial user namespace, and
      * entering it takes root there, which the runner gives up next. */
     int root = geteuid() == 0;
@@ -172,14 +203,21 @@ int wd_confine_namespaces(const wd_runner_setup *s, char *why)
     /* Whatever descriptor 4 is (when no namespace came, whatever the host left there), the
      * plugin never sees it. */
     close(WD_RUNNER_NETNS);
-    if (root && !made)
+    if (root && !made) {
         made = unshare(CLONE_NEWNET) == 0;
+        /* Owned by the initial user namespace: configurable only before the runner leaves it. */
+        if (made && s->process)
+            *stub = make_stub();
+    }
     if ((root ? user_namespace_as_root(s->uid, s->gid, why) : user_namespace_as_user(why)) != 0)
         return -1;
     /* Capable in the new user namespace until the capabilities go: a network namespace of its
      * own, owned by it, where the initial one gave none. */
-    if (!made)
+    if (!made) {
         made = unshare(CLONE_NEWNET) == 0;
+        if (made && s->process)
+            *stub = make_stub();
+    }
     if (!made && s->netns)
         return WHY("no new network namespace (%s): required, refusing to run", strerror(errno));
     /* A process plugin's program becomes the first process of a PID namespace of its own

@@ -297,7 +297,7 @@ static _Noreturn void namespace_init(pid_t program, int report)
     _exit(0);
 }
 
-static int exec_program(int exe)
+static int exec_program(int exe, int stub)
 {
     char why[256];
     int listener = -1, report[2];
@@ -310,6 +310,8 @@ static int exec_program(int exe)
         return fail(WD_S_SETUP, "runner: cannot start the namespace: %s", strerror(errno));
     if (init > 0) {
         close(report[1]);
+        if (stub >= 0)
+            close(stub);
         wait_namespace(init, report[0]);
     }
     close(report[0]);
@@ -318,14 +320,22 @@ static int exec_program(int exe)
     pid_t program = fork();
     if (program < 0)
         return fail(WD_S_SETUP, "runner: cannot start the program's process: %s", strerror(errno));
-    if (program > 0)
+    if (program > 0) {
+        if (stub >= 0)
+            close(stub);
         namespace_init(program, report[1]);
+    }
     close(report[1]);
     signal(SIGPIPE, SIG_DFL); /* the runner ignored it; the program gets the default */
     if (wd_confine_seccomp_listener(&setup, &listener, why) != 0)
         return fail(WD_S_SETUP, "%s", why);
     int sent = wd_proto_send(WD_RUNNER_SOCK, WD_MSG_READY, 0, 0, NULL, 0, listener);
     close(listener);
+    /* Then the DNS stub's socket (or none), for the host to answer on. */
+    if (sent == 0)
+        sent = wd_proto_send(WD_RUNNER_SOCK, WD_MSG_STUB, 0, 0, NULL, 0, stub);
+    if (stub >= 0)
+        close(stub);
     if (sent != 0)
         return 1;
     /* The broker socket is the runner's, never the program's. */
@@ -364,9 +374,9 @@ int main(void)
         return fail(WD_S_SETUP, "runner: the host is gone");
 
     char why[256];
-    int ruleset = -1;
+    int ruleset = -1, stub = -1;
     if (wd_confine_landlock_plan(&setup, &ruleset, why) != 0 ||
-        wd_confine_namespaces(&setup, why) != 0 || wd_confine_rlimits(&setup, why) != 0 ||
+        wd_confine_namespaces(&setup, &stub, why) != 0 || wd_confine_rlimits(&setup, why) != 0 ||
         (!setup.process && wd_memory_watch(setup.rlimit_as, why) != 0) ||
         wd_confine_landlock(&ruleset, why) != 0 ||
         (!setup.process && wd_confine_seccomp(&setup, why) != 0)) {
@@ -376,7 +386,7 @@ int main(void)
     }
 
     if (setup.process)
-        return exec_program(lib);
+        return exec_program(lib, stub);
 
     /* From here on, everything runs confined, the library's constructors included. */
     char path[64];

@@ -17,6 +17,9 @@
 #define WD_RUNNER_NETNS 4
 #define WD_RUNNER_MAX_FS_RULES 256
 #define WD_RUNNER_MAX_ARGS 66
+/* A process plugin's DNS stub in its own network namespace: 127.0.0.53:53. */
+#define WD_RUNNER_STUB_ADDRESS 0x7f000035u
+#define WD_RUNNER_STUB_PORT 53
 
 typedef struct {
     uint64_t access;
@@ -46,7 +49,9 @@ typedef struct {
  * before the plugin's user exists; the ruleset is applied after the limits. *ruleset is -1
  * when the kernel has no Landlock. */
 int wd_confine_landlock_plan(const wd_runner_setup *s, int *ruleset, char *why);
-int wd_confine_namespaces(const wd_runner_setup *s, char *why);
+/* A process plugin's runner also gets *stub: its DNS stub's socket (127.0.0.53:53, loopback up),
+ * made in the network namespace while the runner may still configure it, or -1. */
+int wd_confine_namespaces(const wd_runner_setup *s, int *stub, char *why);
 int wd_confine_rlimits(const wd_runner_setup *s, char *why);
 int wd_confine_landlock(int *ruleset, char *why); /* closes it, *ruleset = -1 */
 int wd_confine_seccomp(const wd_runner_setup *s, char *why);

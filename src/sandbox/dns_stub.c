@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -164,6 +165,34 @@ int wd_dns_stub_open(wd_dns_stub **out, int netns_fd)
     atomic_init(&s->count, 0);
     struct in_addr a = {.s_addr = htonl(j.address)};
     inet_ntop(AF_INET, &a, s->address, sizeof(s->address));
+    *out = s;
+    return 0;
+}
+
+int wd_dns_stub_adopt(wd_dns_stub **out, int fd)
+{
+    *out = NULL;
+    struct sockaddr_in sa;
+    socklen_t len = sizeof(sa);
+    int type = 0;
+    socklen_t tlen = sizeof(type);
+    if (getsockname(fd, (struct sockaddr *)&sa, &len) != 0 || len != sizeof(sa) ||
+        sa.sin_family != AF_INET || ntohs(sa.sin_port) != 53 ||
+        (ntohl(sa.sin_addr.s_addr) & ~LOOPBACK_HOST_MASK) != LOOPBACK_NET ||
+        getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0 || type != SOCK_DGRAM) {
+        close(fd);
+        return wd_fail(WD_EINVAL, "the stub's socket is not UDP on a loopback address, port 53");
+    }
+    wd_dns_stub *s = calloc(1, sizeof(*s));
+    if (!s) {
+        close(fd);
+        return wd_fail(WD_ENOMEM, "out of memory");
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    s->fd = fd;
+    atomic_init(&s->count, 0);
+    inet_ntop(AF_INET, &sa.sin_addr, s->address, sizeof(s->address));
     *out = s;
     return 0;
 }

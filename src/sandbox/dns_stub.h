@@ -42,6 +42,10 @@ typedef int (*wd_dns_decide_fn)(void *ctx, const char *name, uint16_t qtype);
 int wd_dns_stub_open(wd_dns_stub **out, int netns_fd);
 
 /* The stub's socket (non-blocking, close-on-exec; owned by the stub), to poll for input. */
+/* Takes over a socket made elsewhere (a process plugin's runner makes its stub's in its own
+ * network namespace): it must be a bound AF_INET UDP socket on a loopback address, port 53.
+ * 0 (the stub owns fd), or a WD_E* code (fd closed). */
+int wd_dns_stub_adopt(wd_dns_stub **out, int fd);
 int wd_dns_stub_fd(const wd_dns_stub *s);
 
 /* "127.X.Y.Z": the address the plugin's resolv.conf names (port 53). */

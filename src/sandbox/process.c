@@ -251,17 +251,11 @@ void wd_process_forget(wd_instance *in)
         close_fd(&in->med.synth[i]);
 }
 
-/* The DNS stub lives in the runner's own network namespace (the host enters it from a short
- * thread; an ordinary user's host cannot, and its plugins then connect by address only). */
-static void open_stub(wd_instance *in)
+/* The DNS stub's socket the runner made in its network namespace (or none): adopted, or a note
+ * that names will not resolve for the plugin. */
+static void adopt_stub(wd_instance *in, int fd)
 {
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)in->pid);
-    int netns = open(path, O_RDONLY | O_CLOEXEC);
-    int rc = netns >= 0 ? wd_dns_stub_open(&in->stub, netns) : -1;
-    if (netns >= 0)
-        close(netns);
-    if (rc != 0)
+    if (fd < 0 || wd_dns_stub_adopt(&in->stub, fd) != 0)
         wd_instance_note(in, "no DNS stub in the plugin's network namespace: host names do "
                              "not resolve for it (connect by address still works)");
 }
@@ -295,14 +289,23 @@ static int take_listener(wd_instance *in, wd_call_result *res, uint64_t deadline
             return m.a == WD_S_SETUP || m.a == WD_S_RUNNER || m.a == WD_S_PROTOCOL ? m.a
                                                                                    : WD_S_SETUP;
         }
+        if (m.type == WD_MSG_STUB && in->listener >= 0) {
+            adopt_stub(in, fd);
+            return 0;
+        }
         if (m.type != WD_MSG_READY || fd < 0) {
             if (fd >= 0)
                 close(fd);
             snprintf(res->message, sizeof(res->message), "the runner sent no listener");
             return WD_S_PROTOCOL;
         }
-        in->listener = fd;
-        return 0;
+        if (in->listener < 0) {
+            in->listener = fd;
+            continue; /* the stub's socket comes next */
+        }
+        close(fd);
+        snprintf(res->message, sizeof(res->message), "the runner sent two listeners");
+        return WD_S_PROTOCOL;
     }
 }
 
@@ -312,7 +315,6 @@ int wd_process_start(wd_instance *in, wd_call_result *res, uint64_t deadline)
     if (!code)
         code = take_listener(in, res, deadline);
     if (!code) {
-        open_stub(in);
         if (wd_mediator_synth(&in->med, in->stub ? wd_dns_stub_address(in->stub) : NULL) != 0) {
             snprintf(res->message, sizeof(res->message), "cannot make the resolver files");
             code = WD_S_SETUP;

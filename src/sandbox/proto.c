@@ -52,7 +52,7 @@ int wd_proto_decode(const uint8_t *buf, size_t len, int from_runner, wd_msg *out
     out->b = get32(buf + 8);
     out->data = buf + WD_PROTO_HEADER;
     out->len = len - WD_PROTO_HEADER;
-    int runner_type = out->type >= WD_MSG_READY && out->type <= WD_MSG_DONE;
+    int runner_type = out->type >= WD_MSG_READY && out->type <= WD_MSG_STUB;
     int host_type = out->type >= WD_MSG_SETUP && out->type <= WD_MSG_STOP;
     if (from_runner ? !runner_type : !host_type) {
         *why = runner_type || host_type ? "message type sent in the wrong direction"
@@ -87,8 +87,11 @@ int wd_proto_decode(const uint8_t *buf, size_t len, int from_runner, wd_msg *out
     case WD_MSG_DONE:
     case WD_MSG_READY:
     case WD_MSG_STOP:
+    case WD_MSG_STUB:
         if (out->type == WD_MSG_DONE && out->len != 0)
             *why = "done carries no data";
+        else if (out->type == WD_MSG_STUB && out->len != 0)
+            *why = "stub carries no data";
         break;
     default:
         break;

@@ -35,7 +35,9 @@ typedef enum {
     WD_MSG_GETENV = 20,  /* data: the key */
     WD_MSG_LOG = 21,     /* a: level; data: the message */
     WD_MSG_OUTPUT = 22,  /* data: the next output chunk */
-    WD_MSG_DONE = 23     /* a: execute()'s return; b: total output bytes */
+    WD_MSG_DONE = 23,    /* a: execute()'s return; b: total output bytes */
+    WD_MSG_STUB = 24     /* a process plugin's runner: fd, the DNS stub socket it made in its
+                            network namespace (none: names will not resolve) */
 } wd_msg_type;
 
 typedef struct {

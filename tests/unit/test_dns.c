@@ -1055,6 +1055,36 @@ static void test_getaddrinfo_through_the_stub(void **state)
     close(netns);
 }
 
+/* A socket made elsewhere (the runner's) is adopted only as what a stub is: UDP on a loopback
+ * address, port 53; anything else is refused and closed. */
+static void test_stub_adopt(void **state)
+{
+    (void)state;
+    wd_dns_stub *s = NULL;
+    int tcp = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(tcp >= 0);
+    assert_int_equal(wd_dns_stub_adopt(&s, tcp), WD_EINVAL);
+    assert_null(s);
+    assert_int_equal(fcntl(tcp, F_GETFD), -1); /* closed */
+    int unbound = socket(AF_INET, SOCK_DGRAM, 0);
+    assert_int_equal(wd_dns_stub_adopt(&s, unbound), WD_EINVAL);
+    int other_port = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f0000f1)};
+    assert_int_equal(bind(other_port, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(wd_dns_stub_adopt(&s, other_port), WD_EINVAL);
+    if (geteuid() != 0)
+        skip(); /* port 53 needs root */
+    int ok = socket(AF_INET, SOCK_DGRAM, 0);
+    sa.sin_port = htons(53);
+    sa.sin_addr.s_addr = htonl(0x7f0000f2);
+    assert_int_equal(bind(ok, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(wd_dns_stub_adopt(&s, ok), 0);
+    assert_string_equal(wd_dns_stub_address(s), "127.0.0.242");
+    assert_int_equal(wd_dns_stub_fd(s), ok);
+    assert_true(fcntl(ok, F_GETFL) & O_NONBLOCK);
+    wd_dns_stub_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1086,6 +1116,7 @@ int main(void)
         cmocka_unit_test(test_stub_candidates_skip_reserved),
         cmocka_unit_test(test_stub_in_a_new_network_namespace),
         cmocka_unit_test(test_getaddrinfo_through_the_stub),
+        cmocka_unit_test(test_stub_adopt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
