@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -13,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sandbox/process.h"
 #include "util/error.h"
 #include "warden/sandbox.h"
 
@@ -103,6 +105,23 @@ int wd_sandbox_probe(wd_sandbox_caps *caps)
     return 0;
 }
 
+int wd_kernel_at_least(const char *release, unsigned major, unsigned minor)
+{
+    /* "6.18.44-fc", "5.14.0-rc1": two numbers, a dot between; anything else is not proof. */
+    unsigned long v[2] = {0, 0};
+    const char *p = release;
+    for (int i = 0; i < 2; i++) {
+        if (!p || *p < '0' || *p > '9')
+            return 0;
+        char *end;
+        v[i] = strtoul(p, &end, 10);
+        if (end - p > 6)
+            return 0;
+        p = i == 0 ? (*end == '.' ? end + 1 : NULL) : end;
+    }
+    return v[0] > major || (v[0] == major && v[1] >= minor);
+}
+
 int wd_sandbox_mediation(const char **why)
 {
     static const char *const no_notify = "seccomp user notification is not available";
@@ -115,9 +134,7 @@ int wd_sandbox_mediation(const char **why)
         return 0;
     }
     struct utsname u;
-    unsigned major = 0, minor = 0;
-    if (uname(&u) != 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2 || major < 5 ||
-        (major == 5 && minor < 14)) {
+    if (uname(&u) != 0 || !wd_kernel_at_least(u.release, 5, 14)) {
         if (why)
             *why = old;
         return 0;

@@ -10,6 +10,10 @@
 
 struct wd_instance;
 
+/* Whether a kernel release string ("6.18.44-fc", "5.14.0-rc1") is at least major.minor; 0 for
+ * anything that does not start with two numbers and a dot (probe.c). */
+int wd_kernel_at_least(const char *release, unsigned major, unsigned minor);
+
 /* At instance start: the program's verified copy, the interpreter, the runtime roots, the
  * setup's process entries. 0 or a WD_E* code (wd_error_last says why). */
 int wd_process_prepare(struct wd_instance *in);

@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include "sandbox/process.h"
+
 #include "warden/warden.h"
 
 #ifndef SYS_landlock_create_ruleset
@@ -155,6 +157,33 @@ static void test_user_namespaces_as_reported(void **state)
         assert_int_equal(c.user_namespaces, unshare_works_in_child());
 }
 
+/* Process plugins need Linux 5.14 (SECCOMP_ADDFD_FLAG_SEND): the release string decides, and
+ * one that does not read as two numbers is never taken for a new enough kernel (WD-S015). */
+static void test_kernel_release_for_process_plugins(void **state)
+{
+    (void)state;
+    assert_true(wd_kernel_at_least("5.14", 5, 14));
+    assert_true(wd_kernel_at_least("5.14.0-rc1", 5, 14));
+    assert_true(wd_kernel_at_least("6.1.0-26-amd64", 5, 14));
+    assert_true(wd_kernel_at_least("6.18.44-fc-v1300", 5, 14));
+    assert_true(wd_kernel_at_least("10.0", 5, 14));
+    assert_false(wd_kernel_at_least("5.13.19", 5, 14));
+    assert_false(wd_kernel_at_least("5.4.0-150-generic", 5, 14));
+    assert_false(wd_kernel_at_least("4.19.0", 5, 14));
+    assert_false(wd_kernel_at_least("", 5, 14));
+    assert_false(wd_kernel_at_least("6", 5, 14));
+    assert_false(wd_kernel_at_least("6.", 5, 14));
+    assert_false(wd_kernel_at_least("v6.1", 5, 14));
+    assert_false(wd_kernel_at_least(".14", 5, 14));
+    assert_false(wd_kernel_at_least("99999999999999999999.1", 5, 14));
+    assert_false(wd_kernel_at_least(NULL, 5, 14));
+    /* This machine's own answer agrees with its release. */
+    const char *why = NULL;
+    int ok = wd_sandbox_mediation(&why);
+    assert_non_null(why);
+    assert_true(ok == 1 ? why[0] == 0 : why[0] != 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -162,6 +191,7 @@ int main(void)
         cmocka_unit_test(test_landlock_as_reported),
         cmocka_unit_test(test_namespaces_as_reported),
         cmocka_unit_test(test_user_namespaces_as_reported),
+        cmocka_unit_test(test_kernel_release_for_process_plugins),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
