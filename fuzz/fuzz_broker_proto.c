@@ -24,7 +24,7 @@ static void check_message(const uint8_t *msg, size_t len)
             abort();
         return;
     }
-    if (why || m.type < WD_MSG_READY || m.type > WD_MSG_DONE || m.len > WD_PROTO_MAX_DATA)
+    if (why || m.type < WD_MSG_READY || m.type > WD_MSG_STUB || m.len > WD_PROTO_MAX_DATA)
         abort();
     if (m.data != msg + WD_PROTO_HEADER || m.len != len - WD_PROTO_HEADER)
         abort();
@@ -47,6 +47,7 @@ static void check_message(const uint8_t *msg, size_t len)
             abort();
         break;
     case WD_MSG_DONE:
+    case WD_MSG_STUB:
         if (m.len != 0)
             abort();
         break;
