@@ -66,13 +66,21 @@ static void symlinks(void)
     try_open("symlink_planted", AT_FDCWD, "data/p_secret", O_RDONLY);
 }
 
+/* first, then step 40 times, then last, bounded by size (always NUL-terminated). */
+static void climb(char *out, size_t size, const char *first, const char *step, const char *last)
+{
+    size_t n = (size_t)snprintf(out, size, "%s", first);
+    for (int i = 0; i < 40 && n < size; i++)
+        n += (size_t)snprintf(out + n, size - n, "%s", step);
+    if (n < size)
+        snprintf(out + n, size - n, "%s", last);
+}
+
 static void climbing(void)
 {
     try_open("dotdot_policy", AT_FDCWD, "data/../policy.yaml", O_RDONLY);
-    char deep[512] = "data";
-    for (int i = 0; i < 40; i++)
-        strcat(deep, "/..");
-    strcat(deep, "/etc/shadow");
+    char deep[512];
+    climb(deep, sizeof(deep), "data", "/..", "/etc/shadow");
     try_open("dotdot_beyond_root", AT_FDCWD, deep, O_RDONLY);
     try_open("dotdot_absolute", AT_FDCWD, "/../../etc/shadow", O_RDONLY);
 }
@@ -119,10 +127,8 @@ static void opath_and_dirfd(void)
         return;
     try_open("dirfd_ok", dir, "ok.txt", O_RDONLY);
     try_open("dirfd_escape_policy", dir, "../policy.yaml", O_RDONLY);
-    char deep[512] = "";
-    for (int i = 0; i < 40; i++)
-        strcat(deep, "../");
-    strcat(deep, "etc/shadow");
+    char deep[512];
+    climb(deep, sizeof(deep), "", "../", "etc/shadow");
     try_open("dirfd_escape_root", dir, deep, O_RDONLY);
     close(dir);
 }
