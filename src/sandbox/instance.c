@@ -73,42 +73,41 @@ enum {
     FS_RULE_MASK = 8
 };
 
-/* Copies the library (src) into the memory file (mfd), seals the copy and checks its hash
- * against the contract's. Read once into the memory file, then hash the memory file: nothing
- * else can write it, so what is hashed is what will be mapped. */
-static int copy_sealed(wd_instance *in, int src, int mfd)
+int wd_instance_seal(int src, const char *what, int *out, uint8_t digest[WD_SHA256_LEN])
 {
+    char name[32];
+    snprintf(name, sizeof(name), "warden-%s", what);
+    int mfd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (mfd < 0)
+        return wd_fail(WD_EIO, "cannot create a memory file for the %s: %s", what, strerror(errno));
     wd_hasher *h = NULL;
-    uint8_t digest[WD_SHA256_LEN];
     int rc = wd_hasher_new(&h);
-    if (!rc) {
-        struct stat st;
-        ssize_t n = 0;
-        if (fstat(src, &st) != 0)
-            rc = wd_fail(WD_EIO, "cannot stat the library");
-        while (!rc) {
-            char chunk[COPY_CHUNK];
-            n = read(src, chunk, sizeof(chunk));
-            if (n == 0)
-                break;
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0 || wd_write_all(mfd, chunk, (size_t)n) != 0)
-                rc = wd_fail(WD_EIO, "cannot copy the library: %s", strerror(errno));
-        }
-        if (!rc &&
-            fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
-            rc = wd_fail(WD_EIO, "cannot seal the library copy: %s", strerror(errno));
-        if (!rc && lseek(mfd, 0, SEEK_SET) != 0)
-            rc = wd_fail(WD_EIO, "cannot rewind the library copy");
-        if (!rc)
-            rc = wd_sha256_fd(h, mfd, digest);
-        if (!rc && !wd_ct_equal(digest, wd_contract_sha256(in->contract), sizeof(digest)))
-            rc = wd_error_set(WD_EPOLICY, "WD-L009", wd_contract_library(in->contract), 0, 0,
-                              "library changed while it was being loaded: refused");
+    struct stat st;
+    if (!rc && fstat(src, &st) != 0)
+        rc = wd_fail(WD_EIO, "cannot stat the %s", what);
+    while (!rc) {
+        char chunk[COPY_CHUNK];
+        ssize_t n = read(src, chunk, sizeof(chunk));
+        if (n == 0)
+            break;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 || wd_write_all(mfd, chunk, (size_t)n) != 0)
+            rc = wd_fail(WD_EIO, "cannot copy the %s: %s", what, strerror(errno));
     }
+    if (!rc && fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL))
+        rc = wd_fail(WD_EIO, "cannot seal the %s copy: %s", what, strerror(errno));
+    if (!rc && lseek(mfd, 0, SEEK_SET) != 0)
+        rc = wd_fail(WD_EIO, "cannot rewind the %s copy", what);
+    if (!rc)
+        rc = wd_sha256_fd(h, mfd, digest);
     wd_hasher_free(h);
-    return rc;
+    if (rc) {
+        close(mfd);
+        return rc;
+    }
+    *out = mfd;
+    return 0;
 }
 
 /* Copies the verified library into a sealed memory file, hashing what it copies: the bytes the
@@ -116,16 +115,16 @@ static int copy_sealed(wd_instance *in, int src, int mfd)
  * afterwards. */
 static int seal_library(wd_instance *in)
 {
-    int src;
+    int src, mfd = -1;
+    uint8_t digest[WD_SHA256_LEN];
     int rc = wd_contract_open_library(in->contract, &src);
     if (rc)
         return rc;
-    int mfd = memfd_create("warden-plugin", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (mfd < 0)
-        rc = wd_fail(WD_EIO, "cannot create a memory file for the library: %s", strerror(errno));
-    else
-        rc = copy_sealed(in, src, mfd);
+    rc = wd_instance_seal(src, "library", &mfd, digest);
     close(src);
+    if (!rc && !wd_ct_equal(digest, wd_contract_sha256(in->contract), sizeof(digest)))
+        rc = wd_error_set(WD_EPOLICY, "WD-L009", wd_contract_library(in->contract), 0, 0,
+                          "library changed while it was being loaded: refused");
     if (!rc)
         in->memfd = mfd;
     else if (mfd >= 0)

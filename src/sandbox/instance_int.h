@@ -106,6 +106,11 @@ void wd_call_log(wd_instance *in, const char *corr, int level, const char *text,
  * The Landlock backstop test shows nothing outside the granted roots is reachable then. */
 void wd_instance_fault_continue_all(wd_instance *in);
 
+/* Copies src (a library or a program: what names it in messages) into a sealed memory file,
+ * hashing what was copied: nothing else can write the copy, so what is hashed is what will be
+ * mapped or executed. 0 with *out (rewound) and digest set, or a WD_E* code. */
+int wd_instance_seal(int src, const char *what, int *out, uint8_t digest[32]);
+
 /* Adds a line to the instance's notes (once). */
 void wd_instance_note(wd_instance *in, const char *text);
 

@@ -38,7 +38,6 @@ static const char *const base_roots[] = {"/lib",     "/lib64",     "/lib32",
  * programs through the other. */
 static const char *const aliases[] = {"/bin", "/sbin", "/lib", "/lib32", "/lib64"};
 
-enum { STDERR_LINE = 4096, PIPE_CHUNK = 65536 };
 
 static int add_root(wd_instance *in, const char *path)
 {
@@ -79,39 +78,26 @@ static int fd_real(int fd, char *out, size_t size)
     return 0;
 }
 
-/* The program's bytes, copied into a sealed memory file and hashed as copied; then reopened
- * read-only (a file open for writing cannot be executed). */
+/* The program's bytes, copied into a sealed memory file and hashed as copied (compared when the
+ * contract gives a hash); then reopened read-only (a file open for writing cannot be
+ * executed). */
 static int seal_program(wd_instance *in, int src)
 {
-    int mfd = memfd_create("warden-program", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (mfd < 0)
-        return wd_fail(WD_EIO, "cannot create a memory file for the program: %s", strerror(errno));
-    wd_hasher *h = NULL;
+    int mfd = -1;
     uint8_t digest[WD_SHA256_LEN];
-    int rc = wd_hasher_new(&h);
-    char chunk[PIPE_CHUNK];
-    for (ssize_t n; !rc && (n = read(src, chunk, sizeof(chunk))) != 0;) {
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 || wd_write_all(mfd, chunk, (size_t)n) != 0)
-            rc = wd_fail(WD_EIO, "cannot copy the program: %s", strerror(errno));
-    }
-    if (!rc && fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL))
-        rc = wd_fail(WD_EIO, "cannot seal the program copy: %s", strerror(errno));
-    if (!rc && lseek(mfd, 0, SEEK_SET) == 0)
-        rc = wd_sha256_fd(h, mfd, digest);
+    int rc = wd_instance_seal(src, "program", &mfd, digest);
     static const uint8_t none[WD_SHA256_LEN];
     const uint8_t *want = wd_contract_sha256(in->contract);
     if (!rc && want && !wd_ct_equal(want, none, sizeof(none)) &&
         !wd_ct_equal(digest, want, sizeof(digest)))
         rc = wd_error_set(WD_EPOLICY, "WD-L009", wd_contract_program(in->contract), 0, 0,
                           "program changed while it was being loaded: refused");
-    wd_hasher_free(h);
     char proc[64];
     snprintf(proc, sizeof(proc), "/proc/self/fd/%d", mfd);
     if (!rc && (in->program_fd = open(proc, O_RDONLY | O_CLOEXEC)) < 0)
         rc = wd_fail(WD_EIO, "cannot reopen the program copy: %s", strerror(errno));
-    close(mfd);
+    if (mfd >= 0)
+        close(mfd);
     return rc;
 }
 
