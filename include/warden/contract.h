@@ -84,11 +84,13 @@ WD_EXPORT const char *wd_contract_tag(const wd_contract *c, size_t i);
  * `protocol:` instead of `library:` and `abi:` (docs/contracts.md, "Process plugins"). For a
  * process plugin wd_contract_library() is NULL, wd_contract_abi() 0, and wd_contract_sha256()
  * the program's hash (all zero when an absolute program gives none). */
-typedef enum { WD_RUNTIME_NATIVE = 0, WD_RUNTIME_PROCESS = 1 } wd_runtime;
+typedef enum { WD_RUNTIME_NATIVE = 0, WD_RUNTIME_PROCESS = 1, WD_RUNTIME_PYTHON = 2 } wd_runtime;
 typedef enum {
     WD_PROTOCOL_NONE = 0, /* native plugins */
     WD_PROTOCOL_STDIO = 1,
-    WD_PROTOCOL_JSON_LINES = 2
+    WD_PROTOCOL_JSON_LINES = 2,
+    WD_PROTOCOL_MCP = 3,   /* a stdio MCP server: its tools are the plugin's calls */
+    WD_PROTOCOL_PYTHON = 4 /* runtime: python, warden's own handler protocol */
 } wd_protocol;
 
 #define WD_CONTRACT_MAX_ARGS 64
@@ -118,6 +120,36 @@ WD_EXPORT int wd_contract_open_program(const wd_contract *c, int *fd);
  * "/" (links followed only inside such directories). WD_OK (*fd set; -1 when the contract
  * names no interpreter), WD_ENOTFOUND or WD_EPERM (WD-L027), WD_EIO. */
 WD_EXPORT int wd_contract_open_interpreter(const wd_contract *c, int *fd);
+
+/* ---- Python handlers (runtime: python) ---------------------------------------------------
+ * A handler class (`handler_class: pkg.module.Class`) in a package tree (`handler_root:`,
+ * relative to the contract) whose every file is hashed into `sha256:`. The runtime's
+ * interpreter is wd_contract_interpreter() (/usr/bin/python3 unless the contract names
+ * another); wd_contract_program() is NULL and wd_contract_protocol() WD_PROTOCOL_PYTHON. */
+typedef enum {
+    WD_LIFECYCLE_FRESH = 0, /* a fresh handler object in a fresh process for every call */
+    WD_LIFECYCLE_WARM = 1   /* one handler object: initialize() once, execute() per call */
+} wd_lifecycle;
+
+#define WD_HANDLER_MAX_FILES 4096
+#define WD_HANDLER_MAX_BYTES (16u * 1024u * 1024u)
+
+WD_EXPORT const char *wd_contract_handler_class(const wd_contract *c); /* NULL: not python */
+WD_EXPORT const char *wd_contract_handler_root(const wd_contract *c);  /* absolute */
+WD_EXPORT wd_lifecycle wd_contract_lifecycle(const wd_contract *c);
+
+/* The handler's files, read once, hashed as read and compared with `sha256:`: whoever runs the
+ * handler runs exactly these bytes, never the files again. */
+typedef struct wd_handler_tree wd_handler_tree;
+/* WD_OK, WD_ENOTFOUND (WD-L008), WD_EPOLICY (WD-L009: the tree no longer hashes to sha256;
+ * WD-L028: a file that may not be in a handler tree, or too many or too large), WD_EPERM
+ * (WD-L018, a link) or WD_EIO. */
+WD_EXPORT int wd_contract_read_handler_tree(const wd_contract *c, wd_handler_tree **out);
+WD_EXPORT size_t wd_handler_tree_count(const wd_handler_tree *t);
+/* Relative to the handler root, '/'-separated, sorted bytewise. */
+WD_EXPORT const char *wd_handler_tree_path(const wd_handler_tree *t, size_t i);
+WD_EXPORT const uint8_t *wd_handler_tree_data(const wd_handler_tree *t, size_t i, size_t *len);
+WD_EXPORT void wd_handler_tree_free(wd_handler_tree *t);
 
 WD_EXPORT const char *wd_plugin_type_name(wd_plugin_type t);
 WD_EXPORT int wd_plugin_type_is_policy(wd_plugin_type t);

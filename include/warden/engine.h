@@ -186,6 +186,9 @@ WD_EXPORT int wd_engine_invoke(wd_engine *e, const char *component, const char *
                                const char *correlation_id, wd_call_result *result);
 /* The plugin's describe() text (malloc'd), starting a sandbox to read it the first time. */
 WD_EXPORT int wd_engine_describe(wd_engine *e, const char *component, char **out);
+/* An MCP server plugin's tools (wd_instance_tools(), malloc'd), starting it to list them the
+ * first time; WD_EINVAL for a plugin that is not an MCP server. */
+WD_EXPORT int wd_engine_tools(wd_engine *e, const char *component, char **out);
 
 /* wd_override_approve() in the engine's override directory, recorded in its log. */
 WD_EXPORT int wd_engine_approve(wd_engine *e, const char *approver, const char *code,

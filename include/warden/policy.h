@@ -75,7 +75,12 @@ typedef enum {
     WD_ACCESS_DELETE = 1u << 4,
 } wd_access;
 
-typedef enum { WD_REQ_STORAGE = 1, WD_REQ_NETWORK = 2, WD_REQ_ENVIRONMENT = 3 } wd_request_kind;
+typedef enum {
+    WD_REQ_STORAGE = 1,
+    WD_REQ_NETWORK = 2,
+    WD_REQ_ENVIRONMENT = 3,
+    WD_REQ_TOOL = 4 /* calling one tool of an MCP server plugin */
+} wd_request_kind;
 
 typedef struct {
     wd_request_kind kind;
@@ -91,6 +96,8 @@ typedef struct {
     unsigned port;
     /* WD_REQ_ENVIRONMENT: the variable name. */
     const char *key;
+    /* WD_REQ_TOOL: the tool's name as the server lists it. */
+    const char *tool;
 } wd_request;
 
 typedef enum { WD_DENY = 0, WD_ALLOW = 1 } wd_effect;
@@ -102,7 +109,12 @@ typedef enum {
     WD_REASON_ESCAPES_ROOT = 4 /* the path climbs above "/": denied */
 } wd_reason;
 
-typedef enum { WD_RULE_STORAGE = 1, WD_RULE_NETWORK = 2, WD_RULE_ENVIRONMENT = 3 } wd_rule_kind;
+typedef enum {
+    WD_RULE_STORAGE = 1,
+    WD_RULE_NETWORK = 2,
+    WD_RULE_ENVIRONMENT = 3,
+    WD_RULE_TOOL = 4
+} wd_rule_kind;
 
 /* One rule as written, with where it was written. Owned by the policy. */
 typedef struct {
@@ -125,6 +137,8 @@ typedef struct {
     size_t port_count;
     /* environment */
     const char *key;
+    /* tool: the tool name */
+    const char *tool;
 } wd_rule;
 
 typedef struct {
@@ -176,6 +190,10 @@ typedef struct {
 WD_EXPORT const char *wd_policy_version(const wd_policy *policy);
 WD_EXPORT const char *wd_policy_description(const wd_policy *policy);
 WD_EXPORT const char *wd_policy_data_dir(const wd_policy *policy);
+/* Whether the policy lists tools (`permissions: tools:`). Without a list every tool an MCP
+ * server plugin offers may be called (its file and network accesses are still decided); once
+ * a list exists, a tool it does not allow is denied (WD_REASON_NO_RULE). */
+WD_EXPORT int wd_policy_lists_tools(const wd_policy *policy);
 WD_EXPORT size_t wd_policy_rule_count(const wd_policy *policy);
 WD_EXPORT const wd_rule *wd_policy_rule(const wd_policy *policy, size_t i);
 WD_EXPORT const wd_resources *wd_policy_resources(const wd_policy *policy);

@@ -131,6 +131,11 @@ WD_EXPORT int wd_instance_call(wd_instance *inst, const char *input, size_t len,
 WD_EXPORT int wd_instance_prepare(wd_instance *inst, wd_call_result *result);
 /* describe() of the plugin ("" until the runner has started once). */
 WD_EXPORT const char *wd_instance_describe(const wd_instance *inst);
+/* An MCP server plugin (protocol: mcp): the tools it listed when it started, as a JSON array
+ * of {name, description, inputSchema} (checked and bounded; "" until it has started), or NULL
+ * for any other plugin. A call's input is {"tool": NAME, "arguments": {...}}; its output the
+ * server's tools/call result. */
+WD_EXPORT const char *wd_instance_tools(const wd_instance *inst);
 /* Protections the instance could not apply, one line each ("" when none). */
 WD_EXPORT const char *wd_instance_notes(const wd_instance *inst);
 WD_EXPORT void wd_instance_stop(wd_instance *inst);

@@ -132,6 +132,9 @@ static json_t *rule_json(const wd_rule *r)
     case WD_RULE_ENVIRONMENT:
         json_object_set_new(j, "key", json_string(r->key));
         break;
+    case WD_RULE_TOOL:
+        json_object_set_new(j, "name", json_string(r->tool));
+        break;
     }
     return j;
 }

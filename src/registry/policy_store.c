@@ -274,6 +274,11 @@ static void rule_yaml(wd_buf *b, const wd_rule *r, unsigned access)
         wd_json_quote(b, r->key, strlen(r->key));
         wd_buf_putc(b, '\n');
         break;
+    case WD_RULE_TOOL:
+        wd_buf_puts(b, "    - name: ");
+        wd_json_quote(b, r->tool, strlen(r->tool));
+        wd_buf_putc(b, '\n');
+        break;
     }
 }
 

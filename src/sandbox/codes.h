@@ -23,7 +23,11 @@ enum {
     WD_S_UNSUPPORTED = 15, /* this kernel cannot mediate a process plugin (seccomp user
                               notification with descriptor injection, Linux 5.14) */
     WD_S_FAULT = 16,       /* reserved */
-    WD_S_LIMIT_COUNT = 17  /* one past the last */
+    WD_S_TOOL = 17,        /* the component's policy refuses the MCP tool asked for */
+    WD_S_LOAD = 18,        /* a Python handler could not be loaded: its module raised on import,
+                              the class or one of its methods is missing */
+    WD_S_ASYNC = 19,       /* a Python handler method is async: warden runs sync handlers only */
+    WD_S_LIMIT_COUNT = 20  /* one past the last */
 };
 
 /* The runner's exit status when the plugin died of a fatal signal (SIGSEGV, SIGBUS, SIGABRT)
