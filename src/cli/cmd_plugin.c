@@ -83,6 +83,7 @@ static void print_process(const wd_contract *c)
     printf("  runtime: process\n  protocol: %s\n  program: %s\n",
            p == WD_PROTOCOL_STDIO        ? "stdio"
            : p == WD_PROTOCOL_JSON_LINES ? "json-lines"
+           : p == WD_PROTOCOL_MCP        ? "mcp"
                                          : "?",
            printable(wd_contract_program(c), safe, sizeof(safe)));
     if (wd_contract_interpreter(c))

@@ -747,9 +747,11 @@ static void protocol_field(loader *l, const wd_yaml_node *v)
         l->c->protocol = WD_PROTOCOL_STDIO;
     else if (v->kind == WD_YAML_SCALAR && is_named(v, "json-lines"))
         l->c->protocol = WD_PROTOCOL_JSON_LINES;
+    else if (v->kind == WD_YAML_SCALAR && is_named(v, "mcp"))
+        l->c->protocol = WD_PROTOCOL_MCP;
     else {
         char shown[80];
-        ERR(l, v, WD_L_PROCESS, "protocol must be stdio or json-lines, not %s",
+        ERR(l, v, WD_L_PROCESS, "protocol must be stdio, json-lines or mcp, not %s",
             v->kind == WD_YAML_SCALAR ? wd_yaml_shown(v, shown, sizeof(shown)) : "a collection");
     }
 }

@@ -38,7 +38,6 @@ static const char *const base_roots[] = {"/lib",     "/lib64",     "/lib32",
  * programs through the other. */
 static const char *const aliases[] = {"/bin", "/sbin", "/lib", "/lib32", "/lib64"};
 
-
 static int add_root(wd_instance *in, const char *path)
 {
     char **r = realloc(in->broker.runtime_roots, (in->broker.runtime_count + 1) * sizeof(*r));
@@ -190,8 +189,8 @@ int wd_process_prepare(wd_instance *in)
     in->setup_len = w.len;
     /* A program has no describe(): say what it is, from the contract. */
     json_t *d = json_pack("{s:s, s:s, s:s, s:s?}", "runtime", "process", "protocol",
-                          in->process == WD_PROTOCOL_JSON_LINES ? "json-lines" : "stdio", "program",
-                          in->program_path, "interpreter", interp >= 0 ? interp_real : NULL);
+                          wd_process_protocol_name(in->process), "program", in->program_path,
+                          "interpreter", interp >= 0 ? interp_real : NULL);
     in->describe = d ? json_dumps(d, JSON_COMPACT) : NULL;
     json_decref(d);
     return in->describe ? 0 : wd_fail(WD_ENOMEM, "out of memory");

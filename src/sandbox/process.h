@@ -6,9 +6,28 @@
 #include <stdint.h>
 
 #include "util/buf.h"
+#include "warden/contract.h"
 #include "warden/sandbox.h"
 
 struct wd_instance;
+
+/* Whether a protocol is one request line in, one answer line out, on a warm process
+ * (json-lines, and the mcp and python protocols built on it) rather than stdio's one process
+ * per call. */
+static inline int wd_process_one_line(int protocol)
+{
+    return protocol == WD_PROTOCOL_JSON_LINES || protocol == WD_PROTOCOL_MCP ||
+           protocol == WD_PROTOCOL_PYTHON;
+}
+
+/* The protocol's name as contracts write it. */
+static inline const char *wd_process_protocol_name(int protocol)
+{
+    return protocol == WD_PROTOCOL_JSON_LINES ? "json-lines"
+           : protocol == WD_PROTOCOL_MCP      ? "mcp"
+           : protocol == WD_PROTOCOL_PYTHON   ? "python"
+                                              : "stdio";
+}
 
 /* Whether a kernel release string ("6.18.44-fc", "5.14.0-rc1") is at least major.minor; 0 for
  * anything that does not start with two numbers and a dot (probe.c). */

@@ -111,7 +111,7 @@ static void read_stdout(run *r)
                (unsigned long long)r->in->output_max);
         return;
     }
-    if (r->in->process == WD_PROTOCOL_JSON_LINES) {
+    if (wd_process_one_line(r->in->process)) {
         char *nl = memchr(chunk, '\n', (size_t)n);
         if (nl && nl != chunk + n - 1) {
             failed(r, WD_S_PROTOCOL, "the program answered more than one line to one request");
@@ -138,7 +138,7 @@ static void write_stdin(run *r)
     }
     if (r->sent < r->len)
         return;
-    if (r->in->process == WD_PROTOCOL_JSON_LINES) {
+    if (wd_process_one_line(r->in->process)) {
         /* The line's end, retried until it is taken: the program answers once it has it. */
         ssize_t n = r->newline_due ? write(r->in->std_in, "\n", 1) : 0;
         if (n == 1 || (n < 0 && errno != EAGAIN && errno != EINTR))
@@ -182,7 +182,7 @@ static int finished(const run *r)
 {
     if (r->code)
         return 1;
-    if (r->in->process == WD_PROTOCOL_JSON_LINES)
+    if (wd_process_one_line(r->in->process))
         return r->answered || r->exited;
     return r->exited && r->out_eof;
 }
@@ -248,7 +248,7 @@ static int outcome(run *r)
         return r->code;
     if (own && WIFEXITED(status)) {
         r->res->status = WEXITSTATUS(status);
-        if (in->process == WD_PROTOCOL_JSON_LINES)
+        if (wd_process_one_line(in->process))
             return failed(r, WD_S_EXITED, "the program exited with status %d mid-call",
                           WEXITSTATUS(status));
         if (WEXITSTATUS(status) != 0)
@@ -268,8 +268,8 @@ int wd_process_call(wd_instance *in, const char *input, size_t len, uint64_t dea
              .out = out,
              .input = input,
              .len = len,
-             .newline_due = in->process == WD_PROTOCOL_JSON_LINES};
-    if (in->process == WD_PROTOCOL_JSON_LINES && memchr(input, '\n', len))
+             .newline_due = wd_process_one_line(in->process)};
+    if (wd_process_one_line(in->process) && memchr(input, '\n', len))
         return failed(&r, WD_S_INPUT, "a json-lines plugin takes its input on one line");
     if (in->pid < 0) {
         int code = wd_process_start(in, res, deadline);
@@ -278,7 +278,7 @@ int wd_process_call(wd_instance *in, const char *input, size_t len, uint64_t dea
             wd_runner_reap(in, &st, 0);
             return code;
         }
-    } else if (in->process == WD_PROTOCOL_JSON_LINES && !quiet_since_last_call(&r)) {
+    } else if (wd_process_one_line(in->process) && !quiet_since_last_call(&r)) {
         return outcome(&r);
     }
     in->med.record = record;
@@ -293,7 +293,7 @@ int wd_process_call(wd_instance *in, const char *input, size_t len, uint64_t dea
     res->denied = in->med.denied;
     in->runtime_reads = in->med.runtime;
     in->med.record = NULL;
-    if (in->process == WD_PROTOCOL_JSON_LINES && r.answered && !r.code)
+    if (wd_process_one_line(in->process) && r.answered && !r.code)
         return 0;
     return outcome(&r);
 }
