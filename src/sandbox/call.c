@@ -19,6 +19,7 @@
 #include "sandbox/codes.h"
 #include "sandbox/instance_int.h"
 #include "sandbox/process.h"
+#include "sandbox/process_mcp.h"
 #include "sandbox/proto.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -353,6 +354,13 @@ static int send_input(wd_instance *in, call_state *cs, const char *input, size_t
     return 0;
 }
 
+/* Failures that say nothing against the running instance: an input refused before the plugin
+ * saw it, a tool the policy refuses, an error the plugin (or its server) answered with. */
+static bool instance_intact(int code)
+{
+    return code == WD_S_FAILED || code == WD_S_INPUT || code == WD_S_TOOL;
+}
+
 int wd_instance_call(wd_instance *in, const char *input, size_t len, const char *correlation_id,
                      wd_call_result *res)
 {
@@ -385,7 +393,7 @@ int wd_instance_call(wd_instance *in, const char *input, size_t len, const char 
             pump(in, &cs, WD_MSG_DONE, deadline))
             ended(in, &cs);
     }
-    if (cs.code && in->pid > 0) {
+    if (cs.code && in->pid > 0 && !instance_intact(cs.code)) {
         int st;
         wd_runner_reap(in, &st, 0);
     }
@@ -443,7 +451,9 @@ int wd_instance_prepare(wd_instance *in, wd_call_result *res)
     uint64_t start = wd_time_mono_ns();
     call_state cs = {.res = res, .out = WD_BUF_INIT};
     uint64_t deadline = start + in->timeout_ms * 1000000u;
-    int code = in->process ? wd_process_start(in, res, deadline) : wd_runner_spawn(in, res);
+    int code = in->process == WD_PROTOCOL_MCP ? wd_mcp_prepare(in, res, deadline)
+               : in->process                  ? wd_process_start(in, res, deadline)
+                                              : wd_runner_spawn(in, res);
     if (code)
         cs.code = code;
     else if (!in->process && pump(in, &cs, WD_MSG_READY, deadline) != 0)

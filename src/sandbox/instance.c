@@ -33,6 +33,7 @@
 #include "sandbox/netns.h"
 #include "sandbox/notify.h"
 #include "sandbox/process.h"
+#include "sandbox/process_mcp.h"
 #include "sandbox/proto.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -50,7 +51,7 @@
 static const char *const code_ids[] = {"WD-S000", "WD-S001", "WD-S002", "WD-S003", "WD-S004",
                                        "WD-S005", "WD-S006", "WD-S007", "WD-S008", "WD-S009",
                                        "WD-S010", "WD-S011", "WD-S012", "WD-S013", "WD-S014",
-                                       "WD-S015", "WD-S016"};
+                                       "WD-S015", "WD-S016", "WD-S017", "WD-S018", "WD-S019"};
 
 const char *wd_sandbox_code_id(int code)
 {
@@ -467,6 +468,7 @@ void wd_instance_stop(wd_instance *in)
     if (in->memfd >= 0)
         close(in->memfd);
     wd_process_release(in);
+    wd_mcp_free(in);
     if (in->runner_fd >= 0)
         close(in->runner_fd);
     wd_protected_free(in->own);
