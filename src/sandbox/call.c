@@ -436,14 +436,27 @@ int wd_instance_call(wd_instance *in, const char *input, size_t len, const char 
     return 0;
 }
 
+int wd_instance_running(const wd_instance *in)
+{
+    return in && in->pid > 0;
+}
+
 int wd_instance_prepare(wd_instance *in, wd_call_result *res)
+{
+    return wd_instance_prepare_as(in, NULL, res);
+}
+
+int wd_instance_prepare_as(wd_instance *in, const char *correlation_id, wd_call_result *res)
 {
     if (!res)
         return wd_fail(WD_EINVAL, "wd_instance_prepare needs a result");
     *res = (wd_call_result){.code = ""};
     if (!in)
         return wd_fail(WD_EINVAL, "wd_instance_prepare needs an instance");
-    wd_uuid_v4(res->correlation_id);
+    if (correlation_id)
+        snprintf(res->correlation_id, sizeof(res->correlation_id), "%s", correlation_id);
+    else
+        wd_uuid_v4(res->correlation_id);
     if (in->pid > 0) {
         res->ok = 1;
         return 0;
