@@ -412,7 +412,11 @@ int wd_instance_call(wd_instance *in, const char *input, size_t len, const char 
     res->code = cs.code ? wd_sandbox_code_id(cs.code) : "";
     res->failure = cs.code;
     res->ok = cs.code == 0;
-    const char *result = res->ok ? "ok" : cs.code == WD_S_FAILED ? "failed" : "contained";
+    /* A tool the policy refused never reached the plugin: neither its failure nor contained. */
+    const char *result = res->ok                  ? "ok"
+                         : cs.code == WD_S_FAILED ? "failed"
+                         : cs.code == WD_S_TOOL   ? "refused"
+                                                  : "contained";
     json_t *d = json_pack("{s:s, s:s, s:s, s:I, s:I, s:i, s:i}", "result", result, "code",
                           res->code, "message", res->ok ? "" : res->message, "duration_us",
                           (json_int_t)(res->duration_ns / 1000), "output_bytes",
@@ -421,9 +425,9 @@ int wd_instance_call(wd_instance *in, const char *input, size_t len, const char 
     if (d && in->process)
         json_object_set_new(d, "runtime_reads", json_integer((json_int_t)in->runtime_reads));
     int arc = wd_call_audit(in, "PLUGIN_CALL",
-                            res->ok                  ? WD_SEVERITY_LOW
-                            : cs.code == WD_S_FAILED ? WD_SEVERITY_MEDIUM
-                                                     : WD_SEVERITY_HIGH,
+                            res->ok                                          ? WD_SEVERITY_LOW
+                            : cs.code == WD_S_FAILED || cs.code == WD_S_TOOL ? WD_SEVERITY_MEDIUM
+                                                                             : WD_SEVERITY_HIGH,
                             res->correlation_id, d);
     if (!res->ok)
         return wd_error_set(WD_ESANDBOX, res->code, NULL, 0, 0, "%s", res->message);

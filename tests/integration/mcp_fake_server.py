@@ -2,10 +2,11 @@
 """mcp_fake_server.py: a small stdio MCP server for the tests, well-behaved or hostile.
 
 Run as a process plugin (protocol: mcp) with one argument, the mode:
-  good            serves six tools: echo, read (reads a file), count (calls so far, and the
+  good            serves eight tools: echo, read (reads a file), count (calls so far, and the
                   pid: state survives between calls of a warm server), fail (a result with
-                  isError), boom (a JSON-RPC error answer) and die (exits mid-call); logs
-                  along the way
+                  isError), boom (a JSON-RPC error answer), die (exits mid-call), garbage
+                  (answers a line that is not JSON) and hang (never answers); logs along the
+                  way
   bad-json        answers tools/call with a line that is not JSON
   wrong-jsonrpc   answers tools/call with jsonrpc "1.0"
   wrong-id        answers tools/call with an id warden never sent
@@ -48,7 +49,9 @@ def tool(name, desc="a tool"):
 
 GOOD_TOOLS = [tool("echo", "echoes its arguments"), tool("read", "reads a file"),
               tool("count", "counts its calls"), tool("fail", "always fails"),
-              tool("boom", "answers with a JSON-RPC error"), tool("die", "exits mid-call")]
+              tool("boom", "answers with a JSON-RPC error"), tool("die", "exits mid-call"),
+              tool("garbage", "answers with a line that is not JSON"),
+              tool("hang", "never answers")]
 
 
 def tools_page(params):
@@ -119,6 +122,10 @@ def call(rid, params):
         result = {"content": [{"type": "text", "text": "it failed, as asked"}], "isError": True}
     elif name == "die":
         os._exit(4)
+    elif name == "garbage":
+        return raw("this is not JSON")
+    elif name == "hang":
+        return
     elif name == "boom":
         return send({"jsonrpc": "2.0", "id": rid, "error": {"code": -32000, "message": "boom"}})
     else:
