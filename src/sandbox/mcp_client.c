@@ -229,20 +229,24 @@ int wd_mcp_tools_page(json_t *result, json_t *into, const char **cursor, char *w
         return refuse(why, size, "tools/list: tools must be an array");
     if (json_array_size(into) + json_array_size(tools) > WD_MCP_TOOLS_MAX)
         return refuse(why, size, "tools/list: more than %d tools", WD_MCP_TOOLS_MAX);
-    size_t i;
+    size_t before = json_array_size(into), i;
     json_t *tool;
+    int rc = 0;
     json_array_foreach(tools, i, tool)
     {
-        if (one_tool(tool, into, why, size) != 0)
-            return -1;
+        if ((rc = one_tool(tool, into, why, size)) != 0)
+            break;
     }
     json_t *next = json_object_get(result, "nextCursor");
-    if (!next || json_is_null(next))
-        return 0;
-    if (!json_is_string(next) || json_string_length(next) == 0 ||
-        json_string_length(next) > WD_MCP_CURSOR_MAX)
-        return refuse(why, size, "tools/list: nextCursor must be a string of 1 to %d bytes",
-                      WD_MCP_CURSOR_MAX);
-    *cursor = json_string_value(next);
-    return 0;
+    if (!rc && next && !json_is_null(next) &&
+        (!json_is_string(next) || json_string_length(next) == 0 ||
+         json_string_length(next) > WD_MCP_CURSOR_MAX))
+        rc = refuse(why, size, "tools/list: nextCursor must be a string of 1 to %d bytes",
+                    WD_MCP_CURSOR_MAX);
+    /* A refused page leaves the list as it was. */
+    while (rc && json_array_size(into) > before)
+        json_array_remove(into, json_array_size(into) - 1);
+    if (!rc && json_is_string(next))
+        *cursor = json_string_value(next);
+    return rc;
 }

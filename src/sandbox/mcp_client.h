@@ -68,8 +68,8 @@ void wd_mcp_msg_clear(wd_mcp_msg *m);
  * MCP's rules or listed twice, a description or title that is not a string or longer than
  * WD_MCP_DESCRIPTION_MAX, an inputSchema that is not an object schema ("type": "object") or
  * longer than WD_MCP_SCHEMA_MAX serialized, more than WD_MCP_TOOLS_MAX tools in all, a
- * nextCursor that is not a string or longer than WD_MCP_CURSOR_MAX. *cursor is the next
- * page's cursor (pointing into result) or NULL. */
+ * nextCursor that is not a string or longer than WD_MCP_CURSOR_MAX; into is then as it was.
+ * *cursor is the next page's cursor (pointing into result) or NULL. */
 int wd_mcp_tools_page(json_t *result, json_t *into, const char **cursor, char *why,
                       size_t why_size);
 
