@@ -145,8 +145,14 @@ static int show_json(const wd_policy *p, const wd_diagnostics *diags)
     json_object_set_new(root, "version", json_string(wd_policy_version(p)));
     json_object_set_new(root, "description", json_string(wd_policy_description(p)));
     json_object_set_new(root, "data_dir", json_string(wd_policy_data_dir(p)));
-    static const char *const sections[] = {"storage", "network", "environment"};
-    for (int k = 0; k < 3; k++) {
+    static const char *const sections[] = {"storage", "network", "environment", "tools"};
+    for (int k = 0; k < 4; k++) {
+        /* No tools section means every tool may be called: shown as null, not as an empty
+         * (deny everything) list. */
+        if (k + 1 == WD_RULE_TOOL && !wd_policy_lists_tools(p)) {
+            json_object_set_new(root, sections[k], json_null());
+            continue;
+        }
         json_t *sec = json_object(), *allow = json_array(), *deny = json_array();
         for (size_t i = 0; i < wd_policy_rule_count(p); i++) {
             const wd_rule *r = wd_policy_rule(p, i);
@@ -185,9 +191,13 @@ static void show_text(const wd_policy *p, const wd_diagnostics *diags, const cha
     if (wd_policy_description(p)[0])
         printf("description  %s\n", wd_policy_description(p));
     printf("data dir     %s\n", wd_policy_data_dir(p) ? wd_policy_data_dir(p) : "(none)");
-    static const char *const sections[] = {"storage", "network", "environment"};
-    for (int k = 0; k < 3; k++) {
+    static const char *const sections[] = {"storage", "network", "environment", "tools"};
+    for (int k = 0; k < 4; k++) {
         printf("\n%s\n", sections[k]);
+        if (k + 1 == WD_RULE_TOOL && !wd_policy_lists_tools(p)) {
+            printf("  (no list: every tool the server offers may be called)\n");
+            continue;
+        }
         size_t shown = 0;
         for (int effect = WD_ALLOW; effect >= WD_DENY; effect--)
             for (size_t i = 0; i < wd_policy_rule_count(p); i++) {
@@ -200,6 +210,8 @@ static void show_text(const wd_policy *p, const wd_diagnostics *diags, const cha
                              access_list(r->access, acc, sizeof(acc)));
                 else if (r->kind == WD_RULE_ENVIRONMENT)
                     snprintf(what, sizeof(what), "%s", r->key);
+                else if (r->kind == WD_RULE_TOOL)
+                    snprintf(what, sizeof(what), "%s", r->tool);
                 else
                     snprintf(what, sizeof(what), "%s", strchr(r->text, ' ') + 1);
                 printf("  %-5s  %-50s  %s:%u:%u\n", wd_effect_name(r->effect), what, r->file,
