@@ -18,7 +18,8 @@ static const char policy_usage[] =
     "       warden policy show FILE [--data-dir DIR] [--json]\n"
     "       warden policy grant|revoke --store DIR --component ID [--type T]\n"
     "              [--data-dir DIR] [--audit-log LOG --audit-keys DIR]\n"
-    "              (storage URI [ACCESS,...] | network HOST|CIDR | env KEY)\n"
+    "              (storage URI [ACCESS,...] | network HOST|CIDR | env KEY |\n"
+    "               tool NAME)\n"
     "       warden policy reset --store DIR --component ID [--audit-log ...]\n\n"
     "validate: every error and warning as FILE:LINE:COL: error ID: message;\n"
     "  exit 0 all valid, 1 any invalid, 2 usage or unreadable file.\n"
@@ -26,7 +27,9 @@ static const char policy_usage[] =
     "  resolved against --data-dir, by default the policy file's directory).\n"
     "grant/revoke/reset: change a component's policy in a store, validated,\n"
     "  atomic and (with --audit-log) audited; revoke storage without ACCESS removes\n"
-    "  the URI entirely. Exit 0 done, 1 refused (invalid or nothing to revoke), 2.\n";
+    "  the URI entirely; a tool is granted only where the policy has a tools list\n"
+    "  (without one every tool may already be called). Exit 0 done, 1 refused\n"
+    "  (invalid, nothing to revoke, no tools list), 2 usage.\n";
 
 static const cli_opt no_opts[] = {{0}};
 
@@ -326,7 +329,10 @@ static int edit_store(wd_policy_store *s, const char *verb, const char *componen
     if (!strcmp(what, "env"))
         return grant ? wd_policy_grant_env(s, component, type, value)
                      : wd_policy_revoke_env(s, component, type, value);
-    fprintf(stderr, "warden: unknown kind \"%s\" (storage, network or env)\n", what);
+    if (!strcmp(what, "tool"))
+        return grant ? wd_policy_grant_tool(s, component, type, value)
+                     : wd_policy_revoke_tool(s, component, type, value);
+    fprintf(stderr, "warden: unknown kind \"%s\" (storage, network, env or tool)\n", what);
     *usage = true;
     return 0;
 }
