@@ -67,7 +67,7 @@ typedef struct {
     const wd_yaml_node *config;
     /* which fields were seen, for the required ones and the aliases */
     const wd_yaml_node *seen_name, *seen_class, *seen_type, *seen_version, *seen_tags,
-        *seen_security;
+        *seen_security, *seen_level;
 } conv;
 
 #define ERR(c, node, id, ...) WD_YERR(&(c)->ck, node, id, __VA_ARGS__)
@@ -226,15 +226,15 @@ static void name_field(conv *c, const wd_yaml_node *k, const wd_yaml_node *v)
     const char *s = v->str;
     for (size_t i = 0; i < v->len; i++) {
         char ch = s[i];
-        if (o + 2 > WD_PLUGIN_ID_MAX) {
+        bool boundary = is_upper(ch) && i > 0 &&
+                        (is_lower_or_digit(s[i - 1]) || (is_upper(s[i - 1]) && i + 1 < v->len &&
+                                                         s[i + 1] >= 'a' && s[i + 1] <= 'z'));
+        if (o + 1 + boundary > WD_PLUGIN_ID_MAX) {
             ERR(c, v, WD_L_SCHEMA, "handler_name %s is too long for a warden id (1-128 bytes)",
                 shown(v, q));
             return;
         }
         if (is_upper(ch)) {
-            bool boundary =
-                i > 0 && (is_lower_or_digit(s[i - 1]) || (is_upper(s[i - 1]) && i + 1 < v->len &&
-                                                          s[i + 1] >= 'a' && s[i + 1] <= 'z'));
             if (boundary)
                 c->name[o++] = '_';
             c->name[o++] = (char)(ch - 'A' + 'a');
@@ -461,15 +461,14 @@ static void security_field(conv *c, const wd_yaml_node *v)
         return;
     if (wd_ycheck_expect(&c->ck, v, WD_YAML_MAP, "security") <= 0)
         return;
-    const wd_yaml_node *seen_level = NULL;
     for (const wd_yaml_node *k = v->child; k && k->next; k = k->next->next) {
         const wd_yaml_node *val = k->next;
         if (is_named(k, "security_level") || is_named(k, "level")) {
-            if (seen_level) {
+            if (c->seen_level) {
                 ERR(c, k, WD_L_SCHEMA, "both security.security_level and security.level");
                 continue;
             }
-            seen_level = k;
+            c->seen_level = k;
             level_value(c, k, val);
         } else if (is_named(k, "allow_downgrade")) {
             bool plain = val->kind == WD_YAML_SCALAR && val->plain;
@@ -740,7 +739,7 @@ static void check_fields(conv *c, const wd_yaml_node *root)
     if (!c->seen_version && !c->o->version)
         ERR(c, root, WD_L_MISSING,
             "the ONEX contract has no handler_version: give the version with --version");
-    if (!c->level && !c->o->level && !c->ck.errors)
+    if (!c->seen_level && !c->o->level)
         ERR(c, c->seen_security ? c->seen_security : root, WD_L_LEVEL_MISSING,
             "the ONEX contract declares no security level (security.security_level): give the "
             "author's level with --level; a missing level is never read as the lowest");

@@ -164,6 +164,14 @@ expect_exit 2 -- "$WARDEN" plugin import-onex bad-missing-fields.yaml
 expect_stderr_contains 'bad-missing-fields.yaml:1:1: error WD-L006: the ONEX contract has no handler_name'
 expect_stderr_contains 'bad-missing-fields.yaml:1:1: error WD-L006: the ONEX contract has no handler_class'
 
+# a name of exactly 128 bytes is a warden id; one that maps to 129 (aB... -> a_b...) is refused
+printf 'handler_name: a%0127d\nhandler_class: a.B\nhandler_type: compute\nhandler_version: 1.0.0\n' 0 >"$WD_TMP/n128.yaml"
+expect_exit 0 -- "$WARDEN" plugin import-onex "$WD_TMP/n128.yaml" --level OFFICIAL
+expect_stdout_contains "name: a$(printf '%0127d' 0)"
+printf 'handler_name: aB%0126d\nhandler_class: a.B\nhandler_type: compute\nhandler_version: 1.0.0\n' 0 >"$WD_TMP/n129.yaml"
+expect_exit 2 -- "$WARDEN" plugin import-onex "$WD_TMP/n129.yaml" --level OFFICIAL
+expect_stderr_contains "is too long for a warden id (1-128 bytes)"
+
 # --level and --version stand in for what the file lacks or replace it (a note says so)
 expect_exit 0 -- "$WARDEN" plugin import-onex bad-no-level.yaml --level PROTECTED
 expect_stdout_contains "security: {level: PROTECTED}"
