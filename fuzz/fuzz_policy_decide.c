@@ -63,6 +63,15 @@ static const char builtin_policy[] = "version: \"1.0\"\n"
                                      "    deny:\n"
                                      "    - key: \"AWS_SECRET\"\n"
                                      "    - key: \"SHARED\"\n"
+                                     "  tools:\n"
+                                     "    allow:\n"
+                                     "    - name: \"*\"\n"
+                                     "    - name: \"read_text_file\"\n"
+                                     "    - name: \"both\"\n"
+                                     "    deny:\n"
+                                     "    - name: \"write_file\"\n"
+                                     "    - name: \"ns/move.v2\"\n"
+                                     "    - name: \"both\"\n"
                                      "  resources:\n"
                                      "    limits:\n"
                                      "      cpu: \"500m\"\n"
@@ -113,7 +122,13 @@ static wd_rule_kind kind_for(const wd_request *req)
 {
     return req->kind == WD_REQ_STORAGE   ? WD_RULE_STORAGE
            : req->kind == WD_REQ_NETWORK ? WD_RULE_NETWORK
+           : req->kind == WD_REQ_TOOL    ? WD_RULE_TOOL
                                          : WD_RULE_ENVIRONMENT;
+}
+
+static bool tool_matches(const wd_rule *r, const char *tool)
+{
+    return r->tool && (!strcmp(r->tool, "*") || !strcmp(r->tool, tool));
 }
 
 /* Decides req and checks every promise of policy.h about the result. Returns the code. */
@@ -146,6 +161,11 @@ static int decide(const wd_policy *p, const wd_request *req, wd_decision *d)
         if (req->kind == WD_REQ_STORAGE &&
             (!(d->rule->access & req->access) || (d->other && !(d->other->access & req->access))))
             abort(); /* only rules that list the access take part */
+        if (req->kind == WD_REQ_TOOL &&
+            (!tool_matches(d->rule, req->tool) || (d->other && !tool_matches(d->other, req->tool))))
+            abort(); /* a tool rule names the tool exactly, or is "*" */
+        if (req->kind == WD_REQ_TOOL && !wd_policy_lists_tools(p))
+            abort(); /* no list, no tool rules */
         break;
     case WD_REASON_NO_RULE:
     case WD_REASON_ESCAPES_ROOT:
@@ -277,6 +297,16 @@ static void query_text(const wd_policy *p, char *line)
         *space = ' ';
 }
 
+static bool names_tool(const wd_policy *p, const char *name)
+{
+    for (size_t i = 0; i < wd_policy_rule_count(p); i++) {
+        const wd_rule *q = wd_policy_rule(p, i);
+        if (q->kind == WD_RULE_TOOL && !strcmp(q->tool, name))
+            return true;
+    }
+    return false;
+}
+
 /* Pours one query line into wd_request structs directly, skipping wd_request_parse. */
 static void query_raw(const wd_policy *p, const char *line, size_t len)
 {
@@ -324,8 +354,23 @@ static void query_raw(const wd_policy *p, const char *line, size_t len)
     r.key = rest;
     decide(p, &r, &d);
 
+    /* tool: any bytes as the name (the empty name, "*", spaces, over 128 bytes included) */
+    memset(&r, 0, sizeof(r));
+    r.kind = WD_REQ_TOOL;
+    r.tool = rest;
+    decide(p, &r, &d);
+    r.tool = line;
+    static const char unnamed[] = "no-rule-names-this.tool/x";
+    if (decide(p, &r, &d) == 0 && !names_tool(p, line) && !names_tool(p, unnamed)) {
+        /* a name without a rule of its own decides like any other such name ("*" or nothing) */
+        wd_request other = {.kind = WD_REQ_TOOL, .tool = unnamed};
+        wd_decision d2;
+        if (decide(p, &other, &d2) != 0 || !same_decision(&d, &d2))
+            abort();
+    }
+
     /* an unknown kind, with every field set */
-    r.kind = (wd_request_kind)(b0 == 1 || b0 == 2 || b0 == 3 ? 0 : b0);
+    r.kind = (wd_request_kind)(b0 >= 1 && b0 <= 4 ? 0 : b0);
     r.access = WD_ACCESS_READ;
     r.path = "/";
     r.host = "example.com";
@@ -347,6 +392,9 @@ static void query_null(const wd_policy *p)
     if (decide(p, &r, &d) != WD_EINVAL)
         abort();
     r.kind = WD_REQ_ENVIRONMENT;
+    if (decide(p, &r, &d) != WD_EINVAL)
+        abort();
+    r.kind = WD_REQ_TOOL;
     if (decide(p, &r, &d) != WD_EINVAL)
         abort();
     r.kind = WD_REQ_STORAGE;

@@ -48,6 +48,20 @@ static void check_diagnostics(const wd_diagnostics *diags)
         abort();
 }
 
+/* 1..128 of [A-Za-z0-9_.-/], or exactly "*": written independently of the parser's check. */
+static bool tool_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 1 && s[0] == '*')
+        return true;
+    if (n == 0 || n > 128)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/", s[i]))
+            return false;
+    return true;
+}
+
 static void inspect(const wd_policy *policy)
 {
     size_t sum = touch(wd_policy_version(policy)) + touch(wd_policy_description(policy)) +
@@ -82,6 +96,13 @@ static void inspect(const wd_policy *policy)
             if (!r->key || !r->key[0])
                 abort(); /* an empty key can never be requested: the rule is dead */
             sum += touch(r->key);
+            break;
+        case WD_RULE_TOOL:
+            if (!r->tool || !tool_name(r->tool))
+                abort(); /* MCP's name characters, or "*" alone */
+            if (!wd_policy_lists_tools(policy))
+                abort(); /* a tool rule means the policy has a list */
+            sum += touch(r->tool);
             break;
         default:
             abort();

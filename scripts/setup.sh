@@ -10,6 +10,7 @@ packages=(
     clang clang-format libclang-rt-14-dev
     openssl oathtool
     bubblewrap
+    python3-yaml
 )
 
 missing=()

@@ -96,7 +96,8 @@ typedef struct {
     unsigned port;
     /* WD_REQ_ENVIRONMENT: the variable name. */
     const char *key;
-    /* WD_REQ_TOOL: the tool's name as the server lists it. */
+    /* WD_REQ_TOOL: the tool's name as the server lists it (a name outside 1..128 of
+     * [A-Za-z0-9_.-/] is a malformed request: WD_EINVAL, never allowed). */
     const char *tool;
 } wd_request;
 
@@ -137,7 +138,7 @@ typedef struct {
     size_t port_count;
     /* environment */
     const char *key;
-    /* tool: the tool name */
+    /* tool: the tool name, or "*" for every tool */
     const char *tool;
 } wd_rule;
 
@@ -156,7 +157,8 @@ WD_EXPORT int wd_policy_decide(const wd_policy *policy, const wd_request *reques
 
 /* A request written as text, the way the CLI and batch files write it: VERB TARGET with VERB
  * read|write|execute|create|delete (TARGET an absolute path), connect (TARGET
- * [SCHEME://]HOST[:PORT], IPv6 in brackets when a port follows) or env (TARGET a key).
+ * [SCHEME://]HOST[:PORT], IPv6 in brackets when a port follows), env (TARGET a key) or call
+ * (TARGET a tool name: 1..128 of [A-Za-z0-9_.-/]; "*" is a rule's word, not a tool).
  * request's strings point into the struct itself, so it must not be copied once parsed. */
 typedef struct {
     wd_request request;
@@ -190,9 +192,11 @@ typedef struct {
 WD_EXPORT const char *wd_policy_version(const wd_policy *policy);
 WD_EXPORT const char *wd_policy_description(const wd_policy *policy);
 WD_EXPORT const char *wd_policy_data_dir(const wd_policy *policy);
-/* Whether the policy lists tools (`permissions: tools:`). Without a list every tool an MCP
- * server plugin offers may be called (its file and network accesses are still decided); once
- * a list exists, a tool it does not allow is denied (WD_REASON_NO_RULE). */
+/* Whether the policy lists tools (`permissions: tools:`, present even if empty: an empty list
+ * allows no tool). Without a list every tool an MCP server plugin offers may be called (its
+ * file and network accesses are still decided); once a list exists, a tool it does not allow is
+ * denied (WD_REASON_NO_RULE). wd_policy_decide() on a WD_REQ_TOOL request always answers from
+ * the list (an exact name outranks "*"), so a host asks this first. */
 WD_EXPORT int wd_policy_lists_tools(const wd_policy *policy);
 WD_EXPORT size_t wd_policy_rule_count(const wd_policy *policy);
 WD_EXPORT const wd_rule *wd_policy_rule(const wd_policy *policy, size_t i);

@@ -67,6 +67,13 @@ WD_EXPORT int wd_policy_grant_network(wd_policy_store *s, const char *component,
                                       wd_plugin_type type, const char *host_or_cidr);
 WD_EXPORT int wd_policy_grant_env(wd_policy_store *s, const char *component, wd_plugin_type type,
                                   const char *key);
+/* A tool grant adds an allow rule for the name to the policy's tools list; a policy without a
+ * list already lets every tool be called, so granting (or revoking) a tool there is refused
+ * (WD_ENOTFOUND) rather than creating a list that would deny all the others. */
+WD_EXPORT int wd_policy_grant_tool(wd_policy_store *s, const char *component, wd_plugin_type type,
+                                   const char *name);
+WD_EXPORT int wd_policy_revoke_tool(wd_policy_store *s, const char *component, wd_plugin_type type,
+                                    const char *name);
 /* Revokes remove allow rules: a storage URI entirely (access 0) or only the access bits given;
  * a network host with a scheme or port names one rule, a bare host every rule on that host.
  * WD_ENOTFOUND when there was nothing to revoke (including access bits the URI lacks). */

@@ -26,6 +26,8 @@ int cmd_policy(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_plugin(int argc, char **argv);
+/* warden plugin import-onex (cmd_import_onex.c); argv[0] is "import-onex". */
+int cmd_plugin_import_onex(int argc, char **argv);
 int cmd_sandbox(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_override(int argc, char **argv);

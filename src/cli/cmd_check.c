@@ -15,7 +15,8 @@ static const char check_usage[] =
     "VERB TARGET is one of:\n"
     "  read|write|execute|create|delete ABSOLUTE_PATH\n"
     "  connect [SCHEME://]HOST[:PORT]\n"
-    "  env KEY\n\n"
+    "  env KEY\n"
+    "  call TOOL_NAME (a tool of an MCP server plugin)\n\n"
     "       [--audit-log LOG --audit-keys DIR]: record every decision in the audit log\n"
     "       [--overrides DIR --component ID]: a denial reports its operation id; an\n"
     "         approval (warden override approve) lets that operation through once\n"
@@ -51,6 +52,8 @@ typedef struct {
     wd_watch *watch;
     /* --protect GLOB: write, create and delete on these deny, whatever the policy grants. */
     wd_protected *protect;
+    /* A call was checked against a policy without a tools list: said once. */
+    bool noted_no_tool_list;
 } checker;
 
 static int audit_flush(checker *ck)
@@ -135,6 +138,15 @@ static int check_one(checker *ck, const char *verb, const char *target, long lin
         else
             fprintf(stderr, "warden: %s\n", msg);
         return EXIT_USAGE;
+    }
+    /* The answer is the list's; where there is no list at all, the host does not ask it. */
+    if (req.request.kind == WD_REQ_TOOL && !wd_policy_lists_tools(ck->policy) &&
+        !ck->noted_no_tool_list) {
+        fprintf(stderr,
+                "warden: note: %s has no tools list, so an MCP server plugin under it may call "
+                "every tool; a call is checked here against an empty list\n",
+                ck->policy_name);
+        ck->noted_no_tool_list = true;
     }
     const wd_decision d = f.d;
     const char *why = f.why, *op = f.operation;

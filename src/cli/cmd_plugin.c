@@ -24,7 +24,9 @@ static const char plugin_usage[] =
     "       warden plugin inspect CONTRACT [--deny-imports SYM,...]\n"
     "       warden plugin list DIR [--json] [--allow PREFIX,...] [--trust DIR]\n"
     "                 [--review-required] [--approved FILE] [--deny-imports SYM,...]\n"
-    "                 [--max N] [--correlation-id ID] [--audit-log LOG --audit-keys DIR]\n\n"
+    "                 [--max N] [--correlation-id ID] [--audit-log LOG --audit-keys DIR]\n"
+    "       warden plugin import-onex HANDLER_CONTRACT.yaml [-o OUT.yaml] [--force]\n"
+    "                 [--handler-root DIR] [--level LEVEL] [--version VERSION]\n\n"
     "validate: every error as FILE:LINE:COL: error WD-Lnnn: message (a contract's\n"
     "  policy reports WD-Pnnn); exit 0 all valid, 1 any invalid, 2 unreadable.\n"
     "  A process plugin's runtime, protocol, program and interpreter follow its line.\n"
@@ -42,7 +44,9 @@ static const char plugin_usage[] =
     "  naming the denied ones it imports.\n"
     "list: load every contract.yaml under DIR into a registry and print the load\n"
     "  report (loaded, or refused with id and reason); exit 0 all loaded, 1 any\n"
-    "  refused, 2 error. Without --allow, every id may register (a warning says so).\n";
+    "  refused, 2 error. Without --allow, every id may register (a warning says so).\n"
+    "import-onex: an ONEX handler contract as a warden contract (runtime: python),\n"
+    "  naming every field it does not carry over; exit 0 written, 2 refused or error.\n";
 
 static const cli_opt no_opts[] = {{0}};
 
@@ -545,6 +549,8 @@ int cmd_plugin(int argc, char **argv)
         return inspect(argc - 1, argv + 1);
     if (!strcmp(argv[1], "list"))
         return list_dir(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "import-onex"))
+        return cmd_plugin_import_onex(argc - 1, argv + 1);
     fprintf(stderr, "warden: unknown plugin command \"%s\"\n", argv[1]);
     return plugin_usage_error(no_opts);
 }

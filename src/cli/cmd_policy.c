@@ -18,7 +18,8 @@ static const char policy_usage[] =
     "       warden policy show FILE [--data-dir DIR] [--json]\n"
     "       warden policy grant|revoke --store DIR --component ID [--type T]\n"
     "              [--data-dir DIR] [--audit-log LOG --audit-keys DIR]\n"
-    "              (storage URI [ACCESS,...] | network HOST|CIDR | env KEY)\n"
+    "              (storage URI [ACCESS,...] | network HOST|CIDR | env KEY |\n"
+    "               tool NAME)\n"
     "       warden policy reset --store DIR --component ID [--audit-log ...]\n\n"
     "validate: every error and warning as FILE:LINE:COL: error ID: message;\n"
     "  exit 0 all valid, 1 any invalid, 2 usage or unreadable file.\n"
@@ -26,7 +27,9 @@ static const char policy_usage[] =
     "  resolved against --data-dir, by default the policy file's directory).\n"
     "grant/revoke/reset: change a component's policy in a store, validated,\n"
     "  atomic and (with --audit-log) audited; revoke storage without ACCESS removes\n"
-    "  the URI entirely. Exit 0 done, 1 refused (invalid or nothing to revoke), 2.\n";
+    "  the URI entirely; a tool is granted only where the policy has a tools list\n"
+    "  (without one every tool may already be called). Exit 0 done, 1 refused\n"
+    "  (invalid, nothing to revoke, no tools list), 2 usage.\n";
 
 static const cli_opt no_opts[] = {{0}};
 
@@ -145,8 +148,14 @@ static int show_json(const wd_policy *p, const wd_diagnostics *diags)
     json_object_set_new(root, "version", json_string(wd_policy_version(p)));
     json_object_set_new(root, "description", json_string(wd_policy_description(p)));
     json_object_set_new(root, "data_dir", json_string(wd_policy_data_dir(p)));
-    static const char *const sections[] = {"storage", "network", "environment"};
-    for (int k = 0; k < 3; k++) {
+    static const char *const sections[] = {"storage", "network", "environment", "tools"};
+    for (int k = 0; k < 4; k++) {
+        /* No tools section means every tool may be called: shown as null, not as an empty
+         * (deny everything) list. */
+        if (k + 1 == WD_RULE_TOOL && !wd_policy_lists_tools(p)) {
+            json_object_set_new(root, sections[k], json_null());
+            continue;
+        }
         json_t *sec = json_object(), *allow = json_array(), *deny = json_array();
         for (size_t i = 0; i < wd_policy_rule_count(p); i++) {
             const wd_rule *r = wd_policy_rule(p, i);
@@ -185,9 +194,13 @@ static void show_text(const wd_policy *p, const wd_diagnostics *diags, const cha
     if (wd_policy_description(p)[0])
         printf("description  %s\n", wd_policy_description(p));
     printf("data dir     %s\n", wd_policy_data_dir(p) ? wd_policy_data_dir(p) : "(none)");
-    static const char *const sections[] = {"storage", "network", "environment"};
-    for (int k = 0; k < 3; k++) {
+    static const char *const sections[] = {"storage", "network", "environment", "tools"};
+    for (int k = 0; k < 4; k++) {
         printf("\n%s\n", sections[k]);
+        if (k + 1 == WD_RULE_TOOL && !wd_policy_lists_tools(p)) {
+            printf("  (no list: every tool the server offers may be called)\n");
+            continue;
+        }
         size_t shown = 0;
         for (int effect = WD_ALLOW; effect >= WD_DENY; effect--)
             for (size_t i = 0; i < wd_policy_rule_count(p); i++) {
@@ -200,6 +213,8 @@ static void show_text(const wd_policy *p, const wd_diagnostics *diags, const cha
                              access_list(r->access, acc, sizeof(acc)));
                 else if (r->kind == WD_RULE_ENVIRONMENT)
                     snprintf(what, sizeof(what), "%s", r->key);
+                else if (r->kind == WD_RULE_TOOL)
+                    snprintf(what, sizeof(what), "%s", r->tool);
                 else
                     snprintf(what, sizeof(what), "%s", strchr(r->text, ' ') + 1);
                 printf("  %-5s  %-50s  %s:%u:%u\n", wd_effect_name(r->effect), what, r->file,
@@ -314,7 +329,10 @@ static int edit_store(wd_policy_store *s, const char *verb, const char *componen
     if (!strcmp(what, "env"))
         return grant ? wd_policy_grant_env(s, component, type, value)
                      : wd_policy_revoke_env(s, component, type, value);
-    fprintf(stderr, "warden: unknown kind \"%s\" (storage, network or env)\n", what);
+    if (!strcmp(what, "tool"))
+        return grant ? wd_policy_grant_tool(s, component, type, value)
+                     : wd_policy_revoke_tool(s, component, type, value);
+    fprintf(stderr, "warden: unknown kind \"%s\" (storage, network, env or tool)\n", what);
     *usage = true;
     return 0;
 }

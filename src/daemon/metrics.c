@@ -106,6 +106,8 @@ int wdd_metrics_kind(const char *verb, int error)
         return WDD_KIND_NETWORK;
     if (strcmp(verb, "env") == 0)
         return WDD_KIND_ENVIRONMENT;
+    if (strcmp(verb, "call") == 0)
+        return WDD_KIND_TOOL;
     return WDD_KIND_STORAGE;
 }
 
@@ -209,7 +211,7 @@ void wdd_metrics_render(wdd_metrics *m, wd_buf *b,
                         uint64_t (*audit_records)(const char *tenant, void *ctx), void *ctx,
                         const char *only)
 {
-    static const char *const kinds[] = {"storage", "network", "environment", "invalid"};
+    static const char *const kinds[] = {"storage", "network", "environment", "tool", "invalid"};
     /* The tenants shown, in a table of their own so every loop below stays the same. */
     wdd_tenant_metrics *shown[MAX_TENANTS];
     size_t n = 0;

@@ -15,7 +15,14 @@
 typedef struct wdd_metrics wdd_metrics;
 typedef struct wdd_tenant_metrics wdd_tenant_metrics;
 
-enum { WDD_KIND_STORAGE = 0, WDD_KIND_NETWORK, WDD_KIND_ENVIRONMENT, WDD_KIND_INVALID, WDD_KINDS };
+enum {
+    WDD_KIND_STORAGE = 0,
+    WDD_KIND_NETWORK,
+    WDD_KIND_ENVIRONMENT,
+    WDD_KIND_TOOL,
+    WDD_KIND_INVALID,
+    WDD_KINDS
+};
 
 int wdd_metrics_new(wdd_metrics **out);
 void wdd_metrics_free(wdd_metrics *m);

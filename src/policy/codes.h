@@ -31,6 +31,7 @@
 #define WD_P_ENV_KEY "WD-P024"     /* bad environment key (wildcards included) */
 #define WD_P_RESOURCE "WD-P025"    /* bad resource value or unit */
 #define WD_P_CONFLICT "WD-P026"    /* two fields that say the same thing differently */
+#define WD_P_TOOL_NAME "WD-P027"   /* bad tool name (wildcards other than a lone "*" included) */
 
 #define WD_W_NOT_ENFORCED "WD-W001" /* a section warden parses but cannot enforce */
 

@@ -327,28 +327,38 @@ static int net_compile(wd_policy *p)
     return rc;
 }
 
-/* ---- environment ------------------------------------------------------------------------ */
+/* ---- environment and tools -------------------------------------------------------------- */
 
-static int env_compile(wd_policy *p)
+static void keep_first(wd_name_entry *e, wd_effect effect, uint32_t rule)
 {
-    wd_env_index *env = &p->env;
-    env->entries = malloc((p->rule_count ? p->rule_count : 1) * sizeof(*env->entries));
-    if (!env->entries)
+    uint32_t *slot = effect == WD_ALLOW ? &e->allow : &e->deny;
+    if (*slot == WD_NO_RULE)
+        *slot = rule;
+}
+
+/* One entry per distinct name among the rules of this kind; a tool rule for "*" goes to any. */
+static int names_compile(wd_policy *p, wd_rule_kind kind, wd_name_index *ix)
+{
+    ix->any = (wd_name_entry){WD_NO_RULE, WD_NO_RULE};
+    ix->entries = malloc((p->rule_count ? p->rule_count : 1) * sizeof(*ix->entries));
+    if (!ix->entries)
         return wd_fail(WD_ENOMEM, "out of memory compiling a policy");
     for (size_t i = 0; i < p->rule_count; i++) {
         const wd_rule_int *r = &p->rules[i];
-        if (r->pub.kind != WD_RULE_ENVIRONMENT)
+        if (r->pub.kind != kind)
             continue;
-        uint32_t id = (uint32_t)env->count;
-        int rc = wd_strmap_put(&env->keys, 0, r->pub.key, strlen(r->pub.key), &id);
+        const char *name = kind == WD_RULE_TOOL ? r->pub.tool : r->pub.key;
+        if (kind == WD_RULE_TOOL && !strcmp(name, "*")) {
+            keep_first(&ix->any, r->pub.effect, (uint32_t)i);
+            continue;
+        }
+        uint32_t id = (uint32_t)ix->count;
+        int rc = wd_strmap_put(&ix->names, 0, name, strlen(name), &id);
         if (rc)
             return rc;
-        if (id == env->count)
-            env->entries[env->count++] = (wd_env_entry){WD_NO_RULE, WD_NO_RULE};
-        uint32_t *slot =
-            r->pub.effect == WD_ALLOW ? &env->entries[id].allow : &env->entries[id].deny;
-        if (*slot == WD_NO_RULE)
-            *slot = (uint32_t)i;
+        if (id == ix->count)
+            ix->entries[ix->count++] = (wd_name_entry){WD_NO_RULE, WD_NO_RULE};
+        keep_first(&ix->entries[id], r->pub.effect, (uint32_t)i);
     }
     return 0;
 }
@@ -375,7 +385,9 @@ int wd_policy_compile(wd_policy *p)
     if (!rc)
         rc = net_compile(p);
     if (!rc)
-        rc = env_compile(p);
+        rc = names_compile(p, WD_RULE_ENVIRONMENT, &p->env);
+    if (!rc)
+        rc = names_compile(p, WD_RULE_TOOL, &p->tools);
     return rc;
 }
 
@@ -390,8 +402,10 @@ void wd_policy_index_free(wd_policy *p)
     free(p->net.ip[0]);
     free(p->net.ip[1]);
     free(p->net.order);
-    wd_strmap_free(&p->env.keys);
+    wd_strmap_free(&p->env.names);
     free(p->env.entries);
+    wd_strmap_free(&p->tools.names);
+    free(p->tools.entries);
 }
 
 size_t wd_policy_index_memory(const wd_policy *p)
@@ -400,6 +414,6 @@ size_t wd_policy_index_memory(const wd_policy *p)
            p->fs.glob_cap * sizeof(wd_fs_glob) + wd_strmap_memory(&p->fs.literals) +
            p->net.host_cap * sizeof(wd_host_node) + wd_strmap_memory(&p->net.labels) +
            (p->net.ip_cap[0] + p->net.ip_cap[1]) * sizeof(wd_ip_node) +
-           p->net.order_count * sizeof(uint32_t) + wd_strmap_memory(&p->env.keys) +
-           p->rule_count * sizeof(wd_env_entry);
+           p->net.order_count * sizeof(uint32_t) + wd_strmap_memory(&p->env.names) +
+           wd_strmap_memory(&p->tools.names) + 2 * p->rule_count * sizeof(wd_name_entry);
 }

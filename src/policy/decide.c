@@ -440,22 +440,53 @@ static int decide_network(const wd_policy *p, const wd_request *req, wd_decision
     return 0;
 }
 
-/* ---- environment ------------------------------------------------------------------------ */
+/* ---- environment and tools -------------------------------------------------------------- */
+
+/* An exact name outranks the "*" rules (tools only). */
+enum { SPEC_ANY_NAME = 1, SPEC_NAME = 2 };
+
+static void consider_entry(contest *c, const wd_name_entry *e, uint64_t spec)
+{
+    if (e->allow != WD_NO_RULE)
+        consider(c, WD_ALLOW, e->allow, spec);
+    if (e->deny != WD_NO_RULE)
+        consider(c, WD_DENY, e->deny, spec);
+}
+
+static void decide_name(const wd_policy *p, const wd_name_index *ix, const char *name,
+                        wd_decision *out)
+{
+    contest c;
+    contest_init(&c);
+    consider_entry(&c, &ix->any, SPEC_ANY_NAME);
+    uint32_t id;
+    if (wd_strmap_get(&ix->names, 0, name, strlen(name), &id))
+        consider_entry(&c, &ix->entries[id], SPEC_NAME);
+    settle(p, &c, out);
+}
 
 static int decide_environment(const wd_policy *p, const wd_request *req, wd_decision *out)
 {
     if (!req->key || !req->key[0])
         return wd_fail(WD_EINVAL, "an environment request needs a key");
-    contest c;
-    contest_init(&c);
-    uint32_t id;
-    if (wd_strmap_get(&p->env.keys, 0, req->key, strlen(req->key), &id)) {
-        if (p->env.entries[id].allow != WD_NO_RULE)
-            consider(&c, WD_ALLOW, p->env.entries[id].allow, 1);
-        if (p->env.entries[id].deny != WD_NO_RULE)
-            consider(&c, WD_DENY, p->env.entries[id].deny, 1);
-    }
-    settle(p, &c, out);
+    decide_name(p, &p->env, req->key, out);
+    return 0;
+}
+
+/* A name no rule could be written for is refused, not decided: "*" must not let through what
+ * the policy cannot even name. */
+static int decide_tool(const wd_policy *p, const wd_request *req, wd_decision *out)
+{
+    if (!req->tool)
+        return wd_fail(WD_EINVAL, "a tool request needs a tool name");
+    size_t len = strlen(req->tool);
+    long bad = wd_tool_name_check(req->tool, len);
+    if (bad >= 0)
+        return wd_fail(WD_EINVAL, "%s",
+                       len == 0             ? "a tool request needs a tool name"
+                       : (size_t)bad == len ? "tool name is longer than 128 bytes"
+                                            : "tool name has a character outside [A-Za-z0-9_.-/]");
+    decide_name(p, &p->tools, req->tool, out);
     return 0;
 }
 
@@ -474,6 +505,8 @@ int wd_policy_decide(const wd_policy *p, const wd_request *req, wd_decision *out
         return decide_network(p, req, out);
     case WD_REQ_ENVIRONMENT:
         return decide_environment(p, req, out);
+    case WD_REQ_TOOL:
+        return decide_tool(p, req, out);
     default:
         return wd_fail(WD_EINVAL, "unknown request kind %d", (int)req->kind);
     }

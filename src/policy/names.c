@@ -30,3 +30,17 @@ const char *wd_effect_name(wd_effect effect)
 {
     return effect == WD_ALLOW ? "allow" : "deny";
 }
+
+/* MCP's tool-name characters: letters, digits, '_', '-', '.', and '/' for namespaced names. */
+long wd_tool_name_check(const char *text, size_t len)
+{
+    if (len > WD_TOOL_NAME_MAX)
+        return (long)len;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == '.' || c == '/'))
+            return (long)i;
+    }
+    return len ? -1 : 0;
+}

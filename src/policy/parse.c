@@ -445,6 +445,56 @@ static void environment_rule(parser *p, const wd_yaml_node *item, wd_effect effe
     wd_buf_free(&text);
 }
 
+/* ---- tools ------------------------------------------------------------------------------ */
+
+static void tool_rule(parser *p, const wd_yaml_node *item, wd_effect effect)
+{
+    if (wd_ycheck_expect(&p->ck, item, WD_YAML_MAP, "a tool rule") <= 0) {
+        if (wd_yaml_is_null(item))
+            ERR(p, item, WD_P_MISSING, "tool rule is empty: it needs name");
+        return;
+    }
+    static const char *const keys[] = {"name", NULL};
+    wd_ycheck_keys(&p->ck, item, keys, "tool rule");
+    const wd_yaml_node *name = wd_yaml_get(item, "name");
+    if (!name) {
+        ERR(p, item, WD_P_MISSING, "tool rule has no name");
+        return;
+    }
+    if (!wd_ycheck_scalar(&p->ck, name, "name"))
+        return;
+    bool every = name->len == 1 && name->str[0] == '*';
+    long bad = every ? -1 : wd_tool_name_check(name->str, name->len);
+    if (bad >= 0 && name->len == 0) {
+        ERR(p, name, WD_P_TOOL_NAME, "tool name is empty");
+        return;
+    }
+    if (bad >= 0 && (size_t)bad == name->len) {
+        ERR(p, name, WD_P_TOOL_NAME, "tool name is longer than %d bytes", WD_TOOL_NAME_MAX);
+        return;
+    }
+    if (bad >= 0) {
+        unsigned char c = (unsigned char)name->str[bad];
+        if (c == '*' || c == '?')
+            ERR_AT(p, name, (size_t)bad, WD_P_TOOL_NAME,
+                   "a tool name is exact, or \"*\" alone for every tool");
+        else
+            ERR_AT(p, name, (size_t)bad, WD_P_TOOL_NAME,
+                   "tool names are letters, digits, '_', '-', '.' and '/' (byte 0x%02x is not)",
+                   (unsigned)c);
+        return;
+    }
+    wd_rule_int *r = new_rule(p, WD_RULE_TOOL, effect, item);
+    if (!r)
+        return;
+    r->pub.tool = adup(p, name->str, name->len);
+    wd_buf text = WD_BUF_INIT;
+    wd_buf_printf(&text, "%s tool %s", wd_effect_name(effect), r->pub.tool ? r->pub.tool : "");
+    r->pub.text = adup(p, wd_buf_cstr(&text), text.len);
+    p->ck.oom |= text.oom;
+    wd_buf_free(&text);
+}
+
 /* ---- sections --------------------------------------------------------------------------- */
 
 typedef void (*rule_fn)(parser *, const wd_yaml_node *, wd_effect);
@@ -545,8 +595,8 @@ static void permissions(parser *p, const wd_yaml_node *perms)
 {
     if (wd_ycheck_expect(&p->ck, perms, WD_YAML_MAP, "permissions") <= 0)
         return;
-    static const char *const keys[] = {"storage", "network", "environment", "resources",
-                                       "runtime", "ipc",     NULL};
+    static const char *const keys[] = {"storage",   "network", "environment", "tools",
+                                       "resources", "runtime", "ipc",         NULL};
     wd_ycheck_keys(&p->ck, perms, keys, "permissions");
     const wd_yaml_node *s;
     if ((s = wd_yaml_get(perms, "storage")))
@@ -555,6 +605,11 @@ static void permissions(parser *p, const wd_yaml_node *perms)
         rule_section(p, s, "network", network_rule);
     if ((s = wd_yaml_get(perms, "environment")))
         rule_section(p, s, "environment", environment_rule);
+    /* Present at all, even empty, the section is a list: what it does not allow is denied. */
+    if ((s = wd_yaml_get(perms, "tools"))) {
+        p->policy->lists_tools = true;
+        rule_section(p, s, "tools", tool_rule);
+    }
     if ((s = wd_yaml_get(perms, "resources")))
         resources_section(p, s);
     static const char *const unenforced[] = {"runtime", "ipc"};

@@ -245,6 +245,11 @@ const char *wd_policy_data_dir(const wd_policy *p)
     return p->data_dir;
 }
 
+int wd_policy_lists_tools(const wd_policy *p)
+{
+    return p->lists_tools;
+}
+
 size_t wd_policy_rule_count(const wd_policy *p)
 {
     return p->rule_count;

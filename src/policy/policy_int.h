@@ -7,7 +7,8 @@
  *                list per node, '**' as one edge), matched by simulating all live states;
  *   network      a trie of reversed host labels ("com" -> "example" -> "api") with exact and
  *                "*.suffix" rules at each node, and a binary prefix trie per address family;
- *   environment  a hash map from key to its allow and deny rule.
+ *   environment  a hash map from key to its allow and deny rule;
+ *   tools        the same for tool names, with the "*" rules kept aside.
  * Everything is immutable after wd_policy_load() returns. */
 #ifndef WD_POLICY_POLICY_INT_H
 #define WD_POLICY_POLICY_INT_H
@@ -104,16 +105,17 @@ typedef struct {
     size_t order_count;
 } wd_net_index;
 
-/* ---- environment ---- */
+/* ---- environment and tools: exact names ---- */
 typedef struct {
-    uint32_t allow, deny;
-} wd_env_entry;
+    uint32_t allow, deny; /* first rule of each effect, or WD_NO_RULE */
+} wd_name_entry;
 
 typedef struct {
-    wd_strmap keys; /* key -> entry index */
-    wd_env_entry *entries;
+    wd_strmap names; /* name -> entry index */
+    wd_name_entry *entries;
     size_t count;
-} wd_env_index;
+    wd_name_entry any; /* tools only: the "*" rules, less specific than any name */
+} wd_name_index;
 
 struct wd_policy {
     int refs; /* atomic: the cache and its callers share policies */
@@ -127,7 +129,9 @@ struct wd_policy {
     wd_resources resources;
     wd_fs_index fs;
     wd_net_index net;
-    wd_env_index env;
+    wd_name_index env;
+    wd_name_index tools;
+    bool lists_tools; /* a permissions.tools section was written, even an empty one */
 };
 
 /* parse.c: fills version, description, rules and resources from the YAML text. Adds every
@@ -153,5 +157,11 @@ size_t wd_policy_index_memory(const wd_policy *p);
     (((uint64_t)(lit) << 32) | ((uint64_t)(part) << 16) | (uint64_t)(star))
 
 int wd_access_index(unsigned access); /* bit -> 0..4, or -1 */
+
+/* names.c: whether text is a tool name a rule or a request may carry (1..WD_TOOL_NAME_MAX of
+ * [A-Za-z0-9_.-/]; "*" is not a name). Returns the offset of the first bad byte, len when it is
+ * too long, or -1 when it is good. */
+#define WD_TOOL_NAME_MAX 128
+long wd_tool_name_check(const char *text, size_t len);
 
 #endif

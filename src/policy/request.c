@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "policy/netaddr.h"
+#include "policy/policy_int.h"
 #include "util/error.h"
 #include "warden/policy.h"
 
@@ -34,6 +35,18 @@ int wd_request_parse(wd_request_buf *out, const char *verb, const char *target)
         out->request.key = out->text;
         return 0;
     }
+    if (!strcmp(verb, "call")) {
+        long bad = wd_tool_name_check(target, len);
+        if (bad >= 0)
+            return wd_fail(WD_EINVAL,
+                           "call needs a tool name of at most %d letters, digits, '_', '-', '.' "
+                           "or '/', not \"%.200s\"",
+                           WD_TOOL_NAME_MAX, target);
+        memcpy(out->text, target, len + 1);
+        out->request.kind = WD_REQ_TOOL;
+        out->request.tool = out->text;
+        return 0;
+    }
     if (!strcmp(verb, "connect")) {
         wd_host_spec spec;
         const char *why;
@@ -54,6 +67,6 @@ int wd_request_parse(wd_request_buf *out, const char *verb, const char *target)
     }
     return wd_fail(WD_EINVAL,
                    "unknown verb \"%.40s\" (expected read, write, execute, create, delete, "
-                   "connect or env)",
+                   "connect, env or call)",
                    verb);
 }

@@ -188,6 +188,8 @@ static bool same_value(const wd_rule *r, const edit *e)
         return !strcmp(r->uri, e->value) || (e->pattern && !strcmp(r->pattern, e->pattern));
     if (r->kind == WD_RULE_ENVIRONMENT)
         return !strcmp(r->key, e->value);
+    if (r->kind == WD_RULE_TOOL)
+        return !strcmp(r->tool, e->value);
     if (r->cidr)
         return !strcmp(r->cidr, e->value);
     /* Compare the way the policy parser reads the value: case, a port after the host and the
@@ -282,8 +284,35 @@ static void rule_yaml(wd_buf *b, const wd_rule *r, unsigned access)
     }
 }
 
+/* The new rule a grant adds when no rule for its value exists yet. */
+static void granted_yaml(wd_buf *b, const edit *e)
+{
+    switch (e->target) {
+    case WD_RULE_STORAGE:
+        wd_buf_puts(b, "    - uri: ");
+        wd_json_quote(b, e->value, strlen(e->value));
+        wd_buf_puts(b, "\n      access: ");
+        access_list(b, e->access);
+        break;
+    case WD_RULE_NETWORK:
+        wd_buf_printf(b, "    - %s: ", is_cidr(e->value) ? "cidr" : "host");
+        wd_json_quote(b, e->value, strlen(e->value));
+        break;
+    case WD_RULE_ENVIRONMENT:
+        wd_buf_puts(b, "    - key: ");
+        wd_json_quote(b, e->value, strlen(e->value));
+        break;
+    case WD_RULE_TOOL:
+        wd_buf_puts(b, "    - name: ");
+        wd_json_quote(b, e->value, strlen(e->value));
+        break;
+    }
+    wd_buf_putc(b, '\n');
+}
+
 /* The policy as canonical YAML with one edit applied. Sections warden does not enforce are not
- * carried over (they never had an effect). */
+ * carried over (they never had an effect). The tools section is written only when the policy
+ * has one: its absence (every tool may be called) and an empty list (none may) differ. */
 static void render(wd_buf *b, const wd_policy *p, edit *e)
 {
     wd_buf_puts(b, "version: ");
@@ -296,9 +325,11 @@ static void render(wd_buf *b, const wd_policy *p, edit *e)
         wd_buf_puts(b, "\n");
     }
     wd_buf_puts(b, "permissions:\n");
-    static const char *const sections[] = {"storage", "network", "environment"};
-    for (int k = 0; k < 3; k++) {
+    static const char *const sections[] = {"storage", "network", "environment", "tools"};
+    for (int k = 0; k < 4; k++) {
         wd_rule_kind kind = (wd_rule_kind)(k + 1);
+        if (kind == WD_RULE_TOOL && !wd_policy_lists_tools(p))
+            continue;
         wd_buf_printf(b, "  %s:\n", sections[k]);
         for (int effect = WD_ALLOW; effect >= WD_DENY; effect--) {
             wd_buf_printf(b, "    %s:\n", effect == WD_ALLOW ? "allow" : "deny");
@@ -331,21 +362,7 @@ static void render(wd_buf *b, const wd_policy *p, edit *e)
                 rule_yaml(b, r, access);
             }
             if (effect == WD_ALLOW && e->kind == EDIT_GRANT && e->target == kind && !e->matched) {
-                if (kind == WD_RULE_STORAGE) {
-                    wd_buf_puts(b, "    - uri: ");
-                    wd_json_quote(b, e->value, strlen(e->value));
-                    wd_buf_puts(b, "\n      access: ");
-                    access_list(b, e->access);
-                    wd_buf_putc(b, '\n');
-                } else if (kind == WD_RULE_NETWORK) {
-                    wd_buf_printf(b, "    - %s: ", is_cidr(e->value) ? "cidr" : "host");
-                    wd_json_quote(b, e->value, strlen(e->value));
-                    wd_buf_putc(b, '\n');
-                } else {
-                    wd_buf_puts(b, "    - key: ");
-                    wd_json_quote(b, e->value, strlen(e->value));
-                    wd_buf_putc(b, '\n');
-                }
+                granted_yaml(b, e);
                 e->matched = true;
             }
         }
@@ -483,7 +500,7 @@ static int change(wd_policy_store *s, const char *component, wd_plugin_type type
         return wd_fail(WD_EINVAL, "a policy change needs a store and a value");
     if (strchr(value, '\n') || strchr(value, '\r'))
         return wd_fail(WD_EINVAL, "a policy value is one line");
-    static const char *const what_kind[] = {"", "storage", "network", "environment"};
+    static const char *const what_kind[] = {"", "storage", "network", "environment", "tool"};
     char what[600];
     snprintf(what, sizeof(what), "%s %s %.400s", kind == EDIT_GRANT ? "grant" : "revoke",
              what_kind[target], value);
@@ -526,6 +543,40 @@ int wd_policy_grant_env(wd_policy_store *s, const char *component, wd_plugin_typ
                         const char *key)
 {
     return change(s, component, type, EDIT_GRANT, WD_RULE_ENVIRONMENT, key, 0);
+}
+
+/* Granting a tool to a policy without a tools list would create the list, denying every other
+ * tool: a grant that narrows. Refused; such a policy already lets every tool be called. */
+static int tool_change(wd_policy_store *s, const char *component, wd_plugin_type type,
+                       edit_kind kind, const char *name)
+{
+    if (!s || !name)
+        return wd_fail(WD_EINVAL, "a policy change needs a store and a value");
+    wd_policy *cur = NULL;
+    int rc = check_component(component);
+    if (!rc)
+        rc = wd_policy_store_load(s, component, type, &cur, NULL);
+    if (rc)
+        return rc;
+    bool lists = wd_policy_lists_tools(cur);
+    wd_policy_free(cur);
+    if (!lists)
+        return wd_fail(WD_ENOTFOUND,
+                       "%s's policy has no tools list: every tool may already be called",
+                       component);
+    return change(s, component, type, kind, WD_RULE_TOOL, name, 0);
+}
+
+int wd_policy_grant_tool(wd_policy_store *s, const char *component, wd_plugin_type type,
+                         const char *name)
+{
+    return tool_change(s, component, type, EDIT_GRANT, name);
+}
+
+int wd_policy_revoke_tool(wd_policy_store *s, const char *component, wd_plugin_type type,
+                          const char *name)
+{
+    return tool_change(s, component, type, EDIT_REVOKE, name);
 }
 
 int wd_policy_revoke_storage(wd_policy_store *s, const char *component, wd_plugin_type type,

@@ -280,6 +280,17 @@ expect_status 200
 expect_json_eq 'd["decision"]' deny
 expect_json_eq 'd["reason"]' no_rule
 expect_json_eq 'd["explanation"]' "no rule matched (default deny)"
+# A tool call (verb call): the reader's policy has no tools list, so the list it is checked
+# against is empty; a target that is not a tool name is a malformed request, never a decision.
+post /v1/check "$(check_json examples.reader call read_text_file)"
+expect_status 200
+expect_json_eq 'd["decision"], d["reason"]' "('deny', 'no_rule')"
+post /v1/check "$(check_json examples.reader call 'read_*')"
+expect_status 200
+expect_json_eq 'd["decision"], d["reason"]' "('deny', 'invalid')"
+expect_json_eq '"call needs a tool name" in json.dumps(d)' true
+api GET /metrics
+expect_stdout_matches '^warden_decisions_total\{tenant="demo",kind="tool",result="deny"\} [1-9]'
 # The same decision over TCP for the token client.
 post -t "$TOKEN" /v1/check "$(check_json examples.reader read "$HELLO")"
 expect_status 200

@@ -163,6 +163,42 @@ static const error_case cases[] = {
      "WD-P026", 6, 14},
     {"cpu twice", V "permissions:\n  resources:\n    cpu: 50\n    limits:\n      cpu: 1\n",
      "WD-P026", 4, 10},
+    /* tools */
+    {"tools not a map", V "permissions:\n  tools: [read_file]\n", "WD-P012", 3, 10},
+    {"tools allow not a list", V "permissions:\n  tools:\n    allow:\n      name: a\n", "WD-P012",
+     5, 7},
+    {"tool rule not a map", V "permissions:\n  tools:\n    allow:\n    - read_file\n", "WD-P012", 5,
+     7},
+    {"tool rule empty", V "permissions:\n  tools:\n    allow:\n    -\n", "WD-P013", 5, 6},
+    {"tool rule without name", V "permissions:\n  tools:\n    allow:\n    - {}\n", "WD-P013", 5, 7},
+    {"tool name null", V "permissions:\n  tools:\n    allow:\n    - name:\n", "WD-P013", 5, 12},
+    {"tool name a list", V "permissions:\n  tools:\n    allow:\n    - name: [a, b]\n", "WD-P012", 5,
+     13},
+    {"tool rule unknown key",
+     V "permissions:\n  tools:\n    allow:\n    - name: a\n      title: A\n", "WD-P011", 6, 7},
+    {"tools unknown key", V "permissions:\n  tools:\n    except: []\n", "WD-P011", 4, 5},
+    {"tool name empty", V "permissions:\n  tools:\n    allow:\n    - name: \"\"\n", "WD-P027", 5,
+     13},
+    {"tool name glob", V "permissions:\n  tools:\n    allow:\n    - name: \"read_*\"\n", "WD-P027",
+     5, 19},
+    {"tool name question mark", V "permissions:\n  tools:\n    allow:\n    - name: read?\n",
+     "WD-P027", 5, 17},
+    {"tool name two stars", V "permissions:\n  tools:\n    allow:\n    - name: \"**\"\n", "WD-P027",
+     5, 14},
+    {"tool name space", V "permissions:\n  tools:\n    allow:\n    - name: \"read file\"\n",
+     "WD-P027", 5, 18},
+    {"tool name colon", V "permissions:\n  tools:\n    deny:\n    - name: fs:read\n", "WD-P027", 5,
+     15},
+    {"tool name non-ASCII", V "permissions:\n  tools:\n    allow:\n    - name: \"caf\xc3\xa9\"\n",
+     "WD-P027", 5, 17},
+    {"tool name control", V "permissions:\n  tools:\n    allow:\n    - name: \"a\\tb\"\n",
+     "WD-P027", 5, 13},
+    {"tool name too long",
+     V
+     "permissions:\n  tools:\n    allow:\n    - name: "
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+     "WD-P027", 5, 13},
 };
 
 static void test_each_error_id(void **state)

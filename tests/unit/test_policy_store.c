@@ -283,6 +283,124 @@ static void test_shared_through_cache(void **state)
     wd_policy_cache_free(cache);
 }
 
+/* Loads the component's policy from the store. */
+static wd_policy *policy_of(wd_policy_store *s, const char *component)
+{
+    wd_policy *p = NULL;
+    assert_int_equal(wd_policy_store_load(s, component, WD_PLUGIN_COMPUTE, &p, NULL), 0);
+    return p;
+}
+
+/* A policy's tools list survives every other edit unchanged (dropping a deny list would widen
+ * what the component may call), and its absence survives too (adding an empty list would
+ * narrow it). Tools themselves are granted only into an existing list. */
+static void test_tool_rules_survive_edits(void **state)
+{
+    (void)state;
+    wd_policy_store *s;
+    wd_policy_store_options o = WD_POLICY_STORE_OPTIONS_INIT;
+    o.data_dir = "/data";
+    assert_int_equal(wd_policy_store_open(&s, store_dir, &o), 0);
+    static const char yaml[] = "version: \"1.0\"\n"
+                               "permissions:\n"
+                               "  tools:\n"
+                               "    allow:\n"
+                               "      - name: \"*\"\n"
+                               "      - name: read_text_file\n"
+                               "    deny:\n"
+                               "      - name: write_file\n"
+                               "      - name: ns/move.v2\n";
+    assert_int_equal(wd_policy_store_replace(s, "mcpfs", yaml, strlen(yaml)), 0);
+    assert_int_equal(decide_in(s, "mcpfs", "call", "write_file", NULL), WD_DENY);
+
+    /* a grant of another kind keeps every tool rule, in place */
+    assert_int_equal(wd_policy_grant_env(s, "mcpfs", WD_PLUGIN_COMPUTE, "LANG"), 0);
+    assert_int_equal(
+        wd_policy_grant_storage(s, "mcpfs", WD_PLUGIN_COMPUTE, "fs://ws/**", WD_ACCESS_READ), 0);
+    assert_int_equal(wd_policy_revoke_env(s, "mcpfs", WD_PLUGIN_COMPUTE, "LANG"), 0);
+    wd_policy *p = policy_of(s, "mcpfs");
+    assert_true(wd_policy_lists_tools(p));
+    static const struct {
+        wd_effect effect;
+        const char *name;
+    } want[] = {{WD_ALLOW, "*"},
+                {WD_ALLOW, "read_text_file"},
+                {WD_DENY, "write_file"},
+                {WD_DENY, "ns/move.v2"}};
+    size_t n = 0;
+    for (size_t i = 0; i < wd_policy_rule_count(p); i++) {
+        const wd_rule *r = wd_policy_rule(p, i);
+        if (r->kind != WD_RULE_TOOL)
+            continue;
+        assert_true(n < 4);
+        assert_int_equal(r->effect, want[n].effect);
+        assert_string_equal(r->tool, want[n].name);
+        n++;
+    }
+    assert_int_equal(n, 4);
+    wd_policy_free(p);
+    assert_int_equal(decide_in(s, "mcpfs", "call", "write_file", NULL), WD_DENY);
+    assert_int_equal(decide_in(s, "mcpfs", "call", "ns/move.v2", NULL), WD_DENY);
+    assert_int_equal(decide_in(s, "mcpfs", "call", "list_directory", NULL), WD_ALLOW);
+    assert_int_equal(decide_in(s, "mcpfs", "read", "/data/ws/a", NULL), WD_ALLOW);
+
+    /* an empty list stays a list */
+    static const char empty[] = "version: \"1.0\"\npermissions:\n  tools: {}\n";
+    assert_int_equal(wd_policy_store_replace(s, "shut", empty, strlen(empty)), 0);
+    assert_int_equal(wd_policy_grant_env(s, "shut", WD_PLUGIN_COMPUTE, "LANG"), 0);
+    p = policy_of(s, "shut");
+    assert_true(wd_policy_lists_tools(p));
+    wd_policy_free(p);
+    assert_int_equal(decide_in(s, "shut", "call", "read_text_file", NULL), WD_DENY);
+    /* ... into which a tool can be granted, and revoked again */
+    assert_int_equal(wd_policy_grant_tool(s, "shut", WD_PLUGIN_COMPUTE, "read_text_file"), 0);
+    assert_int_equal(decide_in(s, "shut", "call", "read_text_file", NULL), WD_ALLOW);
+    assert_int_equal(decide_in(s, "shut", "call", "write_file", NULL), WD_DENY);
+    assert_int_equal(wd_policy_grant_tool(s, "shut", WD_PLUGIN_COMPUTE, "read_text_file"), 0);
+    char *t = file_text("shut");
+    assert_non_null(strstr(t, "name: \"read_text_file\""));
+    assert_null(strstr(strstr(t, "name:") + 5, "name:")); /* granted twice, one rule */
+    free(t);
+    assert_int_equal(wd_policy_revoke_tool(s, "shut", WD_PLUGIN_COMPUTE, "read_text_file"), 0);
+    assert_int_equal(decide_in(s, "shut", "call", "read_text_file", NULL), WD_DENY);
+    assert_int_equal(wd_policy_revoke_tool(s, "shut", WD_PLUGIN_COMPUTE, "read_text_file"),
+                     WD_ENOTFOUND);
+    p = policy_of(s, "shut");
+    assert_true(wd_policy_lists_tools(p)); /* revoking the last tool leaves an empty list */
+    wd_policy_free(p);
+    /* a revoke takes allow rules only: a deny stays */
+    assert_int_equal(wd_policy_revoke_tool(s, "mcpfs", WD_PLUGIN_COMPUTE, "write_file"),
+                     WD_ENOTFOUND);
+    /* a bad name is refused by the policy's own validation, and nothing changes */
+    t = file_text("shut");
+    assert_int_equal(wd_policy_grant_tool(s, "shut", WD_PLUGIN_COMPUTE, "read_*"), WD_EPOLICY);
+    assert_string_equal(wd_error_last()->id, "WD-P027");
+    assert_int_equal(wd_policy_grant_tool(s, "shut", WD_PLUGIN_COMPUTE, "a\nb"), WD_EINVAL);
+    assert_int_equal(wd_policy_grant_tool(s, "shut", WD_PLUGIN_COMPUTE, ""), WD_EINVAL);
+    char *t2 = file_text("shut");
+    assert_string_equal(t, t2);
+    free(t), free(t2);
+
+    /* no list: edits never add one, and a tool cannot be granted into it */
+    assert_int_equal(wd_policy_grant_env(s, "open", WD_PLUGIN_COMPUTE, "LANG"), 0);
+    p = policy_of(s, "open");
+    assert_false(wd_policy_lists_tools(p));
+    wd_policy_free(p);
+    t = file_text("open");
+    assert_null(strstr(t, "tools"));
+    assert_int_equal(wd_policy_grant_tool(s, "open", WD_PLUGIN_COMPUTE, "read_text_file"),
+                     WD_ENOTFOUND);
+    assert_int_equal(wd_policy_revoke_tool(s, "open", WD_PLUGIN_COMPUTE, "read_text_file"),
+                     WD_ENOTFOUND);
+    t2 = file_text("open");
+    assert_string_equal(t, t2);
+    free(t), free(t2);
+    p = policy_of(s, "open");
+    assert_false(wd_policy_lists_tools(p));
+    wd_policy_free(p);
+    wd_policy_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_failures_change_nothing),
         cmocka_unit_test(test_defaults_replace_reset_and_audit),
         cmocka_unit_test(test_shared_through_cache),
+        cmocka_unit_test(test_tool_rules_survive_edits),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
