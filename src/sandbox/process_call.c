@@ -358,6 +358,25 @@ static int outcome(run *r)
     return failed(r, code, "%s", msg);
 }
 
+/* The program's output ended before its answer: most often it is exiting, and how it ended
+ * says more than the end of its output. */
+static int closed_output(run *r)
+{
+    int status = 0;
+    int own = wd_runner_reap(r->in, &status, GRACE_MS);
+    if (own && WIFEXITED(status)) {
+        r->res->status = WEXITSTATUS(status);
+        return failed(r, WD_S_EXITED, "the program exited with status %d mid-call",
+                      WEXITSTATUS(status));
+    }
+    if (own) {
+        char msg[sizeof(r->res->message)];
+        int code = wd_runner_outcome(r->in, own, status, msg, sizeof(msg));
+        return failed(r, code, "%s", msg);
+    }
+    return failed(r, WD_S_EXITED, "the program closed its output mid-call");
+}
+
 int wd_process_converse(wd_instance *in, const char *send, size_t len, wd_buf *rx,
                         wd_process_line_fn fn, void *ctx, uint64_t deadline, wd_call_result *res)
 {
@@ -378,7 +397,7 @@ int wd_process_converse(wd_instance *in, const char *send, size_t len, wd_buf *r
     if (r.done && !r.code)
         return 0;
     if (!r.code && r.out_eof && !r.exited)
-        failed(&r, WD_S_EXITED, "the program closed its output mid-call");
+        return closed_output(&r);
     return outcome(&r);
 }
 
