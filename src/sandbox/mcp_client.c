@@ -82,8 +82,11 @@ int wd_mcp_parse(const char *line, size_t len, wd_mcp_msg *out, char *why, size_
         out->kind = WD_MCP_BLANK;
         return 0;
     }
-    size_t bad;
-    if (!wd_utf8_valid(line, len, &bad) || memchr(line, 0, len))
+    const char *nul = memchr(line, 0, len);
+    if (nul)
+        return refuse(why, size, "a NUL byte (byte %zu)", (size_t)(nul - line) + 1);
+    size_t bad = 0;
+    if (!wd_utf8_valid(line, len, &bad))
         return refuse(why, size, "not UTF-8 text (byte %zu)", bad + 1);
     json_error_t err;
     json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &err);
@@ -91,10 +94,9 @@ int wd_mcp_parse(const char *line, size_t len, wd_mcp_msg *out, char *why, size_
         return refuse(why, size, "not JSON: %s at byte %d", err.text, err.position);
     out->root = root;
     int rc = 0;
+    /* jansson decodes only an object or an array at the top (no JSON_DECODE_ANY). */
     if (json_is_array(root))
         rc = refuse(why, size, "a batch (JSON array): MCP 2025-06-18 has none, warden takes none");
-    else if (!json_is_object(root))
-        rc = refuse(why, size, "a JSON-RPC message must be an object");
     else if (!json_is_string(json_object_get(root, "jsonrpc")) ||
              strcmp(json_string_value(json_object_get(root, "jsonrpc")), "2.0") != 0)
         rc = refuse(why, size, "jsonrpc must be \"2.0\"");
