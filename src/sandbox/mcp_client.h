@@ -56,10 +56,9 @@ typedef struct {
 /* Parses one line from the server (without its '\n'; a '\r' before it is allowed). 0 with *out
  * filled (release it with wd_mcp_msg_clear), or -1 with why (NUL-terminated) saying what is
  * wrong: a NUL byte, not UTF-8, not JSON (or not an object), a repeated key, a batch, jsonrpc
- * not "2.0", a
- * method that is not a string, an id that is neither a string nor an integer, an answer with
- * both or neither of result and error, an answer to an id warden cannot have sent (not a
- * positive integer), a result that is not an object, a malformed error object. */
+ * not "2.0", a method that is not a string, an id that is neither a string nor an integer, an
+ * answer with both or neither of result and error, an answer to an id warden cannot have sent
+ * (not a positive integer), a result that is not an object, a malformed error object. */
 int wd_mcp_parse(const char *line, size_t len, wd_mcp_msg *out, char *why, size_t why_size);
 void wd_mcp_msg_clear(wd_mcp_msg *m);
 
