@@ -429,7 +429,7 @@ int wd_instance_start(wd_instance **out, const wd_contract *contract,
         rc = build_environment(in);
     if (!rc)
         rc = build_setup(in);
-    if (!rc && wd_contract_runtime(contract) == WD_RUNTIME_PROCESS)
+    if (!rc && wd_contract_runtime(contract) != WD_RUNTIME_NATIVE)
         rc = process_checks(in);
     else if (!rc)
         rc = seal_library(in);

@@ -62,6 +62,8 @@ struct wd_instance {
     int process;
     int exec_fd, program_fd;
     char *program_path;
+    char *python_load; /* a Python handler's load line (process_python.c), or NULL */
+    size_t python_load_len;
     int listener, std_in, std_out, std_err;
     struct wd_dns_stub *stub;
     wd_mediator med;
