@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <openssl/evp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,6 +212,7 @@ int wd_python_load(wd_instance *in, wd_call_result *res, uint64_t deadline)
 {
     wd_buf out = WD_BUF_INIT;
     wd_buf_append(&out, "", 0);
+    in->python_seq = 0;
     int code = wd_process_call(in, in->python_load, in->python_load_len, deadline, res, &out);
     if (!code && !out.oom)
         describe_loaded(in, out.data, out.len);
@@ -234,13 +236,24 @@ static int answer_code(const char *id)
 
 int wd_python_answer(wd_instance *in, wd_call_result *res, wd_buf *out)
 {
-    (void)in;
     json_t *a = json_loadb(out->data ? out->data : "", out->len, JSON_REJECT_DUPLICATES, NULL);
     json_t *ok = json_object_get(a, "ok"), *output = json_object_get(a, "output");
+    json_t *seq = json_object_get(a, "seq");
     const char *code = json_string_value(json_object_get(a, "code"));
     const char *message = json_string_value(json_object_get(a, "message"));
     int rc;
-    if (json_is_true(ok) && json_is_string(output)) {
+    /* An answer to another request than the one in progress (a line the handler wrote on the
+     * protocol, or the real answer after it) is never taken for this call's. */
+    bool current = json_is_integer(seq) && json_integer_value(seq) >= 0 &&
+                   (uint64_t)json_integer_value(seq) == in->python_seq;
+    in->python_seq++;
+    if (!current) {
+        snprintf(res->message, sizeof(res->message),
+                 "the Python handler's process answered out of turn (a line it wrote on the "
+                 "protocol itself): refused");
+        wd_buf_clear(out);
+        rc = WD_S_PROTOCOL;
+    } else if (json_is_true(ok) && json_is_string(output)) {
         wd_buf_clear(out);
         wd_buf_append(out, json_string_value(output), json_string_length(output));
         rc = 0;

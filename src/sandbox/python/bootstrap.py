@@ -8,7 +8,8 @@ broker against the component's policy and recorded.
 The protocol is one line in, one line out, on private duplicates of the host's stdin and
 stdout. Descriptor 1 is pointed at stderr (so print() is a log line, never an answer) and
 descriptor 0 at /dev/null. Every answer is one JSON object:
-{"ok": true, "output": TEXT} or {"ok": false, "code": "WD-Snnn", "message": TEXT}.
+{"ok": true, "output": TEXT, "seq": N} or {"ok": false, "code": "WD-Snnn", "message": TEXT,
+"seq": N}, N the number of the request answered (0 for the load line).
 
 1. The load line: the handler class, the lifecycle, the operator config, the component id, the
    `warden` module's source and every file of the handler tree (base64), as checked against
@@ -130,8 +131,12 @@ class Runtime:
         self.obj = None
         self.config = {}
         self.warm = False
+        self.seq = 0
 
     def answer(self, answer):
+        # The number of the request answered (0: the load): a line the handler wrote on the
+        # protocol itself is not the answer to the call in progress, and the host refuses it.
+        answer["seq"] = self.seq
         _write_all(self.pout, _line(answer))
 
     # ---- loading ----------------------------------------------------------------------
@@ -165,6 +170,14 @@ class Runtime:
             if inspect.iscoroutinefunction(method) or inspect.isasyncgenfunction(method):
                 return _fail("WD-S019", f"{msg['handler_class']}.{name} is async: warden runs "
                              "sync handlers only (def, not async def)")
+        threading = sys.modules.get("threading")
+        if not self.warm and threading and threading.active_count() > 1:
+            # The zygote holds the protocol and forks every call: a thread the module started
+            # would live beside it (and die in every fork). A fresh handler imports quietly.
+            return _fail("WD-S018", f"importing {module_name} started "
+                         f"{threading.active_count() - 1} thread(s): a fresh handler's module "
+                         "may not start threads at import (use lifecycle: warm, or start them "
+                         "in initialize())")
         self.cls = cls
         if self.warm:
             return self.start_warm()
@@ -258,6 +271,11 @@ class Runtime:
                     answer = _raised("the handler", e)
                 _write_all(w, _line(answer))
             finally:
+                for stream in (sys.stdout, sys.stderr):
+                    try:
+                        stream.flush()
+                    except BaseException:
+                        pass
                 os._exit(0)
         os.close(w)
         data, status = self.collect(r, pid)
@@ -268,9 +286,10 @@ class Runtime:
             pass
         if status is None:
             status = os.waitpid(pid, 0)[1]
-        if data.endswith(b"\n"):
+        if b"\n" in data:
+            # The first line is the call's answer: whatever the child wrote after it is not.
             try:
-                answer = json.loads(data)
+                answer = json.loads(data[:data.index(b"\n")])
                 if isinstance(answer, dict) and isinstance(answer.get("ok"), bool):
                     return answer
             except ValueError:
@@ -292,7 +311,7 @@ class Runtime:
         data, status = b"", None
         poller = select.poll()
         poller.register(r, select.POLLIN)
-        while not data.endswith(b"\n") and len(data) < CHILD_ANSWER_MAX:
+        while b"\n" not in data and len(data) < CHILD_ANSWER_MAX:
             if poller.poll(50 if status is None else 0):
                 chunk = os.read(r, 1 << 16)
                 if not chunk:
@@ -323,6 +342,7 @@ class Runtime:
             line = self.pin.readline()
             if not line:
                 break
+            self.seq += 1
             if self.warm:
                 self.answer(self.execute(self.obj, line.decode("utf-8", "replace")))
             else:
