@@ -116,7 +116,8 @@ static bool name_ok(const char *name)
         if (ch < 0x20 || ch == 0x7f || ch == '\\')
             return false;
     }
-    return wd_utf8_valid(name, n, NULL);
+    size_t bad;
+    return wd_utf8_valid(name, n, &bad);
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -371,6 +372,11 @@ int wd_handler_tree_read_at(const char *dir, const char *root, wd_handler_tree *
     int rfd = dfd >= 0 ? sys_openat2(dfd, rel, O_RDONLY | O_DIRECTORY) : -1;
     if (rfd < 0) {
         int e = errno;
+        struct stat st;
+        /* O_NOFOLLOW with O_DIRECTORY says ENOTDIR of a link: say what it is. */
+        if (e == ENOTDIR && dfd >= 0 && fstatat(dfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISLNK(st.st_mode))
+            e = ELOOP;
         rc = e == ENOENT    ? wd_error_set(WD_ENOTFOUND, WD_L_LIB_NOT_FOUND, root, 0, 0,
                                            "the handler root does not exist")
              : e == ENOTDIR ? wd_error_set(WD_EPOLICY, WD_L_HANDLER_TREE, root, 0, 0,
