@@ -1500,8 +1500,9 @@ int wd_contract_open_library(const wd_contract *c, int *out)
 {
     *out = -1;
     if (c->runtime != WD_RUNTIME_NATIVE || !c->library)
-        return wd_error_set(WD_EINVAL, WD_L_PROCESS, c->file, 0, 0,
-                            "%s is a process plugin: it has a program, not a library", c->id);
+        return wd_error_set(WD_EINVAL, WD_L_PROCESS, c->file, 0, 0, "%s is a %s: it has no library",
+                            c->id,
+                            c->runtime == WD_RUNTIME_PYTHON ? "Python handler" : "process plugin");
     int fd = open(c->library, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         int e = errno;
