@@ -207,10 +207,11 @@ static int walk_name(walker *w, int dfd, const char *rel, const char *name, int 
     int n = snprintf(child, sizeof(child), "%s%s%s", rel, rel[0] ? "/" : "", name);
     if (n < 0 || (size_t)n >= sizeof(child))
         return refuse(w, rel, "%s", "a path in the handler tree is longer than 4095 bytes");
+    /* Named by its directory: the name itself would break the one-line message. */
     if (!name_ok(name))
-        return refuse(w, child, "%s",
-                      "a name with a newline, a backslash, a control character or bytes that "
-                      "are not UTF-8 cannot be in a handler tree");
+        return refuse(w, rel, "%s",
+                      "holds a name with a newline, a backslash, a control character or bytes "
+                      "that are not UTF-8: it cannot be in a handler tree");
     struct stat st;
     if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
         return open_failed(w, child, errno);
