@@ -1,6 +1,7 @@
-/* fuzz_contract_load.c: arbitrary bytes as a plugin's contract.yaml, native or process. The
- * input is written to a private directory holding a small program (tool.sh) and a policy file,
- * so contract-relative programs, policies and hashes can all succeed. A contract that loads must
+/* fuzz_contract_load.c: arbitrary bytes as a plugin's contract.yaml, native, process or python.
+ * The input is written to a private directory holding a small program (tool.sh), a policy file
+ * and a Python handler tree (src/pkg), so contract-relative programs, handler trees, policies
+ * and hashes can all succeed. A contract that loads must
  * keep the promises of contract.h (one runtime's fields only, paths absolute and normalised,
  * bounded args and runtime roots); one that does not must say why with a WD-L or WD-P id; the
  * program and interpreter openers must leave no descriptor behind. */
@@ -24,6 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * bfdeaeb08cffb6a36438bcd12dda25417e3cdd36f1e7e482a2849d539225288b. */
 static const char tool[] = "#!/bin/sh\necho hello\n";
 static const char policy[] = "version: \"1.0\"\n";
+/* A Python handler's tree (src/pkg/__init__.py, src/pkg/mod.py); the corpus's python contracts
+ * carry its tree hash. */
+static const char handler[] = "class C:\n    def execute(self, input):\n        return input\n";
 
 static char dir[256], path[300];
 
@@ -39,12 +43,17 @@ static void write_file(const char *name, const void *bytes, size_t len)
 
 static void cleanup(void)
 {
-    static const char *const names[] = {"contract.yaml", "tool.sh", "policy.yaml"};
+    static const char *const names[] = {"contract.yaml", "tool.sh", "policy.yaml",
+                                        "src/pkg/__init__.py", "src/pkg/mod.py"};
     char p[300];
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
         unlink(p);
     }
+    snprintf(p, sizeof(p), "%s/src/pkg", dir);
+    rmdir(p);
+    snprintf(p, sizeof(p), "%s/src", dir);
+    rmdir(p);
     rmdir(dir);
 }
 
@@ -60,6 +69,13 @@ static void prepare(void)
     atexit(cleanup);
     write_file("tool.sh", tool, sizeof(tool) - 1);
     write_file("policy.yaml", policy, sizeof(policy) - 1);
+    char p[300];
+    snprintf(p, sizeof(p), "%s/src", dir);
+    mkdir(p, 0755);
+    snprintf(p, sizeof(p), "%s/src/pkg", dir);
+    mkdir(p, 0755);
+    write_file("src/pkg/__init__.py", "", 0);
+    write_file("src/pkg/mod.py", handler, sizeof(handler) - 1);
 }
 
 static bool one_line(const char *s)
@@ -155,6 +171,26 @@ static void check_native(const wd_contract *c)
         abort();
 }
 
+static void check_python(const wd_contract *c)
+{
+    if (wd_contract_library(c) || wd_contract_program(c) || wd_contract_arg_count(c) ||
+        wd_contract_protocol(c) != WD_PROTOCOL_PYTHON || !wd_contract_handler_class(c))
+        abort();
+    check_normal(wd_contract_interpreter(c));
+    check_normal(wd_contract_handler_root(c));
+    if (strncmp(wd_contract_handler_root(c), dir, strlen(dir)) != 0 ||
+        wd_contract_handler_root(c)[strlen(dir)] != '/')
+        abort(); /* strictly inside the contract's directory */
+    if (wd_contract_lifecycle(c) != WD_LIFECYCLE_FRESH &&
+        wd_contract_lifecycle(c) != WD_LIFECYCLE_WARM)
+        abort();
+    /* loaded: the tree hashed to sha256, so reading it again gives the same files */
+    wd_handler_tree *t = NULL;
+    if (wd_contract_read_handler_tree(c, &t) != 0 || wd_handler_tree_count(t) == 0)
+        abort();
+    wd_handler_tree_free(t);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     prepare();
@@ -174,6 +210,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check_process(c);
         else if (wd_contract_runtime(c) == WD_RUNTIME_NATIVE)
             check_native(c);
+        else if (wd_contract_runtime(c) == WD_RUNTIME_PYTHON)
+            check_python(c);
         else
             abort();
     } else if (c) {

@@ -123,9 +123,13 @@ WD_EXPORT int wd_contract_open_interpreter(const wd_contract *c, int *fd);
 
 /* ---- Python handlers (runtime: python) ---------------------------------------------------
  * A handler class (`handler_class: pkg.module.Class`) in a package tree (`handler_root:`,
- * relative to the contract) whose every file is hashed into `sha256:`. The runtime's
+ * relative to the contract) whose every file is hashed into `sha256:` (docs/contracts.md, "The
+ * tree hash": sha256sum's manifest of the files, sorted bytewise, caches skipped). The runtime's
  * interpreter is wd_contract_interpreter() (/usr/bin/python3 unless the contract names
- * another); wd_contract_program() is NULL and wd_contract_protocol() WD_PROTOCOL_PYTHON. */
+ * another); wd_contract_program() and wd_contract_library() are NULL, wd_contract_protocol()
+ * WD_PROTOCOL_PYTHON and wd_contract_sha256() the tree hash, which the review signature and the
+ * approved list bind as they bind a library's. The tree is read and compared at load (WD-L009,
+ * WD-L018, WD-L028) and the class's module must be in it at a package boundary (WD-L029). */
 typedef enum {
     WD_LIFECYCLE_FRESH = 0, /* a fresh handler object in a fresh process for every call */
     WD_LIFECYCLE_WARM = 1   /* one handler object: initialize() once, execute() per call */

@@ -5,7 +5,6 @@
  * every field that is not carried over a note), hashes the handler tree when --handler-root is
  * given, and writes the warden contract to stdout or, atomically and never over an existing file
  * unless --force, to OUT (docs/onex.md). */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -17,12 +16,14 @@
 #include "cli/opts.h"
 #include "crypto/crypto.h"
 #include "registry/codes.h"
+#include "registry/contract_int.h"
 #include "registry/onex.h"
 #include "registry/semver.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/file.h"
 #include "util/path.h"
+#include "util/secure.h"
 
 static const char import_usage[] =
     "usage: warden plugin import-onex HANDLER_CONTRACT.yaml [-o OUT.yaml] [--force]\n"
@@ -34,172 +35,6 @@ static const char import_usage[] =
     "lie inside the output's directory. The policy the output names is not written: until\n"
     "it is, write the deny-all policy (version: \"1.0\").\n"
     "Errors: FILE:LINE:COL: error WD-Lnnn: message; exit 0 written, 2 refused or error.\n";
-
-/* ---- the handler tree hash ---------------------------------------------------------------
- * Every regular file under the root, recursively, skipping directories named __pycache__ and
- * files ending .pyc; sorted by relative path bytewise; the manifest is one line per file,
- * "<sha256 hex of the content>  <relative path>\n"; the tree hash is SHA-256 of the manifest
- * (docs/onex.md). Links and anything but regular files and directories are refused, as the
- * runtime refuses them. Kept in this one place so it can give way to the library's reader. */
-
-typedef struct {
-    char *path;
-    char hex[65];
-} tree_file;
-
-typedef struct {
-    wd_hasher *h;
-    tree_file *files;
-    size_t n, cap;
-    uint64_t bytes;
-    const char *root; /* as the user gave it, for messages */
-} tree_walk;
-
-enum { TREE_DEPTH_MAX = 32 };
-
-static int tree_error(const tree_walk *t, const char *id, const char *rel, const char *why)
-{
-    return wd_error_set(WD_EPOLICY, id, t->root, 0, 0, "%s%s%s", rel, *rel ? ": " : "", why);
-}
-
-static bool ends_with(const char *s, const char *tail)
-{
-    size_t n = strlen(s), k = strlen(tail);
-    return n >= k && !memcmp(s + n - k, tail, k);
-}
-
-static int tree_add(tree_walk *t, int dirfd, const char *name, const char *rel)
-{
-    if (t->n == WD_HANDLER_MAX_FILES)
-        return tree_error(t, WD_L_ONEX_TREE, rel, "more files than a handler tree may hold (4096)");
-    int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        return wd_error_set(WD_EIO, WD_L_READ, t->root, 0, 0, "%s: cannot read: %s", rel,
-                            strerror(e));
-    }
-    t->bytes += (uint64_t)st.st_size;
-    if (t->bytes > WD_HANDLER_MAX_BYTES) {
-        close(fd);
-        return tree_error(t, WD_L_ONEX_TREE, rel, "the handler tree is larger than 16 MiB");
-    }
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 64;
-        tree_file *f = realloc(t->files, cap * sizeof(*f));
-        if (!f) {
-            close(fd);
-            return wd_fail(WD_ENOMEM, "out of memory");
-        }
-        t->files = f, t->cap = cap;
-    }
-    uint8_t sum[WD_SHA256_LEN];
-    tree_file *f = &t->files[t->n];
-    int rc = wd_sha256_fd(t->h, fd, sum);
-    close(fd);
-    if (rc)
-        return wd_error_set(rc, WD_L_READ, t->root, 0, 0, "%s: cannot read", rel);
-    if (!(f->path = strdup(rel)))
-        return wd_fail(WD_ENOMEM, "out of memory");
-    for (size_t i = 0; i < WD_SHA256_LEN; i++)
-        snprintf(f->hex + 2 * i, 3, "%02x", sum[i]);
-    t->n++;
-    return 0;
-}
-
-/* Walks the directory dirfd (which it closes), whose path below the root is prefix. */
-static int tree_dir(tree_walk *t, int dirfd, const char *prefix, int depth)
-{
-    DIR *d = fdopendir(dirfd);
-    if (!d) {
-        close(dirfd);
-        return wd_error_set(WD_EIO, WD_L_READ, t->root, 0, 0, "%s: cannot list: %s",
-                            *prefix ? prefix : ".", strerror(errno));
-    }
-    int rc = 0;
-    struct dirent *e;
-    while (!rc && (errno = 0, e = readdir(d))) {
-        const char *name = e->d_name;
-        if (!strcmp(name, ".") || !strcmp(name, ".."))
-            continue;
-        char rel[WD_PATH_MAX];
-        int n = snprintf(rel, sizeof(rel), "%s%s%s", prefix, *prefix ? "/" : "", name);
-        if (n < 0 || (size_t)n >= sizeof(rel)) {
-            rc = tree_error(t, WD_L_ONEX_TREE, prefix, "a path in the tree is too long");
-            break;
-        }
-        /* The manifest is one line per file: a name that would need escaping is refused. */
-        if (strpbrk(name, "\n\\")) {
-            rc =
-                tree_error(t, WD_L_ONEX_TREE, prefix, "a file name holds a newline or a backslash");
-            break;
-        }
-        struct stat st;
-        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-            rc = wd_error_set(WD_EIO, WD_L_READ, t->root, 0, 0, "%s: %s", rel, strerror(errno));
-        } else if (S_ISLNK(st.st_mode)) {
-            rc = tree_error(t, WD_L_PERMISSION, rel,
-                            "a symbolic link: a handler tree holds no links");
-        } else if (S_ISDIR(st.st_mode)) {
-            if (!strcmp(name, "__pycache__"))
-                continue;
-            if (depth == TREE_DEPTH_MAX) {
-                rc = tree_error(t, WD_L_ONEX_TREE, rel, "directories nest too deep");
-                break;
-            }
-            int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            rc = sub < 0 ? wd_error_set(WD_EIO, WD_L_READ, t->root, 0, 0, "%s: %s", rel,
-                                        strerror(errno))
-                         : tree_dir(t, sub, rel, depth + 1);
-        } else if (S_ISREG(st.st_mode)) {
-            if (!ends_with(name, ".pyc"))
-                rc = tree_add(t, dirfd, name, rel);
-        } else {
-            rc = tree_error(t, WD_L_ONEX_TREE, rel, "neither a regular file nor a directory");
-        }
-    }
-    if (!rc && errno)
-        rc = wd_error_set(WD_EIO, WD_L_READ, t->root, 0, 0, "cannot list: %s", strerror(errno));
-    closedir(d);
-    return rc;
-}
-
-static int by_path(const void *a, const void *b)
-{
-    return strcmp(((const tree_file *)a)->path, ((const tree_file *)b)->path);
-}
-
-/* The tree hash of the directory rootfd (closed here) as 64 lowercase hex digits. */
-static int tree_hash(int rootfd, const char *root, char hex[static 65])
-{
-    tree_walk t = {.root = root};
-    int rc = wd_hasher_new(&t.h);
-    if (rc)
-        close(rootfd);
-    else
-        rc = tree_dir(&t, rootfd, "", 0);
-    if (!rc && t.n == 0)
-        rc = tree_error(&t, WD_L_ONEX_TREE, "", "the handler tree holds no file");
-    wd_buf manifest = WD_BUF_INIT;
-    if (!rc) {
-        qsort(t.files, t.n, sizeof(*t.files), by_path);
-        for (size_t i = 0; i < t.n; i++)
-            wd_buf_printf(&manifest, "%s  %s\n", t.files[i].hex, t.files[i].path);
-        uint8_t sum[WD_SHA256_LEN];
-        rc = manifest.oom ? wd_fail(WD_ENOMEM, "out of memory")
-                          : wd_sha256(t.h, manifest.data, manifest.len, sum);
-        for (size_t i = 0; !rc && i < WD_SHA256_LEN; i++)
-            snprintf(hex + 2 * i, 3, "%02x", sum[i]);
-    }
-    wd_buf_free(&manifest);
-    for (size_t i = 0; i < t.n; i++)
-        free(t.files[i].path);
-    free(t.files);
-    wd_hasher_free(t.h);
-    return rc;
-}
 
 /* ---- the handler root ------------------------------------------------------------------- */
 
@@ -226,31 +61,16 @@ static int handler_root(const char *dir, const char *out_path, char *rel, size_t
                             *base ? base : "/");
     if (snprintf(rel, rel_size, "%s", root + bl + 1) >= (int)rel_size)
         return wd_fail(WD_EINVAL, "the handler root's path is too long");
-    int fd = open(*base ? base : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return wd_error_set(WD_ENOTFOUND, WD_L_READ, *base ? base : "/", 0, 0,
-                            "the contract's directory cannot be opened: %s", strerror(errno));
-    char walk[WD_PATH_MAX];
-    snprintf(walk, sizeof(walk), "%s", rel);
-    for (char *save = NULL, *seg = strtok_r(walk, "/", &save); seg;
-         seg = strtok_r(NULL, "/", &save)) {
-        struct stat st;
-        int next = -1;
-        if (fstatat(fd, seg, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-            errno = ELOOP;
-        else
-            next = openat(fd, seg, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        close(fd);
-        if (next < 0)
-            return errno == ELOOP ? wd_error_set(WD_EPERM, WD_L_PERMISSION, dir, 0, 0,
-                                                 "%s is a symbolic link: handler_root holds none "
-                                                 "on its way",
-                                                 seg)
-                                  : wd_error_set(WD_ENOTFOUND, WD_L_LIB_NOT_FOUND, dir, 0, 0,
-                                                 "not a directory: %s", strerror(errno));
-        fd = next;
-    }
-    return tree_hash(fd, dir, hex);
+    /* The library's reader: the same walk, refusals and hash the runtime checks at load. */
+    wd_handler_tree *t = NULL;
+    int rc = wd_handler_tree_read_at(*base ? base : "/", root, &t);
+    if (!rc && wd_handler_tree_count(t) == 0)
+        rc = wd_error_set(WD_EPOLICY, WD_L_HANDLER_TREE, dir, 0, 0,
+                          "the handler tree holds no file");
+    if (!rc)
+        wd_hex_encode(wd_handler_tree_hash(t), WD_SHA256_LEN, hex);
+    wd_handler_tree_free(t);
+    return rc;
 }
 
 /* ---- writing ---------------------------------------------------------------------------- */

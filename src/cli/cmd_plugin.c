@@ -94,6 +94,18 @@ static void print_process(const wd_contract *c)
         printf("  interpreter: %s\n", printable(wd_contract_interpreter(c), safe, sizeof(safe)));
 }
 
+/* A Python handler's class, tree, lifecycle and interpreter, as print_process does. */
+static void print_python(const wd_contract *c)
+{
+    char safe[SAFE_PATH_MAX];
+    printf("  runtime: python\n  handler_class: %s\n",
+           printable(wd_contract_handler_class(c), safe, sizeof(safe)));
+    printf("  handler_root: %s\n  lifecycle: %s\n",
+           printable(wd_contract_handler_root(c), safe, sizeof(safe)),
+           wd_contract_lifecycle(c) == WD_LIFECYCLE_WARM ? "warm" : "fresh");
+    printf("  interpreter: %s\n", printable(wd_contract_interpreter(c), safe, sizeof(safe)));
+}
+
 static int validate(int argc, char **argv)
 {
     cli_args files;
@@ -118,6 +130,8 @@ static int validate(int argc, char **argv)
                    wd_contract_allow_downgrade(c) ? ", may run lower" : "");
             if (wd_contract_runtime(c) == WD_RUNTIME_PROCESS)
                 print_process(c);
+            else if (wd_contract_runtime(c) == WD_RUNTIME_PYTHON)
+                print_python(c);
             wd_contract_free(c);
         } else if (rc == WD_EPOLICY) {
             printf("%s: invalid\n", path);
@@ -242,7 +256,12 @@ static int sign_or_verify(int argc, char **argv, bool sign)
     }
     int fd = -1, status = 0;
     bool native = wd_contract_runtime(c) == WD_RUNTIME_NATIVE;
-    if ((native ? wd_contract_open_library(c, &fd) : wd_contract_open_program(c, &fd)) != 0) {
+    wd_handler_tree *tree = NULL; /* a Python handler's code is its tree */
+    int code = wd_contract_runtime(c) == WD_RUNTIME_PYTHON ? wd_contract_read_handler_tree(c, &tree)
+               : native                                    ? wd_contract_open_library(c, &fd)
+                                                           : wd_contract_open_program(c, &fd);
+    wd_handler_tree_free(tree);
+    if (code != 0) {
         cli_error(path);
         status = EXIT_DENY;
     } else if (sign) {

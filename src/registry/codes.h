@@ -29,5 +29,7 @@
 #define WD_L_WRITABLE "WD-L025"       /* a file or directory another user could change */
 #define WD_L_PROCESS "WD-L026"        /* a process-plugin key missing, misplaced or invalid */
 #define WD_L_UNTRUSTED "WD-L027"      /* an interpreter or system program others could change */
+#define WD_L_HANDLER_TREE "WD-L028"   /* a file that may not be in a handler tree, or too many */
+#define WD_L_HANDLER "WD-L029"        /* the handler class's module is not in its handler tree */
 
 #endif

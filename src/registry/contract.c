@@ -62,6 +62,9 @@ struct wd_contract {
     bool has_sha256;                   /* sha256: given (else all zero) */
     const char **args, **roots;
     size_t arg_count, root_count;
+    /* runtime: python */
+    const char *handler_class, *handler_root; /* the root absolute, normalised */
+    wd_lifecycle lifecycle;
 };
 
 static const char *const type_names[] = {
@@ -710,6 +713,11 @@ static void tags_field(loader *l, const wd_yaml_node *v)
 static const char *const native_keys[] = {"library", "abi", NULL};
 static const char *const process_keys[] = {"program",       "interpreter", "args",
                                            "runtime_roots", "protocol",    NULL};
+static const char *const python_keys[] = {"handler_class", "handler_root", "lifecycle", NULL};
+/* What a Python handler never has: it names a class, not a program, and speaks warden's own
+ * protocol. */
+static const char *const not_python_keys[] = {"library", "abi",      "program",
+                                              "args",    "protocol", NULL};
 
 /* Where runtime roots may lie: code the runtime reads and executes, never configuration,
  * user data, kernel interfaces or scratch space. */
@@ -735,8 +743,13 @@ static bool runtime_field(loader *l, const wd_yaml_node *v)
         l->c->runtime = WD_RUNTIME_PROCESS;
         return true;
     }
+    if (v->kind == WD_YAML_SCALAR && is_named(v, "python")) {
+        l->c->runtime = WD_RUNTIME_PYTHON;
+        l->c->protocol = WD_PROTOCOL_PYTHON;
+        return true;
+    }
     char shown[80];
-    ERR(l, v, WD_L_PROCESS, "runtime must be native or process, not %s",
+    ERR(l, v, WD_L_PROCESS, "runtime must be native, process or python, not %s",
         v->kind == WD_YAML_SCALAR ? wd_yaml_shown(v, shown, sizeof(shown)) : "a collection");
     return false;
 }
@@ -798,6 +811,19 @@ static void interpreter_field(loader *l, const wd_yaml_node *v)
         return;
     system_file_check(l, v, "interpreter", true);
     l->c->interpreter = cdup(l, v->str, v->len);
+}
+
+/* A Python handler without interpreter: gets the system's python3, checked as one named. */
+static void default_interpreter(loader *l, const wd_yaml_node *root)
+{
+    static const char python[] = "/usr/bin/python3";
+    int fd = -1;
+    if (wd_syspath_open(python, O_PATH, true, "interpreter", &fd) == 0)
+        close(fd);
+    else
+        ERR(l, root, WD_L_UNTRUSTED, "%s (a Python handler's default interpreter)",
+            wd_error_last()->message);
+    l->c->interpreter = cdup(l, python, sizeof(python) - 1);
 }
 
 /* After interpreter_field: an absolute program is executed itself only without one. */
@@ -909,11 +935,177 @@ static void misplaced(loader *l, const wd_yaml_node *root, const char *const *ke
     }
 }
 
+/* ---- Python handlers (runtime: python) --------------------------------------------------- */
+
+static const char *const py_keywords[] = {
+    "False", "None",     "True",  "and",    "as",   "assert", "async",  "await",    "break",
+    "class", "continue", "def",   "del",    "elif", "else",   "except", "finally",  "for",
+    "from",  "global",   "if",    "import", "in",   "is",     "lambda", "nonlocal", "not",
+    "or",    "pass",     "raise", "return", "try",  "while",  "with",   "yield",    NULL};
+
+/* One dotted part: an ASCII identifier that is not a keyword. */
+static bool identifier(const char *s, size_t len)
+{
+    if (!len || !(wd_is_alpha(s[0]) || s[0] == '_'))
+        return false;
+    for (size_t i = 1; i < len; i++)
+        if (!(wd_is_alpha(s[i]) || wd_is_digit(s[i]) || s[i] == '_'))
+            return false;
+    for (const char *const *k = py_keywords; *k; k++)
+        if (strlen(*k) == len && !memcmp(*k, s, len))
+            return false;
+    return true;
+}
+
+static void handler_class_field(loader *l, const wd_yaml_node *v)
+{
+    if (!process_scalar(l, v, "handler_class"))
+        return;
+    size_t parts = 0;
+    bool ok = v->len <= 512;
+    for (size_t i = 0, start = 0; ok && i <= v->len; i++)
+        if (i == v->len || v->str[i] == '.') {
+            ok = identifier(v->str + start, i - start);
+            start = i + 1;
+            parts++;
+        }
+    if (!ok || parts < 2) {
+        char shown[80];
+        ERR(l, v, WD_L_PROCESS,
+            "handler_class %s must be a module path and a class (pkg.module.Class), every part "
+            "an ASCII Python identifier that is not a keyword, at most 512 bytes",
+            wd_yaml_shown(v, shown, sizeof(shown)));
+        return;
+    }
+    l->c->handler_class = cdup(l, v->str, v->len);
+}
+
+static void handler_root_field(loader *l, const wd_yaml_node *v)
+{
+    if (!process_scalar(l, v, "handler_root"))
+        return;
+    /* Never a climb, even one that would land inside: what is named is what is walked. */
+    for (size_t i = 0; i + 1 < v->len; i++)
+        if (v->str[i] == '.' && v->str[i + 1] == '.' && (i == 0 || v->str[i - 1] == '/') &&
+            (i + 2 == v->len || v->str[i + 2] == '/')) {
+            char shown[80];
+            ERR(l, v, WD_L_PERMISSION, "handler_root %s may not contain ..",
+                wd_yaml_shown(v, shown, sizeof(shown)));
+            return;
+        }
+    l->c->handler_root = inside_path(l, v, "handler_root");
+}
+
+static void lifecycle_field(loader *l, const wd_yaml_node *v)
+{
+    if (v->kind == WD_YAML_SCALAR && is_named(v, "fresh"))
+        l->c->lifecycle = WD_LIFECYCLE_FRESH;
+    else if (v->kind == WD_YAML_SCALAR && is_named(v, "warm"))
+        l->c->lifecycle = WD_LIFECYCLE_WARM;
+    else {
+        char shown[80];
+        ERR(l, v, WD_L_PROCESS, "lifecycle must be fresh or warm, not %s",
+            v->kind == WD_YAML_SCALAR ? wd_yaml_shown(v, shown, sizeof(shown)) : "a collection");
+    }
+}
+
+/* The handler's module (pkg.module of pkg.module.Class) is a file of the tree at a package
+ * boundary: pkg/module.py or pkg/module/__init__.py, and every package around it has its
+ * __init__.py (no namespace packages: what is imported is exactly what the tree holds). */
+static void module_check(loader *l, const wd_yaml_node *v, const wd_handler_tree *t)
+{
+    const char *cls = l->c->handler_class;
+    const char *last = strrchr(cls, '.');
+    char rel[600], why[2048] = "";
+    size_t n = (size_t)(last - cls);
+    memcpy(rel, cls, n);
+    rel[n] = 0;
+    for (size_t i = 0; i < n; i++)
+        if (rel[i] == '.') {
+            rel[i] = 0;
+            char init[620];
+            snprintf(init, sizeof(init), "%s/__init__.py", rel);
+            if (!why[0] && !wd_handler_tree_has(t, init))
+                snprintf(why, sizeof(why), "%s is not a package (no %s in the handler tree)", rel,
+                         init);
+            rel[i] = '/';
+        }
+    char file[620], pkg[620];
+    snprintf(file, sizeof(file), "%s.py", rel);
+    snprintf(pkg, sizeof(pkg), "%s/__init__.py", rel);
+    if (!why[0] && !wd_handler_tree_has(t, file) && !wd_handler_tree_has(t, pkg))
+        snprintf(why, sizeof(why), "the module is not in the handler tree (neither %s nor %s)",
+                 file, pkg);
+    if (why[0])
+        ERR(l, v, WD_L_HANDLER, "handler_class %s: %s", cls, why);
+}
+
+/* The tree is read and hashed at load: a changed file refuses the contract here, with the hash
+ * it has now (for an author who changed it on purpose). */
+static void tree_check(loader *l, const wd_yaml_node *root)
+{
+    wd_contract *c = l->c;
+    const wd_yaml_node *rv = wd_yaml_get(root, "handler_root");
+    wd_handler_tree *t = NULL;
+    int rc = wd_handler_tree_read_at(c->dir, c->handler_root, &t);
+    if (rc == WD_ENOMEM) {
+        l->ck.oom = true;
+        return;
+    }
+    if (rc) {
+        const wd_error *e = wd_error_last();
+        ERR(l, rv, e->id, "handler_root %s: %s", e->file ? e->file : c->handler_root, e->message);
+        return;
+    }
+    if (c->has_sha256 && !wd_ct_equal(wd_handler_tree_hash(t), c->sha256, 32)) {
+        char got[65];
+        wd_hex_encode(wd_handler_tree_hash(t), 32, got);
+        const wd_yaml_node *sv = wd_yaml_get(root, "sha256");
+        ERR(l, sv ? sv : rv, WD_L_LIB_HASH,
+            "the handler tree %s hashes to %s, not to sha256: a file under it changed",
+            c->handler_root, got);
+    }
+    if (c->handler_class)
+        module_check(l, wd_yaml_get(root, "handler_class"), t);
+    wd_handler_tree_free(t);
+}
+
+static void python_fields(loader *l, const wd_yaml_node *root)
+{
+    const wd_yaml_node *v;
+    misplaced(l, root, not_python_keys,
+              "is not for Python handlers: a handler names handler_class: and handler_root:");
+    static const char *const required[] = {"handler_class", "handler_root", "sha256"};
+    for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+        if (!wd_yaml_get(root, required[i]))
+            ERR(l, root, WD_L_PROCESS, "a Python handler (runtime: python) needs %s:", required[i]);
+    if ((v = wd_yaml_get(root, "interpreter")))
+        interpreter_field(l, v);
+    else
+        default_interpreter(l, root);
+    if ((v = wd_yaml_get(root, "handler_class")))
+        handler_class_field(l, v);
+    if ((v = wd_yaml_get(root, "handler_root")))
+        handler_root_field(l, v);
+    if ((v = wd_yaml_get(root, "lifecycle")))
+        lifecycle_field(l, v);
+    if ((v = wd_yaml_get(root, "runtime_roots")))
+        roots_field(l, v);
+    if (l->c->handler_root && !l->ck.oom)
+        tree_check(l, root);
+}
+
 /* The runtime-specific part of a contract: library/abi for native, program and its company
  * for process. */
 static void runtime_fields(loader *l, const wd_yaml_node *root)
 {
     const wd_yaml_node *v;
+    if (l->c->runtime == WD_RUNTIME_PYTHON) {
+        python_fields(l, root);
+        return;
+    }
+    misplaced(l, root, python_keys,
+              "is for Python handlers (runtime: python); this contract is not one");
     if (l->c->runtime == WD_RUNTIME_NATIVE) {
         misplaced(l, root, process_keys,
                   "is for process plugins (runtime: process); this contract is native");
@@ -1013,11 +1205,13 @@ static int load_fields(wd_contract *c, const wd_yaml_node *root, wd_diagnostics 
                        .id_unknown_key = WD_L_SCHEMA},
                 .c = c,
                 .json = WD_BUF_INIT};
-    static const char *const keys[] = {"name",          "type",     "version",     "library",
-                                       "sha256",        "abi",      "security",    "config_schema",
-                                       "config",        "policy",   "tags",        "policy_sha256",
-                                       "runtime",       "program",  "interpreter", "args",
-                                       "runtime_roots", "protocol", NULL};
+    static const char *const keys[] = {
+        "name",          "type",     "version",       "library",
+        "sha256",        "abi",      "security",      "config_schema",
+        "config",        "policy",   "tags",          "policy_sha256",
+        "runtime",       "program",  "interpreter",   "args",
+        "runtime_roots", "protocol", "handler_class", "handler_root",
+        "lifecycle",     NULL};
     wd_ycheck_keys(&l.ck, root, keys, "contract");
     bool known = runtime_field(&l, wd_yaml_get(root, "runtime"));
     bool native = c->runtime == WD_RUNTIME_NATIVE;
@@ -1247,6 +1441,22 @@ const char *wd_contract_interpreter(const wd_contract *c)
 {
     return c->interpreter;
 }
+const char *wd_contract_dir(const wd_contract *c)
+{
+    return c->dir;
+}
+const char *wd_contract_handler_class(const wd_contract *c)
+{
+    return c->handler_class;
+}
+const char *wd_contract_handler_root(const wd_contract *c)
+{
+    return c->handler_root;
+}
+wd_lifecycle wd_contract_lifecycle(const wd_contract *c)
+{
+    return c->lifecycle;
+}
 size_t wd_contract_arg_count(const wd_contract *c)
 {
     return c->arg_count;
@@ -1290,8 +1500,9 @@ int wd_contract_open_library(const wd_contract *c, int *out)
 {
     *out = -1;
     if (c->runtime != WD_RUNTIME_NATIVE || !c->library)
-        return wd_error_set(WD_EINVAL, WD_L_PROCESS, c->file, 0, 0,
-                            "%s is a process plugin: it has a program, not a library", c->id);
+        return wd_error_set(WD_EINVAL, WD_L_PROCESS, c->file, 0, 0, "%s is a %s: it has no library",
+                            c->id,
+                            c->runtime == WD_RUNTIME_PYTHON ? "Python handler" : "process plugin");
     int fd = open(c->library, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         int e = errno;

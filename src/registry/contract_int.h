@@ -2,6 +2,8 @@
 #ifndef WD_REGISTRY_CONTRACT_INT_H
 #define WD_REGISTRY_CONTRACT_INT_H
 
+#include <sys/types.h>
+
 #include "registry/semver.h"
 #include "warden/contract.h"
 
@@ -15,6 +17,19 @@ const char *wd_contract_policy_path(const wd_contract *c);
  * hashed, and its directories are checked like the library's); false for an absolute program
  * and for native plugins. */
 bool wd_contract_program_inside(const wd_contract *c);
+/* The contract's directory (absolute, normalised). */
+const char *wd_contract_dir(const wd_contract *c);
+
+/* handler_tree.c: the tree under root (absolute, normalised, strictly inside dir), read and
+ * hashed, not compared with anything (wd_contract_read_handler_tree compares). */
+int wd_handler_tree_read_at(const char *dir, const char *root, wd_handler_tree **out);
+const uint8_t *wd_handler_tree_hash(const wd_handler_tree *t);
+/* Whether the tree holds a file at this relative path. */
+bool wd_handler_tree_has(const wd_handler_tree *t, const char *path);
+/* Every directory ("" is the root) and file read, with its owner and mode as opened: what the
+ * owner check (owners.c) judges. NULL past the end. */
+size_t wd_handler_tree_entry_count(const wd_handler_tree *t);
+const char *wd_handler_tree_entry(const wd_handler_tree *t, size_t i, uid_t *uid, mode_t *mode);
 
 /* registry.c: wd_registry_add with the correlation id of the batch it belongs to (NULL: a
  * fresh one), and the audit record of a refusal that happened before registration. */

@@ -184,12 +184,19 @@ int wd_contract_imports(const wd_contract *c, const char *const *deny, char **ou
 }
 
 /* The code a contract names opens and is what the contract says: the library (hash), or the
- * program (hash, or a system file only root controls) and its interpreter. */
+ * program (hash, or a system file only root controls) and its interpreter, or a Python
+ * handler's tree (hash) and its interpreter. */
 static int open_checked(const wd_contract *c)
 {
-    int fd = -1, ifd = -1;
-    int rc = wd_contract_runtime(c) == WD_RUNTIME_NATIVE ? wd_contract_open_library(c, &fd)
+    int fd = -1, ifd = -1, rc;
+    if (wd_contract_runtime(c) == WD_RUNTIME_PYTHON) {
+        wd_handler_tree *t = NULL;
+        rc = wd_contract_read_handler_tree(c, &t);
+        wd_handler_tree_free(t);
+    } else {
+        rc = wd_contract_runtime(c) == WD_RUNTIME_NATIVE ? wd_contract_open_library(c, &fd)
                                                          : wd_contract_open_program(c, &fd);
+    }
     if (!rc)
         rc = wd_contract_open_interpreter(c, &ifd);
     if (fd >= 0)

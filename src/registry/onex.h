@@ -17,7 +17,6 @@
 #include "warden/diag.h"
 
 /* The handler tree named by --handler-root cannot be hashed into the contract (docs/errors.md). */
-#define WD_L_ONEX_TREE "WD-L030"
 
 typedef struct {
     const char *file;         /* the ONEX contract as messages name it */

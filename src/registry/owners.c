@@ -92,6 +92,28 @@ static int check_chain(const char *path, const char *root, const char *what)
     return rc;
 }
 
+/* A Python handler's tree is its code: the root and the directories down to it, then every
+ * directory and file in it, as the walk that reads it opened them (never through a link). */
+static int check_handler_tree(const wd_contract *c, const char *top)
+{
+    const char *root = wd_contract_handler_root(c);
+    int rc = check_chain(root, top, "handler root");
+    wd_handler_tree *t = NULL;
+    if (!rc)
+        rc = wd_handler_tree_read_at(wd_contract_dir(c), root, &t);
+    for (size_t i = 0; !rc && i < wd_handler_tree_entry_count(t); i++) {
+        uid_t uid;
+        mode_t mode;
+        const char *rel = wd_handler_tree_entry(t, i, &uid, &mode);
+        char path[WD_PATH_MAX + 1];
+        snprintf(path, sizeof(path), "%s%s%s", root, rel[0] ? "/" : "", rel);
+        struct stat st = {.st_uid = uid, .st_mode = mode};
+        rc = check_stat(path, &st, S_ISDIR(mode) ? "the handler directory" : "handler file", false);
+    }
+    wd_handler_tree_free(t);
+    return rc;
+}
+
 int wd_contract_check_files(const wd_contract *c, const char *root)
 {
     if (!c)
@@ -124,5 +146,7 @@ int wd_contract_check_files(const wd_contract *c, const char *root)
         rc = check_chain(wd_contract_program(c), top, "program");
     if (!rc && wd_contract_policy_path(c))
         rc = check_chain(wd_contract_policy_path(c), top, "policy file");
+    if (!rc && wd_contract_handler_root(c))
+        rc = check_handler_tree(c, top);
     return rc;
 }

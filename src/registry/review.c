@@ -3,7 +3,8 @@
  * For a process plugin the program's hash stands where the library's does, in the signed
  * message and in the approved list: it is what wd_contract_sha256() returns. An absolute
  * program without sha256: binds 32 zero bytes there; its path is part of the contract's bytes,
- * which the signature covers anyway, and only root can change what it names. */
+ * which the signature covers anyway, and only root can change what it names. A Python
+ * handler's tree hash (every file under handler_root) stands there the same way. */
 #include <dirent.h>
 #include <stdbool.h>
 #include <errno.h>
@@ -29,6 +30,14 @@
 #define SIG_HEADER "warden-contract-signature-v2"
 
 enum { MSG_MAX = 256, POLICY_TEXT = 65 };
+
+/* What wd_contract_sha256() is the hash of, for messages. */
+static const char *code_name(const wd_contract *c)
+{
+    return wd_contract_runtime(c) == WD_RUNTIME_NATIVE   ? "library"
+           : wd_contract_runtime(c) == WD_RUNTIME_PYTHON ? "handler tree"
+                                                         : "program";
+}
 
 /* What a signature says about the policy file: its hex SHA-256, or "none" when the policy is
  * inline (part of the contract's bytes) or absent. */
@@ -232,8 +241,7 @@ int wd_contract_verify_signature(const wd_contract *c, const char *trust_dir, ch
                             s.policy, now);
     if (!sig_verifies(c, &s, now))
         return wd_error_set(WD_EPERM, WD_L_SIG_INVALID, wd_contract_id(c), 0, 0,
-                            "signature does not match this contract, %s and policy",
-                            wd_contract_runtime(c) == WD_RUNTIME_NATIVE ? "library" : "program");
+                            "signature does not match this contract, %s and policy", code_name(c));
     if (signer)
         wd_hex_encode(s.pk, 32, signer);
     return 0;
@@ -262,9 +270,7 @@ int wd_contract_check_approved(const wd_contract *c, const char *approved_path)
         char hex[65];
         wd_hex_encode(wd_contract_sha256(c), 32, hex);
         return wd_error_set(WD_EPERM, WD_L_NOT_APPROVED, wd_contract_id(c), 0, 0,
-                            "%s %s is not in the approved list",
-                            wd_contract_runtime(c) == WD_RUNTIME_NATIVE ? "library" : "program",
-                            hex);
+                            "%s %s is not in the approved list", code_name(c), hex);
     }
     return 0;
 }

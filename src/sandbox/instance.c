@@ -52,6 +52,8 @@ static const char *const code_ids[] = {"WD-S000", "WD-S001", "WD-S002", "WD-S003
                                        "WD-S005", "WD-S006", "WD-S007", "WD-S008", "WD-S009",
                                        "WD-S010", "WD-S011", "WD-S012", "WD-S013", "WD-S014",
                                        "WD-S015", "WD-S016", "WD-S017", "WD-S018", "WD-S019"};
+_Static_assert(sizeof(code_ids) / sizeof(*code_ids) == WD_S_LIMIT_COUNT,
+               "every WD_S_* code has its id");
 
 const char *wd_sandbox_code_id(int code)
 {
@@ -430,7 +432,7 @@ int wd_instance_start(wd_instance **out, const wd_contract *contract,
         rc = build_environment(in);
     if (!rc)
         rc = build_setup(in);
-    if (!rc && wd_contract_runtime(contract) == WD_RUNTIME_PROCESS)
+    if (!rc && wd_contract_runtime(contract) != WD_RUNTIME_NATIVE)
         rc = process_checks(in);
     else if (!rc)
         rc = seal_library(in);

@@ -62,6 +62,9 @@ struct wd_instance {
     int process;
     int exec_fd, program_fd;
     char *program_path;
+    char *python_load; /* a Python handler's load line (process_python.c), or NULL */
+    size_t python_load_len;
+    uint64_t python_seq; /* the number of the request the running handler answers next */
     int listener, std_in, std_out, std_err;
     struct wd_dns_stub *stub;
     wd_mediator med;

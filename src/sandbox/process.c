@@ -39,7 +39,7 @@ static const char *const base_roots[] = {"/lib",     "/lib64",     "/lib32",
  * programs through the other. */
 static const char *const aliases[] = {"/bin", "/sbin", "/lib", "/lib32", "/lib64"};
 
-static int add_root(wd_instance *in, const char *path)
+int wd_process_add_root(wd_instance *in, const char *path)
 {
     char **r = realloc(in->broker.runtime_roots, (in->broker.runtime_count + 1) * sizeof(*r));
     if (!r)
@@ -54,20 +54,19 @@ static int add_root(wd_instance *in, const char *path)
 /* A root and, when a merged-/usr alias leads into it, the alias too. */
 static int add_root_and_aliases(wd_instance *in, const char *root)
 {
-    int rc = add_root(in, root);
+    int rc = wd_process_add_root(in, root);
     size_t n = strlen(root);
     for (size_t i = 0; !rc && i < sizeof(aliases) / sizeof(*aliases); i++) {
         char real[PATH_MAX];
         if (!realpath(aliases[i], real) || strcmp(real, aliases[i]) == 0)
             continue;
         if (strncmp(real, root, n) == 0 && (real[n] == 0 || real[n] == '/'))
-            rc = add_root(in, aliases[i]);
+            rc = wd_process_add_root(in, aliases[i]);
     }
     return rc;
 }
 
-/* The path a descriptor was opened at. */
-static int fd_real(int fd, char *out, size_t size)
+int wd_process_fd_real(int fd, char *out, size_t size)
 {
     char link[64];
     snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
@@ -78,16 +77,12 @@ static int fd_real(int fd, char *out, size_t size)
     return 0;
 }
 
-/* The program's bytes, copied into a sealed memory file and hashed as copied (compared when the
- * contract gives a hash); then reopened read-only (a file open for writing cannot be
- * executed). */
-static int seal_program(wd_instance *in, int src)
+int wd_process_seal(wd_instance *in, int src, const uint8_t *want)
 {
     int mfd = -1;
     uint8_t digest[WD_SHA256_LEN];
     int rc = wd_instance_seal(src, "program", &mfd, digest);
     static const uint8_t none[WD_SHA256_LEN];
-    const uint8_t *want = wd_contract_sha256(in->contract);
     if (!rc && want && !wd_ct_equal(want, none, sizeof(none)) &&
         !wd_ct_equal(digest, want, sizeof(digest)))
         rc = wd_error_set(WD_EPOLICY, "WD-L009", wd_contract_program(in->contract), 0, 0,
@@ -99,28 +94,6 @@ static int seal_program(wd_instance *in, int src)
     if (mfd >= 0)
         close(mfd);
     return rc;
-}
-
-static int put_arg(wd_setup_writer *w, const char *a)
-{
-    wd_setup_put(w, WD_SETUP_ARG, a, strlen(a));
-    return 0;
-}
-
-/* The program's arguments: the interpreter (or the program's name), the script, the
- * contract's args. */
-static void put_args(wd_instance *in, wd_setup_writer *w, const char *interp_real)
-{
-    const char *prog = in->program_path;
-    const char *slash = strrchr(prog, '/');
-    if (interp_real) {
-        put_arg(w, interp_real);
-        put_arg(w, prog);
-    } else {
-        put_arg(w, slash ? slash + 1 : prog);
-    }
-    for (size_t i = 0; i < wd_contract_arg_count(in->contract); i++)
-        put_arg(w, wd_contract_arg(in->contract, i));
 }
 
 static void put_rule(wd_setup_writer *w, const char *path, uint64_t access)
@@ -135,22 +108,57 @@ static void put_rule(wd_setup_writer *w, const char *path, uint64_t access)
     wd_setup_put(w, WD_SETUP_FS_RULE, rule, 8 + len);
 }
 
+int wd_process_roots(wd_instance *in, const char *interp_real)
+{
+    int rc = 0;
+    for (size_t i = 0; !rc && i < sizeof(base_roots) / sizeof(*base_roots); i++)
+        rc = wd_process_add_root(in, base_roots[i]);
+    for (size_t i = 0; !rc && i < wd_contract_runtime_root_count(in->contract); i++)
+        rc = add_root_and_aliases(in, wd_contract_runtime_root(in->contract, i));
+    if (!rc && interp_real)
+        rc = wd_process_add_root(in, interp_real);
+    return rc;
+}
+
+int wd_process_setup(wd_instance *in, const char *const *argv, size_t argc)
+{
+    /* Landlock: the runtime roots readable and executable (the exec the broker lets through
+     * reaches nothing else), the interpreter itself, and what the policy grants whole. */
+    wd_setup_writer w = {
+        .data = in->setup, .len = in->setup_len, .cap = in->setup_len, .failed = 0};
+    for (size_t i = 0; i < in->broker.runtime_count; i++)
+        put_rule(&w, in->broker.runtime_roots[i], WD_LL_READ_FILE | WD_LL_READ_DIR | WD_LL_EXECUTE);
+    wd_setup_put_u64(&w, WD_SETUP_PROCESS, (uint64_t)in->process);
+    for (size_t i = 0; i < argc; i++)
+        wd_setup_put(&w, WD_SETUP_ARG, argv[i], strlen(argv[i]));
+    if (w.failed) {
+        free(w.data);
+        in->setup = NULL;
+        return wd_fail(WD_ERANGE, "the sandbox setup is larger than the protocol allows");
+    }
+    in->setup = w.data;
+    in->setup_len = w.len;
+    return 0;
+}
+
 int wd_process_prepare(wd_instance *in)
 {
     in->process = (int)wd_contract_protocol(in->contract);
+    if (wd_contract_runtime(in->contract) == WD_RUNTIME_PYTHON)
+        return wd_python_prepare(in);
     int src = -1, interp = -1;
     int rc = wd_contract_open_program(in->contract, &src);
     if (!rc)
         rc = wd_contract_open_interpreter(in->contract, &interp);
     char real[PATH_MAX], interp_real[PATH_MAX];
-    if (!rc && fd_real(src, real, sizeof(real)) != 0)
+    if (!rc && wd_process_fd_real(src, real, sizeof(real)) != 0)
         rc = wd_fail(WD_EIO, "cannot tell where the program is");
-    if (!rc && interp >= 0 && fd_real(interp, interp_real, sizeof(interp_real)) != 0)
+    if (!rc && interp >= 0 && wd_process_fd_real(interp, interp_real, sizeof(interp_real)) != 0)
         rc = wd_fail(WD_EIO, "cannot tell where the interpreter is");
     if (!rc && !(in->program_path = strdup(real)))
         rc = wd_fail(WD_ENOMEM, "out of memory");
     if (!rc)
-        rc = seal_program(in, src);
+        rc = wd_process_seal(in, src, wd_contract_sha256(in->contract));
     if (src >= 0)
         close(src);
     if (!rc && interp < 0) {
@@ -165,29 +173,24 @@ int wd_process_prepare(wd_instance *in)
         in->exec_fd = interp >= 0 ? interp : dup(in->program_fd);
     else if (interp >= 0)
         close(interp);
-    for (size_t i = 0; !rc && i < sizeof(base_roots) / sizeof(*base_roots); i++)
-        rc = add_root(in, base_roots[i]);
-    for (size_t i = 0; !rc && i < wd_contract_runtime_root_count(in->contract); i++)
-        rc = add_root_and_aliases(in, wd_contract_runtime_root(in->contract, i));
-    if (!rc && interp >= 0)
-        rc = add_root(in, interp_real);
+    if (!rc)
+        rc = wd_process_roots(in, interp >= 0 ? interp_real : NULL);
     if (rc)
         return rc;
-    /* Landlock: the runtime roots readable and executable (the exec the broker lets through
-     * reaches nothing else), the interpreter itself, and what the policy grants whole. */
-    wd_setup_writer w = {
-        .data = in->setup, .len = in->setup_len, .cap = in->setup_len, .failed = 0};
-    for (size_t i = 0; i < in->broker.runtime_count; i++)
-        put_rule(&w, in->broker.runtime_roots[i], WD_LL_READ_FILE | WD_LL_READ_DIR | WD_LL_EXECUTE);
-    wd_setup_put_u64(&w, WD_SETUP_PROCESS, (uint64_t)in->process);
-    put_args(in, &w, interp >= 0 ? interp_real : NULL);
-    if (w.failed) {
-        free(w.data);
-        in->setup = NULL;
-        return wd_fail(WD_ERANGE, "the sandbox setup is larger than the protocol allows");
+    const char *argv[3 + WD_CONTRACT_MAX_ARGS];
+    size_t argc = 0;
+    const char *slash = strrchr(in->program_path, '/');
+    if (interp >= 0) {
+        argv[argc++] = interp_real;
+        argv[argc++] = in->program_path;
+    } else {
+        argv[argc++] = slash ? slash + 1 : in->program_path;
     }
-    in->setup = w.data;
-    in->setup_len = w.len;
+    for (size_t i = 0; i < wd_contract_arg_count(in->contract); i++)
+        argv[argc++] = wd_contract_arg(in->contract, i);
+    rc = wd_process_setup(in, argv, argc);
+    if (rc)
+        return rc;
     /* A program has no describe(): say what it is, from the contract. */
     json_t *d = json_pack("{s:s, s:s, s:s, s:s?}", "runtime", "process", "protocol",
                           wd_process_protocol_name(in->process), "program", in->program_path,
@@ -212,6 +215,7 @@ void wd_process_release(wd_instance *in)
         free(in->broker.runtime_roots[i]);
     free(in->broker.runtime_roots);
     free(in->program_path);
+    free(in->python_load);
 }
 
 /* ---- a running program ------------------------------------------------------------------- */
@@ -313,5 +317,9 @@ int wd_process_start(wd_instance *in, wd_call_result *res, uint64_t deadline)
         in->med.program_fd = in->program_fd;
         in->med.stub = in->stub;
     }
+    /* A Python handler is loaded before its first call: the import runs confined, mediated
+     * and recorded, under the correlation id of the call (or start) that needed it. */
+    if (!code && in->process == WD_PROTOCOL_PYTHON)
+        code = wd_python_load(in, res, deadline);
     return code;
 }

@@ -3,6 +3,7 @@
 #ifndef WD_SANDBOX_PROCESS_H
 #define WD_SANDBOX_PROCESS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/buf.h"
@@ -37,6 +38,25 @@ int wd_kernel_at_least(const char *release, unsigned major, unsigned minor);
  * setup's process entries. 0 or a WD_E* code (wd_error_last says why). */
 int wd_process_prepare(struct wd_instance *in);
 void wd_process_release(struct wd_instance *in);
+
+/* The pieces of a prepare that process_python.c shares: a runtime root; the base roots, the
+ * contract's and the interpreter's (interp_real: NULL for none); the setup's Landlock rules,
+ * protocol and argv; src copied into the sealed program copy (compared with want unless NULL or
+ * all zero); the path a descriptor was opened at. 0 or a WD_E* code. */
+int wd_process_add_root(struct wd_instance *in, const char *path);
+int wd_process_roots(struct wd_instance *in, const char *interp_real);
+int wd_process_setup(struct wd_instance *in, const char *const *argv, size_t argc);
+int wd_process_seal(struct wd_instance *in, int src, const uint8_t *want);
+int wd_process_fd_real(int fd, char *out, size_t size);
+
+/* process_python.c: a Python handler (runtime: python). prepare: the handler tree read and
+ * checked, the load message built, the bootstrap sealed as the program, the interpreter's
+ * argv. load: the first exchange with a started instance (the handler imported, checked and
+ * described): 0 or a WD_S_* code (WD_S_LOAD, WD_S_ASYNC, WD_S_INIT...). answer: a call's answer
+ * line turned into the output (0) or the handler's failure (a WD_S_* code, res->message). */
+int wd_python_prepare(struct wd_instance *in);
+int wd_python_load(struct wd_instance *in, wd_call_result *res, uint64_t deadline);
+int wd_python_answer(struct wd_instance *in, wd_call_result *res, wd_buf *out);
 
 /* Spawns the runner and takes the listener it hands over. 0 or a WD_S_* code. */
 int wd_process_start(struct wd_instance *in, wd_call_result *res, uint64_t deadline);

@@ -437,7 +437,7 @@ int wd_process_call(wd_instance *in, const char *input, size_t len, uint64_t dea
     in->runtime_reads = in->med.runtime;
     in->med.record = NULL;
     if (wd_process_one_line(in->process) && r.answered && !r.code)
-        return 0;
+        return in->process == WD_PROTOCOL_PYTHON ? wd_python_answer(in, res, out) : 0;
     return outcome(&r);
 }
 

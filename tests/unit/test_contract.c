@@ -20,6 +20,13 @@
 #define PHEAD_AS(rt) "name: acme.tool\ntype: compute\nversion: 1.0.0\nruntime: " rt "\n"
 #define PHEAD PHEAD_AS("process")
 #define PBASE PHEAD "program: /bin/sh\nprotocol: stdio\n"
+/* A Python handler's first four lines, and with its class, root and hash (lines 5 to 7). The
+ * tree itself (test_handler_tree.c) is absent here: these cases fail before it matters, or on
+ * its absence (WD-L008). */
+#define YHEAD "name: acme.py\ntype: compute\nversion: 1.0.0\nruntime: python\n"
+#define YCLASS(cls) YHEAD "handler_class: " cls "\nhandler_root: src\nsha256: " LIB_SHA "\n"
+#define YROOT(root) YHEAD "handler_class: pkg.mod.C\nhandler_root: " root "\nsha256: " LIB_SHA "\n"
+#define YBASE YCLASS("pkg.mod.C")
 
 static char *dir;
 static char *trusted; /* test_open_interpreter's directory outside /tmp, removed even on failure */
@@ -183,6 +190,42 @@ static const bad_case bad[] = {
     {"runtime root /tmp", PBASE "runtime_roots: [/tmp]\n" SEC, "WD-L026", 7, 17},
     {"runtime root prefix is not a parent", PBASE "runtime_roots: [/usrx]\n" SEC, "WD-L026", 7, 17},
     {"runtime root null", PBASE "runtime_roots: [~]\n" SEC, "WD-L026", 7, 17},
+    /* runtime: python (the handler tree's own refusals are in test_handler_tree.c) */
+    {"python with program", YBASE "program: x.py\n" SEC, "WD-L026", 8, 1},
+    {"python with protocol", YBASE "protocol: stdio\n" SEC, "WD-L026", 8, 1},
+    {"python with args", YBASE "args: [x]\n" SEC, "WD-L026", 8, 1},
+    {"python with library", YBASE "library: lib.so\n" SEC, "WD-L026", 8, 1},
+    {"python with abi", YBASE "abi: 1\n" SEC, "WD-L026", 8, 1},
+    {"process with handler_class", PBASE "handler_class: a.B\n" SEC, "WD-L026", 7, 1},
+    {"process with handler_root", PBASE "handler_root: src\n" SEC, "WD-L026", 7, 1},
+    {"native with lifecycle", HEAD SEC "lifecycle: warm\n", "WD-L026", 9, 1},
+    {"python without handler_class", YHEAD "handler_root: src\nsha256: " LIB_SHA "\n" SEC,
+     "WD-L026", 1, 1},
+    {"python without handler_root", YHEAD "handler_class: a.B\nsha256: " LIB_SHA "\n" SEC,
+     "WD-L026", 1, 1},
+    {"python without sha256", YHEAD "handler_class: a.B\nhandler_root: src\n" SEC, "WD-L026", 1, 1},
+    {"handler_class without module", YCLASS("Handler") SEC, "WD-L026", 5, 16},
+    {"handler_class keyword", YCLASS("pkg.class.C") SEC, "WD-L026", 5, 16},
+    {"handler_class dash", YCLASS("pkg.mo-d.C") SEC, "WD-L026", 5, 16},
+    {"handler_class empty part", YCLASS("pkg..C") SEC, "WD-L026", 5, 16},
+    {"handler_class trailing dot", YCLASS("pkg.C.") SEC, "WD-L026", 5, 16},
+    {"handler_class digit first", YCLASS("pkg.1mod.C") SEC, "WD-L026", 5, 16},
+    {"handler_class not ASCII",
+     YCLASS("pkg.m\xc3\xb6"
+            "d.C") SEC,
+     "WD-L026", 5, 16},
+    {"handler_class collection", YCLASS("[a.B]") SEC, "WD-L026", 5, 16},
+    {"handler_root escapes", YROOT("../src") SEC, "WD-L018", 6, 15},
+    {"handler_root climbs inside", YROOT("src/../src") SEC, "WD-L018", 6, 15},
+    {"handler_root absolute", YROOT("/usr/lib") SEC, "WD-L018", 6, 15},
+    {"handler_root the contract's directory", YROOT(".") SEC, "WD-L018", 6, 15},
+    {"handler_root empty", YROOT("\"\"") SEC, "WD-L026", 6, 15},
+    {"handler_root missing", YBASE SEC, "WD-L008", 6, 15},
+    {"lifecycle unknown", YBASE "lifecycle: hot\n" SEC, "WD-L026", 8, 12},
+    {"lifecycle collection", YBASE "lifecycle: [warm]\n" SEC, "WD-L026", 8, 12},
+    {"python interpreter missing", YBASE "interpreter: /usr/bin/no-such-python\n" SEC, "WD-L027", 8,
+     14},
+    {"python runtime root /etc", YBASE "runtime_roots: [/etc]\n" SEC, "WD-L026", 8, 17},
 };
 
 static void test_each_error(void **state)
