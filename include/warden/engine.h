@@ -105,6 +105,7 @@ typedef struct {
     wd_security_level level;
     const char *policy_source; /* "component", "base" (the contract's), "default", "none" */
     size_t rules;
+    wd_protocol protocol; /* WD_PROTOCOL_NONE for a native plugin; MCP: its tools are calls */
 } wd_engine_component;
 
 /* Calls fn for each component in id order (fields valid during fn); fn returns non-zero to
@@ -180,8 +181,10 @@ WD_EXPORT int wd_engine_revoke(wd_engine *e, const char *component, const wd_gra
 
 /* ---- plugins and overrides --------------------------------------------------------------- */
 
-/* Runs the component once in a fresh sandbox under its current policy (WD_ESTATE in lockdown;
- * otherwise as wd_instance_call). */
+/* Runs the component once under its current policy (WD_ESTATE in lockdown; otherwise as
+ * wd_instance_call): in a fresh sandbox, or for an MCP server or a Python handler (warm
+ * plugins) in the component's warm instance, one kept running between calls (docs/plugins.md
+ * says when it is replaced). An MCP server plugin's input is {"tool": NAME, "arguments": {}}. */
 WD_EXPORT int wd_engine_invoke(wd_engine *e, const char *component, const char *input, size_t len,
                                const char *correlation_id, wd_call_result *result);
 /* The plugin's describe() text (malloc'd), starting a sandbox to read it the first time. */

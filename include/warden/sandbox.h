@@ -129,6 +129,14 @@ WD_EXPORT int wd_instance_call(wd_instance *inst, const char *input, size_t len,
 /* Starts the runner now rather than at the first call (a warm instance ready to serve, or to
  * read describe()). 0, or WD_ESANDBOX with result's code and message set as for a call. */
 WD_EXPORT int wd_instance_prepare(wd_instance *inst, wd_call_result *result);
+/* As wd_instance_prepare, under the caller's correlation id (NULL: a fresh one): what starting
+ * records (an MCP server's handshake, PLUGIN_START) carries that id, so a call that had to
+ * start its instance has one id for all of it. */
+WD_EXPORT int wd_instance_prepare_as(wd_instance *inst, const char *correlation_id,
+                                     wd_call_result *result);
+/* 1 while the instance's runner is running (a warm instance ready to serve its next call
+ * without a spawn), else 0. */
+WD_EXPORT int wd_instance_running(const wd_instance *inst);
 /* describe() of the plugin ("" until the runner has started once). */
 WD_EXPORT const char *wd_instance_describe(const wd_instance *inst);
 /* An MCP server plugin (protocol: mcp): the tools it listed when it started, as a JSON array

@@ -159,6 +159,8 @@ static const route routes[] = {
     {"POST", "/v1/components/*/grants", WDD_ROLE_ADMIN, wdd_api_grant},
     {"DELETE", "/v1/components/*/grants", WDD_ROLE_ADMIN, wdd_api_revoke},
     {"POST", "/v1/plugins/*/invoke", WDD_ROLE_OPERATOR, wdd_api_invoke},
+    /* Operator: listing an MCP server's tools starts it. */
+    {"GET", "/v1/plugins/*/tools", WDD_ROLE_OPERATOR, wdd_api_tools},
     {"GET", "/v1/audit", WDD_ROLE_OPERATOR, wdd_api_audit_query},
     {"GET", "/v1/audit/verify", WDD_ROLE_OPERATOR, wdd_api_audit_verify},
     {"POST", "/v1/overrides", WDD_ROLE_ADMIN, wdd_api_override},

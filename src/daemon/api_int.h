@@ -12,6 +12,7 @@ void wdd_api_policy_put(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd
 void wdd_api_grant(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_response *resp);
 void wdd_api_revoke(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_response *resp);
 void wdd_api_invoke(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_response *resp);
+void wdd_api_tools(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_response *resp);
 void wdd_api_audit_query(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_response *resp);
 void wdd_api_audit_verify(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_response *resp);
 void wdd_api_override(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_response *resp);

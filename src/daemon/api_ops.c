@@ -35,6 +35,23 @@ void wdd_api_invoke(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_res
     wd_call_result_clear(&r);
 }
 
+/* GET /v1/plugins/{id}/tools: an MCP server plugin's tools, as it listed them (checked). */
+void wdd_api_tools(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_response *resp)
+{
+    (void)d;
+    wdd_tenant_rt *t = wdd_state_tenant(s, req->tenant);
+    char *text = NULL;
+    int rc = wd_engine_tools(t->engine, req->id, &text);
+    json_t *tools = rc ? NULL : json_loads(text, 0, NULL);
+    free(text);
+    if (rc)
+        wdd_api_engine_error(resp, rc);
+    else if (!tools)
+        wdd_api_error(resp, 500, WDD_E_INTERNAL, "out of memory");
+    else
+        wdd_api_json(resp, 200, json_pack("{s:s, s:o}", "component", req->id, "tools", tools));
+}
+
 /* A decimal argument, or false after answering 400. */
 static bool number_arg(const wdd_request *req, const char *key, uint64_t min, uint64_t max,
                        uint64_t *out, wdd_response *resp)

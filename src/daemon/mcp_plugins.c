@@ -1,5 +1,6 @@
 /* mcp_plugins.c: the tenant's plugins as MCP tools (mcp_plugins.h): their tool names, their
- * descriptions as describe() gives them, and a call run through the engine in a fresh sandbox.
+ * descriptions as describe() gives them, and a call run through the engine in a fresh sandbox
+ * (an MCP server's tools are mcp_servers.c's).
  *
  * The plugins are read from the tenant's engine afresh for every request, never cached, so a
  * reload between two requests is seen by the second. */
@@ -10,6 +11,7 @@
 #include "crypto/crypto.h"
 #include "daemon/mcp_plugins.h"
 #include "daemon/mcp_rpc.h"
+#include "daemon/mcp_servers.h"
 #include "util/buf.h"
 #include "util/error.h"
 #include "util/utf8.h"
@@ -18,13 +20,17 @@
 
 enum { HASH_HEX = 16 };
 
-/* The tool name of a component. Ids are [a-z][a-z0-9._-]{0,127}; tool names keep to
- * [A-Za-z0-9_-]{1,64}, the strictest rule clients enforce (MCP itself allows '.' and 128
- * characters, some clients refuse both). '.' becomes '_' and '_' becomes "_U": ids have no
- * capitals, so the name reads back to exactly one id. An id too long for that is cut and
- * ends in "_X" and 16 hex digits of its SHA-256, a form no short id can take; calls find
- * their plugin by looking every component's name up, never by decoding. */
-static int tool_name(const char *id, char out[static TOOL_NAME_MAX + 1])
+/* The tool name of a component, or of one tool of an MCP server component (tool not NULL).
+ * Ids are [a-z][a-z0-9._-]{0,127}; tool names keep to [A-Za-z0-9_-]{1,64}, the strictest rule
+ * clients enforce (MCP itself allows '.' and 128 characters, some clients refuse both). In the
+ * id, '.' becomes '_' and '_' becomes "_U": ids have no capitals, so the name reads back to
+ * exactly one id, and no '_' in it is ever followed by 'T', 'D' or 'X'. A server's tool follows
+ * as "_T" and its name with '_' written "_U" and '.' written "_D" (server tool names may hold
+ * capitals, but every '_' in them starts one of those two escapes). A name too long for that
+ * is cut and ends in "_X" and 16 hex digits of the SHA-256 of the id (and the tool after a NUL
+ * byte), a form no short name can take; calls find their plugin by looking every name up,
+ * never by decoding. */
+int wdd_mcp_tool_name(const char *id, const char *tool, char out[static TOOL_NAME_MAX + 1])
 {
     wd_buf b = WD_BUF_INIT;
     wd_buf_puts(&b, PLUGIN_PREFIX);
@@ -36,6 +42,17 @@ static int tool_name(const char *id, char out[static TOOL_NAME_MAX + 1])
         else
             wd_buf_putc(&b, *p);
     }
+    if (tool) {
+        wd_buf_puts(&b, "_T");
+        for (const char *p = tool; *p; p++) {
+            if (*p == '.')
+                wd_buf_puts(&b, "_D");
+            else if (*p == '_')
+                wd_buf_puts(&b, "_U");
+            else
+                wd_buf_putc(&b, *p);
+        }
+    }
     int rc = b.oom ? wd_fail(WD_ENOMEM, "out of memory") : 0;
     if (!rc && b.len <= TOOL_NAME_MAX) {
         memcpy(out, b.data, b.len + 1);
@@ -43,9 +60,11 @@ static int tool_name(const char *id, char out[static TOOL_NAME_MAX + 1])
         static const char hex[] = "0123456789ABCDEF";
         uint8_t h[WD_SHA256_LEN];
         wd_hasher *hs = NULL;
+        const void *parts[2] = {id, tool};
+        const size_t lens[2] = {strlen(id) + (tool ? 1 : 0), tool ? strlen(tool) : 0};
         rc = wd_hasher_new(&hs);
         if (!rc)
-            rc = wd_sha256(hs, id, strlen(id), h);
+            rc = wd_sha256_parts(hs, parts, lens, tool ? 2 : 1, h);
         wd_hasher_free(hs);
         size_t keep = TOOL_NAME_MAX - 2 - HASH_HEX;
         memcpy(out, b.data, keep);
@@ -76,6 +95,7 @@ static int collect(const wd_engine_component *c, void *ctx)
     memset(p, 0, sizeof(*p));
     p->type = c->type;
     p->level = c->level;
+    p->server = c->protocol == WD_PROTOCOL_MCP;
     if (!(p->id = strdup(c->id)) || !(p->version = strdup(c->version))) {
         free(p->id);
         return WD_ENOMEM;
@@ -102,7 +122,7 @@ int wdd_mcp_plugins_load(wd_engine *e, plugin_list *l)
     if (rc == WD_ENOMEM)
         rc = wd_fail(WD_ENOMEM, "out of memory");
     for (size_t i = 0; !rc && i < l->n; i++)
-        rc = tool_name(l->v[i].id, l->v[i].name);
+        rc = wdd_mcp_tool_name(l->v[i].id, NULL, l->v[i].name);
     /* Only the hashed form can repeat, and only by a SHA-256 prefix collision: both are
      * withheld rather than one shadowing the other. */
     for (size_t i = 0; !rc && i < l->n; i++)
@@ -201,8 +221,7 @@ static bool add_output(json_t *content, const char *out, size_t len)
     return ok;
 }
 
-/* Answers with what an invocation that ran (rc 0 or WD_ESANDBOX) gave. */
-static void reply_invocation(request *r, wdd_tenant_rt *t, int rc, const wd_call_result *res)
+void wdd_mcp_reply_invocation(request *r, wdd_tenant_rt *t, int rc, const wd_call_result *res)
 {
     wdd_metrics_invocation(t->metrics, rc == 0, res->failure, res->duration_ns);
     json_t *content = json_array();
@@ -241,7 +260,7 @@ static void invoke(request *r, wdd_tenant_rt *t, const plugin *p, json_t *args)
     if (rc && rc != WD_ESANDBOX) /* it never ran: no invocation to count, as over HTTP */
         wdd_mcp_engine_failure(r, rc);
     else
-        reply_invocation(r, t, rc, &res);
+        wdd_mcp_reply_invocation(r, t, rc, &res);
     wd_call_result_clear(&res);
 }
 
@@ -251,23 +270,40 @@ void wdd_mcp_call_plugin(request *r, const char *name, json_t *args)
     wdd_state *st = wdd_state_acquire(d);
     wdd_tenant_rt *t = wdd_mcp_tenant_of(r, st);
     plugin_list l = {NULL, 0, 0};
+    server_tool_list sl = {NULL, 0, 0, NULL};
     int rc = t ? wdd_mcp_plugins_load(t->engine, &l) : 0;
     const plugin *hit = NULL;
+    const server_tool *tool = NULL;
+    /* An MCP server is offered as its tools, never as itself. */
     for (size_t i = 0; t && !rc && i < l.n && !hit; i++)
-        if (strcmp(l.v[i].name, name) == 0)
+        if (!l.v[i].server && strcmp(l.v[i].name, name) == 0)
             hit = &l.v[i];
+    /* Only those who may call them start servers to find their tools. */
+    bool may_call = r->s->role >= WDD_ROLE_OPERATOR;
+    if (t && !rc && (!hit || hit->ambiguous) && may_call)
+        rc = wdd_mcp_server_tools_load(t->engine, &l, name, &sl);
+    for (size_t i = 0; t && !rc && !hit && i < sl.n && !tool; i++)
+        if (strcmp(sl.v[i].name, name) == 0)
+            tool = &sl.v[i];
+    bool ambiguous = (hit && hit->ambiguous) || (tool && tool->ambiguous);
     if (!t) {
         /* answered */
     } else if (rc) {
         wdd_mcp_reply_error(r->s, r->id, RPC_INTERNAL_ERROR, NULL, "%s", wd_error_last()->message);
-    } else if (!hit) {
+    } else if (!hit && !tool && !may_call && wdd_mcp_server_could_own(&l, name)) {
+        wdd_mcp_allowed(r, name, WDD_ROLE_OPERATOR); /* answers: forbidden */
+    } else if (!hit && !tool) {
         wdd_mcp_reply_error(r->s, r->id, RPC_INVALID_PARAMS, NULL, "unknown tool: %s", name);
-    } else if (hit->ambiguous) {
+    } else if (ambiguous) {
         wdd_mcp_reply_error(r->s, r->id, RPC_INVALID_PARAMS, NULL,
                             "tool %s names more than one plugin: refused", name);
     } else if (wdd_mcp_allowed(r, name, WDD_ROLE_OPERATOR)) {
-        invoke(r, t, hit, args);
+        if (tool)
+            wdd_mcp_call_server_tool(r, t, tool, args);
+        else
+            invoke(r, t, hit, args);
     }
+    wdd_mcp_server_tools_free(&sl);
     wdd_mcp_plugins_free(&l);
     wdd_state_release(d, st);
 }

@@ -20,6 +20,7 @@ typedef struct {
     wd_security_level level;
     char name[TOOL_NAME_MAX + 1];
     bool ambiguous;
+    bool server; /* an MCP server (protocol: mcp): offered as its tools, not as itself */
 } plugin;
 
 typedef struct {
@@ -27,10 +28,16 @@ typedef struct {
     size_t n, cap;
 } plugin_list;
 
+/* The tool name of component id, or of one tool of an MCP server component (tool not NULL). */
+int wdd_mcp_tool_name(const char *id, const char *tool, char out[static TOOL_NAME_MAX + 1]);
 int wdd_mcp_plugins_load(wd_engine *e, plugin_list *l);
 void wdd_mcp_plugins_free(plugin_list *l);
 json_t *wdd_mcp_plugin_tool(wd_engine *e, const plugin *p);
-/* tools/call of a plugin_* name: found by name, checked against the role, then run. */
+/* Answers with what an invocation that ran (rc 0 or WD_ESANDBOX) gave: a text block of the
+ * output, after one with the failure's code and message. */
+void wdd_mcp_reply_invocation(request *r, wdd_tenant_rt *t, int rc, const wd_call_result *res);
+/* tools/call of a plugin_* name (a plugin, or a tool of an MCP server plugin): found by name,
+ * checked against the role, then run. */
 void wdd_mcp_call_plugin(request *r, const char *name, json_t *args);
 
 #endif

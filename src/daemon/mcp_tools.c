@@ -11,6 +11,7 @@
 #include "daemon/api.h"
 #include "daemon/mcp_plugins.h"
 #include "daemon/mcp_rpc.h"
+#include "daemon/mcp_servers.h"
 #include "daemon/mcp_tools.h"
 #include "util/error.h"
 #include "util/timeutil.h"
@@ -325,14 +326,28 @@ static int add_plugin_tools(request *r, wdd_tenant_rt *t, json_t *tools)
     if (r->s->role < WDD_ROLE_OPERATOR)
         return 0;
     plugin_list l = {.v = NULL};
+    server_tool_list sl = {.v = NULL};
     int rc = wdd_mcp_plugins_load(t->engine, &l);
+    /* An MCP server is offered as its tools, each under its own name. */
+    if (!rc)
+        rc = wdd_mcp_server_tools_load(t->engine, &l, NULL, &sl);
     for (size_t i = 0; rc == 0 && i < l.n; i++) {
+        if (l.v[i].server)
+            continue;
         if (l.v[i].ambiguous)
             wdd_mcp_note("plugin %s is not offered: its tool name %s names another plugin too",
                          l.v[i].id, l.v[i].name);
         else
             json_array_append_new(tools, wdd_mcp_plugin_tool(t->engine, &l.v[i]));
     }
+    for (size_t i = 0; rc == 0 && i < sl.n; i++) {
+        if (sl.v[i].ambiguous)
+            wdd_mcp_note("tool %s of %s is not offered: its tool name %s names another tool too",
+                         sl.v[i].tool, sl.v[i].p->id, sl.v[i].name);
+        else
+            json_array_append_new(tools, wdd_mcp_server_tool_json(t->engine, &sl.v[i]));
+    }
+    wdd_mcp_server_tools_free(&sl);
     wdd_mcp_plugins_free(&l);
     return rc;
 }

@@ -47,6 +47,14 @@ int wd_engine_refresh(wd_engine *e, wd_component *comp)
     comp->policy = next;
     comp->source = source;
     pthread_rwlock_unlock(&e->lock);
+    /* What the plugin says of itself may depend on what its policy lets it reach (a server's
+     * tools), and a warm instance keeps the policy it started under: both go. */
+    if (old && old != next) {
+        free(comp->describe);
+        free(comp->tools);
+        comp->describe = comp->tools = NULL;
+        wd_engine_warm_drop(e, comp);
+    }
     wd_policy_free(old);
     return 0;
 }
@@ -187,6 +195,7 @@ int wd_engine_open(wd_engine **out, const wd_engine_options *opts, size_t *refus
         return wd_fail(WD_ENOMEM, "out of memory");
     pthread_rwlock_init(&e->lock, NULL);
     pthread_mutex_init(&e->change_mu, NULL);
+    pthread_mutex_init(&e->warm_mu, NULL);
     memcpy(&e->opts, opts, opts->version == 1 ? WD_ENGINE_OPTIONS_V1_SIZE : sizeof(*opts));
     e->name = strdup(opts->name ? opts->name : "default");
     e->policies_dir = strdup(opts->policies_dir);
@@ -258,10 +267,12 @@ void wd_engine_close(wd_engine *e)
 {
     if (!e)
         return;
+    wd_engine_warm_close(e);
     wd_watch_free(e->watch);
     for (size_t i = 0; i < e->ncomps; i++) {
         free(e->comps[i].id);
         free(e->comps[i].describe);
+        free(e->comps[i].tools);
         wd_policy_free(e->comps[i].policy);
     }
     free(e->comps);
@@ -273,6 +284,7 @@ void wd_engine_close(wd_engine *e)
     free_list(e->private_paths, e->nprivate);
     pthread_rwlock_destroy(&e->lock);
     pthread_mutex_destroy(&e->change_mu);
+    pthread_mutex_destroy(&e->warm_mu);
     free(e->name);
     free(e->policies_dir);
     free(e->overrides_dir);
@@ -307,7 +319,8 @@ int wd_engine_components(wd_engine *e, int (*fn)(const wd_engine_component *c, v
                                     wd_contract_version(c->contract),
                                     wd_contract_level(c->contract),
                                     c->source,
-                                    wd_policy_rule_count(c->policy)};
+                                    wd_policy_rule_count(c->policy),
+                                    wd_contract_protocol(c->contract)};
         rc = fn(&info, ctx);
     }
     pthread_rwlock_unlock(&e->lock);

@@ -18,6 +18,13 @@ typedef struct {
     wd_policy *policy;
     const char *source;
     char *describe; /* cached describe() text, under change_mu */
+    char *tools;    /* an MCP server's cached tools (wd_instance_tools()), under change_mu */
+    /* Warm plugins (MCP servers, Python handlers: warm.c): at most one instance parked between
+     * calls, with the policy it was started under, under warm_mu; the thread that spawns
+     * them (a runner dies with the thread that spawned it). */
+    wd_instance *parked;
+    const wd_policy *parked_policy;
+    struct wd_keeper *keeper;
 } wd_component;
 
 struct wd_engine {
@@ -38,6 +45,7 @@ struct wd_engine {
     size_t ncomps;
     pthread_rwlock_t lock;     /* comps[].policy */
     pthread_mutex_t change_mu; /* one policy change at a time; the describe cache */
+    pthread_mutex_t warm_mu;   /* comps[].parked, comps[].keeper */
 };
 
 /* Builds e->registry from the contract directories (the review gate applied) and collects its
@@ -47,5 +55,28 @@ int wd_engine_discover(wd_engine *e, const wd_engine_options *o, size_t *refused
 wd_component *wd_engine_find(const wd_engine *e, const char *id);
 /* Reloads comp's policy from the store and swaps it in. */
 int wd_engine_refresh(wd_engine *e, wd_component *comp);
+
+/* A sandbox for c under its current policy (*policy: the one it got); the instance holds its
+ * own reference (manage.c). */
+int wd_engine_start(wd_engine *e, wd_component *c, wd_instance **inst, const wd_policy **policy);
+
+/* ---- warm plugins (warm.c) ---------------------------------------------------------------- */
+
+/* Whether c's instances stay warm between calls (protocol mcp or python). */
+bool wd_engine_warm(const wd_component *c);
+/* A running instance of c: the parked one when its policy is still c's, else a fresh one
+ * started (and prepared, under corr) on c's keeper thread. 0, or the start's error: with
+ * WD_ESANDBOX, res says what failed as a call would. */
+int wd_engine_warm_take(wd_engine *e, wd_component *c, const char *corr, wd_instance **inst,
+                        const wd_policy **policy, wd_call_result *res);
+/* Gives an instance back after a call that returned rc (failure: res->failure): parked when
+ * the slot is free and nothing speaks against it (a failure of the instance's own, a policy
+ * swapped since it started, lockdown), else stopped. */
+void wd_engine_warm_give(wd_engine *e, wd_component *c, wd_instance *inst, const wd_policy *policy,
+                         int rc, int failure);
+/* Stops c's parked instance (lockdown, a policy change). */
+void wd_engine_warm_drop(wd_engine *e, wd_component *c);
+/* Stops every parked instance and keeper thread (engine close). */
+void wd_engine_warm_close(wd_engine *e);
 
 #endif

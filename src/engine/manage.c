@@ -1,8 +1,11 @@
-/* manage.c: changing a component's policy, invoking it, approving overrides (engine.h). */
+/* manage.c: changing a component's policy, invoking it (warm components through warm.c),
+ * what it says of itself (describe, an MCP server's tools), approving overrides (engine.h). */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/crypto.h"
 #include "engine/engine_int.h"
 #include "util/diag.h"
 #include "util/error.h"
@@ -124,8 +127,7 @@ int wd_engine_revoke(wd_engine *e, const char *id, const wd_grant *g)
     return change(e, id, g, true);
 }
 
-/* A sandbox for c under its current policy; the instance holds its own reference. */
-static int start(wd_engine *e, wd_component *c, wd_instance **inst)
+int wd_engine_start(wd_engine *e, wd_component *c, wd_instance **inst, const wd_policy **policy)
 {
     wd_sandbox_options so = WD_SANDBOX_OPTIONS_INIT;
     so.runner_path = e->runner;
@@ -138,10 +140,37 @@ static int start(wd_engine *e, wd_component *c, wd_instance **inst)
     so.protect_changes = e->protect;
     /* A lockdown that begins during the call denies its next request. */
     so.watch = e->watch;
+    /* A warm instance serves until something recycles it (warm.c). */
+    so.max_calls = wd_engine_warm(c) ? UINT_MAX : 1;
     pthread_rwlock_rdlock(&e->lock);
     so.policy = c->policy;
+    if (policy)
+        *policy = c->policy;
     int rc = wd_instance_start(inst, c->contract, &so);
     pthread_rwlock_unlock(&e->lock);
+    return rc;
+}
+
+/* A call of a warm component: its parked instance, or one started for the call. */
+static int invoke_warm(wd_engine *e, wd_component *c, const char *input, size_t len,
+                       const char *correlation_id, wd_call_result *result)
+{
+    char corr[40];
+    if (correlation_id)
+        snprintf(corr, sizeof(corr), "%s", correlation_id);
+    else
+        wd_uuid_v4(corr);
+    wd_instance *inst = NULL;
+    const wd_policy *policy = NULL;
+    int rc = wd_engine_warm_take(e, c, corr, &inst, &policy, result);
+    if (rc) {
+        /* It never served the call: the start's failure is the call's. */
+        if (!result->output)
+            result->output = strdup("");
+        return rc;
+    }
+    rc = wd_instance_call(inst, input, len, corr, result);
+    wd_engine_warm_give(e, c, inst, policy, rc, result->failure);
     return rc;
 }
 
@@ -155,8 +184,10 @@ int wd_engine_invoke(wd_engine *e, const char *id, const char *input, size_t len
     if (rc < 0)
         return rc;
     rc = refuse_in_lockdown(e);
-    if (rc)
+    if (rc) {
+        wd_engine_warm_drop(e, c);
         return rc;
+    }
     /* A call whose requests and result cannot be recorded is not made. */
     int broken = 0;
     if (e->opts.audit)
@@ -164,11 +195,41 @@ int wd_engine_invoke(wd_engine *e, const char *id, const char *input, size_t len
     if (broken)
         return wd_error_raise(WD_KIND_UNAVAILABLE, WD_EIO, "WD-A010", NULL, 0, 0,
                               "the audit log stopped accepting records: no plugin call is made");
+    if (wd_engine_warm(c))
+        return invoke_warm(e, c, input ? input : "", input ? len : 0, correlation_id, result);
     wd_instance *inst = NULL;
-    rc = start(e, c, &inst);
+    rc = wd_engine_start(e, c, &inst, NULL);
     if (!rc)
         rc = wd_instance_call(inst, input ? input : "", input ? len : 0, correlation_id, result);
     wd_instance_stop(inst);
+    return rc;
+}
+
+/* Reads what a started instance of c says of itself into c's caches (under change_mu): a warm
+ * component's parked instance serves (and then stays parked for the next call). */
+static int learn(wd_engine *e, wd_component *c)
+{
+    wd_instance *inst = NULL;
+    const wd_policy *policy = NULL;
+    wd_call_result r;
+    memset(&r, 0, sizeof(r));
+    free(c->describe);
+    free(c->tools);
+    c->describe = c->tools = NULL;
+    int rc = wd_engine_warm(c) ? wd_engine_warm_take(e, c, NULL, &inst, &policy, &r)
+                               : wd_engine_start(e, c, &inst, &policy);
+    if (!rc && !wd_engine_warm(c))
+        rc = wd_instance_prepare(inst, &r);
+    const char *tools = rc ? NULL : wd_instance_tools(inst);
+    if (!rc && !(c->describe = strdup(wd_instance_describe(inst))))
+        rc = wd_fail(WD_ENOMEM, "out of memory");
+    if (!rc && tools && !(c->tools = strdup(tools)))
+        rc = wd_fail(WD_ENOMEM, "out of memory");
+    wd_call_result_clear(&r);
+    if (wd_engine_warm(c))
+        wd_engine_warm_give(e, c, inst, policy, rc, 0);
+    else
+        wd_instance_stop(inst);
     return rc;
 }
 
@@ -180,19 +241,28 @@ int wd_engine_describe(wd_engine *e, const char *id, char **out)
     if (rc < 0)
         return rc;
     pthread_mutex_lock(&e->change_mu);
-    if (!c->describe) {
-        wd_instance *inst = NULL;
-        wd_call_result r;
-        memset(&r, 0, sizeof(r));
-        rc = start(e, c, &inst);
-        if (!rc)
-            rc = wd_instance_prepare(inst, &r);
-        if (!rc && !(c->describe = strdup(wd_instance_describe(inst))))
-            rc = wd_fail(WD_ENOMEM, "out of memory");
-        wd_call_result_clear(&r);
-        wd_instance_stop(inst);
-    }
+    if (!c->describe)
+        rc = learn(e, c);
     if (!rc && !(*out = strdup(c->describe)))
+        rc = wd_fail(WD_ENOMEM, "out of memory");
+    pthread_mutex_unlock(&e->change_mu);
+    return rc;
+}
+
+int wd_engine_tools(wd_engine *e, const char *id, char **out)
+{
+    *out = NULL;
+    wd_component *c;
+    int rc = component(&c, e, id);
+    if (rc < 0)
+        return rc;
+    if (wd_contract_protocol(c->contract) != WD_PROTOCOL_MCP)
+        return wd_fail(WD_EINVAL, "%s is not an MCP server plugin (protocol: mcp): it has no tools",
+                       c->id);
+    pthread_mutex_lock(&e->change_mu);
+    if (!c->tools)
+        rc = learn(e, c);
+    if (!rc && !(*out = strdup(c->tools)))
         rc = wd_fail(WD_ENOMEM, "out of memory");
     pthread_mutex_unlock(&e->change_mu);
     return rc;

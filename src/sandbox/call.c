@@ -19,6 +19,7 @@
 #include "sandbox/codes.h"
 #include "sandbox/instance_int.h"
 #include "sandbox/process.h"
+#include "sandbox/process_mcp.h"
 #include "sandbox/proto.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -353,6 +354,13 @@ static int send_input(wd_instance *in, call_state *cs, const char *input, size_t
     return 0;
 }
 
+/* Failures that say nothing against the running instance: an input refused before the plugin
+ * saw it, a tool the policy refuses, an error the plugin (or its server) answered with. */
+static bool instance_intact(int code)
+{
+    return code == WD_S_FAILED || code == WD_S_INPUT || code == WD_S_TOOL;
+}
+
 int wd_instance_call(wd_instance *in, const char *input, size_t len, const char *correlation_id,
                      wd_call_result *res)
 {
@@ -385,7 +393,7 @@ int wd_instance_call(wd_instance *in, const char *input, size_t len, const char 
             pump(in, &cs, WD_MSG_DONE, deadline))
             ended(in, &cs);
     }
-    if (cs.code && in->pid > 0) {
+    if (cs.code && in->pid > 0 && !instance_intact(cs.code)) {
         int st;
         wd_runner_reap(in, &st, 0);
     }
@@ -404,7 +412,11 @@ int wd_instance_call(wd_instance *in, const char *input, size_t len, const char 
     res->code = cs.code ? wd_sandbox_code_id(cs.code) : "";
     res->failure = cs.code;
     res->ok = cs.code == 0;
-    const char *result = res->ok ? "ok" : cs.code == WD_S_FAILED ? "failed" : "contained";
+    /* A tool the policy refused never reached the plugin: neither its failure nor contained. */
+    const char *result = res->ok                  ? "ok"
+                         : cs.code == WD_S_FAILED ? "failed"
+                         : cs.code == WD_S_TOOL   ? "refused"
+                                                  : "contained";
     json_t *d = json_pack("{s:s, s:s, s:s, s:I, s:I, s:i, s:i}", "result", result, "code",
                           res->code, "message", res->ok ? "" : res->message, "duration_us",
                           (json_int_t)(res->duration_ns / 1000), "output_bytes",
@@ -413,9 +425,9 @@ int wd_instance_call(wd_instance *in, const char *input, size_t len, const char 
     if (d && in->process)
         json_object_set_new(d, "runtime_reads", json_integer((json_int_t)in->runtime_reads));
     int arc = wd_call_audit(in, "PLUGIN_CALL",
-                            res->ok                  ? WD_SEVERITY_LOW
-                            : cs.code == WD_S_FAILED ? WD_SEVERITY_MEDIUM
-                                                     : WD_SEVERITY_HIGH,
+                            res->ok                                          ? WD_SEVERITY_LOW
+                            : cs.code == WD_S_FAILED || cs.code == WD_S_TOOL ? WD_SEVERITY_MEDIUM
+                                                                             : WD_SEVERITY_HIGH,
                             res->correlation_id, d);
     if (!res->ok)
         return wd_error_set(WD_ESANDBOX, res->code, NULL, 0, 0, "%s", res->message);
@@ -428,14 +440,27 @@ int wd_instance_call(wd_instance *in, const char *input, size_t len, const char 
     return 0;
 }
 
+int wd_instance_running(const wd_instance *in)
+{
+    return in && in->pid > 0;
+}
+
 int wd_instance_prepare(wd_instance *in, wd_call_result *res)
+{
+    return wd_instance_prepare_as(in, NULL, res);
+}
+
+int wd_instance_prepare_as(wd_instance *in, const char *correlation_id, wd_call_result *res)
 {
     if (!res)
         return wd_fail(WD_EINVAL, "wd_instance_prepare needs a result");
     *res = (wd_call_result){.code = ""};
     if (!in)
         return wd_fail(WD_EINVAL, "wd_instance_prepare needs an instance");
-    wd_uuid_v4(res->correlation_id);
+    if (correlation_id)
+        snprintf(res->correlation_id, sizeof(res->correlation_id), "%s", correlation_id);
+    else
+        wd_uuid_v4(res->correlation_id);
     if (in->pid > 0) {
         res->ok = 1;
         return 0;
@@ -443,7 +468,9 @@ int wd_instance_prepare(wd_instance *in, wd_call_result *res)
     uint64_t start = wd_time_mono_ns();
     call_state cs = {.res = res, .out = WD_BUF_INIT};
     uint64_t deadline = start + in->timeout_ms * 1000000u;
-    int code = in->process ? wd_process_start(in, res, deadline) : wd_runner_spawn(in, res);
+    int code = in->process == WD_PROTOCOL_MCP ? wd_mcp_prepare(in, res, deadline)
+               : in->process                  ? wd_process_start(in, res, deadline)
+                                              : wd_runner_spawn(in, res);
     if (code)
         cs.code = code;
     else if (!in->process && pump(in, &cs, WD_MSG_READY, deadline) != 0)

@@ -33,6 +33,7 @@
 #include "sandbox/netns.h"
 #include "sandbox/notify.h"
 #include "sandbox/process.h"
+#include "sandbox/process_mcp.h"
 #include "sandbox/proto.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -469,6 +470,7 @@ void wd_instance_stop(wd_instance *in)
     if (in->memfd >= 0)
         close(in->memfd);
     wd_process_release(in);
+    wd_mcp_free(in);
     if (in->runner_fd >= 0)
         close(in->runner_fd);
     wd_protected_free(in->own);

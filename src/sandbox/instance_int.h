@@ -68,8 +68,9 @@ struct wd_instance {
     int listener, std_in, std_out, std_err;
     struct wd_dns_stub *stub;
     wd_mediator med;
-    unsigned runtime_reads; /* reads beneath runtime roots in the last call */
-    int stdio_child[3];     /* spawn.c: the runner's ends of the pipes, during a spawn */
+    unsigned runtime_reads;     /* reads beneath runtime roots in the last call */
+    struct wd_mcp_session *mcp; /* protocol mcp: the client's state (process_mcp.c) */
+    int stdio_child[3];         /* spawn.c: the runner's ends of the pipes, during a spawn */
     uint8_t buf[WD_PROTO_MAX_MSG];
 };
 

@@ -26,6 +26,7 @@
 #include "sandbox/instance_int.h"
 #include "sandbox/landlock.h"
 #include "sandbox/process.h"
+#include "sandbox/process_mcp.h"
 #include "util/error.h"
 #include "util/file.h"
 #include "util/path.h"
@@ -238,6 +239,7 @@ void wd_process_forget(wd_instance *in)
     in->stub = in->med.stub = NULL;
     for (int i = 0; i < WD_SYNTH_COUNT; i++)
         close_fd(&in->med.synth[i]);
+    wd_mcp_forget(in);
 }
 
 /* The DNS stub's socket the runner made in its network namespace (or none): adopted, or a note

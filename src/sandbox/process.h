@@ -70,6 +70,19 @@ void wd_process_forget(struct wd_instance *in);
 int wd_process_call(struct wd_instance *in, const char *input, size_t len, uint64_t deadline,
                     wd_call_result *res, wd_buf *out);
 
+/* A conversation's protocol: called with each line the program writes on stdout (without its
+ * '\n'). Returns 0 to go on, 1 when the line is the answer awaited, or a WD_S_* code with msg
+ * set. What it appends to reply is written to the program's stdin. */
+typedef int (*wd_process_line_fn)(void *ctx, const char *line, size_t len, wd_buf *reply, char *msg,
+                                  size_t msg_size);
+
+/* Writes send (whole lines) to the running program's stdin and hands each line it writes to fn
+ * until fn has its answer, the broker serving the program meanwhile, within the deadline. rx
+ * carries what the program wrote after an answer to the next conversation (which reads it
+ * first). 0, or a WD_S_* code with res->message set (the program is then reaped). */
+int wd_process_converse(struct wd_instance *in, const char *send, size_t len, wd_buf *rx,
+                        wd_process_line_fn fn, void *ctx, uint64_t deadline, wd_call_result *res);
+
 /* Closes a warm program's input and gives it a moment to end (then spawn.c kills it). */
 void wd_process_retire(struct wd_instance *in);
 

@@ -1,10 +1,13 @@
 /* process_call.c: one call of a process plugin (process.h): the input on the program's stdin,
  * its stdout the output, its stderr the call's log lines, and the broker answering every
- * mediated call meanwhile, all in one poll loop bounded by the call's deadline. */
+ * mediated call meanwhile, all in one poll loop bounded by the call's deadline. The same loop
+ * carries a conversation (wd_process_converse): lines written to the program and each line it
+ * answers handed to the protocol (an MCP server's, process_mcp.c), until it has its answer. */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +20,7 @@
 #include "sandbox/dns_stub.h"
 #include "sandbox/instance_int.h"
 #include "sandbox/process.h"
+#include "sandbox/process_mcp.h"
 #include "util/timeutil.h"
 
 enum { CHUNK = 65536, LOG_LINE = 4096, GRACE_MS = 100 };
@@ -33,6 +37,13 @@ typedef struct {
     size_t err_len;
     int out_eof, exited, answered;
     int newline_due; /* json-lines: the input's line end is still to be written */
+    /* A conversation: every stdout line goes to on_line; what it queues in tx is written. */
+    wd_process_line_fn on_line;
+    void *line_ctx;
+    wd_buf *rx; /* what came of the current line, and anything after the answer */
+    wd_buf tx;
+    size_t tx_off;
+    int done;
 } run;
 
 static int failed(run *r, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -46,6 +57,26 @@ static int failed(run *r, int code, const char *fmt, ...)
     va_end(ap);
     r->code = code;
     return code;
+}
+
+/* write(2) to the program's stdin with SIGPIPE held back: a program that closed its input (or
+ * died) makes it fail with EPIPE, never kill the host; a SIGPIPE left pending is taken. */
+static ssize_t pipe_write(int fd, const void *data, size_t len)
+{
+    sigset_t pipe_set, old;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    ssize_t n = write(fd, data, len);
+    int e = errno;
+    if (n < 0 && e == EPIPE && !sigismember(&old, SIGPIPE)) {
+        struct timespec zero = {0, 0};
+        while (sigtimedwait(&pipe_set, NULL, &zero) == SIGPIPE)
+            ;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = e;
+    return n;
 }
 
 static int record(void *ctx, const char *op, uint64_t flags, const wd_broker_answer *ans)
@@ -94,6 +125,56 @@ static void read_stderr(run *r)
     }
 }
 
+/* A conversation: hands every whole line in rx to the protocol, until it has its answer; what
+ * follows the answer stays in rx. */
+static void take_lines(run *r)
+{
+    wd_buf *rx = r->rx;
+    size_t start = 0;
+    if (!rx->len)
+        return;
+    while (!r->done && !r->code) {
+        char *nl = memchr(rx->data + start, '\n', rx->len - start);
+        if (!nl)
+            break;
+        size_t len = (size_t)(nl - (rx->data + start));
+        char msg[sizeof(r->res->message)];
+        msg[0] = 0;
+        int rc = r->on_line(r->line_ctx, rx->data + start, len, &r->tx, msg, sizeof(msg));
+        start += len + 1;
+        if (rc == 1)
+            r->done = 1;
+        else if (rc)
+            failed(r, rc, "%s", msg);
+    }
+    if (r->tx.oom)
+        failed(r, WD_S_SETUP, "out of memory");
+    memmove(rx->data, rx->data + start, rx->len - start);
+    rx->len -= start;
+    if (rx->data)
+        rx->data[rx->len] = 0;
+}
+
+static void read_lines(run *r, const char *chunk, size_t n)
+{
+    /* A line may be as long as the output limit, and no longer. */
+    const char *nl = memchr(chunk, '\n', n);
+    size_t line_part = nl ? (size_t)(nl - chunk) : n;
+    const char *prev = r->rx->len ? memrchr(r->rx->data, '\n', r->rx->len) : NULL;
+    size_t open = prev ? r->rx->len - (size_t)(prev + 1 - r->rx->data) : r->rx->len;
+    if (open + line_part > r->in->output_max) {
+        failed(r, WD_S_OUTPUT, "a line from the program exceeded the output limit of %llu bytes",
+               (unsigned long long)r->in->output_max);
+        return;
+    }
+    wd_buf_append(r->rx, chunk, n);
+    if (r->rx->oom) {
+        failed(r, WD_S_SETUP, "out of memory");
+        return;
+    }
+    take_lines(r);
+}
+
 static void read_stdout(run *r)
 {
     char chunk[CHUNK];
@@ -104,6 +185,10 @@ static void read_stdout(run *r)
         r->out_eof = 1;
         close(r->in->std_out);
         r->in->std_out = -1;
+        return;
+    }
+    if (r->on_line) {
+        read_lines(r, chunk, (size_t)n);
         return;
     }
     if (r->out->len + (size_t)n > r->in->output_max) {
@@ -128,9 +213,19 @@ static void read_stdout(run *r)
 
 static void write_stdin(run *r)
 {
+    if (r->on_line) {
+        ssize_t n = r->tx_off < r->tx.len
+                        ? pipe_write(r->in->std_in, r->tx.data + r->tx_off, r->tx.len - r->tx_off)
+                        : 0;
+        if (n > 0)
+            r->tx_off += (size_t)n;
+        else if (n < 0 && errno != EAGAIN && errno != EINTR)
+            r->tx_off = r->tx.len; /* closed its input: how it ends says the rest */
+        return;
+    }
     if (r->sent < r->len) {
         size_t want = r->len - r->sent < CHUNK ? r->len - r->sent : CHUNK;
-        ssize_t n = write(r->in->std_in, r->input + r->sent, want);
+        ssize_t n = pipe_write(r->in->std_in, r->input + r->sent, want);
         if (n > 0)
             r->sent += (size_t)n;
         else if (n < 0 && errno != EAGAIN && errno != EINTR)
@@ -140,7 +235,7 @@ static void write_stdin(run *r)
         return;
     if (wd_process_one_line(r->in->process)) {
         /* The line's end, retried until it is taken: the program answers once it has it. */
-        ssize_t n = r->newline_due ? write(r->in->std_in, "\n", 1) : 0;
+        ssize_t n = r->newline_due ? pipe_write(r->in->std_in, "\n", 1) : 0;
         if (n == 1 || (n < 0 && errno != EAGAIN && errno != EINTR))
             r->newline_due = 0;
         return;
@@ -172,7 +267,8 @@ static nfds_t poll_set(run *r, struct pollfd *p, int pidfd)
     p[n++] = (struct pollfd){in->listener, POLLIN, 0};
     p[n++] = (struct pollfd){in->std_out, POLLIN, 0};
     p[n++] = (struct pollfd){in->std_err, POLLIN, 0};
-    p[n++] = (struct pollfd){r->sent < r->len || r->newline_due ? in->std_in : -1, POLLOUT, 0};
+    int writing = r->on_line ? r->tx_off < r->tx.len : r->sent < r->len || r->newline_due;
+    p[n++] = (struct pollfd){writing ? in->std_in : -1, POLLOUT, 0};
     p[n++] = (struct pollfd){in->stub ? wd_dns_stub_fd(in->stub) : -1, POLLIN, 0};
     p[n++] = (struct pollfd){pidfd, POLLIN, 0};
     return n;
@@ -182,6 +278,8 @@ static int finished(const run *r)
 {
     if (r->code)
         return 1;
+    if (r->on_line)
+        return r->done || r->exited || r->out_eof;
     if (wd_process_one_line(r->in->process))
         return r->answered || r->exited;
     return r->exited && r->out_eof;
@@ -260,9 +358,54 @@ static int outcome(run *r)
     return failed(r, code, "%s", msg);
 }
 
+/* The program's output ended before its answer: most often it is exiting, and how it ended
+ * says more than the end of its output. */
+static int closed_output(run *r)
+{
+    int status = 0;
+    int own = wd_runner_reap(r->in, &status, GRACE_MS);
+    if (own && WIFEXITED(status)) {
+        r->res->status = WEXITSTATUS(status);
+        return failed(r, WD_S_EXITED, "the program exited with status %d mid-call",
+                      WEXITSTATUS(status));
+    }
+    if (own) {
+        char msg[sizeof(r->res->message)];
+        int code = wd_runner_outcome(r->in, own, status, msg, sizeof(msg));
+        return failed(r, code, "%s", msg);
+    }
+    return failed(r, WD_S_EXITED, "the program closed its output mid-call");
+}
+
+int wd_process_converse(wd_instance *in, const char *send, size_t len, wd_buf *rx,
+                        wd_process_line_fn fn, void *ctx, uint64_t deadline, wd_call_result *res)
+{
+    run r = {.in = in, .res = res, .on_line = fn, .line_ctx = ctx, .rx = rx, .tx = WD_BUF_INIT};
+    wd_buf_append(&r.tx, send, len);
+    /* Lines that came after the last answer are the program's first words now. */
+    take_lines(&r);
+    in->med.record = record;
+    in->med.record_ctx = &r;
+    fcntl(in->std_in, F_SETFL, O_NONBLOCK);
+    if (!r.done && !r.code)
+        loop(&r, deadline);
+    res->requests = in->med.requests;
+    res->denied = in->med.denied;
+    in->runtime_reads = in->med.runtime;
+    in->med.record = NULL;
+    wd_buf_free(&r.tx);
+    if (r.done && !r.code)
+        return 0;
+    if (!r.code && r.out_eof && !r.exited)
+        return closed_output(&r);
+    return outcome(&r);
+}
+
 int wd_process_call(wd_instance *in, const char *input, size_t len, uint64_t deadline,
                     wd_call_result *res, wd_buf *out)
 {
+    if (in->process == WD_PROTOCOL_MCP)
+        return wd_mcp_call(in, input, len, deadline, res, out);
     run r = {.in = in,
              .res = res,
              .out = out,
