@@ -31,7 +31,10 @@
 #include "util/utf8.h"
 #include "warden/contract.h"
 
-enum { MAX_DEPTH = 32 };
+/* Besides the files' own limits: every name the walk meets (directories and the skipped
+ * __pycache__ and .pyc names too) and the bytes of the paths it keeps, so a tree of empty
+ * directories cannot make the loader walk and remember without bound. */
+enum { MAX_DEPTH = 32, MAX_NAMES = 4 * WD_HANDLER_MAX_FILES, MAX_PATH_BYTES = 4 << 20 };
 
 typedef struct {
     char *path; /* relative, '/'-separated */
@@ -58,6 +61,7 @@ typedef struct {
     wd_handler_tree *t;
     const char *root; /* absolute, for messages */
     wd_hasher *h;
+    size_t names, path_bytes; /* met so far, against MAX_NAMES and MAX_PATH_BYTES */
 } walker;
 
 static int sys_openat2(int dirfd, const char *path, int flags)
@@ -207,6 +211,11 @@ static int walk_name(walker *w, int dfd, const char *rel, const char *name, int 
     int n = snprintf(child, sizeof(child), "%s%s%s", rel, rel[0] ? "/" : "", name);
     if (n < 0 || (size_t)n >= sizeof(child))
         return refuse(w, rel, "%s", "a path in the handler tree is longer than 4095 bytes");
+    if (++w->names > MAX_NAMES || (w->path_bytes += (size_t)n + 1) > MAX_PATH_BYTES)
+        return refuse(w, rel,
+                      "the handler tree has more than %u names (directories included) "
+                      "or %u bytes of paths",
+                      (unsigned)MAX_NAMES, (unsigned)MAX_PATH_BYTES);
     /* Named by its directory: the name itself would break the one-line message. */
     if (!name_ok(name))
         return refuse(w, rel, "%s",

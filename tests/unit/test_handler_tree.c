@@ -222,6 +222,9 @@ static const refusal refusals[] = {
      "WD-L028"},
     {"too many files", "mkdir h/src/many && cd h/src/many && seq 4097 | xargs touch", "WD-L028"},
     {"too many bytes", "truncate -s 17M h/src/pkg/big.bin", "WD-L028"},
+    {"too many directories, spread out",
+     "cd h/src && for i in $(seq 90); do mkdir d$i && (cd d$i && seq 200 | xargs mkdir); done",
+     "WD-L028"},
     {"root not a directory", "rm -rf h/src && : >h/src", "WD-L028"},
     {"root missing", "rm -rf h/src", "WD-L008"},
 };
