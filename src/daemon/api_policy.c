@@ -90,7 +90,8 @@ void wdd_api_policy_put(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd
 }
 
 /* {"kind": "storage", "uri": "fs:///data", "access": ["read", "write"]}, {"kind": "network",
- * "host": "api.example.com"} or {"kind": "environment", "key": "HOME"}. */
+ * "host": "api.example.com"}, {"kind": "environment", "key": "HOME"} or {"kind": "tool",
+ * "name": "read_text_file"} (into a policy that lists tools already). */
 static bool parse_grant(const wdd_request *req, json_t *j, wd_grant *g, bool revoke,
                         wdd_response *resp)
 {
@@ -122,7 +123,13 @@ static bool parse_grant(const wdd_request *req, json_t *j, wd_grant *g, bool rev
         return wdd_api_only_keys(j, keys, resp) &&
                (g->value = wdd_api_string(j, "key", true, resp)) != NULL;
     }
-    wdd_api_error(resp, 400, WDD_E_FIELD, "\"kind\" must be storage, network or environment");
+    if (strcmp(kind, "tool") == 0) {
+        static const char *const keys[] = {"kind", "name", NULL};
+        g->kind = WD_RULE_TOOL;
+        return wdd_api_only_keys(j, keys, resp) &&
+               (g->value = wdd_api_string(j, "name", true, resp)) != NULL;
+    }
+    wdd_api_error(resp, 400, WDD_E_FIELD, "\"kind\" must be storage, network, environment or tool");
     return false;
 }
 

@@ -67,11 +67,12 @@ static void tool_revoke(request *r, json_t *args);
     "\"description\": \"the component: a plugin id such as examples.reader\"}"
 #define GRANT_SCHEMA(access_description)                                                           \
     "{\"type\": \"object\", \"properties\": {" COMPONENT_SCHEMA ", "                               \
-    "\"kind\": {\"type\": \"string\", \"enum\": [\"storage\", \"network\", \"environment\"]}, "    \
+    "\"kind\": {\"type\": \"string\", \"enum\": [\"storage\", \"network\", \"environment\", "      \
+    "\"tool\"]}, "                                                                                 \
     "\"value\": {\"type\": \"string\", \"minLength\": 1, \"description\": \"storage: an fs:// "    \
     "URI (fs:///srv/data/** or relative to the policy store); network: a host pattern "            \
     "(api.example.com, *.example.com, an IP address) or a CIDR; environment: a variable "          \
-    "name\"}, "                                                                                    \
+    "name; tool: an MCP server plugin's tool name (into a policy that lists tools)\"}, "           \
     "\"access\": {\"type\": \"array\", \"minItems\": 1, \"uniqueItems\": true, \"items\": "        \
     "{\"type\": \"string\", \"enum\": [\"read\", \"write\", \"execute\", \"create\", "             \
     "\"delete\"]}, \"description\": \"" access_description "\"}}, "                                \
@@ -90,13 +91,14 @@ static const own_tool own_tools[] = {
      "Decides whether a component may perform one operation under its current policy, and "
      "explains why: the deciding rule, or why no rule matched. Verbs: read, write, execute, "
      "create, delete (target: an absolute path), connect (target: [scheme://]host[:port]), env "
-     "(target: a variable name). A denial that an approver could override names its "
+     "(target: a variable name), call (target: a tool of an MCP server plugin). A denial that an "
+     "approver could override names its "
      "operation id.",
      "{\"type\": \"object\", \"properties\": {" COMPONENT_SCHEMA ", "
      "\"verb\": {\"type\": \"string\", \"enum\": [\"read\", \"write\", \"execute\", \"create\", "
-     "\"delete\", \"connect\", \"env\"]}, "
+     "\"delete\", \"connect\", \"env\", \"call\"]}, "
      "\"target\": {\"type\": \"string\", \"minLength\": 1, \"description\": \"an absolute path, "
-     "[scheme://]host[:port], or an environment variable name\"}}, "
+     "[scheme://]host[:port], an environment variable name, or a tool name\"}}, "
      "\"required\": [\"component\", \"verb\", \"target\"], \"additionalProperties\": false}",
      WDD_ROLE_READER, true, false, tool_check},
     {"warden_policy_get", "Show a policy",
@@ -106,14 +108,15 @@ static const own_tool own_tools[] = {
      "\"required\": [\"component\"], \"additionalProperties\": false}",
      WDD_ROLE_READER, true, false, tool_policy_get},
     {"warden_grant", "Grant a capability",
-     "Adds an allow rule to a component's policy: storage (with access), network or "
-     "environment. The change is validated, written atomically, audited and in force at once. "
+     "Adds an allow rule to a component's policy: storage (with access), network, "
+     "environment or tool. The change is validated, written atomically, audited and in force at "
+     "once. "
      "Protected paths stay denied whatever is granted.",
      GRANT_SCHEMA("storage only, required: the accesses to allow"), WDD_ROLE_ADMIN, false, false,
      tool_grant},
     {"warden_revoke", "Revoke a capability",
      "Removes allow rules from a component's policy: a storage URI (only the accesses given, "
-     "or the whole rule), a network host or an environment variable. Validated, written "
+     "or the whole rule), a network host, an environment variable or a tool. Validated, written "
      "atomically, audited and in force at once.",
      GRANT_SCHEMA("storage only: the accesses to remove; omitted, the whole rule goes"),
      WDD_ROLE_ADMIN, false, true, tool_revoke},
@@ -243,7 +246,8 @@ static const struct {
     wd_rule_kind kind;
 } kinds[] = {{"storage", WD_RULE_STORAGE},
              {"network", WD_RULE_NETWORK},
-             {"environment", WD_RULE_ENVIRONMENT}};
+             {"environment", WD_RULE_ENVIRONMENT},
+             {"tool", WD_RULE_TOOL}};
 
 /* The arguments of warden_grant/warden_revoke as a wd_grant; false with why filled. */
 static bool parse_grant(json_t *args, bool revoke, wd_grant *g, const char **comp, char *why,
@@ -260,7 +264,7 @@ static bool parse_grant(json_t *args, bool revoke, wd_grant *g, const char **com
     while (k < sizeof(kinds) / sizeof(*kinds) && strcmp(kinds[k].name, kind) != 0)
         k++;
     if (k == sizeof(kinds) / sizeof(*kinds)) {
-        snprintf(why, size, "\"kind\" must be storage, network or environment");
+        snprintf(why, size, "\"kind\" must be storage, network, environment or tool");
         return false;
     }
     g->kind = kinds[k].kind;

@@ -108,8 +108,12 @@ static int change(wd_engine *e, const char *id, const wd_grant *g, bool revoke)
         rc = revoke ? wd_policy_revoke_env(e->store, c->id, t, g->value)
                     : wd_policy_grant_env(e->store, c->id, t, g->value);
         break;
+    case WD_RULE_TOOL:
+        rc = revoke ? wd_policy_revoke_tool(e->store, c->id, t, g->value)
+                    : wd_policy_grant_tool(e->store, c->id, t, g->value);
+        break;
     default:
-        rc = wd_fail(WD_EINVAL, "a grant's kind is storage, network or environment");
+        rc = wd_fail(WD_EINVAL, "a grant's kind is storage, network, environment or tool");
     }
     if (!rc)
         rc = wd_engine_refresh(e, c);

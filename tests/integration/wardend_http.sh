@@ -435,6 +435,13 @@ api DELETE /v1/components/examples.reader/grants --data-binary '{"kind":"network
 expect_status 200
 post /v1/check "$(check_json examples.reader connect api.example.com:443)"
 expect_json_eq 'd["decision"]' deny
+# A tool grant needs a policy that lists tools: the first entry would deny every other tool.
+post /v1/components/examples.reader/grants '{"kind":"tool","name":"read_text_file"}'
+expect_status 404
+post /v1/components/examples.reader/grants '{"kind":"tool","key":"read_text_file"}'
+expect_error 400 WD-D002
+post /v1/check "$(check_json examples.reader call read_text_file)"
+expect_json_eq 'd["decision"]' deny
 post /v1/components/examples.reader/grants '{"kind":"storage","uri":"fs:///data/two","access":["fly"]}'
 expect_error 400 WD-D002
 post /v1/components/examples.reader/grants '{"kind":"storage","uri":"fs:///data/two"}'
