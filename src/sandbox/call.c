@@ -6,9 +6,11 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "audit/json_event.h"
@@ -442,7 +444,14 @@ int wd_instance_call(wd_instance *in, const char *input, size_t len, const char 
 
 int wd_instance_running(const wd_instance *in)
 {
-    return in && in->pid > 0;
+    if (!in || in->pid <= 0)
+        return 0;
+    /* Ended since its last call (a parked MCP server that exited, a zygote killed): looked at
+     * without reaping, which stays spawn.c's. */
+    siginfo_t si = {0};
+    if (waitid(P_PID, (id_t)in->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid != 0)
+        return 0;
+    return 1;
 }
 
 int wd_instance_prepare(wd_instance *in, wd_call_result *res)

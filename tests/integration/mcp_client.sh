@@ -68,7 +68,7 @@ expect_exit 0 -- "$WARDEN" run "$G" --describe
 expect_json_eq 'd["runtime"], d["protocol"]' "('process', 'mcp')"
 expect_json_eq 'd["server"]' "{'name': 'fake-good', 'version': '1.2.3'}"
 expect_json_eq 'd["protocolVersion"]' 2025-06-18
-expect_json_eq 'd["tools"]' "['echo', 'read', 'count', 'fail', 'boom', 'die', 'garbage', 'hang']"
+expect_json_eq 'd["tools"]' "['echo', 'read', 'count', 'fail', 'boom', 'die', 'bye', 'garbage', 'hang']"
 server paged paged
 expect_exit 0 -- "$WARDEN" run "$WD_TMP/paged/contract.yaml" --describe
 expect_json_eq 'd["tools"]' "['echo', 'read', 'count']"

@@ -50,6 +50,7 @@ def tool(name, desc="a tool"):
 GOOD_TOOLS = [tool("echo", "echoes its arguments"), tool("read", "reads a file"),
               tool("count", "counts its calls"), tool("fail", "always fails"),
               tool("boom", "answers with a JSON-RPC error"), tool("die", "exits mid-call"),
+              tool("bye", "answers, then exits between calls"),
               tool("garbage", "answers with a line that is not JSON"),
               tool("hang", "never answers")]
 
@@ -122,6 +123,9 @@ def call(rid, params):
         result = {"content": [{"type": "text", "text": "it failed, as asked"}], "isError": True}
     elif name == "die":
         os._exit(4)
+    elif name == "bye":
+        send({"jsonrpc": "2.0", "id": rid, "result": {"content": [{"type": "text", "text": "bye"}]}})
+        os._exit(0)
     elif name == "garbage":
         return raw("this is not JSON")
     elif name == "hang":

@@ -99,6 +99,11 @@ invoke good '{"tool": "die"}'
 expect_json_eq 'd["code"], d["message"]' "('WD-S008', 'the program exited with status 4 mid-call')"
 count 1
 count 2
+invoke good '{"tool": "bye"}'
+expect_json_eq 'd["ok"]' true
+sleep 0.3
+count 1 # a parked server that ended between calls is replaced, not handed the next call
+count 2
 run curl -s -m 30 --unix-socket "$SOCK" -X PUT http://wardend/v1/components/tests.good/policy --data-binary $'version: "1.0"\npermissions:\n  environment:\n    allow: [{key: LANG}]\n'
 expect_json_eq 'd.get("component", d)' tests.good
 count 1 # a new policy: a new server
@@ -146,8 +151,8 @@ expect_eq "$(sed -n 1p "$WD_OUT" | python3 -c '
 import json, sys
 names = [t["name"] for t in json.load(sys.stdin)["result"]["tools"] if t["name"].startswith("plugin_")]
 print(sorted({n[len("plugin_tests_"):n.index("_T")] for n in names}), len(names))')" \
-    "['askflood', 'badjson', 'batch', 'exit', 'flood', 'good', 'silent', 'wrongid', 'wrongjsonrpc'] 72" \
-    "mcp: the servers that greet properly offer their eight tools, those that cannot list them none"
+    "['askflood', 'badjson', 'batch', 'exit', 'flood', 'good', 'silent', 'wrongid', 'wrongjsonrpc'] 81" \
+    "mcp: the servers that greet properly offer their nine tools, those that cannot list them none"
 expect_stderr_contains "the MCP server tests.badname did not list its tools (it offers none)"
 
 # ---- the records ---------------------------------------------------------------------------------------
