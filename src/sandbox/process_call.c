@@ -10,7 +10,9 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -401,11 +403,51 @@ int wd_process_converse(wd_instance *in, const char *send, size_t len, wd_buf *r
     return outcome(&r);
 }
 
+static int one_line_call(wd_instance *in, const char *input, size_t len, uint64_t deadline,
+                         wd_call_result *res, wd_buf *out);
+
 int wd_process_call(wd_instance *in, const char *input, size_t len, uint64_t deadline,
                     wd_call_result *res, wd_buf *out)
 {
     if (in->process == WD_PROTOCOL_MCP)
         return wd_mcp_call(in, input, len, deadline, res, out);
+    /* A Python handler's input is JSON, where a line end between tokens is only whitespace:
+     * pretty-printed input goes on one line with spaces, meaning the same. One inside a string
+     * is not JSON (it must be escaped there) and is refused as it stands. */
+    char *flat = NULL;
+    if (in->process == WD_PROTOCOL_PYTHON &&
+        (memchr(input, '\n', len) || memchr(input, '\r', len))) {
+        if (!(flat = malloc(len))) {
+            snprintf(res->message, sizeof(res->message), "out of memory");
+            return WD_S_INPUT;
+        }
+        bool in_string = false, escaped = false;
+        for (size_t i = 0; i < len; i++) {
+            char ch = input[i];
+            if (in_string && (ch == '\n' || ch == '\r')) {
+                free(flat);
+                snprintf(res->message, sizeof(res->message),
+                         "the input is not JSON: a line end inside a string (byte %zu)", i + 1);
+                return WD_S_INPUT;
+            }
+            flat[i] = ch == '\n' || ch == '\r' ? ' ' : ch;
+            if (escaped)
+                escaped = false;
+            else if (in_string && ch == '\\')
+                escaped = true;
+            else if (ch == '"')
+                in_string = !in_string;
+        }
+        input = flat;
+    }
+    int code = one_line_call(in, input, len, deadline, res, out);
+    free(flat);
+    return code;
+}
+
+static int one_line_call(wd_instance *in, const char *input, size_t len, uint64_t deadline,
+                         wd_call_result *res, wd_buf *out)
+{
     run r = {.in = in,
              .res = res,
              .out = out,
