@@ -40,11 +40,49 @@ done
 [ -n "$port" ] || { echo "demo: the local web server did not start: $(cat "$demo/http.log")" >&2; exit 1; }
 # The library plugins and the process plugins (any program), in one directory for wardend.
 mkdir -p "$demo/plugins"
-for c in "$BUILT"/plugins/*/contract.yaml "$BUILT"/process/*/contract.yaml; do
+for c in "$BUILT"/plugins/*/contract.yaml "$BUILT"/process/*/contract.yaml "$BUILT"/python/*/contract.yaml; do
     cp -r "$(dirname "$c")" "$demo/plugins/"
 done
 EX=$demo/plugins
 sed -i "s/ports: \[18081\]/ports: [$port]/g" "$EX/shtool/policy.yaml" "$EX/pyfetch/policy.yaml"
+sed -i "s/ports: \[18082\]/ports: [$port]/g" "$EX/pyreadfetch/policy.yaml"
+# An existing MCP server, unmodified: the reference filesystem server (scripts/setup.sh installs
+# it from npm at a pinned version), told it may serve "/", under a policy that grants its own
+# code, one data directory and three of its tools.
+NM=$PWD/tests/npm/node_modules
+FS_SERVER=$NM/@modelcontextprotocol/server-filesystem/dist/index.js
+if [ -f "$FS_SERVER" ] && [ -x /usr/bin/node ]; then
+    mkdir -p "$EX/mcpfs/data/pub" "$EX/mcpfs/data/secret"
+    chmod 755 "$demo" "$EX" "$EX/mcpfs" "$EX/mcpfs/data"
+    echo "served by an MCP server that warden contains" >"$EX/mcpfs/data/pub/readme.txt"
+    echo "hunter2" >"$EX/mcpfs/data/secret/key.txt"
+    cat >"$EX/mcpfs/contract.yaml" <<YAML
+name: examples.mcpfs
+type: effect
+version: 1.0.0
+runtime: process
+program: /usr/bin/node
+args: ["$FS_SERVER", "/"]
+protocol: mcp
+security: {level: OFFICIAL}
+policy: policy.yaml
+YAML
+    cat >"$EX/mcpfs/policy.yaml" <<YAML
+version: "1.0"
+permissions:
+  storage:
+    allow:
+      - {uri: "fs://$NM/**", access: [read]}
+      - {uri: "fs:///etc/ssl/openssl.cnf", access: [read]}
+      - {uri: "fs://data/**", access: [read]}
+    deny:
+      - {uri: "fs://data/secret/**", access: [read]}
+  tools:
+    allow: [{name: read_text_file}, {name: list_directory}, {name: list_allowed_directories}]
+  resources:
+    limits: {memory: "2Gi", open_files: 1024, timeout: "60s"}
+YAML
+fi
 # api METHOD PATH [JSON]: one request to wardend over its Unix socket, the answer pretty-printed.
 api() {
     local method=$1 path=$2 body=${3:-}
@@ -143,6 +181,29 @@ for r in json.load(sys.stdin)["records"]:
         print("    %-8s %-5s %-42s %s" % (d["op"], d["decision"], t.replace(sys.argv[1] + "/", ""), why[:80]))' "$EX"
 curl -s --unix-socket "$sock" "http://warden/v1/audit?type=PLUGIN_CALL&component=examples.pyfetch" |
     python3 -c 'import json,sys; [print("    PLUGIN_CALL", json.dumps(r["details"])) for r in json.load(sys.stdin)["records"]]'
+
+say "8b. Python handler classes: the pinned package imported inside the sandbox, a zygote per plugin"
+echo "examples.pywords (compute, warm: one object across calls) and examples.pyreadfetch"
+echo "(effect, fresh: a new object in a new process per call, forked from a warm zygote)."
+invoke_out examples.pywords '{"text": "least privilege for every plugin, least privilege for every call"}'
+invoke_out examples.pywords '{"text": "the second call reuses the warm handler"}'
+invoke_out examples.pyreadfetch "{\"read\": [\"notes/hello.txt\"], \"fetch\": [\"http://127.0.0.1:$port/index.txt\"]}"
+echo "Its open() of a secret is refused by the broker, which the handler reports cleanly:"
+invoke_out examples.pyreadfetch '{"read": ["keys/api.secret"]}'
+
+if [ -f "$EX/mcpfs/contract.yaml" ]; then
+    say "8c. An existing MCP server, contained: warden speaks MCP to it and decides all it does"
+    sed -n '/^permissions:/,$p' "$EX/mcpfs/policy.yaml" | sed 's/^/    /'
+    show "curl --unix-socket wardend.sock http://warden/v1/plugins/examples.mcpfs/tools"
+    curl -s --unix-socket "$sock" http://warden/v1/plugins/examples.mcpfs/tools |
+        python3 -c 'import json,sys; print("    tools:", " ".join(t["name"] for t in json.load(sys.stdin)["tools"]))'
+    invoke_out examples.mcpfs "{\"tool\": \"read_text_file\", \"arguments\": {\"path\": \"$EX/mcpfs/data/pub/readme.txt\"}}"
+    echo "The server believes it may serve /; warden refuses the secret glob and /etc/shadow:"
+    invoke_out examples.mcpfs "{\"tool\": \"read_text_file\", \"arguments\": {\"path\": \"$EX/mcpfs/data/secret/key.txt\"}}"
+    invoke_out examples.mcpfs '{"tool": "read_text_file", "arguments": {"path": "/etc/shadow"}}'
+    echo "and a tool its policy does not list never reaches the server:"
+    invoke_out examples.mcpfs "{\"tool\": \"write_file\", \"arguments\": {\"path\": \"$EX/mcpfs/data/pub/x\", \"content\": \"x\"}}"
+fi
 
 say "9. Everything above is in the tenant's audit log, which verifies"
 api GET "/v1/audit?type=OVERRIDE_USED"
