@@ -634,16 +634,17 @@ class Runtime:
             if n == 0:
                 break
             self.seq += 1
-            if self.warm:
-                line = bytes(self.held.view[:n])
-                self.take(n)
-                self.answer(self.warm_call(line.decode("utf-8", "replace")))
-            elif n >= INPUT_MAX and self.held.view[n - 1] != ord("\n"):
+            if n >= INPUT_MAX and self.held.view[n - 1] != ord("\n"):
+                # Longer than the host ever sends: the rest of the line is not another one.
                 while n and self.held.view[n - 1] != ord("\n"):
                     self.take(n)
                     n = self.held.line(self.pin, INPUT_MAX)
                 self.take(n)
                 self.answer(_fail("WD-S012", "the input is larger than 64 MiB"))
+            elif self.warm:
+                line = bytes(self.held.view[:n])
+                self.take(n)
+                self.answer(self.warm_call(line.decode("utf-8", "replace")))
             else:
                 out = self.fresh(self.fresh_call, n)
                 self.take(n)
