@@ -125,6 +125,13 @@ expect_stdout_contains "  interpreter: /usr/bin/python3"
 expect_exit 0 -- "$WARDEN" run "$WARM" --describe
 expect_json_eq 'd["description"], d["warden"]["runtime"], d["warden"]["lifecycle"]' "('counts words', 'python', 'warm')"
 expect_json_eq 'd["warden"]["handler_class"]' pkg.words.Words
+# describe() answering neither an object nor a string is described as such (and, in the
+# sanitizer build, leaks nothing).
+p=$(pkg describe_list)
+printf 'class H:\n    def initialize(self, c): pass\n    def execute(self, i): return 1\n    def describe(self): return [1, 2]\n    def shutdown(self): pass\n' >"$p/mod.py"
+handler describe_list pkg.mod.H fresh
+expect_exit 0 -- "$WARDEN" run "$WD_TMP/h/describe_list/contract.yaml" --describe
+expect_json_eq 'd["description"], d["warden"]["lifecycle"]' "('(describe() was no object)', 'fresh')"
 
 expect_exit 0 -- "${RUN[@]}" "$FRESH" --calls 3 --input '{"text": "one two three"}'
 expect_stdout_lines 3
