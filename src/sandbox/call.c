@@ -61,55 +61,10 @@ static int fail_state(call_state *cs, int code, const char *fmt, ...)
     return code;
 }
 
-/* Text from the plugin as it can go into an audit record: valid UTF-8 as it is, anything else
- * (and control characters) as \xNN, so a plugin cannot keep a request out of the log by
- * spelling it in bytes the log refuses. */
-static const char *printable(const char *in, size_t len, char *out, size_t size)
-{
-    size_t bad, o = 0;
-    bool utf8 = wd_utf8_valid(in, len, &bad);
-    for (size_t i = 0; i < len && o + 5 < size; i++) {
-        unsigned char c = (unsigned char)in[i];
-        if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8))
-            o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
-        else
-            out[o++] = (char)c;
-    }
-    out[o] = 0;
-    return out;
-}
-
 /* The longest a BROKER_DECISION record keeps of the target and of the reason, after escaping
  * (docs/sandbox.md states what that bounds a record and a call to). A longer target is kept as
  * this prefix plus its length and the SHA-256 of all of it. */
 enum { TARGET_KEEP = 256, REASON_KEEP = 512 };
-
-/* As printable(), but at most keep bytes of output, cut only between whole characters and
- * whole escapes; *cut says whether anything was left out. */
-static const char *printable_prefix(const char *in, size_t len, size_t keep, char *out, bool *cut)
-{
-    size_t bad, o = 0, i = 0;
-    bool utf8 = wd_utf8_valid(in, len, &bad);
-    while (i < len) {
-        unsigned char c = (unsigned char)in[i];
-        size_t take = 1, need = 1;
-        if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8))
-            need = 4;
-        else if (c >= 0x80)
-            take = need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-        if (o + need > keep)
-            break;
-        if (need == 4 && take == 1)
-            snprintf(out + o, 5, "\\x%02x", c);
-        else
-            memcpy(out + o, in + i, take);
-        o += need;
-        i += take;
-    }
-    out[o] = 0;
-    *cut = i < len;
-    return out;
-}
 
 /* One BROKER_DECISION record's details: the target and the reason each bounded. */
 json_t *wd_call_decision_details(const char *op, long flags, const wd_broker_answer *ans)
@@ -117,8 +72,8 @@ json_t *wd_call_decision_details(const char *op, long flags, const wd_broker_ans
     char target[TARGET_KEEP + 1], reason[REASON_KEEP + 1];
     bool target_cut, reason_cut;
     size_t tlen = strlen(ans->target);
-    printable_prefix(ans->target, tlen, TARGET_KEEP, target, &target_cut);
-    printable_prefix(ans->reason, strlen(ans->reason), REASON_KEEP, reason, &reason_cut);
+    wd_utf8_printable(ans->target, tlen, target, sizeof(target), &target_cut);
+    wd_utf8_printable(ans->reason, strlen(ans->reason), reason, sizeof(reason), &reason_cut);
     json_t *d = json_pack("{s:s, s:s}", "op", op, "target", target);
     if (d && target_cut) {
         /* Without its hash a cut target would be lost: no hash, no record, no grant. */
@@ -211,7 +166,7 @@ void wd_call_log(wd_instance *in, const char *corr, int level, const char *text,
     if (len > WD_PROTO_MAX_LOG)
         len = WD_PROTO_MAX_LOG;
     json_t *d = json_pack("{s:s, s:s}", "level", levels[level & 3], "message",
-                          printable(text, len, shown, sizeof(shown)));
+                          wd_utf8_printable(text, len, shown, sizeof(shown), NULL));
     if (last)
         json_object_set_new(d, "note", json_string("further messages of this call dropped"));
     wd_call_audit(in, "PLUGIN_LOG", level >= 2 ? WD_SEVERITY_MEDIUM : WD_SEVERITY_LOW, corr, d);
@@ -297,8 +252,9 @@ static int pump(wd_instance *in, call_state *cs, uint32_t until, uint64_t deadli
                                   "does not send at this point",
                                   (int)m.a);
             char text[WD_PROTO_MAX_LOG * 4 + 1];
-            return fail_state(cs, code, "%s",
-                              printable((const char *)m.data, m.len, text, sizeof(text)));
+            return fail_state(
+                cs, code, "%s",
+                wd_utf8_printable((const char *)m.data, m.len, text, sizeof(text), NULL));
         }
         case WD_MSG_READY:
             if (until != WD_MSG_READY)

@@ -31,6 +31,7 @@
 #include "sandbox/process.h"
 #include "util/error.h"
 #include "util/path.h"
+#include "util/utf8.h"
 
 extern const unsigned char wd_python_bootstrap[];
 extern const size_t wd_python_bootstrap_len;
@@ -41,10 +42,11 @@ extern const size_t wd_python_warden_len;
  * any policy is consulted (mediate.c), never looked for on the disk. */
 #define BOOTSTRAP_PATH "/.warden/python/bootstrap.py"
 
-/* The codes a bootstrap may answer with. Anything else is a malformed answer: the process
- * shares its memory with the handler (warm), so its words are judged like the plugin's. */
-static const int answer_codes[] = {WD_S_CRASH,  WD_S_PROTOCOL, WD_S_EXITED, WD_S_INIT,
-                                   WD_S_FAILED, WD_S_INPUT,    WD_S_LOAD,   WD_S_ASYNC};
+/* The codes an answer may carry: the handler's own failures. The bootstrap's process runs the
+ * handler's module (and, warm, the handler itself), so its words are judged like the plugin's:
+ * a code that says the sandbox contained something (a crash, a forbidden call, a timeout) is
+ * the host's to tell, and one claimed in an answer is a malformed answer. */
+static const int answer_codes[] = {WD_S_INIT, WD_S_FAILED, WD_S_INPUT, WD_S_LOAD, WD_S_ASYNC};
 
 static json_t *tree_files(const wd_handler_tree *t)
 {
@@ -193,9 +195,9 @@ static void describe_loaded(wd_instance *in, const char *text, size_t len)
     json_t *theirs = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
     json_t *d = json_is_object(theirs) ? json_copy(theirs) : json_object();
     if (d && theirs && !json_is_object(theirs))
-        json_object_set(d, "description",
-                        json_is_string(theirs) ? theirs
-                                               : json_string("(describe() was no object)"));
+        json_object_set_new(d, "description",
+                            json_is_string(theirs) ? json_incref(theirs)
+                                                   : json_string("(describe() was no object)"));
     if (d && mine)
         json_object_set(d, "warden", mine);
     char *out = d ? json_dumps(d, JSON_COMPACT) : NULL;
@@ -238,9 +240,8 @@ int wd_python_answer(wd_instance *in, wd_call_result *res, wd_buf *out)
 {
     json_t *a = json_loadb(out->data ? out->data : "", out->len, JSON_REJECT_DUPLICATES, NULL);
     json_t *ok = json_object_get(a, "ok"), *output = json_object_get(a, "output");
-    json_t *seq = json_object_get(a, "seq");
+    json_t *seq = json_object_get(a, "seq"), *message = json_object_get(a, "message");
     const char *code = json_string_value(json_object_get(a, "code"));
-    const char *message = json_string_value(json_object_get(a, "message"));
     int rc;
     /* An answer to another request than the one in progress (a line the handler wrote on the
      * protocol, or the real answer after it) is never taken for this call's. */
@@ -257,8 +258,11 @@ int wd_python_answer(wd_instance *in, wd_call_result *res, wd_buf *out)
         wd_buf_clear(out);
         wd_buf_append(out, json_string_value(output), json_string_length(output));
         rc = 0;
-    } else if (json_is_false(ok) && (rc = answer_code(code)) != 0 && message) {
-        snprintf(res->message, sizeof(res->message), "%s", message);
+    } else if (json_is_false(ok) && (rc = answer_code(code)) != 0 && json_is_string(message)) {
+        /* The handler's words, on one line of text: it may not start a line of its own where
+         * the message is shown, nor write to the terminal that shows it. */
+        wd_utf8_printable(json_string_value(message), json_string_length(message), res->message,
+                          sizeof(res->message), NULL);
         wd_buf_clear(out);
     } else {
         snprintf(res->message, sizeof(res->message),

@@ -1,6 +1,7 @@
 #include "util/utf8.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 bool wd_utf8_valid(const char *data, size_t len, size_t *bad_offset)
@@ -80,6 +81,32 @@ void wd_utf8_escape(wd_buf *out, const char *data, size_t len)
             done++;
         }
     }
+}
+
+const char *wd_utf8_printable(const char *data, size_t len, char *out, size_t size, bool *cut)
+{
+    size_t bad, o = 0, i = 0, keep = size - 1;
+    bool utf8 = wd_utf8_valid(data, len, &bad);
+    while (i < len) {
+        unsigned char c = (unsigned char)data[i];
+        size_t take = 1, need = 1;
+        if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8))
+            need = 4;
+        else if (c >= 0x80)
+            take = need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+        if (o + need > keep)
+            break;
+        if (need == 4 && take == 1)
+            snprintf(out + o, 5, "\\x%02x", c);
+        else
+            memcpy(out + o, data + i, take);
+        o += need;
+        i += take;
+    }
+    out[o] = 0;
+    if (cut)
+        *cut = i < len;
+    return out;
 }
 
 void wd_utf8_sanitize(char *s)

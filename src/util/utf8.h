@@ -21,6 +21,14 @@ void wd_utf8_position(const char *data, size_t offset, unsigned *line, unsigned 
  * Used where names come from the filesystem, which does not promise UTF-8. */
 void wd_utf8_escape(wd_buf *out, const char *data, size_t len);
 
+/* Writes data[0..len) to out (size bytes, NUL-terminated, size > 0) as text a one-line message
+ * or an audit record can carry: valid UTF-8 as it is; control characters (C0, NUL included,
+ * and DEL) as "\xNN", and every byte above 0x7f too when data is not valid UTF-8. Cut only
+ * between whole characters and whole escapes; *cut (unless NULL) says whether anything was
+ * left out. For text from a plugin: nothing it writes can start a line or move a terminal's
+ * cursor where warden shows or records it. Returns out. */
+const char *wd_utf8_printable(const char *data, size_t len, char *out, size_t size, bool *cut);
+
 /* Replaces, in place, every byte of the NUL-terminated s that is not part of a valid UTF-8
  * character with '?': for text cut to fit a buffer, or quoting what a client sent. */
 void wd_utf8_sanitize(char *s);

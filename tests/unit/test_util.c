@@ -110,6 +110,22 @@ static void test_utf8(void **state)
     wd_utf8_escape(&b, "a\\xFF\\", 6); /* typed by hand: not the same as the byte */
     assert_string_equal(wd_buf_cstr(&b), "a\\x5CxFF\\x5C");
     wd_buf_free(&b);
+    /* one line of text from a plugin: controls (C0, DEL) escaped, UTF-8 kept, cut between
+     * whole characters and escapes */
+    char out[32];
+    bool cut = true;
+    wd_utf8_printable("a\nb\x1b[2K\x7f", 8, out, sizeof(out), &cut);
+    assert_string_equal(out, "a\\x0ab\\x1b[2K\\x7f");
+    assert_false(cut);
+    wd_utf8_printable("caf\xc3\xa9\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac!", 15, out, 14, &cut);
+    assert_string_equal(out,
+                        "caf\xc3\xa9\xe2\x82\xac\xe2\x82\xac"); /* the third euro is cut whole */
+    assert_true(cut);
+    wd_utf8_printable("ab\xff\x01", 4, out, 8, &cut); /* not UTF-8: the high byte escaped */
+    assert_string_equal(out, "ab\\xff");
+    assert_true(cut);
+    wd_utf8_printable("x\0y", 3, out, sizeof(out), NULL);
+    assert_string_equal(out, "x\\x00y");
     unsigned line, col;
     const char *text = "ab\n\xc3\xa9x\nyz";
     wd_utf8_position(text, 5, &line, &col); /* the 'x' after a 2-byte char */
