@@ -147,6 +147,15 @@ expect_eq "$logs" 6 "print() is a PLUGIN_LOG line of each call"
 expect_exit 1 -- "$WARDEN" run "$WARM" --input 'not json'
 expect_stderr_contains "WD-S012"
 
+# Pretty-printed JSON is JSON: its line ends are whitespace, taken as spaces. A line end inside a
+# string is not JSON, and flattening must not make it so.
+expect_exit 0 -- "$WARDEN" run "$WARM" --input $'{\n  "text":\r\n    "one two"\n}'
+expect_stdout_contains '"words":2'
+expect_exit 1 -- "$WARDEN" run "$WARM" --input $'{"text": "one\ntwo"}'
+expect_stderr_contains "WD-S012: the input is not JSON: a line end inside a string (byte 14)"
+expect_exit 0 -- "$WARDEN" run "$WARM" --input $'{"text": "a \\"quoted\\" \\\\",\n "x": 1}'
+expect_stdout_contains '"words":3'
+
 # A changed file is a changed tree: refused before anything runs.
 echo "# changed" >>"$WD_TMP/h/words_fresh/src/pkg/words.py"
 expect_exit 1 -- "$WARDEN" run "$FRESH" --input '{"text": "x"}'
