@@ -97,6 +97,11 @@ WD_EXPORT int wd_watch_start(wd_watch **out, const char *manifest, const char *p
                              struct wd_audit *audit);
 /* NULL while intact; the reason once in lockdown (valid until wd_watch_free). Thread-safe. */
 WD_EXPORT const char *wd_watch_lockdown(const wd_watch *w);
+/* fn(ctx) is called once, on the watcher's own thread, when lockdown begins (after its record):
+ * at once, on the caller's thread, when the watch is in lockdown already. For what must stop
+ * the moment lockdown begins rather than at the next decision (plugins kept running between
+ * calls). One per watch; set it once, after wd_watch_start. */
+WD_EXPORT void wd_watch_on_lockdown(wd_watch *w, void (*fn)(void *ctx), void *ctx);
 WD_EXPORT void wd_watch_free(wd_watch *w);
 
 #ifdef __cplusplus

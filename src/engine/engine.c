@@ -34,6 +34,14 @@ static wd_policy *contract_base(void *ctx, const char *component)
     return p ? wd_policy_ref(p) : NULL;
 }
 
+/* The watch's lockdown hook: every parked instance stops (on the watcher's thread). */
+static void drop_warm(void *ctx)
+{
+    wd_engine *e = ctx;
+    for (size_t i = 0; i < e->ncomps; i++)
+        wd_engine_warm_drop(e, &e->comps[i]);
+}
+
 int wd_engine_refresh(wd_engine *e, wd_component *comp)
 {
     wd_policy *next = NULL;
@@ -50,9 +58,11 @@ int wd_engine_refresh(wd_engine *e, wd_component *comp)
     /* What the plugin says of itself may depend on what its policy lets it reach (a server's
      * tools), and a warm instance keeps the policy it started under: both go. */
     if (old && old != next) {
+        pthread_mutex_lock(&e->warm_mu);
         free(comp->describe);
         free(comp->tools);
         comp->describe = comp->tools = NULL;
+        pthread_mutex_unlock(&e->warm_mu);
         wd_engine_warm_drop(e, comp);
     }
     wd_policy_free(old);
@@ -196,6 +206,7 @@ int wd_engine_open(wd_engine **out, const wd_engine_options *opts, size_t *refus
     pthread_rwlock_init(&e->lock, NULL);
     pthread_mutex_init(&e->change_mu, NULL);
     pthread_mutex_init(&e->warm_mu, NULL);
+    pthread_mutex_init(&e->learn_mu, NULL);
     memcpy(&e->opts, opts, opts->version == 1 ? WD_ENGINE_OPTIONS_V1_SIZE : sizeof(*opts));
     e->name = strdup(opts->name ? opts->name : "default");
     e->policies_dir = strdup(opts->policies_dir);
@@ -259,6 +270,8 @@ int wd_engine_open(wd_engine **out, const wd_engine_options *opts, size_t *refus
         wd_engine_close(e);
         return rc;
     }
+    /* Warm plugins must not run on in lockdown until someone calls them: they stop with it. */
+    wd_watch_on_lockdown(e->watch, drop_warm, e);
     *out = e;
     return 0;
 }
@@ -267,8 +280,8 @@ void wd_engine_close(wd_engine *e)
 {
     if (!e)
         return;
+    wd_watch_free(e->watch); /* first: its lockdown hook reaches the warm instances */
     wd_engine_warm_close(e);
-    wd_watch_free(e->watch);
     for (size_t i = 0; i < e->ncomps; i++) {
         free(e->comps[i].id);
         free(e->comps[i].describe);
@@ -285,6 +298,7 @@ void wd_engine_close(wd_engine *e)
     pthread_rwlock_destroy(&e->lock);
     pthread_mutex_destroy(&e->change_mu);
     pthread_mutex_destroy(&e->warm_mu);
+    pthread_mutex_destroy(&e->learn_mu);
     free(e->name);
     free(e->policies_dir);
     free(e->overrides_dir);

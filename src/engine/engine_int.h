@@ -17,8 +17,8 @@ typedef struct {
      * lock. */
     wd_policy *policy;
     const char *source;
-    char *describe; /* cached describe() text, under change_mu */
-    char *tools;    /* an MCP server's cached tools (wd_instance_tools()), under change_mu */
+    char *describe; /* cached describe() text, under warm_mu */
+    char *tools;    /* an MCP server's cached tools (wd_instance_tools()), under warm_mu */
     /* Warm plugins (MCP servers, Python handlers: warm.c): at most one instance parked between
      * calls, with the policy it was started under, under warm_mu; the thread that spawns
      * them (a runner dies with the thread that spawned it). */
@@ -44,8 +44,11 @@ struct wd_engine {
     wd_component *comps; /* sorted by id */
     size_t ncomps;
     pthread_rwlock_t lock;     /* comps[].policy */
-    pthread_mutex_t change_mu; /* one policy change at a time; the describe cache */
-    pthread_mutex_t warm_mu;   /* comps[].parked, comps[].keeper */
+    pthread_mutex_t change_mu; /* one policy change at a time */
+    pthread_mutex_t warm_mu;   /* comps[].parked, comps[].keeper, the describe and tools caches */
+    /* One start to learn what a plugin says of itself at a time; never held with change_mu, so
+     * a server slow to greet delays no policy change. */
+    pthread_mutex_t learn_mu;
 };
 
 /* Builds e->registry from the contract directories (the review gate applied) and collects its

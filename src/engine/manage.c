@@ -1,6 +1,7 @@
 /* manage.c: changing a component's policy, invoking it (warm components through warm.c),
  * what it says of itself (describe, an MCP server's tools), approving overrides (engine.h). */
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,31 +210,78 @@ int wd_engine_invoke(wd_engine *e, const char *id, const char *input, size_t len
     return rc;
 }
 
-/* Reads what a started instance of c says of itself into c's caches (under change_mu): a warm
- * component's parked instance serves (and then stays parked for the next call). */
+/* Reads what a started instance of c says of itself into c's caches: a warm component's
+ * parked instance serves (and then stays parked for the next call). Published only while the
+ * policy it started under is still c's: a change meanwhile dropped the caches for good reason. */
 static int learn(wd_engine *e, wd_component *c)
 {
     wd_instance *inst = NULL;
     const wd_policy *policy = NULL;
     wd_call_result r;
     memset(&r, 0, sizeof(r));
-    free(c->describe);
-    free(c->tools);
-    c->describe = c->tools = NULL;
+    char *describe = NULL, *tools = NULL;
     int rc = wd_engine_warm(c) ? wd_engine_warm_take(e, c, NULL, &inst, &policy, &r)
                                : wd_engine_start(e, c, &inst, &policy);
     if (!rc && !wd_engine_warm(c))
         rc = wd_instance_prepare(inst, &r);
-    const char *tools = rc ? NULL : wd_instance_tools(inst);
-    if (!rc && !(c->describe = strdup(wd_instance_describe(inst))))
+    const char *listed = rc ? NULL : wd_instance_tools(inst);
+    if (!rc && !(describe = strdup(wd_instance_describe(inst))))
         rc = wd_fail(WD_ENOMEM, "out of memory");
-    if (!rc && tools && !(c->tools = strdup(tools)))
+    if (!rc && listed && !(tools = strdup(listed)))
         rc = wd_fail(WD_ENOMEM, "out of memory");
     wd_call_result_clear(&r);
+    if (!rc) {
+        pthread_rwlock_rdlock(&e->lock);
+        bool same = c->policy == policy;
+        pthread_rwlock_unlock(&e->lock);
+        pthread_mutex_lock(&e->warm_mu);
+        if (same && !c->describe) {
+            c->describe = describe;
+            c->tools = tools;
+            describe = tools = NULL;
+        }
+        pthread_mutex_unlock(&e->warm_mu);
+    }
+    free(describe);
+    free(tools);
     if (wd_engine_warm(c))
         wd_engine_warm_give(e, c, inst, policy, rc, 0);
     else
         wd_instance_stop(inst);
+    return rc;
+}
+
+/* A copy of c's cached describe() text (tools false) or tools list: 0 and *out set, 1 when
+ * not cached, or WD_ENOMEM. */
+static int cached(wd_engine *e, const wd_component *c, bool tools, char **out)
+{
+    pthread_mutex_lock(&e->warm_mu);
+    const char *v = tools ? c->tools : c->describe;
+    int rc = !v ? 1 : (*out = strdup(v)) ? 0 : wd_fail(WD_ENOMEM, "out of memory");
+    pthread_mutex_unlock(&e->warm_mu);
+    return rc;
+}
+
+/* What c says of itself, learned (a start) when not cached. In lockdown nothing is started. */
+static int self_report(wd_engine *e, wd_component *c, bool tools, char **out)
+{
+    int rc = cached(e, c, tools, out);
+    if (rc != 1)
+        return rc;
+    rc = refuse_in_lockdown(e);
+    if (rc)
+        return rc;
+    pthread_mutex_lock(&e->learn_mu);
+    rc = cached(e, c, tools, out);
+    if (rc == 1)
+        rc = learn(e, c);
+    if (!rc && !*out) {
+        rc = cached(e, c, tools, out);
+        if (rc == 1) /* the policy changed while the plugin was asked: ask it again next time */
+            rc = wd_fail(WD_ESTATE, "%s's policy changed while it was being started: ask again",
+                         c->id);
+    }
+    pthread_mutex_unlock(&e->learn_mu);
     return rc;
 }
 
@@ -244,13 +292,7 @@ int wd_engine_describe(wd_engine *e, const char *id, char **out)
     int rc = component(&c, e, id);
     if (rc < 0)
         return rc;
-    pthread_mutex_lock(&e->change_mu);
-    if (!c->describe)
-        rc = learn(e, c);
-    if (!rc && !(*out = strdup(c->describe)))
-        rc = wd_fail(WD_ENOMEM, "out of memory");
-    pthread_mutex_unlock(&e->change_mu);
-    return rc;
+    return self_report(e, c, false, out);
 }
 
 int wd_engine_tools(wd_engine *e, const char *id, char **out)
@@ -263,13 +305,7 @@ int wd_engine_tools(wd_engine *e, const char *id, char **out)
     if (wd_contract_protocol(c->contract) != WD_PROTOCOL_MCP)
         return wd_fail(WD_EINVAL, "%s is not an MCP server plugin (protocol: mcp): it has no tools",
                        c->id);
-    pthread_mutex_lock(&e->change_mu);
-    if (!c->tools)
-        rc = learn(e, c);
-    if (!rc && !(*out = strdup(c->tools)))
-        rc = wd_fail(WD_ENOMEM, "out of memory");
-    pthread_mutex_unlock(&e->change_mu);
-    return rc;
+    return self_report(e, c, true, out);
 }
 
 int wd_engine_approve(wd_engine *e, const char *approver, const char *code, const char *operation,

@@ -44,8 +44,37 @@ struct wd_watch {
     char manifest[PATH_MAX];
     struct wd_audit *audit;
     _Atomic(const char *) reason; /* NULL while intact */
+    /* wd_watch_on_lockdown: called once, by whoever sets reason or finds it set first. */
+    pthread_mutex_t hook_mu;
+    void (*hook)(void *ctx);
+    void *hook_ctx;
+    bool hook_called;
     char reason_buf[REASON_MAX];
 };
+
+static void call_hook(wd_watch *w)
+{
+    pthread_mutex_lock(&w->hook_mu);
+    void (*fn)(void *) = w->hook_called ? NULL : w->hook;
+    if (fn)
+        w->hook_called = true;
+    void *ctx = w->hook_ctx;
+    pthread_mutex_unlock(&w->hook_mu);
+    if (fn)
+        fn(ctx);
+}
+
+void wd_watch_on_lockdown(wd_watch *w, void (*fn)(void *ctx), void *ctx)
+{
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->hook_mu);
+    w->hook = fn;
+    w->hook_ctx = ctx;
+    pthread_mutex_unlock(&w->hook_mu);
+    if (atomic_load(&w->reason))
+        call_hook(w);
+}
 
 /* The path a watch descriptor belongs to (and for a directory event, the entry's name). */
 static void lockdown(wd_watch *w, int wd, const char *name)
@@ -79,6 +108,7 @@ static void lockdown(wd_watch *w, int wd, const char *name)
         wd_audit_append(w->audit, &ev, NULL); /* the lockdown holds whether or not it is recorded */
         free(text);
     }
+    call_hook(w);
 }
 
 /* Whether an event concerns the baseline: anything on a baselined file or directory or the
@@ -182,6 +212,7 @@ int wd_watch_start(wd_watch **out, const char *manifest, const char *pubkey_path
     w->stop[0] = w->stop[1] = -1;
     w->manifest_wd = -1;
     w->audit = audit;
+    pthread_mutex_init(&w->hook_mu, NULL);
     snprintf(w->manifest, sizeof(w->manifest), "%s", manifest);
     /* Watch first, verify second: a change at any moment after the files were read for
      * verification is an event, and one during it a lockdown before start-up ends. */
@@ -258,5 +289,6 @@ void wd_watch_free(wd_watch *w)
     free(w->dirs);
     free(w->wds);
     free(w->anc);
+    pthread_mutex_destroy(&w->hook_mu);
     free(w);
 }

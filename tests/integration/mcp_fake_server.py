@@ -13,6 +13,7 @@ Run as a process plugin (protocol: mcp) with one argument, the mode:
   batch           answers tools/call with a JSON array
   flood           sends 5000 notifications before answering tools/call
   silent          never answers tools/call
+  mute            never answers anything, not even initialize
   exit            exits in the middle of tools/call
   huge-tools      lists 5000 tools
   bad-name        lists a tool whose name has a space
@@ -140,6 +141,8 @@ def call(rid, params):
 
 def main():
     for line in sys.stdin:
+        if MODE == "mute":  # never answers anything, not even initialize
+            continue
         msg = json.loads(line)
         method, rid, params = msg.get("method"), msg.get("id"), msg.get("params")
         if method == "initialize":
