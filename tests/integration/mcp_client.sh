@@ -12,14 +12,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/audit.sh
 source "$WD_LIB_DIR/audit.sh"
 
-if ! "$WARDEN" sandbox probe --json | python3 -c '
-import json, sys
-p = json.load(sys.stdin)
-sys.exit(0 if p["landlock"]["abi"] >= 1 and p["seccomp"]["filter"] else 1)'; then
-    echo "note: no Landlock or no seccomp filter on this kernel: skipping"
-    exit 77
-fi
-FAKE="$WD_SOURCE_DIR/tests/integration/mcp_fake_server.py"
+# shellcheck source=lib/plugins.sh
+source "$WD_LIB_DIR/plugins.sh"
+require_confinement
 # The audit log's segments are append-only where the file system allows it.
 trap 'find "$WD_TMP" -name "audit-*.jsonl*" -exec chattr -a {} + >/dev/null 2>&1; rm -rf "$WD_TMP"' EXIT
 
@@ -28,23 +23,9 @@ trap 'find "$WD_TMP" -name "audit-*.jsonl*" -exec chattr -a {} + >/dev/null 2>&1
 server() {
     local dir="$WD_TMP/$1"
     mkdir -p "$dir/data/secret"
-    cp "$FAKE" "$dir/server.py"
     echo "hello from the data directory" >"$dir/data/hello.txt"
     echo "hunter2" >"$dir/data/secret/key.txt"
-    cat >"$dir/contract.yaml" <<EOF
-name: tests.$1
-type: effect
-version: 1.0.0
-runtime: process
-program: server.py
-sha256: $(sha256sum "$dir/server.py" | cut -d' ' -f1)
-interpreter: /usr/bin/python3
-args: [$2]
-protocol: mcp
-runtime_roots: [/usr/lib/python3, /usr/lib/python3.11]
-security: {level: OFFICIAL}
-policy: policy.yaml
-EOF
+    mcp_fake_contract "$dir" "tests.$1" "$2"
     cat >"$dir/policy.yaml" <<EOF
 version: "1.0"
 permissions:

@@ -13,34 +13,14 @@ source "$WD_LIB_DIR/audit.sh"
 # shellcheck source=lib/wardend.sh
 source "$WD_LIB_DIR/wardend.sh"
 
-if ! "$WARDEN" sandbox probe --json | python3 -c '
-import json, sys
-p = json.load(sys.stdin)
-sys.exit(0 if p["landlock"]["abi"] >= 1 and p["seccomp"]["filter"] else 1)'; then
-    echo "note: no Landlock or no seccomp filter on this kernel: skipping"
-    exit 77
-fi
-FAKE="$WD_SOURCE_DIR/tests/integration/mcp_fake_server.py"
+# shellcheck source=lib/plugins.sh
+source "$WD_LIB_DIR/plugins.sh"
+require_confinement
 
 # server ID MODE: a contract in $WD_TMP/c/ID running the fake server in MODE.
 server() {
     local dir="$WD_TMP/c/$1"
-    mkdir -p "$dir"
-    cp "$FAKE" "$dir/server.py"
-    cat >"$dir/contract.yaml" <<EOF
-name: tests.$1
-type: effect
-version: 1.0.0
-runtime: process
-program: server.py
-sha256: $(sha256sum "$dir/server.py" | cut -d' ' -f1)
-interpreter: /usr/bin/python3
-args: [$2]
-protocol: mcp
-runtime_roots: [/usr/lib/python3, /usr/lib/python3.11]
-security: {level: OFFICIAL}
-policy: policy.yaml
-EOF
+    mcp_fake_contract "$dir" "tests.$1" "$2"
     printf 'version: "1.0"\npermissions: {}\n' >"$dir/policy.yaml"
 }
 MODES="bad-json wrong-jsonrpc wrong-id batch flood silent exit huge-tools bad-name dup-name ask-flood old-version refuse-init"

@@ -18,44 +18,20 @@ source "$WD_LIB_DIR/audit.sh"
 # shellcheck source=lib/wardend.sh
 source "$WD_LIB_DIR/wardend.sh"
 
-if ! "$WARDEN" sandbox probe --json | python3 -c '
-import json, sys
-p = json.load(sys.stdin)
-sys.exit(0 if p["landlock"]["abi"] >= 1 and p["seccomp"]["filter"] else 1)'; then
-    echo "note: no Landlock or no seccomp filter on this kernel: skipping"
-    exit 77
-fi
+# shellcheck source=lib/plugins.sh
+source "$WD_LIB_DIR/plugins.sh"
+require_confinement
 if [ ! -x /usr/bin/python3 ]; then
     echo "error: /usr/bin/python3 is needed (scripts/setup.sh installs it)" >&2
     exit 2
 fi
 
 # ---- helpers -------------------------------------------------------------------------------------
-tree_hash() { # ROOT: what the contract's sha256 must be (docs/contracts.md)
-    (cd "$1" && find . -type f ! -name '*.pyc' ! -path '*/__pycache__/*' -printf '%P\n' |
-        LC_ALL=C sort | xargs -r -d '\n' sha256sum | sha256sum | cut -d' ' -f1)
-}
-
 # handler NAME CLASS LIFECYCLE: $WD_TMP/h/NAME/contract.yaml for the package already written in
 # $WD_TMP/h/NAME/src, with $WD_TMP/h/NAME/policy.yaml (an empty policy unless written before).
 handler() {
-    local d="$WD_TMP/h/$1"
-    mkdir -p "$d"
-    [ -f "$d/policy.yaml" ] || printf 'version: "1.0"\npermissions: {}\n' >"$d/policy.yaml"
-    cat >"$d/contract.yaml" <<EOF
-name: t.$1
-type: compute
-version: 1.0.0
-runtime: python
-handler_class: $2
-handler_root: src
-sha256: $(tree_hash "$d/src")
-lifecycle: $3
-config: {greeting: hello}
-config_schema: {type: object, properties: {greeting: {type: string}}}
-security: {level: OFFICIAL}
-policy: policy.yaml
-EOF
+    python_contract "$WD_TMP/h/$1" "t.$1" "$2" "$3" "config: {greeting: hello}
+config_schema: {type: object, properties: {greeting: {type: string}}}"
 }
 
 # pkg NAME: the package directory $WD_TMP/h/NAME/src/pkg (with its __init__.py).

@@ -18,42 +18,20 @@ source "$WD_LIB_DIR/audit.sh"
 # shellcheck source=lib/wardend.sh
 source "$WD_LIB_DIR/wardend.sh"
 
-if ! "$WARDEN" sandbox probe --json | python3 -c '
-import json, sys
-p = json.load(sys.stdin)
-sys.exit(0 if p["landlock"]["abi"] >= 1 and p["seccomp"]["filter"] else 1)'; then
-    echo "note: no Landlock or no seccomp filter on this kernel: skipping"
-    exit 77
-fi
+# shellcheck source=lib/plugins.sh
+source "$WD_LIB_DIR/plugins.sh"
+require_confinement
 if [ ! -x /usr/bin/python3 ]; then
     echo "error: /usr/bin/python3 is needed (scripts/setup.sh installs it)" >&2
     exit 2
 fi
 
 # ---- helpers (as python_handlers.sh) --------------------------------------------------------------
-tree_hash() { # ROOT: what the contract's sha256 must be (docs/contracts.md)
-    (cd "$1" && find . -type f ! -name '*.pyc' ! -path '*/__pycache__/*' -printf '%P\n' |
-        LC_ALL=C sort | xargs -r -d '\n' sha256sum | sha256sum | cut -d' ' -f1)
-}
-
 # handler NAME LIFECYCLE: $WD_TMP/h/NAME/contract.yaml for the class pkg.mod.H already written
 # in $WD_TMP/h/NAME/src/pkg/mod.py, with an empty policy unless one was written before.
 handler() {
-    local d="$WD_TMP/h/$1"
-    [ -f "$d/policy.yaml" ] || printf 'version: "1.0"\npermissions: {}\n' >"$d/policy.yaml"
-    cat >"$d/contract.yaml" <<EOF
-name: t.$1
-type: compute
-version: 1.0.0
-runtime: python
-handler_class: pkg.mod.H
-handler_root: src
-sha256: $(tree_hash "$d/src")
-lifecycle: $2
-security: {level: OFFICIAL}
-policy: policy.yaml
-EOF
-    printf '%s\n' "$d/contract.yaml"
+    python_contract "$WD_TMP/h/$1" "t.$1" pkg.mod.H "$2"
+    printf '%s\n' "$WD_TMP/h/$1/contract.yaml"
 }
 
 # module NAME: writes stdin as the module of the package $WD_TMP/h/NAME/src/pkg.
