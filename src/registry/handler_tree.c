@@ -309,7 +309,7 @@ static int walk_dir(walker *w, int dfd, const char *rel, int depth)
         rc = open_failed(w, rel, errno);
     if (d)
         closedir(d);
-    if (!rc)
+    if (!rc && count) /* qsort wants an array, even of nothing */
         qsort(names, count, sizeof(*names), by_name);
     for (size_t i = 0; !rc && i < count; i++)
         rc = walk_name(w, dfd, rel, names[i], depth);
@@ -329,7 +329,8 @@ static int by_path(const void *a, const void *b)
 static int tree_hash(walker *w)
 {
     wd_handler_tree *t = w->t;
-    qsort(t->files, t->count, sizeof(*t->files), by_path);
+    if (t->count)
+        qsort(t->files, t->count, sizeof(*t->files), by_path);
     size_t cap = 0, len = 0;
     char *manifest = NULL;
     for (size_t i = 0; i < t->count; i++) {
