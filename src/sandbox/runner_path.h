@@ -7,8 +7,8 @@
  * NULL when $WARDEN_RUNNER names one; else the runner beside this program or in one of up to
  * `up` directories above it (a build tree); else the installed one at `installed`, a path
  * relative to this program's directory (bindir or sbindir to libexecdir/warden; returned
- * canonical, without ".."), so a tree
- * installed with another prefix, or moved, finds its own runner; else NULL. */
+ * canonical, without ".."), so a tree installed with another prefix, or moved, finds its own
+ * runner; else NULL. */
 char *wd_runner_for_program(const char *installed, int up);
 
 #endif
