@@ -7,7 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/opts.h"
-#include "util/file.h"
+#include "sandbox/runner_path.h"
 
 enum {
     RUN_PROTECT_MAX = 64, /* --protect paths */
@@ -157,8 +157,9 @@ static int run(run_options *o)
     wd_audit *log = NULL;
     wd_instance *inst = NULL;
     wd_protected *trust_prot = NULL;
-    /* The runner ships beside the warden binary; else the library's default. */
-    char *runner = wd_file_beside_self("warden-runner", 0);
+    /* $WARDEN_RUNNER, else the runner beside the warden binary (a build tree), else the one
+     * installed in libexecdir (WD_RUNNER_FROM_SELF: relative to bindir, set by the build). */
+    char *runner = wd_runner_for_program(WD_RUNNER_FROM_SELF, 0);
     if (wd_diagnostics_new(&diags) != 0)
         goto out;
     co.diagnostics = diags;

@@ -18,6 +18,7 @@
 #include "daemon/daemon.h"
 #include "daemon/http.h"
 #include "daemon/mcp.h"
+#include "sandbox/runner_path.h"
 #include "util/file.h"
 #include "warden/warden.h"
 
@@ -274,8 +275,10 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
-    /* The runner ships beside wardend (in the build tree, one directory up). */
-    char *runner = wd_file_beside_self("warden-runner", 1);
+    /* $WARDEN_RUNNER, else the runner beside wardend (in the build tree, one directory up),
+     * else the one installed in libexecdir (WD_RUNNER_FROM_SELF: relative to sbindir). The
+     * configuration's `runner:` overrides all of them. */
+    char *runner = wd_runner_for_program(WD_RUNNER_FROM_SELF, 1);
     wdd_daemon *d = NULL;
     int rc = 1;
     if (start(&d, config, runner) == 0)
