@@ -83,7 +83,8 @@ typedef struct {
 
 /* Returns 0; WD_ESTATE when the baseline does not verify (refusing to start); WD_EPOLICY when a
  * component's stored policy does not load; WD_EINVAL, WD_EIO, WD_ENOMEM. Contracts that fail
- * review are refused (PLUGIN_REFUSED records), not fatal: *refused (may be NULL) counts them.
+ * review are refused (PLUGIN_REFUSED records), not fatal: *refused (may be NULL) counts them,
+ * and wd_engine_refused() names them.
  * All or nothing: when the audit log does not take a registration or refusal record, the
  * engine does not open (WD_EIO, with the log's id, WD-A010): a plugin whose registration was
  * not recorded is not registered, and an engine missing plugins it should have is no engine. */
@@ -95,6 +96,33 @@ WD_EXPORT const char *wd_engine_lockdown(const wd_engine *e);
 /* The SHA-256 of the baseline manifest verified at open (zeros without a baseline): a reload
  * may leave lockdown only under a different, re-signed baseline. */
 WD_EXPORT void wd_engine_baseline_digest(const wd_engine *e, uint8_t out[static 32]);
+
+/* ---- refused contracts --------------------------------------------------------------------- */
+
+/* The contracts the review gate refused, each with its path, its code ("WD-Lnnn") and its
+ * one-line message. Every string is printable text (control characters and bytes that are not
+ * UTF-8 escaped as "\xNN", wd_utf8_printable's rule): a contract's bytes are hostile, and these
+ * go to logs, terminals and JSON. The first WD_ENGINE_REFUSALS_KEPT are kept; the count is of
+ * all of them. */
+typedef struct wd_engine_refusals wd_engine_refusals;
+
+enum { WD_ENGINE_REFUSALS_KEPT = 256 };
+
+/* The refusals of the engine's open (valid while the engine is; never NULL for an open engine). */
+WD_EXPORT const wd_engine_refusals *wd_engine_refused(const wd_engine *e);
+/* The review gate alone, as wd_engine_open would run it over opts' contract directories: nothing
+ * is recorded (opts->audit is not used), written or started. For a configuration check. Returns
+ * 0 with *out (free with wd_engine_refusals_free), or the error that would keep the engine from
+ * opening (a contract directory that cannot be read, WD-L017). */
+WD_EXPORT int wd_engine_review(wd_engine_refusals **out, const wd_engine_options *opts);
+/* Every contract refused, the ones past the kept included. */
+WD_EXPORT size_t wd_engine_refusals_count(const wd_engine_refusals *r);
+/* How many are kept: min(count, WD_ENGINE_REFUSALS_KEPT). */
+WD_EXPORT size_t wd_engine_refusals_kept(const wd_engine_refusals *r);
+/* The i-th kept refusal (any output may be NULL); WD_ENOTFOUND when i >= kept. */
+WD_EXPORT int wd_engine_refusals_get(const wd_engine_refusals *r, size_t i, const char **path,
+                                     const char **code, const char **message);
+WD_EXPORT void wd_engine_refusals_free(wd_engine_refusals *r);
 
 /* ---- components ------------------------------------------------------------------------- */
 

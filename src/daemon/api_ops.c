@@ -219,7 +219,6 @@ void wdd_api_override(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_r
 void wdd_api_reload(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_response *resp)
 {
     (void)s;
-    (void)req;
     wd_diagnostics *diags = NULL;
     wd_diagnostics_new(&diags);
     int rc = wdd_daemon_reload(d, diags);
@@ -237,10 +236,24 @@ void wdd_api_reload(wdd_daemon *d, wdd_state *s, const wdd_request *req, wdd_res
         wdd_api_error(resp, 409, e->id && e->id[0] ? e->id : WDD_E_RELOAD,
                       "the configuration did not load, the running one stays: %s", e->message);
     } else {
+        /* The caller's own tenant's refusals only: tenants share nothing (the journal and
+         * each tenant's log have every tenant's). */
         wdd_state *cur = wdd_state_acquire(d);
+        wdd_tenant_rt *t = wdd_state_tenant(cur, req->tenant);
+        const wd_engine_refusals *r = t ? wd_engine_refused(t->engine) : NULL;
+        json_t *list = json_array();
+        for (size_t i = 0; list && i < wd_engine_refusals_kept(r); i++) {
+            const char *path = "", *code = "", *message = "";
+            wd_engine_refusals_get(r, i, &path, &code, &message);
+            json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "contract", path, "code", code,
+                                                  "message", message));
+        }
+        /* NULL (out of memory) is a 500 */
         wdd_api_json(resp, 200,
-                     json_pack("{s:s, s:I}", "status", "reloaded", "generation",
-                               (json_int_t)cur->generation));
+                     json_pack("{s:s, s:I, s:s, s:o, s:I}", "status", "reloaded", "generation",
+                               (json_int_t)cur->generation, "tenant",
+                               req->tenant ? req->tenant : "", "refused", list, "refused_total",
+                               (json_int_t)wd_engine_refusals_count(r)));
         wdd_state_release(d, cur);
     }
     wd_diagnostics_free(diags);

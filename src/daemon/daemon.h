@@ -12,6 +12,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "daemon/config.h"
 #include "daemon/metrics.h"
@@ -58,6 +59,11 @@ void wdd_daemon_free(wdd_daemon *d);
 /* Builds a new state from the configuration file and swaps it in; on failure the current
  * state stays and the failure is recorded (RELOAD_FAILED in each tenant's log). */
 int wdd_daemon_reload(wdd_daemon *d, wd_diagnostics *diags);
+
+/* The review gate of each tenant of cfg run alone (wd_engine_review: nothing recorded, written or
+ * started): one line per refused contract to out, as wardend writes them at start and reload,
+ * and their number in *refused. 0, or the error that would keep a tenant from loading. */
+int wdd_config_review(const wdd_config *cfg, FILE *out, size_t *refused);
 
 wdd_state *wdd_state_acquire(wdd_daemon *d);
 /* Another reference to a state the caller already holds one on. */

@@ -1,7 +1,7 @@
 /* main.c: wardend — the decision and plugin service (docs/api.md, docs/config.md).
  *
  *   wardend --config FILE             serve HTTP on the configured socket(s)
- *   wardend --config FILE --check-config
+ *   wardend --config FILE --check-config [--allow-refused]
  *   wardend --config FILE --mcp [--tenant NAME]   MCP over stdin/stdout
  *
  * Signals: SIGHUP reloads the configuration (all or nothing); SIGTERM and SIGINT stop
@@ -26,13 +26,15 @@ enum { EXIT_USAGE = 2, DRAIN_MS_DEFAULT = 10000, DRAIN_MS_MAX = 600000 };
 
 static const char wardend_usage[] =
     "usage: wardend --config FILE [--drain-ms N]\n"
-    "       wardend --config FILE --check-config\n"
+    "       wardend --config FILE --check-config [--allow-refused]\n"
     "       wardend --config FILE --mcp [--tenant NAME]\n\n"
     "Serves warden's API over HTTP on the configured Unix socket (and loopback TCP\n"
     "when configured), or MCP over stdin/stdout with --mcp. SIGHUP reloads the\n"
     "configuration; SIGTERM drains requests in flight (at most --drain-ms, default\n"
-    "10000) and stops. Exit: 0 stopped cleanly or the configuration is valid, 1 the\n"
-    "configuration or a tenant failed to load, 2 usage.\n";
+    "10000) and stops. --check-config also runs each tenant's review gate and names\n"
+    "every contract it refuses. Exit: 0 stopped cleanly or the configuration is valid,\n"
+    "1 the configuration or a tenant failed to load, or a contract is refused (unless\n"
+    "--allow-refused), 2 usage.\n";
 
 static void print_diags(const wd_diagnostics *diags)
 {
@@ -54,7 +56,10 @@ static void print_error(const char *what)
                 e->message);
 }
 
-static int check_config(const char *path)
+/* The configuration, then each tenant's review gate run alone (nothing recorded or started, so
+ * it may run beside a wardend serving the same tenants): a refused contract fails the check
+ * unless allowed, for a plugin gone missing is what a reload would not say otherwise. */
+static int check_config(const char *path, bool allow_refused)
 {
     wd_diagnostics *diags = NULL;
     wdd_config *cfg = NULL;
@@ -63,11 +68,34 @@ static int check_config(const char *path)
     print_diags(diags);
     if (rc && !wd_diagnostics_errors(diags))
         print_error("configuration");
-    if (!rc)
-        printf("%s: valid (%zu tenant%s)\n", path, cfg->ntenants, cfg->ntenants == 1 ? "" : "s");
+    size_t refused = 0;
+    if (!rc && (rc = wdd_config_review(cfg, stderr, &refused)) != 0)
+        print_error("contracts");
+    if (!rc && refused && !allow_refused) {
+        fprintf(stderr, "wardend: %s: %zu contract%s refused (--allow-refused to accept)\n", path,
+                refused, refused == 1 ? "" : "s");
+        rc = 1;
+    } else if (!rc) {
+        printf("%s: valid (%zu tenant%s", path, cfg->ntenants, cfg->ntenants == 1 ? "" : "s");
+        if (refused)
+            printf(", %zu contract%s refused", refused, refused == 1 ? "" : "s");
+        printf(")\n");
+    }
     wdd_config_free(cfg);
     wd_diagnostics_free(diags);
     return rc ? 1 : 0;
+}
+
+/* The reload's log line: the refused contracts themselves have a line each already. */
+static void print_reloaded(wdd_daemon *d)
+{
+    wdd_state *s = wdd_state_acquire(d);
+    size_t refused = 0;
+    for (size_t i = 0; i < s->ntenants; i++)
+        refused += wd_engine_refusals_count(wd_engine_refused(s->tenants[i].engine));
+    fprintf(stderr, "wardend: reloaded %s (generation %llu, %zu contract%s refused)\n",
+            d->config_path, (unsigned long long)s->generation, refused, refused == 1 ? "" : "s");
+    wdd_state_release(d, s);
 }
 
 static void wake(int sig)
@@ -93,7 +121,7 @@ static void *mcp_signals(void *arg)
             continue;
         if (sig == SIGHUP) {
             if (wdd_daemon_reload(c->d, NULL) == 0)
-                fprintf(stderr, "wardend: reloaded %s\n", c->d->config_path);
+                print_reloaded(c->d);
             else
                 print_error("reload failed, the running configuration stays");
             continue;
@@ -175,7 +203,7 @@ static int serve_http(wdd_daemon *d, unsigned drain_ms)
             wd_diagnostics *diags = NULL;
             wd_diagnostics_new(&diags);
             if (wdd_daemon_reload(d, diags) == 0) {
-                fprintf(stderr, "wardend: reloaded %s\n", d->config_path);
+                print_reloaded(d);
             } else {
                 print_diags(diags);
                 print_error("reload failed, the running configuration stays");
@@ -222,7 +250,7 @@ int main(int argc, char **argv)
 {
     tune_allocator();
     const char *config = NULL, *tenant = NULL;
-    bool check = false, mcp = false, version = false;
+    bool check = false, allow_refused = false, mcp = false, version = false;
     uint64_t drain_ms = DRAIN_MS_DEFAULT;
     const cli_opt opts[] = {
         {.name = "config",
@@ -234,6 +262,10 @@ int main(int argc, char **argv)
          .kind = CLI_FLAG,
          .dest = &check,
          .help = "validate the configuration and exit"},
+        {.name = "allow-refused",
+         .kind = CLI_FLAG,
+         .dest = &allow_refused,
+         .help = "--check-config: refused contracts are named but do not fail the check"},
         {.name = "mcp", .kind = CLI_FLAG, .dest = &mcp, .help = "serve MCP on stdin/stdout"},
         {.name = "tenant",
          .kind = CLI_STRING,
@@ -259,12 +291,12 @@ int main(int argc, char **argv)
         printf("wardend %s\n", WD_VERSION_STRING);
         return 0;
     }
-    if (!config || rest.n || (tenant && !mcp) || (check && mcp)) {
+    if (!config || rest.n || (tenant && !mcp) || (check && mcp) || (allow_refused && !check)) {
         cli_usage(stderr, &spec);
         return EXIT_USAGE;
     }
     if (check)
-        return check_config(config);
+        return check_config(config, allow_refused);
     signal(SIGPIPE, SIG_IGN);
     /* Blocked before the first thread (an integrity watcher, the servers) exists, so every
      * thread inherits the mask and only the one that waits for them sees them: a SIGHUP must

@@ -29,6 +29,7 @@ struct wdd_tenant_metrics {
     uint64_t audit_errors;
     uint64_t audit_failing_since, audit_recovered_at, audit_recoveries;
     uint64_t lockdown;
+    uint64_t refused; /* contracts the running state's review gate refused */
     histogram invoke_latency;
 };
 
@@ -178,6 +179,12 @@ void wdd_metrics_lockdown(wdd_tenant_metrics *t, bool locked)
         __atomic_store_n(&t->lockdown, locked, __ATOMIC_RELAXED);
 }
 
+void wdd_metrics_refused(wdd_tenant_metrics *t, uint64_t n)
+{
+    if (t)
+        __atomic_store_n(&t->refused, n, __ATOMIC_RELAXED);
+}
+
 void wdd_metrics_reload(wdd_metrics *m, bool ok)
 {
     ADD(&m->reloads[ok], 1);
@@ -297,6 +304,12 @@ void wdd_metrics_render(wdd_metrics *m, wd_buf *b,
     for (size_t i = 0; i < n; i++)
         wd_buf_printf(b, "warden_lockdown{tenant=\"%s\"} %llu\n", shown[i]->name,
                       (unsigned long long)GET(&shown[i]->lockdown));
+
+    wd_buf_puts(b, "# HELP warden_contracts_refused Contracts the review gate refused when the "
+                   "running configuration loaded.\n# TYPE warden_contracts_refused gauge\n");
+    for (size_t i = 0; i < n; i++)
+        wd_buf_printf(b, "warden_contracts_refused{tenant=\"%s\"} %llu\n", shown[i]->name,
+                      (unsigned long long)GET(&shown[i]->refused));
 
     wd_buf_puts(b, "# HELP warden_overrides_total Override approvals, by result.\n"
                    "# TYPE warden_overrides_total counter\n");

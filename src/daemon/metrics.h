@@ -40,6 +40,9 @@ void wdd_metrics_invocation(wdd_tenant_metrics *t, bool ok, int failure, uint64_
 void wdd_metrics_override(wdd_tenant_metrics *t, bool approved);
 void wdd_metrics_audit_error(wdd_tenant_metrics *t);
 void wdd_metrics_lockdown(wdd_tenant_metrics *t, bool locked);
+/* How many contracts the running state refused for the tenant (a gauge, set when a state is
+ * made current). */
+void wdd_metrics_refused(wdd_tenant_metrics *t, uint64_t n);
 void wdd_metrics_reload(wdd_metrics *m, bool ok);
 void wdd_metrics_http(wdd_metrics *m, unsigned status);
 /* A connection the front answered itself (wdd_front_outcome). */

@@ -170,21 +170,26 @@ static wd_engine_audit engine_decisions(wdd_audit_decisions audit_decisions)
                                                : WD_ENGINE_AUDIT_ALL;
 }
 
+/* The tenant's contracts and the review gate they pass through, in o. */
+static void tenant_gate(wd_engine_options *o, const wdd_tenant *t)
+{
+    o->name = t->name;
+    o->contract_dirs = (const char *const *)t->contracts;
+    o->ncontract_dirs = t->ncontracts;
+    o->trust_dir = t->trust;
+    o->review_optional = t->review_optional;
+    o->approved_path = t->approved;
+    o->deny_imports = (const char *const *)t->deny_imports;
+    o->allowlist = (const char *const *)t->allowlist;
+    o->allowlist_len = t->nallowlist;
+    o->allowlist_set = t->allowlist_set;
+}
+
 static int open_engine(const wdd_daemon *d, const wdd_config *cfg, const wdd_tenant *t,
                        wdd_tenant_rt *rt, const path_list *priv, const path_list *globs)
 {
     wd_engine_options o = {
         .version = WD_ENGINE_OPTIONS_VERSION,
-        .name = t->name,
-        .contract_dirs = (const char *const *)t->contracts,
-        .ncontract_dirs = t->ncontracts,
-        .trust_dir = t->trust,
-        .review_optional = t->review_optional,
-        .approved_path = t->approved,
-        .deny_imports = (const char *const *)t->deny_imports,
-        .allowlist = (const char *const *)t->allowlist,
-        .allowlist_len = t->nallowlist,
-        .allowlist_set = t->allowlist_set,
         .policies_dir = t->policies,
         .audit = rt->audit,
         .decisions = engine_decisions(t->audit_decisions),
@@ -199,7 +204,53 @@ static int open_engine(const wdd_daemon *d, const wdd_config *cfg, const wdd_ten
         .invoke_timeout_ms = cfg->invoke_timeout_ms,
         .min_landlock_abi = -1, /* the default, as WD_ENGINE_OPTIONS_INIT has it */
     };
+    tenant_gate(&o, t);
     return wd_engine_open(&rt->engine, &o, NULL);
+}
+
+/* One line per refused contract of the tenant (the journal's), and one for those past the
+ * kept. The engine made every string printable. */
+static void print_refused(FILE *out, const char *tenant, const wd_engine_refusals *r)
+{
+    size_t kept = wd_engine_refusals_kept(r), all = wd_engine_refusals_count(r);
+    for (size_t i = 0; i < kept; i++) {
+        const char *path = "", *code = "", *message = "";
+        wd_engine_refusals_get(r, i, &path, &code, &message);
+        fprintf(out, "wardend: tenant %s: contract %s refused: %s: %s\n", tenant, path, code,
+                message);
+    }
+    if (all > kept)
+        fprintf(out, "wardend: tenant %s: %zu more contracts refused (the first %zu are named)\n",
+                tenant, all - kept, kept);
+}
+
+/* A state just made current: its refusals said on stderr and counted in the metrics. */
+static void made_current(const wdd_state *s)
+{
+    for (size_t i = 0; i < s->ntenants; i++) {
+        const wd_engine_refusals *r = wd_engine_refused(s->tenants[i].engine);
+        wdd_metrics_refused(s->tenants[i].metrics, wd_engine_refusals_count(r));
+        print_refused(stderr, s->tenants[i].cfg->name, r);
+    }
+    fflush(stderr);
+}
+
+int wdd_config_review(const wdd_config *cfg, FILE *out, size_t *refused)
+{
+    *refused = 0;
+    int rc = 0;
+    for (size_t i = 0; !rc && i < cfg->ntenants; i++) {
+        wd_engine_options o = {.version = WD_ENGINE_OPTIONS_VERSION};
+        tenant_gate(&o, &cfg->tenants[i]);
+        wd_engine_refusals *r = NULL;
+        rc = wd_engine_review(&r, &o);
+        if (!rc) {
+            print_refused(out, cfg->tenants[i].name, r);
+            *refused += wd_engine_refusals_count(r);
+        }
+        wd_engine_refusals_free(r);
+    }
+    return rc;
 }
 
 static int open_tenant(wdd_daemon *d, const wdd_config *cfg, const wdd_tenant *t, wdd_tenant_rt *rt)
@@ -306,6 +357,7 @@ int wdd_daemon_new(wdd_daemon **out, const char *config_path, const char *runner
         return rc;
     }
     d->current->generation = ++d->generation;
+    made_current(d->current);
     for (size_t i = 0; i < d->current->ntenants; i++)
         wd_audit_json(
             d->current->tenants[i].audit, "DAEMON_STARTED", WD_SEVERITY_LOW, NULL, NULL,
@@ -370,6 +422,7 @@ static int install(wdd_daemon *d, const wdd_state *old, wd_diagnostics *diags)
     d->current = next;
     pthread_mutex_unlock(&d->state_mu);
     wdd_state_release(d, prev); /* the daemon's reference; requests hold theirs */
+    made_current(next);         /* the change lock keeps it alive: only a reload would release it */
     return 0;
 }
 

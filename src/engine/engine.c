@@ -289,6 +289,7 @@ void wd_engine_close(wd_engine *e)
         wd_policy_free(e->comps[i].policy);
     }
     free(e->comps);
+    wd_engine_refusals_free(e->refusals);
     wd_policy_store_close(e->store);
     wd_registry_free(e->registry);
     wd_policy_cache_free(e->cache);

@@ -41,7 +41,8 @@ struct wd_engine {
     size_t nprivate;
     wd_watch *watch;
     uint8_t baseline_digest[32];
-    wd_component *comps; /* sorted by id */
+    wd_engine_refusals *refusals; /* what discovery refused (discover.c) */
+    wd_component *comps;          /* sorted by id */
     size_t ncomps;
     pthread_rwlock_t lock;     /* comps[].policy */
     pthread_mutex_t change_mu; /* one policy change at a time */
@@ -52,7 +53,7 @@ struct wd_engine {
 };
 
 /* Builds e->registry from the contract directories (the review gate applied) and collects its
- * components; *refused (may be NULL) counts the contracts refused. */
+ * components; e->refusals names the contracts refused, *refused (may be NULL) counts them. */
 int wd_engine_discover(wd_engine *e, const wd_engine_options *o, size_t *refused);
 
 wd_component *wd_engine_find(const wd_engine *e, const char *id);
