@@ -2,12 +2,14 @@
  * it — method, client role, path with query arguments, body — handled by wdd_api_handle()
  * against a real daemon state (the example plugins, a policy store, an audit log, overrides).
  *
- * Input: byte 0 picks the method, byte 1 the role (and whether the peer is a client at all),
+ * Input: byte 0 picks the method, byte 1 the role (and whether the peer is a client at all;
+ * its high bits, how a peer that is none identified itself),
  * then the path up to the first '\n' (query after '?', "k=v" pairs split on '&'), then the
  * body. Plugin invocation is left out (it spawns sandboxes; the broker protocol has its own
  * target). Aborts when a promise breaks: every answer is a known status with a JSON body (or
  * the metrics text), an error has {"error": {"code": "WD-...", "message"}}, nothing answers
- * 500, and a refused change leaves the component's policy exactly as it was. */
+ * 500, a 405 names the methods the path does accept (Allow) and a 401 carries a Bearer
+ * challenge, and a refused change leaves the component's policy exactly as it was. */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -43,6 +45,9 @@ static void check_answer(const wdd_response *r)
         fprintf(stderr, "status %u: %.*s\n", r->status, (int)r->body.len, r->body.data);
         abort();
     }
+    if ((r->status == 405) != (r->allow[0] != '\0') ||
+        (r->status == 401 && (!r->challenge || strncmp(r->challenge, "Bearer realm=", 13) != 0)))
+        abort();
     if (strncmp(r->content_type, "text/plain", 10) == 0)
         return;
     json_t *j = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, NULL);
@@ -98,8 +103,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bool changes = strcmp(method, "GET") != 0 && strncmp(path, "/v1/components/", 15) == 0;
     char *before = changes ? policy_text("examples.reader") : NULL;
 
-    wdd_request req = {method, path, args, body, blen, role ? "demo" : NULL, role, NULL, NULL};
-    wdd_response resp = {0, "application/json", WD_BUF_INIT};
+    wdd_request req = {.method = method,
+                       .path = path,
+                       .args = args,
+                       .body = body,
+                       .body_len = blen,
+                       .tenant = role ? "demo" : NULL,
+                       .role = role,
+                       .peer = {.kind = (wdd_peer_kind)((data[1] >> 2) % 5), .uid = 4242}};
+    wdd_response resp = {.status = 0, .content_type = "application/json", .body = WD_BUF_INIT};
     wdd_api_handle(daemon_, &req, &resp);
     check_answer(&resp);
 

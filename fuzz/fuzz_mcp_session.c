@@ -2,7 +2,8 @@
  * newline-delimited JSON-RPC messages — served by wdd_mcp_serve() against a real daemon (the
  * example plugins, a policy store, an audit log) as a reader, so no sandbox is started. Aborts
  * when a promise breaks: the session ends cleanly at end of input, and every line the server
- * writes is one JSON-RPC 2.0 response object. */
+ * writes is one JSON-RPC 2.0 response object, or (a 2025-03-26 session's batch) a non-empty
+ * array of them. */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +16,14 @@
 #include "fuzz_daemon.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static bool is_response(json_t *j)
+{
+    const char *version = NULL;
+    return json_is_object(j) && json_unpack(j, "{s:s}", "jsonrpc", &version) == 0 &&
+           strcmp(version, "2.0") == 0 &&
+           !json_object_get(j, "result") != !json_object_get(j, "error");
+}
 
 static void check_output(int fd)
 {
@@ -30,11 +39,15 @@ static void check_output(int fd)
         if (!nl) /* every message ends with its newline */
             abort();
         json_t *j = json_loadb(line, (size_t)(nl - line), 0, NULL);
-        const char *version = NULL;
-        if (!json_is_object(j) || json_unpack(j, "{s:s}", "jsonrpc", &version) != 0 ||
-            strcmp(version, "2.0") != 0 ||
-            (!json_object_get(j, "result") == !json_object_get(j, "error")))
+        if (json_is_array(j)) {
+            if (json_array_size(j) == 0)
+                abort();
+            for (size_t i = 0; i < json_array_size(j); i++)
+                if (!is_response(json_array_get(j, i)))
+                    abort();
+        } else if (!is_response(j)) {
             abort();
+        }
         json_decref(j);
     }
     free(out);

@@ -187,10 +187,48 @@ static bool match(const char *pattern, const char *path, char *id, size_t size)
     return !*pattern && !*path;
 }
 
+size_t wdd_api_allow(const char *path, char *out, size_t size)
+{
+    size_t n = 0, len = 0;
+    if (size)
+        out[0] = '\0';
+    for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++) {
+        char got[WD_PLUGIN_ID_MAX + 1];
+        if (!match(routes[i].pattern, path ? path : "", got, sizeof(got)))
+            continue;
+        bool seen = false; /* a method two routes of one path share is listed once */
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(routes[j].method, routes[i].method) == 0 &&
+                   match(routes[j].pattern, path, got, sizeof(got));
+        if (seen)
+            continue;
+        int w = snprintf(out + len, size > len ? size - len : 0, "%s%s", n ? ", " : "",
+                         routes[i].method);
+        if (w < 0 || (size_t)w >= (size > len ? size - len : 0)) {
+            if (size) /* cannot happen with this table; an Allow cut short would lie */
+                out[0] = '\0';
+            return 0;
+        }
+        len += (size_t)w;
+        n++;
+    }
+    return n;
+}
+
+/* The 401 for req's peer: its message and its challenge. */
+static void unauthenticated(const wdd_request *req, wdd_response *resp)
+{
+    char msg[160];
+    resp->challenge = wdd_api_unauthenticated(&req->peer, msg, sizeof(msg));
+    wdd_api_error(resp, 401, WDD_E_UNAUTHENTICATED, "%s", msg);
+}
+
 void wdd_api_handle(wdd_daemon *d, const wdd_request *req, wdd_response *resp)
 {
     resp->status = 500;
     resp->content_type = "application/json";
+    resp->allow[0] = '\0';
+    resp->challenge = NULL;
     wd_buf_clear(&resp->body);
     char id[WD_PLUGIN_ID_MAX + 1] = "";
     const route *hit = NULL;
@@ -206,18 +244,25 @@ void wdd_api_handle(wdd_daemon *d, const wdd_request *req, wdd_response *resp)
         }
     }
     if (!hit) {
-        if (path_known)
-            wdd_api_error(resp, 405, WDD_E_METHOD, "method %.*s not allowed here",
-                          (int)WDD_QUOTED_WORD, req->method ? req->method : "");
-        else
+        if (path_known) {
+            /* RFC 9110 15.5.6: a 405 names the methods the resource does accept. */
+            wdd_api_allow(req->path, resp->allow, sizeof(resp->allow));
+            wdd_api_error(resp, 405, WDD_E_METHOD, "method %.*s not allowed here (allowed: %s)",
+                          (int)WDD_QUOTED_WORD, req->method ? req->method : "", resp->allow);
+        } else {
             wdd_api_error(resp, 404, WDD_E_NO_ENDPOINT, "no such endpoint");
+        }
         wdd_metrics_http(d->metrics, resp->status);
         return;
     }
     wdd_state *s = req->state ? wdd_state_ref(req->state) : wdd_state_acquire(d);
-    if (hit->role && (!req->tenant || !wdd_state_tenant(s, req->tenant))) {
+    if (hit->role && !req->tenant) {
+        unauthenticated(req, resp);
+    } else if (hit->role && !wdd_state_tenant(s, req->tenant)) {
+        /* Identified in a configuration this state no longer is: its tenant is gone. */
+        resp->challenge = "Bearer realm=\"warden\"";
         wdd_api_error(resp, 401, WDD_E_UNAUTHENTICATED,
-                      "unauthenticated: this peer is no configured client");
+                      "unauthenticated: this client's tenant is no longer configured");
     } else if (hit->role && req->role < hit->role) {
         wdd_api_error(resp, 403, WDD_E_FORBIDDEN,
                       "forbidden: %s needs the %s role (this client "

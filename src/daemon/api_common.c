@@ -167,3 +167,27 @@ const char *wdd_api_arg(const wdd_request *req, const char *key)
             return a[1] ? a[1] : "";
     return NULL;
 }
+
+const char *wdd_api_unauthenticated(const wdd_peer *peer, char *msg, size_t size)
+{
+    static const char bearer[] = "Bearer realm=\"warden\"";
+    switch (peer ? peer->kind : WDD_PEER_UNKNOWN) {
+    case WDD_PEER_UID:
+        snprintf(msg, size, "unauthenticated: uid %ld is not a client of any tenant", peer->uid);
+        return bearer;
+    case WDD_PEER_NO_TOKEN:
+        snprintf(msg, size, "unauthenticated: no bearer token was given (Authorization: Bearer)");
+        return bearer;
+    case WDD_PEER_NOT_BEARER:
+        snprintf(msg, size, "unauthenticated: the Authorization header holds no bearer token");
+        return bearer;
+    case WDD_PEER_TOKEN:
+        /* The token itself is never quoted: it may be another client's, mistyped. */
+        snprintf(msg, size, "unauthenticated: the bearer token is not known");
+        return "Bearer realm=\"warden\", error=\"invalid_token\"";
+    case WDD_PEER_UNKNOWN:
+        break;
+    }
+    snprintf(msg, size, "unauthenticated: the peer's credentials could not be read");
+    return bearer;
+}

@@ -267,16 +267,18 @@ static const char *reason_phrase(unsigned status)
  * a moment first: closing a TCP socket with unread input resets it, and the client could lose
  * the answer. msg is ours: plain ASCII without quotes or backslashes. */
 static void answer(wdd_front *f, wdd_front_conn *c, wdd_front_outcome what, unsigned status,
-                   const char *code, const char *msg, bool linger)
+                   const char *code, const char *msg, const char *challenge, bool linger)
 {
-    char body[512], out[1024];
+    char body[512], out[1024], extra[160] = "";
+    if (challenge)
+        snprintf(extra, sizeof(extra), "WWW-Authenticate: %s\r\n", challenge);
     int bn = snprintf(body, sizeof(body), "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}\n",
                       code, msg);
     int n = snprintf(out, sizeof(out),
                      "HTTP/1.1 %u %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
                      "Connection: close\r\nCache-Control: no-store\r\n"
-                     "X-Content-Type-Options: nosniff\r\n\r\n%s",
-                     status, reason_phrase(status), bn, body);
+                     "X-Content-Type-Options: nosniff\r\n%s\r\n%s",
+                     status, reason_phrase(status), bn, extra, body);
     if (n > 0 && (size_t)n < sizeof(out))
         (void)!send(c->fd, out, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (f->hooks.answered)
@@ -344,7 +346,7 @@ static bool make_room(wdd_front *f, peer *p)
     if (!v)
         return false;
     answer(f, v, WDD_FRONT_DISPLACED, 503, "WD-D017",
-           "displaced: too many connections were waiting for their request head", false);
+           "displaced: too many connections were waiting for their request head", NULL, false);
     return true;
 }
 
@@ -378,7 +380,7 @@ static void admit(wdd_front *f, size_t listener, int fd, const struct sockaddr_s
     if (!room) { /* not admitted: the peer's reference is given back once, here */
         if (watched)
             answer(f, c, WDD_FRONT_BUSY, 503, "WD-D017",
-                   "too many connections from this peer or in total", true);
+                   "too many connections from this peer or in total", NULL, true);
         else
             finish(f, c);
         peer_put(f, p);
@@ -420,7 +422,7 @@ static void on_listener(wdd_front *f, size_t i)
             wdd_front_conn *v = victim(f, NULL);
             if (v) {
                 answer(f, v, WDD_FRONT_DISPLACED, 503, "WD-D017",
-                       "displaced: too many connections were waiting for their request head",
+                       "displaced: too many connections were waiting for their request head", NULL,
                        false);
                 continue;
             }
@@ -485,19 +487,20 @@ static void on_readable(wdd_front *f, wdd_front_conn *c)
     case WDD_HEAD_MORE:
         return;
     case WDD_HEAD_BAD:
-        answer(f, c, WDD_FRONT_BAD_HEAD, 400, "WD-D014", h.why, true);
+        answer(f, c, WDD_FRONT_BAD_HEAD, 400, "WD-D014", h.why, NULL, true);
         return;
     case WDD_HEAD_TOO_LARGE:
-        answer(f, c, WDD_FRONT_TOO_LARGE, 431, "WD-D015", h.why, true);
+        answer(f, c, WDD_FRONT_TOO_LARGE, 431, "WD-D015", h.why, NULL, true);
         return;
     case WDD_HEAD_OK:
         break;
     }
     /* A body is read only for a client: nobody else is served anything that takes one. */
-    if (h.content_length > 0 &&
-        !f->hooks.is_client(f->hooks.ctx, c->listener, c->fd, h.auth, h.auth_len)) {
-        answer(f, c, WDD_FRONT_NO_CLIENT, 401, "WD-D005",
-               "unauthenticated: this peer is no configured client", true);
+    char why[160] = "unauthenticated: this peer is no configured client";
+    const char *challenge = "Bearer realm=\"warden\"";
+    if (h.content_length > 0 && !f->hooks.is_client(f->hooks.ctx, c->listener, c->fd, h.auth,
+                                                    h.auth_len, why, sizeof(why), &challenge)) {
+        answer(f, c, WDD_FRONT_NO_CLIENT, 401, "WD-D005", why, challenge, true);
         return;
     }
     hand_over(f, c);
@@ -517,7 +520,7 @@ static void sweep(wdd_front *f, uint64_t now)
 {
     while (f->waiting.head && f->waiting.head->deadline_ns <= now)
         answer(f, f->waiting.head, WDD_FRONT_TIMEOUT, 408, "WD-D018",
-               "no whole request head within limits.head_timeout", false);
+               "no whole request head within limits.head_timeout", NULL, false);
     while (f->closing.head && f->closing.head->deadline_ns <= now)
         finish(f, f->closing.head);
     for (wdd_front_conn *c = f->handing.head, *next; c; c = next) {

@@ -58,8 +58,10 @@ typedef struct {
     bool (*hand_over)(void *ctx, int listener, int fd, const struct sockaddr *addr,
                       socklen_t addrlen);
     /* Whether the peer is a configured client (Unix: fd's peer uid; TCP: the Authorization
-     * value, which may be NULL). */
-    bool (*is_client)(void *ctx, int listener, int fd, const char *auth, size_t auth_len);
+     * value, which may be NULL). When not: why, the 401's message (plain ASCII, no quotes or
+     * backslashes), and *challenge, its WWW-Authenticate value (static). */
+    bool (*is_client)(void *ctx, int listener, int fd, const char *auth, size_t auth_len, char *why,
+                      size_t why_size, const char **challenge);
     /* One answer given by the front, with its HTTP status. */
     void (*answered)(void *ctx, wdd_front_outcome what, unsigned status);
 } wdd_front_hooks;

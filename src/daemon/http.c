@@ -91,6 +91,11 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, wdd_response *
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (r->status == 405)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    if (r->status == 401)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                r->challenge ? r->challenge : "Bearer realm=\"warden\"");
     enum MHD_Result ok = MHD_queue_response(conn, r->status, resp);
     MHD_destroy_response(resp);
     return ok;
@@ -111,26 +116,59 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
     return MHD_YES;
 }
 
-/* Who is asking: the Unix peer's uid, or the TCP bearer token. */
-static const char *identify(wdd_server *srv, listener *l, struct MHD_Connection *conn,
-                            wdd_role *role, wdd_state *s)
+/* Who the peer says it is: the Unix socket's peer uid, or what the TCP Authorization holds
+ * (the bearer token in *token). */
+static wdd_peer peer_of(bool tcp, int fd, const char *auth, size_t auth_len, const char **token,
+                        size_t *token_len)
 {
-    const wdd_tenant *t = NULL;
-    *role = 0;
-    if (!l->tcp) {
-        const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    wdd_peer p = {.kind = WDD_PEER_UNKNOWN, .uid = -1};
+    *token = NULL;
+    *token_len = 0;
+    if (!tcp) {
         struct ucred cred;
         socklen_t len = sizeof(cred);
-        if (ci && getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
-            t = wdd_config_by_uid(s->cfg, (long)cred.uid, role);
+        if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+            p.kind = WDD_PEER_UID;
+            p.uid = (long)cred.uid;
+        }
+    } else if (!auth) {
+        p.kind = WDD_PEER_NO_TOKEN;
+    } else if (auth_len > 7 && strncmp(auth, "Bearer ", 7) == 0) {
+        p.kind = WDD_PEER_TOKEN;
+        *token = auth + 7;
+        *token_len = auth_len - 7;
     } else {
-        const char *auth =
-            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-        if (auth && strncmp(auth, "Bearer ", 7) == 0)
-            t = wdd_config_by_token(s->cfg, auth + 7, strlen(auth + 7), role);
+        p.kind = WDD_PEER_NOT_BEARER;
     }
-    (void)srv;
+    return p;
+}
+
+/* The tenant p maps to in s (and its role), or NULL. */
+static const wdd_tenant *client_of(const wdd_state *s, const wdd_peer *p, const char *token,
+                                   size_t token_len, wdd_role *role)
+{
+    *role = 0;
+    if (p->kind == WDD_PEER_UID)
+        return wdd_config_by_uid(s->cfg, p->uid, role);
+    if (p->kind == WDD_PEER_TOKEN)
+        return wdd_config_by_token(s->cfg, token, token_len, role);
+    return NULL;
+}
+
+/* Who is asking: the Unix peer's uid, or the TCP bearer token. */
+static const char *identify(listener *l, struct MHD_Connection *conn, wdd_request *req,
+                            wdd_state *s)
+{
+    const union MHD_ConnectionInfo *ci =
+        l->tcp ? NULL : MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const char *auth =
+        l->tcp ? MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION)
+               : NULL;
+    const char *token;
+    size_t token_len;
+    req->peer = peer_of(l->tcp, ci ? ci->connect_fd : -1, auth, auth ? strlen(auth) : 0, &token,
+                        &token_len);
+    const wdd_tenant *t = client_of(s, &req->peer, token, token_len, &req->role);
     return t ? t->name : NULL;
 }
 
@@ -239,7 +277,7 @@ static void handle(listener *l, struct MHD_Connection *conn, request_ctx *rc, co
         .body_len = rc->body.len,
         .state = s,
     };
-    req.tenant = identify(srv, l, conn, &req.role, s);
+    req.tenant = identify(l, conn, &req, s);
     wdd_api_handle(srv->d, &req, resp);
     wdd_state_release(srv->d, s);
 }
@@ -425,21 +463,19 @@ static bool hand_over(void *ctx, int which, int fd, const struct sockaddr *addr,
     return MHD_add_connection(mhd, fd, addr, len) == MHD_YES;
 }
 
-static bool is_client(void *ctx, int which, int fd, const char *auth, size_t auth_len)
+static bool is_client(void *ctx, int which, int fd, const char *auth, size_t auth_len, char *why,
+                      size_t why_size, const char **challenge)
 {
     wdd_server *srv = ctx;
     wdd_state *s = wdd_state_acquire(srv->d);
     wdd_role role;
-    const wdd_tenant *t = NULL;
-    if (which == 0) {
-        struct ucred cred;
-        socklen_t len = sizeof(cred);
-        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
-            t = wdd_config_by_uid(s->cfg, (long)cred.uid, &role);
-    } else if (auth && auth_len > 7 && strncmp(auth, "Bearer ", 7) == 0) {
-        t = wdd_config_by_token(s->cfg, auth + 7, auth_len - 7, &role);
-    }
+    const char *token;
+    size_t token_len;
+    wdd_peer p = peer_of(which != 0, fd, auth, auth_len, &token, &token_len);
+    const wdd_tenant *t = client_of(s, &p, token, token_len, &role);
     wdd_state_release(srv->d, s);
+    if (!t)
+        *challenge = wdd_api_unauthenticated(&p, why, why_size);
     return t != NULL;
 }
 

@@ -22,9 +22,11 @@
 #include "util/error.h"
 #include "util/utf8.h"
 
-/* Handshake-era revisions served after initialize, newest first. 2025-03-26 and older are
- * not offered: they allow JSON-RPC batches, which this server refuses. */
-static const char *const legacy_versions[] = {"2025-11-25", "2025-06-18"};
+/* Handshake-era revisions served after initialize, newest first. 2025-03-26 is the last
+ * revision with JSON-RPC batches: a session that agreed on it has its batches answered
+ * (BATCH_REVISION); any other refuses them. Older revisions are not offered. */
+#define BATCH_REVISION "2025-03-26"
+static const char *const legacy_versions[] = {"2025-11-25", "2025-06-18", BATCH_REVISION};
 #define NLEGACY (sizeof(legacy_versions) / sizeof(*legacy_versions))
 
 #define INSTRUCTIONS                                                                               \
@@ -164,6 +166,10 @@ static void dispatch(session *s, json_t *id, const char *method, json_t *params)
     json_t *version = json_is_object(meta) ? json_object_get(meta, META_VERSION) : NULL;
     if (meta && !json_is_object(meta)) {
         wdd_mcp_reply_error(s, id, RPC_INVALID_PARAMS, NULL, "params._meta must be an object");
+    } else if (strcmp(method, "initialize") == 0 && s->batch) {
+        /* 2025-03-26: "The initialization request MUST NOT be part of a JSON-RPC batch". */
+        wdd_mcp_reply_error(s, id, RPC_INVALID_REQUEST, NULL,
+                            "invalid request: initialize may not be part of a batch");
     } else if (strcmp(method, "initialize") == 0) {
         initialize(&r, params); /* always the handshake: it is what selects the legacy era */
     } else if (version && !json_is_string(version)) {
@@ -231,6 +237,33 @@ static void handle_message(session *s, json_t *msg)
     }
 }
 
+/* A JSON-RPC batch (2025-03-26 sessions only): each message handled in order, the replies
+ * sent as one array; an empty batch, or one longer than WDD_MCP_MAX_BATCH, is one error. */
+static void handle_batch(session *s, json_t *msgs)
+{
+    size_t n = json_array_size(msgs);
+    if (n == 0 || n > WDD_MCP_MAX_BATCH) {
+        wdd_mcp_reply_error(s, NULL, RPC_INVALID_REQUEST, NULL,
+                            "invalid request: a batch holds 1 to %u messages", WDD_MCP_MAX_BATCH);
+        return;
+    }
+    json_t *replies = json_array();
+    if (!replies) {
+        wdd_mcp_reply_error(s, NULL, RPC_INTERNAL_ERROR, NULL, "out of memory");
+        return;
+    }
+    s->batch = replies;
+    for (size_t i = 0; i < n; i++) {
+        json_t *msg = json_array_get(msgs, i);
+        if (json_is_object(msg))
+            handle_message(s, msg);
+        else
+            wdd_mcp_reply_error(s, NULL, RPC_INVALID_REQUEST, NULL,
+                                "invalid request: a message is a JSON object");
+    }
+    wdd_mcp_send_batch(s, replies);
+}
+
 /* ---- framing ------------------------------------------------------------------------------ */
 
 static void handle_line(session *s, const char *line, size_t len)
@@ -250,11 +283,14 @@ static void handle_line(session *s, const char *line, size_t len)
     if (!msg)
         wdd_mcp_reply_error(s, NULL, RPC_PARSE_ERROR, NULL, "parse error at byte %d: %s",
                             err.position + 1, err.text);
+    else if (json_is_array(msg) && s->legacy && strcmp(s->legacy, BATCH_REVISION) == 0)
+        handle_batch(s, msg);
     else if (json_is_array(msg))
         wdd_mcp_reply_error(
             s, NULL, RPC_INVALID_REQUEST, NULL,
             "invalid request: batches are not supported (MCP removed JSON-RPC batching "
-            "in 2025-06-18): send one message per line");
+            "in 2025-06-18; only a session initialized with " BATCH_REVISION
+            " may send them): send one message per line");
     else if (!json_is_object(msg))
         wdd_mcp_reply_error(s, NULL, RPC_INVALID_REQUEST, NULL,
                             "invalid request: a message is a JSON object");
@@ -358,9 +394,9 @@ static int pick_tenant(wdd_daemon *d, const char **tenant, char **only)
 static int serve_stdio(wdd_daemon *d, const char *tenant, wdd_role role, int in_fd, int out_fd)
 {
     session s = {.d = d, .tenant = tenant, .role = role, .out_fd = out_fd};
-    wdd_mcp_note("serving tenant %s as %s on stdio (protocol %s; %s and %s after initialize)",
+    wdd_mcp_note("serving tenant %s as %s on stdio (protocol %s; %s, %s and %s after initialize)",
                  tenant, wdd_role_name(role), WDD_MCP_PROTOCOL, legacy_versions[0],
-                 legacy_versions[1]);
+                 legacy_versions[1], legacy_versions[2]);
     /* A client that goes away must end this loop with an error, not kill the process: writes
      * to a closed pipe fail with EPIPE while SIGPIPE is blocked, and any SIGPIPE left pending
      * is taken before the mask comes back. */

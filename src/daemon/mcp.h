@@ -7,8 +7,9 @@
  * between two requests is seen by the second; nothing of one request's state outlives it.
  *
  * The protocol is dual-era (docs/mcp.md): revision 2026-07-28 statelessly, for requests that
- * carry their version in params._meta; 2025-11-25 and 2025-06-18 after an initialize
- * handshake. Only messages go to out_fd; diagnostics go to stderr. */
+ * carry their version in params._meta; 2025-11-25, 2025-06-18 and 2025-03-26 (with its
+ * JSON-RPC batches) after an initialize handshake. Only messages go to out_fd; diagnostics go to
+ * stderr. */
 #ifndef WDD_MCP_H
 #define WDD_MCP_H
 
@@ -19,6 +20,8 @@
  * answered with an error and skipped). */
 #define WDD_MCP_PROTOCOL "2026-07-28"
 #define WDD_MCP_MAX_MESSAGE (4u << 20)
+/* The most messages one JSON-RPC batch (2025-03-26 sessions) may hold. */
+#define WDD_MCP_MAX_BATCH 64u
 
 /* Serves tenant (NULL: the only tenant, when there is exactly one) with the rights of role
  * until in_fd reaches end of file. Returns 0 at end of file; WD_ENOTFOUND when the tenant is

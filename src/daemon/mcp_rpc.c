@@ -64,6 +64,11 @@ static void write_all(session *s, const char *p, size_t n)
  * compact form never holds a newline. */
 static void send_msg(session *s, json_t *msg)
 {
+    if (s->batch) { /* sent with the rest of its batch (a lost reply is a lost reply) */
+        if (msg)
+            json_array_append_new(s->batch, msg);
+        return;
+    }
     char *text = msg ? json_dumps(msg, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(msg);
     if (!text) {
@@ -110,6 +115,15 @@ void wdd_mcp_reply(request *r, json_t *result)
         json_object_set_new(meta, META_SERVER, wdd_mcp_server_info());
     }
     send_msg(r->s, json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", r->id, "result", result));
+}
+
+void wdd_mcp_send_batch(session *s, json_t *replies)
+{
+    s->batch = NULL;
+    if (json_array_size(replies)) /* a batch of notifications alone is answered by nothing */
+        send_msg(s, replies);
+    else
+        json_decref(replies);
 }
 
 /* ---- tool results ----------------------------------------------------------------------- */

@@ -41,6 +41,9 @@ typedef struct {
     int out_fd;
     int out_error;      /* errno of a failed write: the client is gone */
     const char *legacy; /* the revision initialize agreed on, or NULL */
+    /* A JSON-RPC batch being answered (2025-03-26 only): replies gather here and are sent as
+     * one array when the batch is done; NULL: each reply is sent at once. */
+    json_t *batch;
 } session;
 
 /* One request being answered. */
@@ -59,6 +62,8 @@ json_t *wdd_mcp_jstr(const char *s);
 void wdd_mcp_reply_error(session *s, json_t *id, int code, json_t *data, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 void wdd_mcp_reply(request *r, json_t *result);
+/* Ends the batch being answered: replies (taken over) as one array, nothing when empty. */
+void wdd_mcp_send_batch(session *s, json_t *replies);
 /* The server's identity, as initialize, server/discover and 2026-07-28 results give it. */
 json_t *wdd_mcp_server_info(void);
 

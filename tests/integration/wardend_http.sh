@@ -98,6 +98,7 @@ write_config "$CFG"
 # expect_stdout_* and expect_json_eq), the status to $HTTP. -t: over TCP with the token; -n: over
 # TCP without one; -p: the path as it is (no ../ squashing by curl).
 HTTP=""
+WD_HDR="$WD_TMP/.headers" # the last answer's head (curl -D)
 TOKEN_SEEN="$OUT/token-responses" # every answer the token client got, for the isolation check
 : >"$TOKEN_SEEN"
 api() {
@@ -125,8 +126,8 @@ api() {
     local method=$1 path=$2
     shift 2
     WD_LAST_CMD="curl -X $method ${path:0:120}$([ "$tcp" = 1 ] && echo ' (tcp, token)')"
-    HTTP=$(curl -sS -m 20 -o "$WD_OUT" -w '%{http_code}' -X "$method" "${opts[@]}" "${via[@]}" \
-        "$@" "$base$path" 2>"$WD_ERR")
+    HTTP=$(curl -sS -m 20 -D "$WD_HDR" -o "$WD_OUT" -w '%{http_code}' -X "$method" "${opts[@]}" \
+        "${via[@]}" "$@" "$base$path" 2>"$WD_ERR")
     WD_LAST_RC=$?
     [ "$tcp" = 1 ] && { cat "$WD_OUT" >>"$TOKEN_SEEN"; echo >>"$TOKEN_SEEN"; }
     return 0
@@ -149,6 +150,31 @@ expect_status() {
 expect_error() {
     expect_status "$1"
     expect_json_eq 'd["error"]["code"]' "$2"
+}
+# header NAME: the last answer's value of header NAME (case-insensitive), "" when absent.
+header() {
+    grep -i "^$1:" "$WD_HDR" | head -1 | sed -e "s/^[^:]*: *//" -e 's/\r$//'
+}
+# expect_header NAME VALUE: exactly one NAME header, with exactly VALUE ("" : none at all).
+expect_header() {
+    local got HEADER_COUNT
+    got=$(header "$1")
+    HEADER_COUNT=$(grep -ci "^$1:" "$WD_HDR")
+    if [ -z "$2" ]; then
+        [ "$HEADER_COUNT" = 0 ]
+        wd_check $? "$WD_LAST_CMD: no $1 header" "got $1: $got"
+    else
+        [ "$HEADER_COUNT" = 1 ] && [ "$got" = "$2" ]
+        wd_check $? "$WD_LAST_CMD: $1: $2" "got $HEADER_COUNT $1 header(s): $got"
+    fi
+}
+# expect_401 MESSAGE CHALLENGE: 401 WD-D005 saying MESSAGE, with WWW-Authenticate CHALLENGE.
+BEARER='Bearer realm="warden"'
+INVALID_TOKEN='Bearer realm="warden", error="invalid_token"'
+expect_401() {
+    expect_error 401 WD-D005
+    expect_json_eq 'd["error"]["message"]' "$1"
+    expect_header WWW-Authenticate "$2"
 }
 json() { wd_json_eval "$1"; }
 check_json() { # COMPONENT VERB TARGET
@@ -563,27 +589,84 @@ api GET /v1/nope
 expect_error 404 WD-D003
 api GET /v1/components/examples.reader/nope
 expect_error 404 WD-D003
-api DELETE /health
+# A 405 names what the route table accepts on the path (Allow), for each kind of route: open,
+# fixed, with a component id, with one method or two.
+for case in "DELETE /health|GET" "POST /ready|GET" "PUT /metrics|GET" "POST /v1/components|GET" \
+    "GET /v1/check|POST" "GET /v1/check/batch|POST" \
+    "PATCH /v1/components/examples.reader/policy|GET, PUT" \
+    "POST /v1/components/examples.reader/policy|GET, PUT" \
+    "GET /v1/components/examples.reader/grants|POST, DELETE" \
+    "GET /v1/plugins/examples.wordcount/invoke|POST" "POST /v1/plugins/examples.wordcount/tools|GET" \
+    "DELETE /v1/audit|GET" "POST /v1/audit/verify|GET" "GET /v1/overrides|POST" "GET /v1/reload|POST"; do
+    req=${case%%|*}
+    api "${req%% *}" "${req#* }"
+    expect_error 405 WD-D004
+    expect_header Allow "${case#*|}"
+    expect_header WWW-Authenticate ""
+done
+# The same over TCP, with no token at all: the method is refused before anyone is asked who.
+api -n PATCH /v1/components/examples.reader/policy
 expect_error 405 WD-D004
-api POST /v1/components
-expect_error 405 WD-D004
-api GET /v1/check
-expect_error 405 WD-D004
-api PATCH /v1/components/examples.reader/policy
-expect_error 405 WD-D004
-# TCP without a token, with a wrong one, with another scheme.
+expect_header Allow "GET, PUT"
+# Nothing else carries Allow.
+api GET /nope
+expect_error 404 WD-D003
+expect_header Allow ""
+api GET /health
+expect_status 200
+expect_header Allow ""
+expect_header WWW-Authenticate ""
+# TCP without a token, with a wrong one, with another scheme: each 401 says which identity it
+# refused, with a Bearer challenge (RFC 6750: invalid_token only when a token was refused).
 api -n GET /v1/components
-expect_error 401 WD-D005
+expect_401 "unauthenticated: no bearer token was given (Authorization: Bearer)" "$BEARER"
 api -n POST /v1/check -H 'Authorization: Bearer wrong-token' --data-binary "$(check_json examples.reader read /etc/passwd)"
-expect_error 401 WD-D005
+expect_401 "unauthenticated: the bearer token is not known" "$INVALID_TOKEN"
+expect_stdout_not_contains "wrong-token"
 api -n GET /v1/components -H "Authorization: Bearer ${TOKEN}x"
-expect_error 401 WD-D005
+expect_401 "unauthenticated: the bearer token is not known" "$INVALID_TOKEN"
+expect_stdout_not_contains "${TOKEN:0:16}"
 api -n GET /v1/components -H "Authorization: Bearer ${TOKEN:0:40}"
-expect_error 401 WD-D005
+expect_401 "unauthenticated: the bearer token is not known" "$INVALID_TOKEN"
 api -n GET /v1/components -H "Authorization: Basic $TOKEN"
-expect_error 401 WD-D005
+expect_401 "unauthenticated: the Authorization header holds no bearer token" "$BEARER"
 api -n GET /metrics
-expect_error 401 WD-D005
+expect_401 "unauthenticated: no bearer token was given (Authorization: Bearer)" "$BEARER"
+# A body from a peer that is no client is refused by the front, before its body is read: the
+# same 401, message and challenge.
+api -n POST /v1/check --data-binary "$(check_json examples.reader read /etc/passwd)"
+expect_401 "unauthenticated: no bearer token was given (Authorization: Bearer)" "$BEARER"
+api -n POST /v1/reload -H "Authorization: Bearer nope" --data-binary '{}'
+expect_401 "unauthenticated: the bearer token is not known" "$INVALID_TOKEN"
+expect_stdout_not_contains "nope"
+api -n PUT /v1/components/examples.reader/policy -H "Authorization: Digest x" --data-binary 'a: 1'
+expect_401 "unauthenticated: the Authorization header holds no bearer token" "$BEARER"
+# On the Unix socket, the identity is the peer's uid: a uid that is no client is told which
+# (needs root and setpriv; the socket's group lets it connect).
+STRANGER_UID=65531
+if [ "$ME" = 0 ] && [ -n "$SOCK_GROUP" ] && command -v setpriv >/dev/null; then
+    chmod 711 "$WD_TMP"
+    # -i: the head comes before the body on stdout (a file the test opened): this uid cannot
+    # open one of its own there.
+    AS_STRANGER=(setpriv --reuid="$STRANGER_UID" --regid=65534 --clear-groups curl -sS -i -m 10 --unix-socket "$SOCK")
+    for body in "" "$(check_json examples.reader read /etc/passwd)"; do
+        if [ -z "$body" ]; then
+            expect_exit 0 -- "${AS_STRANGER[@]}" http://wardend/v1/components
+        else # refused by the front, before its body is read
+            expect_exit 0 -- "${AS_STRANGER[@]}" --data-binary "$body" http://wardend/v1/check
+        fi
+        cp "$WD_OUT" "$OUT/answer"
+        awk -v hdr="$WD_HDR" -v body="$WD_OUT" 'h { print > body; next } /^\r?$/ { h = 1; next }
+            { print > hdr }' "$OUT/answer"
+        HTTP=$(head -1 "$WD_HDR" | cut -d' ' -f2)
+        expect_401 "unauthenticated: uid $STRANGER_UID is not a client of any tenant" "$BEARER"
+        expect_stdout_not_contains "$OTHER_UID"
+        expect_stdout_not_contains "other"
+    done
+    chmod 700 "$WD_TMP"
+else
+    echo "note: not root or no setpriv: skipping the Unix peer that is no client"
+fi
 # A reader may not change anything.
 api -t "$TOKEN" PUT /v1/components/examples.wordcount/policy --data-binary @"$OUT/p1.yaml"
 expect_error 403 WD-D006
@@ -1019,7 +1102,7 @@ expect_json_eq '"extra.counter" in [c["id"] for c in d["components"]]' true
 api -t "$TOKEN" GET /v1/components
 expect_status 200
 api -t "$OLD_TOKEN" GET /v1/components
-expect_error 401 WD-D005
+expect_401 "unauthenticated: the bearer token is not known" "$INVALID_TOKEN"
 post /v1/check "$(check_json examples.reader read "$HELLO")"
 expect_json_eq 'd["decision"]' allow
 # The component policies written through the API survive the reload.

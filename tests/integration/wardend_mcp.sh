@@ -269,7 +269,7 @@ step "$(req 1 tools/list)"
 S_STILL_LEGACY=$N
 session admin
 
-mcp_eq "$S_DISCOVER" 'r["result"]["supportedVersions"]' "['2026-07-28', '2025-11-25', '2025-06-18']"
+mcp_eq "$S_DISCOVER" 'r["result"]["supportedVersions"]' "['2026-07-28', '2025-11-25', '2025-06-18', '2025-03-26']"
 mcp_eq "$S_DISCOVER" 'r["result"]["resultType"]' complete
 mcp_eq "$S_DISCOVER" 'r["result"]["capabilities"]' "{'tools': {}}"
 mcp_eq "$S_DISCOVER" 'r["result"]["_meta"]["io.modelcontextprotocol/serverInfo"]["name"]' wardend
@@ -323,6 +323,38 @@ mcp_eq "$S_OLIST" '"plugin_examples_wordcount" in names()' true
 mcp_eq "$S_OCALL" 'text()' '{"words": 1, "lines": 0, "bytes": 1}'
 mcp_eq "$S_OREVOKE" '"needs the admin role" in text()' true
 mcp_eq last 'r["exit"]' 0
+
+# ---- 3b. revision 2025-03-26 (hosts on older SDKs): agreed on, tools served, and its JSON-RPC
+# batches answered as one array (and only in such a session)
+step "$(req 1 initialize '{"protocolVersion": "2025-03-26", "capabilities": {}, "clientInfo": {"name": "old-sdk", "version": "1"}}')"
+S_3INIT=$N
+step '{"send": {"jsonrpc": "2.0", "method": "notifications/initialized"}}'
+step "$(req 2 tools/list)"
+S_3LIST=$N
+step "$(call 3 plugin_examples_wordcount '{"text": "a b"}')"
+S_3CALL=$N
+step '{"batch": [{"jsonrpc": "2.0", "id": 4, "method": "tools/list"}, {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 3}}, {"jsonrpc": "2.0", "id": "p", "method": "ping"}, 7, {"jsonrpc": "2.0", "id": 5, "method": "initialize", "params": {"protocolVersion": "2025-03-26"}}]}'
+S_3BATCH=$N
+step '{"raw": "[]"}'
+S_3EMPTY=$N
+step "$(req 6 initialize '{"protocolVersion": "2025-03-26"}')"
+S_3AGAIN=$N
+session operator
+mcp_eq "$S_3INIT" 'r["result"]["protocolVersion"]' 2025-03-26
+mcp_eq "$S_3LIST" '"plugin_examples_wordcount" in names() and "warden_check" in names()' true
+mcp_eq "$S_3CALL" 'text()' '{"words": 2, "lines": 0, "bytes": 3}'
+# Four replies (none to the notification), in order: the list, the ping, the element that is no
+# message, and initialize refused inside a batch.
+mcp_eq "$S_3BATCH" '[m.get("id") for m in r]' "[4, 'p', None, 5]"
+mcp_eq "$S_3BATCH" '"plugin_examples_wordcount" in [t["name"] for t in r[0]["result"]["tools"]]' true
+mcp_eq "$S_3BATCH" 'r[1]["result"]' '{}'
+mcp_eq "$S_3BATCH" 'r[2]["error"]["code"]' -32600
+mcp_eq "$S_3BATCH" 'r[3]["error"]["code"]' -32600
+mcp_eq "$S_3BATCH" '"batch" in r[3]["error"]["message"]' true
+mcp_eq "$S_3EMPTY" 'r["error"]["code"]' -32600
+mcp_eq "$S_3AGAIN" 'r["error"]["code"]' -32600
+mcp_eq last 'r["exit"]' 0
+mcp_eq last 'r["unexpected"]' '[]'
 
 # ---- 4. a tenant this uid is no client of is refused before anything is served -------------
 expect_exit 1 -- "$WARDEND" --mcp --config "$WD_TMP/warden-admin.yaml" --tenant nosuch </dev/null

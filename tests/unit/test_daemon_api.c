@@ -42,7 +42,8 @@ typedef struct {
     bool baseline;
     wdd_daemon *d;
     wdd_response resp;
-    json_t *j; /* the last answer, parsed (NULL for text) */
+    wdd_peer peer; /* how the next request's peer identified itself */
+    json_t *j;     /* the last answer, parsed (NULL for text) */
 } fx;
 
 /* ---- fixture ------------------------------------------------------------------------------ */
@@ -99,7 +100,7 @@ static fx *fixture(bool baseline)
     snprintf(f->manifest, sizeof(f->manifest), "%s/baseline.manifest", f->tmp);
     snprintf(f->pub, sizeof(f->pub), "%s/signing.pub", f->keys);
     assert_int_equal(wd_audit_keygen(f->keys), 0);
-    f->resp = (wdd_response){0, "application/json", WD_BUF_INIT};
+    f->resp = (wdd_response){.status = 0, .content_type = "application/json", .body = WD_BUF_INIT};
     if (baseline) {
         /* The tenant's policy store, with one policy in it, under a signed baseline. */
         char cmd[2000];
@@ -154,7 +155,14 @@ static unsigned call_as(fx *f, const char *tenant, wdd_role role, const char *me
 {
     json_decref(f->j);
     f->j = NULL;
-    wdd_request req = {method, path, args, body, body ? len : 0, tenant, role, NULL, NULL};
+    wdd_request req = {.method = method,
+                       .path = path,
+                       .args = args,
+                       .body = body,
+                       .body_len = body ? len : 0,
+                       .tenant = tenant,
+                       .role = role,
+                       .peer = f->peer};
     wdd_api_handle(f->d, &req, &f->resp);
     if (strncmp(f->resp.content_type, "application/json", 16) == 0) {
         json_error_t err;
@@ -383,28 +391,98 @@ static void test_routing(void **state)
     EXPECT(f, call(f, WDD_ROLE_ADMIN, "GET", longpath, NULL), 404, "WD-D003");
 
     /* The endpoint exists, the method does not: 405 WD-D004 (before any authentication). */
-    static const char *const wrong[][2] = {
-        {"POST", "/health"},
-        {"HEAD", "/health"},
-        {"DELETE", "/ready"},
-        {"GET", "/v1/check"},
-        {"PUT", "/v1/check/batch"},
-        {"POST", "/v1/components"},
-        {"POST", "/v1/components/" READER "/policy"},
-        {"PATCH", "/v1/components/" READER "/policy"},
-        {"GET", "/v1/components/" READER "/grants"},
-        {"GET", "/v1/plugins/" WORDCOUNT "/invoke"},
-        {"DELETE", "/v1/audit"},
-        {"POST", "/v1/audit/verify"},
-        {"GET", "/v1/overrides"},
-        {"GET", "/v1/reload"},
-        {"POST", "/metrics"},
+    /* Each with the Allow it carries: what the route table accepts on that path. */
+    static const char *const wrong[][3] = {
+        {"POST", "/health", "GET"},
+        {"HEAD", "/health", "GET"},
+        {"DELETE", "/ready", "GET"},
+        {"GET", "/v1/check", "POST"},
+        {"PUT", "/v1/check/batch", "POST"},
+        {"POST", "/v1/components", "GET"},
+        {"POST", "/v1/components/" READER "/policy", "GET, PUT"},
+        {"PATCH", "/v1/components/" READER "/policy", "GET, PUT"},
+        {"GET", "/v1/components/" READER "/grants", "POST, DELETE"},
+        {"GET", "/v1/plugins/" WORDCOUNT "/invoke", "POST"},
+        {"POST", "/v1/plugins/" WORDCOUNT "/tools", "GET"},
+        {"DELETE", "/v1/audit", "GET"},
+        {"POST", "/v1/audit/verify", "GET"},
+        {"GET", "/v1/overrides", "POST"},
+        {"GET", "/v1/reload", "POST"},
+        {"POST", "/metrics", "GET"},
     };
     for (size_t i = 0; i < sizeof(wrong) / sizeof(*wrong); i++) {
         EXPECT(f, call(f, WDD_ROLE_ADMIN, wrong[i][0], wrong[i][1], "{}"), 405, "WD-D004");
+        assert_string_equal(f->resp.allow, wrong[i][2]);
         EXPECT(f, call(f, 0, wrong[i][0], wrong[i][1], "{}"), 405, "WD-D004");
+        assert_string_equal(f->resp.allow, wrong[i][2]);
+        char out[WDD_ALLOW_MAX];
+        size_t methods = 1 + (strchr(wrong[i][2], ',') != NULL);
+        assert_int_equal(wdd_api_allow(wrong[i][1], out, sizeof(out)), methods);
+        assert_string_equal(out, wrong[i][2]);
     }
     EXPECT(f, call_as(f, "demo", WDD_ROLE_ADMIN, NULL, "/health", NULL, NULL, 0), 405, "WD-D004");
+    assert_string_equal(f->resp.allow, "GET");
+    /* Anything else carries no Allow; a path no route has gets none from the helper, and one
+     * that would not fit is not cut short. */
+    EXPECT(f, call(f, 0, "GET", "/health", NULL), 200, NULL);
+    assert_string_equal(f->resp.allow, "");
+    EXPECT(f, call(f, 0, "GET", "/nowhere", NULL), 404, "WD-D003");
+    assert_string_equal(f->resp.allow, "");
+    char out[WDD_ALLOW_MAX] = "x";
+    assert_int_equal(wdd_api_allow("/nowhere", out, sizeof(out)), 0);
+    assert_string_equal(out, "");
+    assert_int_equal(wdd_api_allow(NULL, out, sizeof(out)), 0);
+    assert_int_equal(wdd_api_allow("/v1/components/" READER "/policy", out, 5), 0);
+    assert_string_equal(out, "");
+}
+
+/* A 401 says which identity it refused, and nothing of any other, with a Bearer challenge
+ * (RFC 6750: invalid_token only for a token given and refused). */
+static void test_unauthenticated(void **state)
+{
+    fx *f = *state;
+    static const struct {
+        wdd_peer peer;
+        const char *message, *challenge;
+    } cases[] = {
+        {{WDD_PEER_UID, 1234},
+         "unauthenticated: uid 1234 is not a client of any tenant",
+         "Bearer realm=\"warden\""},
+        {{WDD_PEER_NO_TOKEN, -1},
+         "unauthenticated: no bearer token was given (Authorization: Bearer)",
+         "Bearer realm=\"warden\""},
+        {{WDD_PEER_NOT_BEARER, -1},
+         "unauthenticated: the Authorization header holds no bearer token",
+         "Bearer realm=\"warden\""},
+        {{WDD_PEER_TOKEN, -1},
+         "unauthenticated: the bearer token is not known",
+         "Bearer realm=\"warden\", error=\"invalid_token\""},
+        {{WDD_PEER_UNKNOWN, -1},
+         "unauthenticated: the peer's credentials could not be read",
+         "Bearer realm=\"warden\""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        f->peer = cases[i].peer;
+        EXPECT(f, call(f, 0, "GET", "/v1/components", NULL), 401, "WD-D005");
+        assert_string_equal(str(json_object_get(f->j, "error"), "message"), cases[i].message);
+        assert_non_null(f->resp.challenge);
+        assert_string_equal(f->resp.challenge, cases[i].challenge);
+        char msg[160];
+        assert_string_equal(wdd_api_unauthenticated(&cases[i].peer, msg, sizeof(msg)),
+                            cases[i].challenge);
+        assert_string_equal(msg, cases[i].message);
+    }
+    /* A client whose tenant this state does not have. */
+    f->peer = (wdd_peer){WDD_PEER_UID, 1234};
+    EXPECT(f, call_as(f, "ghost", WDD_ROLE_ADMIN, "GET", "/v1/components", NULL, NULL, 0), 401,
+           "WD-D005");
+    assert_string_equal(f->resp.challenge, "Bearer realm=\"warden\"");
+    /* An open route needs no client, and a client is not challenged. */
+    EXPECT(f, call(f, 0, "GET", "/health", NULL), 200, NULL);
+    assert_null(f->resp.challenge);
+    EXPECT(f, call(f, WDD_ROLE_READER, "GET", "/v1/components", NULL), 200, NULL);
+    assert_null(f->resp.challenge);
+    f->peer = (wdd_peer){WDD_PEER_UNKNOWN, -1};
 }
 
 static void test_roles(void **state)
@@ -1690,6 +1768,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_health_and_ready, setup, teardown),
         cmocka_unit_test_setup_teardown(test_routing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unauthenticated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch, setup, teardown),

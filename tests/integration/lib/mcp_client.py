@@ -17,6 +17,8 @@ A step is a JSON object:
     {"raw": TEXT}                     TEXT as one line (not JSON, say); one response awaited
     {"raw_hex": HEX}                  those bytes as one line; one response awaited
     {"big": N}                        a line of N bytes; one response awaited
+    {"batch": [MESSAGE, ...]}         the messages as one JSON-RPC batch (2025-03-26); the
+                                      array that answers it is awaited
 The library part (McpClient) speaks the protocol the way a real client does: initialize with
 protocolVersion, capabilities and clientInfo, then notifications/initialized.
 """
@@ -82,6 +84,14 @@ class McpClient:
                 return msg
             self.unexpected.append(msg)
 
+    def batch_response(self):
+        """Reads until a batch's answer (a JSON array); other messages are kept."""
+        while True:
+            msg = self.read_message()
+            if isinstance(msg, list):
+                return msg
+            self.unexpected.append(msg)
+
     def request(self, method, params=None, modern=False):
         rid = self.next_id
         self.next_id += 1
@@ -136,6 +146,9 @@ def run_step(client, step):
             msg["params"] = with_meta(msg.get("params", {}))
         client.send(msg)
         return client.response_to(msg["id"]) if "id" in msg else None
+    if "batch" in step:
+        client.send(step["batch"])
+        return client.batch_response()
     if "raw" in step:
         client.write_line(step["raw"].encode())
     elif "raw_hex" in step:
