@@ -37,7 +37,7 @@ version: 1
 listen:
   unix: $SOCK
 limits:
-  invoke_timeout: 8s
+  invoke_timeout: 12s
 tenants:
   - name: demo
     contracts: [$WD_TMP/c]
@@ -59,16 +59,16 @@ api() { # api ARGS...: curl against wardend, the answer in $WD_OUT
 alive() { pgrep -f "$WD_TMP/c/$1/server.py" | wc -l; }
 
 # ---- a slow server's listing delays no policy change of another component ---------------------
-# tests.mute never answers initialize: listing its tools waits up to the invoke timeout (8 s).
+# tests.mute never answers initialize: listing its tools waits up to the invoke timeout (12 s).
 curl -s -m 30 --unix-socket "$SOCK" http://wardend/v1/plugins/tests.mute/tools >"$WD_TMP/silent.json" &
 LISTING=$!
 BGPIDS+=("$LISTING")
-for _ in $(seq 100); do
+for _ in $(seq 200); do
     [ "$(alive mute)" -gt 0 ] && break
     sleep 0.05
 done
 expect_eq "$(alive mute)" 1 "the slow server is being started to list its tools"
-MAXTIME=4 api -X PUT http://wardend/v1/components/tests.good/policy --data-binary $'version: "1.0"\npermissions:\n  environment:\n    allow: [{key: LANG}]\n'
+MAXTIME=6 api -X PUT http://wardend/v1/components/tests.good/policy --data-binary $'version: "1.0"\npermissions:\n  environment:\n    allow: [{key: LANG}]\n'
 expect_json_eq 'd.get("component")' tests.good
 wait "$LISTING"
 expect_eq "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get("error", d).get("code"))' "$WD_TMP/silent.json")" WD-S003 \
@@ -79,7 +79,7 @@ api -X POST http://wardend/v1/plugins/tests.good/invoke -d '{"tool": "count"}'
 expect_json_eq 'd["ok"]' true
 expect_eq "$(alive good)" 1 "the server is parked, running, between calls"
 echo "# tampered" >>"$WD_TMP/policies/components/watched.yaml"
-for _ in $(seq 100); do
+for _ in $(seq 200); do
     [ "$(alive good)" -eq 0 ] && break
     sleep 0.05
 done
