@@ -129,12 +129,18 @@ decide_runs() { # $1: the program; each path's verdict, and the library the prog
     expect_stdout_contains "libwarden.so.0 => $LIBDIR/libwarden.so.0"
 }
 
+# A sanitizer build's library needs its program built with the same runtime, first in line.
+SAN=""
+if grep -q '^WARDEN_SANITIZE:BOOL=ON' "$cache"; then
+    SAN="-fsanitize=address,undefined"
+fi
+
 # pkg-config
 expect_exit 0 -- pkg-config --cflags --libs libwarden
 flags=$(cat "$WD_OUT")
 expect_stdout_contains "-I$P/include"
 # shellcheck disable=SC2086 # the flags are words
-expect_exit 0 -- cc -std=c11 -Wall -Wextra -Werror -o "$WD_TMP/app/decide" "$WD_TMP/app/decide.c" $flags
+expect_exit 0 -- cc -std=c11 -Wall -Wextra -Werror $SAN -o "$WD_TMP/app/decide" "$WD_TMP/app/decide.c" $flags
 decide_runs "$WD_TMP/app/decide"
 # Without the library on the path, the program does not start: it links libwarden.so.0.
 expect_exit 127 -- "$WD_TMP/app/decide" "$POL" read "$DATA/x"
@@ -148,7 +154,7 @@ find_package(warden 0.1 REQUIRED)
 add_executable(decide decide.c)
 target_link_libraries(decide PRIVATE warden::warden)
 EOF
-expect_exit 0 -- cmake -S "$WD_TMP/app" -B "$WD_TMP/app/build" -DCMAKE_PREFIX_PATH="$P" -DCMAKE_C_FLAGS="-Wall -Werror"
+expect_exit 0 -- cmake -S "$WD_TMP/app" -B "$WD_TMP/app/build" -DCMAKE_PREFIX_PATH="$P" -DCMAKE_C_FLAGS="-Wall -Werror $SAN"
 expect_exit 0 -- cmake --build "$WD_TMP/app/build"
 decide_runs "$WD_TMP/app/build/decide"
 # A version the installed package is not: refused.
