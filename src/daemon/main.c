@@ -169,10 +169,14 @@ static int serve_mcp(wdd_daemon *d, const char *tenant)
     sigaction(SIGUSR1, &sa, NULL);
     pthread_t th;
     bool have_thread = pthread_create(&th, NULL, mcp_signals, &sc) == 0;
-    if (have_thread)
-        pthread_detach(th);
     int rc = owned ? wdd_mcp_serve(d, owned, role, STDIN_FILENO, STDOUT_FILENO) : 1;
     free(owned);
+    /* The signal thread uses sc and d: it ends before either goes (a SIGTERM of its own,
+     * taken by its sigwait; a no-op when a signal already ended it). */
+    if (have_thread) {
+        pthread_kill(th, SIGTERM);
+        pthread_join(th, NULL);
+    }
     return rc ? 1 : 0;
 }
 
