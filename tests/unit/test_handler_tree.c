@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "util/secure.h"
 #include "warden/warden.h"
 
 static char *dir;
@@ -47,17 +48,15 @@ static void fresh_tree(void)
 /* The tree hash as coreutils computes it (docs/contracts.md). */
 static void coreutils_hash(char out[65])
 {
-    char cmd[4096], *path;
+    char cmd[4096], path[4096];
     snprintf(cmd, sizeof(cmd),
              "cd '%s/h/src' && find . -type f ! -name '*.pyc' ! -path '*/__pycache__/*' "
              "-printf '%%P\\n' | LC_ALL=C sort | xargs -r -d '\\n' sha256sum | sha256sum | "
              "cut -c1-64 >'%s/hash'",
              dir, dir);
     assert_int_equal(wd_test_run(cmd), 0);
-    assert_non_null(path = malloc(strlen(dir) + 8));
-    sprintf(path, "%s/hash", dir); /* sized above */
+    snprintf(path, sizeof(path), "%s/hash", dir);
     FILE *f = fopen(path, "r");
-    free(path);
     assert_non_null(f);
     assert_non_null(fgets(out, 65, f));
     fclose(f);
@@ -92,8 +91,7 @@ static int load(const char *cls, const char *hash, wd_contract **out, char id[16
 
 static void hex(const uint8_t *b, char out[65])
 {
-    for (int i = 0; i < 32; i++)
-        sprintf(out + 2 * i, "%02x", b[i]); /* 3 bytes, the last overwritten or the NUL */
+    wd_hex_encode(b, 32, out);
 }
 
 static void test_hash_and_read(void **state)
